@@ -1,0 +1,108 @@
+"""The ``formcam`` command: a thin layer over :func:`formcam.analyze`.
+
+Errors are one sentence on stderr with the documented exit code
+(``docs/exit-codes.md``); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .cli_models import app as models_app
+from .errors import FormcamError, UsageError
+
+app = typer.Typer(
+    name="formcam",
+    help="Check running form from ordinary video: head-forward posture, shoulder dip, pelvic drop and more.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(models_app, name="models", help="List, fetch and locate the pose models.")
+
+EXIT_INTERRUPTED = 130
+err_console = Console(stderr=True)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err_console.print(f"[bold red]formcam:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def run_reporting_errors(action, *, debug: bool) -> None:
+    """Run ``action()``; turn any failure into one line on stderr and an exit code."""
+    try:
+        action()
+    except FormcamError as exc:
+        if debug:
+            traceback.print_exc()
+        raise _fail(str(exc), exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise _fail("Interrupted; no half-written output was left behind.", EXIT_INTERRUPTED) from None
+    except Exception as exc:  # a bug, not a user error: still no traceback unless asked
+        if debug:
+            traceback.print_exc()
+        raise _fail(f"Unexpected internal error ({type(exc).__name__}: {exc}); re-run with --debug and report it.", 1) from None
+
+
+@app.command()
+def analyze(
+    video: Optional[Path] = typer.Argument(None, help="The running video (or a pose.npz from an earlier run).", show_default=False),
+    pose: Optional[Path] = typer.Option(None, "--pose", help="Re-analyse a saved pose.npz without running the pose model."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder [default: ./formcam-out/<video name>/]."),
+    model: Optional[str] = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
+    height_cm: Optional[float] = typer.Option(None, "--height-cm", help="Runner's height in cm, to give distances in cm."),
+    slowmo: Optional[float] = typer.Option(None, "--slowmo", help="The clip plays this many times slower than real time."),
+    view: Optional[str] = typer.Option(None, "--view", help="Camera view, if detection gets it wrong: side, rear or front."),
+    person: Optional[int] = typer.Option(None, "--person", help="Analyse this tracked person instead of the detected runner."),
+    no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier analysis in the output folder."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
+    debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
+) -> None:
+    """Analyse one running video: annotated.mp4, report.json, pose.npz and CSVs in one folder."""
+
+    def action() -> None:
+        from .pipeline import ALL_OUTPUTS, AnalysisOptions, analyze as run_analysis
+        from .report.terminal import print_summary
+
+        source = _one_input(video, pose)
+        outputs = ALL_OUTPUTS - {"annotated.mp4"} if no_video else ALL_OUTPUTS
+        options = AnalysisOptions(
+            model=model, slowmo=slowmo, view=view, height_cm=height_cm, person=person,
+            outputs=outputs, overwrite=overwrite, progress=not quiet,
+        )
+        result = run_analysis(source, out_dir=out, options=options)
+        if not quiet:
+            print_summary(result.report, result.out_dir)
+
+    run_reporting_errors(action, debug=debug)
+
+
+def _one_input(video: Optional[Path], pose: Optional[Path]) -> Path:
+    if video is not None and pose is not None:
+        raise UsageError("Give either a video or --pose FILE, not both.")
+    if video is None and pose is None:
+        raise UsageError("Give a video to analyse, or --pose FILE to re-analyse a saved pose file.")
+    return pose if pose is not None else video
+
+
+@app.command()
+def version() -> None:
+    """Print formcam's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app(prog_name="formcam")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,502 @@
+"""Decode stage: a video file -> upright RGB frames with true timestamps.
+
+PyAV (FFmpeg) decodes the file. Three things phones do to their clips are
+undone here so that every later stage sees plain, upright, real-time frames:
+
+* **Rotation.** A portrait phone clip is usually stored landscape with a
+  display matrix saying how a player should turn it. The frames are turned
+  here (``numpy.rot90``), so ``Frame.rgb`` is always upright.
+* **Variable frame rate.** Each frame keeps its own presentation timestamp;
+  time is never computed as ``index / fps``.
+* **Slow motion.** A 240 fps capture played back at 30 fps runs 8 times slower
+  than real life. ``Frame.t_ms`` is real time: file time divided by the
+  slow-motion factor.
+
+The public API is :func:`probe_video` (metadata only) and :func:`iter_frames`
+(a streaming iterator, one decoded frame in memory at a time).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av
+import av.logging
+import numpy as np
+
+from formcam.errors import UnreadableInputError, UsageError
+
+__all__ = ["VideoInfo", "Frame", "FrameStream", "probe_video", "iter_frames"]
+
+#: Container metadata keys that state the capture frame rate of a slow-motion
+#: clip. Android's camera writes ``com.android.capture.fps`` (e.g. "240.000000")
+#: into the MP4 ``udta/meta`` keys while the file plays back at 30 fps.
+#: iPhone "Slo-mo" originals need no key: they are stored at the full capture
+#: rate with real-time timestamps (the slowdown is a playback recipe), so they
+#: are already real time; clips exported with the slowdown baked in carry no
+#: capture rate at all and need ``slowmo=`` from the user.
+CAPTURE_FPS_KEYS = ("com.android.capture.fps",)
+
+#: A clip counts as slow motion only when its capture rate exceeds the playback
+#: rate by this much; phones also write the key (equal to the playback rate) on
+#: ordinary clips.
+SLOW_MOTION_THRESHOLD = 1.5
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What formcam needs to know about a video before decoding it.
+
+    Attributes
+    ----------
+    path : str
+        The file, as given.
+    codec : str
+        FFmpeg's name of the video codec (``"h264"``, ``"hevc"``, ``"vp9"`` ...).
+    width, height : int
+        Size in pixels of the **upright** frames that :func:`iter_frames` yields.
+    stored_width, stored_height : int
+        Size in pixels of the frames as stored in the file (before rotation).
+    rotation_deg : int
+        One of 0, 90, 180, 270: how many degrees **clockwise** the stored frame
+        is turned to make it upright (the convention of OpenCV's
+        ``CAP_PROP_ORIENTATION_META`` and of the legacy MP4 ``rotate`` tag).
+        A phone's portrait clip stored 1920x1080 has ``rotation_deg == 90``
+        and upright size 1080x1920. PyAV's ``frame.rotation`` is the same
+        turn measured counter-clockwise, so ``rotation_deg == -frame.rotation
+        mod 360``.
+    fps : float
+        Nominal average playback frame rate of the file (frames per second of
+        file time).
+    frames : int or None
+        The container's frame count where it states one; it can differ from
+        the number of frames actually decoded.
+    duration_s : float or None
+        Playback duration of the video stream per the container, in seconds of
+        file time.
+    slow_motion_factor : float
+        Capture rate / playback rate (>= 1); 1.0 for normal-speed video.
+    slow_motion_source : str or None
+        ``"metadata"`` when the file states its capture rate, ``"user"`` when
+        given as ``slowmo=``, None when the video is taken as normal speed.
+    time_base : fractions.Fraction
+        Time base of the video stream: ``Frame.pts * time_base`` is seconds of
+        file time. :class:`formcam.report.h264.H264Writer` reuses it.
+    """
+
+    path: str
+    codec: str
+    width: int
+    height: int
+    stored_width: int
+    stored_height: int
+    rotation_deg: int
+    fps: float
+    frames: int | None
+    duration_s: float | None
+    slow_motion_factor: float
+    slow_motion_source: str | None
+    time_base: Fraction
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded, upright frame.
+
+    Attributes
+    ----------
+    index : int
+        0-based position in decode (presentation) order.
+    pts_s : float
+        Presentation time in the file's own timeline, seconds
+        (``pts * time_base``; the first frame need not be at 0).
+    pts : int or None
+        Presentation timestamp in the stream's time base. This is the file's
+        own pts except where it was missing or not increasing and had to be
+        repaired (see :class:`FrameStream`).
+    t_ms : float
+        Real time in milliseconds: ``pts_s * 1000 / slow_motion_factor``.
+        Strictly increasing over a stream. This is what the pose file stores.
+    rgb : numpy.ndarray
+        Shape ``(height, width, 3)``, dtype uint8, upright, C-contiguous.
+    """
+
+    index: int
+    pts_s: float
+    pts: int | None
+    t_ms: float
+    rgb: np.ndarray
+
+
+class FrameStream(Iterator[Frame]):
+    """Iterator over the upright frames of a video; see :func:`iter_frames`.
+
+    Attributes
+    ----------
+    info : VideoInfo
+        The video's metadata (probed when the stream was opened).
+    frames_decoded : int
+        How many frames have been yielded so far.
+    decode_error : str or None
+        None while decoding is fine. When the file breaks part-way (a truncated
+        download, corrupt packets the decoder cannot skip), iteration stops
+        cleanly instead of raising, and this holds one sentence saying where
+        and why. Check it after the loop.
+    repaired_timestamps : int
+        How many frames had a missing or non-increasing timestamp that was
+        repaired (see Notes).
+
+    Notes
+    -----
+    Timestamps must be strictly increasing for the kinematics and for the
+    H.264 writer. A frame without a pts is placed one nominal frame interval
+    (``1 / fps``) after the previous frame. A frame whose pts is not after the
+    previous frame's (a repeated timestamp, or a reset when clips were spliced)
+    starts a new segment one nominal frame interval after the previous frame;
+    the frames that follow keep their own spacing relative to it (a constant
+    offset is added from there on).
+
+    The container is closed when iteration ends, when :meth:`close` is called,
+    on leaving a ``with`` block, or when the iterator is garbage-collected.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, slowmo: float | None = None):
+        self.decode_error: str | None = None
+        self.frames_decoded = 0
+        self.repaired_timestamps = 0
+        container, self.info, decoded = _open_and_probe(path, slowmo)
+        self._frames = self._generate(container, decoded)
+
+    def __iter__(self) -> FrameStream:
+        return self
+
+    def __next__(self) -> Frame:
+        return next(self._frames)
+
+    def close(self) -> None:
+        """Stop decoding and close the file (safe to call more than once)."""
+        self._frames.close()
+
+    def __enter__(self) -> FrameStream:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _generate(self, container, decoded: Iterator) -> Iterator[Frame]:
+        # The generator owns the container: its finally-block runs on
+        # exhaustion, on close(), and when the generator is garbage-collected.
+        info = self.info
+        turns_ccw = (-info.rotation_deg // 90) % 4
+        frame_ticks = _nominal_frame_ticks(info.fps, info.time_base)
+        last_pts: int | None = None
+        offset = 0
+        try:
+            for av_frame in _until_broken(decoded, self):
+                pts, offset, repaired = _next_pts(av_frame.pts, last_pts, offset, frame_ticks)
+                self.repaired_timestamps += repaired
+                last_pts = pts
+                pts_s = float(pts * info.time_base)
+                rgb = av_frame.to_ndarray(format="rgb24")
+                if turns_ccw:
+                    rgb = np.ascontiguousarray(np.rot90(rgb, turns_ccw))
+                yield Frame(
+                    index=self.frames_decoded,
+                    pts_s=pts_s,
+                    pts=pts,
+                    t_ms=pts_s * 1000.0 / info.slow_motion_factor,
+                    rgb=rgb,
+                )
+                self.frames_decoded += 1
+        finally:
+            container.close()
+
+
+def probe_video(path: str | os.PathLike, *, slowmo: float | None = None) -> VideoInfo:
+    """Read a video's metadata (size, rotation, frame rate, slow motion).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The video file.
+    slowmo : float, optional
+        Slow-motion factor declared by the user (capture rate / playback rate,
+        >= 1). Overrides what the file says; ``1.0`` declares normal speed.
+
+    Returns
+    -------
+    VideoInfo
+
+    Raises
+    ------
+    UnreadableInputError
+        The path is missing, a folder, not readable, or not a video formcam can
+        decode (text, a still image, audio only, a corrupt file).
+    UsageError
+        ``slowmo`` is below 1 or not a finite number.
+    """
+    container, info, _frames = _open_and_probe(path, slowmo)
+    container.close()
+    return info
+
+
+def iter_frames(path: str | os.PathLike, *, slowmo: float | None = None) -> FrameStream:
+    """Decode a video into upright RGB frames with real-time timestamps.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The video file.
+    slowmo : float, optional
+        As in :func:`probe_video`.
+
+    Returns
+    -------
+    FrameStream
+        An iterator of :class:`Frame`, streaming (one frame held at a time).
+        ``.info`` gives the :class:`VideoInfo`; ``.decode_error`` tells whether
+        the file broke part-way. Use it in a ``with`` block, or call
+        ``.close()``, to release the file early.
+
+    Raises
+    ------
+    UnreadableInputError, UsageError
+        As :func:`probe_video`; raised here, at the call, not at the first
+        ``next()``.
+
+    Examples
+    --------
+    >>> with iter_frames("run.mp4") as frames:            # doctest: +SKIP
+    ...     for frame in frames:
+    ...         landmarks = detect(frame.rgb, frame.t_ms)
+    ...     if frames.decode_error:
+    ...         warn(frames.decode_error)
+    """
+    return FrameStream(path, slowmo=slowmo)
+
+
+# --------------------------------------------------------------------------- #
+# Opening and probing
+
+
+def _open_and_probe(path, slowmo: float | None):
+    """Open, validate and probe; return ``(container, info, frames)``.
+
+    ``frames`` is an iterator over all decoded frames that starts with the
+    frames the probe already decoded, so nothing is decoded twice and no seek
+    is needed.
+    """
+    factor, source = _user_slow_motion(slowmo)
+    path = os.fspath(path)
+    _check_path(path)
+    container = _open_container(path)
+    try:
+        stream = _video_stream(container, path)
+        decoder = container.decode(stream)
+        first = _first_frames(decoder, path)
+        info = _video_info(path, container, stream, first, factor, source)
+    except BaseException:
+        container.close()
+        raise
+    return container, info, itertools.chain(first, decoder)
+
+
+def _user_slow_motion(slowmo: float | None) -> tuple[float, str | None]:
+    if slowmo is None:
+        return 1.0, None
+    try:
+        value = float(slowmo)
+    except (TypeError, ValueError):
+        raise UsageError(f"--slowmo must be a number (capture rate / playback rate), got {slowmo!r}.") from None
+    if not math.isfinite(value) or value < 1.0:
+        raise UsageError(
+            f"--slowmo must be 1 or more (capture rate / playback rate, e.g. 8 for 240 fps played at 30), got {slowmo}."
+        )
+    return value, "user"
+
+
+def _check_path(path: str) -> None:
+    name = os.path.basename(path) or path
+    if not os.path.exists(path):
+        raise UnreadableInputError(f"Cannot read {name}: there is no such file.")
+    if os.path.isdir(path):
+        raise UnreadableInputError(f"Cannot read {name}: it is a folder, not a video file.")
+    if not os.access(path, os.R_OK):
+        raise UnreadableInputError(f"Cannot read {name}: permission denied.")
+
+
+def _not_a_video(path: str, why: str) -> UnreadableInputError:
+    name = os.path.basename(path)
+    return UnreadableInputError(f"Cannot read {name}: it is not a video file formcam can decode ({why}).")
+
+
+def _open_container(path: str) -> av.container.InputContainer:
+    # FFmpeg's own explanation ("moov atom not found") only reaches the log, and
+    # PyAV drops the log unless a level is set; capture it just for the open.
+    previous_level = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        with av.logging.Capture() as logs:
+            try:
+                return av.open(path, mode="r")
+            except PermissionError:
+                raise UnreadableInputError(f"Cannot read {os.path.basename(path)}: permission denied.") from None
+            except (av.error.FFmpegError, OSError, UnicodeDecodeError) as error:
+                raise _not_a_video(path, _ffmpeg_reason(error, logs)) from None
+    finally:
+        av.logging.set_level(previous_level)
+
+
+def _ffmpeg_reason(error: Exception, logs) -> str:
+    messages = [message.strip() for _level, _name, message in logs if message.strip()]
+    if messages:
+        return messages[-1]
+    if isinstance(error, av.error.FFmpegError) and error.strerror:
+        return error.strerror[0].lower() + error.strerror[1:]
+    return str(error)
+
+
+def _video_stream(container, path: str):
+    streams = [s for s in container.streams.video if not _is_cover_art(s)]
+    if not streams:
+        raise _not_a_video(path, "it has no video stream")
+    if container.format.name == "image2" or container.format.name.endswith("_pipe"):
+        raise _not_a_video(path, "it is a still image")
+    stream = streams[0]
+    stream.thread_type = "AUTO"
+    return stream
+
+
+def _is_cover_art(stream) -> bool:
+    # Music files show their cover image as a one-frame "video" stream.
+    return bool(stream.disposition & av.stream.Disposition.attached_pic)
+
+
+def _first_frames(decoder, path: str) -> list:
+    """Decode up to two frames: proof that this is a moving picture, and rotation."""
+    first = []
+    try:
+        # Pull from the decoder rather than loop-and-break over it, so that the
+        # caller can go on with the same decoder without losing a frame.
+        while len(first) < 2:
+            first.append(next(decoder))
+    except StopIteration:
+        pass
+    except (av.error.FFmpegError, OSError) as error:
+        if not first:
+            raise _not_a_video(path, f"its first frame cannot be decoded: {_ffmpeg_reason(error, [])}") from None
+    if not first:
+        raise _not_a_video(path, "it holds no frames")
+    if len(first) < 2:
+        raise _not_a_video(path, "it holds a single still picture")
+    return first
+
+
+def _video_info(path, container, stream, first: list, factor: float, source: str | None) -> VideoInfo:
+    stored_width, stored_height = first[0].width, first[0].height
+    rotation_deg = _rotation_clockwise(first[0].rotation)
+    swap = rotation_deg in (90, 270)
+    time_base = stream.time_base or Fraction(1, 90_000)
+    fps = _playback_fps(stream, container)
+    if source is None:
+        factor, source = _metadata_slow_motion(container, stream, fps)
+    return VideoInfo(
+        path=path,
+        codec=stream.codec_context.name,
+        width=stored_height if swap else stored_width,
+        height=stored_width if swap else stored_height,
+        stored_width=stored_width,
+        stored_height=stored_height,
+        rotation_deg=rotation_deg,
+        fps=fps,
+        frames=stream.frames or None,
+        duration_s=_duration_s(stream, container),
+        slow_motion_factor=factor,
+        slow_motion_source=source,
+        time_base=Fraction(time_base),
+    )
+
+
+def _rotation_clockwise(pyav_rotation) -> int:
+    """PyAV's counter-clockwise display rotation -> clockwise quarter turns in degrees."""
+    if not pyav_rotation or not math.isfinite(pyav_rotation):
+        return 0
+    quarter_turns = round(float(pyav_rotation) / 90.0)
+    return int((-quarter_turns * 90) % 360)
+
+
+def _playback_fps(stream, container) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and float(rate) > 0:
+            return float(rate)
+    duration = _duration_s(stream, container)
+    if stream.frames and duration:
+        return stream.frames / duration
+    # Nothing states a rate: a common default, only used to fill missing pts.
+    return 30.0
+
+
+def _duration_s(stream, container) -> float | None:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / av.time_base
+    return None
+
+
+def _metadata_slow_motion(container, stream, fps: float) -> tuple[float, str | None]:
+    capture_fps = _capture_fps(container.metadata) or _capture_fps(stream.metadata)
+    if capture_fps and fps > 0 and capture_fps > SLOW_MOTION_THRESHOLD * fps:
+        return capture_fps / fps, "metadata"
+    return 1.0, None
+
+
+def _capture_fps(metadata) -> float | None:
+    for key in CAPTURE_FPS_KEYS:
+        try:
+            value = float(metadata.get(key, ""))
+        except ValueError:
+            continue
+        if math.isfinite(value) and value > 0:
+            return value
+    return None
+
+
+# --------------------------------------------------------------------------- #
+# Decoding
+
+
+def _until_broken(decoded: Iterator, owner: FrameStream):
+    """Yield decoded frames; on a mid-stream failure record it on ``owner`` and stop."""
+    try:
+        yield from decoded
+    except (av.error.FFmpegError, OSError) as error:
+        seconds = owner.frames_decoded / owner.info.fps if owner.info.fps else 0.0
+        owner.decode_error = (
+            f"{os.path.basename(owner.info.path)} stopped decoding after frame "
+            f"{owner.frames_decoded} (about {seconds:.1f} s): {_ffmpeg_reason(error, [])}."
+        )
+
+
+def _nominal_frame_ticks(fps: float, time_base: Fraction) -> int:
+    return max(1, round(1.0 / (fps * float(time_base))))
+
+
+def _next_pts(raw_pts: int | None, last_pts: int | None, offset: int, frame_ticks: int) -> tuple[int, int, int]:
+    """Return ``(pts, new_offset, repaired)`` making pts strictly increasing.
+
+    See :class:`FrameStream` Notes for the rule.
+    """
+    if raw_pts is None:
+        pts = 0 if last_pts is None else last_pts + frame_ticks
+        return pts, offset, 1
+    pts = raw_pts + offset
+    if last_pts is None or pts > last_pts:
+        return pts, offset, 0
+    offset += last_pts + frame_ticks - pts
+    return last_pts + frame_ticks, offset, 1

@@ -1,0 +1,49 @@
+"""Errors a user can meet, each with the exit code the command line returns.
+
+The exit codes are part of formcam's contract (``docs/exit-codes.md``):
+
+====  ==========================================================
+0     analysed
+2     usage error (bad option, conflicting options, missing model)
+3     unreadable or unsupported input
+4     readable but nothing to analyse (no runner, too short)
+130   interrupted (Ctrl-C)
+====  ==========================================================
+
+Every error's message is one plain sentence that says what happened and, where
+the user can do something, what to do.
+"""
+
+from __future__ import annotations
+
+
+class FormcamError(Exception):
+    """Base class: a failure that the command line reports in one sentence."""
+
+    exit_code = 1
+
+
+class UsageError(FormcamError):
+    """The command was asked for something it cannot do as asked."""
+
+    exit_code = 2
+
+
+class ModelNotFoundError(UsageError):
+    """No pose model file could be found or fetched."""
+
+
+class UnreadableInputError(FormcamError):
+    """The input cannot be opened, decoded, or is in an unsupported format."""
+
+    exit_code = 3
+
+
+class NothingToAnalyseError(FormcamError):
+    """The input is readable but holds nothing formcam can measure."""
+
+    exit_code = 4
+
+
+class OutputExistsError(UsageError):
+    """The output would replace files the user already has."""

@@ -1,0 +1,336 @@
+"""The pose stage: MediaPipe PoseLandmarker over every frame, then pick the runner.
+
+MediaPipe may see several people (a coach beside the treadmill, other racers).
+It is run with room for ``num_poses`` people per frame; the detections are
+linked into tracks across frames, and the track that moves most like a runner
+(legs alternating, large over the clip) is kept. Nearest-in-one-frame is never
+the rule: a coach standing in front is larger than the runner but does not run.
+
+The expensive part is inference (about 22 ms a 720p frame on one core), so
+decoding runs one frame ahead in a second thread (:func:`prefetch`).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UnreadableInputError, UsageError
+from .landmarks import LEFT_ANKLE, LEFT_HIP, LEFT_SHOULDER, N_LANDMARKS, RIGHT_ANKLE, RIGHT_HIP, RIGHT_SHOULDER
+from .posefile import PoseSequence
+
+#: Poses MediaPipe looks for in each frame: the runner plus one bystander.
+DEFAULT_NUM_POSES = 2
+#: A detection joins a track when its torso centre is within this many torso
+#: lengths of the track's last position.
+LINK_DISTANCE_TORSOS = 0.75
+#: A track that has not been seen for this many frames cannot be joined again.
+MAX_TRACK_GAP_FRAMES = 15
+
+_TORSO = [LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP]
+
+
+@dataclass
+class Detections:
+    """Every person MediaPipe found, frame by frame (K = ``num_poses`` slots).
+
+    Attributes
+    ----------
+    t_ms : ndarray, float64, shape (T,)
+        Real-time timestamps in ms.
+    image_xy : ndarray, float32, shape (T, K, 33, 2)
+        Landmark pixels in the upright frame; NaN in empty slots.
+    visibility : ndarray, float32, shape (T, K, 33)
+    world_xyz : ndarray, float32, shape (T, K, 33, 3)
+    frame_size : tuple of int
+        Upright ``(width, height)``.
+    """
+
+    t_ms: np.ndarray
+    image_xy: np.ndarray
+    visibility: np.ndarray
+    world_xyz: np.ndarray
+    frame_size: tuple[int, int]
+
+
+def prefetch(items: Iterable, depth: int = 4) -> Iterator:
+    """Yield from ``items``, producing them in a background thread ``depth`` ahead.
+
+    Decoding (PyAV) and inference (MediaPipe) both release the GIL, so this lets
+    the decoder use the core that inference leaves idle.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    break
+                buffer.put(item)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            buffer.put(_Failure(exc))
+        finally:
+            buffer.put(done)
+
+    worker = threading.Thread(target=produce, name="formcam-decode", daemon=True)
+    worker.start()
+    try:
+        while (item := buffer.get()) is not done:
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+
+
+@dataclass
+class _Failure:
+    exc: BaseException
+
+
+def _landmarker(model_path: Path, num_poses: int):
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path)),
+        running_mode=vision.RunningMode.VIDEO,
+        num_poses=num_poses,
+        min_pose_detection_confidence=0.5,
+        min_pose_presence_confidence=0.5,
+        min_tracking_confidence=0.5,
+    )
+    try:
+        return vision.PoseLandmarker.create_from_options(options)
+    except (RuntimeError, ValueError) as exc:
+        raise UnreadableInputError(f"The pose model {model_path.name} cannot be loaded ({exc}).") from None
+
+
+def detect_people(
+    frames: Iterable,
+    model_path: Path,
+    *,
+    num_poses: int = DEFAULT_NUM_POSES,
+    on_frame: Callable[[int], None] | None = None,
+) -> Detections:
+    """Run PoseLandmarker (VIDEO mode) on every frame.
+
+    Parameters
+    ----------
+    frames : iterable of :class:`formcam.decode.Frame`
+        Upright RGB frames with real-time ``t_ms``.
+    model_path : Path
+        A ``pose_landmarker_*.task`` file.
+    num_poses : int
+        People to look for in each frame.
+    on_frame : callable, optional
+        Called with the running frame count after each frame (progress bars).
+
+    Returns
+    -------
+    Detections
+        All people found; memory is O(T), frames are not kept.
+    """
+    import mediapipe as mp
+
+    t_ms: list[float] = []
+    xy: list[np.ndarray] = []
+    vis: list[np.ndarray] = []
+    world: list[np.ndarray] = []
+    frame_size = (0, 0)
+    last_ts = -1
+    with _landmarker(model_path, num_poses) as landmarker:
+        for count, frame in enumerate(frames, start=1):
+            height, width = frame.rgb.shape[:2]
+            frame_size = (width, height)
+            # MediaPipe needs strictly increasing integer milliseconds.
+            timestamp = max(last_ts + 1, int(round(frame.t_ms)))
+            last_ts = timestamp
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame.rgb))
+            result = landmarker.detect_for_video(image, timestamp)
+            frame_xy, frame_vis, frame_world = _result_arrays(result, num_poses, width, height)
+            t_ms.append(frame.t_ms)
+            xy.append(frame_xy)
+            vis.append(frame_vis)
+            world.append(frame_world)
+            if on_frame is not None:
+                on_frame(count)
+    n = len(t_ms)
+    return Detections(
+        t_ms=np.asarray(t_ms, dtype=np.float64),
+        image_xy=np.stack(xy) if n else np.full((0, num_poses, N_LANDMARKS, 2), np.nan, np.float32),
+        visibility=np.stack(vis) if n else np.full((0, num_poses, N_LANDMARKS), np.nan, np.float32),
+        world_xyz=np.stack(world) if n else np.full((0, num_poses, N_LANDMARKS, 3), np.nan, np.float32),
+        frame_size=frame_size,
+    )
+
+
+def _result_arrays(result, slots: int, width: int, height: int):
+    xy = np.full((slots, N_LANDMARKS, 2), np.nan, np.float32)
+    vis = np.full((slots, N_LANDMARKS), np.nan, np.float32)
+    world = np.full((slots, N_LANDMARKS, 3), np.nan, np.float32)
+    for k, landmarks in enumerate(result.pose_landmarks[:slots]):
+        xy[k] = [(p.x * width, p.y * height) for p in landmarks]
+        vis[k] = [p.visibility if p.visibility is not None else np.nan for p in landmarks]
+    for k, landmarks in enumerate(result.pose_world_landmarks[:slots]):
+        world[k] = [(p.x, p.y, p.z) for p in landmarks]
+    return xy, vis, world
+
+
+def torso_centres(image_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Torso centre and torso length of each detection.
+
+    Parameters
+    ----------
+    image_xy : ndarray, shape (..., 33, 2)
+        Pixels.
+
+    Returns
+    -------
+    centre : ndarray, shape (..., 2)
+        Mean of the shoulders and hips, px (NaN if any is missing).
+    length : ndarray, shape (...)
+        Mid-shoulder to mid-hip distance, px.
+    """
+    torso = image_xy[..., _TORSO, :]
+    centre = torso.mean(axis=-2)
+    shoulders = torso[..., :2, :].mean(axis=-2)
+    hips = torso[..., 2:, :].mean(axis=-2)
+    return centre, np.linalg.norm(shoulders - hips, axis=-1)
+
+
+def link_tracks(image_xy: np.ndarray) -> np.ndarray:
+    """Give each detection a track id that follows the same person across frames.
+
+    Greedy nearest-torso association: each frame's detections are matched, closest
+    pair first, to tracks seen within :data:`MAX_TRACK_GAP_FRAMES` frames whose
+    last torso centre lies within :data:`LINK_DISTANCE_TORSOS` torso lengths.
+
+    Parameters
+    ----------
+    image_xy : ndarray, shape (T, K, 33, 2)
+
+    Returns
+    -------
+    track_id : ndarray, int, shape (T, K)
+        -1 for empty slots.
+    """
+    centre, length = torso_centres(image_xy)
+    n_frames, slots = centre.shape[:2]
+    track_id = np.full((n_frames, slots), -1, dtype=np.int64)
+    last_centre: list[np.ndarray] = []
+    last_length: list[float] = []
+    last_frame: list[int] = []
+    for t in range(n_frames):
+        present = [k for k in range(slots) if np.isfinite(centre[t, k]).all() and length[t, k] > 0]
+        live = [j for j in range(len(last_frame)) if t - last_frame[j] <= MAX_TRACK_GAP_FRAMES]
+        pairs = sorted(
+            (np.linalg.norm(centre[t, k] - last_centre[j]) / max(last_length[j], length[t, k]), k, j)
+            for k in present
+            for j in live
+        )
+        taken_k: set[int] = set()
+        taken_j: set[int] = set()
+        for distance, k, j in pairs:
+            if distance > LINK_DISTANCE_TORSOS or k in taken_k or j in taken_j:
+                continue
+            track_id[t, k] = j
+            taken_k.add(k)
+            taken_j.add(j)
+        for k in present:
+            if k not in taken_k:
+                track_id[t, k] = len(last_frame)
+                last_centre.append(centre[t, k])
+                last_length.append(length[t, k])
+                last_frame.append(t)
+            j = track_id[t, k]
+            last_centre[j], last_length[j], last_frame[j] = centre[t, k], length[t, k], t
+    return track_id
+
+
+def runner_scores(image_xy: np.ndarray, track_id: np.ndarray) -> np.ndarray:
+    """Score each track by how much it looks like the runner.
+
+    score = (sum over the frames it is seen of its torso length)
+            x (spread of the ankle-to-ankle vector, in torso lengths)
+
+    The first factor favours people who are large and present all clip long; the
+    second favours legs that alternate, which a standing coach's do not.
+
+    Parameters
+    ----------
+    image_xy : ndarray, shape (T, K, 33, 2)
+    track_id : ndarray, int, shape (T, K)
+
+    Returns
+    -------
+    score : ndarray, float, shape (n_tracks,)
+    """
+    n_tracks = int(track_id.max()) + 1 if track_id.size else 0
+    scores = np.zeros(n_tracks)
+    _, length = torso_centres(image_xy)
+    ankle_gap = image_xy[..., LEFT_ANKLE, :] - image_xy[..., RIGHT_ANKLE, :]
+    for j in range(n_tracks):
+        mine = track_id == j
+        torso = np.nanmedian(length[mine]) if mine.any() else np.nan
+        gaps = ankle_gap[mine]
+        gaps = gaps[np.isfinite(gaps).all(axis=1)]
+        if len(gaps) < 3 or not np.isfinite(torso) or torso <= 0:
+            continue
+        alternation = np.linalg.norm(gaps.std(axis=0)) / torso
+        scores[j] = np.nansum(length[mine]) * alternation
+    return scores
+
+
+def select_runner(detections: Detections, person: int | None = None) -> tuple[PoseSequence, dict]:
+    """Keep one person's landmarks: the runner, or track ``person`` if given.
+
+    Returns
+    -------
+    pose : PoseSequence
+        The chosen person's landmarks (NaN in frames where they were not seen).
+    tracking : dict
+        ``n_tracks``, ``chosen_track``, ``scores`` (for the report and ``--person``).
+    """
+    track_id = link_tracks(detections.image_xy)
+    scores = runner_scores(detections.image_xy, track_id)
+    if person is not None:
+        if not 0 <= person < len(scores):
+            raise UsageError(f"--person {person} is not one of the {len(scores)} people formcam followed (0 to {len(scores) - 1}).")
+        chosen = person
+    else:
+        chosen = int(np.argmax(scores)) if len(scores) else -1
+    n_frames = len(detections.t_ms)
+    frame_idx, slot_idx = np.nonzero(track_id == chosen)
+    xy = np.full((n_frames, N_LANDMARKS, 2), np.nan, np.float32)
+    vis = np.full((n_frames, N_LANDMARKS), np.nan, np.float32)
+    world = np.full((n_frames, N_LANDMARKS, 3), np.nan, np.float32)
+    xy[frame_idx] = detections.image_xy[frame_idx, slot_idx]
+    vis[frame_idx] = detections.visibility[frame_idx, slot_idx]
+    world[frame_idx] = detections.world_xyz[frame_idx, slot_idx]
+    tracking = {
+        "n_tracks": len(scores),
+        "chosen_track": chosen,
+        "scores": [round(float(s), 3) for s in scores],
+        "people_per_frame_max": int((track_id >= 0).sum(axis=1).max()) if n_frames else 0,
+    }
+    pose = PoseSequence(
+        t_ms=detections.t_ms,
+        image_xy=xy,
+        visibility=vis,
+        world_xyz=world,
+        frame_size=detections.frame_size,
+        extras={"tracking": tracking},
+    )
+    return pose, tracking

@@ -1,0 +1,125 @@
+"""report.json: build it from an analysis, check it against the schema, write it.
+
+The keys other programs rely on are fixed by ``formcam/schema/report.schema.json``
+(the design notes' contract); :func:`validate_report` enforces them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+from .. import __version__
+from ..atomic import write_text_atomic
+from ..errors import UnreadableInputError
+
+SCHEMA_VERSION = 1
+
+
+@lru_cache(maxsize=1)
+def report_schema() -> dict:
+    """The JSON Schema of report.json (draft 2020-12)."""
+    text = resources.files("formcam").joinpath("schema/report.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def validate_report(report: dict) -> None:
+    """Raise ``jsonschema.ValidationError`` if ``report`` breaks the contract."""
+    jsonschema.validate(report, report_schema())
+
+
+def _clean_number(value):
+    """JSON has no NaN: a number the data cannot support is written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean_number(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean_number(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return _clean_number(value.item())
+    return value
+
+
+def build_report(video: dict, t_ms, kinematics, *, height_cm: float | None = None, view_source: str = "detected") -> dict:
+    """Assemble report.json's content.
+
+    Parameters
+    ----------
+    video : dict
+        The ``video`` section (see :func:`formcam.pipeline.video_section`).
+    t_ms : ndarray, float64, shape (T,)
+        Real-time frame timestamps, ms (the pose file's ``t_ms``).
+    kinematics : formcam.kinematics.Kinematics
+        The analysed pose.
+    height_cm : float, optional
+        The runner's height, if the user gave it.
+    view_source : {'detected', 'user'}
+        Whether the view label was detected or set with ``--view``.
+    """
+    kin = kinematics
+    events = [
+        {"side": str(side), "kind": kind, "frame": int(frame), "t_ms": round(float(t_ms[frame]), 3)}
+        for kind, frames, sides in (
+            ("contact", kin.events.contact_frames, kin.events.contact_sides),
+            ("toe_off", kin.events.toe_off_frames, kin.events.toe_off_sides),
+        )
+        for frame, side in zip(frames, sides)
+    ]
+    events.sort(key=lambda e: (e["frame"], e["kind"]))
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "formcam_version": __version__,
+        "video": video,
+        "view": {
+            "label": kin.view.label,
+            "confidence": round(float(kin.view.confidence), 3),
+            "direction": kin.view.direction,
+            "source": view_source,
+        },
+        "runner": {
+            "detected_fraction": round(float(kin.detected_fraction), 4),
+            "is_running": bool(kin.is_running),
+            "height_cm": height_cm,
+        },
+        "cadence_spm": {
+            "value": _round(kin.cadence.value_spm, 1),
+            "n_steps": int(kin.cadence.n_steps),
+            "confidence": _round(kin.cadence.confidence, 3),
+        },
+        "metrics": {name: result.to_json() for name, result in kin.metrics.items()},
+        "events": events,
+        "quality": list(kin.quality),
+    }
+    return _clean_number(report)
+
+
+def _round(value, digits: int):
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return round(float(value), digits)
+
+
+def write_report(report: dict, path: Path) -> Path:
+    """Validate and write ``report`` as indented JSON, atomically."""
+    validate_report(report)
+    return write_text_atomic(path, json.dumps(report, indent=2, allow_nan=False) + "\n")
+
+
+def read_report(path: Path) -> dict:
+    """Read a report.json, refusing one whose schema version this formcam does not know."""
+    try:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UnreadableInputError(f"{Path(path).name} cannot be read as a formcam report ({exc}).") from None
+    version = report.get("schema_version") if isinstance(report, dict) else None
+    if version != SCHEMA_VERSION:
+        raise UnreadableInputError(
+            f"{Path(path).name} is a report of schema version {version}, which this formcam (reads {SCHEMA_VERSION}) does not support."
+        )
+    return report

@@ -1,0 +1,650 @@
+"""Draw one frame's annotations: skeleton, measurement lines, angles and a values panel.
+
+The renderer calls :func:`draw_overlay` once per upright RGB frame. Everything is
+drawn with OpenCV (anti-aliased, sub-pixel positions) so that one 1080x1920 frame
+costs a few milliseconds; sizes scale with the frame's short side so the overlay
+reads the same on a 480x854 clip and on a 1080x1920 one watched on a phone.
+
+Colours are RGB triples because the frames are RGB.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from formcam import landmarks as lm
+
+__all__ = [
+    "FrameAnnotation",
+    "OverlayStyle",
+    "PanelRow",
+    "draw_overlay",
+    "overlay_style",
+    "pick_panel_corner",
+]
+
+Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
+RGB = tuple[int, int, int]
+
+LEFT_COLOUR: RGB = (56, 189, 248)        # sky blue: the runner's left side
+RIGHT_COLOUR: RGB = (244, 114, 182)      # pink: the runner's right side
+MEASURE_COLOUR: RGB = (250, 204, 21)     # yellow: the lines the angles are measured on
+REFERENCE_COLOUR: RGB = (255, 255, 255)  # dashed horizontal / vertical references
+OUTLINE_COLOUR: RGB = (15, 15, 20)       # dark edge under every line, for contrast on any background
+PANEL_COLOUR: RGB = (17, 20, 26)
+TEXT_COLOUR: RGB = (245, 245, 245)
+DIM_TEXT_COLOUR: RGB = (170, 176, 186)
+FLAG_COLOURS: dict[str | None, RGB] = {
+    "ok": (34, 197, 94),
+    "watch": (245, 158, 11),
+    "high": (239, 68, 68),
+    None: (140, 140, 140),
+}
+
+_FONT = cv2.FONT_HERSHEY_DUPLEX
+_SHIFT = 4                    # OpenCV fixed-point bits: 1/16 px positions keep lines steady between frames
+_ONE = 1 << _SHIFT
+_PANEL_ALPHA = 0.68
+_MAX_PANEL_WIDTH = 0.62       # of the frame width; the panel font shrinks to stay within it
+_LINE_EXTENSION = 0.3         # shoulder/hip lines reach this fraction of their length beyond each joint
+
+# Bones whose both ends are on one side; the rest (shoulder and hip lines) are drawn neutral.
+_LEFT_IDS = frozenset({1, 2, 3, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31})
+_RIGHT_IDS = frozenset({4, 5, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32})
+_LEG_IDS = {
+    "left": frozenset({lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX}),
+    "right": frozenset({lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX}),
+}
+_FOOT_IDS = {
+    "left": (lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX),
+    "right": (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX),
+}
+_JOINT_IDS = np.array(sorted({i for bone in lm.SKELETON for i in bone}))
+_TEXT_REPLACEMENTS = {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00b1": "+/-", "\u00d7": "x",
+                      "\u2026": "...", "\u00b7": "-", "\u2019": "'"}
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    """One line of the values panel.
+
+    Attributes
+    ----------
+    label : str
+        What is measured, e.g. ``"Pelvic drop"``.
+    value : str
+        The running value as shown, e.g. ``"6.1° L 5.2 / R 7.0"`` or ``"n/a (side view)"``.
+        ``°`` is drawn as a small circle (Hershey fonts have no degree sign).
+    flag : {'ok', 'watch', 'high'} or None
+        Colour of the row's dot: green, amber, red; grey for None.
+    """
+
+    label: str
+    value: str
+    flag: str | None
+
+
+@dataclass(frozen=True)
+class FrameAnnotation:
+    """What to draw on one frame.
+
+    Attributes
+    ----------
+    xy : ndarray, shape (33, 2)
+        Landmark positions in pixels of this upright frame (x right, y down); NaN = missing.
+    view : {'side', 'rear', 'front', 'oblique', 'unknown'}
+        Rear/front views get the shoulder and hip lines, side views the ear-shoulder
+        line; oblique and unknown views get the skeleton only.
+    shoulder_tilt_deg, hip_tilt_deg : float
+        Tilt of the shoulder and hip lines from horizontal in degrees, NaN if unknown.
+        Shown as a magnitude: the drawn line shows which side is low.
+    head_forward_deg : float
+        Angle of the shoulder-to-ear line from vertical in degrees, positive forward;
+        NaN if unknown. Shown with its sign.
+    in_stance : {'left', 'right'} or None
+        The foot on the ground; that leg is drawn thicker.
+    event : str or None
+        A short event label such as ``"L contact"``, shown as a badge under the foot
+        of the side it starts with (``"L "``/``"R "``), else under the runner.
+    """
+
+    xy: np.ndarray
+    view: str
+    shoulder_tilt_deg: float
+    hip_tilt_deg: float
+    head_forward_deg: float
+    in_stance: str | None = None
+    event: str | None = None
+
+
+@dataclass(frozen=True)
+class OverlayStyle:
+    """Sizes in pixels (and the Hershey font scale) for one frame size.
+
+    Every size is proportional to the frame's short side, so the overlay takes the
+    same share of the picture at 480x854 as at 1080x1920.
+    """
+
+    unit: float            # short side / 1080
+    bone: int              # skeleton line width
+    outline: int           # extra width of the dark edge under lines
+    joint_radius: int
+    measure: int           # shoulder/hip/head line width
+    reference: int         # dashed reference width
+    dash: int              # dash length
+    font_scale: float
+    font_thickness: int
+    margin: int            # gap between the panel and the frame edge
+
+
+def overlay_style(width: int, height: int) -> OverlayStyle:
+    """Return line widths and font size for a frame of ``width`` x ``height`` pixels.
+
+    Parameters
+    ----------
+    width, height : int
+        Frame size in pixels.
+
+    Returns
+    -------
+    OverlayStyle
+        At 1080 px short side: 4 px bones, Hershey scale 1.0 (about 27 px text);
+        at 480 px: 2 px bones, scale 0.44 (about 12 px text).
+    """
+    unit = min(width, height) / 1080.0
+    return OverlayStyle(
+        unit=unit,
+        bone=max(2, round(4 * unit)),
+        outline=max(1, round(2 * unit)),
+        joint_radius=max(2, round(6 * unit)),
+        measure=max(2, round(5 * unit)),
+        reference=max(1, round(2 * unit)),
+        dash=max(4, round(14 * unit)),
+        font_scale=max(0.35, 1.0 * unit),
+        font_thickness=max(1, round(2 * unit)),
+        margin=max(6, round(24 * unit)),
+    )
+
+
+# --------------------------------------------------------------------------- geometry helpers
+
+
+def _present(xy: np.ndarray) -> np.ndarray:
+    """(33,) bool: landmarks with finite x and y."""
+    return np.isfinite(xy).all(axis=1)
+
+
+def _fixed(points: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Float pixel points (..., 2) -> int32 fixed-point for OpenCV's ``shift``.
+
+    Points far outside the frame are clamped so the fixed-point values cannot overflow.
+    """
+    lo = -4.0 * max(width, height)
+    hi = 5.0 * max(width, height)
+    return np.round(np.clip(points, lo, hi) * _ONE).astype(np.int32)
+
+
+def _runner_box(xy: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Bounding box ``(x0, y0, x1, y1)`` in pixels of the present landmarks, or None."""
+    points = xy[_present(xy)]
+    if len(points) == 0:
+        return None
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def pick_panel_corner(
+    xy: np.ndarray, panel_size: tuple[int, int], frame_size: tuple[int, int], margin: int = 0
+) -> Corner:
+    """Choose the frame corner where the panel hides the least of the runner.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (33, 2)
+        Landmarks in pixels, NaN = missing.
+    panel_size : (int, int)
+        Panel ``(width, height)`` in pixels.
+    frame_size : (int, int)
+        Frame ``(width, height)`` in pixels.
+    margin : int
+        Gap between the panel and the frame edges.
+
+    Returns
+    -------
+    {'top-left', 'top-right', 'bottom-left', 'bottom-right'}
+        The corner whose panel overlaps the runner's (padded) bounding box least;
+        ties go to the corner farthest from the box centre. ``'top-left'`` when
+        no landmark is present.
+    """
+    box = _runner_box(xy)
+    if box is None:
+        return "top-left"
+    x0, y0, x1, y1 = box
+    # Pad the box: landmarks sit inside the body, hair, hands and shoes reach beyond them.
+    pad = 0.12 * max(x1 - x0, y1 - y0, 1.0)
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+
+    def score(corner: Corner) -> tuple[float, float]:
+        px0, py0, px1, py1 = _panel_rect(corner, panel_size, frame_size, margin)
+        overlap = max(0.0, min(x1, px1) - max(x0, px0)) * max(0.0, min(y1, py1) - max(y0, py0))
+        distance = math.hypot((px0 + px1) / 2 - cx, (py0 + py1) / 2 - cy)
+        return overlap, -distance
+
+    corners: tuple[Corner, ...] = ("top-left", "top-right", "bottom-left", "bottom-right")
+    return min(corners, key=score)
+
+
+def _panel_rect(
+    corner: Corner, panel_size: tuple[int, int], frame_size: tuple[int, int], margin: int
+) -> tuple[int, int, int, int]:
+    pw, ph = panel_size
+    fw, fh = frame_size
+    x0 = margin if corner.endswith("left") else fw - margin - pw
+    y0 = margin if corner.startswith("top") else fh - margin - ph
+    x0 = min(max(x0, 0), max(fw - pw, 0))
+    y0 = min(max(y0, 0), max(fh - ph, 0))
+    return x0, y0, min(x0 + pw, fw), min(y0 + ph, fh)
+
+
+# --------------------------------------------------------------------------- primitive drawing
+
+
+def _lines(img: np.ndarray, segments: np.ndarray, colour: RGB, width: int, outline: int = 0) -> None:
+    """Draw (n, 2, 2) float segments, anti-aliased, over a dark edge ``outline`` px wider."""
+    if len(segments) == 0:
+        return
+    h, w = img.shape[:2]
+    polylines = list(_fixed(segments, w, h))
+    if outline:
+        cv2.polylines(img, polylines, False, OUTLINE_COLOUR, width + 2 * outline, cv2.LINE_AA, _SHIFT)
+    cv2.polylines(img, polylines, False, colour, width, cv2.LINE_AA, _SHIFT)
+
+
+def _dashed(p0: np.ndarray, p1: np.ndarray, dash: float) -> np.ndarray:
+    """Segments (n, 2, 2) of a dashed line from p0 to p1: dashes and gaps ``dash`` px long."""
+    length = float(np.hypot(*(p1 - p0)))
+    if length < 1e-6:
+        return np.empty((0, 2, 2))
+    starts = np.arange(0.0, length, 2 * dash)
+    ends = np.minimum(starts + dash, length)
+    direction = (p1 - p0) / length
+    return np.stack([p0 + starts[:, None] * direction, p0 + ends[:, None] * direction], axis=1)
+
+
+def _dots(img: np.ndarray, points: np.ndarray, colours: Sequence[RGB], radius: int) -> None:
+    h, w = img.shape[:2]
+    for (x, y), colour in zip(_fixed(points, w, h), colours):
+        cv2.circle(img, (int(x), int(y)), (radius + 1) * _ONE, OUTLINE_COLOUR, -1, cv2.LINE_AA, _SHIFT)
+        cv2.circle(img, (int(x), int(y)), radius * _ONE, colour, -1, cv2.LINE_AA, _SHIFT)
+
+
+def _blend_box(img: np.ndarray, rect: tuple[int, int, int, int], colour: RGB, alpha: float,
+               radius: int = 0) -> None:
+    """Blend a filled (rounded) rectangle into ``img`` in place; only its region is touched."""
+    h, w = img.shape[:2]
+    x0, y0, x1, y1 = max(rect[0], 0), max(rect[1], 0), min(rect[2], w), min(rect[3], h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = img[y0:y1, x0:x1]
+    layer = roi.copy()
+    bw, bh = rect[2] - rect[0], rect[3] - rect[1]
+    r = int(min(radius, bw // 2, bh // 2))
+    ox, oy = rect[0] - x0, rect[1] - y0  # box origin inside the clipped roi
+    if r > 0:
+        cv2.rectangle(layer, (ox + r, oy), (ox + bw - 1 - r, oy + bh - 1), colour, -1)
+        cv2.rectangle(layer, (ox, oy + r), (ox + bw - 1, oy + bh - 1 - r), colour, -1)
+        for cx, cy in ((ox + r, oy + r), (ox + bw - 1 - r, oy + r),
+                       (ox + r, oy + bh - 1 - r), (ox + bw - 1 - r, oy + bh - 1 - r)):
+            cv2.circle(layer, (cx, cy), r, colour, -1, cv2.LINE_AA)
+    else:
+        layer[:] = colour
+    cv2.addWeighted(layer, alpha, roi, 1.0 - alpha, 0.0, dst=roi)
+
+
+def _ascii(text: str) -> str:
+    """Hershey fonts draw ASCII only: map common typography to ASCII, keep ``°`` for _text."""
+    text = "".join(_TEXT_REPLACEMENTS.get(ch, ch) for ch in text)
+    return "".join(ch if ch.isascii() or ch == "°" else "?" for ch in text)
+
+
+def _text_size(text: str, scale: float, thickness: int) -> tuple[int, int, int]:
+    """Width, ascent and descent in pixels of ``text`` as :func:`_text` draws it."""
+    parts = _ascii(text).split("°")
+    width = 0
+    ascent, descent = cv2.getTextSize("Hg", _FONT, scale, thickness)[0][1], 0
+    for part in parts:
+        if part:
+            (w, _), base = cv2.getTextSize(part, _FONT, scale, thickness)
+            width += w
+            descent = max(descent, base)
+    width += (len(parts) - 1) * _degree_advance(scale)
+    return width, ascent, descent
+
+
+def _degree_advance(scale: float) -> int:
+    return max(4, round(11 * scale))
+
+
+def _text(img: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: RGB,
+          thickness: int) -> None:
+    """Draw ``text`` with its baseline starting at ``origin``; ``°`` becomes a small circle."""
+    x, y = origin
+    ascent = cv2.getTextSize("H", _FONT, scale, thickness)[0][1]
+    radius = max(2.0, 0.16 * ascent)
+    for i, part in enumerate(_ascii(text).split("°")):
+        if i:
+            centre = (int((x + radius + max(1.0, 0.1 * ascent)) * _ONE), int((y - ascent + radius) * _ONE))
+            cv2.circle(img, centre, int(radius * _ONE), colour, max(1, thickness - 1 if thickness > 2 else thickness),
+                       cv2.LINE_AA, _SHIFT)
+            x += _degree_advance(scale)
+        if part:
+            cv2.putText(img, part, (int(x), int(y)), _FONT, scale, colour, thickness, cv2.LINE_AA)
+            x += cv2.getTextSize(part, _FONT, scale, thickness)[0][0]
+
+
+def _label(img: np.ndarray, text: str, anchor: tuple[float, float], style: OverlayStyle,
+           align: Literal["left", "right", "center"] = "left", fill: RGB = PANEL_COLOUR,
+           colour: RGB = TEXT_COLOUR, alpha: float = 0.72) -> None:
+    """Text in a rounded dark pill, vertically centred on ``anchor`` and kept inside the frame."""
+    h, w = img.shape[:2]
+    scale, thickness = style.font_scale * 0.9, style.font_thickness
+    tw, ascent, descent = _text_size(text, scale, thickness)
+    pad_x, pad_y = round(0.45 * ascent), round(0.35 * ascent)
+    bw, bh = tw + 2 * pad_x, ascent + descent + 2 * pad_y
+    x0 = {"left": anchor[0], "right": anchor[0] - bw, "center": anchor[0] - bw / 2}[align]
+    y0 = anchor[1] - bh / 2
+    x0 = int(min(max(x0, 0), max(w - bw, 0)))
+    y0 = int(min(max(y0, 0), max(h - bh, 0)))
+    _blend_box(img, (x0, y0, x0 + bw, y0 + bh), fill, alpha, radius=bh // 2)
+    _text(img, text, (x0 + pad_x, y0 + pad_y + ascent), scale, colour, thickness)
+
+
+def _format_angle(value: float, signed: bool) -> str | None:
+    if not np.isfinite(value):
+        return None
+    return f"{value if signed else abs(value):.1f}°"
+
+
+# --------------------------------------------------------------------------- annotation layers
+
+
+def _draw_skeleton(img: np.ndarray, xy: np.ndarray, present: np.ndarray, style: OverlayStyle,
+                   in_stance: str | None, skip_centre: bool) -> None:
+    """Bones coloured by side (neutral bones across the body), stance leg thicker, then joints."""
+    stance_ids = _LEG_IDS.get(in_stance or "", frozenset())
+    groups: dict[tuple[RGB, int], list[np.ndarray]] = {}
+    for a, b in lm.SKELETON:
+        if not (present[a] and present[b]):
+            continue
+        if a in _LEFT_IDS and b in _LEFT_IDS:
+            colour = LEFT_COLOUR
+        elif a in _RIGHT_IDS and b in _RIGHT_IDS:
+            colour = RIGHT_COLOUR
+        elif skip_centre:
+            continue  # the measured shoulder/hip lines replace these bones
+        else:
+            colour = TEXT_COLOUR
+        width = round(style.bone * 1.8) if (a in stance_ids and b in stance_ids) else style.bone
+        groups.setdefault((colour, width), []).append(xy[[a, b]])
+    # Outlines of every group first so no dark edge is drawn over a neighbouring bone.
+    h, w = img.shape[:2]
+    for (_, width), segments in groups.items():
+        cv2.polylines(img, list(_fixed(np.array(segments), w, h)), False, OUTLINE_COLOUR,
+                      width + 2 * style.outline, cv2.LINE_AA, _SHIFT)
+    for (colour, width), segments in groups.items():
+        _lines(img, np.array(segments), colour, width)
+
+    ids = _JOINT_IDS[present[_JOINT_IDS]]
+    colours = [LEFT_COLOUR if i in _LEFT_IDS else RIGHT_COLOUR for i in ids]
+    _dots(img, xy[ids], colours, style.joint_radius)
+
+
+def _draw_tilt_line(img: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, angle_deg: float,
+                    style: OverlayStyle) -> None:
+    """A left-right joint line extended past both joints, a dashed horizontal through its
+    middle, and ``name angle`` beside its right-hand end."""
+    if a[0] > b[0]:
+        a, b = b, a  # a = image-left end
+    extension = _LINE_EXTENSION * (b - a)
+    p0, p1 = a - extension, b + extension
+    middle = (a + b) / 2
+    half = max(abs(p1[0] - p0[0]) / 2, 20 * style.unit)
+    reference = _dashed(middle - [half, 0.0], middle + [half, 0.0], style.dash)
+    _lines(img, reference, REFERENCE_COLOUR, style.reference, style.outline)
+    _lines(img, np.array([[p0, p1]]), MEASURE_COLOUR, style.measure, style.outline)
+    text = _format_angle(angle_deg, signed=False)
+    text = f"{name} {text}" if text else f"{name} n/a"
+    gap = 10 * style.unit + style.measure
+    right_end = max(p1[0], middle[0] + half) + gap
+    w = img.shape[1]
+    tw = _text_size(text, style.font_scale * 0.9, style.font_thickness)[0]
+    if right_end + tw * 1.15 <= w:
+        _label(img, text, (right_end, p1[1]), style, align="left")
+    else:  # no room on the right: put it beyond the left end
+        _label(img, text, (min(p0[0], middle[0] - half) - gap, p0[1]), style, align="right")
+
+
+def _camera_side(xy: np.ndarray, present: np.ndarray) -> str | None:
+    """Side ('left'/'right') whose ear-shoulder pair to draw in a side view, or None.
+
+    Heuristic: a runner facing image-right shows the camera their right side, one facing
+    image-left their left side; facing is the nose's x relative to the ears' mean x. When
+    that side's ear or shoulder is missing, the other side is used if complete.
+    """
+    pairs = {"left": (lm.LEFT_EAR, lm.LEFT_SHOULDER), "right": (lm.RIGHT_EAR, lm.RIGHT_SHOULDER)}
+    complete = [side for side, (ear, shoulder) in pairs.items() if present[ear] and present[shoulder]]
+    if not complete:
+        return None
+    ears = [e for e in (lm.LEFT_EAR, lm.RIGHT_EAR) if present[e]]
+    preferred = None
+    if present[lm.NOSE] and ears:
+        preferred = "right" if xy[lm.NOSE, 0] > np.mean(xy[ears, 0]) else "left"
+    return preferred if preferred in complete else complete[0]
+
+
+def _draw_head_line(img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_deg: float,
+                    style: OverlayStyle) -> None:
+    """Shoulder-to-ear line, a dashed vertical through the shoulder, the arc between them,
+    and ``Head angle`` behind the head."""
+    side = _camera_side(xy, present)
+    if side is None:
+        return
+    ear_id, shoulder_id = (lm.LEFT_EAR, lm.LEFT_SHOULDER) if side == "left" else (lm.RIGHT_EAR, lm.RIGHT_SHOULDER)
+    shoulder, ear = xy[shoulder_id], xy[ear_id]
+    length = float(np.hypot(*(ear - shoulder)))
+    if length < 1e-3:
+        return
+    top = shoulder - [0.0, 1.3 * length]
+    _lines(img, _dashed(shoulder, top, style.dash), REFERENCE_COLOUR, style.reference, style.outline)
+    tip = shoulder + 1.25 * (ear - shoulder)
+    _lines(img, np.array([[shoulder, tip]]), MEASURE_COLOUR, style.measure, style.outline)
+
+    # Arc from straight up (-90 deg in OpenCV's y-down angles) to the line.
+    line_angle = math.degrees(math.atan2(ear[1] - shoulder[1], ear[0] - shoulder[0]))
+    radius = 0.55 * length
+    h, w = img.shape[:2]
+    centre = tuple(int(v) for v in _fixed(shoulder, w, h))
+    axes = (int(radius * _ONE), int(radius * _ONE))
+    start, end = sorted((-90.0, line_angle))
+    cv2.ellipse(img, centre, axes, 0, start, end, MEASURE_COLOUR, style.reference + 1, cv2.LINE_AA, _SHIFT)
+
+    text = _format_angle(angle_deg, signed=True)
+    text = f"Head {text}" if text else "Head n/a"
+    # Behind the head: on the side of the vertical away from the ear, so the face stays clear.
+    behind = -1.0 if ear[0] >= shoulder[0] else 1.0
+    gap = 14 * style.unit + style.measure
+    anchor = (shoulder[0] + behind * gap, shoulder[1] - 0.9 * length)
+    _label(img, text, anchor, style, align="right" if behind < 0 else "left")
+
+
+def _draw_event(img: np.ndarray, xy: np.ndarray, present: np.ndarray, event: str,
+                style: OverlayStyle) -> None:
+    """A badge under the foot named by the event's leading ``L``/``R``, else under the runner."""
+    side = {"L": "left", "R": "right"}.get(event.strip()[:1].upper()) if event.strip()[1:2] in (" ", "") else None
+    colour = {"left": LEFT_COLOUR, "right": RIGHT_COLOUR}.get(side or "", TEXT_COLOUR)
+    foot = [i for i in _FOOT_IDS.get(side or "", ()) if present[i]]
+    ids = foot or list(np.flatnonzero(present))
+    h = img.shape[0]
+    if ids:
+        points = xy[ids]
+        anchor = (float(points[:, 0].mean()), float(points[:, 1].max()) + 40 * style.unit)
+    else:
+        anchor = (img.shape[1] / 2, h * 0.9)
+    _label(img, event, anchor, style, align="center", fill=colour, colour=PANEL_COLOUR, alpha=0.9)
+
+
+# --------------------------------------------------------------------------- panel
+
+
+@dataclass(frozen=True)
+class _PanelLayout:
+    scale: float
+    thickness: int
+    pad: int
+    row_height: int
+    label_width: int
+    value_x: int
+    size: tuple[int, int]
+
+
+def _panel_layout(rows: Sequence[PanelRow], title: str, subtitle: str, style: OverlayStyle,
+                  frame_width: int) -> _PanelLayout:
+    """Measure the panel, shrinking its font so it stays within _MAX_PANEL_WIDTH of the frame."""
+    scale = style.font_scale
+    for _ in range(6):
+        thickness = style.font_thickness
+        ascent = _text_size("Hg", scale, thickness)[1]
+        pad = round(0.75 * ascent)
+        row_height = round(1.75 * ascent)
+        dot_space = round(1.3 * ascent)
+        label_width = max((_text_size(r.label, scale, thickness)[0] for r in rows), default=0)
+        value_width = max((_text_size(r.value, scale, thickness)[0] for r in rows), default=0)
+        value_x = pad + dot_space + label_width + round(1.0 * ascent)
+        title_width = (_text_size(title, scale * 1.15, thickness + 1)[0]
+                       + round(0.8 * ascent) + _text_size(subtitle, scale * 0.8, thickness)[0])
+        legend_width = _legend_width(scale * 0.8, thickness, ascent)
+        width = max(value_x + value_width, pad + title_width, pad + legend_width) + pad
+        height = pad + round(1.9 * ascent) + len(rows) * row_height + round(1.6 * ascent) + pad
+        if width <= _MAX_PANEL_WIDTH * frame_width or scale <= 0.3:
+            break
+        scale = max(0.3, scale * _MAX_PANEL_WIDTH * frame_width / width)
+    return _PanelLayout(scale, thickness, pad, row_height, label_width, value_x, (int(width), int(height)))
+
+
+def _legend_width(scale: float, thickness: int, ascent: int) -> int:
+    swatch = round(1.6 * ascent)
+    return 2 * (swatch + round(0.4 * ascent)) + _text_size("left", scale, thickness)[0] \
+        + _text_size("right", scale, thickness)[0] + round(1.0 * ascent)
+
+
+def _draw_panel(img: np.ndarray, rect: tuple[int, int, int, int], layout: _PanelLayout,
+                rows: Sequence[PanelRow], title: str, subtitle: str) -> None:
+    x0, y0, x1, y1 = rect
+    scale, thickness, pad = layout.scale, layout.thickness, layout.pad
+    ascent = _text_size("Hg", scale, thickness)[1]
+    _blend_box(img, rect, PANEL_COLOUR, _PANEL_ALPHA, radius=round(0.6 * ascent))
+
+    baseline = y0 + pad + ascent
+    _text(img, title, (x0 + pad, baseline), scale * 1.15, TEXT_COLOUR, thickness + 1)
+    title_w = _text_size(title, scale * 1.15, thickness + 1)[0]
+    _text(img, subtitle, (x0 + pad + title_w + round(0.8 * ascent), baseline), scale * 0.8,
+          DIM_TEXT_COLOUR, thickness)
+
+    y = y0 + pad + round(1.9 * ascent)
+    dot_r = max(3, round(0.3 * ascent))
+    for row in rows:
+        baseline = y + round(0.5 * layout.row_height + 0.5 * ascent)
+        centre = (x0 + pad + dot_r, baseline - ascent // 2)
+        cv2.circle(img, centre, dot_r, FLAG_COLOURS.get(row.flag, FLAG_COLOURS[None]), -1, cv2.LINE_AA)
+        _text(img, row.label, (x0 + pad + round(1.3 * ascent), baseline), scale, DIM_TEXT_COLOUR, thickness)
+        _text(img, row.value, (x0 + layout.value_x, baseline), scale, TEXT_COLOUR, thickness)
+        y += layout.row_height
+
+    # Legend: which colour is which side.
+    small = scale * 0.8
+    baseline = y + round(1.15 * ascent)
+    x = x0 + pad
+    swatch = round(1.6 * ascent)
+    line_y = baseline - round(0.35 * ascent)
+    for name, colour in (("left", LEFT_COLOUR), ("right", RIGHT_COLOUR)):
+        cv2.line(img, (x, line_y), (x + swatch, line_y), colour, max(2, round(0.22 * ascent)), cv2.LINE_AA)
+        x += swatch + round(0.4 * ascent)
+        _text(img, name, (x, baseline), small, DIM_TEXT_COLOUR, thickness)
+        x += _text_size(name, small, thickness)[0] + round(1.0 * ascent)
+
+
+# --------------------------------------------------------------------------- public entry point
+
+
+def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow], *,
+                 title: str = "formcam") -> np.ndarray:
+    """Return a copy of one upright frame with the runner's annotations drawn on it.
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3), uint8
+        The upright RGB frame; not modified.
+    ann : FrameAnnotation
+        Landmarks (pixels of this frame), view, angles, stance side and event.
+    panel : sequence of PanelRow
+        Rows of the values panel, drawn top to bottom.
+    title : str
+        Panel heading.
+
+    Returns
+    -------
+    ndarray, shape (H, W, 3), uint8
+        A new array: skeleton (runner's left side blue, right side pink, stance leg
+        thicker), the view's measurement lines with their angles, the event badge,
+        and the panel in the corner that hides least of the runner.
+
+    Raises
+    ------
+    ValueError
+        If ``rgb`` is not an (H, W, 3) uint8 image or ``ann.xy`` is not (33, 2).
+
+    Notes
+    -----
+    Missing landmarks (NaN) are skipped one by one; a frame with none gets the panel only.
+    Rear and front views get the shoulder and hip lines, the side view the
+    shoulder-to-ear line; oblique and unknown views the skeleton only, because
+    those angles are not valid there.
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
+    xy = np.asarray(ann.xy, dtype=np.float64)
+    if xy.shape != (lm.N_LANDMARKS, 2):
+        raise ValueError(f"expected landmarks of shape ({lm.N_LANDMARKS}, 2), got {xy.shape}")
+
+    img = np.array(rgb, dtype=np.uint8, order="C", copy=True)
+    h, w = img.shape[:2]
+    style = overlay_style(w, h)
+    present = _present(xy)
+    lateral = ann.view in ("rear", "front")
+
+    if present.any():
+        _draw_skeleton(img, xy, present, style, ann.in_stance, skip_centre=lateral)
+        if lateral:
+            for name, (a, b), angle in (("Shoulders", (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), ann.shoulder_tilt_deg),
+                                        ("Hips", (lm.LEFT_HIP, lm.RIGHT_HIP), ann.hip_tilt_deg)):
+                if present[a] and present[b]:
+                    _draw_tilt_line(img, xy[a], xy[b], name, angle, style)
+        elif ann.view == "side":
+            _draw_head_line(img, xy, present, ann.head_forward_deg, style)
+    if ann.event:
+        _draw_event(img, xy, present, ann.event, style)
+
+    subtitle = f"{ann.view} view" if ann.view in ("side", "rear", "front", "oblique") else "view unknown"
+    layout = _panel_layout(panel, title, subtitle, style, w)
+    corner = pick_panel_corner(xy, layout.size, (w, h), style.margin)
+    rect = _panel_rect(corner, layout.size, (w, h), style.margin)
+    _draw_panel(img, rect, layout, panel, title, subtitle)
+    return img
