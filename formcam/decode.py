@@ -146,7 +146,10 @@ class FrameStream(Iterator[Frame]):
         None while decoding is fine. When the file breaks part-way (a truncated
         download, corrupt packets the decoder cannot skip), iteration stops
         cleanly instead of raising, and this holds one sentence saying where
-        and why. Check it after the loop.
+        and why. Set when the decoder raises, or, after the last frame, when
+        the frames end more than ``max(0.5 s, 3 frames)`` before the end the
+        container declares (frame-threaded FFmpeg decoding reports a
+        truncated stream by simply stopping). Check it after the loop.
     repaired_timestamps : int
         How many frames had a missing or non-increasing timestamp that was
         repaired (see Notes).
@@ -169,7 +172,8 @@ class FrameStream(Iterator[Frame]):
         self.decode_error: str | None = None
         self.frames_decoded = 0
         self.repaired_timestamps = 0
-        container, self.info, decoded = _open_and_probe(path, slowmo)
+        container, stream, self.info, decoded = _open_and_probe(path, slowmo)
+        self._declared_end_s = _declared_end_s(stream, self.info)
         self._frames = self._generate(container, decoded)
 
     def __iter__(self) -> FrameStream:
@@ -196,23 +200,26 @@ class FrameStream(Iterator[Frame]):
         frame_ticks = _nominal_frame_ticks(info.fps, info.time_base)
         last_pts: int | None = None
         offset = 0
+        end_s = 0.0
         try:
             for av_frame in _until_broken(decoded, self):
                 pts, offset, repaired = _next_pts(av_frame.pts, last_pts, offset, frame_ticks)
                 self.repaired_timestamps += repaired
                 last_pts = pts
                 pts_s = float(pts * info.time_base)
-                rgb = av_frame.to_ndarray(format="rgb24")
-                if turns_ccw:
-                    rgb = np.ascontiguousarray(np.rot90(rgb, turns_ccw))
+                rgb = _upright_rgb(av_frame, turns_ccw)
+                index = self.frames_decoded
+                self.frames_decoded += 1
+                end_s = pts_s + 1.0 / info.fps
                 yield Frame(
-                    index=self.frames_decoded,
+                    index=index,
                     pts_s=pts_s,
                     pts=pts,
                     t_ms=pts_s * 1000.0 / info.slow_motion_factor,
                     rgb=rgb,
                 )
-                self.frames_decoded += 1
+            if self.decode_error is None:
+                self.decode_error = _early_end_message(info, self.frames_decoded, end_s, self._declared_end_s)
         finally:
             container.close()
 
@@ -240,7 +247,7 @@ def probe_video(path: str | os.PathLike, *, slowmo: float | None = None) -> Vide
     UsageError
         ``slowmo`` is below 1 or not a finite number.
     """
-    container, info, _frames = _open_and_probe(path, slowmo)
+    container, _stream, info, _frames = _open_and_probe(path, slowmo)
     container.close()
     return info
 
@@ -285,7 +292,7 @@ def iter_frames(path: str | os.PathLike, *, slowmo: float | None = None) -> Fram
 
 
 def _open_and_probe(path, slowmo: float | None):
-    """Open, validate and probe; return ``(container, info, frames)``.
+    """Open, validate and probe; return ``(container, stream, info, frames)``.
 
     ``frames`` is an iterator over all decoded frames that starts with the
     frames the probe already decoded, so nothing is decoded twice and no seek
@@ -303,7 +310,7 @@ def _open_and_probe(path, slowmo: float | None):
     except BaseException:
         container.close()
         raise
-    return container, info, itertools.chain(first, decoder)
+    return container, stream, info, itertools.chain(first, decoder)
 
 
 def _user_slow_motion(slowmo: float | None) -> tuple[float, str | None]:
@@ -337,9 +344,12 @@ def _not_a_video(path: str, why: str) -> UnreadableInputError:
 
 def _open_container(path: str) -> av.container.InputContainer:
     # FFmpeg's own explanation ("moov atom not found") only reaches the log, and
-    # PyAV drops the log unless a level is set; capture it just for the open.
+    # PyAV drops the log unless a level is set, and drops a message equal to
+    # the previous one; capture it just for the open.
     previous_level = av.logging.get_level()
+    previous_skip = av.logging.get_skip_repeated()
     av.logging.set_level(av.logging.ERROR)
+    av.logging.set_skip_repeated(False)
     try:
         with av.logging.Capture() as logs:
             try:
@@ -350,6 +360,7 @@ def _open_container(path: str) -> av.container.InputContainer:
                 raise _not_a_video(path, _ffmpeg_reason(error, logs)) from None
     finally:
         av.logging.set_level(previous_level)
+        av.logging.set_skip_repeated(previous_skip)
 
 
 def _ffmpeg_reason(error: Exception, logs) -> str:
@@ -388,8 +399,8 @@ def _first_frames(decoder, path: str) -> list:
     except StopIteration:
         pass
     except (av.error.FFmpegError, OSError) as error:
-        if not first:
-            raise _not_a_video(path, f"its first frame cannot be decoded: {_ffmpeg_reason(error, [])}") from None
+        if len(first) < 2:
+            raise _not_a_video(path, f"its first frames cannot be decoded: {_ffmpeg_reason(error, [])}") from None
     if not first:
         raise _not_a_video(path, "it holds no frames")
     if len(first) < 2:
@@ -471,6 +482,19 @@ def _capture_fps(metadata) -> float | None:
 # Decoding
 
 
+def _upright_rgb(av_frame, turns_ccw: int) -> np.ndarray:
+    """RGB pixels of a decoded frame, turned upright, shape ``(H, W, 3)`` uint8.
+
+    PyAV returns rows padded to FFmpeg's line alignment (a strided view) when
+    ``3 * width`` is not a multiple of it; MediaPipe and OpenCV want compact
+    C-contiguous images, so the pixels are copied where needed.
+    """
+    rgb = av_frame.to_ndarray(format="rgb24")
+    if turns_ccw:
+        rgb = np.rot90(rgb, turns_ccw)
+    return np.ascontiguousarray(rgb)
+
+
 def _until_broken(decoded: Iterator, owner: FrameStream):
     """Yield decoded frames; on a mid-stream failure record it on ``owner`` and stop."""
     try:
@@ -481,6 +505,31 @@ def _until_broken(decoded: Iterator, owner: FrameStream):
             f"{os.path.basename(owner.info.path)} stopped decoding after frame "
             f"{owner.frames_decoded} (about {seconds:.1f} s): {_ffmpeg_reason(error, [])}."
         )
+
+
+def _declared_end_s(stream, info: VideoInfo) -> float | None:
+    if info.duration_s is None:
+        return None
+    start = float(stream.start_time * info.time_base) if stream.start_time else 0.0
+    return start + info.duration_s
+
+
+def _early_end_message(info: VideoInfo, frames: int, end_s: float, declared_end_s: float | None) -> str | None:
+    """Say so when decoding ended well before the end the container declares.
+
+    With frame-threaded decoding FFmpeg does not report a truncated or damaged
+    stream as an error, the frames just stop; comparing with the declared
+    duration catches that.
+    """
+    if declared_end_s is None:
+        return None
+    tolerance_s = max(0.5, 3.0 / info.fps)
+    if end_s >= declared_end_s - tolerance_s:
+        return None
+    return (
+        f"{os.path.basename(info.path)} ended early: {frames} frames decoded, up to "
+        f"{end_s:.1f} s of the {declared_end_s:.1f} s the file declares (it is probably truncated or damaged)."
+    )
 
 
 def _nominal_frame_ticks(fps: float, time_base: Fraction) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .decode import VideoInfo, iter_frames, probe_video
+from .decode import VideoInfo, iter_frames
 from .errors import NothingToAnalyseError, UnreadableInputError, UsageError
 from .kinematics import Kinematics, analyse_pose
 from .models import resolve_model
@@ -152,16 +152,16 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
 
 def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, dict]:
     """Decode ``path`` and run the pose model; return the runner's pose and the report's video section."""
-    info = probe_video(path, slowmo=options.slowmo)
     model_path = resolve_model(options.model)
-    with _progress(options.progress, "Pose", _expected_frames(info)) as advance:
-        detections = detect_people(
-            prefetch(iter_frames(path, slowmo=options.slowmo)), model_path, num_poses=options.num_poses, on_frame=advance
-        )
+    frames = iter_frames(path, slowmo=options.slowmo)
+    with frames, _progress(options.progress, "Pose", _expected_frames(frames.info)) as advance:
+        detections = detect_people(prefetch(frames), model_path, num_poses=options.num_poses, on_frame=advance)
     if len(detections.t_ms) == 0:
         raise UnreadableInputError(f"No frame of {path.name} could be decoded.")
     pose, _ = select_runner(detections, person=options.person)
-    video = video_section(info, n_frames=pose.n_frames)
+    video = video_section(frames.info, n_frames=pose.n_frames)
+    video["corrections"] = _corrections(frames.info, frames.repaired_timestamps)
+    video["decode_error"] = frames.decode_error
     pose.extras["video"] = video
     pose.extras["model"] = model_path.name
     return pose, video
@@ -183,6 +183,19 @@ def video_section(info: VideoInfo, n_frames: int) -> dict:
     }
 
 
+def _corrections(info: VideoInfo, repaired_timestamps: int) -> list[str]:
+    """What formcam corrected in the video, in plain words for the report."""
+    notes = []
+    if info.rotation_deg:
+        notes.append(f"Frames turned {info.rotation_deg}° clockwise to upright, as the file's rotation metadata says.")
+    if info.slow_motion_factor != 1:
+        why = "the file says it was captured faster than it plays" if info.slow_motion_source == "metadata" else "--slowmo"
+        notes.append(f"Slow motion: times divided by {info.slow_motion_factor:g} to give real time ({why}).")
+    if repaired_timestamps:
+        notes.append(f"{repaired_timestamps} frames had missing or repeated timestamps; they were placed one frame apart.")
+    return notes
+
+
 def _video_section_without_file(pose: PoseSequence) -> dict:
     duration_ms = float(pose.t_ms[-1] - pose.t_ms[0]) if pose.n_frames > 1 else 0.0
     return {
@@ -195,6 +208,8 @@ def _video_section_without_file(pose: PoseSequence) -> dict:
         "rotation_deg": None,
         "slow_motion_factor": 1.0,
         "slow_motion_source": None,
+        "corrections": [],
+        "decode_error": None,
     }
 
 
@@ -216,9 +231,8 @@ def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | No
         write_tables(out_dir, pose.t_ms, kin.signals, pose.detected, report["metrics"])
         files += [out_dir / "frames.csv", out_dir / "steps.csv"]
     if "annotated.mp4" in options.outputs and source_video is not None and source_video.is_file():
-        slowmo = report["video"]["slow_motion_factor"] if report["video"].get("slow_motion_source") == "user" else None
         with _progress(options.progress, "Video", pose.n_frames) as advance:
-            files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report, slowmo=slowmo, on_frame=advance))
+            files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report, on_frame=advance))
     if "report.json" in options.outputs:
         files.append(write_report(report, out_dir / "report.json"))
 

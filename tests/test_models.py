@@ -8,6 +8,7 @@ import json
 import os
 import re
 import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -83,7 +84,7 @@ class _Server:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
 
     def url(self, name: str = FILENAME) -> str:
@@ -166,7 +167,7 @@ def test_installed_wheel_skips_repo_models_folder(isolated):
 
 
 def test_default_cache_dir_follows_xdg(isolated, monkeypatch):
-    if os.sys.platform in ("win32", "darwin"):
+    if sys.platform in ("win32", "darwin"):
         pytest.skip("XDG cache layout is the Linux/BSD default")
     monkeypatch.delenv(models.CACHE_DIR_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(isolated / "xdg"))

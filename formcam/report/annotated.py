@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..decode import iter_frames, probe_video
+from ..decode import iter_frames
 from ..pose import prefetch
 from .h264 import H264Writer
 from .overlay import FrameAnnotation, PanelRow, draw_overlay
@@ -93,7 +93,6 @@ def render_annotated_video(
     kinematics,
     report: dict,
     *,
-    slowmo: float | None = None,
     on_frame: Callable[[int], None] | None = None,
 ) -> Path:
     """Decode ``video_path`` again, draw each frame's annotation, and write H.264 to ``out_path``.
@@ -108,12 +107,11 @@ def render_annotated_video(
         Cleaned landmarks ``xy`` (T, 33, 2), per-frame ``signals`` and ``events``.
     report : dict
         The report, for the panel's values.
-    slowmo : float, optional
-        The ``--slowmo`` factor the pose stage used, so frames line up.
     on_frame : callable, optional
         Progress callback, called with the running frame count.
     """
-    info = probe_video(video_path, slowmo=slowmo)
+    frames = iter_frames(video_path)  # presentation times of the file, which the output keeps
+    info = frames.info
     kin = kinematics
     n_frames = len(kin.xy)
     events = kin.events
@@ -124,8 +122,9 @@ def render_annotated_video(
     event_label = _event_labels(report, n_frames, hold_frames=max(1, int(round(0.25 * fps))))
     panel = panel_rows(report)
     signals = kin.signals
-    with H264Writer(out_path, width=info.width, height=info.height, time_base=info.time_base, fps=fps) as writer:
-        for frame in prefetch(iter_frames(video_path, slowmo=slowmo)):
+    writer = H264Writer(out_path, width=info.width, height=info.height, time_base=info.time_base, fps=fps)
+    with frames, writer:
+        for frame in prefetch(frames):
             i = frame.index
             if i < n_frames:
                 annotation = FrameAnnotation(

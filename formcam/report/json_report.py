@@ -94,9 +94,15 @@ def build_report(video: dict, t_ms, kinematics, *, height_cm: float | None = Non
         },
         "metrics": {name: result.to_json() for name, result in kin.metrics.items()},
         "events": events,
-        "quality": list(kin.quality),
+        "quality": _decode_warnings(video) + list(kin.quality),
     }
     return _clean_number(report)
+
+
+def _decode_warnings(video: dict) -> list[dict]:
+    if video.get("decode_error"):
+        return [{"code": "decode_stopped_early", "message": video["decode_error"] + " Only the part before it was analysed."}]
+    return []
 
 
 def _round(value, digits: int):

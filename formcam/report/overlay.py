@@ -47,7 +47,11 @@ FLAG_COLOURS: dict[str | None, RGB] = {
     None: (140, 140, 140),
 }
 
-_FONT = cv2.FONT_HERSHEY_DUPLEX
+# OpenCV 5 draws these "Hershey" names with a built-in sans-serif font that covers
+# Unicode (so "°" works); the thickness picks the weight, not a stroke width.
+_REGULAR = (cv2.FONT_HERSHEY_SIMPLEX, 1)
+_SEMIBOLD = (cv2.FONT_HERSHEY_DUPLEX, 1)
+_BOLD = (cv2.FONT_HERSHEY_DUPLEX, 2)
 _SHIFT = 4                    # OpenCV fixed-point bits: 1/16 px positions keep lines steady between frames
 _ONE = 1 << _SHIFT
 _PANEL_ALPHA = 0.68
@@ -66,8 +70,6 @@ _FOOT_IDS = {
     "right": (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX),
 }
 _JOINT_IDS = np.array(sorted({i for bone in lm.SKELETON for i in bone}))
-_TEXT_REPLACEMENTS = {"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00b1": "+/-", "\u00d7": "x",
-                      "\u2026": "...", "\u00b7": "-", "\u2019": "'"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,6 @@ class PanelRow:
         What is measured, e.g. ``"Pelvic drop"``.
     value : str
         The running value as shown, e.g. ``"6.1° L 5.2 / R 7.0"`` or ``"n/a (side view)"``.
-        ``°`` is drawn as a small circle (Hershey fonts have no degree sign).
     flag : {'ok', 'watch', 'high'} or None
         Colour of the row's dot: green, amber, red; grey for None.
     """
@@ -112,6 +113,10 @@ class FrameAnnotation:
     event : str or None
         A short event label such as ``"L contact"``, shown as a badge under the foot
         of the side it starts with (``"L "``/``"R "``), else under the runner.
+    head_side : {'left', 'right'} or None
+        Side view only: whose ear and shoulder the head line joins. Pass the side the
+        kinematics measured ``head_forward_deg`` on so the picture matches the number;
+        None picks the side the runner shows the camera (see Notes of :func:`draw_overlay`).
     """
 
     xy: np.ndarray
@@ -121,6 +126,7 @@ class FrameAnnotation:
     head_forward_deg: float
     in_stance: str | None = None
     event: str | None = None
+    head_side: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,8 +144,7 @@ class OverlayStyle:
     measure: int           # shoulder/hip/head line width
     reference: int         # dashed reference width
     dash: int              # dash length
-    font_scale: float
-    font_thickness: int
+    font_scale: float      # OpenCV text scale of the panel text
     margin: int            # gap between the panel and the frame edge
 
 
@@ -154,8 +159,9 @@ def overlay_style(width: int, height: int) -> OverlayStyle:
     Returns
     -------
     OverlayStyle
-        At 1080 px short side: 4 px bones, Hershey scale 1.0 (about 27 px text);
-        at 480 px: 2 px bones, scale 0.44 (about 12 px text).
+        At 1080 px short side: 4 px bones, text scale 1.0 (capitals about 27 px
+        high before the panel shrinks to fit); at 480 px: 2 px bones, scale 0.44
+        (about 12 px).
     """
     unit = min(width, height) / 1080.0
     return OverlayStyle(
@@ -167,7 +173,6 @@ def overlay_style(width: int, height: int) -> OverlayStyle:
         reference=max(1, round(2 * unit)),
         dash=max(4, round(14 * unit)),
         font_scale=max(0.35, 1.0 * unit),
-        font_thickness=max(1, round(2 * unit)),
         margin=max(6, round(24 * unit)),
     )
 
@@ -309,45 +314,16 @@ def _blend_box(img: np.ndarray, rect: tuple[int, int, int, int], colour: RGB, al
     cv2.addWeighted(layer, alpha, roi, 1.0 - alpha, 0.0, dst=roi)
 
 
-def _ascii(text: str) -> str:
-    """Hershey fonts draw ASCII only: map common typography to ASCII, keep ``°`` for _text."""
-    text = "".join(_TEXT_REPLACEMENTS.get(ch, ch) for ch in text)
-    return "".join(ch if ch.isascii() or ch == "°" else "?" for ch in text)
-
-
-def _text_size(text: str, scale: float, thickness: int) -> tuple[int, int, int]:
-    """Width, ascent and descent in pixels of ``text`` as :func:`_text` draws it."""
-    parts = _ascii(text).split("°")
-    width = 0
-    ascent, descent = cv2.getTextSize("Hg", _FONT, scale, thickness)[0][1], 0
-    for part in parts:
-        if part:
-            (w, _), base = cv2.getTextSize(part, _FONT, scale, thickness)
-            width += w
-            descent = max(descent, base)
-    width += (len(parts) - 1) * _degree_advance(scale)
+def _text_size(text: str, weight: tuple[int, int], scale: float) -> tuple[int, int, int]:
+    """Width, ascent and descent in pixels of ``text`` drawn by :func:`_text`."""
+    (width, ascent), descent = cv2.getTextSize(text, weight[0], scale, weight[1])
     return width, ascent, descent
 
 
-def _degree_advance(scale: float) -> int:
-    return max(4, round(11 * scale))
-
-
-def _text(img: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: RGB,
-          thickness: int) -> None:
-    """Draw ``text`` with its baseline starting at ``origin``; ``°`` becomes a small circle."""
-    x, y = origin
-    ascent = cv2.getTextSize("H", _FONT, scale, thickness)[0][1]
-    radius = max(2.0, 0.16 * ascent)
-    for i, part in enumerate(_ascii(text).split("°")):
-        if i:
-            centre = (int((x + radius + max(1.0, 0.1 * ascent)) * _ONE), int((y - ascent + radius) * _ONE))
-            cv2.circle(img, centre, int(radius * _ONE), colour, max(1, thickness - 1 if thickness > 2 else thickness),
-                       cv2.LINE_AA, _SHIFT)
-            x += _degree_advance(scale)
-        if part:
-            cv2.putText(img, part, (int(x), int(y)), _FONT, scale, colour, thickness, cv2.LINE_AA)
-            x += cv2.getTextSize(part, _FONT, scale, thickness)[0][0]
+def _text(img: np.ndarray, text: str, origin: tuple[int, int], weight: tuple[int, int],
+          scale: float, colour: RGB) -> None:
+    """Draw ``text`` with its baseline starting at ``origin`` (anti-aliased)."""
+    cv2.putText(img, text, (int(origin[0]), int(origin[1])), weight[0], scale, colour, weight[1], cv2.LINE_AA)
 
 
 def _label(img: np.ndarray, text: str, anchor: tuple[float, float], style: OverlayStyle,
@@ -355,8 +331,8 @@ def _label(img: np.ndarray, text: str, anchor: tuple[float, float], style: Overl
            colour: RGB = TEXT_COLOUR, alpha: float = 0.72) -> None:
     """Text in a rounded dark pill, vertically centred on ``anchor`` and kept inside the frame."""
     h, w = img.shape[:2]
-    scale, thickness = style.font_scale * 0.9, style.font_thickness
-    tw, ascent, descent = _text_size(text, scale, thickness)
+    scale = style.font_scale * 0.9
+    tw, ascent, descent = _text_size(text, _SEMIBOLD, scale)
     pad_x, pad_y = round(0.45 * ascent), round(0.35 * ascent)
     bw, bh = tw + 2 * pad_x, ascent + descent + 2 * pad_y
     x0 = {"left": anchor[0], "right": anchor[0] - bw, "center": anchor[0] - bw / 2}[align]
@@ -364,7 +340,7 @@ def _label(img: np.ndarray, text: str, anchor: tuple[float, float], style: Overl
     x0 = int(min(max(x0, 0), max(w - bw, 0)))
     y0 = int(min(max(y0, 0), max(h - bh, 0)))
     _blend_box(img, (x0, y0, x0 + bw, y0 + bh), fill, alpha, radius=bh // 2)
-    _text(img, text, (x0 + pad_x, y0 + pad_y + ascent), scale, colour, thickness)
+    _text(img, text, (x0 + pad_x, y0 + pad_y + ascent), _SEMIBOLD, scale, colour)
 
 
 def _format_angle(value: float, signed: bool) -> str | None:
@@ -409,31 +385,35 @@ def _draw_skeleton(img: np.ndarray, xy: np.ndarray, present: np.ndarray, style: 
 
 def _draw_tilt_line(img: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, angle_deg: float,
                     style: OverlayStyle) -> None:
-    """A left-right joint line extended past both joints, a dashed horizontal through its
-    middle, and ``name angle`` beside its right-hand end."""
+    """A left-right joint line extended past both joints, a dashed horizontal level with its
+    higher joint (so the lower side visibly drops below it), and ``name angle`` beside it."""
     if a[0] > b[0]:
         a, b = b, a  # a = image-left end
     extension = _LINE_EXTENSION * (b - a)
     p0, p1 = a - extension, b + extension
-    middle = (a + b) / 2
-    half = max(abs(p1[0] - p0[0]) / 2, 20 * style.unit)
-    reference = _dashed(middle - [half, 0.0], middle + [half, 0.0], style.dash)
+    level_y = min(a[1], b[1])  # image y grows downwards: the higher joint
+    overhang = 0.15 * abs(p1[0] - p0[0]) + 10 * style.unit
+    reference = _dashed(np.array([p0[0] - overhang, level_y]), np.array([p1[0] + overhang, level_y]),
+                        style.dash)
     _lines(img, reference, REFERENCE_COLOUR, style.reference, style.outline)
     _lines(img, np.array([[p0, p1]]), MEASURE_COLOUR, style.measure, style.outline)
+
     text = _format_angle(angle_deg, signed=False)
     text = f"{name} {text}" if text else f"{name} n/a"
-    gap = 10 * style.unit + style.measure
-    right_end = max(p1[0], middle[0] + half) + gap
-    w = img.shape[1]
-    tw = _text_size(text, style.font_scale * 0.9, style.font_thickness)[0]
-    if right_end + tw * 1.15 <= w:
-        _label(img, text, (right_end, p1[1]), style, align="left")
+    gap = 8 * style.unit + style.measure
+    right_end = p1[0] + overhang + gap
+    width = _text_size(text, _SEMIBOLD, style.font_scale * 0.9)[0] * 1.2
+    centre_y = (p1[1] + level_y) / 2
+    if right_end + width <= img.shape[1]:
+        _label(img, text, (right_end, centre_y), style, align="left")
     else:  # no room on the right: put it beyond the left end
-        _label(img, text, (min(p0[0], middle[0] - half) - gap, p0[1]), style, align="right")
+        _label(img, text, (p0[0] - overhang - gap, (p0[1] + level_y) / 2), style, align="right")
 
 
-def _camera_side(xy: np.ndarray, present: np.ndarray) -> str | None:
+def _camera_side(xy: np.ndarray, present: np.ndarray, requested: str | None = None) -> str | None:
     """Side ('left'/'right') whose ear-shoulder pair to draw in a side view, or None.
+
+    ``requested`` wins when its ear and shoulder are both present.
 
     Heuristic: a runner facing image-right shows the camera their right side, one facing
     image-left their left side; facing is the nose's x relative to the ears' mean x. When
@@ -444,20 +424,21 @@ def _camera_side(xy: np.ndarray, present: np.ndarray) -> str | None:
     if not complete:
         return None
     ears = [e for e in (lm.LEFT_EAR, lm.RIGHT_EAR) if present[e]]
-    preferred = None
-    if present[lm.NOSE] and ears:
+    preferred = requested
+    if preferred is None and present[lm.NOSE] and ears:
         preferred = "right" if xy[lm.NOSE, 0] > np.mean(xy[ears, 0]) else "left"
     return preferred if preferred in complete else complete[0]
 
 
 def _draw_head_line(img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_deg: float,
-                    style: OverlayStyle) -> None:
+                    style: OverlayStyle, requested_side: str | None) -> None:
     """Shoulder-to-ear line, a dashed vertical through the shoulder, the arc between them,
     and ``Head angle`` behind the head."""
-    side = _camera_side(xy, present)
+    side = _camera_side(xy, present, requested_side)
     if side is None:
         return
-    ear_id, shoulder_id = (lm.LEFT_EAR, lm.LEFT_SHOULDER) if side == "left" else (lm.RIGHT_EAR, lm.RIGHT_SHOULDER)
+    left = side == "left"
+    ear_id, shoulder_id = (lm.LEFT_EAR, lm.LEFT_SHOULDER) if left else (lm.RIGHT_EAR, lm.RIGHT_SHOULDER)
     shoulder, ear = xy[shoulder_id], xy[ear_id]
     length = float(np.hypot(*(ear - shoulder)))
     if length < 1e-3:
@@ -481,14 +462,15 @@ def _draw_head_line(img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_
     # Behind the head: on the side of the vertical away from the ear, so the face stays clear.
     behind = -1.0 if ear[0] >= shoulder[0] else 1.0
     gap = 14 * style.unit + style.measure
-    anchor = (shoulder[0] + behind * gap, shoulder[1] - 0.9 * length)
+    anchor = (shoulder[0] + behind * gap, shoulder[1] - 1.1 * length)
     _label(img, text, anchor, style, align="right" if behind < 0 else "left")
 
 
 def _draw_event(img: np.ndarray, xy: np.ndarray, present: np.ndarray, event: str,
                 style: OverlayStyle) -> None:
     """A badge under the foot named by the event's leading ``L``/``R``, else under the runner."""
-    side = {"L": "left", "R": "right"}.get(event.strip()[:1].upper()) if event.strip()[1:2] in (" ", "") else None
+    words = event.split()
+    side = {"L": "left", "R": "right"}.get(words[0].upper()) if words else None
     colour = {"left": LEFT_COLOUR, "right": RIGHT_COLOUR}.get(side or "", TEXT_COLOUR)
     foot = [i for i in _FOOT_IDS.get(side or "", ()) if present[i]]
     ids = foot or list(np.flatnonzero(present))
@@ -506,11 +488,14 @@ def _draw_event(img: np.ndarray, xy: np.ndarray, present: np.ndarray, event: str
 
 @dataclass(frozen=True)
 class _PanelLayout:
+    """Panel metrics in pixels for one font scale (``ascent`` = height of a capital)."""
+
     scale: float
-    thickness: int
+    ascent: int
     pad: int
+    title_height: int
     row_height: int
-    label_width: int
+    legend_height: int
     value_x: int
     size: tuple[int, int]
 
@@ -519,66 +504,71 @@ def _panel_layout(rows: Sequence[PanelRow], title: str, subtitle: str, style: Ov
                   frame_width: int) -> _PanelLayout:
     """Measure the panel, shrinking its font so it stays within _MAX_PANEL_WIDTH of the frame."""
     scale = style.font_scale
-    for _ in range(6):
-        thickness = style.font_thickness
-        ascent = _text_size("Hg", scale, thickness)[1]
-        pad = round(0.75 * ascent)
-        row_height = round(1.75 * ascent)
-        dot_space = round(1.3 * ascent)
-        label_width = max((_text_size(r.label, scale, thickness)[0] for r in rows), default=0)
-        value_width = max((_text_size(r.value, scale, thickness)[0] for r in rows), default=0)
-        value_x = pad + dot_space + label_width + round(1.0 * ascent)
-        title_width = (_text_size(title, scale * 1.15, thickness + 1)[0]
-                       + round(0.8 * ascent) + _text_size(subtitle, scale * 0.8, thickness)[0])
-        legend_width = _legend_width(scale * 0.8, thickness, ascent)
+    while True:
+        ascent = _text_size("H", _REGULAR, scale)[1]
+        pad = round(0.8 * ascent)
+        title_height = round(2.0 * ascent)
+        row_height = round(1.8 * ascent)
+        legend_height = round(1.7 * ascent)
+        label_width = max((_text_size(r.label, _REGULAR, scale)[0] for r in rows), default=0)
+        value_width = max((_text_size(r.value, _SEMIBOLD, scale)[0] for r in rows), default=0)
+        value_x = pad + round(1.3 * ascent) + label_width + round(1.0 * ascent)
+        title_width = (_text_size(title, _BOLD, scale * 1.15)[0] + round(0.8 * ascent)
+                       + _text_size(subtitle, _REGULAR, scale * 0.8)[0])
+        legend_width = _legend_width(scale * 0.8, ascent)
         width = max(value_x + value_width, pad + title_width, pad + legend_width) + pad
-        height = pad + round(1.9 * ascent) + len(rows) * row_height + round(1.6 * ascent) + pad
+        height = 2 * pad + title_height + len(rows) * row_height + legend_height
         if width <= _MAX_PANEL_WIDTH * frame_width or scale <= 0.3:
             break
-        scale = max(0.3, scale * _MAX_PANEL_WIDTH * frame_width / width)
-    return _PanelLayout(scale, thickness, pad, row_height, label_width, value_x, (int(width), int(height)))
+        scale = max(0.3, 0.97 * scale * _MAX_PANEL_WIDTH * frame_width / width)
+    return _PanelLayout(scale, ascent, pad, title_height, row_height, legend_height, value_x,
+                        (int(width), int(height)))
 
 
-def _legend_width(scale: float, thickness: int, ascent: int) -> int:
-    swatch = round(1.6 * ascent)
-    return 2 * (swatch + round(0.4 * ascent)) + _text_size("left", scale, thickness)[0] \
-        + _text_size("right", scale, thickness)[0] + round(1.0 * ascent)
+def _legend_width(scale: float, ascent: int) -> int:
+    swatch = round(1.4 * ascent)
+    return (2 * (swatch + round(0.4 * ascent)) + round(1.0 * ascent)
+            + _text_size("left", _REGULAR, scale)[0] + _text_size("right", _REGULAR, scale)[0])
 
 
 def _draw_panel(img: np.ndarray, rect: tuple[int, int, int, int], layout: _PanelLayout,
                 rows: Sequence[PanelRow], title: str, subtitle: str) -> None:
-    x0, y0, x1, y1 = rect
-    scale, thickness, pad = layout.scale, layout.thickness, layout.pad
-    ascent = _text_size("Hg", scale, thickness)[1]
-    _blend_box(img, rect, PANEL_COLOUR, _PANEL_ALPHA, radius=round(0.6 * ascent))
+    """Dark translucent box: title and view, one row per value with its flag dot, side legend."""
+    x0, y0 = rect[0], rect[1]
+    scale, ascent, pad = layout.scale, layout.ascent, layout.pad
+    _blend_box(img, rect, PANEL_COLOUR, _PANEL_ALPHA, radius=round(0.7 * ascent))
 
-    baseline = y0 + pad + ascent
-    _text(img, title, (x0 + pad, baseline), scale * 1.15, TEXT_COLOUR, thickness + 1)
-    title_w = _text_size(title, scale * 1.15, thickness + 1)[0]
-    _text(img, subtitle, (x0 + pad + title_w + round(0.8 * ascent), baseline), scale * 0.8,
-          DIM_TEXT_COLOUR, thickness)
+    def baseline(top: int, height: int) -> int:  # capitals centred in a band
+        return top + (height + ascent) // 2
 
-    y = y0 + pad + round(1.9 * ascent)
-    dot_r = max(3, round(0.3 * ascent))
+    y = y0 + pad
+    b = baseline(y, layout.title_height) - round(0.15 * ascent)
+    _text(img, title, (x0 + pad, b), _BOLD, scale * 1.15, TEXT_COLOUR)
+    title_w = _text_size(title, _BOLD, scale * 1.15)[0]
+    _text(img, subtitle, (x0 + pad + title_w + round(0.8 * ascent), b), _REGULAR, scale * 0.8,
+          DIM_TEXT_COLOUR)
+    y += layout.title_height
+
+    dot_r = max(3, round(0.32 * ascent))
     for row in rows:
-        baseline = y + round(0.5 * layout.row_height + 0.5 * ascent)
-        centre = (x0 + pad + dot_r, baseline - ascent // 2)
-        cv2.circle(img, centre, dot_r, FLAG_COLOURS.get(row.flag, FLAG_COLOURS[None]), -1, cv2.LINE_AA)
-        _text(img, row.label, (x0 + pad + round(1.3 * ascent), baseline), scale, DIM_TEXT_COLOUR, thickness)
-        _text(img, row.value, (x0 + layout.value_x, baseline), scale, TEXT_COLOUR, thickness)
+        b = baseline(y, layout.row_height)
+        cv2.circle(img, (x0 + pad + dot_r, b - ascent // 2), dot_r,
+                   FLAG_COLOURS.get(row.flag, FLAG_COLOURS[None]), -1, cv2.LINE_AA)
+        _text(img, row.label, (x0 + pad + round(1.3 * ascent), b), _REGULAR, scale, DIM_TEXT_COLOUR)
+        _text(img, row.value, (x0 + layout.value_x, b), _SEMIBOLD, scale, TEXT_COLOUR)
         y += layout.row_height
 
-    # Legend: which colour is which side.
+    # Legend: which colour is which side of the runner.
     small = scale * 0.8
-    baseline = y + round(1.15 * ascent)
+    b = baseline(y, layout.legend_height)
     x = x0 + pad
-    swatch = round(1.6 * ascent)
-    line_y = baseline - round(0.35 * ascent)
+    swatch = round(1.4 * ascent)
+    line_y = b - round(0.3 * ascent)
     for name, colour in (("left", LEFT_COLOUR), ("right", RIGHT_COLOUR)):
-        cv2.line(img, (x, line_y), (x + swatch, line_y), colour, max(2, round(0.22 * ascent)), cv2.LINE_AA)
+        cv2.line(img, (x, line_y), (x + swatch, line_y), colour, max(2, round(0.25 * ascent)), cv2.LINE_AA)
         x += swatch + round(0.4 * ascent)
-        _text(img, name, (x, baseline), small, DIM_TEXT_COLOUR, thickness)
-        x += _text_size(name, small, thickness)[0] + round(1.0 * ascent)
+        _text(img, name, (x, b), _REGULAR, small, DIM_TEXT_COLOUR)
+        x += _text_size(name, _REGULAR, small)[0] + round(1.0 * ascent)
 
 
 # --------------------------------------------------------------------------- public entry point
@@ -617,6 +607,12 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
     Rear and front views get the shoulder and hip lines, the side view the
     shoulder-to-ear line; oblique and unknown views the skeleton only, because
     those angles are not valid there.
+
+    The side view's ear and shoulder come from ``ann.head_side`` when given; otherwise
+    from the side the runner shows the camera, judged from the facing direction (nose
+    right of the ears' mean x: facing right, so the right side is nearer), falling back
+    to the side whose ear and shoulder are both present. Pose models often mislabel
+    left and right in side views, so passing ``head_side`` is better.
     """
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
@@ -633,12 +629,13 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
     if present.any():
         _draw_skeleton(img, xy, present, style, ann.in_stance, skip_centre=lateral)
         if lateral:
-            for name, (a, b), angle in (("Shoulders", (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), ann.shoulder_tilt_deg),
-                                        ("Hips", (lm.LEFT_HIP, lm.RIGHT_HIP), ann.hip_tilt_deg)):
+            tilt_lines = (("Shoulders", lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, ann.shoulder_tilt_deg),
+                          ("Hips", lm.LEFT_HIP, lm.RIGHT_HIP, ann.hip_tilt_deg))
+            for name, a, b, angle in tilt_lines:
                 if present[a] and present[b]:
                     _draw_tilt_line(img, xy[a], xy[b], name, angle, style)
         elif ann.view == "side":
-            _draw_head_line(img, xy, present, ann.head_forward_deg, style)
+            _draw_head_line(img, xy, present, ann.head_forward_deg, style, ann.head_side)
     if ann.event:
         _draw_event(img, xy, present, ann.event, style)
 

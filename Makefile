@@ -1,0 +1,50 @@
+# formcam: `make setup` once, then `make test`. See README.md.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SHARED := $(abspath ../shared)
+
+# Developers of this project have the offline model and the test clips in ../shared;
+# elsewhere set FORMCAM_MODEL_DIR / FORMCAM_VIDEOS_DIR yourself, or `formcam models fetch`.
+ifneq ($(wildcard $(SHARED)/models/pose_landmarker_full.task),)
+export FORMCAM_MODEL_DIR ?= $(SHARED)/models
+endif
+ifneq ($(wildcard $(SHARED)/videos),)
+export FORMCAM_VIDEOS_DIR ?= $(SHARED)/videos
+endif
+
+DEMO_VIDEO ?= $(FORMCAM_VIDEOS_DIR)/treadmill_side_portrait_60fps.mp4
+
+.PHONY: setup system-deps test test-fast bench demo clean
+
+setup: system-deps $(BIN)/formcam
+	@$(BIN)/formcam models path full >/dev/null 2>&1 || $(BIN)/formcam models fetch full
+	@echo "formcam is set up: model at $$($(BIN)/formcam models path full)"
+
+# ffmpeg/ffprobe are only needed by the tests (to check outputs independently of formcam).
+system-deps:
+	@command -v ffprobe >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	  else echo "Install ffmpeg (for ffprobe) with your package manager to run the tests."; fi; }
+
+$(BIN)/formcam: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	@touch $@
+
+test:
+	$(BIN)/python -m pytest -q
+
+test-fast:
+	$(BIN)/python -m pytest -q -m "not e2e"
+
+bench:
+	$(BIN)/python bench/run.py
+
+demo:
+	$(BIN)/formcam analyze "$(DEMO_VIDEO)" --out formcam-out/demo --overwrite
+
+clean:
+	rm -rf formcam-out .pytest_cache

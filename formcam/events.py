@@ -1,0 +1,459 @@
+"""Gait events (initial contacts, toe-offs), cadence and the gait's phase fractions.
+
+Side view - Zeni et al. 2008, as adapted to pose tracks by Stenum et al. 2021:
+a foot's contact is a peak of its heel's forward distance from the mid-hip,
+``(x_heel - x_midhip) * facing``, and its toe-off a trough of the toe's,
+``(x_toe - x_midhip) * facing``.  Zeni's method was the most accurate of seven
+kinematic methods in a 588-subject comparison (research note section 3.1).
+
+Rear, front and other views - each foot's vertical position: the foot is on
+the ground while its image ``y`` (mean of ankle, heel and toe) is within 10 %
+of its swing height of the local ground level (the running maximum of ``y``
+over 2 s, which follows slow camera or distance changes); contact is the frame
+the foot comes down to that band, toe-off the frame it leaves it.
+
+Quality gates: contacts of the same foot at least 0.22 s apart; peaks must
+stand out by at least 30 % of the signal's range; events next to missing data
+are dropped.
+
+Cadence is the number of steps per minute from contact times; see
+:func:`estimate_cadence`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage, signal
+
+from . import landmarks as lm
+from .clean import median_frame_interval_ms
+from .view import ViewEstimate, estimate_facing
+
+#: Shortest time between two contacts of the same foot, s (zzzhushi uses fps * 0.22).
+MIN_SAME_FOOT_INTERVAL_S = 0.22
+#: A peak must stand out by this fraction of the signal's 5-95 percentile range.
+MIN_RELATIVE_PROMINENCE = 0.3
+#: Rear/front: the foot is on the ground within this fraction of its swing height of the ground.
+GROUND_BAND = 0.10
+#: Steps whose duration differs from the median step by more than this fraction are not used.
+STEP_TIME_TOLERANCE = 0.30
+
+SIDES = ("left", "right")
+
+
+@dataclass
+class GaitEvents:
+    """Initial contacts and toe-offs, each sorted by frame.
+
+    Attributes
+    ----------
+    contact_frames : ndarray, int, shape (n,)
+    contact_sides : ndarray, str, shape (n,)
+        'left' or 'right'.
+    toe_off_frames : ndarray, int, shape (m,)
+    toe_off_sides : ndarray, str, shape (m,)
+    method : str
+        How they were found ('zeni', 'foot_height' or 'none').
+    """
+
+    contact_frames: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    contact_sides: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U5"))
+    toe_off_frames: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    toe_off_sides: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U5"))
+    method: str = "none"
+
+    @property
+    def n_contacts(self) -> int:
+        return int(len(self.contact_frames))
+
+    def count(self, side: str) -> int:
+        """Number of contacts of one side."""
+        return int(np.sum(self.contact_sides == side))
+
+    def to_json(self, t_ms: np.ndarray) -> list[dict]:
+        """Events as report.json's ``events`` list, sorted by frame."""
+        t_ms = np.asarray(t_ms, dtype=np.float64)
+        rows = [
+            {"side": str(side), "kind": kind, "frame": int(frame), "t_ms": float(t_ms[frame])}
+            for kind, frames, sides in (("contact", self.contact_frames, self.contact_sides),
+                                        ("toe_off", self.toe_off_frames, self.toe_off_sides))
+            for frame, side in zip(frames, sides)
+        ]
+        return sorted(rows, key=lambda row: (row["frame"], row["kind"]))
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """Steps per minute.
+
+    Attributes
+    ----------
+    value_spm : float
+        Steps (both feet) per minute; NaN when fewer than 3 contacts.
+    n_steps : int
+        Step intervals used.
+    confidence : float
+        0-1: share of regular, alternating steps, agreement with the hip's
+        bounce frequency, and number of steps.
+    spectral_spm : float
+        The mid-hip's vertical oscillation frequency in per minute (one
+        oscillation per step), the cross-check; NaN if it has no clear peak.
+    """
+
+    value_spm: float = float("nan")
+    n_steps: int = 0
+    confidence: float = 0.0
+    spectral_spm: float = float("nan")
+
+
+@dataclass(frozen=True)
+class Stances:
+    """Each contact with its own foot's next toe-off (-1 where none), in contact order."""
+
+    sides: np.ndarray
+    contact_frames: np.ndarray
+    toe_off_frames: np.ndarray
+
+    @property
+    def complete(self) -> np.ndarray:
+        """bool (n,): the stance has a toe-off."""
+        return self.toe_off_frames >= 0
+
+
+def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate) -> GaitEvents:
+    """Find initial contacts and toe-offs of both feet.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+        Cleaned landmark pixels (see :func:`formcam.clean.clean_landmarks`).
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    view : ViewEstimate
+        Side views use Zeni's method with ``view.facing``; other views the
+        feet's vertical positions.
+
+    Returns
+    -------
+    GaitEvents
+        Empty when the input is too short or has no usable feet.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    if xy.ndim != 3 or xy.shape[0] < 5 or xy.shape[1:] != (lm.N_LANDMARKS, 2) or len(t_ms) != xy.shape[0]:
+        return GaitEvents()
+    dt_ms = median_frame_interval_ms(t_ms)
+    if not np.isfinite(dt_ms):
+        return GaitEvents()
+    min_gap = max(int(np.ceil(MIN_SAME_FOOT_INTERVAL_S * 1000.0 / dt_ms)), 1)
+
+    per_side: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if view.label == "side":
+        facing = view.facing or estimate_facing(xy)[0]
+        if facing == 0:
+            return GaitEvents()
+        with np.errstate(invalid="ignore"):
+            mid_hip_x = (xy[:, lm.LEFT_HIP, 0] + xy[:, lm.RIGHT_HIP, 0]) / 2
+        for side, heel, ankle, toe in (("left", lm.LEFT_HEEL, lm.LEFT_ANKLE, lm.LEFT_FOOT_INDEX),
+                                       ("right", lm.RIGHT_HEEL, lm.RIGHT_ANKLE, lm.RIGHT_FOOT_INDEX)):
+            heel_x = np.where(np.isfinite(xy[:, heel, 0]), xy[:, heel, 0], xy[:, ankle, 0])
+            toe_x = np.where(np.isfinite(xy[:, toe, 0]), xy[:, toe, 0], xy[:, ankle, 0])
+            contacts = find_peaks_robust((heel_x - mid_hip_x) * facing, min_gap)
+            toe_offs = find_peaks_robust(-(toe_x - mid_hip_x) * facing, min_gap)
+            per_side[side] = (contacts, toe_offs)
+        method = "zeni"
+    else:
+        window = max(int(round(2000.0 / dt_ms)), 3)
+        for side, points in (("left", (lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)),
+                             ("right", (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX))):
+            foot_y = _nanmean_rows(xy[:, points, 1])
+            per_side[side] = _ground_contacts(foot_y, window, min_gap)
+        method = "foot_height"
+
+    def merge(index: int) -> tuple[np.ndarray, np.ndarray]:
+        frames = np.concatenate([per_side[s][index] for s in SIDES]).astype(int)
+        sides = np.concatenate([np.full(len(per_side[s][index]), s, dtype="<U5") for s in SIDES])
+        order = np.argsort(frames, kind="stable")
+        return frames[order], sides[order]
+
+    contact_frames, contact_sides = merge(0)
+    toe_off_frames, toe_off_sides = merge(1)
+    return GaitEvents(contact_frames, contact_sides, toe_off_frames, toe_off_sides, method)
+
+
+def _nanmean_rows(values: np.ndarray) -> np.ndarray:
+    """Mean over axis 1 ignoring NaN; NaN (without a warning) where a row has no finite value."""
+    finite = np.isfinite(values)
+    count = finite.sum(axis=1)
+    total = np.where(finite, values, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
+def find_peaks_robust(values: np.ndarray, min_distance: int) -> np.ndarray:
+    """Frames of clear local maxima of a 1-D signal with gaps.
+
+    Parameters
+    ----------
+    values : ndarray, shape (T,)
+        NaN where missing.
+    min_distance : int
+        Smallest distance between peaks, frames.
+
+    Returns
+    -------
+    ndarray, int
+        Peak frames whose prominence is at least
+        :data:`MIN_RELATIVE_PROMINENCE` of the 5-95 percentile range, and
+        whose neighbours are not missing.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    if finite.sum() < 5:
+        return np.zeros(0, dtype=int)
+    low, high = np.percentile(values[finite], [5, 95])
+    if not high > low:
+        return np.zeros(0, dtype=int)
+    frames = np.arange(len(values))
+    filled = np.interp(frames, frames[finite], values[finite])
+    peaks, _ = signal.find_peaks(filled, distance=min_distance, prominence=MIN_RELATIVE_PROMINENCE * (high - low))
+    near_gap = ~finite | ~np.concatenate([[True], finite[:-1]]) | ~np.concatenate([finite[1:], [True]])
+    return peaks[~near_gap[peaks]]
+
+
+def _ground_contacts(foot_y: np.ndarray, window: int, min_gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Contacts and toe-offs of one foot from its image height (rear/front views)."""
+    finite = np.isfinite(foot_y)
+    empty = (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
+    if finite.sum() < 5:
+        return empty
+    frames = np.arange(len(foot_y))
+    filled = np.interp(frames, frames[finite], foot_y[finite])
+    ground = ndimage.maximum_filter1d(filled, size=window, mode="nearest")
+    highest = ndimage.minimum_filter1d(filled, size=window, mode="nearest")
+    swing_height = ground - highest
+    typical = np.median(swing_height)
+    if not typical > 0:
+        return empty
+    on_ground = (filled >= ground - GROUND_BAND * swing_height) & (swing_height > 0.3 * typical)
+    # Remove flicker shorter than a few frames (jitter at the band's edge).
+    flicker = np.ones(max(min_gap // 6, 1) * 2 + 1, dtype=bool)
+    pad = len(flicker)
+    padded = np.pad(on_ground, pad, mode="edge")  # so the clip's ends do not look like edges
+    padded = ndimage.binary_closing(ndimage.binary_opening(padded, flicker), flicker)
+    on_ground = padded[pad:-pad]
+    change = np.diff(on_ground.astype(np.int8))
+    contacts = np.flatnonzero(change == 1) + 1
+    toe_offs = np.flatnonzero(change == -1) + 1
+    # Edges next to missing data are not events.
+    valid = finite & np.concatenate([[False], finite[:-1]])
+    contacts = contacts[valid[contacts]]
+    toe_offs = toe_offs[valid[toe_offs]]
+    return _thin(contacts, min_gap), _thin(toe_offs, min_gap)
+
+
+def _thin(frames: np.ndarray, min_gap: int) -> np.ndarray:
+    """Drop events closer than ``min_gap`` frames to the previous kept one."""
+    kept: list[int] = []
+    for frame in frames.tolist():  # loop over events, not frames
+        if not kept or frame - kept[-1] >= min_gap:
+            kept.append(frame)
+    return np.asarray(kept, dtype=int)
+
+
+def stances(events: GaitEvents) -> Stances:
+    """Pair each contact with its own foot's next toe-off before that foot's next contact.
+
+    Returns
+    -------
+    Stances
+        In contact order; ``toe_off_frames`` is -1 where no toe-off was found.
+    """
+    frames = np.asarray(events.contact_frames, dtype=int)
+    sides = np.asarray(events.contact_sides)
+    toe_offs = np.full(len(frames), -1, dtype=int)
+    for side in SIDES:
+        mine = np.flatnonzero(sides == side)
+        offs = np.sort(np.asarray(events.toe_off_frames)[np.asarray(events.toe_off_sides) == side])
+        if not mine.size or not offs.size:
+            continue
+        contact = frames[mine]
+        nxt = np.searchsorted(offs, contact, side="right")
+        has = nxt < len(offs)
+        candidate = np.where(has, offs[np.minimum(nxt, len(offs) - 1)], -1)
+        next_contact = np.concatenate([contact[1:], [np.iinfo(int).max]])
+        ok = has & (candidate < next_contact)
+        toe_offs[mine[ok]] = candidate[ok]
+    return Stances(sides=sides, contact_frames=frames, toe_off_frames=toe_offs)
+
+
+def regular_steps(events: GaitEvents, t_ms: np.ndarray) -> np.ndarray:
+    """Indices i of contacts that start a regular step (contact i to contact i+1).
+
+    A regular step alternates feet and lasts within :data:`STEP_TIME_TOLERANCE`
+    of the median alternating step.
+    """
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    frames = np.asarray(events.contact_frames, dtype=int)
+    if len(frames) < 2:
+        return np.zeros(0, dtype=int)
+    sides = np.asarray(events.contact_sides)
+    duration = np.diff(t_ms[frames])
+    alternating = sides[1:] != sides[:-1]
+    if not alternating.any():
+        return np.zeros(0, dtype=int)
+    typical = np.median(duration[alternating])
+    regular = alternating & (np.abs(duration - typical) <= STEP_TIME_TOLERANCE * typical)
+    return np.flatnonzero(regular)
+
+
+def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None = None) -> Cadence:
+    """Steps per minute from contact times, cross-checked with the hip's bounce.
+
+    Parameters
+    ----------
+    events : GaitEvents
+    t_ms : ndarray, shape (T,)
+        Frame times, ms (real time).
+    xy : ndarray, shape (T, 33, 2), optional
+        Cleaned landmarks, for the spectral cross-check.
+
+    Returns
+    -------
+    Cadence
+
+    Notes
+    -----
+    The step time is the slope of a least-squares line through the contact
+    times against their step numbers, the step numbers counted in units of
+    the median step time (so a missed contact does not halve a step, and the
+    estimate is not limited to whole frames as a median of frame-quantised
+    intervals would be: at 24 fps a 170 steps/min step is 8.5 frames).
+    If the contacts do not alternate (one foot missed) while the mid-hip
+    bounces at twice their rate, strides were taken for steps and the value
+    is doubled.
+    """
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    spectral = _spectral_cadence(xy, t_ms) if xy is not None else float("nan")
+    frames = np.asarray(events.contact_frames, dtype=int)
+    if len(frames) < 3:
+        return Cadence(spectral_spm=spectral)
+    times = t_ms[frames]
+    intervals = np.diff(times)
+    if not (intervals > 0).any():
+        return Cadence(spectral_spm=spectral)
+    sides = np.asarray(events.contact_sides)
+    alternation = float(np.mean(sides[1:] != sides[:-1]))
+    step = float(np.median(intervals[intervals > 0]))
+    # Number each contact's step by rounding each interval on its own (no drift from a
+    # frame-quantised median); a contact within half a step of the previous one is a duplicate.
+    increments = np.round(intervals / step)
+    keep = np.concatenate([[True], increments > 0])
+    times = times[keep]
+    step_index = np.concatenate([[0.0], np.cumsum(increments[increments > 0])])
+    if len(times) < 3:
+        return Cadence(spectral_spm=spectral)
+    for _ in range(2):  # fit, drop contacts far off the line, refit
+        slope, intercept = np.polyfit(step_index, times, 1) if np.ptp(step_index) > 0 else (step, times[0])
+        residual = np.abs(times - (intercept + slope * step_index))
+        keep = residual <= 0.25 * slope
+        if keep.sum() < 3 or keep.all():
+            break
+        times, step_index = times[keep], step_index[keep]
+    step = float(slope)
+    value = 60000.0 / step if step > 0 else float("nan")
+    regular = intervals[np.abs(intervals - step) <= STEP_TIME_TOLERANCE * step]
+    n_steps = int(len(regular))
+
+    if alternation < 0.5 and np.isfinite(spectral) and abs(2 * value - spectral) <= 0.1 * spectral:
+        value, alternation = 2 * value, 0.5
+    if np.isfinite(spectral):
+        agreement = 1.0 if abs(value - spectral) <= 0.05 * spectral else 0.6
+    else:
+        agreement = 0.8
+    regularity = n_steps / max(len(intervals), 1)
+    amount = min(1.0, np.sqrt(n_steps / 14.0))
+    confidence = float(np.clip(regularity * alternation * agreement * amount, 0.0, 1.0))
+    return Cadence(value_spm=float(value), n_steps=n_steps, confidence=confidence, spectral_spm=spectral)
+
+
+def _spectral_cadence(xy: np.ndarray, t_ms: np.ndarray) -> float:
+    """Dominant frequency of the mid-hip's vertical motion in 0.7-4.5 Hz, per minute; NaN if unclear."""
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 3 or xy.shape[0] < 16:
+        return float("nan")
+    dt_ms = median_frame_interval_ms(t_ms)
+    if not np.isfinite(dt_ms):
+        return float("nan")
+    with np.errstate(invalid="ignore"):
+        y = (xy[:, lm.LEFT_HIP, 1] + xy[:, lm.RIGHT_HIP, 1]) / 2
+    finite = np.isfinite(y)
+    if finite.sum() < 16:
+        return float("nan")
+    frames = np.arange(len(y))
+    y = np.interp(frames, frames[finite], y[finite])
+    y = signal.detrend(y)
+    if not np.any(y):
+        return float("nan")
+    n_fft = int(2 ** np.ceil(np.log2(len(y) * 8)))
+    power = np.abs(np.fft.rfft(y * np.hanning(len(y)), n_fft)) ** 2
+    freq = np.fft.rfftfreq(n_fft, dt_ms / 1000.0)
+    band = (freq >= 0.7) & (freq <= 4.5)
+    if not band.any() or not power[band].any():
+        return float("nan")
+    peak = np.flatnonzero(band)[np.argmax(power[band])]
+    # A clear peak holds a fair share of the band's power.
+    if power[peak] < 5 * np.median(power[band]):
+        return float("nan")
+    return float(freq[peak] * 60.0)
+
+
+def gait_phase_fractions(xy: np.ndarray | None, t_ms: np.ndarray, events: GaitEvents) -> dict:
+    """Share of the gait with no foot on the ground (flight) and with both (double support).
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2) or None
+        Unused for now (kept for foot-height based refinements).
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    events : GaitEvents
+
+    Returns
+    -------
+    dict
+        ``flight``, ``double_support``, ``single_support`` (fractions of the
+        time of the regular steps used, NaN when none) and ``n_steps``.
+
+    Notes
+    -----
+    Per regular step from contact ``c_i`` to the other foot's contact
+    ``c_i+1``: flight is ``max(0, c_i+1 - toe_off_i)`` and double support
+    ``max(0, toe_off_i-1 - c_i)`` (the previous foot still down after this
+    contact).  Running has flight and no double support; walking the reverse.
+    """
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    nan = {"flight": float("nan"), "double_support": float("nan"), "single_support": float("nan"), "n_steps": 0}
+    steps = regular_steps(events, t_ms)
+    if not steps.size:
+        return nan
+    st = stances(events)
+    steps = steps[(steps >= 1) & (steps + 1 < len(st.contact_frames))]
+    steps = steps[st.complete[steps] & st.complete[steps - 1] & (st.sides[steps - 1] != st.sides[steps])]
+    if not steps.size:
+        return nan
+    contact = t_ms[st.contact_frames[steps]]
+    next_contact = t_ms[st.contact_frames[steps + 1]]
+    toe_off = t_ms[st.toe_off_frames[steps]]
+    previous_toe_off = t_ms[st.toe_off_frames[steps - 1]]
+    duration = next_contact - contact
+    flight = np.clip(next_contact - toe_off, 0, duration)
+    double = np.clip(previous_toe_off - contact, 0, duration)
+    total = duration.sum()
+    if not total > 0:
+        return nan
+    flight_f, double_f = float(flight.sum() / total), float(double.sum() / total)
+    return {"flight": flight_f, "double_support": double_f,
+            "single_support": float(max(0.0, 1 - flight_f - double_f)), "n_steps": int(steps.size)}

@@ -1,0 +1,588 @@
+"""Running-form metrics: per-frame signals, per-step values, per-side summaries and flags.
+
+Every metric's view, unit, flag tiers, reference and expected error live in
+one table, :data:`METRICS`.  Definitions (design notes, research note
+section 1), in pixels of the upright image, ``y`` down; ``s`` is the stance
+side, ``c`` the other side, ``facing`` +1 when the runner faces image-right:
+
+=========================== ======= ===========================================================
+name                        views   per-step value
+=========================== ======= ===========================================================
+pelvic_drop_deg             R, F    per stance: max of ``atan2(y_hip_c - y_hip_s, |dx|)``
+                                    (swing-side hip below horizontal), contact to toe-off
+shoulder_dip_deg            R, F    per stance: shoulder-line tilt at its largest magnitude,
+                                    positive = stance-side shoulder lower
+trunk_lateral_lean_deg      R, F    per stance: mid-hip to mid-shoulder angle from vertical at
+                                    its largest magnitude, positive = towards the stance side
+head_forward_pct            S       per step: median of ``(x_ear - x_sh) * facing / trunk``
+                                    (mid-ear, mid-shoulder; trunk = mid-shoulder to mid-hip)
+head_forward_deg            S       per step: median angle of mid-shoulder to mid-ear from
+                                    vertical, positive forward
+trunk_forward_lean_deg      S       per step: median angle of mid-hip to mid-shoulder from
+                                    vertical, positive forward
+vertical_oscillation_pct    S,R,F   per step (contact to next contact): peak-to-trough of the
+                                    mid-hip's y / leg length (stance hip to ankle at midstance,
+                                    the stance's lowest mid-hip frame; median over stances)
+vertical_oscillation_cm     S,R,F   the same in cm, from ``--height-cm`` (trunk = 0.288 height)
+overstride_pct              S       at contact: ``(x_heel_s - x_midhip) * facing`` / leg length
+knee_flexion_contact_deg    S       at contact: 180 - angle(hip_s, knee_s, ankle_s)
+shank_angle_contact_deg     S       at contact: knee-to-ankle from vertical, + = ankle ahead
+arm_crossover_pct           R, F    per stride of each arm: peak of ``(x_wrist - x_midsh) *
+                                    sigma / shoulder width``, sigma towards the other side
+=========================== ======= ===========================================================
+
+Aggregation: per-step values are summarised by the median per side
+(``left``/``right`` = the stance leg, or the arm); ``value`` is the median of
+all per-step values.  Sided metrics need at least :data:`MIN_STEPS_PER_SIDE`
+(3) steps on *each* side, unsided ones ``2 * MIN_STEPS_PER_SIDE`` steps in
+all; otherwise ``value`` is null with a reason.  Dingenen et al. (2018) found
+about 7 steps per side are needed for a stable mean, so results from fewer
+carry ``confidence: 'low'``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import landmarks as lm
+from .events import GaitEvents, regular_steps, stances
+from .view import ViewEstimate
+
+#: Hard minimum of steps per side for a sided metric (value null below it).
+MIN_STEPS_PER_SIDE = 3
+#: Steps per side for a stable mean (Dingenen et al. 2018); fewer: confidence 'low'.
+STABLE_STEPS_PER_SIDE = 7
+#: Mid-hip to mid-shoulder length as a fraction of standing height (Winter 2009: 0.818 - 0.530).
+TRUNK_TO_HEIGHT = 0.288
+
+FRONTAL = ("rear", "front")
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One row of the metric table.
+
+    Flags: ``high`` above ``high_above``; ``watch`` above ``watch_above``,
+    below ``watch_below``, or with a left-right difference above
+    ``asymmetry_watch``; otherwise ``ok``.  With no thresholds at all the
+    flag is null (no norm to compare with).
+    """
+
+    unit: str
+    views: tuple[str, ...]
+    sided: bool
+    reference: str
+    expected_error: str
+    watch_above: float | None = None
+    high_above: float | None = None
+    watch_below: float | None = None
+    asymmetry_watch: float | None = None
+
+    @property
+    def has_flags(self) -> bool:
+        return any(v is not None for v in (self.watch_above, self.high_above, self.watch_below, self.asymmetry_watch))
+
+
+METRICS: dict[str, MetricSpec] = {
+    "pelvic_drop_deg": MetricSpec(
+        "deg", FRONTAL, True,
+        "Matsuzaki et al. (2D, adolescents) 6.0 ± 2.2°; watch > 8°, high > 10° (mean + 1/2 SD) and "
+        "L-R > 3° (Dingenen 2018 SDD) are formcam heuristics",
+        "±3° per step (hip landmarks are estimated joint centres; 1 cm ≈ 3°)",
+        watch_above=8.0, high_above=10.0, asymmetry_watch=3.0),
+    "shoulder_dip_deg": MetricSpec(
+        "deg", FRONTAL, True,
+        "no published norms; flagged on the left-right difference only (formcam heuristic)",
+        "±2° per step (1 cm ≈ 1.5° at shoulder width)",
+        asymmetry_watch=3.0),
+    "trunk_lateral_lean_deg": MetricSpec(
+        "deg", FRONTAL, True,
+        "Dingenen 2018 (2D SDD 1.3-2.3°); watch > 5° towards the stance side or L-R > 2° (formcam heuristic)",
+        "±2°",
+        watch_above=5.0, high_above=8.0, asymmetry_watch=2.0),
+    "head_forward_pct": MetricSpec(
+        "% trunk", ("side",), False,
+        "no running norms; watch > 10 %, high > 20 % of trunk length are formcam heuristics "
+        "(clinical craniovertebral-angle norms do not apply to BlazePose landmarks)",
+        "±5 points (ear landmark not validated in running)",
+        watch_above=10.0, high_above=20.0),
+    "head_forward_deg": MetricSpec(
+        "deg", ("side",), False,
+        "no running norms; watch > 12°, high > 24° are formcam heuristics",
+        "±5°",
+        watch_above=12.0, high_above=24.0),
+    "trunk_forward_lean_deg": MetricSpec(
+        "deg", ("side",), False,
+        "Teng & Powers 2014: self-selected 7.3 ± 3.6°, cued flexed 14.1 ± 4.8°; "
+        "< 3° or > 15° flagged as informational",
+        "±2-4° (2D vs 3D 1.7° in squats; hip landmark offsets)",
+        watch_below=3.0, watch_above=15.0),
+    "vertical_oscillation_pct": MetricSpec(
+        "% leg", ("side", "rear", "front"), True,
+        "zzzhushi/running-gait-analysis heuristic band ≤ 12 % leg length (informational)",
+        "±1 point with a static camera",
+        watch_above=12.0, high_above=15.0),
+    "vertical_oscillation_cm": MetricSpec(
+        "cm", ("side", "rear", "front"), True,
+        "Stryd: typical 3-15 cm; no flags",
+        "±15 % (height scale from the trunk length)"),
+    "overstride_pct": MetricSpec(
+        "% leg", ("side",), True,
+        "Lieberman et al. 2015 (foot ahead of hip relates to braking); no consensus threshold (Baker et al. 2024)",
+        "±5 points; contact timing dominates (one frame at 30 fps ≈ 3-7 points)"),
+    "knee_flexion_contact_deg": MetricSpec(
+        "deg", ("side",), True,
+        "Matsuzaki et al. (2D) 13.2 ± 3.8° at contact; watch < 5° (formcam heuristic)",
+        "±5-8° (Van Hooren et al. 2023: markerless knee RMSE 7-8°)",
+        watch_below=5.0),
+    "shank_angle_contact_deg": MetricSpec(
+        "deg", ("side",), True,
+        "Matsuzaki et al. (2D) 8.5 ± 3.2°; watch > 15° (mean + 2 SD, formcam heuristic)",
+        "±3-5° (2D SDD 2.2-4.8°, Dingenen 2018)",
+        watch_above=15.0),
+    "arm_crossover_pct": MetricSpec(
+        "% shoulder width", FRONTAL, True,
+        "no norms; a wrist crossing the midline (> 0) is flagged as informational (formcam heuristic)",
+        "±10 points (wrist depth is ambiguous from behind)",
+        watch_above=0.0, high_above=15.0),
+}
+
+
+@dataclass
+class MetricResult:
+    """One metric's summary, as written to report.json.
+
+    Attributes
+    ----------
+    value : float or None
+        Median over all steps; None when the view or data cannot support it.
+    unit : str
+    left, right : float or None
+        Medians over the left/right stance steps (None for unsided metrics).
+    n : int
+        Steps used.
+    valid_for_view : bool
+    flag : {'ok', 'watch', 'high'} or None
+    reference : str
+    reason : str or None
+        Why ``value`` is None.
+    per_step : list of dict
+        ``{side, frame, t_ms, value}`` per step.
+    expected_error : str or None
+    confidence : {'normal', 'low'} or None
+        'low' when fewer than 7 steps per side were used.
+    """
+
+    value: float | None
+    unit: str
+    left: float | None = None
+    right: float | None = None
+    n: int = 0
+    valid_for_view: bool = True
+    flag: str | None = None
+    reference: str = ""
+    reason: str | None = None
+    per_step: list[dict] = field(default_factory=list)
+    expected_error: str | None = None
+    confidence: str | None = None
+
+    def to_json(self) -> dict:
+        """The report.json form (NaN becomes null)."""
+        return {
+            "value": _num(self.value), "unit": self.unit, "left": _num(self.left), "right": _num(self.right),
+            "n": int(self.n), "valid_for_view": bool(self.valid_for_view), "flag": self.flag,
+            "reference": self.reference, "reason": self.reason, "expected_error": self.expected_error,
+            "confidence": self.confidence,
+            "per_step": [{k: (_num(v) if k in ("value", "t_ms") else v) for k, v in step.items()} for step in self.per_step],
+        }
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+# ----------------------------------------------------------------------------------- signals
+def frame_signals(xy: np.ndarray, view: ViewEstimate) -> dict[str, np.ndarray]:
+    """Per-frame posture signals for plotting and drawing.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+        Cleaned landmark pixels.
+    view : ViewEstimate
+
+    Returns
+    -------
+    dict of str -> ndarray, float64, shape (T,)
+        * ``shoulder_tilt_deg``, ``hip_tilt_deg``: line tilt from horizontal,
+          positive = the runner's **right** shoulder/hip lower (either view);
+        * ``trunk_lateral_lean_deg``: mid-hip to mid-shoulder from vertical,
+          positive = towards the runner's right;
+        * ``trunk_forward_lean_deg``, ``head_forward_deg``: from vertical,
+          positive = forward (in the running direction, so left- and
+          right-facing runners give the same sign);
+        * ``head_forward_pct``: mid-ear ahead of mid-shoulder, % of trunk;
+        * ``knee_flexion_left_deg``, ``knee_flexion_right_deg``: 180 minus the
+          hip-knee-ankle angle;
+        * ``mid_hip_y_px``: mid-hip height in the image (y down).
+
+        Frontal-plane signals are NaN in side views, sagittal ones NaN in rear
+        and front views or when the facing direction is unknown.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    n = xy.shape[0] if xy.ndim == 3 else 0
+    names = ("shoulder_tilt_deg", "hip_tilt_deg", "trunk_lateral_lean_deg", "trunk_forward_lean_deg",
+             "head_forward_deg", "head_forward_pct", "knee_flexion_left_deg", "knee_flexion_right_deg", "mid_hip_y_px")
+    out = {name: np.full(n, np.nan) for name in names}
+    if n == 0 or xy.shape[1:] != (lm.N_LANDMARKS, 2):
+        return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mid_sh, mid_hip, mid_ear = _mid(xy, lm.LEFT_SHOULDER), _mid(xy, lm.LEFT_HIP), _mid(xy, lm.LEFT_EAR)
+        trunk_len = np.hypot(*(mid_sh - mid_hip).T)
+        out["mid_hip_y_px"] = mid_hip[:, 1]
+        out["knee_flexion_left_deg"] = knee_flexion_deg(xy, "left")
+        out["knee_flexion_right_deg"] = knee_flexion_deg(xy, "right")
+        if view.label != "side":
+            out["shoulder_tilt_deg"] = _line_tilt(xy, lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)
+            out["hip_tilt_deg"] = _line_tilt(xy, lm.LEFT_HIP, lm.RIGHT_HIP)
+            lean_image_right = np.degrees(np.arctan2(mid_sh[:, 0] - mid_hip[:, 0], mid_hip[:, 1] - mid_sh[:, 1]))
+            out["trunk_lateral_lean_deg"] = lean_image_right * _runner_right_sign(xy, view)
+        facing = view.facing
+        if facing and view.label not in FRONTAL:
+            out["trunk_forward_lean_deg"] = np.degrees(np.arctan2((mid_sh[:, 0] - mid_hip[:, 0]) * facing, mid_hip[:, 1] - mid_sh[:, 1]))
+            out["head_forward_deg"] = np.degrees(np.arctan2((mid_ear[:, 0] - mid_sh[:, 0]) * facing, mid_sh[:, 1] - mid_ear[:, 1]))
+            out["head_forward_pct"] = 100.0 * (mid_ear[:, 0] - mid_sh[:, 0]) * facing / np.where(trunk_len > 0, trunk_len, np.nan)
+    return out
+
+
+def knee_flexion_deg(xy: np.ndarray, side: str) -> np.ndarray:
+    """180 minus the hip-knee-ankle angle of one leg, degrees, shape (T,)."""
+    hip, knee, ankle = (lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE) if side == "left" else (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE)
+    a, b = xy[:, hip] - xy[:, knee], xy[:, ankle] - xy[:, knee]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(a * b, axis=1) / (np.hypot(*a.T) * np.hypot(*b.T))
+        return 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def _mid(xy: np.ndarray, left_index: int) -> np.ndarray:
+    """Midpoint of a left landmark and its right twin, (T, 2)."""
+    return (xy[:, left_index] + xy[:, left_index + 1]) / 2
+
+
+def _line_tilt(xy: np.ndarray, left: int, right: int) -> np.ndarray:
+    """Tilt of the left-right line from horizontal, degrees, positive = right point lower."""
+    d = xy[:, right] - xy[:, left]
+    return np.degrees(np.arctan2(d[:, 1], np.abs(d[:, 0])))
+
+
+def _runner_right_sign(xy: np.ndarray, view: ViewEstimate) -> float:
+    """+1 where the runner's right is image-right (rear view), -1 where it is image-left (front)."""
+    if view.label == "rear":
+        return 1.0
+    if view.label == "front":
+        return -1.0
+    order = np.sign(xy[:, lm.RIGHT_SHOULDER, 0] - xy[:, lm.LEFT_SHOULDER, 0])
+    order = order[np.isfinite(order)]
+    return float(np.sign(np.median(order))) if order.size and np.median(order) != 0 else float("nan")
+
+
+# ----------------------------------------------------------------------------------- metrics
+def compute_metrics(
+    xy: np.ndarray,
+    t_ms: np.ndarray,
+    view: ViewEstimate,
+    events: GaitEvents,
+    *,
+    height_cm: float | None = None,
+    signals: dict[str, np.ndarray] | None = None,
+) -> dict[str, MetricResult]:
+    """Every metric of :data:`METRICS` for one clip.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+        Cleaned landmark pixels.
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    view : ViewEstimate
+    events : GaitEvents
+    height_cm : float, optional
+        The runner's height, for ``vertical_oscillation_cm``.
+    signals : dict, optional
+        :func:`frame_signals` output, if already computed.
+
+    Returns
+    -------
+    dict of str -> MetricResult
+        One entry per row of :data:`METRICS`, in table order; a metric that
+        the view or data cannot support has ``value`` None and a ``reason``.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    n_frames = xy.shape[0] if xy.ndim == 3 else 0
+    if signals is None:
+        signals = frame_signals(xy, view)
+    if n_frames == 0 or xy.shape[1:] != (lm.N_LANDMARKS, 2) or len(t_ms) != n_frames:
+        return {name: _null(name, view, "there are no frames to measure") for name in METRICS}
+
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        per_step = _per_step_values(xy, t_ms, view, events, signals, height_cm)
+    results = {}
+    for name, spec in METRICS.items():
+        if view.label not in spec.views:
+            results[name] = _null(name, view, f"needs a {' or '.join(spec.views)} view; this clip's view is {view.label}", valid=False)
+        elif isinstance(per_step.get(name), str):
+            results[name] = _null(name, view, per_step[name])
+        else:
+            results[name] = summarise(name, per_step.get(name, []), t_ms)
+    return results
+
+
+def summarise(name: str, steps: list[tuple[str, int, float]], t_ms: np.ndarray) -> MetricResult:
+    """Aggregate per-step ``(side, frame, value)`` into a :class:`MetricResult` with its flag."""
+    spec = METRICS[name]
+    steps = [(side, int(frame), float(value)) for side, frame, value in steps if np.isfinite(value)]
+    per_step = [{"side": side, "frame": frame, "t_ms": float(t_ms[frame]), "value": value} for side, frame, value in steps]
+    values = np.array([v for _, _, v in steps])
+    sides = np.array([s for s, _, _ in steps])
+    counts = {side: int(np.sum(sides == side)) for side in ("left", "right")}
+    base = dict(unit=spec.unit, reference=spec.reference, expected_error=spec.expected_error, per_step=per_step, n=len(steps))
+    if spec.sided:
+        short = [side for side in ("left", "right") if counts[side] < MIN_STEPS_PER_SIDE]
+        if short:
+            reason = (f"only {counts['left']} left and {counts['right']} right steps could be measured; "
+                      f"at least {MIN_STEPS_PER_SIDE} per side are needed")
+            left = float(np.median(values[sides == "left"])) if counts["left"] >= MIN_STEPS_PER_SIDE else None
+            right = float(np.median(values[sides == "right"])) if counts["right"] >= MIN_STEPS_PER_SIDE else None
+            return MetricResult(value=None, left=left, right=right, reason=reason, **base)
+        left, right = float(np.median(values[sides == "left"])), float(np.median(values[sides == "right"]))
+        low = min(counts.values()) < STABLE_STEPS_PER_SIDE
+    else:
+        if len(steps) < 2 * MIN_STEPS_PER_SIDE:
+            return MetricResult(value=None, reason=f"only {len(steps)} steps could be measured; at least "
+                                f"{2 * MIN_STEPS_PER_SIDE} are needed", **base)
+        left = right = None
+        low = len(steps) < 2 * STABLE_STEPS_PER_SIDE
+    value = float(np.median(values))
+    return MetricResult(value=value, left=left, right=right, flag=flag_for(spec, value, left, right),
+                        confidence="low" if low else "normal", **base)
+
+
+def flag_for(spec: MetricSpec, value: float, left: float | None, right: float | None) -> str | None:
+    """'ok', 'watch' or 'high' from the spec's tiers; None when the metric has no tiers."""
+    if not spec.has_flags or value is None or not np.isfinite(value):
+        return None
+    if spec.high_above is not None and value > spec.high_above:
+        return "high"
+    watch = (spec.watch_above is not None and value > spec.watch_above) or (
+        spec.watch_below is not None and value < spec.watch_below)
+    if spec.asymmetry_watch is not None and left is not None and right is not None:
+        watch = watch or abs(left - right) > spec.asymmetry_watch
+    return "watch" if watch else "ok"
+
+
+def _null(name: str, view: ViewEstimate, reason: str, *, valid: bool = True) -> MetricResult:
+    spec = METRICS[name]
+    return MetricResult(value=None, unit=spec.unit, valid_for_view=valid, reference=spec.reference,
+                        reason=reason, expected_error=spec.expected_error)
+
+
+# ----------------------------------------------------------------------------------- per step
+def _per_step_values(xy, t_ms, view, events, signals, height_cm) -> dict[str, list | str]:
+    """name -> list of (side, frame, value), or a reason string when it cannot be computed."""
+    out: dict[str, list | str] = {}
+    if events.n_contacts < 2:
+        reason = "no gait events (foot contacts) were found"
+        return {name: reason for name in METRICS}
+    st = stances(events)
+    steps = regular_steps(events, t_ms)
+    stance_ok = _usable_stances(st, t_ms, steps, events)
+    stance_idx = np.flatnonzero(stance_ok)
+    stance_sides = st.sides[stance_idx]
+    stance_start = st.contact_frames[stance_idx]
+    stance_stop = st.toe_off_frames[stance_idx] + 1
+    sign_left = np.where(stance_sides == "left", 1.0, -1.0)  # +1 in left stance
+
+    # Leg length: stance-side hip to ankle at midstance (the stance's lowest mid-hip frame).
+    mid_y = signals["mid_hip_y_px"]
+    leg = float("nan")
+    if stance_idx.size:
+        frames_w, y_w = _windows(mid_y, stance_start, stance_stop)
+        has = np.isfinite(y_w).any(axis=1)
+        mid_frames = frames_w[np.arange(len(frames_w)), np.argmax(np.where(np.isfinite(y_w), y_w, -np.inf), axis=1)]
+        hip_i = np.where(stance_sides == "left", lm.LEFT_HIP, lm.RIGHT_HIP)
+        ankle_i = np.where(stance_sides == "left", lm.LEFT_ANKLE, lm.RIGHT_ANKLE)
+        legs = np.hypot(*(xy[mid_frames, hip_i] - xy[mid_frames, ankle_i]).T)[has]
+        legs = legs[np.isfinite(legs)]
+        leg = float(np.median(legs)) if legs.size else float("nan")
+
+    # Frontal plane, per stance.
+    if view.label in FRONTAL and stance_idx.size:
+        cpd = signals["hip_tilt_deg"]  # + right hip lower = swing-side drop in left stance
+        frames_w, w = _windows(cpd, stance_start, stance_stop)
+        w = w * sign_left[:, None]
+        out["pelvic_drop_deg"] = _peak_rows(stance_sides, frames_w, w, "max")
+        frames_w, w = _windows(signals["shoulder_tilt_deg"], stance_start, stance_stop)
+        out["shoulder_dip_deg"] = _peak_rows(stance_sides, frames_w, -w * sign_left[:, None], "absmax")
+        frames_w, w = _windows(signals["trunk_lateral_lean_deg"], stance_start, stance_stop)
+        out["trunk_lateral_lean_deg"] = _peak_rows(stance_sides, frames_w, -w * sign_left[:, None], "absmax")
+        out["arm_crossover_pct"] = _arm_crossover(xy, view, st, t_ms, steps)
+    elif view.label in FRONTAL:
+        for name in ("pelvic_drop_deg", "shoulder_dip_deg", "trunk_lateral_lean_deg", "arm_crossover_pct"):
+            out[name] = "no complete stance (contact to toe-off) was found"
+
+    # Per step (contact to the next contact): vertical oscillation and the side-view postures.
+    if steps.size:
+        step_sides = st.sides[steps]
+        step_start = st.contact_frames[steps]
+        step_stop = st.contact_frames[steps + 1] + 1
+        frames_w, w = _windows(_refined_extrema(mid_y), step_start, step_stop)
+        travel = np.nanmax(w, axis=1) - np.nanmin(w, axis=1)
+        if np.isfinite(leg) and leg > 0:
+            out["vertical_oscillation_pct"] = list(zip(step_sides, step_start, 100.0 * travel / leg))
+        else:
+            out["vertical_oscillation_pct"] = "the leg length could not be measured at midstance"
+        if height_cm:
+            trunk = np.hypot(*(_mid(xy, lm.LEFT_SHOULDER) - _mid(xy, lm.LEFT_HIP)).T)
+            trunk = trunk[np.isfinite(trunk)]
+            if trunk.size and np.median(trunk) > 0:
+                cm_per_px = height_cm * TRUNK_TO_HEIGHT / float(np.median(trunk))
+                out["vertical_oscillation_cm"] = list(zip(step_sides, step_start, travel * cm_per_px))
+            else:
+                out["vertical_oscillation_cm"] = "the trunk length could not be measured"
+        else:
+            out["vertical_oscillation_cm"] = "needs the runner's height (--height-cm)"
+        if view.label == "side":
+            for name in ("head_forward_pct", "head_forward_deg", "trunk_forward_lean_deg"):
+                frames_w, w = _windows(signals[name], step_start, step_stop - 1)
+                out[name] = list(zip(step_sides, step_start, np.nanmedian(w, axis=1)))
+    else:
+        for name in ("vertical_oscillation_pct", "vertical_oscillation_cm", "head_forward_pct", "head_forward_deg",
+                     "trunk_forward_lean_deg"):
+            out[name] = "no regular steps (alternating contacts) were found"
+
+    # Side view, at contact.
+    if view.label == "side":
+        out.update(_at_contact(xy, view, st, leg))
+    return out
+
+
+def _usable_stances(st, t_ms: np.ndarray, steps: np.ndarray, events: GaitEvents) -> np.ndarray:
+    """bool (n_contacts,): complete stances no longer than one and a half typical steps."""
+    ok = st.complete.copy()
+    if not ok.any():
+        return ok
+    if steps.size:
+        typical_step = float(np.median(np.diff(t_ms[st.contact_frames])[steps]))
+    else:
+        typical_step = float("inf")
+    duration = np.where(ok, t_ms[np.maximum(st.toe_off_frames, 0)] - t_ms[st.contact_frames], np.nan)
+    with np.errstate(invalid="ignore"):
+        return ok & (duration > 0) & (duration <= 1.5 * typical_step)
+
+
+def _at_contact(xy, view, st, leg) -> dict[str, list | str]:
+    facing = view.facing
+    frames = st.contact_frames
+    if not frames.size or not facing:
+        reason = "no contacts or running direction found"
+        return {name: reason for name in ("overstride_pct", "knee_flexion_contact_deg", "shank_angle_contact_deg")}
+    left = st.sides == "left"
+    heel = np.where(left, lm.LEFT_HEEL, lm.RIGHT_HEEL)
+    knee = np.where(left, lm.LEFT_KNEE, lm.RIGHT_KNEE)
+    ankle = np.where(left, lm.LEFT_ANKLE, lm.RIGHT_ANKLE)
+    mid_hip_x = _mid(xy, lm.LEFT_HIP)[frames, 0]
+    out: dict[str, list | str] = {}
+    if np.isfinite(leg) and leg > 0:
+        overstride = 100.0 * (xy[frames, heel, 0] - mid_hip_x) * facing / leg
+        out["overstride_pct"] = list(zip(st.sides, frames, overstride))
+    else:
+        out["overstride_pct"] = "the leg length could not be measured at midstance"
+    flex = np.where(left, knee_flexion_deg(xy[frames], "left"), knee_flexion_deg(xy[frames], "right"))
+    out["knee_flexion_contact_deg"] = list(zip(st.sides, frames, flex))
+    shank = xy[frames, ankle] - xy[frames, knee]
+    out["shank_angle_contact_deg"] = list(zip(st.sides, frames, np.degrees(np.arctan2(shank[:, 0] * facing, shank[:, 1]))))
+    return out
+
+
+def _arm_crossover(xy, view, st, t_ms, steps) -> list | str:
+    """Per stride of each arm (that side's contact to its next contact): peak crossing of the midline."""
+    right_sign = _runner_right_sign(xy, view)
+    mid_sh_x = _mid(xy, lm.LEFT_SHOULDER)[:, 0]
+    width = np.abs(xy[:, lm.RIGHT_SHOULDER, 0] - xy[:, lm.LEFT_SHOULDER, 0])
+    if not steps.size:
+        return "no regular steps (alternating contacts) were found"
+    typical_stride = 2 * float(np.median(np.diff(t_ms[st.contact_frames])[steps]))
+    rows = []
+    for side, wrist, sigma in (("left", lm.LEFT_WRIST, right_sign), ("right", lm.RIGHT_WRIST, -right_sign)):
+        mine = st.contact_frames[st.sides == side]
+        if len(mine) < 2:
+            continue
+        start, stop = mine[:-1], mine[1:]
+        duration = t_ms[stop] - t_ms[start]
+        keep = np.abs(duration - typical_stride) <= 0.3 * typical_stride
+        crossing = 100.0 * (xy[:, wrist, 0] - mid_sh_x) * sigma / np.where(width > 0, width, np.nan)
+        frames_w, w = _windows(crossing, start[keep], stop[keep])
+        rows += _peak_rows(np.full(int(keep.sum()), side), frames_w, w, "max")
+    return rows
+
+
+def _windows(values: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gather ``values[start:stop]`` for each window into a NaN-padded matrix.
+
+    Returns
+    -------
+    frames : ndarray, int, shape (n, L)
+        Frame of each cell (clipped into range for padding cells).
+    window_values : ndarray, float64, shape (n, L)
+        NaN beyond each window's end.
+    """
+    starts, stops = np.asarray(starts, dtype=int), np.asarray(stops, dtype=int)
+    n_frames = len(values)
+    stops = np.minimum(stops, n_frames)
+    length = int(max((stops - starts).max(), 1)) if starts.size else 1
+    frames = starts[:, None] + np.arange(length)[None, :]
+    inside = frames < stops[:, None]
+    frames = np.minimum(frames, n_frames - 1)
+    return frames, np.where(inside, values[frames], np.nan)
+
+
+def _peak_rows(sides, frames_w, w, how: str) -> list[tuple[str, int, float]]:
+    """Per window: (side, frame of the peak, peak value); 'max' or 'absmax' (signed value of largest magnitude)."""
+    if not len(w):
+        return []
+    key = w if how == "max" else np.abs(w)
+    finite = np.isfinite(key).any(axis=1)
+    col = np.argmax(np.where(np.isfinite(key), key, -np.inf), axis=1)
+    rows = np.arange(len(w))
+    values = np.where(finite, w[rows, col], np.nan)
+    return list(zip(np.asarray(sides).tolist(), frames_w[rows, col].tolist(), values.tolist()))
+
+
+def _refined_extrema(y: np.ndarray) -> np.ndarray:
+    """``y`` with each local extremum replaced by its parabola-interpolated value.
+
+    Peak-to-trough travel from sampled frames underestimates the true travel
+    by up to ``1 - cos(pi f / fps)`` of it (7 % for 2.8 Hz at 24 fps); the
+    three-point parabola through each extremum removes most of that.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    out = y.copy()
+    if len(y) < 3:
+        return out
+    a, b, c = y[:-2], y[1:-1], y[2:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        curvature = a - 2 * b + c
+        extremum = ((b >= a) & (b >= c)) | ((b <= a) & (b <= c))
+        vertex = b - (c - a) ** 2 / (8 * curvature)
+        use = extremum & np.isfinite(vertex) & (curvature != 0)
+    out[1:-1] = np.where(use, vertex, b)
+    return out
