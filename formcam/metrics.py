@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import landmarks as lm
-from .events import GaitEvents, regular_steps, stances
+from .events import GaitEvents, knee_flexion_deg, regular_steps, stances  # noqa: F401 (re-exported)
 from .view import ViewEstimate
 
 #: Hard minimum of steps per side for a sided metric (value null below it).
@@ -260,15 +260,6 @@ def frame_signals(xy: np.ndarray, view: ViewEstimate) -> dict[str, np.ndarray]:
             out["head_forward_deg"] = np.degrees(np.arctan2((mid_ear[:, 0] - mid_sh[:, 0]) * facing, mid_sh[:, 1] - mid_ear[:, 1]))
             out["head_forward_pct"] = 100.0 * (mid_ear[:, 0] - mid_sh[:, 0]) * facing / np.where(trunk_len > 0, trunk_len, np.nan)
     return out
-
-
-def knee_flexion_deg(xy: np.ndarray, side: str) -> np.ndarray:
-    """180 minus the hip-knee-ankle angle of one leg, degrees, shape (T,)."""
-    hip, knee, ankle = (lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE) if side == "left" else (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE)
-    a, b = xy[:, hip] - xy[:, knee], xy[:, ankle] - xy[:, knee]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.sum(a * b, axis=1) / (np.hypot(*a.T) * np.hypot(*b.T))
-        return 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
 def _mid(xy: np.ndarray, left_index: int) -> np.ndarray:

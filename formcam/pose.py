@@ -12,9 +12,12 @@ decoding runs one frame ahead in a second thread (:func:`prefetch`).
 
 from __future__ import annotations
 
+import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,7 +103,26 @@ class _Failure:
     exc: BaseException
 
 
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide what MediaPipe's C++ core prints straight to file descriptor 2.
+
+    TFLite and glog announce delegates and harmless warnings while the model
+    loads and runs its first frame; a runner should only see formcam's own output.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _landmarker(model_path: Path, num_poses: int):
+    os.environ.setdefault("GLOG_minloglevel", "2")
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.PoseLandmarkerOptions(
@@ -112,7 +134,8 @@ def _landmarker(model_path: Path, num_poses: int):
         min_tracking_confidence=0.5,
     )
     try:
-        return vision.PoseLandmarker.create_from_options(options)
+        with _native_stderr_silenced():
+            return vision.PoseLandmarker.create_from_options(options)
     except (RuntimeError, ValueError) as exc:
         raise UnreadableInputError(f"The pose model {model_path.name} cannot be loaded ({exc}).") from None
 
@@ -158,7 +181,11 @@ def detect_people(
             timestamp = max(last_ts + 1, int(round(frame.t_ms)))
             last_ts = timestamp
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame.rgb))
-            result = landmarker.detect_for_video(image, timestamp)
+            if count == 1:
+                with _native_stderr_silenced():
+                    result = landmarker.detect_for_video(image, timestamp)
+            else:
+                result = landmarker.detect_for_video(image, timestamp)
             frame_xy, frame_vis, frame_world = _result_arrays(result, num_poses, width, height)
             t_ms.append(frame.t_ms)
             xy.append(frame_xy)

@@ -1,0 +1,120 @@
+"""Gait events, cadence and phase fractions on synthetic gaits with known events."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcam.clean import clean_landmarks
+from formcam.events import (GaitEvents, detect_events, estimate_cadence, gait_phase_fractions, regular_steps,
+                            stances)
+from formcam.synth import make_gait
+from formcam.view import ViewEstimate, detect_view
+
+
+def _prepared(**params):
+    pose = make_gait(**params)
+    xy = clean_landmarks(pose.image_xy, pose.visibility, pose.t_ms)
+    return xy, pose.t_ms, detect_view(xy), pose.extras["truth"]
+
+
+def _match(found_frames, found_sides, truth_ms, truth_sides, fps, tol_frames, n_frames=600):
+    truth_frames = np.asarray(truth_ms) * fps / 1000
+    # An event within 0.1 s of the clip's ends has no signal on one side of it: not required.
+    inside = (truth_frames > 0.1 * fps) & (truth_frames < n_frames - 0.1 * fps)
+    truth_frames, truth_sides = truth_frames[inside], np.asarray(truth_sides)[inside]
+    found_inside = (found_frames > 0.1 * fps) & (found_frames < n_frames - 0.1 * fps)
+    found_frames, found_sides = found_frames[found_inside], np.asarray(found_sides)[found_inside]
+    assert len(found_frames) == len(truth_frames)
+    assert np.abs(found_frames - truth_frames).max() <= tol_frames
+    assert list(found_sides) == list(truth_sides)
+
+
+@pytest.mark.parametrize("view", ["side", "rear", "front"])
+@pytest.mark.parametrize("noise", [0.0, 2.0])
+def test_contacts_and_toe_offs_match_the_truth(view, noise):
+    xy, t_ms, est, truth = _prepared(view=view, jitter_px=noise, seed=2)
+    events = detect_events(xy, t_ms, est)
+    _match(events.contact_frames, events.contact_sides, truth["contact_t_ms"], truth["contact_sides"], 60, 2.5)
+    _match(events.toe_off_frames, events.toe_off_sides, truth["toe_off_t_ms"], truth["toe_off_sides"], 60, 2.5)
+
+
+def test_left_running_side_view_finds_the_same_events():
+    xy, t_ms, est, truth = _prepared(view="side", direction="left")
+    assert est.facing == -1
+    events = detect_events(xy, t_ms, est)
+    _match(events.contact_frames, events.contact_sides, truth["contact_t_ms"], truth["contact_sides"], 60, 2.5)
+
+
+def test_same_foot_contacts_are_at_least_220_ms_apart():
+    xy, t_ms, est, _ = _prepared(view="rear", cadence_spm=200, jitter_px=3, dropout_fraction=0.05)
+    events = detect_events(xy, t_ms, est)
+    for side in ("left", "right"):
+        times = t_ms[events.contact_frames[events.contact_sides == side]]
+        assert np.diff(times).min() >= 220
+
+
+@pytest.mark.parametrize("fps", [24, 30, 60, 120, 240])
+@pytest.mark.parametrize("cadence", [150.0, 185.0])
+def test_cadence_is_exact_to_half_a_percent_at_any_frame_rate(fps, cadence):
+    xy, t_ms, est, _ = _prepared(view="side", fps=fps, cadence_spm=cadence, duration_s=8, vertical_oscillation_pct=7)
+    result = estimate_cadence(detect_events(xy, t_ms, est), t_ms, xy)
+    assert result.value_spm == pytest.approx(cadence, rel=0.005)
+    assert result.spectral_spm == pytest.approx(cadence, rel=0.03)
+    assert result.confidence > 0.8
+
+
+def test_missing_one_foot_is_not_mistaken_for_half_the_cadence():
+    xy, t_ms, est, _ = _prepared(view="side", vertical_oscillation_pct=8)
+    events = detect_events(xy, t_ms, est)
+    left = events.contact_sides == "left"
+    only_left = GaitEvents(events.contact_frames[left], events.contact_sides[left],
+                           events.toe_off_frames, events.toe_off_sides)
+    result = estimate_cadence(only_left, t_ms, xy)
+    assert result.value_spm == pytest.approx(170.0, rel=0.01)
+    assert result.confidence < 0.8
+
+
+def test_phase_fractions_tell_running_from_walking():
+    xy, t_ms, est, truth = _prepared(view="side")
+    running = gait_phase_fractions(xy, t_ms, detect_events(xy, t_ms, est))
+    # True flight per step: 1 - 2 x duty factor = 0.30.  Filtering rounds the corners of the foot's
+    # path, so contacts come out a little early and toe-offs late: flight is underestimated.
+    assert 0.15 < running["flight"] <= 1 - 2 * truth["duty_factor"] + 0.02
+    assert running["double_support"] == 0.0
+    xy, t_ms, est, truth = _prepared(view="rear", flight=False)
+    walking = gait_phase_fractions(xy, t_ms, detect_events(xy, t_ms, est))
+    assert walking["flight"] == 0.0
+    assert walking["double_support"] == pytest.approx(2 * truth["duty_factor"] - 1, abs=0.08)
+
+
+def test_stances_pair_each_contact_with_its_own_toe_off():
+    events = GaitEvents(np.array([10, 20, 30, 40]), np.array(["left", "right", "left", "right"]),
+                        np.array([15, 26, 35]), np.array(["left", "right", "left"]))
+    st = stances(events)
+    np.testing.assert_array_equal(st.toe_off_frames, [15, 26, 35, -1])
+    np.testing.assert_array_equal(regular_steps(events, np.arange(50) * 10.0), [0, 1, 2])
+
+
+@pytest.mark.parametrize("n", [0, 1, 4, 30])
+def test_degenerate_input_gives_no_events(n):
+    xy = np.full((n, 33, 2), np.nan)
+    t_ms = np.arange(n) * 33.3
+    for view in (ViewEstimate("side", 1.0, "right", 1), ViewEstimate("rear", 1.0, "away", 0), ViewEstimate()):
+        events = detect_events(xy, t_ms, view)
+        assert events.n_contacts == 0
+        cadence = estimate_cadence(events, t_ms, xy)
+        assert np.isnan(cadence.value_spm) and cadence.n_steps == 0
+        assert np.isnan(gait_phase_fractions(xy, t_ms, events)["flight"])
+
+
+def test_running_toe_off_moves_to_peak_knee_extension_but_walking_keeps_zeni():
+    from formcam.events import _toe_off_at_knee_extension
+
+    # Running stance: 15 deg at contact (frame 10), 45 deg at midstance, 12 deg at frame 22, Zeni trough at 26.
+    running = np.full(40, 30.0)
+    running[10:27] = [15, 25, 35, 42, 45, 43, 38, 32, 26, 20, 16, 13, 12, 14, 18, 24, 30]
+    assert _toe_off_at_knee_extension(running, np.array([10]), np.array([26])).tolist() == [22]
+    walking = running.copy()
+    walking[10:27] = [5, 9, 13, 15, 14, 10, 6, 4, 3, 3, 4, 8, 14, 20, 26, 32, 36]  # flexes only 10 deg
+    assert _toe_off_at_knee_extension(walking, np.array([10]), np.array([26])).tolist() == [26]
