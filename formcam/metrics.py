@@ -72,6 +72,7 @@ class MetricSpec:
     flag is null (no norm to compare with).
     """
 
+    label: str
     unit: str
     views: tuple[str, ...]
     sided: bool
@@ -89,63 +90,63 @@ class MetricSpec:
 
 METRICS: dict[str, MetricSpec] = {
     "pelvic_drop_deg": MetricSpec(
-        "deg", FRONTAL, True,
+        "Pelvic drop", "deg", FRONTAL, True,
         "Matsuzaki et al. (2D, adolescents) 6.0 ± 2.2°; watch > 8°, high > 10° (mean + 1/2 SD) and "
         "L-R > 3° (Dingenen 2018 SDD) are formcam heuristics",
         "±3° per step (hip landmarks are estimated joint centres; 1 cm ≈ 3°)",
         watch_above=8.0, high_above=10.0, asymmetry_watch=3.0),
     "shoulder_dip_deg": MetricSpec(
-        "deg", FRONTAL, True,
+        "Shoulder dip", "deg", FRONTAL, True,
         "no published norms; flagged on the left-right difference only (formcam heuristic)",
         "±2° per step (1 cm ≈ 1.5° at shoulder width)",
         asymmetry_watch=3.0),
     "trunk_lateral_lean_deg": MetricSpec(
-        "deg", FRONTAL, True,
+        "Side lean", "deg", FRONTAL, True,
         "Dingenen 2018 (2D SDD 1.3-2.3°); watch > 5° towards the stance side or L-R > 2° (formcam heuristic)",
         "±2°",
         watch_above=5.0, high_above=8.0, asymmetry_watch=2.0),
     "head_forward_pct": MetricSpec(
-        "% trunk", ("side",), False,
+        "Head forward", "% trunk", ("side",), False,
         "no running norms; watch > 10 %, high > 20 % of trunk length are formcam heuristics "
         "(clinical craniovertebral-angle norms do not apply to BlazePose landmarks)",
         "±5 points (ear landmark not validated in running)",
         watch_above=10.0, high_above=20.0),
     "head_forward_deg": MetricSpec(
-        "deg", ("side",), False,
+        "Head forward angle", "deg", ("side",), False,
         "no running norms; watch > 12°, high > 24° are formcam heuristics",
         "±5°",
         watch_above=12.0, high_above=24.0),
     "trunk_forward_lean_deg": MetricSpec(
-        "deg", ("side",), False,
+        "Forward lean", "deg", ("side",), False,
         "Teng & Powers 2014: self-selected 7.3 ± 3.6°, cued flexed 14.1 ± 4.8°; "
         "< 3° or > 15° flagged as informational",
         "±2-4° (2D vs 3D 1.7° in squats; hip landmark offsets)",
         watch_below=3.0, watch_above=15.0),
     "vertical_oscillation_pct": MetricSpec(
-        "% leg", ("side", "rear", "front"), True,
+        "Bounce", "% leg", ("side", "rear", "front"), True,
         "zzzhushi/running-gait-analysis heuristic band ≤ 12 % leg length (informational)",
         "±1 point with a static camera",
         watch_above=12.0, high_above=15.0),
     "vertical_oscillation_cm": MetricSpec(
-        "cm", ("side", "rear", "front"), True,
+        "Bounce (cm)", "cm", ("side", "rear", "front"), True,
         "Stryd: typical 3-15 cm; no flags",
         "±15 % (height scale from the trunk length)"),
     "overstride_pct": MetricSpec(
-        "% leg", ("side",), True,
+        "Overstride", "% leg", ("side",), True,
         "Lieberman et al. 2015 (foot ahead of hip relates to braking); no consensus threshold (Baker et al. 2024)",
         "±5 points; contact timing dominates (one frame at 30 fps ≈ 3-7 points)"),
     "knee_flexion_contact_deg": MetricSpec(
-        "deg", ("side",), True,
+        "Knee bend at contact", "deg", ("side",), True,
         "Matsuzaki et al. (2D) 13.2 ± 3.8° at contact; watch < 5° (formcam heuristic)",
         "±5-8° (Van Hooren et al. 2023: markerless knee RMSE 7-8°)",
         watch_below=5.0),
     "shank_angle_contact_deg": MetricSpec(
-        "deg", ("side",), True,
+        "Shin angle at contact", "deg", ("side",), True,
         "Matsuzaki et al. (2D) 8.5 ± 3.2°; watch > 15° (mean + 2 SD, formcam heuristic)",
         "±3-5° (2D SDD 2.2-4.8°, Dingenen 2018)",
         watch_above=15.0),
     "arm_crossover_pct": MetricSpec(
-        "% shoulder width", FRONTAL, True,
+        "Arm crossover", "% shoulder width", FRONTAL, True,
         "no norms; a wrist crossing the midline (> 0) is flagged as informational (formcam heuristic)",
         "±10 points (wrist depth is ambiguous from behind)",
         watch_above=0.0, high_above=15.0),
@@ -161,6 +162,8 @@ class MetricResult:
     value : float or None
         Median over all steps; None when the view or data cannot support it.
     unit : str
+    label : str
+        Plain-words name for people (``"Pelvic drop"``).
     left, right : float or None
         Medians over the left/right stance steps (None for unsided metrics).
     n : int
@@ -179,6 +182,7 @@ class MetricResult:
 
     value: float | None
     unit: str
+    label: str = ""
     left: float | None = None
     right: float | None = None
     n: int = 0
@@ -193,7 +197,7 @@ class MetricResult:
     def to_json(self) -> dict:
         """The report.json form (NaN becomes null)."""
         return {
-            "value": _num(self.value), "unit": self.unit, "left": _num(self.left), "right": _num(self.right),
+            "label": self.label, "value": _num(self.value), "unit": self.unit, "left": _num(self.left), "right": _num(self.right),
             "n": int(self.n), "valid_for_view": bool(self.valid_for_view), "flag": self.flag,
             "reference": self.reference, "reason": self.reason, "expected_error": self.expected_error,
             "confidence": self.confidence,
@@ -345,7 +349,7 @@ def summarise(name: str, steps: list[tuple[str, int, float]], t_ms: np.ndarray) 
     values = np.array([v for _, _, v in steps])
     sides = np.array([s for s, _, _ in steps])
     counts = {side: int(np.sum(sides == side)) for side in ("left", "right")}
-    base = dict(unit=spec.unit, reference=spec.reference, expected_error=spec.expected_error, per_step=per_step, n=len(steps))
+    base = dict(unit=spec.unit, label=spec.label, reference=spec.reference, expected_error=spec.expected_error, per_step=per_step, n=len(steps))
     if spec.sided:
         short = [side for side in ("left", "right") if counts[side] < MIN_STEPS_PER_SIDE]
         if short:
@@ -382,7 +386,7 @@ def flag_for(spec: MetricSpec, value: float, left: float | None, right: float | 
 
 def _null(name: str, view: ViewEstimate, reason: str, *, valid: bool = True) -> MetricResult:
     spec = METRICS[name]
-    return MetricResult(value=None, unit=spec.unit, valid_for_view=valid, reference=spec.reference,
+    return MetricResult(value=None, unit=spec.unit, label=spec.label, valid_for_view=valid, reference=spec.reference,
                         reason=reason, expected_error=spec.expected_error)
 
 

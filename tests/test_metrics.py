@@ -99,7 +99,7 @@ def test_flag_tiers_and_asymmetry():
     assert flag_for(spec, 6.0, 4.0, 8.0) == "watch"  # left-right difference above 3 degrees
     lean = METRICS["trunk_forward_lean_deg"]
     assert flag_for(lean, 2.0, None, None) == "watch" and flag_for(lean, 7.0, None, None) == "ok"
-    assert flag_for(MetricSpec("x", ("side",), True, "", ""), 100.0, None, None) is None
+    assert flag_for(MetricSpec("X", "x", ("side",), True, "", ""), 100.0, None, None) is None
 
 
 def test_no_events_nulls_every_metric_with_a_reason():

@@ -105,29 +105,19 @@ def test_rear_view_draws_hip_and_shoulder_lines_beyond_the_body():
     assert changed_near(mask, shoulders[1] + 0.2 * (shoulders[1] - shoulders[0]))
 
 
-def test_side_view_draws_the_head_line_and_no_hip_extension():
+def test_side_view_draws_the_mid_ear_to_mid_shoulder_line_and_no_hip_extension():
     width, height = 1080, 1920
     xy = runner_xy(width, height, 540)
-    xy[lm.NOSE, 0] += 60  # nose right of the ears: facing right
+    xy[lm.LEFT_EAR, 0] += 40  # the two ears and shoulders apart, as a model gives them
+    xy[lm.RIGHT_SHOULDER, 0] -= 40
     frame = grey_frame(width, height)
     mask = changed(frame, draw_overlay(frame, annotation(xy, "side"), ROWS))
-    # Facing right shows the camera the runner's right side: that ear-shoulder pair is used.
-    ear, shoulder = xy[lm.RIGHT_EAR], xy[lm.RIGHT_SHOULDER]
-    assert changed_near(mask, (ear + shoulder) / 2)
-    left_ear, left_shoulder = xy[lm.LEFT_EAR], xy[lm.LEFT_SHOULDER]
-    assert not changed_near(mask, (left_ear + left_shoulder) / 2)
+    # The line head_forward_deg is measured on: mid-shoulder to mid-ear, not one side's pair.
+    mid_ear = (xy[lm.LEFT_EAR] + xy[lm.RIGHT_EAR]) / 2
+    mid_shoulder = (xy[lm.LEFT_SHOULDER] + xy[lm.RIGHT_SHOULDER]) / 2
+    assert changed_near(mask, (mid_ear + mid_shoulder) / 2)
     hips = xy[[lm.LEFT_HIP, lm.RIGHT_HIP]]
     assert not changed_near(mask, hips[1] + 0.25 * (hips[1] - hips[0]))
-
-
-def test_head_side_chooses_which_ear_and_shoulder_are_joined():
-    width, height = 1080, 1920
-    xy = runner_xy(width, height, 540)
-    xy[lm.NOSE, 0] += 60  # facing right, yet head_side asks for the left pair
-    frame = grey_frame(width, height)
-    mask = changed(frame, draw_overlay(frame, annotation(xy, "side", head_side="left"), ROWS))
-    assert changed_near(mask, (xy[lm.LEFT_EAR] + xy[lm.LEFT_SHOULDER]) / 2)
-    assert not changed_near(mask, (xy[lm.RIGHT_EAR] + xy[lm.RIGHT_SHOULDER]) / 2)
 
 
 def test_stance_leg_is_drawn_thicker():

@@ -16,15 +16,9 @@ from ..pose import prefetch
 from .h264 import H264Writer
 from .overlay import FrameAnnotation, PanelRow, draw_overlay
 
-#: The panel's rows: cadence, then the three headline measurements and the trunk leans.
-PANEL_METRICS = (
-    ("head_forward_pct", "Head forward"),
-    ("shoulder_dip_deg", "Shoulder dip"),
-    ("pelvic_drop_deg", "Pelvic drop"),
-    ("trunk_forward_lean_deg", "Forward lean"),
-    ("trunk_lateral_lean_deg", "Side lean"),
-)
-_UNIT_TEXT = {"deg": "°", "%": "%"}
+#: The panel's rows after cadence: the three headline measurements, then the trunk leans.
+PANEL_METRICS = ("head_forward_pct", "shoulder_dip_deg", "pelvic_drop_deg", "trunk_forward_lean_deg", "trunk_lateral_lean_deg")
+_UNIT_TEXT = {"deg": "°"}
 
 
 def stance_side(contacts: tuple, toe_offs: tuple, n_frames: int) -> np.ndarray:
@@ -62,10 +56,11 @@ def panel_rows(report: dict) -> list[PanelRow]:
     cadence = report["cadence_spm"]["value"]
     rows = [PanelRow("Cadence", f"{cadence:.0f} steps/min" if cadence else "n/a", None)]
     view = report["view"]["label"]
-    for name, label in PANEL_METRICS:
+    for name in PANEL_METRICS:
         metric = report["metrics"].get(name)
         if metric is None:
             continue
+        label = metric.get("label") or name
         if metric["value"] is None:
             why = f"not in {view} view" if not metric["valid_for_view"] else "too few steps"
             rows.append(PanelRow(label, f"n/a ({why})", None))

@@ -106,17 +106,13 @@ class FrameAnnotation:
         Tilt of the shoulder and hip lines from horizontal in degrees, NaN if unknown.
         Shown as a magnitude: the drawn line shows which side is low.
     head_forward_deg : float
-        Angle of the shoulder-to-ear line from vertical in degrees, positive forward;
+        Angle of the mid-shoulder to mid-ear line from vertical in degrees, positive forward;
         NaN if unknown. Shown with its sign.
     in_stance : {'left', 'right'} or None
         The foot on the ground; that leg is drawn thicker.
     event : str or None
         A short event label such as ``"L contact"``, shown as a badge under the foot
         of the side it starts with (``"L "``/``"R "``), else under the runner.
-    head_side : {'left', 'right'} or None
-        Side view only: whose ear and shoulder the head line joins. Pass the side the
-        kinematics measured ``head_forward_deg`` on so the picture matches the number;
-        None picks the side the runner shows the camera (see Notes of :func:`draw_overlay`).
     """
 
     xy: np.ndarray
@@ -126,7 +122,6 @@ class FrameAnnotation:
     head_forward_deg: float
     in_stance: str | None = None
     event: str | None = None
-    head_side: str | None = None
 
 
 @dataclass(frozen=True)
@@ -410,36 +405,18 @@ def _draw_tilt_line(img: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, an
         _label(img, text, (p0[0] - overhang - gap, (p0[1] + level_y) / 2), style, align="right")
 
 
-def _camera_side(xy: np.ndarray, present: np.ndarray, requested: str | None = None) -> str | None:
-    """Side ('left'/'right') whose ear-shoulder pair to draw in a side view, or None.
-
-    ``requested`` wins when its ear and shoulder are both present.
-
-    Heuristic: a runner facing image-right shows the camera their right side, one facing
-    image-left their left side; facing is the nose's x relative to the ears' mean x. When
-    that side's ear or shoulder is missing, the other side is used if complete.
-    """
-    pairs = {"left": (lm.LEFT_EAR, lm.LEFT_SHOULDER), "right": (lm.RIGHT_EAR, lm.RIGHT_SHOULDER)}
-    complete = [side for side, (ear, shoulder) in pairs.items() if present[ear] and present[shoulder]]
-    if not complete:
-        return None
-    ears = [e for e in (lm.LEFT_EAR, lm.RIGHT_EAR) if present[e]]
-    preferred = requested
-    if preferred is None and present[lm.NOSE] and ears:
-        preferred = "right" if xy[lm.NOSE, 0] > np.mean(xy[ears, 0]) else "left"
-    return preferred if preferred in complete else complete[0]
-
-
 def _draw_head_line(img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_deg: float,
-                    style: OverlayStyle, requested_side: str | None) -> None:
-    """Shoulder-to-ear line, a dashed vertical through the shoulder, the arc between them,
-    and ``Head angle`` behind the head."""
-    side = _camera_side(xy, present, requested_side)
-    if side is None:
+                    style: OverlayStyle) -> None:
+    """Mid-shoulder to mid-ear line, a dashed vertical through the shoulders, the arc
+    between them, and ``Head angle`` behind the head.
+
+    Midpoints, as ``head_forward_deg`` is defined, so the picture shows the number's
+    own line, and a pose model's left/right mix-up in side view does not move it.
+    """
+    pairs = ((lm.LEFT_EAR, lm.RIGHT_EAR), (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER))
+    if not all(present[a] and present[b] for a, b in pairs):
         return
-    left = side == "left"
-    ear_id, shoulder_id = (lm.LEFT_EAR, lm.LEFT_SHOULDER) if left else (lm.RIGHT_EAR, lm.RIGHT_SHOULDER)
-    shoulder, ear = xy[shoulder_id], xy[ear_id]
+    ear, shoulder = ((xy[a] + xy[b]) / 2 for a, b in pairs)
     length = float(np.hypot(*(ear - shoulder)))
     if length < 1e-3:
         return
@@ -607,12 +584,6 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
     Rear and front views get the shoulder and hip lines, the side view the
     shoulder-to-ear line; oblique and unknown views the skeleton only, because
     those angles are not valid there.
-
-    The side view's ear and shoulder come from ``ann.head_side`` when given; otherwise
-    from the side the runner shows the camera, judged from the facing direction (nose
-    right of the ears' mean x: facing right, so the right side is nearer), falling back
-    to the side whose ear and shoulder are both present. Pose models often mislabel
-    left and right in side views, so passing ``head_side`` is better.
     """
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
@@ -635,7 +606,7 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
                 if present[a] and present[b]:
                     _draw_tilt_line(img, xy[a], xy[b], name, angle, style)
         elif ann.view == "side":
-            _draw_head_line(img, xy, present, ann.head_forward_deg, style, ann.head_side)
+            _draw_head_line(img, xy, present, ann.head_forward_deg, style)
     if ann.event:
         _draw_event(img, xy, present, ann.event, style)
 

@@ -13,33 +13,42 @@ FLAG_STYLE = {"ok": "green", "watch": "yellow", "high": "bold red", None: "dim"}
 def _fmt(value, unit: str = "") -> str:
     if value is None:
         return "-"
-    suffix = "°" if unit == "deg" else ("%" if unit == "%" else f" {unit}" if unit else "")
+    suffix = "°" if unit == "deg" else f" {unit}" if unit else ""
     return f"{value:.1f}{suffix}"
 
 
 def summary_table(report: dict) -> Table:
-    """The metrics the clip's view supports, with per-side values, steps and flag."""
+    """Cadence and the measured metrics: value, per-side values, steps used, flag."""
     table = Table(title="Running form", title_justify="left", header_style="bold")
     for column, justify in (("measure", "left"), ("value", "right"), ("left", "right"), ("right", "right"),
                             ("steps", "right"), ("flag", "left")):
         table.add_column(column, justify=justify)
     cadence = report["cadence_spm"]
-    table.add_row("cadence (steps/min)", _fmt(cadence["value"]), "", "", str(cadence["n_steps"]), "")
-    for name, metric in report["metrics"].items():
-        if not metric["valid_for_view"]:
+    table.add_row("Cadence", _fmt(cadence["value"], "steps/min"), "", "", str(cadence["n_steps"]), "")
+    for metric in report["metrics"].values():
+        if metric["value"] is None:
             continue
-        unit = metric["unit"]
-        value = _fmt(metric["value"], unit) if metric["value"] is not None else f"[dim]n/a: {metric.get('reason') or ''}[/]"
-        flag = metric["flag"]
+        unit, flag = metric["unit"], metric["flag"]
         table.add_row(
-            metric.get("label") or name,
-            value,
+            metric["label"],
+            _fmt(metric["value"], unit),
             _fmt(metric["left"], unit),
             _fmt(metric["right"], unit),
             str(metric["n"]),
             f"[{FLAG_STYLE.get(flag, 'dim')}]{flag or ''}[/]",
         )
     return table
+
+
+def not_measured(report: dict) -> list[str]:
+    """One line per metric the clip could not support: valid in this view but short of data first."""
+    view = report["view"]["label"]
+    missing = [m for m in report["metrics"].values() if m["value"] is None]
+    lines = [f"{m['label']}: {m['reason']}" for m in missing if m["valid_for_view"]]
+    other_view = [m["label"] for m in missing if not m["valid_for_view"]]
+    if other_view:
+        lines.append(f"Not measurable in a {view} view: {', '.join(other_view)}.")
+    return lines
 
 
 def print_summary(report: dict, out_dir: Path | None, console: Console | None = None) -> None:
@@ -54,6 +63,8 @@ def print_summary(report: dict, out_dir: Path | None, console: Console | None = 
         + ("" if runner["is_running"] else ", [yellow]does not look like running[/]")
     )
     console.print(summary_table(report))
+    for line in not_measured(report):
+        console.print(f"[dim]{line}[/]")
     for warning in report["quality"]:
         console.print(f"[yellow]![/] {warning['message']}")
     if out_dir is not None:
