@@ -82,6 +82,8 @@ def analyze(
         result = run_analysis(source, out_dir=out, options=options)
         if not quiet:
             print_summary(result.report, result.out_dir)
+            if "annotated.mp4" in outputs and not any(f.name == "annotated.mp4" for f in result.files):
+                err_console.print("No annotated video: the original video is not where the pose file says it was.")
 
     run_reporting_errors(action, debug=debug)
 

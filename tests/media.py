@@ -215,3 +215,18 @@ def truncate(src: str | os.PathLike, dst: str | os.PathLike, fraction: float) ->
     data = Path(src).read_bytes()
     Path(dst).write_bytes(data[: int(len(data) * fraction)])
     return Path(dst)
+
+
+def phone_portrait_clip(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
+    """Store ``src``'s frames turned 90° counter-clockwise, with metadata turning them back.
+
+    That is how a phone records portrait video: the sensor's landscape frames
+    plus a display rotation, so only a reader that applies the rotation sees
+    the runner upright.
+    """
+    sideways = Path(dst).with_name(f"{Path(dst).stem}_sideways.mp4")
+    run_ffmpeg("-i", os.fspath(src), "-vf", "transpose=2", "-an", "-c:v", "libx264", "-crf", "18",
+               "-pix_fmt", "yuv420p", os.fspath(sideways))
+    remux_with_rotation(sideways, dst, 90)
+    sideways.unlink()
+    return Path(dst)

@@ -19,7 +19,7 @@ import pytest
 from formcam.landmarks import LEFT_ANKLE, NOSE, RIGHT_ANKLE
 from formcam.posefile import load_pose
 from formcam.report.json_report import validate_report
-from tests.media import ffprobe_json, remux_with_rotation, retime
+from tests.media import ffprobe_json, phone_portrait_clip, retime
 
 pytestmark = pytest.mark.e2e
 
@@ -110,19 +110,22 @@ def test_pose_file_reanalysis_reproduces_the_report(analysed, tmp_path):
 
 def test_rotated_phone_clip_comes_out_upright(shared_video, model_path, tmp_path):
     rotated = tmp_path / "rotated.mp4"
-    remux_with_rotation(shared_video(CLIPS["short_side"]), rotated, 90)
+    phone_portrait_clip(shared_video(CLIPS["side_60fps"]), rotated)
     stored = ffprobe_json(rotated)["streams"][0]
+    assert stored["width"] > stored["height"]  # stored sideways, as a phone does
     out = tmp_path / "out"
     proc = formcam("analyze", rotated, "--out", out, "--quiet")
     assert proc.returncode == 0, proc.stderr
     report = json.loads((out / "report.json").read_text())
-    assert report["video"]["rotation_deg"] in (90, 270)
+    assert report["video"]["rotation_deg"] == 90
+    assert report["video"]["corrections"]
     assert (report["video"]["width"], report["video"]["height"]) == (stored["height"], stored["width"])
     annotated = ffprobe_json(out / "annotated.mp4")["streams"][0]
     assert (annotated["width"], annotated["height"]) == (stored["height"], stored["width"])
     pose = load_pose(out / "pose.npz")
     head_above_feet = pose.image_xy[:, NOSE, 1] < np.nanmin(pose.image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE], 1], axis=1)
     assert head_above_feet[pose.detected].mean() > 0.9
+    assert report["view"]["label"] == "side" and report["runner"]["is_running"]
 
 
 @pytest.fixture(scope="module")
