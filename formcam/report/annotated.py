@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..decode import iter_frames
+from ..events import GaitEvents, stances
 from ..pose import prefetch
 from .h264 import H264Writer
 from .overlay import FrameAnnotation, PanelRow, draw_overlay
@@ -21,32 +22,28 @@ PANEL_METRICS = ("head_forward_pct", "shoulder_dip_deg", "pelvic_drop_deg", "tru
 _UNIT_TEXT = {"deg": "°"}
 
 
-def stance_side(contacts: tuple, toe_offs: tuple, n_frames: int) -> np.ndarray:
+def stance_side(events: GaitEvents, n_frames: int) -> np.ndarray:
     """Which foot is on the ground in each frame.
 
     Parameters
     ----------
-    contacts, toe_offs : tuple of (frames, sides)
-        Event frame indices (int arrays) and their sides (``'left'``/``'right'``).
+    events : GaitEvents
+        Contacts and toe-offs; paired by :func:`formcam.events.stances`.
     n_frames : int
 
     Returns
     -------
     ndarray of object, shape (T,)
         ``'left'``, ``'right'`` or None: a foot is in stance from its contact to
-        its next toe-off.
+        its paired toe-off.
     """
+    paired = stances(events)
     result = np.full(n_frames, None, dtype=object)
     for side in ("left", "right"):
-        on = np.asarray(contacts[0])[np.asarray(contacts[1]) == side]
-        off = np.sort(np.asarray(toe_offs[0])[np.asarray(toe_offs[1]) == side])
-        if len(on) == 0 or len(off) == 0:
-            continue
-        next_off = np.searchsorted(off, on)
-        valid = next_off < len(off)
+        mine = (paired.sides == side) & (paired.toe_off_frames >= 0)
         delta = np.zeros(n_frames + 1, dtype=np.int64)
-        np.add.at(delta, on[valid], 1)
-        np.add.at(delta, off[next_off[valid]], -1)
+        np.add.at(delta, paired.contact_frames[mine], 1)
+        np.add.at(delta, paired.toe_off_frames[mine], -1)
         result[np.cumsum(delta)[:n_frames] > 0] = side
     return result
 
@@ -109,10 +106,7 @@ def render_annotated_video(
     info = frames.info
     kin = kinematics
     n_frames = len(kin.xy)
-    events = kin.events
-    stance = stance_side(
-        (events.contact_frames, events.contact_sides), (events.toe_off_frames, events.toe_off_sides), n_frames
-    )
+    stance = stance_side(kin.events, n_frames)
     fps = info.fps or 30.0
     event_label = _event_labels(report, n_frames, hold_frames=max(1, int(round(0.25 * fps))))
     panel = panel_rows(report)
