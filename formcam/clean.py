@@ -1,28 +1,46 @@
-"""Cleaning of raw landmark tracks: visibility gate, outliers, short gaps, zero-phase low-pass.
+"""Cleaning of raw landmark tracks: visibility gate, swaps, outliers, short gaps, zero-phase low-pass.
 
-The pose model's landmarks jitter from frame to frame, sometimes jump, and go
-missing.  :func:`clean_landmarks` turns them into tracks the kinematics can
+The pose model's landmarks jitter from frame to frame, sometimes jump, swap
+left for right, and go missing.  :func:`clean_tracks` (and its short form
+:func:`clean_landmarks`) turns them into tracks the kinematics can
 differentiate and take peaks of:
 
 1. **Visibility gate** - samples below ``min_visibility`` become NaN.
-2. **Outlier rejection** (Hampel filter) - samples further from their ~50 ms
-   running median than ``max(6 sigma, 8 % of the trunk length)`` (sigma from
-   the median absolute deviation of that coordinate) become NaN: jumps of
-   tens of pixels (left/right swaps, mis-detections) go, smooth motion stays.
-3. **Gap filling** - runs of NaN no longer than ``max_gap_ms`` are filled by
+2. **Left/right swaps** (:func:`undo_left_right_swaps`) - short bursts in
+   which the pose model labels the left leg (or arm, or the trunk's points)
+   as the right one are found and swapped back: gait repeats every stride,
+   so a frame whose left-to-right difference vector ``D = right - left``
+   points against the same phase's one and two strides away is swapped, and
+   runs of such frames up to :data:`MAX_SWAP_BURST_MS` long are undone.
+   Stenum et al. (2021) fixed these by hand; no tool we know of does it
+   automatically.
+3. **Hampel filter** (:func:`hampel_outliers`) - a sample further from the
+   running median of its coordinate (window +-:data:`HAMPEL_HALF_WINDOW_MS`)
+   than :data:`HAMPEL_SIGMAS` local robust standard deviations (1.4826 x the
+   running median absolute deviation in the same window), and than
+   :data:`HAMPEL_MIN_DEVIATION` of the trunk length, becomes NaN (and is then
+   filled like any short gap): one- to three-frame jumps (mis-detections,
+   single-frame swaps) go, fast but smooth motion (a foot at 24 fps) stays,
+   because its local deviation is large too.
+4. **Gap filling** - runs of NaN no longer than ``max_gap_ms`` are filled by
    linear interpolation (Stenum et al. 2021 fill gaps under 120 ms); longer
-   gaps stay NaN and split the track.
-4. **Zero-phase Butterworth** (2nd order, forwards and backwards with
+   gaps stay NaN, split the track, and are reported (:func:`long_gaps`).
+5. **Zero-phase Butterworth** (2nd order, forwards and backwards with
    ``scipy.signal.sosfiltfilt``) on each contiguous finite segment, never
    across a gap.  The double pass lowers the -3 dB point, so the design
    cut-off is the wanted one divided by 0.802 (Winter's correction, as in
-   Stenum's code).  Cut-offs follow the research note (section 4): 6 Hz for
-   the head, trunk and hips, whose signals (posture, pelvic tilt at stride
-   frequency, hip bounce at step frequency, <= 3.5 Hz) are slow; 10 Hz for
-   the arms and legs, whose events (contact, toe-off) are fast.  The design
-   cut-off is capped at 0.9 x Nyquist; where it would exceed that the
-   coordinate is left as is.  Segments shorter than the filter's padding are
-   left unfiltered.
+   Stenum's code).  **Cut-offs** follow the research note
+   (``metrics-research.md`` section 4: Stenum et al. 2021 used 5 Hz for
+   walking; 6-10 Hz is suggested for MediaPipe landmarks; running feet are
+   faster than walking ones, so about 8-10 Hz for the feet and 6 Hz for the
+   trunk and head): 6 Hz for the head, trunk and hips, whose signals
+   (posture, pelvic tilt at stride frequency, hip bounce at step frequency,
+   <= 3.5 Hz) are slow; 10 Hz for the arms and legs, whose events (contact,
+   toe-off) are fast.  The design cut-off is capped at 0.9 x Nyquist; where
+   it would exceed that the coordinate is left as is.  Segments shorter than
+   the filter's padding are left unfiltered.
+
+Camera roll is removed after cleaning, by :mod:`formcam.roll`.
 
 Timestamps may be irregular (variable frame rate); the filter uses the median
 frame interval without resampling.  For phone VFR clips, whose intervals vary
@@ -31,6 +49,8 @@ not matter at these cut-offs.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage, signal
@@ -41,6 +61,30 @@ from . import landmarks as lm
 TRUNK_CUTOFF_HZ = 6.0
 LIMB_CUTOFF_HZ = 10.0
 _LIMB_LANDMARKS = tuple(range(lm.LEFT_ELBOW, lm.LEFT_HIP)) + tuple(range(lm.LEFT_KNEE, lm.N_LANDMARKS))
+
+#: Hampel filter: half-width of the running window (ms; 3 frames at 60 fps, 1 at 24 fps, 12 at 240 fps).
+HAMPEL_HALF_WINDOW_MS = 50.0
+#: Hampel filter: threshold in local robust standard deviations (Hampel's customary 3).
+HAMPEL_SIGMAS = 3.0
+#: Hampel filter: smallest deviation treated as an outlier, as a fraction of the trunk length
+#: (about 14 px on a 600 px runner), so that jitter on a still landmark is never cut.
+HAMPEL_MIN_DEVIATION = 0.08
+#: Longest left/right swap burst that is undone, ms; a longer one is left as it is (it may be real).
+MAX_SWAP_BURST_MS = 300.0
+#: A frame is reversed when its left-right vector's mean cosine with the same phase one and two strides
+#: away is below this ...
+_SWAP_MAX_COS = -0.3
+#: ... judged only where the vectors are longer than this fraction of the trunk length per landmark
+#: (shorter ones belong to limbs passing each other, where a swap is invisible and harmless).
+_SWAP_MIN_SEPARATION = 0.1
+#: Landmarks swapped together: legs, arms, and the trunk's and face's points (left index; right = its twin).
+SWAP_GROUPS: dict[str, tuple[int, ...]] = {
+    "legs": (lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX),
+    "arms": (lm.LEFT_ELBOW, lm.LEFT_WRIST, 17, 19, 21),
+    "trunk": (lm.LEFT_SHOULDER, lm.LEFT_HIP, lm.LEFT_EAR, 2, 9),
+}
+#: Landmarks whose absence makes a frame unmeasurable, for the long-gap report.
+KEY_LANDMARKS = (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, lm.LEFT_HIP, lm.RIGHT_HIP, lm.LEFT_ANKLE, lm.RIGHT_ANKLE)
 
 #: Correction of a 2nd-order Butterworth's cut-off for a forward-backward pass (Winter 2009).
 _DOUBLE_PASS_CORRECTION = 0.802
@@ -64,7 +108,39 @@ def median_frame_interval_ms(t_ms: np.ndarray) -> float:
     return float(np.median(dt)) if dt.size else float("nan")
 
 
-def clean_landmarks(
+@dataclass
+class CleanedTracks:
+    """The result of :func:`clean_tracks`.
+
+    Attributes
+    ----------
+    xy : ndarray, float64, shape (T, 33, 2)
+        Cleaned pixels; NaN where a track is missing for longer than the
+        longest filled gap.
+    swapped_frames : int
+        Frames in which a left/right swap (of any group) was undone.
+    outlier_samples : int
+        Landmark samples the Hampel filter rejected.
+    long_gaps : list of (int, int)
+        ``(first, stop)`` frame ranges inside the clip where a key landmark
+        stays missing for longer than the longest filled gap (not filled).
+    """
+
+    xy: np.ndarray
+    swapped_frames: int = 0
+    outlier_samples: int = 0
+    long_gaps: list[tuple[int, int]] = field(default_factory=list)
+
+
+def clean_landmarks(image_xy, visibility, t_ms, **options) -> np.ndarray:
+    """Gate, de-swap, de-spike, gap-fill and low-pass landmark tracks; the cleaned ``(T, 33, 2)`` pixels.
+
+    The same as ``clean_tracks(...).xy``; see :func:`clean_tracks` for the parameters.
+    """
+    return clean_tracks(image_xy, visibility, t_ms, **options).xy
+
+
+def clean_tracks(
     image_xy: np.ndarray,
     visibility: np.ndarray | None,
     t_ms: np.ndarray,
@@ -73,8 +149,9 @@ def clean_landmarks(
     max_gap_ms: float = 120.0,
     cutoff_hz: float | np.ndarray | None = None,
     reject_outliers: bool = True,
-) -> np.ndarray:
-    """Gate, de-spike, gap-fill and low-pass landmark tracks.
+    undo_swaps: bool = True,
+) -> CleanedTracks:
+    """Gate, de-swap, de-spike, gap-fill and low-pass landmark tracks.
 
     Parameters
     ----------
@@ -92,17 +169,19 @@ def clean_landmarks(
         Wanted -3 dB cut-off of the zero-phase filter, one for all landmarks
         or one per landmark; default :func:`default_cutoffs_hz`.
     reject_outliers : bool
-        Whether to run the outlier pass.
+        Whether to run the Hampel filter.
+    undo_swaps : bool
+        Whether to undo short left/right swap bursts.
 
     Returns
     -------
-    ndarray, float64, shape (T, 33, 2)
-        Cleaned pixels; NaN where the track is missing for longer than
-        ``max_gap_ms``.  Never raises on empty, all-NaN or constant input.
+    CleanedTracks
+        Never raises on empty, all-NaN or constant input, nor on timestamps
+        that do not increase (then nothing is filtered).
     """
     xy = np.array(image_xy, dtype=np.float64, copy=True)
     if xy.ndim != 3 or xy.shape[1:] != (lm.N_LANDMARKS, 2) or xy.shape[0] == 0:
-        return xy
+        return CleanedTracks(xy)
     t_ms = np.asarray(t_ms, dtype=np.float64)
     n_frames = xy.shape[0]
     if visibility is not None:
@@ -110,28 +189,247 @@ def clean_landmarks(
         if vis.shape == (n_frames, lm.N_LANDMARKS):
             xy[~(vis >= min_visibility)] = np.nan  # NaN visibility fails the test as well
     xy[~np.isfinite(xy).all(axis=2)] = np.nan  # a landmark is either wholly present or absent
-    if n_frames < 3:
-        return xy
+    if n_frames < 3 or t_ms.shape != (n_frames,):
+        return CleanedTracks(xy)
 
     dt_ms = median_frame_interval_ms(t_ms)
     if not np.isfinite(dt_ms):
-        return xy
+        return CleanedTracks(xy)
     fs = 1000.0 / dt_ms
+    scale_px = body_scale_px(xy)
+    swapped = 0
+    if undo_swaps:
+        xy, swapped = undo_left_right_swaps(xy, t_ms, scale_px=scale_px)
     cutoffs = default_cutoffs_hz() if cutoff_hz is None else np.broadcast_to(np.asarray(cutoff_hz, float), (lm.N_LANDMARKS,))
     columns = xy.reshape(n_frames, -1)  # (T, 66): landmark-major, x then y
     column_cutoffs = np.repeat(cutoffs, 2)
 
+    n_outliers = 0
     if reject_outliers:
-        outliers = _outliers(columns, fs, _body_scale_px(xy))
+        half_window = max(int(round(HAMPEL_HALF_WINDOW_MS / dt_ms)), 1)
+        floor = HAMPEL_MIN_DEVIATION * scale_px if np.isfinite(scale_px) else 5.0
+        outliers = hampel_outliers(columns, half_window, n_sigmas=HAMPEL_SIGMAS, min_deviation=floor)
         if outliers.any():
             columns = columns.copy()
             columns[outliers] = np.nan
             # x and y of a landmark go together.
             pair = columns.reshape(n_frames, lm.N_LANDMARKS, 2)
             pair[np.isnan(pair).any(axis=2)] = np.nan
+            n_outliers = int(np.isnan(pair).any(axis=2).sum() - np.isnan(xy).any(axis=2).sum())
     filled = fill_short_gaps(columns, t_ms, max_gap_ms=max_gap_ms, dt_ms=dt_ms)
+    gaps = long_gaps(filled.reshape(n_frames, lm.N_LANDMARKS, 2))
     smooth = lowpass_segments(filled, fs, column_cutoffs)
-    return smooth.reshape(n_frames, lm.N_LANDMARKS, 2)
+    return CleanedTracks(smooth.reshape(n_frames, lm.N_LANDMARKS, 2), swapped, n_outliers, gaps)
+
+
+def long_gaps(xy: np.ndarray, landmarks: tuple[int, ...] = KEY_LANDMARKS) -> list[tuple[int, int]]:
+    """Frame ranges inside the clip where any of ``landmarks`` is missing.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+        Landmarks after gap filling (so what is still missing is a long gap).
+    landmarks : tuple of int
+        The landmarks that must be present.
+
+    Returns
+    -------
+    list of (int, int)
+        ``(first, stop)`` of each run of frames missing one of them, between
+        two frames that have all of them (the clip's ends, where the runner
+        enters or leaves, are not gaps).
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 3 or xy.shape[0] < 3:
+        return []
+    present = np.isfinite(xy[:, list(landmarks)]).all(axis=(1, 2))
+    if not present.any():
+        return []
+    first, last = np.flatnonzero(present)[[0, -1]]
+    return [(start + first, stop + first) for start, stop in _runs(~present[first:last + 1])]
+
+
+def undo_left_right_swaps(xy: np.ndarray, t_ms: np.ndarray, *, scale_px: float | None = None,
+                          max_burst_ms: float = MAX_SWAP_BURST_MS) -> tuple[np.ndarray, int]:
+    """Find and undo short bursts of left/right swapped legs, arms or trunk points.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+        Landmark pixels, NaN where missing (after the visibility gate).
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    scale_px : float, optional
+        Trunk length in px (default: measured); sets the smallest left-right
+        separation at which a swap can be told.
+    max_burst_ms : float
+        Longest burst undone; longer runs of reversed labels are left alone.
+
+    Returns
+    -------
+    xy : ndarray, float64, shape (T, 33, 2)
+        A copy with the bursts swapped back.
+    swapped_frames : int
+        Frames changed (a frame counts once even if several groups were swapped).
+
+    Notes
+    -----
+    Gait repeats every stride.  For each group of :data:`SWAP_GROUPS`,
+    ``D_t`` is the stacked vector of ``right - left`` over the group's
+    landmarks; a swap turns it into ``-D_t``.  Each frame is compared with
+    the frames one and two strides before and after it: correctly labelled,
+    ``D`` points the same way (cosine near +1); swapped, the opposite way.
+    A frame whose mean cosine is below :data:`_SWAP_MAX_COS` is reversed,
+    and runs of reversed frames no longer than ``max_burst_ms`` are swapped
+    back.  Since bursts are short and rare, the frames a stride away are
+    almost always right, so a swap is found however it starts, even while the
+    limbs pass each other (where frame-to-frame continuity cannot tell).
+    Frames whose ``D`` is too short to judge (limbs overlapping: a swap there
+    is harmless) follow their neighbours.  The stride is the lag of the
+    highest autocorrelation of the legs' ``D`` between 0.4 and 2 s; with no
+    clear stride (fewer than two strides, no gait) nothing is changed.
+    """
+    xy = np.array(xy, dtype=np.float64, copy=True)
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    n = xy.shape[0] if xy.ndim == 3 else 0
+    if n < 3 or t_ms.shape != (n,):
+        return xy, 0
+    if scale_px is None:
+        scale_px = body_scale_px(xy)
+    dt_ms = median_frame_interval_ms(t_ms)
+    if not (np.isfinite(scale_px) and scale_px > 0 and np.isfinite(dt_ms)):
+        return xy, 0
+    diffs = {name: (xy[:, np.asarray(left) + 1] - xy[:, np.asarray(left)]).reshape(n, -1)
+             for name, left in SWAP_GROUPS.items()}
+    stride = _stride_frames(diffs["legs"], dt_ms)
+    if stride is None:
+        return xy, 0
+    max_burst = int(max_burst_ms / dt_ms)
+    changed = np.zeros(n, dtype=bool)
+    for name, left in SWAP_GROUPS.items():
+        left = np.asarray(left)
+        reversed_ = _reversed_frames(diffs[name], stride, _SWAP_MIN_SEPARATION * scale_px * np.sqrt(len(left)))
+        burst = _short_runs(reversed_, max_burst)
+        if burst.any():
+            xy[np.ix_(burst, np.r_[left, left + 1])] = xy[np.ix_(burst, np.r_[left + 1, left])]
+            changed |= burst
+    return xy, int(changed.sum())
+
+
+def _stride_frames(diff: np.ndarray, dt_ms: float) -> int | None:
+    """Stride in frames: the lag (0.4-2 s) of the highest autocorrelation of ``diff`` (T, K); None if unclear."""
+    n = diff.shape[0]
+    lo, hi = int(np.ceil(400.0 / dt_ms)), int(2000.0 / dt_ms)
+    finite = np.isfinite(diff).all(axis=1)
+    if finite.sum() < 2 * lo or n <= 2 * lo:
+        return None
+    centred = np.where(finite[:, None], diff - np.nanmean(diff[finite], axis=0), 0.0)
+    n_fft = int(2 ** np.ceil(np.log2(2 * n)))
+    spectrum = np.fft.rfft(centred, n_fft, axis=0)
+    auto = np.fft.irfft(np.sum(np.abs(spectrum) ** 2, axis=1), n_fft)[:n]
+    hi = min(hi, n // 2)
+    if hi <= lo or not auto[0] > 0:
+        return None
+    lag = lo + int(np.argmax(auto[lo:hi + 1]))
+    return lag if auto[lag] > 0.2 * auto[0] else None
+
+
+def _reversed_frames(diff: np.ndarray, stride: int, min_length: float) -> np.ndarray:
+    """bool (T,): frames whose left-right vector points against the same phase one and two strides away."""
+    n = diff.shape[0]
+    length = np.linalg.norm(diff, axis=1)
+    judged = np.isfinite(length) & (length > min_length)
+    unit = np.where(judged[:, None], diff / np.where(judged, length, 1.0)[:, None], 0.0)
+    total = np.zeros(n)
+    count = np.zeros(n)
+    for shift in (-2 * stride, -stride, stride, 2 * stride):  # four shifted copies, not a frame loop
+        if abs(shift) >= n:
+            continue
+        here = slice(max(0, -shift), n - max(0, shift))
+        there = slice(max(0, shift), n - max(0, -shift))
+        both = judged[here] & judged[there]
+        total[here] += np.where(both, np.sum(unit[here] * unit[there], axis=1), 0.0)
+        count[here] += both
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_cos = total / count
+    reversed_ = (count >= 2) & (mean_cos < _SWAP_MAX_COS)
+    # Unjudged frames between two reversed ones (limbs overlapping mid-burst) belong to the burst.
+    known = (count >= 2) & np.isfinite(mean_cos)
+    frames = np.arange(n)
+    prev_i = np.maximum.accumulate(np.where(known, frames, -1))
+    next_i = np.minimum.accumulate(np.where(known, frames, n)[::-1])[::-1]
+    inside = (prev_i >= 0) & (next_i < n)
+    fill = ~known & inside
+    fill[fill] = reversed_[prev_i[fill]] & reversed_[np.minimum(next_i[fill], n - 1)]
+    return reversed_ | fill
+
+
+def _short_runs(mask: np.ndarray, max_length: int) -> np.ndarray:
+    """``mask`` keeping only its runs of True no longer than ``max_length`` samples."""
+    out = np.zeros_like(mask)
+    for start, stop in _runs(mask):  # loop over runs, not frames
+        if stop - start <= max_length:
+            out[start:stop] = True
+    return out
+
+
+def _bridge(columns: np.ndarray, finite: np.ndarray) -> np.ndarray:
+    """Columns with every NaN replaced by linear interpolation in frame number (nearest value at the ends)."""
+    n, k = columns.shape
+    frames = np.arange(n)[:, None]
+    prev_i = np.maximum.accumulate(np.where(finite, frames, -1), axis=0)
+    next_i = np.minimum.accumulate(np.where(finite, frames, n)[::-1], axis=0)[::-1]
+    prev_i = np.where(prev_i < 0, next_i, prev_i)
+    next_i = np.where(next_i >= n, prev_i, next_i)
+    prev_i, next_i = np.clip(prev_i, 0, n - 1), np.clip(next_i, 0, n - 1)
+    cols = np.arange(k)[None, :]
+    before, after = columns[prev_i, cols], columns[next_i, cols]
+    span = np.maximum(next_i - prev_i, 1)
+    weight = (frames - prev_i) / span
+    return np.where(finite, columns, before + weight * (after - before))
+
+
+def hampel_outliers(columns: np.ndarray, half_window: int, *, n_sigmas: float = HAMPEL_SIGMAS,
+                    min_deviation: float = 0.0) -> np.ndarray:
+    """Hampel filter: which samples lie too far from their running median.
+
+    Parameters
+    ----------
+    columns : ndarray, shape (T, K)
+        Independent signals along axis 0; NaN where missing.
+    half_window : int
+        The running window spans ``2 * half_window + 1`` samples.
+    n_sigmas : float
+        Threshold in local robust standard deviations, ``1.4826 x`` the
+        running median of the absolute deviations from the running median.
+    min_deviation : float
+        Deviations up to this (same unit as ``columns``) are never outliers.
+
+    Returns
+    -------
+    ndarray, bool, shape (T, K)
+        True for outliers (never for missing samples).
+
+    Notes
+    -----
+    The running medians cannot skip NaN, so missing samples are bridged by
+    linear interpolation (nearest value at the ends) for the reference only.
+    Pearson et al. (2016) review the filter and its window/threshold choices.
+    """
+    columns = np.asarray(columns, dtype=np.float64)
+    n, k = columns.shape
+    finite = np.isfinite(columns)
+    if not finite.any() or n < 3:
+        return np.zeros(columns.shape, dtype=bool)
+    bridged = np.nan_to_num(_bridge(columns, finite))
+    size = (1, 2 * half_window + 1)
+    # Filtering the transposed, contiguous copy is about 1.7x faster than along axis 0.
+    rows = np.ascontiguousarray(bridged.T)
+    reference = ndimage.median_filter(rows, size=size, mode="nearest")
+    deviation = np.abs(rows - reference)
+    scale = 1.4826 * ndimage.median_filter(deviation, size=size, mode="nearest")
+    outliers = deviation > np.maximum(n_sigmas * scale, min_deviation)
+    return outliers.T & finite
 
 
 def fill_short_gaps(columns: np.ndarray, t_ms: np.ndarray, *, max_gap_ms: float, dt_ms: float | None = None) -> np.ndarray:
@@ -241,38 +539,10 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
-def _body_scale_px(xy: np.ndarray) -> float:
-    """Median trunk length (mid-shoulder to mid-hip) in px, or NaN."""
+def body_scale_px(xy: np.ndarray) -> float:
+    """Median trunk length (mid-shoulder to mid-hip) in px over the frames that show it, or NaN."""
     mid_sh = (xy[:, lm.LEFT_SHOULDER] + xy[:, lm.RIGHT_SHOULDER]) / 2
     mid_hip = (xy[:, lm.LEFT_HIP] + xy[:, lm.RIGHT_HIP]) / 2
     length = np.hypot(*(mid_sh - mid_hip).T)
     length = length[np.isfinite(length)]
     return float(np.median(length)) if length.size else float("nan")
-
-
-def _outliers(columns: np.ndarray, fs: float, scale_px: float) -> np.ndarray:
-    """bool (T, K): Hampel outliers, samples far from their running median.
-
-    The running median spans about 50 ms (3 frames at 24-60 fps), short
-    enough to follow a foot's peaks and long enough to ignore a one- or
-    two-frame jump.  A sample is an outlier when its distance from the
-    median exceeds 6 robust sigmas of that coordinate (1.4826 x the median
-    absolute distance) and 8 % of the trunk length (so clean, smooth tracks
-    lose nothing).
-    """
-    n, k = columns.shape
-    finite = np.isfinite(columns)
-    if finite.sum() == 0:
-        return np.zeros(columns.shape, dtype=bool)
-    half = max(int(round(0.025 * fs)), 1)
-    # The median filter cannot skip NaN: bridge gaps with the nearest value for the reference only.
-    frames = np.arange(n)
-    last = np.maximum.accumulate(np.where(finite, frames[:, None], 0), axis=0)
-    bridged = np.where(finite, columns, columns[last, np.arange(k)])
-    # Filtering the transposed, contiguous copy is about 1.7x faster than along axis 0.
-    reference = ndimage.median_filter(np.ascontiguousarray(np.nan_to_num(bridged).T), size=(1, 2 * half + 1), mode="nearest").T
-    residual = np.where(finite, np.abs(columns - reference), np.nan)
-    with np.errstate(invalid="ignore"):
-        mad = np.median(np.where(finite, residual, 0.0), axis=0)
-        floor = 0.08 * scale_px if np.isfinite(scale_px) else 5.0
-        return finite & (residual > np.maximum(6 * 1.4826 * mad, floor))

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .cli_batch import batch as batch_command
 from .cli_models import app as models_app
 from .errors import FormcamError, UsageError
 
@@ -94,6 +95,9 @@ def _one_input(video: Optional[Path], pose: Optional[Path]) -> Path:
     if video is None and pose is None:
         raise UsageError("Give a video to analyse, or --pose FILE to re-analyse a saved pose file.")
     return pose if pose is not None else video
+
+
+app.command("batch")(batch_command)
 
 
 @app.command()

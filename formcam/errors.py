@@ -6,7 +6,8 @@ The exit codes are part of formcam's contract (``docs/exit-codes.md``):
 0     analysed
 2     usage error (bad option, conflicting options, missing model)
 3     unreadable or unsupported input
-4     readable but nothing to analyse (no runner, too short)
+4     readable but nothing to analyse (no runner, too short, not running)
+5     the outputs cannot be written (disk full, no permission to write)
 130   interrupted (Ctrl-C)
 ====  ==========================================================
 
@@ -47,3 +48,9 @@ class NothingToAnalyseError(FormcamError):
 
 class OutputExistsError(UsageError):
     """The output would replace files the user already has."""
+
+
+class OutputWriteError(FormcamError):
+    """The outputs cannot be written (disk full, read-only folder, no permission)."""
+
+    exit_code = 5

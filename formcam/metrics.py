@@ -33,18 +33,37 @@ arm_crossover_pct           R, F    per stride of each arm: peak of ``(x_wrist -
 
 Aggregation: per-step values are summarised by the median per side
 (``left``/``right`` = the stance leg, or the arm); ``value`` is the median of
-all per-step values.  Sided metrics need at least :data:`MIN_STEPS_PER_SIDE`
-(3) steps on *each* side, unsided ones ``2 * MIN_STEPS_PER_SIDE`` steps in
-all; otherwise ``value`` is null with a reason.  Dingenen et al. (2018) found
-about 7 steps per side are needed for a stable mean, so results from fewer
-carry ``confidence: 'low'``.
+all per-step values.
+
+Minimum steps (``MetricSpec.min_steps_per_side``, with its source in
+``min_steps_source``): Dingenen et al. (2018) found 6.3 steps needed for a
+stable mean of 2D running angles and recommend at least 7, so the angles they
+measured (pelvic drop, lateral trunk position, tibia inclination) and their
+sagittal kin need :data:`STABLE_STEPS_PER_SIDE` (7) steps on *each* side;
+metrics without such a study need formcam's own minimum,
+:data:`MIN_STEPS_PER_SIDE` (3) per side (unsided ones twice that in all), as a
+median of fewer is one step's noise.  Below the minimum ``value`` is null and
+the reason names the minimum and its source; results from fewer than 7 steps
+per side carry ``confidence: 'low'``.
+
+Expected errors: each metric's ``expected_error`` opens with the 95th
+percentile of its absolute error on synthetic gaits with pose-model-like noise,
+measured by :mod:`formcam.accuracy` and stored in ``formcam/data/accuracy.json``
+(``make accuracy`` regenerates it), followed by what the literature says about
+real landmark errors, which synthetic gaits cannot show.
+
+Steps taken in parts of the clip seen from a view the metric is not valid for
+(``frame_views``, from :func:`formcam.view.view_segments`) are left out.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -52,10 +71,13 @@ from . import landmarks as lm
 from .events import GaitEvents, knee_flexion_deg, regular_steps, stances  # noqa: F401 (re-exported)
 from .view import ViewEstimate
 
-#: Hard minimum of steps per side for a sided metric (value null below it).
+#: formcam's own minimum of steps per side for a sided metric without a published minimum (value null below it).
 MIN_STEPS_PER_SIDE = 3
-#: Steps per side for a stable mean (Dingenen et al. 2018); fewer: confidence 'low'.
+#: Steps per side for a stable mean (Dingenen et al. 2018); the minimum of the angles they studied,
+#: and fewer gives confidence 'low' elsewhere.
 STABLE_STEPS_PER_SIDE = 7
+DINGENEN_MINIMUM = "Dingenen et al. 2018: a stable 2D mean needs at least 7 steps per side"
+FORMCAM_MINIMUM = "formcam's minimum: a median of fewer steps is one step's noise (no published minimum)"
 #: Mid-hip to mid-shoulder length as a fraction of standing height (Winter 2009: 0.818 - 0.530).
 TRUNK_TO_HEIGHT = 0.288
 
@@ -77,15 +99,52 @@ class MetricSpec:
     views: tuple[str, ...]
     sided: bool
     reference: str
-    expected_error: str
+    literature_error: str
     watch_above: float | None = None
     high_above: float | None = None
     watch_below: float | None = None
     asymmetry_watch: float | None = None
+    min_steps_per_side: int = MIN_STEPS_PER_SIDE
+    min_steps_source: str = FORMCAM_MINIMUM
 
     @property
     def has_flags(self) -> bool:
         return any(v is not None for v in (self.watch_above, self.high_above, self.watch_below, self.asymmetry_watch))
+
+    @property
+    def expected_error(self) -> str:
+        """The report's ``expected_error`` text for this row (:func:`expected_error_text`)."""
+        name = next((key for key, spec in METRICS.items() if spec is self), None)
+        return expected_error_text(name, self) if name else self.literature_error
+
+    @property
+    def min_steps(self) -> int:
+        """Steps needed in all: per side for sided metrics, twice that for unsided ones."""
+        return self.min_steps_per_side if self.sided else 2 * self.min_steps_per_side
+
+
+def expected_error_text(name: str, spec: MetricSpec) -> str:
+    """``expected_error`` text of a metric: the noise study's 95th percentile, then the literature's note.
+
+    Starts with ``±<number>`` in the metric's unit ("points" for percentages)
+    so that programs can read the number (:mod:`formcam.report.summary_compare`).
+    """
+    study = accuracy_study().get("metrics", {}).get(name, {}).get("noisy")
+    if not study or study.get("p95") is None:
+        return spec.literature_error
+    unit = {"deg": "°", "cm": " cm"}.get(spec.unit, " points")
+    return (f"±{study['p95']:.1f}{unit} on synthetic gaits with pose-model-like noise (95 % of clips, "
+            f"formcam.accuracy); real landmarks add: {spec.literature_error}")
+
+
+@lru_cache(maxsize=1)
+def accuracy_study() -> dict:
+    """The stored noise study (``formcam/data/accuracy.json``, written by ``python -m formcam.accuracy --write``)."""
+    try:
+        text = resources.files("formcam").joinpath("data/accuracy.json").read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return {}
+    return json.loads(text)
 
 
 METRICS: dict[str, MetricSpec] = {
@@ -94,7 +153,8 @@ METRICS: dict[str, MetricSpec] = {
         "Matsuzaki et al. (2D, adolescents) 6.0 ± 2.2°; watch > 8°, high > 10° (mean + 1/2 SD) and "
         "L-R > 3° (Dingenen 2018 SDD) are formcam heuristics",
         "±3° per step (hip landmarks are estimated joint centres; 1 cm ≈ 3°)",
-        watch_above=8.0, high_above=10.0, asymmetry_watch=3.0),
+        watch_above=8.0, high_above=10.0, asymmetry_watch=3.0,
+        min_steps_per_side=STABLE_STEPS_PER_SIDE, min_steps_source=DINGENEN_MINIMUM),
     "shoulder_dip_deg": MetricSpec(
         "Shoulder dip", "deg", FRONTAL, True,
         "no published norms; flagged on the left-right difference only (formcam heuristic)",
@@ -104,7 +164,8 @@ METRICS: dict[str, MetricSpec] = {
         "Side lean", "deg", FRONTAL, True,
         "Dingenen 2018 (2D SDD 1.3-2.3°); watch > 5° towards the stance side or L-R > 2° (formcam heuristic)",
         "±2°",
-        watch_above=5.0, high_above=8.0, asymmetry_watch=2.0),
+        watch_above=5.0, high_above=8.0, asymmetry_watch=2.0,
+        min_steps_per_side=STABLE_STEPS_PER_SIDE, min_steps_source=DINGENEN_MINIMUM),
     "head_forward_pct": MetricSpec(
         "Head forward", "% trunk", ("side",), False,
         "no running norms; watch > 10 %, high > 20 % of trunk length are formcam heuristics "
@@ -139,12 +200,12 @@ METRICS: dict[str, MetricSpec] = {
         "Knee bend at contact", "deg", ("side",), True,
         "Matsuzaki et al. (2D) 13.2 ± 3.8° at contact; watch < 5° (formcam heuristic)",
         "±5-8° (Van Hooren et al. 2023: markerless knee RMSE 7-8°)",
-        watch_below=5.0),
+        watch_below=5.0, min_steps_per_side=STABLE_STEPS_PER_SIDE, min_steps_source=DINGENEN_MINIMUM),
     "shank_angle_contact_deg": MetricSpec(
         "Shin angle at contact", "deg", ("side",), True,
         "Matsuzaki et al. (2D) 8.5 ± 3.2°; watch > 15° (mean + 2 SD, formcam heuristic)",
         "±3-5° (2D SDD 2.2-4.8°, Dingenen 2018)",
-        watch_above=15.0),
+        watch_above=15.0, min_steps_per_side=STABLE_STEPS_PER_SIDE, min_steps_source=DINGENEN_MINIMUM),
     "arm_crossover_pct": MetricSpec(
         "Arm crossover", "% shoulder width", FRONTAL, True,
         "no norms; a wrist crossing the midline (> 0) is flagged as informational (formcam heuristic)",
@@ -297,6 +358,7 @@ def compute_metrics(
     *,
     height_cm: float | None = None,
     signals: dict[str, np.ndarray] | None = None,
+    frame_views: np.ndarray | None = None,
 ) -> dict[str, MetricResult]:
     """Every metric of :data:`METRICS` for one clip.
 
@@ -312,6 +374,10 @@ def compute_metrics(
         The runner's height, for ``vertical_oscillation_cm``.
     signals : dict, optional
         :func:`frame_signals` output, if already computed.
+    frame_views : ndarray of str, shape (T,), optional
+        The view of each frame (:func:`formcam.view.frame_view_labels`);
+        steps starting in a frame whose view is neither valid for the metric
+        nor 'unknown' are left out.  None: every step counts.
 
     Returns
     -------
@@ -337,33 +403,56 @@ def compute_metrics(
         elif isinstance(per_step.get(name), str):
             results[name] = _null(name, view, per_step[name])
         else:
-            results[name] = summarise(name, per_step.get(name, []), t_ms)
+            steps, note = _in_valid_views(per_step.get(name, []), frame_views, spec.views)
+            results[name] = summarise(name, steps, t_ms, note=note)
     return results
 
 
-def summarise(name: str, steps: list[tuple[str, int, float]], t_ms: np.ndarray) -> MetricResult:
-    """Aggregate per-step ``(side, frame, value)`` into a :class:`MetricResult` with its flag."""
+def _in_valid_views(steps: list, frame_views: np.ndarray | None, views: tuple[str, ...]) -> tuple[list, str]:
+    """Steps whose frame lies in a part of the clip seen from one of ``views`` (or of unknown view), and a note."""
+    if frame_views is None or not len(steps):
+        return steps, ""
+    frame_views = np.asarray(frame_views)
+    frames = np.clip(np.array([frame for _, frame, _ in steps], dtype=int), 0, len(frame_views) - 1)
+    step_views = frame_views[frames]
+    keep = np.isin(step_views, views + ("unknown",))
+    if keep.all():
+        return steps, ""
+    others = sorted(set(step_views[~keep].tolist()))
+    note = f" ({int((~keep).sum())} steps in {' or '.join(others)}-view parts of the clip were left out)"
+    return [step for step, k in zip(steps, keep) if k], note
+
+
+def summarise(name: str, steps: list[tuple[str, int, float]], t_ms: np.ndarray, *, note: str = "") -> MetricResult:
+    """Aggregate per-step ``(side, frame, value)`` into a :class:`MetricResult` with its flag.
+
+    ``value`` is None, with a reason naming the minimum and its source, when
+    fewer steps than the metric's minimum (:attr:`MetricSpec.min_steps`) have
+    a value; ``note`` is appended to that reason.
+    """
     spec = METRICS[name]
+    minimum = spec.min_steps_per_side
     steps = [(side, int(frame), float(value)) for side, frame, value in steps if np.isfinite(value)]
     per_step = [{"side": side, "frame": frame, "t_ms": float(t_ms[frame]), "value": value} for side, frame, value in steps]
     values = np.array([v for _, _, v in steps])
     sides = np.array([s for s, _, _ in steps])
     counts = {side: int(np.sum(sides == side)) for side in ("left", "right")}
-    base = dict(unit=spec.unit, label=spec.label, reference=spec.reference, expected_error=spec.expected_error, per_step=per_step, n=len(steps))
+    base = dict(unit=spec.unit, label=spec.label, reference=spec.reference, expected_error=expected_error_text(name, spec),
+                per_step=per_step, n=len(steps))
     if spec.sided:
-        short = [side for side in ("left", "right") if counts[side] < MIN_STEPS_PER_SIDE]
+        short = [side for side in ("left", "right") if counts[side] < minimum]
         if short:
-            reason = (f"only {counts['left']} left and {counts['right']} right steps could be measured; "
-                      f"at least {MIN_STEPS_PER_SIDE} per side are needed")
-            left = float(np.median(values[sides == "left"])) if counts["left"] >= MIN_STEPS_PER_SIDE else None
-            right = float(np.median(values[sides == "right"])) if counts["right"] >= MIN_STEPS_PER_SIDE else None
+            reason = (f"only {counts['left']} left and {counts['right']} right steps could be measured{note}; "
+                      f"at least {minimum} per side are needed ({spec.min_steps_source})")
+            left = float(np.median(values[sides == "left"])) if counts["left"] >= minimum else None
+            right = float(np.median(values[sides == "right"])) if counts["right"] >= minimum else None
             return MetricResult(value=None, left=left, right=right, reason=reason, **base)
         left, right = float(np.median(values[sides == "left"])), float(np.median(values[sides == "right"]))
         low = min(counts.values()) < STABLE_STEPS_PER_SIDE
     else:
-        if len(steps) < 2 * MIN_STEPS_PER_SIDE:
-            return MetricResult(value=None, reason=f"only {len(steps)} steps could be measured; at least "
-                                f"{2 * MIN_STEPS_PER_SIDE} are needed", **base)
+        if len(steps) < spec.min_steps:
+            return MetricResult(value=None, reason=f"only {len(steps)} steps could be measured{note}; at least "
+                                f"{spec.min_steps} are needed ({spec.min_steps_source})", **base)
         left = right = None
         low = len(steps) < 2 * STABLE_STEPS_PER_SIDE
     value = float(np.median(values))
@@ -387,7 +476,7 @@ def flag_for(spec: MetricSpec, value: float, left: float | None, right: float | 
 def _null(name: str, view: ViewEstimate, reason: str, *, valid: bool = True) -> MetricResult:
     spec = METRICS[name]
     return MetricResult(value=None, unit=spec.unit, label=spec.label, valid_for_view=valid, reference=spec.reference,
-                        reason=reason, expected_error=spec.expected_error)
+                        reason=reason, expected_error=expected_error_text(name, spec))
 
 
 # ----------------------------------------------------------------------------------- per step

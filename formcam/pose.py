@@ -173,6 +173,7 @@ def detect_people(
     world: list[np.ndarray] = []
     frame_size = (0, 0)
     last_ts = -1
+    seen_person = False
     with _landmarker(model_path, num_poses) as landmarker:
         for count, frame in enumerate(frames, start=1):
             height, width = frame.rgb.shape[:2]
@@ -181,9 +182,12 @@ def detect_people(
             timestamp = max(last_ts + 1, int(round(frame.t_ms)))
             last_ts = timestamp
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame.rgb))
-            if count == 1:
+            # MediaPipe's graph logs once on its first frame, and again on the
+            # first frame with a person (landmark projection): hide both.
+            if not seen_person:
                 with _native_stderr_silenced():
                     result = landmarker.detect_for_video(image, timestamp)
+                seen_person = bool(result.pose_landmarks)
             else:
                 result = landmarker.detect_for_video(image, timestamp)
             frame_xy, frame_vis, frame_world = _result_arrays(result, num_poses, width, height)

@@ -50,6 +50,36 @@ the same model at the exact event times; the leg length used for
 ankle distance at midstance, so in rear/front views (where the forward part of
 that distance is hidden) ``truth["vertical_oscillation_pct"]`` is larger than
 the parameter.
+
+The noise model
+---------------
+:func:`add_pose_noise` (also reachable through :func:`make_gait`'s keywords)
+imitates a real pose model's errors on a clean sequence; each kind can be
+switched on alone, and :data:`REALISTIC_NOISE` sets all of them to levels like
+MediaPipe's on a phone clip:
+
+* **pixel jitter** - independent Gaussian noise on every coordinate
+  (``jitter_px``, the standard deviation in px);
+* **dropped poses** - whole frames with no pose, NaN landmarks and visibility
+  (``dropout_fraction`` of the frames, chosen at random);
+* **skipped frames** - frames missing from the clip's timeline, as a phone
+  drops them under load, so timestamps become irregular
+  (``skipped_frame_fraction``; the truth's event times stay exact);
+* **left/right swap bursts** - the pose model labels the left leg (knee,
+  ankle, heel, toe) as the right one and vice versa, or the arms (elbow,
+  wrist, hand), for a short run of frames: ``swap_rate_hz`` bursts per
+  second on average (Poisson), each lasting a uniform random time in
+  ``swap_burst_ms`` (at least one frame), legs or arms with equal chance;
+* **camera roll** - the whole picture turned about its centre by
+  ``camera_roll_deg`` (positive: a true horizontal slopes down to the right,
+  i.e. clockwise on screen); formcam must estimate and remove it;
+* **visibility noise** - every visibility becomes ``1 - |N(0, 0.1)|`` and a
+  ``visibility_noise`` fraction of landmark samples is reported with a
+  low visibility (uniform 0-0.3) *and* a position five times as jittery, as a
+  pose model's guesses for hidden joints are.
+
+The truth is unaffected by the noise: ``extras["truth"]`` still gives the
+clean model's events and values, so the difference is the error formcam makes.
 """
 
 from __future__ import annotations
@@ -77,6 +107,18 @@ FOREARM = 0.146
 RUNNING_DUTY = 0.35
 WALKING_DUTY = 0.62
 
+#: Noise like MediaPipe's on a phone clip of a runner about 600 px tall (see the module docstring):
+#: 0.4 % of the height of jitter, 5 % of poses lost, 2 % of frames skipped, a swap burst every
+#: two seconds lasting up to 150 ms, the camera rolled by 4 degrees, 3 % of landmarks unsure.
+REALISTIC_NOISE: dict = dict(
+    jitter_px=2.4, dropout_fraction=0.05, skipped_frame_fraction=0.02, swap_rate_hz=0.5,
+    swap_burst_ms=(20.0, 150.0), camera_roll_deg=4.0, visibility_noise=0.03,
+)
+
+#: Landmarks swapped together in a leg or an arm swap burst (left index; the right twin is +1).
+LEG_SWAP = (lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)
+ARM_SWAP = (lm.LEFT_ELBOW, lm.LEFT_WRIST, 17, 19, 21)  # elbow, wrist, pinky, index, thumb
+
 
 def make_gait(
     *,
@@ -97,8 +139,14 @@ def make_gait(
     runner_height_px: float = 600.0,
     frame_size: tuple[int, int] = (1280, 720),
     flight: bool = True,
+    running_in_place: bool = False,
     jitter_px: float = 0.0,
     dropout_fraction: float = 0.0,
+    skipped_frame_fraction: float = 0.0,
+    swap_rate_hz: float = 0.0,
+    swap_burst_ms: tuple[float, float] = (20.0, 150.0),
+    camera_roll_deg: float = 0.0,
+    visibility_noise: float = 0.0,
     seed: int = 0,
 ) -> PoseSequence:
     """Synthesise a treadmill gait with known parameters.
@@ -135,10 +183,11 @@ def make_gait(
         Image ``(width, height)``.
     flight : bool
         True: running (flight phases); False: walking (double support).
-    jitter_px : float
-        Standard deviation of Gaussian noise added to every coordinate.
-    dropout_fraction : float
-        Fraction of frames (chosen at random) with no pose at all.
+    running_in_place : bool
+        The feet land under the hips and do not sweep back (no treadmill
+        belt, no forward travel): running on the spot.
+    jitter_px, dropout_fraction, skipped_frame_fraction, swap_rate_hz, swap_burst_ms, camera_roll_deg, visibility_noise
+        The noise model; see :func:`add_pose_noise`.  All zero: exact data.
     seed : int
         Seed of the noise.
 
@@ -170,6 +219,7 @@ def make_gait(
         knee_flexion_contact=np.radians(knee_flexion_contact_deg),
         arm_crossover_pct=arm_crossover_pct,
         swing_clearance=0.30 if flight else 0.12,
+        in_place=running_in_place,
     )
     facing = 1 if direction == "right" else -1
     width, height = int(frame_size[0]), int(frame_size[1])
@@ -179,15 +229,11 @@ def make_gait(
     n = max(int(round(duration_s * fps)), 0)
     t_s = np.arange(n, dtype=np.float64) / fps
     image_xy = projection(gait.body(t_s))
-
-    rng = np.random.default_rng(seed)
-    if jitter_px > 0:
-        image_xy = image_xy + rng.normal(0.0, jitter_px, size=image_xy.shape)
-    visibility = np.ones((n, lm.N_LANDMARKS))
-    if dropout_fraction > 0 and n:
-        dropped = rng.random(n) < dropout_fraction
-        image_xy[dropped] = np.nan
-        visibility[dropped] = np.nan
+    t_ms, image_xy, visibility = add_pose_noise(
+        t_s * 1000.0, image_xy, frame_size=(width, height), jitter_px=jitter_px, dropout_fraction=dropout_fraction,
+        skipped_frame_fraction=skipped_frame_fraction, swap_rate_hz=swap_rate_hz, swap_burst_ms=swap_burst_ms,
+        camera_roll_deg=camera_roll_deg, visibility_noise=visibility_noise, seed=seed)
+    n_kept = len(t_ms)
 
     truth = gait.truth(duration_s=n / fps if n else 0.0, projection=projection)
     truth["params"] = dict(
@@ -197,17 +243,116 @@ def make_gait(
         trunk_lateral_lean_deg=trunk_lateral_lean_deg, vertical_oscillation_pct=vertical_oscillation_pct,
         overstride_pct=overstride_pct, knee_flexion_contact_deg=knee_flexion_contact_deg,
         arm_crossover_pct=arm_crossover_pct, runner_height_px=runner_height_px,
-        frame_size=[width, height], flight=flight, jitter_px=jitter_px,
-        dropout_fraction=dropout_fraction, seed=seed,
+        frame_size=[width, height], flight=flight, running_in_place=running_in_place, jitter_px=jitter_px,
+        dropout_fraction=dropout_fraction, skipped_frame_fraction=skipped_frame_fraction, swap_rate_hz=swap_rate_hz,
+        swap_burst_ms=list(swap_burst_ms), camera_roll_deg=camera_roll_deg, visibility_noise=visibility_noise, seed=seed,
     )
     return PoseSequence(
-        t_ms=t_s * 1000.0,
+        t_ms=t_ms,
         image_xy=image_xy,
         visibility=visibility,
-        world_xyz=np.full((n, lm.N_LANDMARKS, 3), np.nan),
+        world_xyz=np.full((n_kept, lm.N_LANDMARKS, 3), np.nan),
         frame_size=(width, height),
         extras={"synthetic": True, "truth": truth},
     )
+
+
+def add_pose_noise(
+    t_ms: np.ndarray,
+    image_xy: np.ndarray,
+    *,
+    frame_size: tuple[int, int],
+    jitter_px: float = 0.0,
+    dropout_fraction: float = 0.0,
+    skipped_frame_fraction: float = 0.0,
+    swap_rate_hz: float = 0.0,
+    swap_burst_ms: tuple[float, float] = (20.0, 150.0),
+    camera_roll_deg: float = 0.0,
+    visibility_noise: float = 0.0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Give exact landmark tracks a pose model's errors (the module docstring's noise model).
+
+    Parameters
+    ----------
+    t_ms : ndarray, float64, shape (T,)
+        Frame times, ms.
+    image_xy : ndarray, shape (T, 33, 2)
+        Exact landmark pixels, x right, y down.
+    frame_size : (int, int)
+        Image ``(width, height)``; the roll turns the picture about its centre.
+    jitter_px : float
+        Standard deviation of the Gaussian noise on every coordinate, px.
+    dropout_fraction : float
+        Fraction of frames, at random, with no pose (NaN landmarks and visibility).
+    skipped_frame_fraction : float
+        Fraction of frames, at random, removed from the timeline.
+    swap_rate_hz : float
+        Mean number of left/right swap bursts per second (Poisson).
+    swap_burst_ms : (float, float)
+        Shortest and longest burst, ms (uniform; at least one frame).
+    camera_roll_deg : float
+        Roll of the picture, degrees; positive: a true horizontal slopes down
+        to the right (clockwise on screen).
+    visibility_noise : float
+        Fraction of landmark samples reported with a low visibility (0-0.3)
+        and five times the jitter; the others get ``1 - |N(0, 0.1)|``.  Zero:
+        every present landmark has visibility 1.
+    seed : int
+        Seed of the random generator; the same seed gives the same noise.
+
+    Returns
+    -------
+    t_ms : ndarray, float64, shape (T',)
+        Times of the frames kept (``T' <= T``).
+    image_xy : ndarray, float64, shape (T', 33, 2)
+    visibility : ndarray, float64, shape (T', 33)
+        NaN on dropped poses.
+    """
+    rng = np.random.default_rng(seed)
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    xy = np.array(image_xy, dtype=np.float64, copy=True)
+    n = len(t_ms)
+    visibility = np.ones((n, lm.N_LANDMARKS))
+    if n == 0:
+        return t_ms, xy, visibility
+    if swap_rate_hz > 0:
+        _swap_bursts(xy, t_ms, swap_rate_hz, swap_burst_ms, rng)
+    if camera_roll_deg:
+        centre = np.array([frame_size[0] / 2.0, frame_size[1] / 2.0])
+        angle = np.radians(camera_roll_deg)
+        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        xy = (xy - centre) @ rotation.T + centre
+    if jitter_px > 0:
+        xy += rng.normal(0.0, jitter_px, size=xy.shape)
+    if visibility_noise > 0:
+        visibility = 1.0 - np.minimum(np.abs(rng.normal(0.0, 0.1, size=visibility.shape)), 1.0)
+        unsure = rng.random(visibility.shape) < visibility_noise
+        visibility[unsure] = rng.uniform(0.0, 0.3, size=int(unsure.sum()))
+        xy[unsure] += rng.normal(0.0, 5 * max(jitter_px, 1.0), size=(int(unsure.sum()), 2))
+    if dropout_fraction > 0:
+        dropped = rng.random(n) < dropout_fraction
+        xy[dropped] = np.nan
+        visibility[dropped] = np.nan
+    if skipped_frame_fraction > 0:
+        kept = rng.random(n) >= skipped_frame_fraction
+        t_ms, xy, visibility = t_ms[kept], xy[kept], visibility[kept]
+    return t_ms, xy, visibility
+
+
+def _swap_bursts(xy: np.ndarray, t_ms: np.ndarray, rate_hz: float, burst_ms: tuple[float, float], rng) -> None:
+    """Swap the left and right legs or arms of ``xy`` in place for random short bursts."""
+    duration_s = (t_ms[-1] - t_ms[0]) / 1000.0 if len(t_ms) > 1 else 0.0
+    n_bursts = rng.poisson(rate_hz * duration_s)
+    starts = rng.uniform(t_ms[0], t_ms[-1], n_bursts)
+    lengths = rng.uniform(burst_ms[0], burst_ms[1], n_bursts)
+    limbs = rng.random(n_bursts) < 0.5
+    for start, length, legs in zip(starts, lengths, limbs):  # loop over bursts, not frames
+        first = int(np.searchsorted(t_ms, start))
+        last = max(int(np.searchsorted(t_ms, start + length)), first + 1)
+        left = np.array(LEG_SWAP if legs else ARM_SWAP)
+        rows = slice(first, last)
+        xy[rows, np.r_[left, left + 1]] = xy[rows, np.r_[left + 1, left]]
 
 
 class _Projection:
@@ -231,7 +376,7 @@ class _GaitModel:
 
     def __init__(self, *, cadence_spm, duty, height, pelvic_drop, shoulder_dip, head_forward_pct,
                  forward_lean, lateral_lean, vertical_oscillation_pct, overstride_pct,
-                 knee_flexion_contact, arm_crossover_pct, swing_clearance):
+                 knee_flexion_contact, arm_crossover_pct, swing_clearance, in_place=False):
         self.stride_s = 120.0 / cadence_spm
         self.step_s = self.stride_s / 2.0
         self.duty = duty
@@ -250,6 +395,7 @@ class _GaitModel:
         self.arm_crossover = arm_crossover_pct / 100.0
         self.knee_flexion_contact = knee_flexion_contact
         self.clearance_frac = swing_clearance
+        self.in_place = in_place
         self._solve_leg_geometry(vertical_oscillation_pct / 100.0, overstride_pct / 100.0)
 
     # -- geometry that depends on the leg length, solved by fixed-point iteration
@@ -266,7 +412,7 @@ class _GaitModel:
             # Mid-hip height so that the contact-side hip joint sits vert_contact above the ankle.
             self.hip_mean_up = (vert_contact + self.ankle_h - self.hip_w / 2 * np.sin(tilt_contact)
                                 + self.vertical_osc / 2 * np.cos(2 * np.pi * self.duty))
-            self.sweep = (0.35 if self.duty < 0.5 else 0.45) * (l1 + l2)
+            self.sweep = (0.02 if self.in_place else 0.35 if self.duty < 0.5 else 0.45) * (l1 + l2)
             self.clearance = self.clearance_frac * (l1 + l2)
             new_leg = self._side_leg_length_at_midstance()
             if abs(new_leg - leg) < 1e-9:
@@ -441,3 +587,51 @@ def _knee(hip: np.ndarray, ankle: np.ndarray, thigh: float, shank: float) -> np.
     knee[:, 0] = hip[:, 0] + thigh * np.cos(knee_dir)
     knee[:, 2] = hip[:, 2] + thigh * np.sin(knee_dir)
     return knee
+
+
+def gait_body_points(
+    t_s: np.ndarray,
+    *,
+    cadence_spm: float = 170.0,
+    pelvic_drop_deg: float = 0.0,
+    shoulder_dip_deg: float = 0.0,
+    head_forward_pct: float = 0.0,
+    trunk_forward_lean_deg: float = 0.0,
+    trunk_lateral_lean_deg: float = 0.0,
+    vertical_oscillation_pct: float = 0.0,
+    overstride_pct: float = 0.0,
+    knee_flexion_contact_deg: float | None = None,
+    arm_crossover_pct: float = -10.0,
+    runner_height: float = 1.0,
+    flight: bool = True,
+) -> np.ndarray:
+    """The 33 landmarks of :func:`make_gait`'s runner in 3-D, for renderers (:mod:`formcam.render`).
+
+    Same model and parameters as :func:`make_gait`, before any projection.
+
+    Parameters
+    ----------
+    t_s : ndarray, shape (T,)
+        Times in seconds.
+    runner_height : float
+        Standing height, in the unit wanted for the result (e.g. metres).
+
+    Returns
+    -------
+    ndarray, shape (T, 33, 3)
+        ``(forward, lateral-right, up)`` in the unit of ``runner_height``; the
+        ground is at ``up = 0`` and the treadmill's centre (the mean mid-hip)
+        at ``forward = lateral = 0``.
+    """
+    if knee_flexion_contact_deg is None:
+        knee_flexion_contact_deg = 20.0 if flight else 5.0
+    model_height = 1000.0  # the model floors one length at 1 unit, so build it large and scale
+    gait = _GaitModel(
+        cadence_spm=cadence_spm, duty=RUNNING_DUTY if flight else WALKING_DUTY, height=model_height,
+        pelvic_drop=np.radians(pelvic_drop_deg), shoulder_dip=np.radians(shoulder_dip_deg),
+        head_forward_pct=head_forward_pct, forward_lean=np.radians(trunk_forward_lean_deg),
+        lateral_lean=np.radians(trunk_lateral_lean_deg), vertical_oscillation_pct=vertical_oscillation_pct,
+        overstride_pct=overstride_pct, knee_flexion_contact=np.radians(knee_flexion_contact_deg),
+        arm_crossover_pct=arm_crossover_pct, swing_clearance=0.30 if flight else 0.12,
+    )
+    return gait.body(np.atleast_1d(np.asarray(t_s, dtype=np.float64))) * (runner_height / model_height)

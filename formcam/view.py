@@ -17,6 +17,12 @@ Cues (all from the upright image, per frame, then a majority vote):
 
 ``confidence`` is the fraction of usable frames that agree with the winning
 label (for side views, times the agreement of the facing cue).
+
+A clip can change view (a camera that follows the runner round a corner, a
+treadmill clip that cuts from the side to behind): :func:`view_segments`
+classifies windows of :data:`SEGMENT_S` seconds the same way and merges
+neighbours with the same label, so that metrics can use only the steps taken
+in parts of the clip where they are valid.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ FRONTAL_MIN_WIDTH = 0.45
 MIN_FRAMES = 5
 
 LABELS = ("side", "rear", "front", "oblique", "unknown")
+#: Length of the windows classified by :func:`view_segments`, s (about five strides).
+SEGMENT_S = 4.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,85 @@ class ViewEstimate:
 
     def to_json(self) -> dict:
         return {"label": self.label, "confidence": float(self.confidence), "direction": self.direction}
+
+
+@dataclass(frozen=True)
+class ViewSegment:
+    """A stretch of the clip seen from one view.
+
+    Attributes
+    ----------
+    start_frame, stop_frame : int
+        Frames ``start_frame <= i < stop_frame``.
+    start_ms, end_ms : float
+        Time of the first and the last frame, ms.
+    label, confidence, direction
+        As in :class:`ViewEstimate`.
+    """
+
+    start_frame: int
+    stop_frame: int
+    start_ms: float
+    end_ms: float
+    label: str
+    confidence: float
+    direction: str | None
+
+    def to_json(self) -> dict:
+        return {"start_frame": int(self.start_frame), "stop_frame": int(self.stop_frame),
+                "start_ms": round(float(self.start_ms), 3), "end_ms": round(float(self.end_ms), 3),
+                "label": self.label, "confidence": round(float(self.confidence), 3), "direction": self.direction}
+
+
+def view_segments(xy: np.ndarray, t_ms: np.ndarray, *, window_s: float = SEGMENT_S) -> list[ViewSegment]:
+    """Classify the view of each stretch of about ``window_s`` seconds; merge equal neighbours.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+        Cleaned landmark pixels of the upright image.
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    window_s : float
+        Window length, s; the clip is cut into ``max(1, round(duration /
+        window_s))`` windows of equal duration.
+
+    Returns
+    -------
+    list of ViewSegment
+        In time order, covering every frame; empty for an empty clip.
+        Confidence of a merged segment is the frame-weighted mean of its
+        windows'.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    n = xy.shape[0] if xy.ndim == 3 else 0
+    if n == 0 or t_ms.shape != (n,) or xy.shape[1:] != (lm.N_LANDMARKS, 2):
+        return []
+    duration_ms = float(np.nanmax(t_ms) - np.nanmin(t_ms)) if np.isfinite(t_ms).any() else 0.0
+    n_windows = max(1, int(round(duration_ms / (1000.0 * window_s)))) if np.isfinite(duration_ms) else 1
+    bounds = np.unique(np.linspace(0, n, n_windows + 1).round().astype(int))
+    windows = [(int(a), int(b), detect_view(xy[a:b])) for a, b in zip(bounds[:-1], bounds[1:])]  # loop over windows
+    segments: list[ViewSegment] = []
+    for start, stop, estimate in windows:
+        previous = segments[-1] if segments else None
+        if previous and (previous.label, previous.direction) == (estimate.label, estimate.direction):
+            frames_before = previous.stop_frame - previous.start_frame
+            confidence = (previous.confidence * frames_before + estimate.confidence * (stop - start)) / (stop - previous.start_frame)
+            segments[-1] = ViewSegment(previous.start_frame, stop, previous.start_ms, float(t_ms[stop - 1]),
+                                       estimate.label, float(confidence), estimate.direction)
+        else:
+            segments.append(ViewSegment(start, stop, float(t_ms[start]), float(t_ms[stop - 1]), estimate.label,
+                                        float(estimate.confidence), estimate.direction))
+    return segments
+
+
+def frame_view_labels(segments: list[ViewSegment], n_frames: int) -> np.ndarray:
+    """Each frame's segment label, str array (T,); 'unknown' where no segment covers it."""
+    labels = np.full(n_frames, "unknown", dtype="<U7")
+    for segment in segments:  # loop over segments
+        labels[segment.start_frame:segment.stop_frame] = segment.label
+    return labels
 
 
 def detect_view(xy: np.ndarray, *, override: str | None = None) -> ViewEstimate:

@@ -1,7 +1,7 @@
 import numpy as np
 
 from formcam.events import GaitEvents
-from formcam.report.annotated import panel_rows, stance_side
+from formcam.report.annotations import panel_rows, stance_side
 
 
 def events(contacts, toe_offs):
@@ -25,10 +25,22 @@ def test_a_toe_off_after_the_same_foots_next_contact_is_not_paired():
     assert set(side[12:15]) == {"left"}
 
 
-def test_panel_says_why_a_metric_is_missing():
-    metric = {"label": "Pelvic drop", "value": None, "unit": "deg", "left": None, "right": None,
-              "valid_for_view": False, "flag": None}
-    report = {"cadence_spm": {"value": 171.2}, "view": {"label": "side"}, "metrics": {"pelvic_drop_deg": metric}}
-    rows = panel_rows(report)
+def _metric(label, value, valid=True, flag=None):
+    return {"label": label, "value": value, "unit": "deg", "left": None, "right": None, "valid_for_view": valid,
+            "flag": flag}
+
+
+def test_panel_lists_the_views_metrics_and_says_why_one_is_missing():
+    metrics = {"pelvic_drop_deg": _metric("Pelvic drop", None), "shoulder_dip_deg": _metric("Shoulder dip", 4.2, flag="watch"),
+               "head_forward_pct": _metric("Head forward", None, valid=False)}
+    rows = panel_rows({"cadence_spm": {"value": 171.2}, "view": {"label": "rear"}, "metrics": metrics})
     assert rows[0].value == "171 steps/min"
-    assert rows[1].label == "Pelvic drop" and rows[1].value == "n/a (not in side view)"
+    assert [r.label for r in rows] == ["Cadence", "Pelvic drop", "Shoulder dip"]  # compact: nothing from other views
+    assert rows[1].value == "n/a (too few steps)" and rows[2].value == "4.2°" and rows[2].flag == "watch"
+
+
+def test_panel_of_an_unclear_view_says_the_headline_metrics_need_another_view():
+    metrics = {"pelvic_drop_deg": _metric("Pelvic drop", None, valid=False)}
+    rows = panel_rows({"cadence_spm": {"value": None}, "view": {"label": "oblique"}, "metrics": metrics})
+    assert rows[0].value == "n/a"
+    assert rows[1].label == "Pelvic drop" and rows[1].value == "n/a (not in oblique view)"

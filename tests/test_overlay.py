@@ -142,11 +142,53 @@ def test_event_badge_appears_under_the_named_foot():
     frame = grey_frame(width, height)
     plain = draw_overlay(frame, annotation(xy, "rear"), ROWS)
     with_event = draw_overlay(frame, annotation(xy, "rear", event="L contact"), ROWS)
-    below = changed(plain, with_event)
+    added = changed(plain, with_event)
     foot_bottom = np.nanmax(xy[:, 1])
-    ys, xs = np.nonzero(below)
-    assert len(ys) and ys.min() > foot_bottom
+    ys, xs = np.nonzero(added)
+    # The badge under the feet and a ring on the landing foot: nothing above the ankles.
+    assert len(ys) and ys.min() > xy[lm.LEFT_KNEE, 1] and ys.max() > foot_bottom + 20
     assert abs(xs.mean() - xy[lm.LEFT_ANKLE, 0]) < abs(xs.mean() - xy[lm.RIGHT_ANKLE, 0])
+    left_foot = xy[[lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX]].mean(axis=0)
+    assert changed_near(added, left_foot + [0, -40], radius=15)  # the ring passes above the foot
+
+
+def test_side_view_draws_the_trunk_line_with_its_vertical():
+    width, height = 1080, 1920
+    xy = runner_xy(width, height, 540)
+    xy[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER], 0] += 60  # leaning forward (to image-right)
+    frame = grey_frame(width, height)
+    ann = annotation(xy, "side", trunk_lean_deg=8.0, facing=1)
+    mask = changed(frame, draw_overlay(frame, ann, ROWS, show_panel=False))
+    mid_hip = xy[[lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=0)
+    mid_shoulder = xy[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].mean(axis=0)
+    assert changed_near(mask, (mid_hip + mid_shoulder) / 2)  # the trunk line itself
+    above_hip = mid_hip - [0, 0.9 * (mid_hip[1] - mid_shoulder[1])]
+    assert changed_near(mask, above_hip, radius=4)  # its dashed vertical reference
+
+
+def test_without_panel_only_the_runner_is_drawn():
+    width, height = 480, 854
+    frame = grey_frame(width, height)
+    nan_xy = np.full((lm.N_LANDMARKS, 2), np.nan)
+    assert not changed(frame, draw_overlay(frame, annotation(nan_xy, "rear"), ROWS, show_panel=False)).any()
+
+
+def test_banner_is_drawn_at_the_top():
+    from formcam.report.overlay import draw_banner
+
+    frame = grey_frame(1080, 1920)
+    ys, _ = np.nonzero(changed(frame, draw_banner(frame, "Replay 1/4 speed")))
+    assert len(ys) and ys.max() < 0.15 * 1920
+
+
+def test_highlight_draws_the_metric_geometry():
+    width, height = 1080, 1920
+    xy = runner_xy(width, height, 540)
+    frame = grey_frame(width, height)
+    plain = draw_overlay(frame, annotation(xy, "side", in_stance="left", facing=1), ROWS, show_panel=False)
+    for name in ("overstride_pct", "knee_flexion_contact_deg", "shank_angle_contact_deg", "arm_crossover_pct"):
+        ann = annotation(xy, "side", in_stance="left", facing=1, highlight=name)
+        assert changed(plain, draw_overlay(frame, ann, ROWS, show_panel=False)).sum() > 100, name
 
 
 @pytest.mark.parametrize("view", ["side", "rear", "front", "oblique", "unknown"])

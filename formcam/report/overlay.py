@@ -22,6 +22,7 @@ from formcam import landmarks as lm
 
 __all__ = [
     "FrameAnnotation",
+    "draw_banner",
     "OverlayStyle",
     "PanelRow",
     "draw_overlay",
@@ -56,6 +57,7 @@ _SHIFT = 4                    # OpenCV fixed-point bits: 1/16 px positions keep 
 _ONE = 1 << _SHIFT
 _PANEL_ALPHA = 0.68
 _MAX_PANEL_WIDTH = 0.62       # of the frame width; the panel font shrinks to stay within it
+_MAX_PANEL_HEIGHT = 0.45      # of the frame height, so a small landscape clip still shows the runner
 _LINE_EXTENSION = 0.3         # shoulder/hip lines reach this fraction of their length beyond each joint
 
 # Bones whose both ends are on one side; the rest (shoulder and hip lines) are drawn neutral.
@@ -112,7 +114,18 @@ class FrameAnnotation:
         The foot on the ground; that leg is drawn thicker.
     event : str or None
         A short event label such as ``"L contact"``, shown as a badge under the foot
-        of the side it starts with (``"L "``/``"R "``), else under the runner.
+        of the side it starts with (``"L "``/``"R "``), else under the runner; a
+        ``contact`` event also rings that foot.
+    trunk_lean_deg : float
+        Side view: angle of the mid-hip to mid-shoulder line from vertical in degrees,
+        positive forward; NaN if unknown. Drawn as the trunk line with its angle.
+    facing : {1, -1, 0}
+        Running direction in the image (+1 right, -1 left, 0 unknown): side-view
+        labels go behind the runner.
+    highlight : str or None
+        A metric name (``overstride_pct``, ``knee_flexion_contact_deg``,
+        ``shank_angle_contact_deg``, ``arm_crossover_pct``) whose own geometry is
+        drawn too, for evidence frames; None for none.
     """
 
     xy: np.ndarray
@@ -122,6 +135,9 @@ class FrameAnnotation:
     head_forward_deg: float
     in_stance: str | None = None
     event: str | None = None
+    trunk_lean_deg: float = float("nan")
+    facing: int = 0
+    highlight: str | None = None
 
 
 @dataclass(frozen=True)
@@ -406,7 +422,7 @@ def _draw_tilt_line(img: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, an
 
 
 def _draw_head_line(img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_deg: float,
-                    style: OverlayStyle) -> None:
+                    style: OverlayStyle, facing: int = 0) -> None:
     """Mid-shoulder to mid-ear line, a dashed vertical through the shoulders, the arc
     between them, and ``Head angle`` behind the head.
 
@@ -417,29 +433,53 @@ def _draw_head_line(img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_
     if not all(present[a] and present[b] for a, b in pairs):
         return
     ear, shoulder = ((xy[a] + xy[b]) / 2 for a, b in pairs)
-    length = float(np.hypot(*(ear - shoulder)))
+    _draw_from_vertical(img, shoulder, ear, "Head", angle_deg, style, facing, reach=1.25, reference=1.3,
+                        label_height=1.1)
+
+
+def _draw_trunk_line(img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_deg: float,
+                     style: OverlayStyle, facing: int = 0) -> None:
+    """Mid-hip to mid-shoulder line (the trunk whose forward lean is measured), its
+    vertical reference and arc, and ``Lean angle`` behind the back."""
+    pairs = ((lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), (lm.LEFT_HIP, lm.RIGHT_HIP))
+    if not all(present[a] and present[b] for a, b in pairs):
+        return
+    shoulder, hip = ((xy[a] + xy[b]) / 2 for a, b in pairs)
+    _draw_from_vertical(img, hip, shoulder, "Lean", angle_deg, style, facing, reach=1.0, reference=1.1,
+                        label_height=0.45, arc=0.3)
+
+
+def _draw_from_vertical(img: np.ndarray, base: np.ndarray, tip: np.ndarray, name: str, angle_deg: float,
+                        style: OverlayStyle, facing: int, *, reach: float, reference: float,
+                        label_height: float, arc: float = 0.55) -> None:
+    """A measured line from ``base`` towards ``tip`` (``reach`` times its length), a dashed
+    vertical ``reference`` times its length up from ``base``, the arc between them, and
+    ``name angle`` behind the runner (``facing`` +1 = image-right; 0 = away from the lean)."""
+    length = float(np.hypot(*(tip - base)))
     if length < 1e-3:
         return
-    top = shoulder - [0.0, 1.3 * length]
-    _lines(img, _dashed(shoulder, top, style.dash), REFERENCE_COLOUR, style.reference, style.outline)
-    tip = shoulder + 1.25 * (ear - shoulder)
-    _lines(img, np.array([[shoulder, tip]]), MEASURE_COLOUR, style.measure, style.outline)
+    top = base - [0.0, reference * length]
+    _lines(img, _dashed(base, top, style.dash), REFERENCE_COLOUR, style.reference, style.outline)
+    end = base + reach * (tip - base)
+    _lines(img, np.array([[base, end]]), MEASURE_COLOUR, style.measure, style.outline)
 
     # Arc from straight up (-90 deg in OpenCV's y-down angles) to the line.
-    line_angle = math.degrees(math.atan2(ear[1] - shoulder[1], ear[0] - shoulder[0]))
-    radius = 0.55 * length
+    line_angle = math.degrees(math.atan2(tip[1] - base[1], tip[0] - base[0]))
+    radius = arc * length
     h, w = img.shape[:2]
-    centre = tuple(int(v) for v in _fixed(shoulder, w, h))
+    centre = tuple(int(v) for v in _fixed(base, w, h))
     axes = (int(radius * _ONE), int(radius * _ONE))
-    start, end = sorted((-90.0, line_angle))
-    cv2.ellipse(img, centre, axes, 0, start, end, MEASURE_COLOUR, style.reference + 1, cv2.LINE_AA, _SHIFT)
+    start, stop = sorted((-90.0, line_angle))
+    cv2.ellipse(img, centre, axes, 0, start, stop, MEASURE_COLOUR, style.reference + 1, cv2.LINE_AA, _SHIFT)
 
     text = _format_angle(angle_deg, signed=True)
-    text = f"Head {text}" if text else "Head n/a"
-    # Behind the head: on the side of the vertical away from the ear, so the face stays clear.
-    behind = -1.0 if ear[0] >= shoulder[0] else 1.0
+    text = f"{name} {text}" if text else f"{name} n/a"
+    # Behind the runner, so the face and the front of the body stay clear; the running
+    # direction keeps the label still when the line sways across the vertical.
+    forward = facing if facing else (1 if tip[0] >= base[0] else -1)
+    behind = -float(forward)
     gap = 14 * style.unit + style.measure
-    anchor = (shoulder[0] + behind * gap, shoulder[1] - 1.1 * length)
+    anchor = (base[0] + behind * gap, base[1] - label_height * length)
     _label(img, text, anchor, style, align="right" if behind < 0 else "left")
 
 
@@ -451,13 +491,84 @@ def _draw_event(img: np.ndarray, xy: np.ndarray, present: np.ndarray, event: str
     colour = {"left": LEFT_COLOUR, "right": RIGHT_COLOUR}.get(side or "", TEXT_COLOUR)
     foot = [i for i in _FOOT_IDS.get(side or "", ()) if present[i]]
     ids = foot or list(np.flatnonzero(present))
-    h = img.shape[0]
+    h, w = img.shape[:2]
+    if foot and "contact" in event.lower():
+        # A ring on the ground where the foot lands, so the contact is seen, not only read.
+        points = xy[foot]
+        centre = _fixed(points.mean(axis=0), w, h)
+        span = float(np.ptp(points, axis=0).max()) if len(points) > 1 else 0.0
+        radius = int(max(0.75 * span, 22 * style.unit) * _ONE)
+        ring = (int(centre[0]), int(centre[1]))
+        cv2.circle(img, ring, radius, OUTLINE_COLOUR, style.measure + 2 * style.outline, cv2.LINE_AA, _SHIFT)
+        cv2.circle(img, ring, radius, colour, style.measure, cv2.LINE_AA, _SHIFT)
     if ids:
         points = xy[ids]
         anchor = (float(points[:, 0].mean()), float(points[:, 1].max()) + 40 * style.unit)
     else:
-        anchor = (img.shape[1] / 2, h * 0.9)
+        anchor = (w / 2, h * 0.9)
     _label(img, event, anchor, style, align="center", fill=colour, colour=PANEL_COLOUR, alpha=0.9)
+
+
+def _draw_highlight(img: np.ndarray, xy: np.ndarray, present: np.ndarray, ann: FrameAnnotation,
+                    style: OverlayStyle) -> None:
+    """The geometry of one at-contact or arm metric, for evidence frames (see ``FrameAnnotation.highlight``)."""
+    side = ann.in_stance or "left"
+    hip, knee, ankle, heel = ((lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL) if side == "left"
+                              else (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL))
+    facing = ann.facing or 1
+    if ann.highlight == "overstride_pct" and present[[lm.LEFT_HIP, lm.RIGHT_HIP, heel]].all():
+        mid_hip = (xy[lm.LEFT_HIP] + xy[lm.RIGHT_HIP]) / 2
+        plumb = np.array([mid_hip[0], xy[heel][1]])
+        _lines(img, _dashed(mid_hip, plumb, style.dash), REFERENCE_COLOUR, style.reference, style.outline)
+        _lines(img, np.array([[plumb, xy[heel]]]), MEASURE_COLOUR, style.measure, style.outline)
+        _label(img, "Heel ahead of hip", (float(plumb[0] + xy[heel][0]) / 2, float(plumb[1]) + 45 * style.unit),
+               style, align="center")
+    elif ann.highlight == "knee_flexion_contact_deg" and present[[hip, knee, ankle]].all():
+        _lines(img, np.array([[xy[hip], xy[knee]], [xy[knee], xy[ankle]]]), MEASURE_COLOUR, style.measure,
+               style.outline)
+        thigh, shank = xy[knee] - xy[hip], xy[ankle] - xy[knee]
+        cosine = float(np.dot(thigh, shank) / max(np.hypot(*thigh) * np.hypot(*shank), 1e-9))
+        bend = math.degrees(math.acos(min(1.0, max(-1.0, cosine))))
+        gap = 20 * style.unit + style.measure
+        _label(img, f"Knee bend {bend:.0f}°", (float(xy[knee][0]) + facing * gap, float(xy[knee][1])), style,
+               align="left" if facing > 0 else "right")
+    elif ann.highlight == "shank_angle_contact_deg" and present[[knee, ankle]].all():
+        shin = xy[ankle] - xy[knee]
+        below = xy[knee] + [0.0, 1.1 * float(np.hypot(*shin))]
+        _lines(img, _dashed(xy[knee], below, style.dash), REFERENCE_COLOUR, style.reference, style.outline)
+        _lines(img, np.array([[xy[knee], xy[ankle]]]), MEASURE_COLOUR, style.measure, style.outline)
+        angle = math.degrees(math.atan2(shin[0] * facing, shin[1]))
+        gap = 20 * style.unit + style.measure
+        _label(img, f"Shin {angle:.0f}°", (float(xy[knee][0]) - facing * gap, float(xy[knee][1] + 0.5 * shin[1])),
+               style, align="right" if facing > 0 else "left")
+    elif ann.highlight == "arm_crossover_pct" and present[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].all():
+        mid = (xy[lm.LEFT_SHOULDER] + xy[lm.RIGHT_SHOULDER]) / 2
+        bottom = mid + [0.0, 1.6 * abs(float(xy[lm.RIGHT_SHOULDER][0] - xy[lm.LEFT_SHOULDER][0])) + 1.0]
+        _lines(img, _dashed(mid, bottom, style.dash), MEASURE_COLOUR, style.measure, style.outline)
+        _label(img, "Midline", (float(bottom[0]), float(bottom[1]) + 30 * style.unit), style, align="center")
+
+
+def draw_banner(rgb: np.ndarray, text: str) -> np.ndarray:
+    """Return a copy of ``rgb`` with ``text`` in a large pill at the top centre (e.g. a replay's title).
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3), uint8
+    text : str
+
+    Returns
+    -------
+    ndarray, shape (H, W, 3), uint8
+    """
+    img = np.array(rgb, dtype=np.uint8, order="C", copy=True)
+    h, w = img.shape[:2]
+    style = overlay_style(w, h)
+    big = OverlayStyle(**{**style.__dict__, "font_scale": style.font_scale * 1.15})
+    while big.font_scale > 0.3 and _text_size(text, _SEMIBOLD, big.font_scale * 0.9)[0] > 0.9 * w:
+        big = OverlayStyle(**{**big.__dict__, "font_scale": big.font_scale * 0.9})
+    _label(img, text, (w / 2, style.margin + 30 * style.unit), big, align="center", fill=MEASURE_COLOUR,
+           colour=PANEL_COLOUR, alpha=0.92)
+    return img
 
 
 # --------------------------------------------------------------------------- panel
@@ -478,8 +589,9 @@ class _PanelLayout:
 
 
 def _panel_layout(rows: Sequence[PanelRow], title: str, subtitle: str, style: OverlayStyle,
-                  frame_width: int) -> _PanelLayout:
-    """Measure the panel, shrinking its font so it stays within _MAX_PANEL_WIDTH of the frame."""
+                  frame_width: int, frame_height: int | None = None) -> _PanelLayout:
+    """Measure the panel, shrinking its font so it stays within _MAX_PANEL_WIDTH of the
+    frame's width and _MAX_PANEL_HEIGHT of its height."""
     scale = style.font_scale
     while True:
         ascent = _text_size("H", _REGULAR, scale)[1]
@@ -495,9 +607,12 @@ def _panel_layout(rows: Sequence[PanelRow], title: str, subtitle: str, style: Ov
         legend_width = _legend_width(scale * 0.8, ascent)
         width = max(value_x + value_width, pad + title_width, pad + legend_width) + pad
         height = 2 * pad + title_height + len(rows) * row_height + legend_height
-        if width <= _MAX_PANEL_WIDTH * frame_width or scale <= 0.3:
+        room = _MAX_PANEL_WIDTH * frame_width / width
+        if frame_height:
+            room = min(room, _MAX_PANEL_HEIGHT * frame_height / height)
+        if room >= 1 or scale <= 0.3:
             break
-        scale = max(0.3, 0.97 * scale * _MAX_PANEL_WIDTH * frame_width / width)
+        scale = max(0.3, 0.97 * scale * room)
     return _PanelLayout(scale, ascent, pad, title_height, row_height, legend_height, value_x,
                         (int(width), int(height)))
 
@@ -532,7 +647,9 @@ def _draw_panel(img: np.ndarray, rect: tuple[int, int, int, int], layout: _Panel
         cv2.circle(img, (x0 + pad + dot_r, b - ascent // 2), dot_r,
                    FLAG_COLOURS.get(row.flag, FLAG_COLOURS[None]), -1, cv2.LINE_AA)
         _text(img, row.label, (x0 + pad + round(1.3 * ascent), b), _REGULAR, scale, DIM_TEXT_COLOUR)
-        _text(img, row.value, (x0 + layout.value_x, b), _SEMIBOLD, scale, TEXT_COLOUR)
+        # Values that need attention take their flag's colour; the rest stay white.
+        value_colour = FLAG_COLOURS[row.flag] if row.flag in ("watch", "high") else TEXT_COLOUR
+        _text(img, row.value, (x0 + layout.value_x, b), _SEMIBOLD, scale, value_colour)
         y += layout.row_height
 
     # Legend: which colour is which side of the runner.
@@ -552,7 +669,7 @@ def _draw_panel(img: np.ndarray, rect: tuple[int, int, int, int], layout: _Panel
 
 
 def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow], *,
-                 title: str = "formcam") -> np.ndarray:
+                 title: str = "formcam", show_panel: bool = True) -> np.ndarray:
     """Return a copy of one upright frame with the runner's annotations drawn on it.
 
     Parameters
@@ -565,13 +682,16 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
         Rows of the values panel, drawn top to bottom.
     title : str
         Panel heading.
+    show_panel : bool
+        False draws the runner's annotations only (evidence frames in the HTML report).
 
     Returns
     -------
     ndarray, shape (H, W, 3), uint8
         A new array: skeleton (runner's left side blue, right side pink, stance leg
-        thicker), the view's measurement lines with their angles, the event badge,
-        and the panel in the corner that hides least of the runner.
+        thicker), the view's measurement lines with their angles, the event badge
+        (and a ring on the foot at a contact), and the panel in the corner that
+        hides least of the runner, its values coloured by flag.
 
     Raises
     ------
@@ -581,9 +701,10 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
     Notes
     -----
     Missing landmarks (NaN) are skipped one by one; a frame with none gets the panel only.
-    Rear and front views get the shoulder and hip lines, the side view the
-    shoulder-to-ear line; oblique and unknown views the skeleton only, because
-    those angles are not valid there.
+    Rear and front views get the shoulder and hip lines with a level reference, the
+    side view the shoulder-to-ear and hip-to-shoulder (trunk) lines with a vertical
+    reference; oblique and unknown views the skeleton only, because those angles
+    are not valid there.
     """
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
@@ -606,12 +727,17 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
                 if present[a] and present[b]:
                     _draw_tilt_line(img, xy[a], xy[b], name, angle, style)
         elif ann.view == "side":
-            _draw_head_line(img, xy, present, ann.head_forward_deg, style)
+            _draw_trunk_line(img, xy, present, ann.trunk_lean_deg, style, ann.facing)
+            _draw_head_line(img, xy, present, ann.head_forward_deg, style, ann.facing)
+        if ann.highlight:
+            _draw_highlight(img, xy, present, ann, style)
     if ann.event:
         _draw_event(img, xy, present, ann.event, style)
+    if not show_panel:
+        return img
 
     subtitle = f"{ann.view} view" if ann.view in ("side", "rear", "front", "oblique") else "view unknown"
-    layout = _panel_layout(panel, title, subtitle, style, w)
+    layout = _panel_layout(panel, title, subtitle, style, w, h)
     corner = pick_panel_corner(xy, layout.size, (w, h), style.margin)
     rect = _panel_rect(corner, layout.size, (w, h), style.margin)
     _draw_panel(img, rect, layout, panel, title, subtitle)

@@ -1,0 +1,494 @@
+"""Many clips at once: a folder of videos in, one folder per clip and one summary table out.
+
+    >>> from formcam.batch import run_batch
+    >>> summary = run_batch(["clinic/week12"], "out")      # doctest: +SKIP
+    >>> summary.exit_code, summary.csv_path                  # doctest: +SKIP
+
+Each clip is analysed as :func:`formcam.analyze` does, into
+``<out_root>/<clip name>/``; ``summary.csv`` and ``summary.html`` in
+``out_root`` hold one row per clip. A batch is resumable: a clip whose folder
+records the same input content, options and formcam version is skipped
+(:mod:`formcam.batch_clip`), so running the same command again after an
+interruption does only what is left. One bad clip never stops the batch; its
+row says what went wrong, and :attr:`BatchSummary.exit_code` says whether all,
+some or none of the clips were analysed. :mod:`formcam.batch_engines` runs the
+clips: a process pool on this machine, or Ray.
+
+Clip names and runners
+----------------------
+A clip found inside a folder given as input is named by its path under that
+folder, without the suffix (``clinic/anna/run1.mp4`` given ``clinic`` is
+``anna/run1``); a file given by name (or matched by a glob's file part) by its
+file name without suffix. Clips that would share a name get their parent
+folders prepended until the names differ (``a/run`` and ``b/run``).
+
+The runner (for ``--compare-to``) is the first folder under the folder given as
+input when there is one (a folder per runner: ``clinic/anna/*.mp4`` is
+``anna``); otherwise the file name up to the first underscore
+(``anna_2025-03-01.mp4`` is ``anna``; a name without underscore is its own runner).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from .batch_clip import (
+    MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
+)  # fmt: skip
+from .batch_engines import ENGINES, default_workers, run_jobs  # noqa: F401 (default_workers re-exported)
+from .errors import NothingToAnalyseError, OutputExistsError, UnreadableInputError, UsageError
+from .report.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
+from .report.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
+from .report.summary_html import STATUS_TEXT, is_summary_html, write_summary_html
+
+#: Files a folder search picks up (a file named on the command line is tried whatever its suffix).
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mts", ".m2ts", ".3gp", ".mpg", ".mpeg", ".wmv"}
+)
+#: Some clips were analysed and some were not.
+EXIT_SOME_FAILED = 5
+#: No clip could be analysed.
+EXIT_NONE_ANALYSED = 6
+SUMMARY_CSV, SUMMARY_HTML, CHANGES_CSV = "summary.csv", "summary.html", "changes.csv"
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One input of a batch.
+
+    Attributes
+    ----------
+    name : str
+        Its output folder under the batch root, ``/``-separated (``anna/run1``).
+    source : Path
+        The input file (absolute; symbolic links are kept as given).
+    runner : str
+        Who runs in it, by the naming rule in the module docstring.
+    """
+
+    name: str
+    source: Path
+    runner: str
+
+
+@dataclass
+class ClipResult:
+    """How one clip of a batch ended; ``report`` is its report.json content when ``status`` is ``ok``."""
+
+    clip: Clip
+    folder: Path
+    status: str
+    message: str = ""
+    report: dict | None = None
+    seconds: float | None = None
+    reused: bool = False
+
+
+@dataclass
+class BatchSummary:
+    """What :func:`run_batch` did: one :class:`ClipResult` per clip, in input order, and the files written."""
+
+    out_root: Path
+    results: list[ClipResult]
+    rows: list[dict]
+    csv_path: Path
+    html_path: Path
+    comparison: Comparison | None = None
+    changes_path: Path | None = None
+
+    @property
+    def counts(self) -> Counter:
+        """Clips per status."""
+        return Counter(result.status for result in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every clip was analysed, :data:`EXIT_SOME_FAILED` when some, :data:`EXIT_NONE_ANALYSED` when none."""
+        analysed = self.counts["ok"]
+        if analysed == len(self.results):
+            return 0
+        return EXIT_SOME_FAILED if analysed else EXIT_NONE_ANALYSED
+
+
+# ------------------------------------------------------------------------------------------ inputs
+def find_clips(inputs: Iterable[str | os.PathLike], *, exclude: str | os.PathLike | None = None) -> list[Clip]:
+    """The clips named by ``inputs`` (files, folders searched recursively, glob patterns), named and de-duplicated.
+
+    Parameters
+    ----------
+    inputs : iterable of str or path
+        A file is taken as it is; a folder yields the videos under it
+        (:data:`VIDEO_SUFFIXES`, hidden files and folders and formcam output
+        folders left out); a pattern with ``*``, ``?`` or ``[`` is expanded
+        (``**`` spans folders) and yields its videos and folders.
+    exclude : path, optional
+        A folder never searched (the batch's own output folder).
+
+    Raises
+    ------
+    UnreadableInputError
+        If an input names nothing that exists (checked before any work starts).
+    NothingToAnalyseError
+        If there is no video among the inputs.
+    """
+    excluded = Path(exclude).resolve() if exclude is not None else None
+    found: list[tuple[Path, tuple[str, ...]]] = []
+    for item in inputs:
+        found += _expand(str(item), excluded)
+    seen, unique = set(), []
+    for path, parts in found:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append((path, parts))
+    if not unique:
+        raise NothingToAnalyseError(f"No video files were found in {', '.join(map(str, inputs))}.")
+    names = unique_names([path for path, _ in unique], [parts for _, parts in unique])
+    return [Clip(name, path, runner_of(parts)) for name, (path, parts) in zip(names, unique)]
+
+
+def _expand(item: str, excluded: Path | None) -> list[tuple[Path, tuple[str, ...]]]:
+    """``(absolute path, parts under the input's base folder)`` of each clip ``item`` names."""
+    path = Path(item).expanduser()
+    if path.is_file():
+        return [(Path(os.path.abspath(path)), (path.name,))]
+    if path.is_dir():
+        return _videos_under(path, excluded)
+    if not _GLOB_CHARACTERS & set(item):
+        raise UnreadableInputError(f"There is no file or folder at {item}.")
+    base = _glob_base(path)
+    matches = sorted(Path(m) for m in glob.glob(str(path), recursive=True))
+    clips = []
+    for match in matches:
+        if match.is_dir():
+            clips += [(p, Path(os.path.relpath(p, os.path.abspath(base))).parts) for p, _ in _videos_under(match, excluded)]
+        elif match.is_file() and _is_video(match) and not _is_output(match.parent, excluded):
+            clips.append((Path(os.path.abspath(match)), Path(os.path.relpath(match, base)).parts))
+    if not matches:
+        raise UnreadableInputError(f"Nothing matches {item}.")
+    return clips
+
+
+def _glob_base(pattern: Path) -> Path:
+    """The folder a pattern's magic starts in (``clips/*/x*.mp4`` -> ``clips``)."""
+    parts = []
+    for part in pattern.parts:
+        if _GLOB_CHARACTERS & set(part):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
+
+
+def _videos_under(folder: Path, excluded: Path | None) -> list[tuple[Path, tuple[str, ...]]]:
+    clips = []
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        root_path = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _is_output(root_path / d, excluded))
+        for name in sorted(files):
+            path = root_path / name
+            if not name.startswith(".") and _is_video(path):
+                clips.append((Path(os.path.abspath(path)), path.relative_to(folder).parts))
+    return clips
+
+
+def _is_video(path: Path) -> bool:
+    return path.suffix.lower() in VIDEO_SUFFIXES
+
+
+def _is_output(folder: Path, excluded: Path | None) -> bool:
+    """The batch's own output root, or a folder formcam wrote an analysis into (its annotated.mp4 is no input)."""
+    if excluded is not None and folder.resolve() == excluded:
+        return True
+    return (folder / MANIFEST_NAME).exists() or (folder / "report.json").exists()
+
+
+def unique_names(paths: Sequence[Path], parts: Sequence[tuple[str, ...]]) -> list[str]:
+    """Each clip's name: its ``parts`` without the file suffix, widened with parent folders until unique.
+
+    Parameters
+    ----------
+    paths : sequence of Path
+        Absolute input paths.
+    parts : sequence of tuple of str
+        Each path's components under the folder it was found in (at least the file name).
+    """
+    same_stem = Counter(p.with_suffix("") for p in paths)  # run.mp4 and run.mov side by side keep their suffixes
+    full = [(*p.parent.parts[1:], p.stem if same_stem[p.with_suffix("")] == 1 else f"{p.stem}_{p.suffix.lstrip('.')}")
+            for p in paths]
+    depth = [min(len(part), len(f)) for part, f in zip(parts, full)]
+    while True:
+        names = ["/".join(f[len(f) - d:]) for f, d in zip(full, depth)]
+        counts = Counter(names)
+        widen = [i for i, name in enumerate(names) if counts[name] > 1 and depth[i] < len(full[i])]
+        if not widen:
+            return names
+        for i in widen:
+            depth[i] += 1
+
+
+def runner_of(parts: tuple[str, ...]) -> str:
+    """Who runs in a clip: its first folder under the input folder, else its file name up to the first ``_``."""
+    if len(parts) > 1:
+        return parts[0]
+    stem = Path(parts[-1]).stem
+    prefix = stem.split("_", 1)[0]
+    return prefix or stem
+
+
+# ------------------------------------------------------------------------------------------- batch
+def run_batch(
+    inputs: Iterable[str | os.PathLike],
+    out_root: str | os.PathLike | None = None,
+    options=None,
+    *,
+    engine: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    force: bool = False,
+    compare_to: str | os.PathLike | None = None,
+    on_clip: Callable[[ClipResult], None] | None = None,
+    console: Console | None = None,
+) -> BatchSummary:
+    """Analyse every clip in ``inputs``; write one folder per clip and the summary.
+
+    Parameters
+    ----------
+    inputs : iterable of str or path
+        Files, folders and glob patterns (see :func:`find_clips`).
+    out_root : str or path, optional
+        The batch folder; default ``./formcam-out/batch/``.
+    options : formcam.pipeline.AnalysisOptions, optional
+        As for :func:`formcam.analyze`; ``progress`` shows the batch's overall
+        bar and one line per finished clip. report.json is always written.
+    engine : {'local', 'ray', 'serial'}
+        ``local``: a process pool on this machine; ``ray``: one Ray task per
+        clip (``pip install 'formcam[ray]'``); ``serial``: one clip after
+        another in this process (for debugging and as a baseline).
+    workers : int, optional
+        Worker processes (local) or CPUs of a local Ray instance; default: the
+        cores this process may use.
+    address : str, optional
+        With ``engine='ray'``: the Ray cluster to connect to.
+    force : bool
+        Analyse every clip again, even those already done, replacing their outputs.
+    compare_to : str or path, optional
+        An earlier batch's summary.csv: per-runner changes go into the
+        summary.html and ``changes.csv``.
+    on_clip : callable, optional
+        Called with each :class:`ClipResult` as its clip finishes.
+    console : rich.console.Console, optional
+        Where progress goes.
+
+    Returns
+    -------
+    BatchSummary
+
+    Raises
+    ------
+    formcam.errors.FormcamError
+        For a problem with the batch as a whole (an input that does not exist,
+        no videos, a missing model, an output folder that would lose files);
+        a bad clip is reported in its row instead.
+    KeyboardInterrupt
+        After writing a summary of what was done, in which the clips not done
+        have status ``pending``.
+    """
+    from .models import resolve_model
+    from .pipeline import AnalysisOptions, is_pose_file
+
+    options = options or AnalysisOptions()
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not '{engine}'.")
+    if address and engine != "ray":
+        raise UsageError("--address names a Ray cluster; use it with --engine ray.")
+    out_root = Path(out_root) if out_root is not None else Path.cwd() / "formcam-out" / "batch"
+    old_rows = read_summary_csv(compare_to) if compare_to is not None else None
+    _check_out_root(out_root)
+    clips = find_clips(inputs, exclude=out_root)
+    needs_model = any(not is_pose_file(clip.source) for clip in clips)
+    if needs_model and not (engine == "ray" and address):  # fail now, not once per clip; a cluster's nodes look for themselves
+        resolve_model(options.model)
+    job_options = replace(options, progress=False, outputs=frozenset(options.outputs) | {"report.json"})
+    fingerprint = options_fingerprint(job_options)
+
+    results: dict[str, ClipResult] = {}
+    jobs = []
+    for clip in clips:
+        folder = out_root / clip.name
+        earlier = None if force else _earlier_result(clip, folder, fingerprint)
+        if earlier is not None:
+            results[clip.name] = earlier
+        elif not force and holds_foreign_analysis(folder):
+            results[clip.name] = ClipResult(clip, folder, "failed", f"{folder} already holds an analysis that formcam batch "
+                                            "did not make; pass --force to replace it, or choose another --out.")
+        else:
+            jobs.append(ClipJob(clip.name, str(clip.source), str(folder.resolve()), job_options))
+    by_name = {clip.name: clip for clip in clips}
+
+    with _BatchDisplay(len(clips), options.progress, console) as display:
+        display.already_done([r for r in results.values()], n_to_run=len(jobs))
+
+        def finished(outcome: ClipOutcome) -> None:
+            clip = by_name[outcome.name]
+            result = ClipResult(clip, out_root / clip.name, outcome.status, outcome.message, outcome.report, outcome.seconds)
+            results[clip.name] = result
+            display.finished(result)
+            if on_clip is not None:
+                on_clip(result)
+
+        try:
+            out_root.mkdir(parents=True, exist_ok=True)
+            run_jobs(jobs, finished, engine=engine, workers=workers, address=address)
+        except KeyboardInterrupt:
+            _write_summary(out_root, clips, results, old_rows)
+            display.interrupted(len(results), len(clips))
+            raise
+    summary = _write_summary(out_root, clips, results, old_rows)
+    display.done(summary)
+    return summary
+
+
+def _earlier_result(clip: Clip, folder: Path, fingerprint: dict) -> ClipResult | None:
+    """The recorded result when ``folder`` holds a final one for this input, options and version."""
+    manifest = read_manifest(folder)
+    if not is_up_to_date(manifest, clip.source, fingerprint):
+        return None
+    report = None
+    if manifest["status"] == "ok":
+        try:
+            report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # the record outlived its report: redo
+    return ClipResult(clip, folder, manifest["status"], manifest.get("message", ""), report, reused=True)
+
+
+def _check_out_root(out_root: Path) -> None:
+    """Refuse an output folder where writing the summary would replace a file formcam did not write."""
+    if out_root.exists() and not out_root.is_dir():
+        raise UsageError(f"The output path {out_root} is a file, not a folder; choose another with --out.")
+    for name, ours in ((SUMMARY_CSV, is_summary_csv), (SUMMARY_HTML, is_summary_html)):
+        if (out_root / name).exists() and not ours(out_root / name):
+            raise OutputExistsError(f"{out_root} holds a {name} that formcam did not write; choose another --out.")
+
+
+def _write_summary(out_root: Path, clips: Sequence[Clip], results: dict[str, ClipResult],
+                   old_rows: list[dict] | None) -> BatchSummary:
+    ordered = [results.get(clip.name) or _pending(clip, out_root) for clip in clips]
+    rows = [
+        summary_row(clip=r.clip.name, runner=r.clip.runner, status=r.status, message=r.message, report=r.report,
+                    folder=r.clip.name, source=str(r.clip.source))
+        for r in ordered
+    ]
+    out_root.mkdir(parents=True, exist_ok=True)
+    summary = BatchSummary(out_root, ordered, rows, out_root / SUMMARY_CSV, out_root / SUMMARY_HTML)
+    if old_rows is not None:
+        summary.comparison = compare_summaries(old_rows, rows, _expected_errors(r.report for r in ordered if r.report))
+        summary.changes_path = write_changes_csv(summary.comparison, out_root / CHANGES_CSV)
+    write_summary_csv(rows, summary.csv_path)
+    write_summary_html(rows, summary.html_path, summary.comparison)
+    return summary
+
+
+def _expected_errors(reports: Iterable[dict]) -> dict[str, object]:
+    from .metrics import METRICS
+
+    errors = expected_errors(reports)
+    for name, spec in METRICS.items():  # when no clip measured it, the table's own error
+        errors.setdefault(name, spec.expected_error)
+    return errors
+
+
+def _pending(clip: Clip, out_root: Path) -> ClipResult:
+    message = "Not analysed yet: the batch was interrupted; run it again to finish."
+    return ClipResult(clip, out_root / clip.name, "pending", message)
+
+
+# ----------------------------------------------------------------------------------------- display
+class _BatchDisplay:
+    """The overall progress bar and one line per finished clip (nothing when ``enabled`` is false)."""
+
+    def __init__(self, total: int, enabled: bool, console: Console | None):
+        self.total, self.enabled = total, enabled
+        self.console = console or Console(stderr=False)
+        self.progress: Progress | None = None
+
+    def __enter__(self) -> _BatchDisplay:
+        if self.enabled:
+            self.progress = Progress(
+                TextColumn("[bold]Batch"), BarColumn(), MofNCompleteColumn(), TextColumn("clips"),
+                TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=True,
+            )  # fmt: skip
+            self.progress.__enter__()
+            self.task = self.progress.add_task("Batch", total=self.total)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+    def _print(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress.console.print(text, highlight=False, soft_wrap=True)
+
+    def already_done(self, results: list[ClipResult], n_to_run: int) -> None:
+        if self.progress is None:
+            return
+        reused = [r for r in results if r.reused]
+        if reused:
+            self._print(f"[dim]{len(reused)} clips already analysed with these options (skipped; --force redoes them).[/]")
+        for result in results:
+            if not result.reused:
+                self._print(clip_line(result))
+        self.progress.update(self.task, completed=len(results))
+        if n_to_run:
+            self._print(f"Analysing {n_to_run} clips.")
+
+    def finished(self, result: ClipResult) -> None:
+        if self.progress is not None:
+            self._print(clip_line(result))
+            self.progress.advance(self.task)
+
+    def interrupted(self, done: int, total: int) -> None:
+        self._print(f"[yellow]{done} of {total} clips are done; run the same command again to do the rest.[/]")
+
+    def done(self, summary: BatchSummary) -> None:
+        if self.progress is None:
+            return
+        tally = ", ".join(f"{n} {STATUS_TEXT.get(s, s)}" for s, n in summary.counts.most_common())
+        self.progress.__exit__(None, None, None)
+        self.progress = None
+        self.console.print(f"{len(summary.results)} clips: {tally}. Summary: [bold]{summary.html_path}[/]",
+                           highlight=False, soft_wrap=True)
+
+
+def clip_line(result: ClipResult) -> str:
+    """One line about a finished clip (rich markup)."""
+    name = f"[bold]{result.clip.name}[/]"
+    if result.status != "ok":
+        return f"[red]✗[/] {name}  {STATUS_TEXT.get(result.status, result.status)}: {result.message}"
+    report = result.report or {}
+    cadence = (report.get("cadence_spm") or {}).get("value")
+    flags = Counter(m.get("flag") for m in report.get("metrics", {}).values() if m.get("value") is not None)
+    parts = [f"{report.get('view', {}).get('label', '?')} view"]
+    parts.append(f"{cadence:.0f} steps/min" if cadence else "no cadence")
+    if flags["high"] or flags["watch"]:
+        parts.append(", ".join(f"{flags[k]} {k}" for k in ("high", "watch") if flags[k]))
+    if result.seconds is not None:
+        parts.append(f"{result.seconds:.1f} s")
+    return f"[green]✓[/] {name}  " + " · ".join(parts)
+
+
+__all__ = [
+    "run_batch", "find_clips", "unique_names", "runner_of", "default_workers", "Clip", "ClipResult", "BatchSummary",
+    "EXIT_SOME_FAILED", "EXIT_NONE_ANALYSED", "VIDEO_SUFFIXES",
+]  # fmt: skip

@@ -1,0 +1,202 @@
+"""One clip of a batch: its record (``batch.json``), whether it is up to date, and the work itself.
+
+A batch keeps one small manifest per clip folder. It says which input was
+analysed (its path, size, modification time and SHA-256), with which options
+and formcam version, and how it ended. A clip is up to date, and skipped, when
+all of those match: the content hash is the key, and size plus modification
+time only spare re-hashing a file that has not been touched since.
+
+The manifest is written *before* the analysis starts (``status: running``) and
+replaced when it ends, so a folder whose batch was killed half-way is
+recognised as the batch's own and redone, never mistaken for finished work.
+
+:func:`analyse_clip` is what a worker process (or a Ray task) runs for one
+clip; it never raises for a bad clip, it reports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .atomic import write_text_atomic
+from .errors import FormcamError, NothingToAnalyseError, UnreadableInputError
+from .report.outputs import OUTPUT_NAMES
+
+#: The per-clip manifest's file name.
+MANIFEST_NAME = "batch.json"
+MANIFEST_FORMAT = "formcam-batch-clip/1"
+
+#: How a clip ended. ``failed`` covers everything that is neither the input's
+#: fault nor a success (missing model, a bug, a crashed worker) and is retried
+#: by the next run; the others are final for the same input, options and version.
+STATUSES = ("ok", "unreadable", "nothing_to_analyse", "failed")
+FINAL_STATUSES = frozenset({"ok", "unreadable", "nothing_to_analyse"})
+
+#: Options that change how an analysis is shown or run, not what it finds.
+_OPTIONS_NOT_IN_FINGERPRINT = frozenset({"overwrite", "force", "progress"})
+
+_HASH_CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class ClipJob:
+    """Everything a worker needs to analyse one clip (picklable, for processes and Ray).
+
+    Attributes
+    ----------
+    name : str
+        The clip's name in the batch (its folder under the batch root, ``/``-separated).
+    source : str
+        Absolute path of the input video (or pose file).
+    out_dir : str
+        Absolute path of the clip's output folder.
+    options : formcam.pipeline.AnalysisOptions
+    """
+
+    name: str
+    source: str
+    out_dir: str
+    options: object
+
+
+@dataclass
+class ClipOutcome:
+    """How one clip's analysis ended.
+
+    Attributes
+    ----------
+    name : str
+    status : {'ok', 'unreadable', 'nothing_to_analyse', 'failed'}
+    message : str
+        One sentence for anything but ``ok`` (empty then).
+    report : dict or None
+        report.json's content when ``status`` is ``ok``.
+    seconds : float or None
+        Wall time of the analysis; None for a clip skipped as up to date.
+    reused : bool
+        True when an earlier run's result was kept (nothing was redone).
+    """
+
+    name: str
+    status: str
+    message: str = ""
+    report: dict | None = None
+    seconds: float | None = None
+    reused: bool = False
+
+
+def file_sha256(path: str | os.PathLike, chunk_bytes: int = _HASH_CHUNK_BYTES) -> str:
+    """SHA-256 of a file's bytes, read in chunks so memory stays flat for any size; hex digest."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def options_fingerprint(options) -> dict:
+    """The analysis options that change the results, as JSON-able values.
+
+    Every field of :class:`~formcam.pipeline.AnalysisOptions` counts except
+    those that only change how the analysis runs or is shown, so an option
+    added later makes earlier results stale rather than wrongly reused.
+    """
+    fingerprint = {}
+    for field in dataclasses.fields(options):
+        if field.name in _OPTIONS_NOT_IN_FINGERPRINT:
+            continue
+        value = getattr(options, field.name)
+        fingerprint[field.name] = sorted(value) if isinstance(value, (set, frozenset)) else value
+    return json.loads(json.dumps(fingerprint, default=str))
+
+
+def read_manifest(folder: str | os.PathLike) -> dict | None:
+    """The clip folder's manifest, or None if it has none (or an unreadable one)."""
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == MANIFEST_FORMAT else None
+
+
+def write_manifest(folder: str | os.PathLike, manifest: dict) -> Path:
+    return write_text_atomic(Path(folder) / MANIFEST_NAME, json.dumps(manifest, indent=2, default=str) + "\n")
+
+
+def is_up_to_date(manifest: dict | None, source: str | os.PathLike, fingerprint: dict) -> bool:
+    """Whether ``manifest`` records a final result for this very input, options and formcam version.
+
+    The content hash decides; when the file's size and modification time are
+    the ones recorded, the recorded hash is trusted without reading the file.
+    """
+    if not manifest or manifest.get("status") not in FINAL_STATUSES:
+        return False
+    if manifest.get("formcam_version") != __version__ or manifest.get("options") != fingerprint:
+        return False
+    try:
+        stat = os.stat(source)
+    except OSError:
+        return False
+    if (manifest.get("size"), manifest.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns):
+        return True
+    return manifest.get("size") == stat.st_size and manifest.get("sha256") == file_sha256(source)
+
+
+def holds_foreign_analysis(folder: str | os.PathLike) -> bool:
+    """True when ``folder`` holds analysis outputs that no batch manifest claims (e.g. from ``formcam analyze``)."""
+    folder = Path(folder)
+    return read_manifest(folder) is None and any((folder / name).exists() for name in OUTPUT_NAMES)
+
+
+def analyse_clip(job: ClipJob) -> ClipOutcome:
+    """Analyse one clip into its folder and record the outcome in its manifest.
+
+    A bad clip is reported, not raised: the outcome's status and message say
+    what went wrong, so one clip never stops a batch.
+    """
+    from .pipeline import analyze
+
+    out_dir = Path(job.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fingerprint = options_fingerprint(job.options)
+    record = {"format": MANIFEST_FORMAT, "formcam_version": __version__, "clip": job.name,
+              "source": job.source, "options": fingerprint, "status": "running"}
+    write_manifest(out_dir, record)  # claims the folder before anything in it changes
+    _remove_outputs(out_dir)  # a failed redo must not leave an earlier result looking current
+    started = time.perf_counter()
+    report = None
+    try:
+        stat = os.stat(job.source)
+        record.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=file_sha256(job.source))
+        report = analyze(job.source, out_dir, job.options).report
+        status, message = "ok", ""
+    except FormcamError as error:
+        status, message = _status_of(error), str(error)
+    except OSError as error:
+        status, message = "unreadable", f"Cannot read {Path(job.source).name} ({error.strerror or error})."
+    except Exception as error:  # a bug: recorded for this clip, retried next run
+        status, message = "failed", f"Unexpected internal error ({type(error).__name__}: {error}); please report it."
+    seconds = round(time.perf_counter() - started, 3)
+    record.update(status=status, message=message, seconds=seconds, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    write_manifest(out_dir, record)
+    return ClipOutcome(job.name, status, message, report, seconds)
+
+
+def _status_of(error: FormcamError) -> str:
+    if isinstance(error, UnreadableInputError):
+        return "unreadable"
+    if isinstance(error, NothingToAnalyseError):
+        return "nothing_to_analyse"
+    return "failed"
+
+
+def _remove_outputs(out_dir: Path) -> None:
+    for name in OUTPUT_NAMES:
+        (out_dir / name).unlink(missing_ok=True)

@@ -1,0 +1,80 @@
+"""``formcam batch INPUTS...``: a thin layer over :func:`formcam.batch.run_batch`.
+
+Registered in :mod:`formcam.cli` as ``app.command("batch")(cli_batch.batch)``.
+Exit codes: 0 every clip analysed, 5 some, 6 none (``docs/exit-codes.md``);
+errors about the batch as a whole are one sentence with the usual codes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+
+def batch(
+    inputs: List[str] = typer.Argument(
+        ..., help="Videos, folders (searched recursively) and glob patterns such as 'clips/*.mp4'.", show_default=False),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Batch folder: one folder per clip, summary.csv, summary.html "
+                                       "\\[default: ./formcam-out/batch/]."),
+    engine: str = typer.Option("local", "--engine", help="local (a process pool on this machine), ray (one Ray task per "
+                               "clip; pip install 'formcam\\[ray]') or serial (one after another, in this process)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Clips analysed at once \\[default: one per core]."),
+    address: Optional[str] = typer.Option(None, "--address", help="With --engine ray: the Ray cluster to use (e.g. ray://head:10001)."),
+    force: bool = typer.Option(False, "--force", help="Analyse every clip again, even those already done with these options."),
+    compare_to: Optional[Path] = typer.Option(
+        None, "--compare-to", help="An earlier batch's summary.csv: show each runner's changes."),
+    model: Optional[str] = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
+    slowmo: Optional[float] = typer.Option(None, "--slowmo", help="Every clip plays this many times slower than real time."),
+    view: Optional[str] = typer.Option(
+        None, "--view", help="Camera view of every clip, if detection gets it wrong: side, rear or front."),
+    no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (much faster)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or per-clip lines."),
+    debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
+) -> None:
+    """Analyse many clips: one folder per clip plus summary.csv and summary.html; re-running skips what is done."""
+    from .cli import run_reporting_errors
+
+    exit_code = 0
+
+    def action() -> None:
+        nonlocal exit_code
+        from .batch import run_batch
+        from .pipeline import ALL_OUTPUTS, AnalysisOptions
+
+        outputs = ALL_OUTPUTS - {"annotated.mp4"} if no_video else ALL_OUTPUTS
+        options = AnalysisOptions(model=model, slowmo=slowmo, view=view, outputs=outputs, progress=not quiet)
+        summary = run_batch(inputs, out, options, engine=engine, workers=workers, address=address, force=force,
+                            compare_to=compare_to)
+        if summary.comparison is not None and not quiet:
+            print_changes(summary.comparison, summary.changes_path)
+        exit_code = summary.exit_code
+
+    run_reporting_errors(action, debug=debug)
+    raise typer.Exit(exit_code)
+
+
+def print_changes(comparison, changes_path: Optional[Path], console: Optional[Console] = None) -> None:
+    """The changes larger than their expected error, as a table; the rest are counted."""
+    from .report.summary_html import metric_heading
+
+    console = console or Console()
+    beyond = [c for c in comparison.changes if c.beyond_error]
+    table = Table(title="Changes since the earlier batch (larger than the measurement error)", title_justify="left")
+    for column in ("runner", "measure", "before", "now", "change", "error"):
+        table.add_column(column, justify="left" if column in ("runner", "measure") else "right")
+    for change in beyond:
+        label = "Cadence" if change.measure == "cadence_spm" else metric_heading(change.measure)[0]
+        table.add_row(change.runner, label, f"{change.before:.1f}", f"{change.after:.1f}", f"{change.change:+.1f}",
+                      f"±{change.expected_error:.1f}")
+    if beyond:
+        console.print(table)
+    within = sum(1 for c in comparison.changes if c.beyond_error is False)
+    console.print(f"{len(beyond)} changes beyond the measurement error, {within} within it"
+                  + (f"; all in {changes_path}" if changes_path else "") + ".")
+    for label, runners in (("Only in the earlier batch", comparison.only_before), ("Only in this batch", comparison.only_after)):
+        if runners:
+            console.print(f"{label}: {', '.join(runners)}.")

@@ -1,0 +1,210 @@
+"""When formcam refuses to analyse a clip, and what it says when it analyses only part of one.
+
+formcam never reports a number it cannot support. After the pose stage three
+questions decide whether there is anything to analyse; a "no" is a
+:class:`~formcam.errors.NothingToAnalyseError` (exit code 4) with one
+sentence saying why:
+
+1. **Is anybody there?** (:func:`require_person`) A person must be seen in at
+   least :data:`MIN_DETECTED_FRAMES` frames and :data:`MIN_DETECTED_FRACTION`
+   of the clip. The message adds what the pictures say when they explain it
+   (a very dark video).
+2. **Is there enough of them?** With no running step found, a person in view
+   for less than :data:`MIN_STEP_SEARCH_S` makes the clip too short.
+3. **Are they running?** The kinematics core decides
+   (``Kinematics.not_running_reason``: walking, an exercise in place, running
+   on the spot); a person in view for longer than :data:`MIN_STEP_SEARCH_S`
+   without a single step is not running either.
+
+``--force`` (``AnalysisOptions.force``) turns refusals 2 and 3 into a report
+marked ``runner.forced: true`` with the reason (``runner.refusal``)
+and a ``forced_analysis`` quality warning; nothing can force 1.
+
+A runner seen in only part of the clip (crossing the frame) is analysed on
+the part where they are, and the report says which part
+(:func:`presence_notes`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import NothingToAnalyseError
+
+#: Fewer frames with a person than this and there is nothing to measure.
+MIN_DETECTED_FRAMES = 10
+#: Nor when the person is in fewer than this fraction of the frames.
+MIN_DETECTED_FRACTION = 0.05
+#: Seconds of a person in view in which running shows at least a few steps.
+#: Without any step, a shorter view is "too short", a longer one "not running".
+MIN_STEP_SEARCH_S = 3.0
+#: The runner is "in only part of the clip" when out of view for longer than
+#: this at the start or the end (s).
+PARTIAL_MARGIN_S = 0.5
+#: Fewer foot contacts than this and no step was measured.
+MIN_CONTACTS = 2
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Where in the clip the runner is in view.
+
+    Attributes
+    ----------
+    first_s, last_s : float or None
+        Time of the first and last frame with the runner, s from the clip's first frame.
+    clip_s : float
+        Time from the first to the last frame of the clip, s.
+    frames_seen, n_frames : int
+        Frames with the runner, frames in all.
+    """
+
+    first_s: float | None
+    last_s: float | None
+    clip_s: float
+    frames_seen: int
+    n_frames: int
+
+    @property
+    def visible_s(self) -> float:
+        """Seconds from the first to the last sighting (0 when never seen)."""
+        return 0.0 if self.first_s is None else self.last_s - self.first_s
+
+    @property
+    def partial(self) -> bool:
+        """True when the runner is out of view for a while at the start or the end."""
+        if self.first_s is None:
+            return False
+        return self.first_s > PARTIAL_MARGIN_S or self.clip_s - self.last_s > PARTIAL_MARGIN_S
+
+
+def presence(detected: np.ndarray, t_ms: np.ndarray) -> Presence:
+    """Where the runner is in view.
+
+    Parameters
+    ----------
+    detected : ndarray, bool, shape (T,)
+        Frames with a pose (:attr:`formcam.posefile.PoseSequence.detected`).
+    t_ms : ndarray, float, shape (T,)
+        Frame times, ms.
+
+    Returns
+    -------
+    Presence
+    """
+    detected = np.asarray(detected, dtype=bool)
+    t_s = (np.asarray(t_ms, dtype=np.float64) - (t_ms[0] if len(t_ms) else 0.0)) / 1000.0
+    clip_s = float(t_s[-1]) if len(t_s) else 0.0
+    seen = np.flatnonzero(detected)
+    if len(seen) == 0:
+        return Presence(None, None, clip_s, 0, len(t_s))
+    return Presence(float(t_s[seen[0]]), float(t_s[seen[-1]]), clip_s, len(seen), len(t_s))
+
+
+def require_person(where: Presence, name: str, hints: list[str] = ()) -> None:
+    """Raise :class:`NothingToAnalyseError` unless a person is seen often enough.
+
+    Parameters
+    ----------
+    where : Presence
+    name : str
+        The input's file name, for the message.
+    hints : list of str
+        Clauses that may explain why nobody was found (``"the video is very dark"``).
+    """
+    seen, total = where.frames_seen, where.n_frames
+    if seen >= MIN_DETECTED_FRAMES and seen >= MIN_DETECTED_FRACTION * total:
+        return
+    because = f"; {' and '.join(hints)}" if hints else ""
+    raise NothingToAnalyseError(f"No runner was found in {name} (a person was seen in {seen} of {total} frames){because}.")
+
+
+def refusal(kinematics, where: Presence, name: str) -> str | None:
+    """The sentence refusing this analysis, or None when it can go ahead.
+
+    Parameters
+    ----------
+    kinematics : formcam.kinematics.Kinematics
+    where : Presence
+    name : str
+        The input's file name.
+    """
+    if kinematics.events.n_contacts < MIN_CONTACTS:
+        if where.visible_s < MIN_STEP_SEARCH_S:
+            span = f"from {where.first_s:.1f} s to {where.last_s:.1f} s of {where.clip_s:.1f} s" if where.partial else ""
+            return (f"The runner is in view for only {where.visible_s:.1f} s of {name}{' (' + span + ')' if span else ''}, "
+                    f"too short to measure a running step (formcam needs about {MIN_STEP_SEARCH_S:.0f} s of running)")
+        return (f"{name} does not look like running: no running step was found in the {where.visible_s:.0f} s "
+                "a person is in view (standing, or an exercise in place?)")
+    reason = not_running_reason(kinematics)
+    if reason:
+        return f"{name} does not look like running: {reason}"
+    return None
+
+
+def not_running_reason(kinematics) -> str | None:
+    """The kinematics core's reason to think this is not running, or None.
+
+    The decision belongs to :mod:`formcam.kinematics` (``not_running_reason``);
+    a kinematics without that attribute is read through its ``not_running``
+    quality warning.
+    """
+    reason = getattr(kinematics, "not_running_reason", None)
+    if reason is None and not hasattr(kinematics, "not_running_reason"):
+        warning = next((q for q in kinematics.quality if q.get("code") == "not_running"), None)
+        reason = warning["message"] if warning else None
+    if not reason:
+        return None
+    reason = reason.strip().rstrip(".")
+    return reason[0].lower() + reason[1:]
+
+
+def check_analysable(kinematics, where: Presence, name: str, *, force: bool) -> str | None:
+    """Raise the refusal unless ``force``; return the overridden refusal (or None).
+
+    Raises
+    ------
+    NothingToAnalyseError
+        With the refusal and a hint at ``--force``.
+    """
+    why = refusal(kinematics, where, name)
+    if why and not force:
+        raise NothingToAnalyseError(f"{why}. Pass --force to analyse it anyway.")
+    return why
+
+
+def presence_notes(where: Presence) -> tuple[dict, list[dict]]:
+    """report.json ``runner`` keys and ``quality`` warnings about where the runner is in view.
+
+    Returns
+    -------
+    runner : dict
+        ``visible_from_s``, ``visible_to_s`` (s from the first frame; None when never seen).
+    warnings : list of dict
+        A ``partial_presence`` warning when the runner is in only part of the clip.
+    """
+    runner = {
+        "visible_from_s": None if where.first_s is None else round(where.first_s, 3),
+        "visible_to_s": None if where.last_s is None else round(where.last_s, 3),
+    }
+    warnings = []
+    if where.partial:
+        warnings.append({
+            "code": "partial_presence",
+            "message": f"The runner is in view only from {where.first_s:.1f} s to {where.last_s:.1f} s of this "
+                       f"{where.clip_s:.1f} s clip; formcam analysed that part.",
+        })
+    return runner, warnings
+
+
+def forced_notes(why: str | None) -> tuple[dict, list[dict]]:
+    """report.json ``runner`` keys and ``quality`` warnings for a refusal overridden with ``--force``."""
+    if not why:
+        return {"forced": False}, []
+    return (
+        {"forced": True, "refusal": why},
+        [{"code": "forced_analysis", "message": f"Analysed only because --force was given: {why}. "
+                                                "The running norms may not apply to these numbers."}],
+    )

@@ -1,0 +1,221 @@
+"""Evidence frames: the frames behind a flagged number, with its lines drawn.
+
+For each flagged metric the HTML report shows two frames: the **worst** step
+(the per-step value furthest in the flagged direction) and a **typical** one
+(the step whose value is nearest the median). The selection is pure (report
+in, steps out); :func:`collect_evidence` then reads those frames from the
+source video by seeking, draws them with the same overlay as the annotated
+video, crops to the runner and encodes them as JPEG.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..decode import probe_video
+from ..errors import FormcamError
+from ..metrics import METRICS
+from .annotations import FrameAnnotator
+from .overlay import draw_overlay
+from .seek import frames_around
+
+__all__ = ["EvidenceFrame", "collect_evidence", "flagged_metrics", "shown_frame", "worst_and_typical"]
+
+#: Metrics whose per-step value is the median of a per-frame signal over the step.
+STEP_MEDIAN_SIGNALS = {
+    "head_forward_pct": "head_forward_pct",
+    "head_forward_deg": "head_forward_deg",
+    "trunk_forward_lean_deg": "trunk_forward_lean_deg",
+}
+#: Metrics with geometry of their own to draw (see FrameAnnotation.highlight).
+HIGHLIGHTED = frozenset({"overstride_pct", "knee_flexion_contact_deg", "shank_angle_contact_deg", "arm_crossover_pct"})
+_SEVERITY = {"high": 0, "watch": 1}
+#: Evidence images are scaled to this height in pixels (sharp on a phone, small in the page).
+EVIDENCE_HEIGHT = 480
+JPEG_QUALITY = 82
+
+
+@dataclass(frozen=True)
+class EvidenceFrame:
+    """One evidence frame of one metric.
+
+    Attributes
+    ----------
+    metric : str
+    role : {'worst', 'typical'}
+    side : str or None
+        The step's side (stance leg, or arm).
+    frame : int
+        The frame shown (0-based, as in the pose file).
+    t_ms : float
+        The step's time in ms (real time).
+    value : float
+        The step's value, in the metric's unit.
+    jpeg : bytes or None
+        The drawn, cropped frame; None when it could not be read.
+    """
+
+    metric: str
+    role: str
+    side: str | None
+    frame: int
+    t_ms: float
+    value: float
+    jpeg: bytes | None
+
+
+def flagged_metrics(report: dict) -> list[str]:
+    """Names of the metrics flagged ``high`` then ``watch``, each group in the report's order."""
+    flagged = [name for name, m in report["metrics"].items() if m.get("flag") in _SEVERITY and m.get("per_step")]
+    return sorted(flagged, key=lambda name: _SEVERITY[report["metrics"][name]["flag"]])
+
+
+def worse_direction(name: str, metric: dict) -> str:
+    """Which way a step is worse: ``'min'`` when the value is flagged for being low,
+    ``'max'`` when a norm bounds it from above, ``'abs'`` when only left-right
+    asymmetry is flagged (the largest magnitude)."""
+    spec = METRICS.get(name)
+    value = metric.get("value")
+    if spec is None:
+        return "abs"
+    if spec.watch_below is not None and value is not None and value < spec.watch_below:
+        return "min"
+    if spec.watch_above is not None or spec.high_above is not None:
+        return "max"
+    return "abs"
+
+
+def worst_and_typical(name: str, metric: dict) -> dict[str, dict]:
+    """The worst and the typical step of one metric.
+
+    Parameters
+    ----------
+    name : str
+        Metric name (a key of :data:`formcam.metrics.METRICS`).
+    metric : dict
+        Its report.json entry, with ``per_step`` ``{side, frame, t_ms, value}``.
+
+    Returns
+    -------
+    dict
+        ``{'worst': step, 'typical': step}`` (per-step dicts), or ``{}`` without steps.
+        The typical step is the one nearest the median; when it is the worst one
+        too (two steps), only ``'worst'`` is given.
+    """
+    steps = [s for s in metric.get("per_step") or [] if s.get("value") is not None and math.isfinite(s["value"])]
+    if not steps:
+        return {}
+    values = np.array([s["value"] for s in steps])
+    how = worse_direction(name, metric)
+    worst = int(np.argmin(values) if how == "min" else np.argmax(np.abs(values) if how == "abs" else values))
+    typical = int(np.argmin(np.abs(values - np.median(values))))
+    chosen = {"worst": steps[worst]}
+    if typical != worst:
+        chosen["typical"] = steps[typical]
+    return chosen
+
+
+def shown_frame(name: str, step: dict, signals: dict, contact_frames: Sequence[int]) -> int:
+    """The frame that best shows ``step``'s value.
+
+    A step-median metric (head forward, forward lean) is drawn at the frame of
+    its step (contact to next contact) whose signal is nearest the step's value;
+    every other metric at the step's own frame (the peak, or the contact).
+    """
+    frame = int(step["frame"])
+    signal = signals.get(STEP_MEDIAN_SIGNALS.get(name, ""))
+    if signal is None:
+        return frame
+    later = [c for c in contact_frames if c > frame]
+    stop = min(later[0] if later else len(signal), len(signal))
+    window = np.asarray(signal[frame:stop], dtype=float)
+    if not np.isfinite(window).any():
+        return frame
+    return frame + int(np.nanargmin(np.abs(window - step["value"])))
+
+
+def crop_to_runner(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """The part of ``image`` around the landmarks ``xy`` (33, 2), padded for the labels; the whole image without any."""
+    present = np.isfinite(xy).all(axis=1)
+    if not present.any():
+        return image
+    h, w = image.shape[:2]
+    (x0, y0), (x1, y1) = xy[present].min(axis=0), xy[present].max(axis=0)
+    box_h = max(y1 - y0, 1.0)
+    # Room for the angle labels beside the lines and the badge under the feet.
+    y0, y1 = y0 - 0.25 * box_h, y1 + 0.2 * box_h
+    half_w = max(x1 - x0, 0.75 * (y1 - y0)) / 2 + 0.2 * box_h
+    cx = (x0 + x1) / 2
+    left, right = int(max(cx - half_w, 0)), int(min(cx + half_w, w))
+    top, bottom = int(max(y0, 0)), int(min(y1, h))
+    if right - left < 16 or bottom - top < 16:
+        return image
+    return image[top:bottom, left:right]
+
+
+def encode_jpeg(rgb: np.ndarray, height: int = EVIDENCE_HEIGHT) -> bytes:
+    """JPEG bytes of an RGB image scaled to ``height`` pixels (never enlarged)."""
+    h, w = rgb.shape[:2]
+    if h > height:
+        rgb = cv2.resize(rgb, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_AREA)
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ValueError("could not encode the evidence frame as JPEG")
+    return data.tobytes()
+
+
+def collect_evidence(report: dict, kinematics, source_video: Path | None) -> tuple[list[EvidenceFrame], str | None]:
+    """Evidence frames of every flagged metric, read from ``source_video``.
+
+    Parameters
+    ----------
+    report : dict
+        The analysis's report.json content.
+    kinematics : formcam.kinematics.Kinematics
+        Landmarks, signals and events of the same analysis.
+    source_video : Path or None
+        The analysed video; None (or a missing file) gives no images.
+
+    Returns
+    -------
+    frames : list of EvidenceFrame
+        Worst then typical step per flagged metric, most severe flag first;
+        ``jpeg`` is None where a frame could not be read.
+    note : str or None
+        Why there are no images, in one sentence, when there are none.
+    """
+    chosen = [(name, role, step) for name in flagged_metrics(report)
+              for role, step in worst_and_typical(name, report["metrics"][name]).items()]
+    if not chosen:
+        return [], None
+    if source_video is None or not Path(source_video).is_file():
+        where = f" ({source_video})" if source_video else ""
+        note = (f"The source video is not available{where}, so the evidence frames cannot be shown; "
+                "re-run formcam analyze on the video to see them.")
+        return [EvidenceFrame(n, r, s.get("side"), int(s["frame"]), float(s["t_ms"]), float(s["value"]), None)
+                for n, r, s in chosen], note
+    try:
+        info = probe_video(source_video)
+    except FormcamError as exc:
+        return [], f"The source video could not be read for the evidence frames ({exc})"
+    annotate = FrameAnnotator(kinematics, fps=info.fps)
+    factor = float(report["video"].get("slow_motion_factor") or 1.0)
+    contacts = sorted(int(f) for f in kinematics.events.contact_frames)
+    out = []
+    for name, role, step in chosen:
+        frame = min(shown_frame(name, step, kinematics.signals, contacts), annotate.n_frames - 1)
+        offset = max(frame - int(step["frame"]), 0)
+        image = frames_around(source_video, float(step["t_ms"]), after=offset, slow_motion_factor=factor, info=info)[-1]
+        jpeg = None
+        if image is not None and image.shape[:2] == (info.height, info.width):
+            ann = annotate(frame, highlight=name if name in HIGHLIGHTED else None, in_stance=step.get("side"))
+            drawn = draw_overlay(image, ann, [], show_panel=False)
+            jpeg = encode_jpeg(crop_to_runner(drawn, kinematics.xy[frame]))
+        out.append(EvidenceFrame(name, role, step.get("side"), frame, float(step["t_ms"]), float(step["value"]), jpeg))
+    return out, None

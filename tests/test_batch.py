@@ -1,0 +1,385 @@
+"""formcam batch: finding and naming clips, resuming, summaries, comparison, and the local and Ray engines.
+
+The unit tests use empty files (discovery and naming read no content) and
+synthetic pose files (the whole analysis after the pose model, no model
+needed). The end-to-end tests run the real model on short real clips, once per
+engine: one local batch (killed after its first clip, then resumed) is shared by
+the tests that read its results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from formcam import __version__
+from formcam.batch import EXIT_NONE_ANALYSED, EXIT_SOME_FAILED, find_clips, run_batch, runner_of, unique_names
+from formcam.batch_clip import MANIFEST_NAME, file_sha256, is_up_to_date, options_fingerprint, read_manifest, write_manifest
+from formcam.cli import app
+from formcam.errors import NothingToAnalyseError, OutputExistsError, UnreadableInputError
+from formcam.kinematics import analyse_pose
+from formcam.pipeline import ALL_OUTPUTS, AnalysisOptions
+from formcam.posefile import PoseSequence, save_pose
+from formcam.report.json_report import build_report
+from formcam.report.summary import SUMMARY_COLUMNS, read_summary_csv, summary_row, write_summary_csv
+from formcam.report.summary_compare import compare_summaries, expected_error_value
+from formcam.report.summary_html import summary_html
+from formcam.synth import make_gait
+
+from .media import need_ffmpeg, run_ffmpeg
+
+NO_VIDEO = AnalysisOptions(outputs=ALL_OUTPUTS - {"annotated.mp4"}, progress=False)
+
+
+def touch(path: Path, data: bytes = b"") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+# ------------------------------------------------------------------------------- finding and naming
+def test_folders_files_and_globs_give_named_clips_with_runners(tmp_path):
+    for name in ("anna/run1.mp4", "anna/run2.MOV", "ben/run1.mp4", "notes.txt", ".hidden.mp4", ".cache/x.mp4",
+                 "out/anna/run1/annotated.mp4", "old/annotated.mp4", "old/report.json"):
+        touch(tmp_path / "clinic" / name)
+    touch(tmp_path / "loose" / "carl_2025-03-01.mp4")
+
+    clips = find_clips([tmp_path / "clinic", tmp_path / "loose" / "carl_2025-03-01.mp4"], exclude=tmp_path / "clinic" / "out")
+    assert [(c.name, c.runner) for c in clips] == [
+        ("anna/run1", "anna"), ("anna/run2", "anna"), ("ben/run1", "ben"), ("carl_2025-03-01", "carl"),
+    ]
+    assert all(c.source.is_absolute() for c in clips)
+
+    by_glob = find_clips([str(tmp_path / "clinic" / "*" / "run1.mp4")], exclude=tmp_path / "clinic" / "out")
+    assert [(c.name, c.runner) for c in by_glob] == [("anna/run1", "anna"), ("ben/run1", "ben")]
+
+
+def test_a_clip_named_twice_is_analysed_once(tmp_path):
+    clip = touch(tmp_path / "clips" / "anna_1.mp4")
+    clips = find_clips([tmp_path / "clips", clip, str(tmp_path / "clips" / "*.mp4")])
+    assert [c.name for c in clips] == ["anna_1"]
+
+
+def test_same_file_name_in_different_folders_gets_distinct_folders(tmp_path):
+    a, b = touch(tmp_path / "monday" / "run.mp4"), touch(tmp_path / "tuesday" / "run.mp4")
+    other = touch(tmp_path / "monday" / "easy.mp4")
+    assert [c.name for c in find_clips([a, b, other])] == ["monday/run", "tuesday/run", "easy"]
+    deep = [Path("/x/club/anna/run.mp4"), Path("/y/club/anna/run.mp4")]
+    assert unique_names(deep, [("run.mp4",), ("run.mp4",)]) == ["x/club/anna/run", "y/club/anna/run"]
+    same_stem = [Path("/c/run.mp4"), Path("/c/run.mov")]
+    assert unique_names(same_stem, [("run.mp4",), ("run.mov",)]) == ["run_mp4", "run_mov"]
+
+
+def test_runner_naming_rule():
+    assert runner_of(("anna", "2025", "run.mp4")) == "anna"  # a folder per runner
+    assert runner_of(("anna_tempo_1.mp4",)) == "anna"  # else the name up to the first underscore
+    assert runner_of(("anna.mp4",)) == "anna"
+    assert runner_of(("_odd.mp4",)) == "_odd"
+
+
+def test_inputs_that_name_nothing_are_refused_before_any_work(tmp_path):
+    with pytest.raises(UnreadableInputError, match="no file or folder"):
+        find_clips([tmp_path / "missing.mp4"])
+    with pytest.raises(UnreadableInputError, match="Nothing matches"):
+        find_clips([str(tmp_path / "*.mp4")])
+    touch(tmp_path / "docs" / "notes.txt")
+    with pytest.raises(NothingToAnalyseError, match="No video files"):
+        find_clips([tmp_path / "docs"])
+
+
+# ------------------------------------------------------------------------------ hashing and records
+def test_file_hash_is_read_in_chunks(tmp_path):
+    data = np.random.default_rng(0).bytes(100_003)
+    path = touch(tmp_path / "clip.mp4", data)
+    assert file_sha256(path, chunk_bytes=4096) == hashlib.sha256(data).hexdigest() == file_sha256(path)
+
+
+def test_a_clip_is_up_to_date_only_for_the_same_content_options_and_version(tmp_path):
+    source = touch(tmp_path / "clip.mp4", b"a" * 1000)
+    fingerprint = options_fingerprint(NO_VIDEO)
+    stat = source.stat()
+    manifest = {"status": "ok", "formcam_version": __version__, "options": fingerprint, "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns, "sha256": file_sha256(source)}
+    assert is_up_to_date(manifest, source, fingerprint)
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same bytes: the hash decides
+    assert is_up_to_date(manifest, source, fingerprint)
+    source.write_bytes(b"b" * 1000)  # same size, other content
+    assert not is_up_to_date(manifest, source, fingerprint)
+    source.write_bytes(b"a" * 1000)
+    assert not is_up_to_date(manifest, source, options_fingerprint(AnalysisOptions(view="rear")))
+    assert not is_up_to_date({**manifest, "formcam_version": "0.0.0"}, source, fingerprint)
+    assert not is_up_to_date({**manifest, "status": "failed"}, source, fingerprint)  # failures are retried
+    assert not is_up_to_date({**manifest, "status": "running"}, source, fingerprint)  # killed half-way
+
+
+def test_options_that_do_not_change_results_do_not_make_a_clip_stale():
+    assert options_fingerprint(AnalysisOptions(progress=True)) == options_fingerprint(AnalysisOptions(progress=False))
+    assert options_fingerprint(AnalysisOptions()) != options_fingerprint(NO_VIDEO)
+
+
+# --------------------------------------------------------------------------------- summary, compare
+def fake_report(view="rear", **gait) -> dict:
+    pose = make_gait(view=view, duration_s=8, seed=1, **gait)
+    kin = analyse_pose(pose)
+    video = {"path": None, "width": 1280, "height": 720, "fps": 60.0, "frames": pose.n_frames, "duration_s": 8.0,
+             "rotation_deg": 0, "slow_motion_factor": 1.0, "slow_motion_source": None, "corrections": [], "decode_error": None}
+    return build_report(video, pose.t_ms, kin)
+
+
+def test_summary_rows_round_trip_through_csv_and_render_as_a_self_contained_page(tmp_path):
+    report = fake_report(pelvic_drop_deg=11, cadence_spm=168)
+    rows = [
+        summary_row(clip="anna/run1", runner="anna", status="ok", report=report, folder="anna/run1"),
+        summary_row(clip="bad", runner="bad", status="unreadable", message="Cannot read bad.mp4 <moov>."),
+    ]
+    assert rows[0]["pelvic_drop_deg_flag"] == "high" and rows[0]["view"] == "rear"
+    write_summary_csv(rows, tmp_path / "summary.csv")
+    back = read_summary_csv(tmp_path / "summary.csv")
+    assert list(back[0]) == list(SUMMARY_COLUMNS)
+    assert back[0]["cadence_spm"] == pytest.approx(168, abs=2) and back[0]["pelvic_drop_deg"] == rows[0]["pelvic_drop_deg"]
+    assert back[1]["status"] == "unreadable" and back[1]["pelvic_drop_deg"] is None
+
+    page = summary_html(back, tmp_path)
+    assert "<script" not in page and "<link" not in page and "http://" not in page and "https://" not in page
+    assert 'class="num high"' in page and "Pelvic drop" in page
+    assert "Cannot read bad.mp4 &lt;moov&gt;." in page  # escaped
+
+
+def test_a_file_that_is_not_a_summary_is_refused(tmp_path):
+    touch(tmp_path / "other.csv", b"name,value\nx,1\n")
+    with pytest.raises(UnreadableInputError, match="not a summary.csv"):
+        read_summary_csv(tmp_path / "other.csv")
+
+
+def test_expected_error_text_is_read_as_a_number():
+    assert expected_error_value("±3° per step (hip landmarks are estimated)") == 3
+    assert expected_error_value("±2-4° (2D vs 3D)") == 4
+    assert expected_error_value("±5 points; contact timing dominates") == 5
+    assert expected_error_value("±15 % (height scale)", value=8.0) == pytest.approx(1.2)
+    assert expected_error_value(None) is None and expected_error_value(2.5) == 2.5
+
+
+def test_per_runner_changes_count_only_beyond_the_expected_error():
+    def row(runner, status="ok", **values):
+        return {"runner": runner, "status": status, **values}
+
+    before = [row("anna", pelvic_drop_deg=10.0, cadence_spm=160.0), row("anna", pelvic_drop_deg=12.0, cadence_spm=162.0),
+              row("ben", pelvic_drop_deg=6.0), row("carl", pelvic_drop_deg=5.0)]
+    after = [row("anna", pelvic_drop_deg=6.0, cadence_spm=172.0), row("ben", pelvic_drop_deg=7.0),
+             row("ben", status="unreadable", pelvic_drop_deg=40.0), row("dana", pelvic_drop_deg=3.0)]
+    comparison = compare_summaries(before, after, {"pelvic_drop_deg": "±3° per step"})
+    changes = {(c.runner, c.measure): c for c in comparison.changes}
+    anna = changes["anna", "pelvic_drop_deg"]
+    assert (anna.before, anna.after, anna.change, anna.beyond_error) == (11.0, 6.0, -5.0, True)
+    assert changes["anna", "cadence_spm"].beyond_error is True
+    assert changes["ben", "pelvic_drop_deg"].beyond_error is False  # +1° is within ±3°; the failed clip is ignored
+    assert comparison.only_before == ["carl"] and comparison.only_after == ["dana"]
+
+
+# ------------------------------------------------------------------ whole batches on pose files (no model)
+@pytest.fixture(scope="module")
+def pose_clips(tmp_path_factory) -> Path:
+    """Two runners' synthetic pose files, a file that is no pose file, and one with nobody in it."""
+    folder = tmp_path_factory.mktemp("poses")
+    save_pose(make_gait(view="rear", pelvic_drop_deg=6, duration_s=6, seed=1), folder / "anna_1.npz")
+    save_pose(make_gait(view="side", head_forward_pct=12, duration_s=6, seed=2), folder / "ben_1.npz")
+    touch(folder / "broken.npz", b"not a pose file")
+    empty = make_gait(duration_s=2, seed=3)
+    empty = PoseSequence(empty.t_ms, np.full_like(empty.image_xy, np.nan), np.full_like(empty.visibility, np.nan),
+                         empty.world_xyz, empty.frame_size)
+    save_pose(empty, folder / "nobody.npz")
+    return folder
+
+
+def pose_inputs(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.npz"))  # a folder search looks for videos only; pose files are named
+
+
+def statuses(summary) -> dict[str, str]:
+    return {r.clip.name: r.status for r in summary.results}
+
+
+def test_bad_clips_get_their_status_and_a_rerun_redoes_nothing(pose_clips, tmp_path):
+    out = tmp_path / "out"
+    first = run_batch(pose_inputs(pose_clips), out, NO_VIDEO, engine="serial")
+    assert statuses(first) == {"anna_1": "ok", "ben_1": "ok", "broken": "unreadable", "nobody": "nothing_to_analyse"}
+    assert first.exit_code == EXIT_SOME_FAILED
+    rows = {row["clip"]: row for row in read_summary_csv(out / "summary.csv")}
+    assert rows["anna_1"]["view"] == "rear" and rows["anna_1"]["runner"] == "anna"
+    assert "No runner" in rows["nobody"]["message"]
+    assert (out / "summary.html").exists() and (out / "anna_1" / "report.json").exists()
+    manifests = {name: (out / name / MANIFEST_NAME).stat().st_mtime_ns for name in statuses(first)}
+
+    again = run_batch(pose_inputs(pose_clips), out, NO_VIDEO, engine="serial")
+    assert all(r.reused for r in again.results) and statuses(again) == statuses(first)
+    assert {name: (out / name / MANIFEST_NAME).stat().st_mtime_ns for name in manifests} == manifests
+    assert (out / "summary.csv").read_text() == first.csv_path.read_text()
+
+    forced = run_batch(pose_inputs(pose_clips)[:1], out, NO_VIDEO, engine="serial", force=True)
+    assert not forced.results[0].reused
+    other_options = run_batch(pose_inputs(pose_clips)[:1], out, AnalysisOptions(view="side", progress=False), engine="serial")
+    assert not other_options.results[0].reused and other_options.results[0].report["view"]["source"] == "user"
+
+
+def test_an_interrupted_batch_leaves_a_summary_and_resumes_where_it_stopped(pose_clips, tmp_path):
+    out, seen = tmp_path / "out", []
+
+    def interrupt_after_first(result):
+        seen.append(result.clip.name)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(pose_inputs(pose_clips), out, NO_VIDEO, engine="serial", on_clip=interrupt_after_first)
+    rows = {row["clip"]: row["status"] for row in read_summary_csv(out / "summary.csv")}
+    assert rows[seen[0]] == "ok" and sorted(rows.values()).count("pending") == 3
+
+    resumed = run_batch(pose_inputs(pose_clips), out, NO_VIDEO, engine="serial")
+    assert [r.clip.name for r in resumed.results if r.reused] == [seen[0]]
+    assert "pending" not in statuses(resumed).values()
+
+
+def test_an_analysis_batch_did_not_make_is_not_replaced_without_force(pose_clips, tmp_path):
+    out = tmp_path / "out"
+    touch(out / "anna_1" / "report.json", b"{}")
+    summary = run_batch([pose_clips / "anna_1.npz"], out, NO_VIDEO, engine="serial")
+    assert summary.results[0].status == "failed" and "--force" in summary.results[0].message
+    assert (out / "anna_1" / "report.json").read_bytes() == b"{}"
+    assert summary.exit_code == EXIT_NONE_ANALYSED
+    forced = run_batch([pose_clips / "anna_1.npz"], out, NO_VIDEO, engine="serial", force=True)
+    assert forced.results[0].status == "ok" and forced.exit_code == 0
+
+
+def test_a_summary_formcam_did_not_write_is_never_replaced(pose_clips, tmp_path):
+    touch(tmp_path / "summary.csv", b"my,own,table\n")
+    with pytest.raises(OutputExistsError):
+        run_batch([pose_clips / "anna_1.npz"], tmp_path, NO_VIDEO, engine="serial")
+    assert (tmp_path / "summary.csv").read_bytes() == b"my,own,table\n"
+
+
+def test_a_killed_analysis_is_redone(pose_clips, tmp_path):
+    out = tmp_path / "out"
+    run_batch([pose_clips / "anna_1.npz"], out, NO_VIDEO, engine="serial")
+    manifest = read_manifest(out / "anna_1")
+    write_manifest(out / "anna_1", {**manifest, "status": "running"})  # as a worker leaves it when killed
+    assert not run_batch([pose_clips / "anna_1.npz"], out, NO_VIDEO, engine="serial").results[0].reused
+
+
+def test_cli_batch_exit_codes_and_comparison(pose_clips, tmp_path):
+    runner = CliRunner()
+    inputs = [str(p) for p in pose_inputs(pose_clips)]
+    result = runner.invoke(app, ["batch", *inputs, "--out", str(tmp_path / "a"), "--engine", "serial", "--no-video"])
+    assert result.exit_code == EXIT_SOME_FAILED, result.output
+    assert "anna_1" in result.output and "unreadable" in result.output
+
+    ok_only = [str(pose_clips / "anna_1.npz"), str(pose_clips / "ben_1.npz")]
+    result = runner.invoke(app, ["batch", *ok_only, "--out", str(tmp_path / "b"), "--engine", "serial", "--no-video",
+                                 "--compare-to", str(tmp_path / "a" / "summary.csv")])
+    assert result.exit_code == 0, result.output
+    assert "within" in result.output
+    changes = (tmp_path / "b" / "changes.csv").read_text()
+    assert changes.startswith("runner,measure,") and "anna,pelvic_drop_deg," in changes
+    assert "Changes since the earlier batch" in (tmp_path / "b" / "summary.html").read_text()
+
+    result = runner.invoke(app, ["batch", str(pose_clips / "broken.npz"), "--out", str(tmp_path / "c"), "--engine", "serial"])
+    assert result.exit_code == EXIT_NONE_ANALYSED
+    result = runner.invoke(app, ["batch", str(tmp_path / "nope.mp4")])
+    assert result.exit_code == 3 and "no file or folder" in result.output
+    result = runner.invoke(app, ["batch", *ok_only, "--engine", "spark"])
+    assert result.exit_code == 2
+
+
+# ------------------------------------------------------------------------- real clips, real model
+@pytest.fixture(scope="module")
+def clip_folder(shared_video, tmp_path_factory) -> Path:
+    """Five real clips, trimmed to about 3 s: two runners with the same file name, a short clip, a game, a corrupt file."""
+    need_ffmpeg()
+    folder = tmp_path_factory.mktemp("clips")
+    for name, source, seconds in (("anna/run.mp4", "treadmill_side_portrait_60fps.mp4", 2.5),
+                                  ("ben/run.mp4", "outdoor_front_portrait_pace_labels.mp4", 3),
+                                  ("dino_game.mp4", "bad/no_person_dino_game.mp4", 2)):
+        (folder / name).parent.mkdir(exist_ok=True)
+        run_ffmpeg("-t", str(seconds), "-i", str(shared_video(source)), "-vf", "scale=-2:'min(ih,640)'", "-an",
+                   "-c:v", "libx264", "-crf", "20", str(folder / name))
+    (folder / "short_side.mp4").symlink_to(shared_video("outdoor_side_fixed_short.mp4"))
+    (folder / "corrupt.mp4").symlink_to(shared_video("bad/corrupt_truncated_no_moov.mp4"))
+    return folder
+
+
+EXPECTED_STATUSES = {"anna/run": "ok", "ben/run": "ok", "short_side": "ok", "corrupt": "unreadable",
+                     "dino_game": "nothing_to_analyse"}
+
+
+def batch_command(*args) -> list[str]:
+    return [sys.executable, "-m", "formcam", "batch", *map(str, args)]
+
+
+@pytest.fixture(scope="module")
+def resumed_batch(clip_folder, model_path, tmp_path_factory):
+    """A local batch killed (SIGKILL, workers and all) once its first clip is analysed, then run again to the end."""
+    out = tmp_path_factory.mktemp("batch") / "out"
+    env = {**os.environ, "FORMCAM_MODEL_DIR": str(model_path.parent)}
+    args = batch_command(clip_folder, "--out", out, "--no-video", "--workers", "2", "-q")
+    process = subprocess.Popen(args, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first_done, deadline = None, time.monotonic() + 300
+    while first_done is None and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        done = [name for name in EXPECTED_STATUSES if (read_manifest(out / name) or {}).get("status") == "ok"]
+        first_done = done[0] if done else None
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert first_done is not None, f"no clip finished before the batch ended: {process.stderr.read().decode()}"
+    before = {name: (out / name / "report.json").stat().st_mtime_ns for name in EXPECTED_STATUSES
+              if (read_manifest(out / name) or {}).get("status") == "ok"}
+    resumed = subprocess.run(args[:-1], env=env, capture_output=True, text=True, timeout=600)
+    return {"out": out, "first_done": first_done, "before": before, "resumed": resumed}
+
+
+@pytest.mark.e2e
+def test_batch_of_real_clips_gives_each_clip_its_status(resumed_batch):
+    out, resumed = resumed_batch["out"], resumed_batch["resumed"]
+    assert resumed.returncode == EXIT_SOME_FAILED, resumed.stderr
+    rows = {row["clip"]: row for row in read_summary_csv(out / "summary.csv")}
+    assert {name: row["status"] for name, row in rows.items()} == EXPECTED_STATUSES
+    assert rows["anna/run"]["runner"] == "anna" and rows["ben/run"]["runner"] == "ben"
+    assert rows["anna/run"]["view"] == "side" and rows["anna/run"]["cadence_spm"] > 120
+    assert "moov" in rows["corrupt"]["message"] and "No runner" in rows["dino_game"]["message"]
+    for name, status in EXPECTED_STATUSES.items():
+        assert (out / name / "report.json").exists() == (status == "ok")
+        assert not (out / name / "annotated.mp4").exists()
+    page = (out / "summary.html").read_text()
+    assert page.count("<tr>") == 1 + len(EXPECTED_STATUSES) and 'href="anna/run/report' in page
+
+
+@pytest.mark.e2e
+def test_resumed_batch_did_not_redo_finished_clips(resumed_batch):
+    out, resumed = resumed_batch["out"], resumed_batch["resumed"]
+    assert resumed_batch["first_done"] in resumed_batch["before"]
+    for name, mtime in resumed_batch["before"].items():
+        assert (out / name / "report.json").stat().st_mtime_ns == mtime, f"{name} was analysed again"
+    assert f"{len(resumed_batch['before'])} clips already analysed" in resumed.stdout
+    assert resumed.stdout.count("✓") + resumed.stdout.count("✗") == len(EXPECTED_STATUSES) - len(resumed_batch["before"])
+
+
+@pytest.mark.e2e
+def test_ray_engine_gives_the_same_summary_as_the_local_engine(resumed_batch, clip_folder, tmp_path):
+    ray = pytest.importorskip("ray") if not os.environ.get("CI") else __import__("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        summary = run_batch([clip_folder], tmp_path / "ray", NO_VIDEO, engine="ray")
+    finally:
+        ray.shutdown()
+    assert not any(r.reused for r in summary.results)
+    local = (resumed_batch["out"] / "summary.csv").read_text()
+    assert summary.csv_path.read_text() == local
+    again = run_batch([clip_folder], tmp_path / "ray", NO_VIDEO, engine="local")  # the engines share their records
+    assert all(r.reused for r in again.results)
