@@ -42,6 +42,7 @@ test-fast:
 
 bench:
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/batch.py
 
 demo:
 	$(BIN)/formcam analyze "$(DEMO_VIDEO)" --out formcam-out/demo --overwrite

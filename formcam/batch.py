@@ -54,10 +54,10 @@ from .report.summary_html import STATUS_TEXT, is_summary_html, write_summary_htm
 VIDEO_SUFFIXES = frozenset(
     {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mts", ".m2ts", ".3gp", ".mpg", ".mpeg", ".wmv"}
 )
-#: Some clips were analysed and some were not.
-EXIT_SOME_FAILED = 5
-#: No clip could be analysed.
-EXIT_NONE_ANALYSED = 6
+#: Exit code when some clips were analysed and some were not (``docs/exit-codes.md``).
+EXIT_SOME_FAILED = 6
+#: Exit code when no clip could be analysed.
+EXIT_NONE_ANALYSED = 7
 SUMMARY_CSV, SUMMARY_HTML, CHANGES_CSV = "summary.csv", "summary.html", "changes.csv"
 _GLOB_CHARACTERS = frozenset("*?[")
 

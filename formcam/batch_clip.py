@@ -40,7 +40,7 @@ STATUSES = ("ok", "unreadable", "nothing_to_analyse", "failed")
 FINAL_STATUSES = frozenset({"ok", "unreadable", "nothing_to_analyse"})
 
 #: Options that change how an analysis is shown or run, not what it finds.
-_OPTIONS_NOT_IN_FINGERPRINT = frozenset({"overwrite", "force", "progress"})
+_OPTIONS_NOT_IN_FINGERPRINT = frozenset({"overwrite", "progress"})
 
 _HASH_CHUNK_BYTES = 1 << 20
 

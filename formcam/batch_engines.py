@@ -59,25 +59,26 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def run_local(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int) -> None:
-    """A process pool of ``workers`` processes, one clip per task.
+def run_local(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int,
+              work: Callable[[ClipJob], ClipOutcome] = analyse_clip) -> None:
+    """A process pool of ``workers`` processes, each running ``work`` on one clip at a time.
 
     A clip that kills its worker process (a crash in native code) breaks the
     whole pool; the clips that were in it are then run again one per fresh
     process, so only the clip that crashes again is reported as failed.
     """
-    broken = _run_pool(jobs, on_done, workers)
+    broken = _run_pool(jobs, on_done, workers, work)
     for job in broken:
-        if _run_pool([job], on_done, 1):
+        if _run_pool([job], on_done, 1, work):
             on_done(ClipOutcome(job.name, "failed", "The analysis crashed its worker process twice; please report this clip."))
 
 
-def _run_pool(jobs: Sequence[ClipJob], on_done: OnDone, workers: int) -> list[ClipJob]:
+def _run_pool(jobs: Sequence[ClipJob], on_done: OnDone, workers: int, work: Callable[[ClipJob], ClipOutcome]) -> list[ClipJob]:
     """Run ``jobs`` in one pool; return those whose worker process died."""
     broken: list[ClipJob] = []
     executor = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context())
     try:
-        pending: dict[Future, ClipJob] = {executor.submit(analyse_clip, job): job for job in jobs}
+        pending: dict[Future, ClipJob] = {executor.submit(work, job): job for job in jobs}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:

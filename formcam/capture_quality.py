@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: Moments sampled over the clip (each gives a pair of consecutive frames).
-N_SAMPLES = 24
+N_SAMPLES = 32
 #: Width of the grey working images, px (height follows the aspect ratio).
 WORK_WIDTH = 320
 
@@ -60,9 +60,9 @@ DARK_SUBJECT_LUMA = 30.0
 #: limbs are smeared enough to move the ankle and wrist landmarks.
 HEAVY_BLUR = 0.5
 #: Global motion (frame widths per second) above which the camera is moving.
-PAN_SPEED = 0.08
+PAN_SPEED = 0.15
 #: Share of the sampled frame pairs that must show that motion.
-PAN_FRACTION = 0.3
+PAN_FRACTION = 0.15
 #: A phase-correlation peak below this response is not trusted (a cut, a flat tile).
 MIN_SHIFT_RESPONSE = 0.1
 #: Edge rows/columns count as a bar when :data:`BAR_PIXEL_SHARE` of their
@@ -139,6 +139,15 @@ class CaptureQuality:
     @property
     def codes(self) -> set[str]:
         return {w["code"] for w in self.warnings}
+
+    def hints(self) -> list[str]:
+        """Clauses that may explain why the pose model found nobody (for the refusal message)."""
+        found = []
+        if "dark_video" in self.codes:
+            found.append(f"the video is very dark (median brightness {self.brightness:.0f} of 255)")
+        if "motion_blur" in self.codes:
+            found.append("the picture is heavily motion-blurred")
+        return found
 
     def to_json(self) -> dict:
         """A JSON-ready summary (kept in the pose file, so re-analysis needs no video)."""
@@ -234,8 +243,10 @@ def _sample_pts(stream, keyframes: np.ndarray, n_samples: int) -> np.ndarray:
         end = start + int(stream.container.duration / av.time_base / stream.time_base)
     else:
         end = start
-    # Leave room at the end for the pair's second frame.
-    return np.linspace(start, start + 0.95 * (end - start), n_samples).astype(np.int64)
+    # Leave room at the end for a pair's second frame (B-frames are not decoded).
+    frame_ticks = 1.0 / (float(stream.average_rate or 30) * float(stream.time_base))
+    last = max(start, end - max(0.05 * (end - start), 6 * frame_ticks))
+    return np.linspace(start, last, n_samples).astype(np.int64)
 
 
 def _decode_pairs(container, stream, keyframes, targets, width, turns_ccw, slow_motion_factor) -> list[FramePair]:
@@ -246,7 +257,9 @@ def _decode_pairs(container, stream, keyframes, targets, width, turns_ccw, slow_
     held = None  # the first frame of a pair, waiting for the second
     for target in targets:
         keyframe = keyframes[max(np.searchsorted(keyframes, target, side="right") - 1, 0)]
-        if decoder is None or position is None or position >= target or keyframe > position:
+        # Seek only past a keyframe; when samples are denser than the decoded
+        # frames, the next pair simply starts after the last one.
+        if decoder is None or position is None or keyframe > position:
             container.seek(int(keyframe), stream=stream, backward=True, any_frame=False)
             decoder = container.decode(stream)
             position = None

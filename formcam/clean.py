@@ -14,7 +14,8 @@ differentiate and take peaks of:
    runs of such frames up to :data:`MAX_SWAP_BURST_MS` long are undone.
    Stenum et al. (2021) fixed these by hand; no tool we know of does it
    automatically.
-3. **Hampel filter** (:func:`hampel_outliers`) - a sample further from the
+3. **Hampel filter** (:func:`hampel_outliers`, on the landmarks formcam
+   measures, :data:`MEASURED_LANDMARKS`) - a sample further from the
    running median of its coordinate (window +-:data:`HAMPEL_HALF_WINDOW_MS`)
    than :data:`HAMPEL_SIGMAS` local robust standard deviations (1.4826 x the
    running median absolute deviation in the same window), and than
@@ -83,6 +84,12 @@ SWAP_GROUPS: dict[str, tuple[int, ...]] = {
     "arms": (lm.LEFT_ELBOW, lm.LEFT_WRIST, 17, 19, 21),
     "trunk": (lm.LEFT_SHOULDER, lm.LEFT_HIP, lm.LEFT_EAR, 2, 9),
 }
+#: Landmarks formcam measures or draws: the Hampel filter runs on these (the eyes, mouth and fingers are
+#: only low-passed, which halves its cost).
+MEASURED_LANDMARKS = (lm.NOSE, lm.LEFT_EAR, lm.RIGHT_EAR, lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, lm.LEFT_ELBOW,
+                      lm.RIGHT_ELBOW, lm.LEFT_WRIST, lm.RIGHT_WRIST, lm.LEFT_HIP, lm.RIGHT_HIP, lm.LEFT_KNEE,
+                      lm.RIGHT_KNEE, lm.LEFT_ANKLE, lm.RIGHT_ANKLE, lm.LEFT_HEEL, lm.RIGHT_HEEL, lm.LEFT_FOOT_INDEX,
+                      lm.RIGHT_FOOT_INDEX)
 #: Landmarks whose absence makes a frame unmeasurable, for the long-gap report.
 KEY_LANDMARKS = (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, lm.LEFT_HIP, lm.RIGHT_HIP, lm.LEFT_ANKLE, lm.RIGHT_ANKLE)
 
@@ -124,12 +131,17 @@ class CleanedTracks:
     long_gaps : list of (int, int)
         ``(first, stop)`` frame ranges inside the clip where a key landmark
         stays missing for longer than the longest filled gap (not filled).
+    unfiltered : ndarray, float64, shape (T, 33, 2) or None
+        The tracks before the low-pass (gated, de-swapped, de-spiked,
+        gap-filled): sharp features such as a foot's landing keep their
+        corners, for estimates that average over many frames instead.
     """
 
     xy: np.ndarray
     swapped_frames: int = 0
     outlier_samples: int = 0
     long_gaps: list[tuple[int, int]] = field(default_factory=list)
+    unfiltered: np.ndarray | None = None
 
 
 def clean_landmarks(image_xy, visibility, t_ms, **options) -> np.ndarray:
@@ -188,7 +200,7 @@ def clean_tracks(
         vis = np.asarray(visibility, dtype=np.float64)
         if vis.shape == (n_frames, lm.N_LANDMARKS):
             xy[~(vis >= min_visibility)] = np.nan  # NaN visibility fails the test as well
-    xy[~np.isfinite(xy).all(axis=2)] = np.nan  # a landmark is either wholly present or absent
+    xy[~_present(xy)] = np.nan  # a landmark is either wholly present or absent
     if n_frames < 3 or t_ms.shape != (n_frames,):
         return CleanedTracks(xy)
 
@@ -208,18 +220,22 @@ def clean_tracks(
     if reject_outliers:
         half_window = max(int(round(HAMPEL_HALF_WINDOW_MS / dt_ms)), 1)
         floor = HAMPEL_MIN_DEVIATION * scale_px if np.isfinite(scale_px) else 5.0
-        outliers = hampel_outliers(columns, half_window, n_sigmas=HAMPEL_SIGMAS, min_deviation=floor)
+        measured = xy[:, list(MEASURED_LANDMARKS)].reshape(n_frames, -1)
+        outliers = hampel_outliers(measured, half_window, n_sigmas=HAMPEL_SIGMAS, min_deviation=floor)
         if outliers.any():
             columns = columns.copy()
-            columns[outliers] = np.nan
             # x and y of a landmark go together.
-            pair = columns.reshape(n_frames, lm.N_LANDMARKS, 2)
-            pair[np.isnan(pair).any(axis=2)] = np.nan
-            n_outliers = int(np.isnan(pair).any(axis=2).sum() - np.isnan(xy).any(axis=2).sum())
+            landmark_out = outliers.reshape(n_frames, len(MEASURED_LANDMARKS), 2)
+            landmark_out = landmark_out[..., 0] | landmark_out[..., 1]
+            as_landmarks = columns.reshape(n_frames, lm.N_LANDMARKS, 2)
+            for k, index in enumerate(MEASURED_LANDMARKS):  # loop over landmarks, not frames
+                as_landmarks[landmark_out[:, k], index] = np.nan
+            n_outliers = int(landmark_out.sum())
     filled = fill_short_gaps(columns, t_ms, max_gap_ms=max_gap_ms, dt_ms=dt_ms)
     gaps = long_gaps(filled.reshape(n_frames, lm.N_LANDMARKS, 2))
     smooth = lowpass_segments(filled, fs, column_cutoffs)
-    return CleanedTracks(smooth.reshape(n_frames, lm.N_LANDMARKS, 2), swapped, n_outliers, gaps)
+    return CleanedTracks(smooth.reshape(n_frames, lm.N_LANDMARKS, 2), swapped, n_outliers, gaps,
+                         filled.reshape(n_frames, lm.N_LANDMARKS, 2))
 
 
 def long_gaps(xy: np.ndarray, landmarks: tuple[int, ...] = KEY_LANDMARKS) -> list[tuple[int, int]]:
@@ -242,7 +258,7 @@ def long_gaps(xy: np.ndarray, landmarks: tuple[int, ...] = KEY_LANDMARKS) -> lis
     xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim != 3 or xy.shape[0] < 3:
         return []
-    present = np.isfinite(xy[:, list(landmarks)]).all(axis=(1, 2))
+    present = _present(xy[:, list(landmarks)]).all(axis=1)
     if not present.any():
         return []
     first, last = np.flatnonzero(present)[[0, -1]]
@@ -301,7 +317,7 @@ def undo_left_right_swaps(xy: np.ndarray, t_ms: np.ndarray, *, scale_px: float |
         return xy, 0
     diffs = {name: (xy[:, np.asarray(left) + 1] - xy[:, np.asarray(left)]).reshape(n, -1)
              for name, left in SWAP_GROUPS.items()}
-    stride = _stride_frames(diffs["legs"], dt_ms)
+    stride = stride_frames(diffs["legs"], dt_ms)
     if stride is None:
         return xy, 0
     max_burst = int(max_burst_ms / dt_ms)
@@ -316,22 +332,86 @@ def undo_left_right_swaps(xy: np.ndarray, t_ms: np.ndarray, *, scale_px: float |
     return xy, int(changed.sum())
 
 
-def _stride_frames(diff: np.ndarray, dt_ms: float) -> int | None:
-    """Stride in frames: the lag (0.4-2 s) of the highest autocorrelation of ``diff`` (T, K); None if unclear."""
+def stride_frames(diff: np.ndarray, dt_ms: float) -> int | None:
+    """The gait's stride in frames, from the autocorrelation of the legs' left-right difference.
+
+    Parameters
+    ----------
+    diff : ndarray, shape (T, K)
+        ``right - left`` coordinates of the legs' landmarks (NaN where missing).
+    dt_ms : float
+        Frame interval, ms.
+
+    Returns
+    -------
+    int or None
+        The lag, between 0.4 and 2 s, of the highest autocorrelation; None
+        when it holds less than a fifth of the signal's power (no gait) or
+        the clip is shorter than two of the shortest strides.
+
+    Notes
+    -----
+    The right leg repeats the left half a stride later, so ``D = right -
+    left`` turns into ``-D`` after half a stride and back after a whole one:
+    its autocorrelation peaks at the stride, never at a single step, and
+    left/right swap bursts (rare and short) hardly move it.
+    """
     n = diff.shape[0]
     lo, hi = int(np.ceil(400.0 / dt_ms)), int(2000.0 / dt_ms)
     finite = np.isfinite(diff).all(axis=1)
     if finite.sum() < 2 * lo or n <= 2 * lo:
         return None
-    centred = np.where(finite[:, None], diff - np.nanmean(diff[finite], axis=0), 0.0)
-    n_fft = int(2 ** np.ceil(np.log2(2 * n)))
-    spectrum = np.fft.rfft(centred, n_fft, axis=0)
-    auto = np.fft.irfft(np.sum(np.abs(spectrum) ** 2, axis=1), n_fft)[:n]
+    auto = _autocorrelation(diff, n)
     hi = min(hi, n // 2)
     if hi <= lo or not auto[0] > 0:
         return None
     lag = lo + int(np.argmax(auto[lo:hi + 1]))
     return lag if auto[lag] > 0.2 * auto[0] else None
+
+
+def stride_period_ms(xy: np.ndarray, t_ms: np.ndarray) -> float:
+    """The gait's stride period in ms from the legs' left-right autocorrelation (:func:`stride_frames`).
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+        Cleaned landmark pixels.
+    t_ms : ndarray, shape (T,)
+
+    Returns
+    -------
+    float
+        The peak lag refined between frames by a parabola through its
+        neighbours, times the median frame interval; NaN without a clear
+        stride.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    n = xy.shape[0] if xy.ndim == 3 else 0
+    dt_ms = median_frame_interval_ms(t_ms)
+    if n < 10 or not np.isfinite(dt_ms):
+        return float("nan")
+    left = np.asarray(SWAP_GROUPS["legs"])
+    diff = (xy[:, left + 1] - xy[:, left]).reshape(n, -1)
+    lag = stride_frames(diff, dt_ms)
+    if lag is None:
+        return float("nan")
+    auto = _autocorrelation(diff, lag + 2)
+    a, b, c = auto[lag - 1], auto[lag], auto[min(lag + 1, len(auto) - 1)]
+    curvature = a - 2 * b + c
+    offset = 0.5 * (a - c) / curvature if curvature < 0 else 0.0
+    return float((lag + np.clip(offset, -0.5, 0.5)) * dt_ms)
+
+
+def _autocorrelation(diff: np.ndarray, max_lag: int) -> np.ndarray:
+    """Summed autocorrelation of the columns of ``diff`` (NaN rows as zeros, means removed), lags 0..max_lag-1."""
+    n = diff.shape[0]
+    finite = np.isfinite(diff).all(axis=1)
+    if not finite.any():
+        return np.zeros(max_lag)
+    centred = np.where(finite[:, None], diff - np.nanmean(diff[finite], axis=0), 0.0)
+    n_fft = int(2 ** np.ceil(np.log2(2 * n)))
+    spectrum = np.fft.rfft(centred, n_fft, axis=0)
+    return np.fft.irfft(np.sum(np.abs(spectrum) ** 2, axis=1), n_fft)[:max_lag]
 
 
 def _reversed_frames(diff: np.ndarray, stride: int, min_length: float) -> np.ndarray:
@@ -373,22 +453,6 @@ def _short_runs(mask: np.ndarray, max_length: int) -> np.ndarray:
     return out
 
 
-def _bridge(columns: np.ndarray, finite: np.ndarray) -> np.ndarray:
-    """Columns with every NaN replaced by linear interpolation in frame number (nearest value at the ends)."""
-    n, k = columns.shape
-    frames = np.arange(n)[:, None]
-    prev_i = np.maximum.accumulate(np.where(finite, frames, -1), axis=0)
-    next_i = np.minimum.accumulate(np.where(finite, frames, n)[::-1], axis=0)[::-1]
-    prev_i = np.where(prev_i < 0, next_i, prev_i)
-    next_i = np.where(next_i >= n, prev_i, next_i)
-    prev_i, next_i = np.clip(prev_i, 0, n - 1), np.clip(next_i, 0, n - 1)
-    cols = np.arange(k)[None, :]
-    before, after = columns[prev_i, cols], columns[next_i, cols]
-    span = np.maximum(next_i - prev_i, 1)
-    weight = (frames - prev_i) / span
-    return np.where(finite, columns, before + weight * (after - before))
-
-
 def hampel_outliers(columns: np.ndarray, half_window: int, *, n_sigmas: float = HAMPEL_SIGMAS,
                     min_deviation: float = 0.0) -> np.ndarray:
     """Hampel filter: which samples lie too far from their running median.
@@ -421,15 +485,23 @@ def hampel_outliers(columns: np.ndarray, half_window: int, *, n_sigmas: float = 
     finite = np.isfinite(columns)
     if not finite.any() or n < 3:
         return np.zeros(columns.shape, dtype=bool)
-    bridged = np.nan_to_num(_bridge(columns, finite))
-    size = (1, 2 * half_window + 1)
+    bridged = columns if finite.all() else np.nan_to_num(_interpolate_missing(columns, np.arange(n, dtype=float),
+                                                                              fill_ends=True))
+    width = 2 * half_window + 1
     # Filtering the transposed, contiguous copy is about 1.7x faster than along axis 0.
     rows = np.ascontiguousarray(bridged.T)
-    reference = ndimage.median_filter(rows, size=size, mode="nearest")
+    reference = ndimage.median_filter(rows, size=(1, width), mode="nearest")
     deviation = np.abs(rows - reference)
-    scale = 1.4826 * ndimage.median_filter(deviation, size=size, mode="nearest")
-    outliers = deviation > np.maximum(n_sigmas * scale, min_deviation)
-    return outliers.T & finite
+    # Only a sample beyond the floor can be an outlier, so the local scale (a second running
+    # median) is needed only there: gather those samples' windows instead of filtering everything.
+    candidate_k, candidate_t = np.nonzero((deviation > min_deviation) & finite.T)
+    outliers = np.zeros(columns.shape, dtype=bool)
+    if candidate_k.size:
+        window = np.clip(candidate_t[:, None] + np.arange(-half_window, half_window + 1)[None, :], 0, n - 1)
+        scale = 1.4826 * np.median(deviation[candidate_k[:, None], window], axis=1)
+        hit = deviation[candidate_k, candidate_t] > n_sigmas * scale
+        outliers[candidate_t[hit], candidate_k[hit]] = True
+    return outliers
 
 
 def fill_short_gaps(columns: np.ndarray, t_ms: np.ndarray, *, max_gap_ms: float, dt_ms: float | None = None) -> np.ndarray:
@@ -455,26 +527,45 @@ def fill_short_gaps(columns: np.ndarray, t_ms: np.ndarray, *, max_gap_ms: float,
         gaps stay NaN.
     """
     columns = np.asarray(columns, dtype=np.float64)
-    out = columns.copy()
-    n = columns.shape[0]
-    if n < 3:
-        return out
+    if columns.shape[0] < 3:
+        return columns.copy()
     if dt_ms is None:
         dt_ms = median_frame_interval_ms(t_ms)
+    return _interpolate_missing(columns, np.asarray(t_ms, dtype=np.float64), max_span=max_gap_ms + dt_ms + 1e-9)
+
+
+def _interpolate_missing(columns: np.ndarray, t: np.ndarray, *, max_span: float = np.inf,
+                         fill_ends: bool = False) -> np.ndarray:
+    """Linear interpolation in ``t`` over runs of NaN whose neighbours are at most ``max_span`` apart.
+
+    ``fill_ends``: leading and trailing NaN take the nearest value.  Columns
+    sharing a missing-data pattern (usually all of a frame's: the pose is
+    found or not as a whole) are done together, so the cost is one pass per
+    pattern, not per column.
+    """
+    out = columns.copy()
+    n = columns.shape[0]
     finite = np.isfinite(columns)
-    frames = np.arange(n)[:, None]
-    prev_i = np.maximum.accumulate(np.where(finite, frames, -1), axis=0)
-    next_i = np.minimum.accumulate(np.where(finite, frames, n)[::-1], axis=0)[::-1]
-    inner = ~finite & (prev_i >= 0) & (next_i < n)
-    if not inner.any():
+    if finite.all() or not finite.any():
         return out
-    rows, cols = np.nonzero(inner)
-    p, q = prev_i[rows, cols], next_i[rows, cols]
-    t_prev, t_next = t_ms[p], t_ms[q]
-    short = (t_next - t_prev - dt_ms) <= max_gap_ms + 1e-9
-    rows, cols, p, q, t_prev, t_next = rows[short], cols[short], p[short], q[short], t_prev[short], t_next[short]
-    weight = (t_ms[rows] - t_prev) / (t_next - t_prev)
-    out[rows, cols] = columns[p, cols] + weight * (columns[q, cols] - columns[p, cols])
+    frames = np.arange(n)
+    for cols in _same_pattern_groups(finite, np.arange(columns.shape[1])):  # loop over patterns (few)
+        present = finite[:, cols[0]]
+        if present.all() or not present.any():
+            continue
+        prev_i = np.maximum.accumulate(np.where(present, frames, -1))
+        next_i = np.minimum.accumulate(np.where(present, frames, n)[::-1])[::-1]
+        if fill_ends:
+            prev_i = np.where(prev_i < 0, next_i, prev_i)
+            next_i = np.where(next_i >= n, prev_i, next_i)
+        rows = np.flatnonzero(~present & (prev_i >= 0) & (next_i < n))
+        p, q = prev_i[rows], next_i[rows]
+        span = t[q] - t[p]
+        keep = span <= max_span
+        rows, p, q, span = rows[keep], p[keep], q[keep], span[keep]
+        weight = np.divide(t[rows] - t[p], span, out=np.zeros(len(rows)), where=span > 0)[:, None]
+        before, after = columns[np.ix_(p, cols)], columns[np.ix_(q, cols)]
+        out[np.ix_(rows, cols)] = before + weight * (after - before)
     return out
 
 
@@ -537,6 +628,11 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     padded = np.concatenate([[False], mask, [False]])
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def _present(xy: np.ndarray) -> np.ndarray:
+    """bool (..., L): both coordinates finite (faster than ``isfinite(xy).all(axis=-1)`` over a length-2 axis)."""
+    return np.isfinite(xy[..., 0]) & np.isfinite(xy[..., 1])
 
 
 def body_scale_px(xy: np.ndarray) -> float:

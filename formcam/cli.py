@@ -14,8 +14,9 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from . import __version__
+from . import __version__, cli_samples
 from .cli_batch import batch as batch_command
+from .cli_compare import compare_command
 from .cli_models import app as models_app
 from .errors import FormcamError, UsageError
 
@@ -62,29 +63,40 @@ def analyze(
     height_cm: Optional[float] = typer.Option(None, "--height-cm", help="Runner's height in cm, to give distances in cm."),
     slowmo: Optional[float] = typer.Option(None, "--slowmo", help="The clip plays this many times slower than real time."),
     view: Optional[str] = typer.Option(None, "--view", help="Camera view, if detection gets it wrong: side, rear or front."),
-    person: Optional[int] = typer.Option(None, "--person", help="Analyse this tracked person instead of the detected runner."),
+    person: Optional[str] = typer.Option(
+        None, "--person", help="Whom to analyse when several people are in view: a number shown in people.jpg, "
+        "or left, right, center, or X,Y (fractions of the frame) where the person first appears."),
+    force: bool = typer.Option(False, "--force", help="Analyse even a clip that does not look like running, or is too short; the report says so."),
+    formats: Optional[str] = typer.Option(
+        None, "--format", help="Outputs to write, comma-separated: video, json, html, csv, pose [default: all]."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
+    replay: bool = typer.Option(False, "--replay", help="End the annotated video with a slow-motion replay of the worst step."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier analysis in the output folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
-    """Analyse one running video: annotated.mp4, report.json, pose.npz and CSVs in one folder."""
+    """Analyse one running video: annotated.mp4, report.html, report.json, pose.npz and CSVs in one folder."""
 
     def action() -> None:
-        from .pipeline import ALL_OUTPUTS, AnalysisOptions, analyze as run_analysis
+        from .pipeline import AnalysisOptions, analyze as run_analysis
+        from .report.formats import outputs_for
         from .report.terminal import print_summary
 
         source = _one_input(video, pose)
-        outputs = ALL_OUTPUTS - {"annotated.mp4"} if no_video else ALL_OUTPUTS
+        outputs = outputs_for(formats, no_video=no_video)
         options = AnalysisOptions(
             model=model, slowmo=slowmo, view=view, height_cm=height_cm, person=person,
-            outputs=outputs, overwrite=overwrite, progress=not quiet,
+            outputs=outputs, overwrite=overwrite, progress=not quiet, force=force, replay=replay,
         )
         result = run_analysis(source, out_dir=out, options=options)
         if not quiet:
-            print_summary(result.report, result.out_dir)
+            print_summary(result.report, result.out_dir, files=result.files)
             if "annotated.mp4" in outputs and not any(f.name == "annotated.mp4" for f in result.files):
                 err_console.print("No annotated video: the original video is not where the pose file says it was.")
+            people = next((f for f in result.files if f.name == "people.jpg"), None)
+            if people is not None:
+                typer.echo(f"Several people were in view: {people} shows who is who; "
+                           "analyse another with --person N (or --person left/right/center).")
 
     run_reporting_errors(action, debug=debug)
 
@@ -98,6 +110,10 @@ def _one_input(video: Optional[Path], pose: Optional[Path]) -> Path:
 
 
 app.command("batch")(batch_command)
+app.command("compare")(compare_command)
+app.command("demo")(cli_samples.demo)
+app.command("validate")(cli_samples.validate)
+app.command("render")(cli_samples.render)
 
 
 @app.command()

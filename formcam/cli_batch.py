@@ -1,7 +1,7 @@
 """``formcam batch INPUTS...``: a thin layer over :func:`formcam.batch.run_batch`.
 
 Registered in :mod:`formcam.cli` as ``app.command("batch")(cli_batch.batch)``.
-Exit codes: 0 every clip analysed, 5 some, 6 none (``docs/exit-codes.md``);
+Exit codes: 0 every clip analysed, 6 some, 7 none (``docs/exit-codes.md``);
 errors about the batch as a whole are one sentence with the usual codes.
 """
 
@@ -31,6 +31,9 @@ def batch(
     slowmo: Optional[float] = typer.Option(None, "--slowmo", help="Every clip plays this many times slower than real time."),
     view: Optional[str] = typer.Option(
         None, "--view", help="Camera view of every clip, if detection gets it wrong: side, rear or front."),
+    formats: Optional[str] = typer.Option(
+        None, "--format", help="Outputs per clip, comma-separated: video, json, html, csv, pose \\[default: all]; "
+        "report.json is always written."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (much faster)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or per-clip lines."),
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
@@ -43,9 +46,10 @@ def batch(
     def action() -> None:
         nonlocal exit_code
         from .batch import run_batch
-        from .pipeline import ALL_OUTPUTS, AnalysisOptions
+        from .pipeline import AnalysisOptions
+        from .report.formats import outputs_for
 
-        outputs = ALL_OUTPUTS - {"annotated.mp4"} if no_video else ALL_OUTPUTS
+        outputs = outputs_for(formats, no_video=no_video)
         options = AnalysisOptions(model=model, slowmo=slowmo, view=view, outputs=outputs, progress=not quiet)
         summary = run_batch(inputs, out, options, engine=engine, workers=workers, address=address, force=force,
                             compare_to=compare_to)

@@ -31,7 +31,7 @@ import numpy as np
 
 from formcam.errors import UnreadableInputError, UsageError
 
-__all__ = ["VideoInfo", "Frame", "FrameStream", "probe_video", "iter_frames"]
+__all__ = ["VideoInfo", "Frame", "FrameStream", "probe_video", "iter_frames", "keyframes_near"]
 
 #: Container metadata keys that state the capture frame rate of a slow-motion
 #: clip. Android's camera writes ``com.android.capture.fps`` (e.g. "240.000000")
@@ -153,6 +153,13 @@ class FrameStream(Iterator[Frame]):
     repaired_timestamps : int
         How many frames had a missing or non-increasing timestamp that was
         repaired (see Notes).
+    end_s : float
+        End of the last frame yielded (pts + one nominal frame interval), s.
+    declared_end_s : float or None
+        Where the container says the video stream ends, s.
+    first_decoded_s : float or None
+        pts in s of the first frame decoded, including any skipped before
+        ``start_s`` (a seek that landed after ``start_s`` shows here).
 
     Notes
     -----
@@ -168,12 +175,26 @@ class FrameStream(Iterator[Frame]):
     on leaving a ``with`` block, or when the iterator is garbage-collected.
     """
 
-    def __init__(self, path: str | os.PathLike, *, slowmo: float | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        slowmo: float | None = None,
+        start_s: float | None = None,
+        stop_s: float | None = None,
+        max_side: int | None = None,
+    ):
         self.decode_error: str | None = None
         self.frames_decoded = 0
         self.repaired_timestamps = 0
+        self.end_s = 0.0
+        self.first_decoded_s: float | None = None
         container, stream, self.info, decoded = _open_and_probe(path, slowmo)
-        self._declared_end_s = _declared_end_s(stream, self.info)
+        self.declared_end_s = _declared_end_s(stream, self.info)
+        self._window = (start_s, stop_s)
+        self._decode_size = _decode_size(self.info, max_side)
+        if start_s is not None:
+            decoded = _seek(container, stream, start_s, self.info)
         self._frames = self._generate(container, decoded)
 
     def __iter__(self) -> FrameStream:
@@ -200,17 +221,23 @@ class FrameStream(Iterator[Frame]):
         frame_ticks = _nominal_frame_ticks(info.fps, info.time_base)
         last_pts: int | None = None
         offset = 0
-        end_s = 0.0
+        start_s, stop_s = self._window
         try:
             for av_frame in _until_broken(decoded, self):
                 pts, offset, repaired = _next_pts(av_frame.pts, last_pts, offset, frame_ticks)
                 self.repaired_timestamps += repaired
                 last_pts = pts
                 pts_s = float(pts * info.time_base)
-                rgb = _upright_rgb(av_frame, turns_ccw)
+                if self.first_decoded_s is None:
+                    self.first_decoded_s = pts_s
+                if start_s is not None and pts_s < start_s:
+                    continue  # decoded from the keyframe before start_s
+                if stop_s is not None and pts_s >= stop_s:
+                    return
+                rgb = _upright_rgb(av_frame, turns_ccw, self._decode_size)
                 index = self.frames_decoded
                 self.frames_decoded += 1
-                end_s = pts_s + 1.0 / info.fps
+                self.end_s = pts_s + 1.0 / info.fps
                 yield Frame(
                     index=index,
                     pts_s=pts_s,
@@ -218,10 +245,21 @@ class FrameStream(Iterator[Frame]):
                     t_ms=pts_s * 1000.0 / info.slow_motion_factor,
                     rgb=rgb,
                 )
-            if self.decode_error is None:
-                self.decode_error = _early_end_message(info, self.frames_decoded, end_s, self._declared_end_s)
+            if self.decode_error is None and start_s is None:
+                self.decode_error = self.early_end_message(self.frames_decoded)
         finally:
             container.close()
+
+    def early_end_message(self, frames_total: int) -> str | None:
+        """Say so when the frames stopped well before the end the container declares.
+
+        Parameters
+        ----------
+        frames_total : int
+            Frames decoded from the start of the video up to :attr:`end_s`
+            (more than :attr:`frames_decoded` when this stream began at ``start_s``).
+        """
+        return _early_end_message(self.info, frames_total, self.end_s, self.declared_end_s)
 
 
 def probe_video(path: str | os.PathLike, *, slowmo: float | None = None) -> VideoInfo:
@@ -252,7 +290,14 @@ def probe_video(path: str | os.PathLike, *, slowmo: float | None = None) -> Vide
     return info
 
 
-def iter_frames(path: str | os.PathLike, *, slowmo: float | None = None) -> FrameStream:
+def iter_frames(
+    path: str | os.PathLike,
+    *,
+    slowmo: float | None = None,
+    start_s: float | None = None,
+    stop_s: float | None = None,
+    max_side: int | None = None,
+) -> FrameStream:
     """Decode a video into upright RGB frames with real-time timestamps.
 
     Parameters
@@ -261,6 +306,18 @@ def iter_frames(path: str | os.PathLike, *, slowmo: float | None = None) -> Fram
         The video file.
     slowmo : float, optional
         As in :func:`probe_video`.
+    start_s, stop_s : float, optional
+        Only the frames with ``start_s <= pts_s < stop_s`` (file time, the
+        file's own timeline): the decoder seeks to the keyframe before
+        ``start_s``. ``Frame.index`` then counts from 0 at the first frame
+        yielded, and the check for a clip that ends early is left to the
+        caller (:meth:`FrameStream.early_end_message`), who knows how many
+        frames came before.
+    max_side : int, optional
+        Scale frames down, in the decoder, so that their longer side is at
+        most this many pixels (``Frame.rgb`` is then smaller than
+        ``info.width`` x ``info.height``); for the pose model, which looks at
+        256 x 256 pixels anyway.
 
     Returns
     -------
@@ -284,7 +341,45 @@ def iter_frames(path: str | os.PathLike, *, slowmo: float | None = None) -> Fram
     ...     if frames.decode_error:
     ...         warn(frames.decode_error)
     """
-    return FrameStream(path, slowmo=slowmo)
+    return FrameStream(path, slowmo=slowmo, start_s=start_s, stop_s=stop_s, max_side=max_side)
+
+
+def keyframes_near(info: VideoInfo, times_s, *, max_side: int | None = None) -> list[np.ndarray]:
+    """Upright RGB pictures of the keyframes at or before some moments, decoded cheaply.
+
+    For a quick look at a clip (how many people are in it) where any frame
+    near each moment will do: each costs one seek and one keyframe decode,
+    never the frames between a keyframe and the moment.
+
+    Parameters
+    ----------
+    info : VideoInfo
+        Of a video already opened with :func:`probe_video` or :func:`iter_frames`.
+    times_s : iterable of float
+        Moments in file time, s.
+    max_side : int, optional
+        As in :func:`iter_frames`.
+
+    Returns
+    -------
+    list of ndarray, uint8, shape (h, w, 3)
+        One picture per moment that could be decoded.
+    """
+    turns_ccw = (-info.rotation_deg // 90) % 4
+    size = _decode_size(info, max_side)
+    pictures = []
+    with av.open(info.path) as container:
+        stream = _video_stream(container, info.path)
+        # Frame threading would decode several frames ahead of the one wanted.
+        stream.thread_type = "SLICE"
+        for time_s in times_s:
+            try:
+                av_frame = next(_seek(container, stream, time_s, info), None)
+            except (av.error.FFmpegError, OSError):
+                continue
+            if av_frame is not None:
+                pictures.append(_upright_rgb(av_frame, turns_ccw, size))
+    return pictures
 
 
 # --------------------------------------------------------------------------- #
@@ -482,14 +577,38 @@ def _capture_fps(metadata) -> float | None:
 # Decoding
 
 
-def _upright_rgb(av_frame, turns_ccw: int) -> np.ndarray:
+def _seek(container, stream, start_s: float, info: VideoInfo) -> Iterator:
+    """Seek to the keyframe at or before ``start_s`` (file time, s); return a fresh decoder."""
+    container.seek(max(0, math.floor(start_s / info.time_base)), stream=stream, backward=True, any_frame=False)
+    return container.decode(stream)
+
+
+def _decode_size(info: VideoInfo, max_side: int | None) -> tuple[int, int] | None:
+    """Stored ``(width, height)`` that fits ``max_side`` with the aspect ratio kept, or None to keep the size."""
+    if max_side is None:
+        return None
+    longest = max(info.stored_width, info.stored_height)
+    if longest <= max_side:
+        return None
+    scale = max_side / longest
+    return max(2, round(info.stored_width * scale)), max(2, round(info.stored_height * scale))
+
+
+def _upright_rgb(av_frame, turns_ccw: int, size: tuple[int, int] | None = None) -> np.ndarray:
     """RGB pixels of a decoded frame, turned upright, shape ``(H, W, 3)`` uint8.
+
+    ``size`` is the stored ``(width, height)`` to scale to (scaling in the
+    same swscale pass as the colour conversion costs less than converting the
+    full frame); None keeps the decoded size.
 
     PyAV returns rows padded to FFmpeg's line alignment (a strided view) when
     ``3 * width`` is not a multiple of it; MediaPipe and OpenCV want compact
     C-contiguous images, so the pixels are copied where needed.
     """
-    rgb = av_frame.to_ndarray(format="rgb24")
+    if size is None:
+        rgb = av_frame.to_ndarray(format="rgb24")
+    else:
+        rgb = av_frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
     if turns_ccw:
         rgb = np.rot90(rgb, turns_ccw)
     return np.ascontiguousarray(rgb)

@@ -14,12 +14,15 @@ of its swing height of the local ground level (the running maximum of ``y``
 over 2 s, which follows slow camera or distance changes); contact is the frame
 the foot comes down to that band, toe-off the frame it leaves it.
 
-Quality gates: contacts of the same foot at least 0.22 s apart; peaks must
-stand out by at least 30 % of the signal's range; events next to missing data
-are dropped.
+Quality gates: contacts of the same foot at least 0.22 s apart, and at least
+:data:`MIN_STRIDE_SHARE` of the gait's stride apart when the stride is known
+(:func:`formcam.clean.stride_period_ms`, from the legs' own rhythm: a
+shaky far leg in a side view otherwise gives a contact every few frames);
+peaks must stand out by at least 30 % of the signal's range; events next to
+missing data are dropped.
 
-Cadence is the number of steps per minute from contact times; see
-:func:`estimate_cadence`.
+Cadence is the number of steps per minute from contact times, cross-checked
+against the legs' rhythm and the hip's bounce; see :func:`estimate_cadence`.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from . import landmarks as lm
-from .clean import median_frame_interval_ms
+from .clean import median_frame_interval_ms, stride_period_ms
 from .view import ViewEstimate, estimate_facing
 
 #: Shortest time between two contacts of the same foot, s (zzzhushi uses fps * 0.22).
@@ -39,6 +42,10 @@ MIN_SAME_FOOT_INTERVAL_S = 0.22
 MIN_RELATIVE_PROMINENCE = 0.3
 #: Rear/front: the foot is on the ground within this fraction of its swing height of the ground.
 GROUND_BAND = 0.10
+#: Same-foot contacts at least this share of the stride apart (a stride varies by a few percent).
+MIN_STRIDE_SHARE = 0.6
+#: Contacts whose cadence differs from the legs' rhythm by more than this fraction are not trusted.
+RHYTHM_TOLERANCE = 0.08
 #: Steps whose duration differs from the median step by more than this fraction are not used.
 STEP_TIME_TOLERANCE = 0.30
 
@@ -103,13 +110,22 @@ class Cadence:
         bounce frequency, and number of steps.
     spectral_spm : float
         The mid-hip's vertical oscillation frequency in per minute (one
-        oscillation per step), the cross-check; NaN if it has no clear peak.
+        oscillation per step), a cross-check; NaN if it has no clear peak.
+    rhythm_spm : float
+        Twice the legs' stride frequency in per minute
+        (:func:`formcam.clean.stride_period_ms`), the main cross-check; NaN
+        without a clear stride.
+    source : {'contacts', 'rhythm', 'none'}
+        Where ``value_spm`` came from: the contact times, or the legs'
+        rhythm when the contacts disagree with it.
     """
 
     value_spm: float = float("nan")
     n_steps: int = 0
     confidence: float = 0.0
     spectral_spm: float = float("nan")
+    rhythm_spm: float = float("nan")
+    source: str = "none"
 
 
 @dataclass(frozen=True)
@@ -126,7 +142,7 @@ class Stances:
         return self.toe_off_frames >= 0
 
 
-def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate) -> GaitEvents:
+def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, stride_ms: float | None = None) -> GaitEvents:
     """Find initial contacts and toe-offs of both feet.
 
     Parameters
@@ -138,6 +154,9 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate) -> GaitE
     view : ViewEstimate
         Side views use Zeni's method with ``view.facing``; other views the
         feet's vertical positions.
+    stride_ms : float, optional
+        The gait's stride period, ms; default measured
+        (:func:`formcam.clean.stride_period_ms`); NaN: unknown.
 
     Returns
     -------
@@ -151,7 +170,10 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate) -> GaitE
     dt_ms = median_frame_interval_ms(t_ms)
     if not np.isfinite(dt_ms):
         return GaitEvents()
-    min_gap = max(int(np.ceil(MIN_SAME_FOOT_INTERVAL_S * 1000.0 / dt_ms)), 1)
+    if stride_ms is None:
+        stride_ms = stride_period_ms(xy, t_ms)
+    shortest_ms = max(MIN_SAME_FOOT_INTERVAL_S * 1000.0, MIN_STRIDE_SHARE * stride_ms if np.isfinite(stride_ms) else 0.0)
+    min_gap = max(int(np.ceil(shortest_ms / dt_ms)), 1)
 
     per_side: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if view.label == "side":
@@ -359,8 +381,9 @@ def regular_steps(events: GaitEvents, t_ms: np.ndarray) -> np.ndarray:
     return np.flatnonzero(regular)
 
 
-def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None = None) -> Cadence:
-    """Steps per minute from contact times, cross-checked with the hip's bounce.
+def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None = None, *,
+                     stride_ms: float | None = None) -> Cadence:
+    """Steps per minute from contact times, cross-checked with the legs' rhythm and the hip's bounce.
 
     Parameters
     ----------
@@ -368,7 +391,9 @@ def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None
     t_ms : ndarray, shape (T,)
         Frame times, ms (real time).
     xy : ndarray, shape (T, 33, 2), optional
-        Cleaned landmarks, for the spectral cross-check.
+        Cleaned landmarks, for the cross-checks.
+    stride_ms : float, optional
+        The stride period (default measured from ``xy``).
 
     Returns
     -------
@@ -383,17 +408,44 @@ def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None
     intervals would be: at 24 fps a 170 steps/min step is 8.5 frames).
     If the contacts do not alternate (one foot missed) while the mid-hip
     bounces at twice their rate, strides were taken for steps and the value
-    is doubled.
+    is doubled.  The legs' rhythm (twice the stride frequency of the
+    right-minus-left autocorrelation) is the stronger check, as it cannot
+    mistake a stride for a step: contacts whose cadence is within
+    :data:`RHYTHM_TOLERANCE` of it, or of half or twice it (a foot missed,
+    or extra contacts), are corrected to it; contacts that match none give
+    way to the rhythm itself, with half the confidence (``source:
+    'rhythm'``).
     """
     t_ms = np.asarray(t_ms, dtype=np.float64)
     spectral = _spectral_cadence(xy, t_ms) if xy is not None else float("nan")
+    if stride_ms is None:
+        stride_ms = stride_period_ms(xy, t_ms) if xy is not None else float("nan")
+    rhythm = 120000.0 / stride_ms if np.isfinite(stride_ms) and stride_ms > 0 else float("nan")
+    from_contacts = _contact_cadence(events, t_ms, spectral)
+    value, n_steps, confidence = from_contacts
+    source = "contacts" if np.isfinite(value) else "none"
+    if np.isfinite(rhythm):
+        ratio = value / rhythm if np.isfinite(value) else float("nan")
+        if np.isfinite(ratio) and abs(ratio - 1) <= RHYTHM_TOLERANCE:
+            pass
+        elif np.isfinite(ratio) and min(abs(ratio - 0.5), abs(ratio - 2.0)) <= 2 * RHYTHM_TOLERANCE:
+            value, confidence = rhythm, 0.7 * confidence
+        else:
+            value, confidence, source = rhythm, 0.5 * max(confidence, min(1.0, np.sqrt(n_steps / 14.0))), "rhythm"
+    return Cadence(value_spm=float(value), n_steps=n_steps, confidence=float(confidence), spectral_spm=spectral,
+                   rhythm_spm=float(rhythm), source=source)
+
+
+def _contact_cadence(events: GaitEvents, t_ms: np.ndarray, spectral: float) -> tuple[float, int, float]:
+    """Cadence from the contact times alone: (steps/min, regular steps, confidence); NaN when too few."""
+    nothing = (float("nan"), 0, 0.0)
     frames = np.asarray(events.contact_frames, dtype=int)
     if len(frames) < 3:
-        return Cadence(spectral_spm=spectral)
+        return nothing
     times = t_ms[frames]
     intervals = np.diff(times)
     if not (intervals > 0).any():
-        return Cadence(spectral_spm=spectral)
+        return nothing
     sides = np.asarray(events.contact_sides)
     alternation = float(np.mean(sides[1:] != sides[:-1]))
     step = float(np.median(intervals[intervals > 0]))
@@ -404,7 +456,7 @@ def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None
     times = times[keep]
     step_index = np.concatenate([[0.0], np.cumsum(increments[increments > 0])])
     if len(times) < 3:
-        return Cadence(spectral_spm=spectral)
+        return nothing
     for _ in range(2):  # fit, drop contacts far off the line, refit
         slope, intercept = np.polyfit(step_index, times, 1) if np.ptp(step_index) > 0 else (step, times[0])
         residual = np.abs(times - (intercept + slope * step_index))
@@ -426,7 +478,7 @@ def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None
     regularity = n_steps / max(len(intervals), 1)
     amount = min(1.0, np.sqrt(n_steps / 14.0))
     confidence = float(np.clip(regularity * alternation * agreement * amount, 0.0, 1.0))
-    return Cadence(value_spm=float(value), n_steps=n_steps, confidence=confidence, spectral_spm=spectral)
+    return float(value), n_steps, confidence
 
 
 def _spectral_cadence(xy: np.ndarray, t_ms: np.ndarray) -> float:

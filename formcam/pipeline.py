@@ -14,25 +14,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import av
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .decode import VideoInfo, iter_frames
-from .errors import NothingToAnalyseError, UnreadableInputError, UsageError
+from .capture_quality import CaptureQuality, assess_capture, null_affected_metrics
+from .decode import VideoInfo, probe_video
+from .errors import OutputWriteError, UnreadableInputError, UsageError
 from .kinematics import Kinematics, analyse_pose
 from .models import resolve_model
-from .pose import DEFAULT_NUM_POSES, detect_people, prefetch, select_runner
+from .people import choose_person, parse_person, runner_section, several_people_warning
+from .parallel import detect_people_parallel
+from .pose import DEFAULT_NUM_POSES
 from .posefile import PoseSequence, load_pose, save_pose
 from .report.annotated import render_annotated_video
+from .report.html import write_report_html
 from .report.json_report import build_report, write_report
 from .report.outputs import default_out_dir, prepare_out_dir
+from .report.preview import write_people_preview
 from .report.tables import write_tables
+from .refusal import MIN_DETECTED_FRACTION, MIN_DETECTED_FRAMES, Presence  # noqa: F401 (re-exported)
+from .refusal import check_analysable, forced_notes, presence, presence_notes, require_person
 
-#: Fewer frames with a detected runner than this and there is nothing to measure.
-MIN_DETECTED_FRAMES = 10
-#: Nor when the runner is in fewer than this fraction of the frames.
-MIN_DETECTED_FRACTION = 0.05
-
-ALL_OUTPUTS = frozenset({"report.json", "annotated.mp4", "pose.npz", "frames.csv", "steps.csv"})
+ALL_OUTPUTS = frozenset({"report.json", "annotated.mp4", "pose.npz", "report.html", "frames.csv", "steps.csv"})
 VIEWS = ("side", "rear", "front")
 
 
@@ -50,29 +53,44 @@ class AnalysisOptions:
         Overrides the detected camera view.
     height_cm : float, optional
         Runner's height, to give distances in centimetres.
-    person : int, optional
-        Track index to analyse instead of the automatically chosen runner.
-    num_poses : int
-        People MediaPipe looks for in each frame.
+    person : int or str, optional
+        Whom to analyse instead of the automatically chosen runner: a track
+        index (as shown in ``people.jpg``), ``left``, ``right``, ``center``,
+        or ``"X,Y"`` fractions of the frame (see :mod:`formcam.people`).
+    num_poses : int, optional
+        People MediaPipe looks for in each frame (1 or 2); default: 2 when a
+        few keyframes show a second person, or ``person`` is given, else 1.
+    workers : int, optional
+        Threads running the pose model (and rendering the video); default all
+        usable cores, 1 for the sequential path.
     outputs : frozenset of str
         Which of :data:`ALL_OUTPUTS` to write.
     overwrite : bool
         Replace an earlier analysis in the output folder.
     progress : bool
         Show progress bars.
+    force : bool
+        Analyse even what formcam would refuse as not running or too short;
+        the report is marked ``runner.forced`` (see :mod:`formcam.refusal`).
+    replay : bool
+        Append a slow-motion replay of the worst step to annotated.mp4.
     """
 
     model: str | None = None
     slowmo: float | None = None
     view: str | None = None
     height_cm: float | None = None
-    person: int | None = None
-    num_poses: int = DEFAULT_NUM_POSES
+    person: int | str | None = None
+    num_poses: int | None = None
+    workers: int | None = None
     outputs: frozenset = ALL_OUTPUTS
     overwrite: bool = False
     progress: bool = True
+    force: bool = False
+    replay: bool = False
 
     def __post_init__(self) -> None:
+        parse_person(self.person)  # a bad --person fails now, not after the pose model
         if self.view is not None and self.view not in VIEWS:
             raise UsageError(f"--view must be one of {', '.join(VIEWS)}, not '{self.view}'.")
         if self.slowmo is not None and not self.slowmo >= 1:
@@ -132,36 +150,94 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
         prepare_out_dir(out_dir, path, overwrite=options.overwrite, create=False)
 
     if is_pose_file(path):
+        if options.person is not None:
+            raise UsageError("--person chooses among the people in a video; a pose file holds only the person chosen "
+                             "when it was made, so analyse the video again with --person.")
         pose = load_pose(path)
         video = pose.extras.get("video") or _video_section_without_file(pose)
         source_video = Path(video["path"]) if video.get("path") else None
+        capture = CaptureQuality.from_json(pose.extras["capture_quality"]) if "capture_quality" in pose.extras else None
     else:
         pose, video = estimate_pose(path, options)
         source_video = path
-    _require_runner(pose, path)
+        capture = _assess_capture(path, pose, video)
+    where = presence(pose.detected, pose.t_ms)
+    require_person(where, path.name, capture.hints() if capture else [])
 
     kinematics = analyse_pose(pose, view=options.view, height_cm=options.height_cm)
+    forced_over, short_view = check_analysable(kinematics, where, pose.t_ms, path.name, force=options.force)
+    kinematics.quality.extend(short_view)
     report = build_report(
-        video, pose.t_ms, kinematics, height_cm=options.height_cm, view_source="user" if options.view else "detected"
+        video, pose.t_ms, _with_input_notes(kinematics, pose, capture, where, forced_over),
+        height_cm=options.height_cm, view_source="user" if options.view else "detected",
     )
+    report["runner"].update({**runner_section(pose.extras.get("tracking")), **presence_notes(where)[0],
+                             **forced_notes(forced_over)[0]})
+    if capture is not None:
+        report["video"]["capture"] = {k: v for k, v in capture.to_json().items() if k != "warnings"}
     analysis = Analysis(report=report, pose=pose, kinematics=kinematics, out_dir=out_dir if options.outputs else None)
     if options.outputs:
-        _write_outputs(analysis, path, source_video, options)
+        try:
+            _write_outputs(analysis, path, source_video, options)
+            _write_people_preview(analysis, source_video)
+        except (OSError, av.error.FFmpegError) as exc:
+            raise OutputWriteError(f"Cannot write the outputs into {out_dir}: {_os_reason(exc)}.") from exc
     return analysis
+
+
+def _assess_capture(path: Path, pose: PoseSequence, video: dict) -> CaptureQuality:
+    """Image-based capture quality of the video, kept in the pose file for re-analysis."""
+    capture = assess_capture(path, frame_size=pose.frame_size, image_xy=pose.image_xy, t_ms=pose.t_ms,
+                             rotation_deg=video.get("rotation_deg") or 0,
+                             slow_motion_factor=video.get("slow_motion_factor") or 1.0)
+    pose.extras["capture_quality"] = capture.to_json()
+    return capture
+
+
+def _with_input_notes(kinematics: Kinematics, pose: PoseSequence, capture: CaptureQuality | None, where: Presence,
+                      forced_over: str | None) -> Kinematics:
+    """Add what the input itself limits: metrics the capture invalidates, partial presence, other people, --force."""
+    if capture is not None:
+        kinematics.metrics = null_affected_metrics(kinematics.metrics, capture)
+        kinematics.quality.extend(capture.warnings)
+    kinematics.quality.extend(presence_notes(where)[1])
+    kinematics.quality.extend(several_people_warning(pose.extras.get("tracking")))
+    kinematics.quality.extend(forced_notes(forced_over)[1])
+    return kinematics
+
+
+def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None:
+    """people.jpg when several people were in view; an earlier analysis's stale one is removed."""
+    path = analysis.out_dir / "people.jpg"
+    written = None
+    if source_video is not None and source_video.is_file():
+        written = write_people_preview(source_video, analysis.pose.extras.get("tracking"), path)
+    if written is not None:
+        analysis.files.append(written)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _os_reason(exc: Exception) -> str:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return reason[0].lower() + reason[1:] if reason else type(exc).__name__
 
 
 def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, dict]:
     """Decode ``path`` and run the pose model; return the runner's pose and the report's video section."""
     model_path = resolve_model(options.model)
-    frames = iter_frames(path, slowmo=options.slowmo)
-    with frames, _progress(options.progress, "Pose", _expected_frames(frames.info)) as advance:
-        detections = detect_people(prefetch(frames), model_path, num_poses=options.num_poses, on_frame=advance)
+    # Choosing among people needs room for more than one; otherwise a quick look decides.
+    num_poses = options.num_poses or (DEFAULT_NUM_POSES if options.person is not None else None)
+    with _progress(options.progress, "Pose", _expected_frames(probe_video(path, slowmo=options.slowmo))) as advance:
+        run = detect_people_parallel(path, model_path, slowmo=options.slowmo, num_poses=num_poses,
+                                     workers=options.workers, on_frame=advance)
+    detections = run.detections
     if len(detections.t_ms) == 0:
         raise UnreadableInputError(f"No frame of {path.name} could be decoded.")
-    pose, _ = select_runner(detections, person=options.person)
-    video = video_section(frames.info, n_frames=pose.n_frames)
-    video["corrections"] = _corrections(frames.info, frames.repaired_timestamps)
-    video["decode_error"] = frames.decode_error
+    pose, _ = choose_person(detections, options.person)
+    video = video_section(run.info, n_frames=pose.n_frames)
+    video["corrections"] = _corrections(run.info, run.repaired_timestamps)
+    video["decode_error"] = run.decode_error
     pose.extras["video"] = video
     pose.extras["model"] = model_path.name
     return pose, video
@@ -213,14 +289,6 @@ def _video_section_without_file(pose: PoseSequence) -> dict:
     }
 
 
-def _require_runner(pose: PoseSequence, path: Path) -> None:
-    detected = int(pose.detected.sum())
-    if detected < MIN_DETECTED_FRAMES or detected < MIN_DETECTED_FRACTION * pose.n_frames:
-        raise NothingToAnalyseError(
-            f"No runner was found in {path.name} (a person was seen in {detected} of {pose.n_frames} frames)."
-        )
-
-
 def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | None, options: AnalysisOptions) -> None:
     out_dir = prepare_out_dir(analysis.out_dir, input_path, overwrite=options.overwrite, create=True)
     files = analysis.files
@@ -228,11 +296,15 @@ def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | No
     if "pose.npz" in options.outputs and not is_pose_file(input_path):
         files.append(save_pose(pose, out_dir / "pose.npz"))
     if {"frames.csv", "steps.csv"} & options.outputs:
-        write_tables(out_dir, pose.t_ms, kin.signals, pose.detected, report["metrics"])
-        files += [out_dir / "frames.csv", out_dir / "steps.csv"]
-    if "annotated.mp4" in options.outputs and source_video is not None and source_video.is_file():
+        files += write_tables(out_dir, pose.t_ms, kin.signals, pose.detected, report)
+    video_there = source_video is not None and source_video.is_file()
+    if "annotated.mp4" in options.outputs and video_there:
         with _progress(options.progress, "Video", pose.n_frames) as advance:
-            files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report, on_frame=advance))
+            files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report, on_frame=advance,
+                                                replay=options.replay))
+    if "report.html" in options.outputs:
+        files.append(write_report_html(out_dir / "report.html", report, kin, t_ms=pose.t_ms,
+                                       source_video=source_video if video_there else None))
     if "report.json" in options.outputs:
         files.append(write_report(report, out_dir / "report.json"))
 

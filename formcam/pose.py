@@ -12,6 +12,7 @@ decoding runs one frame ahead in a second thread (:func:`prefetch`).
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import sys
@@ -103,31 +104,46 @@ class _Failure:
     exc: BaseException
 
 
+_silence_lock = threading.Lock()
+_silence_depth = 0
+_saved_stderr_fd: int | None = None
+
+
 @contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """Hide what MediaPipe's C++ core prints straight to file descriptor 2.
 
     TFLite and glog announce delegates and harmless warnings while the model
     loads and runs its first frame; a runner should only see formcam's own output.
+    File descriptor 2 belongs to the whole process, so with several pose
+    threads the first to enter redirects it and the last to leave restores it.
     """
-    sys.stderr.flush()
-    saved = os.dup(2)
+    global _silence_depth, _saved_stderr_fd
+    with _silence_lock:
+        if _silence_depth == 0:
+            sys.stderr.flush()
+            _saved_stderr_fd = os.dup(2)
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 2)
+        _silence_depth += 1
     try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        with _silence_lock:
+            _silence_depth -= 1
+            if _silence_depth == 0 and _saved_stderr_fd is not None:
+                os.dup2(_saved_stderr_fd, 2)
+                os.close(_saved_stderr_fd)
+                _saved_stderr_fd = None
 
 
-def _landmarker(model_path: Path, num_poses: int):
+def _landmarker(model_path: Path, num_poses: int, *, video: bool = True):
     os.environ.setdefault("GLOG_minloglevel", "2")
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model_path)),
-        running_mode=vision.RunningMode.VIDEO,
+        running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
         num_poses=num_poses,
         min_pose_detection_confidence=0.5,
         min_pose_presence_confidence=0.5,
@@ -140,14 +156,90 @@ def _landmarker(model_path: Path, num_poses: int):
         raise UnreadableInputError(f"The pose model {model_path.name} cannot be loaded ({exc}).") from None
 
 
+class PoseDetector:
+    """One MediaPipe PoseLandmarker in VIDEO mode (tracking), fed frame by frame.
+
+    MediaPipe releases the GIL while it infers, so several detectors in
+    several threads use several cores; one detector must stay in one thread.
+
+    Parameters
+    ----------
+    model_path : Path
+        A ``pose_landmarker_*.task`` file.
+    num_poses : int
+        People to look for in each frame (K).
+    frame_size : (int, int)
+        Upright ``(width, height)`` in which landmark pixels are given. The
+        images given to :meth:`detect` may be smaller (scaled in the decoder):
+        MediaPipe's landmarks are fractions of the image, so they are scaled
+        to this size, not to the image's.
+
+    Examples
+    --------
+    >>> with PoseDetector(model, 1, (1080, 1920)) as detector:   # doctest: +SKIP
+    ...     xy, visibility, world = detector.detect(frame.rgb, frame.t_ms)
+    """
+
+    def __init__(self, model_path: Path, num_poses: int, frame_size: tuple[int, int]):
+        self.num_poses = num_poses
+        self.frame_size = frame_size
+        self._landmarker = _landmarker(model_path, num_poses)
+        self._last_timestamp = -1
+        self._seen_person = False
+
+    def detect(self, rgb: np.ndarray, t_ms: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Landmarks of the people in one frame.
+
+        Parameters
+        ----------
+        rgb : ndarray, uint8, shape (h, w, 3)
+            The upright frame, at any scale.
+        t_ms : float
+            Its real time; must increase from call to call.
+
+        Returns
+        -------
+        xy : ndarray, float32, shape (K, 33, 2)
+            Pixels in ``frame_size``; NaN in empty slots.
+        visibility : ndarray, float32, shape (K, 33)
+        world : ndarray, float32, shape (K, 33, 3)
+            Metres, hip-centred.
+        """
+        import mediapipe as mp
+
+        # MediaPipe needs strictly increasing integer milliseconds.
+        timestamp = max(self._last_timestamp + 1, int(round(t_ms)))
+        self._last_timestamp = timestamp
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        # MediaPipe's graph logs once on its first frame, and again on the
+        # first frame with a person (landmark projection): hide both.
+        if not self._seen_person:
+            with _native_stderr_silenced():
+                result = self._landmarker.detect_for_video(image, timestamp)
+            self._seen_person = bool(result.pose_landmarks)
+        else:
+            result = self._landmarker.detect_for_video(image, timestamp)
+        return _result_arrays(result, self.num_poses, *self.frame_size)
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def __enter__(self) -> PoseDetector:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
 def detect_people(
     frames: Iterable,
     model_path: Path,
     *,
     num_poses: int = DEFAULT_NUM_POSES,
+    frame_size: tuple[int, int] | None = None,
     on_frame: Callable[[int], None] | None = None,
 ) -> Detections:
-    """Run PoseLandmarker (VIDEO mode) on every frame.
+    """Run PoseLandmarker (VIDEO mode) on every frame, in this thread.
 
     Parameters
     ----------
@@ -157,6 +249,9 @@ def detect_people(
         A ``pose_landmarker_*.task`` file.
     num_poses : int
         People to look for in each frame.
+    frame_size : (int, int), optional
+        Upright ``(width, height)`` of the video when the frames were scaled
+        down in the decoder; default: the size of the first frame.
     on_frame : callable, optional
         Called with the running frame count after each frame (progress bars).
 
@@ -164,47 +259,114 @@ def detect_people(
     -------
     Detections
         All people found; memory is O(T), frames are not kept.
+
+    See Also
+    --------
+    formcam.parallel.detect_people_parallel : the same on several cores.
+    """
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
+        return empty_detections(num_poses, frame_size or (0, 0))
+    if frame_size is None:
+        frame_size = (first.rgb.shape[1], first.rgb.shape[0])
+    collected = DetectionsBuilder(num_poses, frame_size)
+    with PoseDetector(model_path, num_poses, frame_size) as detector:
+        for count, frame in enumerate(itertools.chain([first], frames), start=1):
+            collected.add(frame.t_ms, *detector.detect(frame.rgb, frame.t_ms))
+            if on_frame is not None:
+                on_frame(count)
+    return collected.build()
+
+
+class DetectionsBuilder:
+    """Collects per-frame landmarks into :class:`Detections` (O(T) memory, no frames)."""
+
+    def __init__(self, num_poses: int, frame_size: tuple[int, int]):
+        self.num_poses = num_poses
+        self.frame_size = frame_size
+        self.t_ms: list[float] = []
+        self._xy: list[np.ndarray] = []
+        self._vis: list[np.ndarray] = []
+        self._world: list[np.ndarray] = []
+
+    def add(self, t_ms: float, xy: np.ndarray, vis: np.ndarray, world: np.ndarray) -> None:
+        self.t_ms.append(t_ms)
+        self._xy.append(xy)
+        self._vis.append(vis)
+        self._world.append(world)
+
+    def build(self) -> Detections:
+        if not self.t_ms:
+            return empty_detections(self.num_poses, self.frame_size)
+        return Detections(
+            t_ms=np.asarray(self.t_ms, dtype=np.float64),
+            image_xy=np.stack(self._xy),
+            visibility=np.stack(self._vis),
+            world_xyz=np.stack(self._world),
+            frame_size=self.frame_size,
+        )
+
+
+def empty_detections(num_poses: int, frame_size: tuple[int, int]) -> Detections:
+    """:class:`Detections` of no frames."""
+    return Detections(
+        t_ms=np.zeros(0),
+        image_xy=np.full((0, num_poses, N_LANDMARKS, 2), np.nan, np.float32),
+        visibility=np.full((0, num_poses, N_LANDMARKS), np.nan, np.float32),
+        world_xyz=np.full((0, num_poses, N_LANDMARKS, 3), np.nan, np.float32),
+        frame_size=frame_size,
+    )
+
+
+def concatenate_detections(parts: list[Detections]) -> Detections:
+    """Join detections of consecutive stretches of one video, padding to the largest K.
+
+    Parameters
+    ----------
+    parts : list of Detections
+        In time order, the same ``frame_size``; K may differ (one person was
+        looked for in one stretch, two in another).
+    """
+    slots = max(part.image_xy.shape[1] for part in parts)
+
+    def padded(array: np.ndarray) -> np.ndarray:
+        missing = slots - array.shape[1]
+        if missing == 0:
+            return array
+        pad = np.full((array.shape[0], missing, *array.shape[2:]), np.nan, array.dtype)
+        return np.concatenate([array, pad], axis=1)
+
+    return Detections(
+        t_ms=np.concatenate([part.t_ms for part in parts]),
+        image_xy=np.concatenate([padded(part.image_xy) for part in parts]),
+        visibility=np.concatenate([padded(part.visibility) for part in parts]),
+        world_xyz=np.concatenate([padded(part.world_xyz) for part in parts]),
+        frame_size=parts[0].frame_size,
+    )
+
+
+def count_people(images: Iterable[np.ndarray], model_path: Path) -> int:
+    """The most people PoseLandmarker finds in any one of a few still images (0, 1 or 2).
+
+    A cheap look before the video pass: looking for two people in every
+    frame costs about twice the inference of looking for one, so the pose
+    stage looks for a second person only where one was seen here.
+
+    Parameters
+    ----------
+    images : iterable of ndarray, uint8, shape (h, w, 3)
+        Upright RGB frames sampled over the clip.
+    model_path : Path
     """
     import mediapipe as mp
 
-    t_ms: list[float] = []
-    xy: list[np.ndarray] = []
-    vis: list[np.ndarray] = []
-    world: list[np.ndarray] = []
-    frame_size = (0, 0)
-    last_ts = -1
-    seen_person = False
-    with _landmarker(model_path, num_poses) as landmarker:
-        for count, frame in enumerate(frames, start=1):
-            height, width = frame.rgb.shape[:2]
-            frame_size = (width, height)
-            # MediaPipe needs strictly increasing integer milliseconds.
-            timestamp = max(last_ts + 1, int(round(frame.t_ms)))
-            last_ts = timestamp
-            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame.rgb))
-            # MediaPipe's graph logs once on its first frame, and again on the
-            # first frame with a person (landmark projection): hide both.
-            if not seen_person:
-                with _native_stderr_silenced():
-                    result = landmarker.detect_for_video(image, timestamp)
-                seen_person = bool(result.pose_landmarks)
-            else:
-                result = landmarker.detect_for_video(image, timestamp)
-            frame_xy, frame_vis, frame_world = _result_arrays(result, num_poses, width, height)
-            t_ms.append(frame.t_ms)
-            xy.append(frame_xy)
-            vis.append(frame_vis)
-            world.append(frame_world)
-            if on_frame is not None:
-                on_frame(count)
-    n = len(t_ms)
-    return Detections(
-        t_ms=np.asarray(t_ms, dtype=np.float64),
-        image_xy=np.stack(xy) if n else np.full((0, num_poses, N_LANDMARKS, 2), np.nan, np.float32),
-        visibility=np.stack(vis) if n else np.full((0, num_poses, N_LANDMARKS), np.nan, np.float32),
-        world_xyz=np.stack(world) if n else np.full((0, num_poses, N_LANDMARKS, 3), np.nan, np.float32),
-        frame_size=frame_size,
-    )
+    most = 0
+    with _native_stderr_silenced(), _landmarker(model_path, 2, video=False) as landmarker:
+        for rgb in images:
+            result = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
+            most = max(most, len(result.pose_landmarks))
+    return most
 
 
 def _result_arrays(result, slots: int, width: int, height: int):

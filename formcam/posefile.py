@@ -117,24 +117,50 @@ def load_pose(path: str | os.PathLike) -> PoseSequence:
         with np.load(path, allow_pickle=False) as data:
             if "format" not in data.files:
                 raise UnreadableInputError(f"{path.name} is not a formcam pose file (it has no 'format' key).")
-            fmt = str(data["format"])
-            if fmt != FORMAT:
-                raise UnreadableInputError(
-                    f"{path.name} is a pose file of format '{fmt}', which this formcam does not support "
-                    f"(it reads '{FORMAT}'); re-run the analysis on the video."
-                )
+            _check_format(str(data["format"]), path.name)
             extras = json.loads(str(data["extras_json"])) if "extras_json" in data.files else {}
-            return PoseSequence(
+            pose = PoseSequence(
                 t_ms=data["t_ms"],
                 image_xy=data["image_xy"],
                 visibility=data["visibility"],
                 world_xyz=data["world_xyz"],
                 frame_size=tuple(data["frame_size"]),
-                extras=extras,
+                extras=extras if isinstance(extras, dict) else {},
             )
     except UnreadableInputError:
         raise
     except FileNotFoundError:
         raise UnreadableInputError(f"There is no file at {path}.") from None
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise UnreadableInputError(f"{path.name} cannot be read as a formcam pose file ({exc}).") from None
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile) as exc:
+        raise UnreadableInputError(f"{path.name} cannot be read as a formcam pose file ({_one_line(exc)}).") from None
+    _check_contents(pose, path.name)
+    return pose
+
+
+def _check_format(fmt: str, name: str) -> None:
+    """Refuse a pose file of another format, saying whether it is newer or not formcam's at all."""
+    if fmt == FORMAT:
+        return
+    family, _, version = fmt.partition("/")
+    ours, _, our_version = FORMAT.partition("/")
+    if family == ours and version.isdigit() and int(version) > int(our_version):
+        raise UnreadableInputError(
+            f"{name} was written by a newer formcam (pose format '{fmt}'; this formcam reads '{FORMAT}'), "
+            "which this formcam does not support: upgrade formcam, or re-run the analysis on the video."
+        )
+    raise UnreadableInputError(
+        f"{name} is a pose file of format '{fmt}', which this formcam does not support "
+        f"(it reads '{FORMAT}'); re-run the analysis on the video."
+    )
+
+
+def _check_contents(pose: PoseSequence, name: str) -> None:
+    """The contract's promises that later stages rely on: increasing times, a real frame size."""
+    if pose.t_ms.ndim != 1 or not np.isfinite(pose.t_ms).all() or np.any(np.diff(pose.t_ms) <= 0):
+        raise UnreadableInputError(f"{name} is damaged: its frame times (t_ms) are not finite and strictly increasing.")
+    if len(pose.frame_size) != 2 or min(pose.frame_size) < 1:
+        raise UnreadableInputError(f"{name} is damaged: its frame_size {list(pose.frame_size)} is not a width and height.")
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

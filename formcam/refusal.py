@@ -13,8 +13,11 @@ sentence saying why:
    for less than :data:`MIN_STEP_SEARCH_S` makes the clip too short.
 3. **Are they running?** The kinematics core decides
    (``Kinematics.not_running_reason``: walking, an exercise in place, running
-   on the spot); a person in view for longer than :data:`MIN_STEP_SEARCH_S`
-   without a single step is not running either.
+   on the spot, too few regular steps); a person in view for longer than
+   :data:`MIN_STEP_SEARCH_S` without a single step is not running either.
+   Too few steps from a runner who is in view for less than
+   :data:`MIN_STEP_SEARCH_S` (crossing the frame) is not a refusal: the part
+   where they are is analysed, with a ``too_short_to_confirm_running`` warning.
 
 ``--force`` (``AnalysisOptions.force``) turns refusals 2 and 3 into a report
 marked ``runner.forced: true`` with the reason (``runner.refusal``)
@@ -32,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import NothingToAnalyseError
+from .events import regular_steps
+from .kinematics import MIN_RUNNING_STEPS
 
 #: Fewer frames with a person than this and there is nothing to measure.
 MIN_DETECTED_FRAMES = 10
@@ -121,58 +126,82 @@ def require_person(where: Presence, name: str, hints: list[str] = ()) -> None:
     raise NothingToAnalyseError(f"No runner was found in {name} (a person was seen in {seen} of {total} frames){because}.")
 
 
-def refusal(kinematics, where: Presence, name: str) -> str | None:
-    """The sentence refusing this analysis, or None when it can go ahead.
+def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, list[dict]]:
+    """The sentence refusing this analysis (or None), and warnings for an analysis that goes ahead.
 
     Parameters
     ----------
     kinematics : formcam.kinematics.Kinematics
     where : Presence
-    name : str
-        The input's file name.
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+
+    Returns
+    -------
+    refusal : str or None
+        Why not, as a clause (no capital, no full stop); None when the analysis can go ahead.
+    warnings : list of dict
+        ``too_short_to_confirm_running`` when the runner is in view too briefly
+        for the kinematics core to confirm running from the number of steps,
+        but at least one step was measured: the part where they are is analysed.
     """
     if kinematics.events.n_contacts < MIN_CONTACTS:
         if where.visible_s < MIN_STEP_SEARCH_S:
-            span = f"from {where.first_s:.1f} s to {where.last_s:.1f} s of {where.clip_s:.1f} s" if where.partial else ""
-            return (f"The runner is in view for only {where.visible_s:.1f} s of {name}{' (' + span + ')' if span else ''}, "
-                    f"too short to measure a running step (formcam needs about {MIN_STEP_SEARCH_S:.0f} s of running)")
-        return (f"{name} does not look like running: no running step was found in the {where.visible_s:.0f} s "
-                "a person is in view (standing, or an exercise in place?)")
+            return (f"the runner is in view for only {where.visible_s:.1f} s"
+                    f"{_span(where)}, too short to measure a running step "
+                    f"(formcam needs about {MIN_STEP_SEARCH_S:.0f} s of running)"), []
+        return (f"no running step was found in the {where.visible_s:.0f} s a person is "
+                "in view (standing, or an exercise in place?)"), []
     reason = not_running_reason(kinematics)
-    if reason:
-        return f"{name} does not look like running: {reason}"
-    return None
+    if reason is None:
+        return None, []
+    n_steps = len(regular_steps(kinematics.events, t_ms))
+    if where.visible_s < MIN_STEP_SEARCH_S and n_steps < MIN_RUNNING_STEPS:
+        # Too few steps because the runner crosses the frame, not because they do not run.
+        return None, [{
+            "code": "too_short_to_confirm_running",
+            "message": f"The runner is in view for only {where.visible_s:.1f} s{_span(where)}, with {n_steps} "
+                       "regular steps: too short to confirm this is running, and every number rests on those steps.",
+        }]
+    return reason, []
+
+
+def _span(where: Presence) -> str:
+    return f" (from {where.first_s:.1f} s to {where.last_s:.1f} s of {where.clip_s:.1f} s)" if where.partial else ""
 
 
 def not_running_reason(kinematics) -> str | None:
     """The kinematics core's reason to think this is not running, or None.
 
-    The decision belongs to :mod:`formcam.kinematics` (``not_running_reason``);
-    a kinematics without that attribute is read through its ``not_running``
-    quality warning.
+    The decision belongs to :mod:`formcam.kinematics` (``not_running_reason``).
     """
-    reason = getattr(kinematics, "not_running_reason", None)
-    if reason is None and not hasattr(kinematics, "not_running_reason"):
-        warning = next((q for q in kinematics.quality if q.get("code") == "not_running"), None)
-        reason = warning["message"] if warning else None
+    reason = kinematics.not_running_reason
     if not reason:
         return None
     reason = reason.strip().rstrip(".")
     return reason[0].lower() + reason[1:]
 
 
-def check_analysable(kinematics, where: Presence, name: str, *, force: bool) -> str | None:
-    """Raise the refusal unless ``force``; return the overridden refusal (or None).
+def check_analysable(kinematics, where: Presence, t_ms: np.ndarray, name: str, *,
+                     force: bool) -> tuple[str | None, list[dict]]:
+    """Raise the refusal unless ``force``.
+
+    Returns
+    -------
+    forced_over : str or None
+        The refusal ``force`` overrode.
+    warnings : list of dict
+        As :func:`refusal`.
 
     Raises
     ------
     NothingToAnalyseError
         With the refusal and a hint at ``--force``.
     """
-    why = refusal(kinematics, where, name)
+    why, warnings = refusal(kinematics, where, t_ms)
     if why and not force:
-        raise NothingToAnalyseError(f"{why}. Pass --force to analyse it anyway.")
-    return why
+        raise NothingToAnalyseError(f"{name} was not analysed: {why}. Pass --force to analyse it anyway.")
+    return why, warnings
 
 
 def presence_notes(where: Presence) -> tuple[dict, list[dict]]:
@@ -205,6 +234,6 @@ def forced_notes(why: str | None) -> tuple[dict, list[dict]]:
         return {"forced": False}, []
     return (
         {"forced": True, "refusal": why},
-        [{"code": "forced_analysis", "message": f"Analysed only because --force was given: {why}. "
+        [{"code": "forced_analysis", "message": f"Analysed only because --force was given; otherwise refused: {why}. "
                                                 "The running norms may not apply to these numbers."}],
     )

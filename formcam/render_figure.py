@@ -52,7 +52,7 @@ class Outfit:
     hair: RGB = (55, 38, 28)
     build: float = 1.0
     sleeve: float = 0.45
-    shorts_length: float = 0.02
+    shorts_length: float = 0.22
 
 
 #: A second outfit, for a bystander.
@@ -209,8 +209,8 @@ def _shade(colour: RGB, factor: np.ndarray) -> np.ndarray:
 
 
 def _depth_shade(depth: np.ndarray, torso_depth: np.ndarray) -> np.ndarray:
-    """Parts behind the trunk are in its shadow: up to 30 % darker 25 cm behind it."""
-    return 1.0 - 0.30 * np.clip((depth - torso_depth) / 0.25, 0.0, 1.0)
+    """Parts behind the trunk are in its shadow: up to 30 % darker 12 cm behind it (the far leg)."""
+    return 1.0 - 0.30 * np.clip((depth - torso_depth) / 0.12, 0.0, 1.0)
 
 
 def _ellipse(centre: np.ndarray, ax: np.ndarray, ay: np.ndarray, n: int = _ELLIPSE_POINTS) -> np.ndarray:
@@ -338,7 +338,7 @@ def _limb_parts(points, side: str, camera: Camera, h: float, outfit: Outfit, tor
     # the shoe, each drawn right after or before the part it belongs to.
     for name, limb, start, end, fraction, ra, rb, colour, after in (
         ("sleeve", "upper_arm", "shoulder", "elbow", outfit.sleeve, 0.036, 0.033, outfit.shirt, True),
-        ("shorts", "thigh", "hip", "knee", outfit.shorts_length, 0.054, 0.050, outfit.shorts, True),
+        ("shorts", "thigh", "hip", "knee", outfit.shorts_length, 0.056, 0.048, outfit.shorts, True),
         ("sole", "shoe", "heel", "toe", 1.0, 0.010, 0.008, outfit.soles, False),
     ):
         a = named[start] + (0.006 * h * up if name == "sole" else 0.0)

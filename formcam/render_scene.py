@@ -59,7 +59,7 @@ def _clutter(img: np.ndarray, rng: np.random.Generator, floor_y: float) -> None:
     """Random wall furniture and texture, in place."""
     height, width = img.shape[:2]
     top = max(int(floor_y), 1)
-    noise = rng.normal(0.0, 6.0, size=(height // 8 + 1, width // 8 + 1))
+    noise = rng.normal(0.0, 4.0, size=(height // 24 + 1, width // 24 + 1))
     texture = cv2.resize(noise, (width, height), interpolation=cv2.INTER_CUBIC)
     img[:] = np.clip(img + texture[..., None], 0, 255)
     for _ in range(int(rng.integers(10, 16))):

@@ -50,7 +50,7 @@ MAX_AUTO_ROLL_DEG = 15.0
 MIN_FRAMES = 10
 #: Side view: a foot point is on the ground when within this fraction of the foot's vertical range
 #: from its lowest level (the running maximum of image y over 2 s).
-GROUND_BAND = 0.12
+GROUND_BAND = 0.08
 #: Side view: ground points must spread horizontally over at least this fraction of the trunk length.
 MIN_GROUND_SPREAD = 0.5
 
@@ -175,17 +175,37 @@ def ground_line_roll_deg(xy: np.ndarray, t_ms: np.ndarray, *, iterations: int = 
         ground = finite & (y >= lowest - GROUND_BAND * spread)
         if ground.sum() < MIN_FRAMES:
             return float("nan")
-        # One line, a separate offset per foot point: centre each point's ground samples.
         gx = np.where(ground, x, np.nan)
-        gy = np.where(ground, y, np.nan)
+        if np.nanmax(gx) - np.nanmin(gx) < MIN_GROUND_SPREAD * scale:
+            return float("nan")
+        slope = _lower_envelope_slope(gx, np.where(ground, y, np.nan))
+        if not np.isfinite(slope):
+            return float("nan")
+        roll += float(np.degrees(np.arctan(slope)))
+    return roll
+
+
+def _lower_envelope_slope(x: np.ndarray, y: np.ndarray, *, rounds: int = 1) -> float:
+    """Slope dy/dx of one line (a separate offset per column) through the lowest points (largest y).
+
+    A least-squares fit, then refits on the points at or below it: a foot
+    hovering just above the ground before contact (at one end of the stance)
+    would otherwise tilt the line.
+    """
+    use = np.isfinite(x) & np.isfinite(y)
+    slope = float("nan")
+    for _ in range(rounds + 1):
+        gx, gy = np.where(use, x, np.nan), np.where(use, y, np.nan)
         dx = gx - np.nanmean(gx, axis=0)
         dy = gy - np.nanmean(gy, axis=0)
-        use = np.isfinite(dx) & np.isfinite(dy)
-        sxx = float(np.sum(dx[use] ** 2))
-        if np.ptp(gx[use]) < MIN_GROUND_SPREAD * scale or sxx <= 0:
-            return float("nan")
-        roll += float(np.degrees(np.arctan(np.sum(dx[use] * dy[use]) / sxx)))
-    return roll
+        ok = np.isfinite(dx) & np.isfinite(dy)
+        sxx = float(np.sum(dx[ok] ** 2))
+        if ok.sum() < MIN_FRAMES or sxx <= 0:
+            return slope
+        slope = float(np.sum(dx[ok] * dy[ok]) / sxx)
+        below = ok & (dy - slope * dx >= 0)
+        use = below
+    return slope
 
 
 def level_landmarks(xy: np.ndarray, roll_deg: float, centre: tuple[float, float]) -> np.ndarray:

@@ -28,11 +28,12 @@ import numpy as np
 
 from . import landmarks as lm
 from .kinematics import Kinematics, analyse_pose
+from .metrics import METRICS as METRIC_SPECS
 from .posefile import PoseSequence
 from .render import ClipSpec, Gait, read_truth, render_clip, truth_path
 
 __all__ = ["ValidationClip", "MetricError", "ClipResult", "validation_set", "landmark_errors", "metric_errors",
-           "validate_clip", "run_validation", "markdown_report", "LANDMARK_GROUPS"]
+           "angle_response", "validate_clip", "run_validation", "markdown_report", "LANDMARK_GROUPS"]
 
 #: Landmarks compared, grouped as a physio would name them.
 LANDMARK_GROUPS: dict[str, tuple[int, ...]] = {
@@ -108,6 +109,7 @@ class ClipResult:
     metrics: list[MetricError] = field(default_factory=list)
     landmarks: dict[str, float] = field(default_factory=dict)  # group -> median error, % of height
     landmarks_p90: dict[str, float] = field(default_factory=dict)
+    response: dict[str, tuple[float, float]] = field(default_factory=dict)  # signal -> (gain, offset in degrees)
 
 
 def landmark_errors(pose_xy: np.ndarray, drawn_xy: np.ndarray, height_px: np.ndarray,
@@ -138,16 +140,79 @@ def landmark_errors(pose_xy: np.ndarray, drawn_xy: np.ndarray, height_px: np.nda
     return median, p90
 
 
-def metric_errors(measured: Kinematics, truth: dict, drawn: Kinematics | None = None) -> list[MetricError]:
-    """Compare the metrics valid for the clip's view with the truth (see :class:`MetricError`)."""
+def _line_angle_deg(xy: np.ndarray, a: int | tuple, b: int | tuple, from_vertical: bool) -> np.ndarray:
+    """Angle (T,) of the line from landmark(s) ``a`` to ``b`` (midpoints for pairs): from horizontal, image
+    y down (positive: ``b`` lower), or from vertical (positive: ``b`` to the right of ``a``)."""
+    start = xy[:, list(np.atleast_1d(a))].mean(axis=1)
+    end = xy[:, list(np.atleast_1d(b))].mean(axis=1)
+    d = end - start
+    return np.degrees(np.arctan2(d[:, 0], -d[:, 1]) if from_vertical else np.arctan2(d[:, 1], d[:, 0]))
+
+
+#: Frame-by-frame angles whose pose-model response :func:`angle_response` measures, per view.
+RESPONSE_SIGNALS = {
+    "hip line tilt": (("rear", "front"), (lm.LEFT_HIP, lm.RIGHT_HIP), False),
+    "shoulder line tilt": (("rear", "front"), (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), False),
+    "trunk lateral angle": (("rear", "front"), ((lm.LEFT_HIP, lm.RIGHT_HIP), (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)), True),
+    "trunk forward angle": (("side",), ((lm.LEFT_HIP, lm.RIGHT_HIP), (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)), True),
+    "head angle": (("side",), ((lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), (lm.LEFT_EAR, lm.RIGHT_EAR)), True),
+}
+
+
+def angle_response(pose_xy: np.ndarray, drawn_xy: np.ndarray, view: str, *,
+                   max_lag_frames: int = 0) -> dict[str, tuple[float, float]]:
+    """How the pose model's line angles follow the drawn ones, frame by frame.
+
+    For each angle of :data:`RESPONSE_SIGNALS` valid in ``view``, the least-squares
+    fit ``pose = gain * drawn + offset`` over frames with a pose, after shifting
+    the pose model's angles by the lag (up to ``max_lag_frames``) that fits best
+    (a tracker's smoothing delays its output, which would otherwise read as a
+    lower gain). A gain of 1 means the model follows the drawn motion fully; 0.2
+    means it sees a fifth of it (a metric built on that line then reads about a
+    fifth of the truth). Where the drawn angle hardly varies (range under 2
+    degrees) the gain is NaN and the offset is the median difference (a bias).
+
+    Returns
+    -------
+    dict
+        Signal name -> ``(gain, offset_deg)``.
+    """
+    out = {}
+    for name, (views, (a, b), from_vertical) in RESPONSE_SIGNALS.items():
+        if view not in views:
+            continue
+        drawn = _line_angle_deg(drawn_xy, a, b, from_vertical)
+        seen = _line_angle_deg(pose_xy, a, b, from_vertical)
+        ok = np.isfinite(drawn) & np.isfinite(seen)
+        if ok.sum() < 10:
+            out[name] = (float("nan"), float("nan"))
+        elif np.ptp(drawn[ok]) < 2.0:
+            out[name] = (float("nan"), float(np.median(seen[ok] - drawn[ok])))
+        else:
+            fits = [_fit_at_lag(drawn, seen, lag) for lag in range(0, max_lag_frames + 1)]
+            best = max(fits, key=lambda fit: fit[2])
+            out[name] = (best[0], best[1])
+    return out
+
+
+def _fit_at_lag(drawn: np.ndarray, seen: np.ndarray, lag: int) -> tuple[float, float, float]:
+    """``(gain, offset, correlation)`` of ``seen[t + lag]`` against ``drawn[t]``."""
+    x, y = drawn[: len(drawn) - lag], seen[lag:]
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 10:
+        return float("nan"), float("nan"), -np.inf
+    gain, offset = np.polyfit(x[ok], y[ok], 1)
+    return float(gain), float(offset), float(np.corrcoef(x[ok], y[ok])[0, 1])
+
+
+def metric_errors(measured: Kinematics, truth: dict, view: str, drawn: Kinematics | None = None) -> list[MetricError]:
+    """Compare the metrics defined for the clip's true ``view`` with the truth (see :class:`MetricError`)."""
     rows = []
     for name in METRICS:
-        if name not in truth:
+        if name not in truth or (name in METRIC_SPECS and view not in METRIC_SPECS[name].views):
             continue
         true_value = float(truth[name])
         value = _metric_value(measured, name)
-        if name != "cadence_spm" and value is None and not measured.metrics[name].valid_for_view:
-            continue
         reference = _metric_value(drawn, name) if drawn is not None else None
         rows.append(MetricError(name, true_value, value, _error(name, value, true_value),
                                 _error(name, reference, true_value)))
@@ -155,7 +220,10 @@ def metric_errors(measured: Kinematics, truth: dict, drawn: Kinematics | None = 
 
 
 def _metric_value(kin: Kinematics, name: str) -> float | None:
-    value = kin.cadence.value_spm if name == "cadence_spm" else kin.metrics[name].value
+    if name == "cadence_spm":
+        value = kin.cadence.value_spm
+    else:
+        value = kin.metrics[name].value if name in kin.metrics else None
     return None if value is None or not np.isfinite(value) else float(value)
 
 
@@ -202,7 +270,10 @@ def validate_clip(video: str | os.PathLike, *, name: str | None = None, conditio
     return ClipResult(
         name=name or Path(video).stem, condition=condition, view=truth["spec"]["view"],
         detected_view=analysis.kinematics.view.label, detected_fraction=float(np.mean(pose.detected)),
-        metrics=metric_errors(analysis.kinematics, truth["truth"], drawn), landmarks=median, landmarks_p90=p90,
+        metrics=metric_errors(analysis.kinematics, truth["truth"], truth["spec"]["view"], drawn), landmarks=median,
+        landmarks_p90=p90,
+        response=angle_response(pose.image_xy, drawn_xy, truth["spec"]["view"],
+                                max_lag_frames=int(round(0.15 * truth["video"]["capture_fps"]))),
     )
 
 
@@ -288,6 +359,15 @@ def landmark_rows(results: Sequence[ClipResult]) -> list[list[str]]:
 LANDMARK_HEADER = ["clip", "condition", "pose found (% frames)"] + list(LANDMARK_GROUPS)
 
 
+def response_rows(results: Sequence[ClipResult]) -> list[list[str]]:
+    """Rows of the angle-response table: clip, signal, gain, offset (degrees)."""
+    return [[r.name, name, _fmt(gain, 2), _fmt(offset, 1, signed=True)]
+            for r in results for name, (gain, offset) in r.response.items()]
+
+
+RESPONSE_HEADER = ["clip", "angle", "gain (pose model / drawn)", "offset (°)"]
+
+
 def _markdown_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -304,5 +384,10 @@ def markdown_report(results: Sequence[ClipResult]) -> str:
         + _markdown_table(METRIC_HEADER, metric_rows(results))
         + "\n\n### Pose-model landmark error (median distance to the drawn joint, % of body height)\n\n"
         + _markdown_table(LANDMARK_HEADER, landmark_rows(results))
+        + "\n\n### How the pose model's line angles follow the drawn ones (frame by frame)\n\n"
+        "`gain`: slope of the pose model's angle against the drawn angle, after the best delay up to "
+        "150 ms (1: follows fully); "
+        "`offset`: constant difference (where the drawn angle is constant: the median difference).\n\n"
+        + _markdown_table(RESPONSE_HEADER, response_rows(results))
         + "\n"
     )

@@ -1,7 +1,12 @@
+import av
 import numpy as np
+import pytest
 
+from formcam.decode import iter_frames
 from formcam.events import GaitEvents
 from formcam.report.annotations import panel_rows, stance_side
+from formcam.report.overlay import PANEL_COLOUR
+from tests.reporting import synthetic_analysis
 
 
 def events(contacts, toe_offs):
@@ -44,3 +49,48 @@ def test_panel_of_an_unclear_view_says_the_headline_metrics_need_another_view():
     rows = panel_rows({"cadence_spm": {"value": None}, "view": {"label": "oblique"}, "metrics": metrics})
     assert rows[0].value == "n/a"
     assert rows[1].label == "Pelvic drop" and rows[1].value == "n/a (not in oblique view)"
+
+
+# --------------------------------------------------------------------------- the video, end to end (synthetic runner)
+
+
+def decoded(path):
+    with iter_frames(path) as frames:
+        return [f.rgb.astype(int) for f in frames]
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory):
+    analysis, clip, _ = synthetic_analysis(tmp_path_factory.mktemp("video"), view="rear", replay=True,
+                                           pelvic_drop_deg=9, outputs=frozenset({"annotated.mp4", "report.json"}))
+    return analysis, decoded(clip), decoded(analysis.out_dir / "annotated.mp4")
+
+
+def test_annotated_frames_differ_where_the_skeleton_is_and_show_the_panel(replayed):
+    analysis, source, annotated = replayed
+    xy = analysis.kinematics.xy
+    for i in (20, 90, 150):
+        diff = np.abs(annotated[i] - source[i]).max(axis=2)
+        x, y = np.round(xy[i, 25]).astype(int)  # left knee: a bone passes through it
+        assert diff[y - 2:y + 3, x - 2:x + 3].max() > 60, i
+        # The panel: the frame seen through its dark translucent box, over a large block at the top or bottom.
+        blended = 0.32 * source[i] + 0.68 * np.array(PANEL_COLOUR)
+        panel = np.abs(annotated[i] - blended).max(axis=2) < 14
+        h = panel.shape[0]
+        assert max(panel[: h // 2].mean(), panel[h // 2:].mean()) > 0.3, i
+    far = np.abs(annotated[90] - source[90]).max(axis=2)[200:235, 250:315]  # bottom-right, nothing drawn
+    assert np.median(far) < 12  # only the codec's noise
+
+
+def test_replay_of_the_worst_step_is_appended_in_slow_motion(replayed):
+    analysis, source, annotated = replayed
+    extra = len(annotated) - len(source)
+    step_frames = np.diff(sorted(analysis.kinematics.events.contact_frames)).max()
+    assert step_frames <= extra <= 3 * step_frames
+    # Each replay frame is held 4 frame intervals: the file is longer by about 4 x extra frames.
+    with av.open(str(analysis.out_dir / "annotated.mp4")) as container:
+        stream = container.streams.video[0]
+        duration_s = float(stream.duration * stream.time_base)
+    assert duration_s == pytest.approx((len(source) + 4 * extra) / 30, abs=0.2)
+    banner = annotated[-3][3:30, 100:220]  # the yellow title pill at the top centre
+    assert (banner[..., 0] > 200).mean() > 0.3 and (banner[..., 2] < 100).mean() > 0.3

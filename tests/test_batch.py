@@ -10,7 +10,6 @@ the tests that read its results.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -24,7 +23,9 @@ from typer.testing import CliRunner
 
 from formcam import __version__
 from formcam.batch import EXIT_NONE_ANALYSED, EXIT_SOME_FAILED, find_clips, run_batch, runner_of, unique_names
-from formcam.batch_clip import MANIFEST_NAME, file_sha256, is_up_to_date, options_fingerprint, read_manifest, write_manifest
+from formcam.batch_clip import (
+    FINAL_STATUSES, MANIFEST_NAME, ClipJob, file_sha256, is_up_to_date, options_fingerprint, read_manifest, write_manifest,
+)
 from formcam.cli import app
 from formcam.errors import NothingToAnalyseError, OutputExistsError, UnreadableInputError
 from formcam.kinematics import analyse_pose
@@ -181,9 +182,24 @@ def test_per_runner_changes_count_only_beyond_the_expected_error():
     changes = {(c.runner, c.measure): c for c in comparison.changes}
     anna = changes["anna", "pelvic_drop_deg"]
     assert (anna.before, anna.after, anna.change, anna.beyond_error) == (11.0, 6.0, -5.0, True)
+    assert anna.expected_error == pytest.approx(np.hypot(3, 3))  # each value's error, combined
     assert changes["anna", "cadence_spm"].beyond_error is True
     assert changes["ben", "pelvic_drop_deg"].beyond_error is False  # +1° is within ±3°; the failed clip is ignored
     assert comparison.only_before == ["carl"] and comparison.only_after == ["dana"]
+
+
+def test_a_clip_that_crashes_its_worker_fails_alone(tmp_path):
+    from formcam.batch_engines import run_local
+
+    from .batch_work import crash_on_crash
+
+    jobs = [ClipJob(name, str(tmp_path / name), str(tmp_path / "out" / name), None) for name in ("a", "crash", "b", "c")]
+    outcomes = []
+    run_local(jobs, outcomes.append, workers=2, work=crash_on_crash)
+    by_name = {o.name: o for o in outcomes}
+    assert sorted(by_name) == ["a", "b", "c", "crash"] and len(outcomes) == 4
+    assert by_name["crash"].status == "failed" and "crashed" in by_name["crash"].message
+    assert all(by_name[name].status == "ok" for name in "abc")
 
 
 # ------------------------------------------------------------------ whole batches on pose files (no model)
@@ -227,8 +243,9 @@ def test_bad_clips_get_their_status_and_a_rerun_redoes_nothing(pose_clips, tmp_p
 
     forced = run_batch(pose_inputs(pose_clips)[:1], out, NO_VIDEO, engine="serial", force=True)
     assert not forced.results[0].reused
-    other_options = run_batch(pose_inputs(pose_clips)[:1], out, AnalysisOptions(view="side", progress=False), engine="serial")
-    assert not other_options.results[0].reused and other_options.results[0].report["view"]["source"] == "user"
+    taller = AnalysisOptions(height_cm=180, progress=False)
+    other_options = run_batch(pose_inputs(pose_clips)[:1], out, taller, engine="serial")
+    assert not other_options.results[0].reused and other_options.results[0].report["runner"]["height_cm"] == 180
 
 
 def test_an_interrupted_batch_leaves_a_summary_and_resumes_where_it_stopped(pose_clips, tmp_path):
@@ -325,7 +342,11 @@ def batch_command(*args) -> list[str]:
 
 @pytest.fixture(scope="module")
 def resumed_batch(clip_folder, model_path, tmp_path_factory):
-    """A local batch killed (SIGKILL, workers and all) once its first clip is analysed, then run again to the end."""
+    """A local batch killed (SIGKILL, workers and all) once a clip is analysed, then run again to the end.
+
+    ``before``: the clips finished (analysed or failed for good) when it was
+    killed, with their records' modification times.
+    """
     out = tmp_path_factory.mktemp("batch") / "out"
     env = {**os.environ, "FORMCAM_MODEL_DIR": str(model_path.parent)}
     args = batch_command(clip_folder, "--out", out, "--no-video", "--workers", "2", "-q")
@@ -338,8 +359,8 @@ def resumed_batch(clip_folder, model_path, tmp_path_factory):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert first_done is not None, f"no clip finished before the batch ended: {process.stderr.read().decode()}"
-    before = {name: (out / name / "report.json").stat().st_mtime_ns for name in EXPECTED_STATUSES
-              if (read_manifest(out / name) or {}).get("status") == "ok"}
+    before = {name: (out / name / MANIFEST_NAME).stat().st_mtime_ns for name in EXPECTED_STATUSES
+              if (read_manifest(out / name) or {}).get("status") in FINAL_STATUSES}
     resumed = subprocess.run(args[:-1], env=env, capture_output=True, text=True, timeout=600)
     return {"out": out, "first_done": first_done, "before": before, "resumed": resumed}
 
@@ -364,8 +385,8 @@ def test_batch_of_real_clips_gives_each_clip_its_status(resumed_batch):
 def test_resumed_batch_did_not_redo_finished_clips(resumed_batch):
     out, resumed = resumed_batch["out"], resumed_batch["resumed"]
     assert resumed_batch["first_done"] in resumed_batch["before"]
-    for name, mtime in resumed_batch["before"].items():
-        assert (out / name / "report.json").stat().st_mtime_ns == mtime, f"{name} was analysed again"
+    for name, mtime in resumed_batch["before"].items():  # a worker rewrites the record first thing
+        assert (out / name / MANIFEST_NAME).stat().st_mtime_ns == mtime, f"{name} was analysed again"
     assert f"{len(resumed_batch['before'])} clips already analysed" in resumed.stdout
     assert resumed.stdout.count("✓") + resumed.stdout.count("✗") == len(EXPECTED_STATUSES) - len(resumed_batch["before"])
 

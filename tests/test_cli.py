@@ -35,9 +35,9 @@ def test_pose_file_analysis_writes_a_valid_report_and_tables(rear_pose, tmp_path
     assert report["metrics"]["shoulder_dip_deg"]["value"] == pytest.approx(4, abs=1)
     assert "Pelvic drop" in result.output and "Cadence" in result.output
     frames = (tmp_path / "out" / "frames.csv").read_text().splitlines()
-    assert frames[0].startswith("frame,t_ms,detected") and len(frames) == 8 * 60 + 1
+    assert frames[0].startswith("frame,t_ms [ms],detected") and len(frames) == 8 * 60 + 1
     steps = (tmp_path / "out" / "steps.csv").read_text().splitlines()
-    assert any(line.startswith("pelvic_drop_deg,left,") for line in steps)
+    assert "pelvic_drop_deg [deg]" in steps[0] and any(",left," in line for line in steps[1:])
     assert not (tmp_path / "out" / "pose.npz").exists()  # the input is not copied over itself
     assert not list((tmp_path / "out").glob(".*part"))
 

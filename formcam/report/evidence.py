@@ -23,7 +23,7 @@ from ..errors import FormcamError
 from ..metrics import METRICS
 from .annotations import FrameAnnotator
 from .overlay import draw_overlay
-from .seek import frames_around
+from .seek import frames_at
 
 __all__ = ["EvidenceFrame", "collect_evidence", "flagged_metrics", "shown_frame", "worst_and_typical"]
 
@@ -170,8 +170,9 @@ def encode_jpeg(rgb: np.ndarray, height: int = EVIDENCE_HEIGHT) -> bytes:
     return data.tobytes()
 
 
-def collect_evidence(report: dict, kinematics, source_video: Path | None) -> tuple[list[EvidenceFrame], str | None]:
-    """Evidence frames of every flagged metric, read from ``source_video``.
+def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
+                     source_video: Path | None) -> tuple[list[EvidenceFrame], str | None]:
+    """Evidence frames of every flagged metric, read from ``source_video`` in one pass.
 
     Parameters
     ----------
@@ -179,6 +180,8 @@ def collect_evidence(report: dict, kinematics, source_video: Path | None) -> tup
         The analysis's report.json content.
     kinematics : formcam.kinematics.Kinematics
         Landmarks, signals and events of the same analysis.
+    t_ms : ndarray, shape (T,)
+        Real-time frame times in ms (the pose file's).
     source_video : Path or None
         The analysed video; None (or a missing file) gives no images.
 
@@ -207,11 +210,11 @@ def collect_evidence(report: dict, kinematics, source_video: Path | None) -> tup
     annotate = FrameAnnotator(kinematics, fps=info.fps)
     factor = float(report["video"].get("slow_motion_factor") or 1.0)
     contacts = sorted(int(f) for f in kinematics.events.contact_frames)
+    shown = [min(shown_frame(name, step, kinematics.signals, contacts), annotate.n_frames - 1)
+             for name, _, step in chosen]
+    images = frames_at(source_video, [float(t_ms[f]) for f in shown], slow_motion_factor=factor, info=info)
     out = []
-    for name, role, step in chosen:
-        frame = min(shown_frame(name, step, kinematics.signals, contacts), annotate.n_frames - 1)
-        offset = max(frame - int(step["frame"]), 0)
-        image = frames_around(source_video, float(step["t_ms"]), after=offset, slow_motion_factor=factor, info=info)[-1]
+    for (name, role, step), frame, image in zip(chosen, shown, images):
         jpeg = None
         if image is not None and image.shape[:2] == (info.height, info.width):
             ann = annotate(frame, highlight=name if name in HIGHLIGHTED else None, in_stance=step.get("side"))

@@ -186,6 +186,8 @@ def _plot(name: str, metric: dict, report: dict, t_ms: np.ndarray | None, signal
         t0 = min(times) if times else 0.0
         t_s = (np.array([min(times), max(times)]) - t0) / 1000.0 if times else np.array([0.0, 1.0])
     lines = _metric_lines(name, signals, stance) if signals is not None and t_ms is not None else []
+    if not lines and not steps:
+        return ""  # nothing measured to draw
     points = [StepPoint((s["t_ms"] - t0) / 1000.0, s["value"], s.get("side"), marks.get(i))
               for i, s in enumerate(steps) if s.get("value") is not None]
     spec = METRICS.get(name)
@@ -200,7 +202,7 @@ def _plot(name: str, metric: dict, report: dict, t_ms: np.ndarray | None, signal
     return time_plot_svg(
         t_s, lines, steps=points, contacts=[((t - t0) / 1000.0, side) for t, side in contacts_ms],
         ok_band=band, watch_levels=watch, high_levels=high, y_label=f"{metric.get('label') or name} ({unit})",
-        title=f"{metric.get('label') or name} over time",
+        title=f"{metric.get('label') or name} over time", name=name,
     )
 
 
@@ -425,7 +427,7 @@ def report_html(
             chosen = worst_and_typical(metric_name, metric)
             steps = metric.get("per_step") or []
             marks = {steps.index(step): role for role, step in chosen.items()}
-        plot = _plot(metric_name, metric, report, t_ms, signals, stance, marks) if (metric.get("per_step") or signals) else ""
+        plot = _plot(metric_name, metric, report, t_ms, signals, stance, marks)
         sections.append(_metric_section(metric_name, metric, report, plot, evidence, evidence_note))
     sections.append(_other_views(report))
     subtitle = f"{name} · {report['view']['label']} view · formcam {report.get('formcam_version', __version__)}"
@@ -453,7 +455,9 @@ def write_report_html(path: str | Path, report: dict, kinematics=None, *, t_ms: 
     -------
     Path
     """
-    evidence, note = collect_evidence(report, kinematics, source_video) if kinematics is not None else ([], None)
+    evidence, note = [], None
+    if kinematics is not None and t_ms is not None:
+        evidence, note = collect_evidence(report, kinematics, t_ms, source_video)
     text = report_html(report, t_ms=t_ms, signals=kinematics.signals if kinematics is not None else None,
                        evidence=evidence, evidence_note=note)
     return write_text_atomic(path, text)

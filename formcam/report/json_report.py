@@ -119,13 +119,22 @@ def write_report(report: dict, path: Path) -> Path:
 
 def read_report(path: Path) -> dict:
     """Read a report.json, refusing one whose schema version this formcam does not know."""
+    name = Path(path).name
     try:
         report = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise UnreadableInputError(f"{Path(path).name} cannot be read as a formcam report ({exc}).") from None
+        reason = " ".join(str(exc).split())
+        raise UnreadableInputError(f"{name} cannot be read as a formcam report ({reason}).") from None
     version = report.get("schema_version") if isinstance(report, dict) else None
-    if version != SCHEMA_VERSION:
+    if version == SCHEMA_VERSION:
+        return report
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
         raise UnreadableInputError(
-            f"{Path(path).name} is a report of schema version {version}, which this formcam (reads {SCHEMA_VERSION}) does not support."
+            f"{name} was written by a newer formcam (report schema version {version}; this formcam reads "
+            f"{SCHEMA_VERSION}), which this formcam does not support: upgrade formcam to read it."
         )
-    return report
+    if version is None:
+        raise UnreadableInputError(f"{name} is not a formcam report (it has no schema_version).")
+    raise UnreadableInputError(
+        f"{name} is a report of schema version {version!r}, which this formcam (reads {SCHEMA_VERSION}) does not support."
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import OutputExistsError, UsageError
 
 #: The output names of the design notes' contract.
-OUTPUT_NAMES = ("report.json", "annotated.mp4", "pose.npz", "report.html", "frames.csv", "steps.csv")
+OUTPUT_NAMES = ("report.json", "annotated.mp4", "pose.npz", "report.html", "frames.csv", "steps.csv", "people.jpg")
 
 
 def default_out_dir(input_path: Path) -> Path:

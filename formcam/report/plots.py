@@ -144,6 +144,7 @@ def time_plot_svg(
     high_levels: Sequence[float] = (),
     y_label: str = "",
     title: str = "",
+    name: str = "",
 ) -> str:
     """An SVG plot of per-frame lines and per-step dots over time, with foot contacts marked.
 
@@ -163,6 +164,8 @@ def time_plot_svg(
         Dashed amber / red lines at the flag thresholds.
     y_label, title : str
         Axis label (with the unit) and the accessible title.
+    name : str
+        Written as the ``data-metric`` attribute, so a page's plots can be found by metric.
 
     Returns
     -------
@@ -185,7 +188,7 @@ def time_plot_svg(
         return _TOP + (hi - np.asarray(v, dtype=float)) / (hi - lo) * plot_h
 
     out = [
-        f'<svg class="plot" viewBox="0 0 {_WIDTH} {_HEIGHT}" role="img" '
+        f'<svg class="plot" data-metric="{html.escape(name)}" viewBox="0 0 {_WIDTH} {_HEIGHT}" role="img" '
         f'aria-label="{html.escape(title)}">',
         f"<title>{html.escape(title)}</title>",
         f'<rect x="{_LEFT}" y="{_TOP}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#cbd5e1"/>',

@@ -3,7 +3,10 @@
 The annotated video decodes the whole clip once; the HTML report's evidence
 frames and the slow-motion replay need only a handful of frames around known
 times, so they seek (PyAV jumps to the key frame before the time and decodes
-from there) instead of decoding everything again.
+from there) instead of decoding everything again. Requests are served in time
+order in one pass, seeking only to jump ahead by more than
+:data:`SEEK_AHEAD_S` (phones put key frames seconds apart, so decoding on
+is often cheaper than seeking).
 
 Times are the analysis's real-time ``t_ms`` (the pose file's); a slow-motion
 clip's file time is ``t_ms * slow_motion_factor``. Frames come back upright,
@@ -14,13 +17,113 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Iterator, Sequence
 
 import av
 import numpy as np
 
 from ..decode import VideoInfo, probe_video
 
-__all__ = ["frames_around"]
+__all__ = ["SEEK_AHEAD_S", "frames_around", "frames_at"]
+
+#: Seek rather than decode on when the next wanted frame is more than this far ahead, seconds.
+SEEK_AHEAD_S = 2.0
+
+
+class _Reader:
+    """Decoded frames of one video stream as ``(time_s, av_frame)``, with seeking."""
+
+    def __init__(self, container, info: VideoInfo):
+        self.container = container
+        self.stream = container.streams.video[0]
+        self.stream.thread_type = "AUTO"
+        self.time_base = self.stream.time_base
+        self.fps = info.fps or 30.0
+        self.turns_ccw = (-info.rotation_deg // 90) % 4
+        self.position_s = float("-inf")  # time of the last frame handed out
+        self._frames: Iterator | None = None
+
+    def seek(self, time_s: float) -> None:
+        try:
+            self.container.seek(max(int(time_s / self.time_base), 0), stream=self.stream, backward=True, any_frame=False)
+        except av.error.FFmpegError:
+            self.container.seek(0)
+        self._frames = None
+        self.position_s = float("-inf")
+
+    def frames(self) -> Iterator[tuple[float, object]]:
+        if self._frames is None:
+            self._frames = self.container.decode(self.stream)
+        for frame in self._frames:
+            time_s = float(frame.pts * self.time_base) if frame.pts is not None else frame.time
+            if time_s is None:
+                continue
+            self.position_s = time_s
+            yield time_s, frame
+
+    def rgb(self, av_frame) -> np.ndarray:
+        rgb = av_frame.to_ndarray(format="rgb24")
+        if self.turns_ccw:
+            rgb = np.rot90(rgb, self.turns_ccw)
+        return np.ascontiguousarray(rgb)
+
+    def go_to(self, first_s: float) -> None:
+        """Seek when ``first_s`` is behind the decoder or far ahead of it."""
+        if first_s <= self.position_s or first_s - self.position_s > SEEK_AHEAD_S:
+            self.seek(first_s - 2.0 / self.fps)
+
+
+def frames_at(
+    path: str | os.PathLike,
+    times_ms: Sequence[float],
+    *,
+    slow_motion_factor: float = 1.0,
+    info: VideoInfo | None = None,
+) -> list[np.ndarray | None]:
+    """The frames nearest each of ``times_ms``, read in one pass.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The analysed video.
+    times_ms : sequence of float
+        Real times in ms (as in the pose file's ``t_ms``), in any order.
+    slow_motion_factor : float
+        report.json's ``video.slow_motion_factor``: file time = real time times this.
+    info : VideoInfo, optional
+        The video's probe, if already known.
+
+    Returns
+    -------
+    list of (ndarray of shape (H, W, 3), uint8) or None
+        Upright RGB frames in the order asked; None where no frame is within one
+        and a half frame intervals of the time.
+
+    Raises
+    ------
+    formcam.errors.UnreadableInputError
+        If the video cannot be opened.
+    """
+    info = info or probe_video(path)
+    out: list[np.ndarray | None] = [None] * len(times_ms)
+    targets = sorted((t * slow_motion_factor / 1000.0, i) for i, t in enumerate(times_ms))
+    with av.open(os.fspath(path)) as container:
+        reader = _Reader(container, info)
+        half = 0.5 / reader.fps
+        done: dict[float, np.ndarray | None] = {}
+        for target_s, i in targets:
+            if target_s in done:
+                out[i] = done[target_s]
+                continue
+            reader.go_to(target_s - half)
+            for time_s, frame in reader.frames():
+                if time_s < target_s - half:
+                    continue
+                if time_s <= target_s + 3 * half:
+                    out[i] = reader.rgb(frame)
+                break
+            done[target_s] = out[i]
+    return out
 
 
 def frames_around(
@@ -42,65 +145,38 @@ def frames_around(
         Real time of the anchor frame in ms (as in the pose file's ``t_ms``).
     before, after : int
         How many frames before and after the anchor to return as well.
-    slow_motion_factor : float
-        report.json's ``video.slow_motion_factor``: file time = real time times this.
-    info : VideoInfo, optional
-        The video's probe, if already known.
+    slow_motion_factor, info
+        As in :func:`frames_at`.
 
     Returns
     -------
     list of (ndarray of shape (H, W, 3), uint8) or None, length ``before + 1 + after``
         Upright RGB frames in order, the anchor at index ``before``; None where the
-        video has no such frame (before its start, after its end) or the anchor
-        time is not within one and a half frames of any frame.
-
-    Raises
-    ------
-    formcam.errors.UnreadableInputError
-        If the video cannot be opened.
+        video has no such frame (before its start, after its end), and all None
+        when no frame is within one and a half frame intervals of ``t_ms``.
     """
     info = info or probe_video(path)
-    fps = info.fps or 30.0
-    turns_ccw = (-info.rotation_deg // 90) % 4
     target_s = t_ms * slow_motion_factor / 1000.0
-    half_frame = 0.5 / fps
     frames: list[np.ndarray | None] = [None] * (before + 1 + after)
     with av.open(os.fspath(path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        time_base = stream.time_base
-        # Seek a little before the first wanted frame, so the lead-in is decoded too.
-        seek_s = target_s - (before + 2) / fps
-        try:
-            container.seek(max(int(seek_s / time_base), 0), stream=stream, backward=True, any_frame=False)
-        except av.error.FFmpegError:
-            container.seek(0)
+        reader = _Reader(container, info)
+        half = 0.5 / reader.fps
+        reader.seek(target_s - (before + 2) / reader.fps)
         lead: deque = deque(maxlen=before)
-        anchor_found = False
-        collected = 0
-        for frame in container.decode(stream):
-            time_s = float(frame.pts * time_base) if frame.pts is not None else frame.time
-            if time_s is None:
-                continue
-            if not anchor_found:
-                if time_s < target_s - half_frame:
+        collected = -1  # frames stored from the anchor on
+        for time_s, frame in reader.frames():
+            if collected < 0:
+                if time_s < target_s - half:
                     if before:
                         lead.append(frame)
                     continue
-                if time_s > target_s + 3 * half_frame:
+                if time_s > target_s + 3 * half:
                     break  # no frame at that time (a gap, or past the end)
-                anchor_found = True
                 for k, earlier in enumerate(reversed(lead)):
-                    frames[before - 1 - k] = _upright(earlier, turns_ccw)
-            frames[before + collected] = _upright(frame, turns_ccw)
+                    frames[before - 1 - k] = reader.rgb(earlier)
+                collected = 0
+            frames[before + collected] = reader.rgb(frame)
             collected += 1
             if collected > after:
                 break
     return frames
-
-
-def _upright(av_frame, turns_ccw: int) -> np.ndarray:
-    rgb = av_frame.to_ndarray(format="rgb24")
-    if turns_ccw:
-        rgb = np.rot90(rgb, turns_ccw)
-    return np.ascontiguousarray(rgb)

@@ -1,18 +1,19 @@
 """Per-runner changes between two batch summaries (``formcam batch --compare-to OLD/summary.csv``).
 
 Clips are grouped by their ``runner`` column (the naming rule is in
-:func:`formcam.batch.runner_of`). For each runner found in both summaries,
-each headline measure's value is the median over that runner's analysed clips;
-the change is new minus old, and it counts as a change only when it is larger
-than the metric's expected measurement error (report.json's
-``expected_error``), because a smaller difference cannot be told apart from
-the error of the measurement itself.
+:mod:`formcam.batch`). For each runner found in both summaries, each headline
+measure's value is the median over that runner's analysed clips; the change is
+new minus old, and it counts as a change only when it is larger than the two
+values' combined expected error, ``sqrt(e_before**2 + e_after**2)`` with each
+``e`` from report.json's ``expected_error`` of that metric: the rule
+``formcam compare`` (:mod:`formcam.compare`) uses for two single analyses.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import statistics
 from collections.abc import Iterable, Sequence
@@ -31,7 +32,11 @@ _ERROR_PATTERN = re.compile(r"±\s*(\d+(?:\.\d+)?)(?:\s*[-–]\s*(\d+(?:\.\d+)?)
 
 @dataclass(frozen=True)
 class MeasureChange:
-    """One runner's change in one measure between the old and the new summary."""
+    """One runner's change in one measure between the old and the new summary.
+
+    ``before`` and ``after`` are medians over the runner's clips; ``expected_error``
+    is the two values' combined expected error, in the measure's unit.
+    """
 
     runner: str
     measure: str
@@ -116,9 +121,18 @@ def compare_summaries(before: Sequence[dict], after: Sequence[dict], errors: dic
             was, now = _median(old[runner], measure), _median(new[runner], measure)
             if was is None and now is None:
                 continue
-            error = CADENCE_EXPECTED_ERROR_SPM if measure == "cadence_spm" else expected_error_value(errors.get(measure), now)
+            error = _combined_error(errors.get(measure), was, now, cadence=measure == "cadence_spm")
             comparison.changes.append(MeasureChange(runner, measure, was, now, error, len(old[runner]), len(new[runner])))
     return comparison
+
+
+def _combined_error(text, before: float | None, after: float | None, *, cadence: bool) -> float | None:
+    if before is None or after is None:
+        return None
+    if cadence:
+        return math.hypot(CADENCE_EXPECTED_ERROR_SPM, CADENCE_EXPECTED_ERROR_SPM)
+    errors = (expected_error_value(text, before), expected_error_value(text, after))
+    return None if None in errors else math.hypot(*errors)
 
 
 def _by_runner(rows: Sequence[dict]) -> dict[str, list[dict]]:

@@ -23,7 +23,7 @@ __all__ = ["SIGNAL_UNITS", "frames_table", "steps_table", "write_tables"]
 #: Units of the per-frame signals (:func:`formcam.metrics.frame_signals`); others go by their name's suffix.
 SIGNAL_UNITS = {
     "head_forward_pct": "% trunk",
-    "mid_hip_y_px": "px (image y, down)",
+    "mid_hip_y_px": "px (y down)",
 }
 _SUFFIX_UNITS = {"_deg": "deg", "_px": "px", "_ms": "ms", "_cm": "cm", "_spm": "steps/min", "_pct": "%"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -51,8 +52,31 @@ def not_measured(report: dict) -> list[str]:
     return lines
 
 
-def print_summary(report: dict, out_dir: Path | None, console: Console | None = None) -> None:
-    """Print the view, the metrics table, quality warnings and where the files are."""
+#: What each output file is, in a few words, for the list printed after an analysis.
+FILE_NOTES = {
+    "report.html": "the report to read (open in a browser)",
+    "annotated.mp4": "annotated video",
+    "report.json": "every number, for programs",
+    "frames.csv": "per-frame signals",
+    "steps.csv": "per-step values",
+    "pose.npz": "landmarks (re-analyse with --pose)",
+    "people.jpg": "who is who (--person)",
+}
+
+
+def files_table(files: Sequence[Path]) -> Table:
+    """The files written, each with what it is."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column("file", overflow="fold")
+    table.add_column("what", style="dim")
+    for path in files:
+        table.add_row(str(path), FILE_NOTES.get(Path(path).name, ""))
+    return table
+
+
+def print_summary(report: dict, out_dir: Path | None, console: Console | None = None, *,
+                  files: Sequence[Path] = ()) -> None:
+    """Print the view, the metrics table, quality warnings and where the files are (``files``: each one)."""
     console = console or Console()
     video, view, runner = report["video"], report["view"], report["runner"]
     direction = f", running {view['direction']}" if view.get("direction") else ""
@@ -67,5 +91,8 @@ def print_summary(report: dict, out_dir: Path | None, console: Console | None = 
         console.print(f"[dim]{line}[/]")
     for warning in report["quality"]:
         console.print(f"[yellow]![/] {warning['message']}")
-    if out_dir is not None:
+    if files:
+        console.print("Wrote:")
+        console.print(files_table(files))
+    elif out_dir is not None:
         console.print(f"Outputs in [bold]{out_dir}[/]")

@@ -1,0 +1,85 @@
+"""Batch throughput (`make bench`): clips per minute, the local engine against one clip after another.
+
+Both runs analyse the same real clips from scratch (fresh output folders, no
+annotated video) with :func:`formcam.batch.run_batch`: ``serial`` analyses them
+one after another in this process, ``local`` in a pool of worker processes, one
+per core (``FORMCAM_BENCH_WORKERS`` to choose). ``FORMCAM_BENCH_BATCH_CLIPS``
+(comma-separated names under the videos folder) chooses the clips.
+
+Results are printed and written to bench/results/batch.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from formcam.batch import default_workers, run_batch  # noqa: E402
+from formcam.pipeline import ALL_OUTPUTS, AnalysisOptions  # noqa: E402
+
+CLIPS = (
+    "outdoor_side_fixed_short.mp4",
+    "outdoor_side_pass_through.mp4",
+    "outdoor_side_pan_1080p50.mp4",
+    "treadmill_side_portrait_60fps.mp4",
+    "outdoor_portrait_tracking_oddfps.mp4",
+    "treadmill_oblique_portrait_24fps.mp4",
+)
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def bench_engine(clips: list[Path], engine: str, workers: int | None) -> dict:
+    options = AnalysisOptions(outputs=ALL_OUTPUTS - {"annotated.mp4"}, progress=False)
+    with tempfile.TemporaryDirectory(prefix="formcam-bench-") as out:
+        cpu, start = _cpu_seconds(), time.perf_counter()
+        summary = run_batch(clips, out, options, engine=engine, workers=workers)
+        wall = time.perf_counter() - start
+        busy = (_cpu_seconds() - cpu) / wall
+    return {
+        "engine": engine,
+        "workers": workers if engine == "local" else 1,
+        "clips": len(clips),
+        "analysed": summary.counts["ok"],
+        "wall_s": round(wall, 1),
+        "clips_per_min": round(len(clips) / wall * 60, 2),
+        "cores_busy": round(busy, 2),
+    }
+
+
+def main() -> None:
+    videos = Path(os.environ.get("FORMCAM_VIDEOS_DIR", REPO.parent / "shared" / "videos"))
+    names = [n for n in os.environ.get("FORMCAM_BENCH_BATCH_CLIPS", ",".join(CLIPS)).split(",") if n]
+    clips = [videos / name for name in names]
+    workers = int(os.environ.get("FORMCAM_BENCH_WORKERS", default_workers()))
+    serial = bench_engine(clips, "serial", None)
+    local = bench_engine(clips, "local", workers)
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "runs": [serial, local],
+        "speedup": round(local["clips_per_min"] / serial["clips_per_min"], 2),
+    }
+    out = REPO / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "batch.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"batch, {len(clips)} real clips (no annotated video):")
+    for run in results["runs"]:
+        label = "one after another" if run["engine"] == "serial" else f"local, {run['workers']} workers"
+        print(f"  {label:20s} {run['clips_per_min']:6.2f} clips/min  ({run['wall_s']} s, {run['cores_busy']} cores busy)")
+    print(f"  local engine speed-up: {results['speedup']}x; results in bench/results/batch.json")
+
+
+if __name__ == "__main__":
+    main()

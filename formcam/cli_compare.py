@@ -1,0 +1,40 @@
+"""``formcam compare A B``: what changed between two analyses (a thin layer over :mod:`formcam.compare`).
+
+Registered in :mod:`formcam.cli` with ``app.command("compare")(compare_command)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+
+def compare_command(
+    before: Path = typer.Argument(..., help="The earlier analysis: its output folder or report.json.", show_default=False),
+    after: Path = typer.Argument(..., help="The later analysis: its output folder or report.json.", show_default=False),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Folder for compare.json and compare.html [default: ./formcam-out/compare-A-vs-B/]."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier comparison in the output folder."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only where the files went."),
+    debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
+) -> None:
+    """Compare two analyses (before and after): each metric's change and whether it exceeds the expected error."""
+    from .cli import run_reporting_errors  # the shared one-line error handling; cli imports this module
+
+    def action() -> None:
+        from .compare import compare, comparison_table, default_compare_dir, write_comparison
+
+        result = compare(before, after)
+        files = write_comparison(result, out or default_compare_dir(before, after), overwrite=overwrite)
+        console = Console()
+        if not quiet:
+            console.print(comparison_table(result))
+            for warning in result.warnings:
+                console.print(f"[yellow]![/] {warning}")
+        for path in files:
+            console.print(f"Wrote [bold]{path}[/]", highlight=False, soft_wrap=True)
+
+    run_reporting_errors(action, debug=debug)

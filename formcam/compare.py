@@ -1,0 +1,315 @@
+"""Before and after: what changed between two analyses, metric by metric.
+
+    >>> from formcam.compare import compare
+    >>> result = compare("before/report.json", "after/")      # doctest: +SKIP
+    >>> result.changes[0].name, result.changes[0].beyond_error  # doctest: +SKIP
+
+A change counts only when it is larger than the two measurements' combined
+expected error, ``sqrt(e_before**2 + e_after**2)``: each value carries its
+own error (report.json's ``expected_error`` of that metric, e.g. "±3° per
+step"), and a smaller difference cannot be told apart from them. The per-step
+error is used as stated, although each value is a median over several steps,
+because the largest errors (camera height and angle, landmark offsets) do not
+average out between two filming sessions.
+
+The command line ``formcam compare A B`` (:mod:`formcam.cli_compare`) prints
+the table and writes ``compare.json`` and ``compare.html``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rich.table import Table
+
+from .atomic import write_text_atomic
+from .errors import OutputExistsError, UnreadableInputError, UsageError
+from .report.html import page
+from .report.json_report import read_report
+from .report.summary_compare import CADENCE_EXPECTED_ERROR_SPM, expected_error_value
+
+__all__ = ["COMPARE_FORMAT", "Comparison", "MetricChange", "compare", "compare_reports", "load_report",
+           "write_comparison"]
+
+COMPARE_FORMAT = "formcam-compare/1"
+OUTPUT_NAMES = ("compare.json", "compare.html")
+_UNIT_TEXT = {"deg": "°"}
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    """One metric before and after.
+
+    Attributes
+    ----------
+    name, label, unit : str
+    before, after : float or None
+        The two values (None where that analysis could not measure it).
+    change : float or None
+        ``after - before``.
+    expected_error_before, expected_error_after : float or None
+        Each value's expected error in the metric's unit.
+    combined_error : float or None
+        ``sqrt(e_before**2 + e_after**2)``.
+    beyond_error : bool or None
+        ``|change| > combined_error``; None when either is unknown.
+    flag_before, flag_after : str or None
+    left_before, left_after, right_before, right_after : float or None
+        Per-side values, for sided metrics.
+    note : str or None
+        Why there is no change to show.
+    """
+
+    name: str
+    label: str
+    unit: str
+    before: float | None
+    after: float | None
+    change: float | None
+    expected_error_before: float | None
+    expected_error_after: float | None
+    combined_error: float | None
+    beyond_error: bool | None
+    flag_before: str | None = None
+    flag_after: str | None = None
+    left_before: float | None = None
+    left_after: float | None = None
+    right_before: float | None = None
+    right_after: float | None = None
+    note: str | None = None
+
+
+@dataclass
+class Comparison:
+    """Two analyses compared: where they came from, the changes, and warnings about comparing them."""
+
+    before: dict
+    after: dict
+    changes: list[MetricChange] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """compare.json's content."""
+        return {
+            "format": COMPARE_FORMAT,
+            "before": self.before,
+            "after": self.after,
+            "metrics": {c.name: {k: v for k, v in asdict(c).items() if k != "name"} for c in self.changes},
+            "warnings": list(self.warnings),
+        }
+
+
+def load_report(path: str | Path) -> tuple[dict, Path]:
+    """Read a report.json, given as the file or the analysis folder holding it.
+
+    Returns
+    -------
+    report : dict
+    path : Path
+        The report.json file read.
+
+    Raises
+    ------
+    UnreadableInputError
+        When there is no such file or folder, no report.json in the folder, or it cannot be read.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "report.json"
+        if not path.is_file():
+            raise UnreadableInputError(f"{path.parent} holds no report.json; give a formcam output folder or a report.json.")
+    elif not path.is_file():
+        raise UnreadableInputError(f"There is no file or folder at {path}.")
+    return read_report(path), path
+
+
+def _side(report: dict, path: Path) -> dict:
+    video = report.get("video") or {}
+    return {
+        "report": str(path.resolve()),
+        "video": video.get("path"),
+        "view": (report.get("view") or {}).get("label"),
+        "formcam_version": report.get("formcam_version"),
+    }
+
+
+def _change_row(name: str, before: dict | None, after: dict | None) -> MetricChange:
+    b = before or {}
+    a = after or {}
+    old, new = b.get("value"), a.get("value")
+    if name == "cadence_spm":
+        e_old = CADENCE_EXPECTED_ERROR_SPM if old is not None else None
+        e_new = CADENCE_EXPECTED_ERROR_SPM if new is not None else None
+    else:
+        e_old = expected_error_value(b.get("expected_error"), old) if old is not None else None
+        e_new = expected_error_value(a.get("expected_error"), new) if new is not None else None
+    change = None if old is None or new is None else new - old
+    combined = math.hypot(e_old, e_new) if e_old is not None and e_new is not None else None
+    beyond = None if change is None or combined is None else abs(change) > combined
+    note = None
+    if change is None:
+        missing = [word for word, v in (("before", old), ("after", new)) if v is None]
+        reasons = [m.get("reason") for m, v in ((b, old), (a, new)) if v is None and m.get("reason")]
+        note = f"not measured {' and '.join(missing)}" + (f" ({reasons[0]})" if reasons else "")
+    label = a.get("label") or b.get("label") or ("Cadence" if name == "cadence_spm" else name)
+    unit = a.get("unit") or b.get("unit") or ("steps/min" if name == "cadence_spm" else "")
+    return MetricChange(
+        name=name, label=label, unit=unit, before=old, after=new, change=change,
+        expected_error_before=e_old, expected_error_after=e_new, combined_error=combined, beyond_error=beyond,
+        flag_before=b.get("flag"), flag_after=a.get("flag"), left_before=b.get("left"), left_after=a.get("left"),
+        right_before=b.get("right"), right_after=a.get("right"), note=note,
+    )
+
+
+def compare_reports(before: dict, after: dict, *, before_path: Path | None = None,
+                    after_path: Path | None = None) -> Comparison:
+    """Compare two report.json contents.
+
+    Parameters
+    ----------
+    before, after : dict
+        The earlier and the later analysis.
+    before_path, after_path : Path, optional
+        Where they were read from, for the record.
+
+    Returns
+    -------
+    Comparison
+        Cadence first, then every metric either report measured (in the later
+        report's order); metrics neither measured are left out.
+    """
+    result = Comparison(before=_side(before, before_path or Path("before")), after=_side(after, after_path or Path("after")))
+    result.changes.append(_change_row("cadence_spm", before.get("cadence_spm"), after.get("cadence_spm")))
+    names = list(after.get("metrics", {})) + [n for n in before.get("metrics", {}) if n not in after.get("metrics", {})]
+    for name in names:
+        old, new = before["metrics"].get(name), after["metrics"].get(name)
+        if (old or {}).get("value") is None and (new or {}).get("value") is None:
+            continue
+        result.changes.append(_change_row(name, old, new))
+    views = (result.before["view"], result.after["view"])
+    if views[0] != views[1]:
+        result.warnings.append(f"The two clips were filmed from different views ({views[0]} before, {views[1]} after); "
+                               "only the metrics both views measure can be compared.")
+    heights = ((before.get("runner") or {}).get("height_cm"), (after.get("runner") or {}).get("height_cm"))
+    if heights[0] != heights[1] and None not in heights:
+        result.warnings.append(f"Different runner heights were given ({heights[0]} and {heights[1]} cm); "
+                               "centimetre values are not comparable.")
+    if before.get("formcam_version") != after.get("formcam_version"):
+        result.warnings.append(f"The analyses were made by different formcam versions ({before.get('formcam_version')} "
+                               f"and {after.get('formcam_version')}); a change may come from formcam itself.")
+    return result
+
+
+def compare(before: str | Path, after: str | Path) -> Comparison:
+    """Compare two analyses given as report.json files or output folders (see :func:`compare_reports`)."""
+    old, old_path = load_report(before)
+    new, new_path = load_report(after)
+    return compare_reports(old, new, before_path=old_path, after_path=new_path)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _fmt(value, unit: str = "", signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    suffix = _UNIT_TEXT.get(unit, f" {unit}" if unit else "")
+    return f"{value:+.1f}{suffix}" if signed else f"{value:.1f}{suffix}"
+
+
+def verdict(change: MetricChange) -> str:
+    """Plain words: 'changed', 'within error', or why there is nothing to compare."""
+    if change.change is None:
+        return change.note or "not comparable"
+    if change.beyond_error is None:
+        return "no error estimate"
+    return "changed" if change.beyond_error else "within error"
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """A rich table: before, after, change, combined expected error, verdict, flags."""
+    table = Table(title="What changed (after minus before)", title_justify="left", header_style="bold")
+    for column, justify in (("measure", "left"), ("before", "right"), ("after", "right"), ("change", "right"),
+                            ("expected error", "right"), ("verdict", "left"), ("flags", "left")):
+        table.add_column(column, justify=justify)
+    for c in comparison.changes:
+        words = verdict(c)
+        style = "bold" if words == "changed" else "dim" if c.change is None else ""
+        error = f"±{_fmt(c.combined_error, c.unit)}" if c.combined_error is not None else "–"
+        flags = f"{c.flag_before or '-'} → {c.flag_after or '-'}" if (c.flag_before or c.flag_after) else ""
+        table.add_row(c.label, _fmt(c.before, c.unit), _fmt(c.after, c.unit), _fmt(c.change, c.unit, signed=True),
+                      error, f"[{style}]{words}[/]" if style else words, flags)
+    return table
+
+
+def comparison_html(comparison: Comparison) -> str:
+    """compare.html: the same table as a self-contained page (see :func:`formcam.report.html.page`)."""
+    def e(text) -> str:
+        return html.escape(str(text))
+
+    rows = []
+    for c in comparison.changes:
+        words = verdict(c)
+        css = {"changed": "watch", "within error": "ok"}.get(words, "none")
+        error = f"±{_fmt(c.combined_error, c.unit)}" if c.combined_error is not None else "–"
+        sides = ""
+        if c.left_after is not None or c.left_before is not None:
+            sides = (f'<br><span class="dim">L {_fmt(c.left_before, c.unit)} → {_fmt(c.left_after, c.unit)}, '
+                     f'R {_fmt(c.right_before, c.unit)} → {_fmt(c.right_after, c.unit)}</span>')
+        rows.append(f"<tr><td>{e(c.label)}{sides}</td><td class=\"n\">{_fmt(c.before, c.unit)}</td>"
+                    f"<td class=\"n\">{_fmt(c.after, c.unit)}</td><td class=\"n\"><strong>{_fmt(c.change, c.unit, True)}"
+                    f"</strong></td><td class=\"n\">{error}</td><td><span class=\"chip {css}\">{e(words)}</span></td>"
+                    f"<td>{e(c.flag_before or '-')} → {e(c.flag_after or '-')}</td></tr>")
+    warnings = "".join(f'<p class="warn">{e(w)}</p>' for w in comparison.warnings)
+
+    def where(side: dict) -> str:
+        return f"{e(Path(side['video']).name if side.get('video') else side['report'])} ({e(side.get('view'))} view)"
+
+    body = (
+        f"<section><h2>Before and after</h2><p><strong>Before:</strong> {where(comparison.before)}<br>"
+        f"<strong>After:</strong> {where(comparison.after)}</p>{warnings}"
+        "<p>A change counts when it is larger than the combined expected error of the two measurements "
+        "(√(e₁² + e₂²)); smaller differences cannot be told apart from measurement error.</p>"
+        '<table><thead><tr><th>Measurement</th><th class="n">Before</th><th class="n">After</th>'
+        '<th class="n">Change</th><th class="n">Expected error</th><th>Verdict</th><th>Flags</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+    return page("formcam: before and after", body, heading="Before and after",
+                subheading="What changed between two formcam analyses")
+
+
+def default_compare_dir(before: Path, after: Path) -> Path:
+    """``./formcam-out/compare-<before>-vs-<after>/``, named after the analyses' folders."""
+    def name(path: Path) -> str:
+        path = Path(path)
+        return (path if path.is_dir() else path.parent).resolve().name or "analysis"
+
+    return Path.cwd() / "formcam-out" / f"compare-{name(before)}-vs-{name(after)}"
+
+
+def write_comparison(comparison: Comparison, out_dir: str | Path, *, overwrite: bool = False) -> list[Path]:
+    """Write compare.json and compare.html into ``out_dir`` (created), atomically.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``out_dir`` already holds a comparison and ``overwrite`` is false.
+    UsageError
+        If ``out_dir`` is a file.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"The output path {out_dir} is a file, not a folder; choose another with --out.")
+    taken = [name for name in OUTPUT_NAMES if (out_dir / name).exists()]
+    if taken and not overwrite:
+        raise OutputExistsError(f"{out_dir} already holds a comparison ({', '.join(taken)}); "
+                                "pass --overwrite to replace it or choose --out.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        write_text_atomic(out_dir / "compare.json", json.dumps(comparison.to_json(), indent=2, allow_nan=False) + "\n"),
+        write_text_atomic(out_dir / "compare.html", comparison_html(comparison)),
+    ]

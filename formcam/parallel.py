@@ -1,0 +1,325 @@
+"""Use every core: the pose model on stretches of the clip in parallel, then stitch.
+
+MediaPipe's PoseLandmarker uses about one core per instance and releases the
+GIL while it infers, so several instances in several threads of one process
+use several cores (no second copy of the model in memory, nothing pickled).
+The clip is cut by time into segments; each thread decodes its segment from
+the keyframe before it, tracks the people in it with its own landmarker, and
+the segments' landmarks are joined in time order.
+
+A tracker restarted in the middle of a clip needs a few frames to settle
+(its first frames run the person detector and then refine the region of
+interest from frame to frame), so each segment starts a little early
+(:data:`WARMUP_FRAMES`, at least :data:`WARMUP_S`): those warm-up frames are
+tracked and thrown away, and the previous segment's landmarks are kept for
+them. Tracks are linked across the seams afterwards, on the joined landmarks,
+by :func:`formcam.pose.link_tracks`, exactly as within a segment.
+
+Looking for two people in every frame costs about twice the inference of
+looking for one, so by default a few keyframes spread over the clip are looked
+at first (:func:`choose_num_poses`), and the second slot is used only when a
+second person is seen there.
+
+The sequential path (one segment, ``workers=1``) is the same code; a test
+checks that both give the same metrics.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .decode import FrameStream, VideoInfo, iter_frames, keyframes_near
+from .pose import Detections, DetectionsBuilder, PoseDetector, concatenate_detections, count_people
+
+#: Frames a segment's tracker runs before the frames it keeps (and at least WARMUP_S).
+#: Measured on the real clips: a restarted tracker's landmarks are within about
+#: 1.5 px of the uninterrupted tracker's after 15-20 frames (15 px on its first).
+WARMUP_FRAMES = 30
+#: ... and at least this much real time, for high-frame-rate clips.
+WARMUP_S = 0.5
+#: Clips shorter than this many frames per worker are not split.
+MIN_SEGMENT_FRAMES = 90
+#: Long clips are cut into segments of about this many frames, handed to the
+#: workers in turn, so that one slow segment does not leave the others idle.
+TARGET_SEGMENT_FRAMES = 1800
+#: Keyframes looked at to decide how many people to track: one per this many
+#: seconds of clip, within PROBE_MIN..PROBE_MAX.
+PROBE_EVERY_S = 2.0
+PROBE_MIN, PROBE_MAX = 4, 12
+#: Longest side of the pictures given to the pose model. MediaPipe crops the
+#: person and resizes the crop to 256 x 256 pixels; a runner filling most of a
+#: frame of this size still covers that, and decoding, converting and handing
+#: over a smaller picture costs less.
+POSE_MAX_SIDE: int | None = None
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the clip in file time (the file's own timeline, seconds).
+
+    Attributes
+    ----------
+    start_s : float or None
+        Its first frame is the first with ``pts_s >= start_s``; None: the video's first frame.
+    stop_s : float or None
+        Frames from ``stop_s`` on belong to the next segment; None: to the end.
+    warmup_s : float
+        Tracking starts this much before ``start_s``; those frames are not kept.
+    """
+
+    start_s: float | None
+    stop_s: float | None
+    warmup_s: float = 0.0
+
+    @property
+    def decode_from_s(self) -> float | None:
+        return None if self.start_s is None else self.start_s - self.warmup_s
+
+
+WHOLE_CLIP = Segment(None, None)
+
+
+def plan_segments(info: VideoInfo, first_s: float, end_s: float | None, workers: int) -> list[Segment]:
+    """Cut a clip into segments for ``workers`` threads.
+
+    Parameters
+    ----------
+    info : VideoInfo
+    first_s : float
+        pts of the first frame, s.
+    end_s : float or None
+        Where the video stream ends, s (None when the container does not say).
+    workers : int
+
+    Returns
+    -------
+    list of Segment
+        ``[WHOLE_CLIP]`` for one worker, an unknown length, or a short clip;
+        otherwise at least ``workers`` segments of equal length, more for long clips.
+    """
+    if workers <= 1 or end_s is None or not info.fps or end_s <= first_s:
+        return [WHOLE_CLIP]
+    duration_s = end_s - first_s
+    n_frames = duration_s * info.fps
+    if n_frames < workers * MIN_SEGMENT_FRAMES:
+        return [WHOLE_CLIP]
+    count = max(workers, math.ceil(n_frames / TARGET_SEGMENT_FRAMES))
+    warmup_s = max(WARMUP_FRAMES / info.fps, WARMUP_S * info.slow_motion_factor)
+    bounds = [first_s + duration_s * k / count for k in range(count + 1)]
+    return [
+        Segment(start_s=None if k == 0 else bounds[k], stop_s=None if k == count - 1 else bounds[k + 1], warmup_s=warmup_s)
+        for k in range(count)
+    ]
+
+
+def choose_num_poses(info: VideoInfo, first_s: float, end_s: float | None, model_path: Path) -> int:
+    """2 when a second person is seen on a few keyframes spread over the clip, else 1.
+
+    Costs about one inference per keyframe looked at (4 to 12), against the
+    clip's whole length in saved inference when only the runner is in view.
+    A person who appears only between the keyframes looked at is missed; the
+    runner is then tracked alone, which is what MediaPipe's tracker does anyway
+    once it has found them (``--people 2`` forces the second slot).
+    """
+    duration_s = (end_s - first_s) if end_s is not None and end_s > first_s else 0.0
+    samples = int(np.clip(round(duration_s / PROBE_EVERY_S), PROBE_MIN, PROBE_MAX))
+    # Moments in the middle of equal slices of the clip, never its very end.
+    times = first_s + duration_s * (np.arange(samples) + 0.5) / samples
+    pictures = keyframes_near(info, times, max_side=POSE_MAX_SIDE or 640)
+    return 2 if count_people(pictures, model_path) >= 2 else 1
+
+
+@dataclass
+class PoseRun:
+    """The pose stage's result: every person's landmarks and what decoding found.
+
+    Attributes
+    ----------
+    detections : Detections
+    info : VideoInfo
+    num_poses : int
+        People looked for per frame.
+    segments : int
+        Segments the clip was cut into (1: sequential).
+    repaired_timestamps : int
+        As :attr:`formcam.decode.FrameStream.repaired_timestamps`.
+    decode_error : str or None
+        As :attr:`formcam.decode.FrameStream.decode_error`.
+    """
+
+    detections: Detections
+    info: VideoInfo
+    num_poses: int
+    segments: int
+    repaired_timestamps: int
+    decode_error: str | None
+
+
+@dataclass
+class _SegmentResult:
+    detections: Detections
+    stream: FrameStream
+
+
+class _Counter:
+    """Frames done, summed over threads (for the progress bar)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.value += n
+
+
+def detect_people_parallel(
+    path: Path,
+    model_path: Path,
+    *,
+    slowmo: float | None = None,
+    num_poses: int | None = None,
+    workers: int | None = None,
+    max_side: int | None = POSE_MAX_SIDE,
+    on_frame: Callable[[int], None] | None = None,
+) -> PoseRun:
+    """Run the pose model over a whole video, on ``workers`` cores.
+
+    Parameters
+    ----------
+    path : Path
+        The video.
+    model_path : Path
+        A ``pose_landmarker_*.task`` file.
+    slowmo : float, optional
+        As in :func:`formcam.decode.iter_frames`.
+    num_poses : int, optional
+        People to look for in each frame; None decides from a few keyframes
+        (:func:`choose_num_poses`).
+    workers : int, optional
+        Threads, each with its own landmarker; default :func:`usable_cores`.
+        1 runs the sequential path.
+    max_side : int, optional
+        Longest side of the pictures given to the model (landmarks are still
+        in full-frame pixels).
+    on_frame : callable, optional
+        Called with the number of frames done so far (progress bars), from this thread.
+
+    Returns
+    -------
+    PoseRun
+        Frames in presentation order, each once, as the sequential path gives them.
+    """
+    workers = usable_cores() if workers is None else max(1, int(workers))
+    with iter_frames(path, slowmo=slowmo) as opened:
+        info, end_s = opened.info, opened.declared_end_s
+        first_s = next(opened).pts_s
+    if num_poses is None:
+        num_poses = choose_num_poses(info, first_s, end_s, model_path)
+    segments = plan_segments(info, first_s, end_s, workers)
+    results = _run_segments(path, model_path, segments, slowmo, num_poses, max_side, workers, on_frame)
+    if len(segments) > 1 and not _seams_are_sound(segments, results):
+        # Repaired timestamps, a broken stream or an imprecise seek: only one
+        # pass from the start gives the frames the sequential path would.
+        segments = [WHOLE_CLIP]
+        results = _run_segments(path, model_path, segments, slowmo, num_poses, max_side, 1, on_frame)
+    detections = concatenate_detections([result.detections for result in results])
+    last = results[-1].stream
+    decode_error = last.decode_error if len(results) == 1 else last.early_end_message(len(detections.t_ms))
+    return PoseRun(
+        detections=detections,
+        info=info,
+        num_poses=num_poses,
+        segments=len(segments),
+        repaired_timestamps=sum(result.stream.repaired_timestamps for result in results),
+        decode_error=decode_error,
+    )
+
+
+def _seams_are_sound(segments: list[Segment], results: list[_SegmentResult]) -> bool:
+    """Whether the segments' frames are exactly those one pass from the start would give."""
+    for segment, result in zip(segments, results):
+        stream = result.stream
+        if stream.repaired_timestamps or stream.decode_error:
+            return False
+        if segment.start_s is not None and (stream.first_decoded_s is None or stream.first_decoded_s > segment.start_s):
+            return False  # the seek landed after the segment's first frame
+    return True
+
+
+def _run_segments(
+    path: Path,
+    model_path: Path,
+    segments: list[Segment],
+    slowmo: float | None,
+    num_poses: int,
+    max_side: int | None,
+    workers: int,
+    on_frame: Callable[[int], None] | None,
+) -> list[_SegmentResult]:
+    done = _Counter()
+    stop = threading.Event()
+
+    def run(segment: Segment) -> _SegmentResult:
+        return _pose_segment(path, model_path, segment, slowmo, num_poses, max_side, done, stop)
+
+    if len(segments) == 1:
+        progress = None if on_frame is None else (lambda: on_frame(done.value))
+        return [_pose_segment(path, model_path, segments[0], slowmo, num_poses, max_side, done, stop, progress)]
+    with ThreadPoolExecutor(max_workers=min(workers, len(segments)), thread_name_prefix="formcam-pose") as pool:
+        futures = [pool.submit(run, segment) for segment in segments]
+        try:
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
+                if on_frame is not None:
+                    on_frame(done.value)
+                for future in finished:
+                    future.result()  # re-raise a worker's error here
+        finally:
+            stop.set()  # on an error or Ctrl-C the other threads stop at their next frame
+    return [future.result() for future in futures]
+
+
+def _pose_segment(
+    path: Path,
+    model_path: Path,
+    segment: Segment,
+    slowmo: float | None,
+    num_poses: int,
+    max_side: int | None,
+    done: _Counter,
+    stop: threading.Event,
+    progress: Callable[[], None] | None = None,
+) -> _SegmentResult:
+    frames = iter_frames(path, slowmo=slowmo, start_s=segment.decode_from_s, stop_s=segment.stop_s, max_side=max_side)
+    frame_size = (frames.info.width, frames.info.height)
+    collected = DetectionsBuilder(num_poses, frame_size)
+    keep_from = -math.inf if segment.start_s is None else segment.start_s
+    with frames, PoseDetector(model_path, num_poses, frame_size) as detector:
+        for frame in frames:
+            if stop.is_set():
+                break
+            landmarks = detector.detect(frame.rgb, frame.t_ms)
+            if frame.pts_s >= keep_from:
+                collected.add(frame.t_ms, *landmarks)
+                done.add(1)
+                if progress is not None:
+                    progress()
+    return _SegmentResult(collected.build(), frames)

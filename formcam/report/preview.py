@@ -1,0 +1,118 @@
+"""people.jpg: a few frames with every tracked person boxed and numbered, for ``--person``.
+
+Written when more than one person was in view (see :mod:`formcam.people`): the
+person formcam analysed is boxed in green and marked "analysed", the others
+in orange; the numbers are what ``--person N`` takes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..atomic import write_atomic
+from ..decode import iter_frames
+
+#: Height of each frame in the preview, px.
+PANEL_HEIGHT = 480
+CHOSEN_RGB = (40, 200, 80)
+OTHER_RGB = (255, 150, 30)
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def grab_frames(video_path: str | os.PathLike, indices: list[int]) -> dict[int, np.ndarray]:
+    """Decode the upright RGB frames at ``indices`` (decode order, as in the pose file).
+
+    Decodes from the start up to the last index wanted, so the frame numbers
+    are exactly the pose stage's; a file that ends early gives fewer frames.
+    """
+    wanted = set(indices)
+    found: dict[int, np.ndarray] = {}
+    if not wanted:
+        return found
+    with iter_frames(video_path) as frames:
+        for frame in frames:
+            if frame.index in wanted:
+                found[frame.index] = frame.rgb
+            if frame.index >= max(wanted):
+                break
+    return found
+
+
+def draw_panel(rgb: np.ndarray, boxes: list[dict], chosen: int, t_s: float, height: int = PANEL_HEIGHT) -> np.ndarray:
+    """One frame scaled to ``height`` px, with numbered boxes.
+
+    Parameters
+    ----------
+    rgb : ndarray, uint8, shape (H, W, 3)
+    boxes : list of dict
+        ``{index, box: [x0, y0, x1, y1]}`` in px of ``rgb``.
+    chosen : int
+        The analysed person's index.
+    t_s : float
+        The frame's time, written in the corner.
+
+    Returns
+    -------
+    ndarray, uint8, shape (height, W * height / H, 3)
+    """
+    scale = height / rgb.shape[0]
+    panel = cv2.resize(rgb, (max(1, round(rgb.shape[1] * scale)), height), interpolation=cv2.INTER_AREA)
+    thick = max(2, height // 160)
+    taken: list[tuple[int, int, int, int]] = [_label(panel, f"{t_s:.1f} s", (0, 0), (30, 30, 30), height,
+                                                     text_rgb=(255, 255, 255))]
+    for entry in boxes:
+        x0, y0, x1, y1 = (int(round(v * scale)) for v in entry["box"])
+        colour = CHOSEN_RGB if entry["index"] == chosen else OTHER_RGB
+        cv2.rectangle(panel, (x0, y0), (x1, y1), colour, thick)
+        label = f"{entry['index']} analysed" if entry["index"] == chosen else str(entry["index"])
+        taken.append(_label(panel, label, (x0, y0), colour, height, avoid=taken))
+    return panel
+
+
+def _label(image: np.ndarray, text: str, corner: tuple[int, int], rgb, height: int, text_rgb=(0, 0, 0),
+           avoid: list[tuple[int, int, int, int]] = ()) -> tuple[int, int, int, int]:
+    """Draw ``text`` on a filled patch at ``corner``, moved down past the patches in ``avoid``; return its patch."""
+    size = height / 600
+    stroke = max(1, height // 300)
+    (w, h), base = cv2.getTextSize(text, _FONT, size, stroke)
+    x, y = corner
+    x = min(max(x, 0), max(image.shape[1] - w - 6, 0))
+    y = max(y, 0)
+    for other in sorted(avoid, key=lambda patch: patch[1]):
+        if x < other[2] and other[0] < x + w + 6 and y < other[3] and other[1] < y + h + base + 4:
+            y = other[3] + 1
+    y = min(y, image.shape[0] - h - base - 4)
+    cv2.rectangle(image, (x, y), (x + w + 6, y + h + base + 4), rgb, -1)
+    cv2.putText(image, text, (x + 3, y + h + 2), _FONT, size, text_rgb, stroke, cv2.LINE_AA)
+    return x, y, x + w + 6, y + h + base + 4
+
+
+def write_people_preview(video_path: str | os.PathLike, tracking: dict, out_path: str | os.PathLike) -> Path | None:
+    """Write ``people.jpg`` from the pose stage's ``tracking`` (:func:`formcam.people.choose_person`).
+
+    Returns
+    -------
+    Path or None
+        The JPEG, or None when there is nothing to show (one person, or the
+        frames could not be decoded).
+    """
+    panels = (tracking or {}).get("preview") or []
+    if not panels:
+        return None
+    frames = grab_frames(video_path, [p["frame"] for p in panels])
+    images = [draw_panel(frames[p["frame"]], p["boxes"], tracking["chosen_track"], p["t_s"])
+              for p in panels if p["frame"] in frames]
+    if not images:
+        return None
+    gap = np.full((PANEL_HEIGHT, 8, 3), 255, np.uint8)
+    sheet = images[0]
+    for image in images[1:]:
+        sheet = np.hstack([sheet, gap, image])
+    ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88])
+    if not ok:
+        return None
+    return write_atomic(out_path, lambda tmp: tmp.write_bytes(jpeg.tobytes()))

@@ -1,0 +1,84 @@
+"""Render an HTML file in headless Chromium (Debian's ``chromium``): a screenshot, the DOM, the console.
+
+Tests call :func:`need_chromium` first: it skips the test on a developer
+machine without Chromium, and fails it when the ``CI`` environment variable is
+set, so CI can never pass by skipping (``make setup`` installs it).
+
+Chromium runs as root here, so it needs ``--no-sandbox``; every background
+service that would reach the network is switched off, and the profile is a
+fresh temporary folder. The page's console goes to stderr
+(``--enable-logging=stderr``), where Content-Security-Policy violations show:
+a page that tried to load anything from outside leaves a line there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--hide-scrollbars", "--disable-extensions", "--mute-audio",
+)
+
+
+def chromium() -> str | None:
+    """Path of the Chromium program, or None."""
+    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
+
+
+def need_chromium() -> str:
+    """The Chromium program; skip the calling test without it, or fail it when ``CI`` is set."""
+    found = chromium()
+    if found is None:
+        message = "headless Chromium is not installed (Debian/Ubuntu: apt-get install chromium; make setup does it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {message}")
+        pytest.skip(message)
+    return found
+
+
+@dataclass
+class Rendered:
+    """What Chromium made of a page."""
+
+    screenshot: np.ndarray  # (H, W, 3) uint8 RGB
+    dom: str                # the DOM after parsing, serialised
+    console: str            # Chromium's log, with the page's console messages
+
+
+def _run(program: str, args: list[str], profile: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [program, *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def render(html_path: str | os.PathLike, *, width: int = 1000, height: int = 4000) -> Rendered:
+    """Load ``html_path`` from disk in headless Chromium; return its screenshot, DOM and console log."""
+    import cv2
+
+    program = need_chromium()
+    url = Path(html_path).resolve().as_uri()
+    with tempfile.TemporaryDirectory(prefix="formcam-chromium-") as tmp:
+        tmp = Path(tmp)
+        png = tmp / "page.png"
+        shot = _run(program, [f"--screenshot={png}", f"--window-size={width},{height}", url], tmp / "profile-a")
+        if not png.is_file():
+            raise AssertionError(f"Chromium wrote no screenshot: {shot.stderr[-2000:]}")
+        image = cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB)
+        dom = _run(program, ["--enable-logging=stderr", "--v=0", "--dump-dom", url], tmp / "profile-b")
+    return Rendered(screenshot=image, dom=dom.stdout, console=shot.stderr + dom.stderr)
+
+
+def csp_violations(console: str) -> list[str]:
+    """Lines where the page tried to load something its Content-Security-Policy forbids."""
+    return [line for line in console.splitlines() if "Content Security Policy" in line or "violates" in line]

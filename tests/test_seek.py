@@ -1,0 +1,65 @@
+"""Frames read by seeking are the very frames a full decode gives, upright, at the right times."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcam.decode import iter_frames
+from formcam.report.seek import frames_around, frames_at
+from tests.media import make_cfr_clip, need_ffmpeg, remux_with_rotation
+
+
+def all_frames(path):
+    with iter_frames(path) as frames:
+        return [(f.t_ms, f.rgb) for f in frames]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    # 120 frames at 30 fps with a key frame every 250 (x264's default): seeking lands on the first.
+    path = make_cfr_clip(tmp_path_factory.mktemp("seek") / "clip.mp4", n_frames=120, fps=30)
+    return path, all_frames(path)
+
+
+def test_frames_at_gives_the_decoded_frames_in_the_order_asked(clip):
+    path, decoded = clip
+    wanted = [100, 3, 57, 57, 0, 119]
+    got = frames_at(path, [decoded[i][0] for i in wanted])
+    for index, image in zip(wanted, got):
+        np.testing.assert_array_equal(image, decoded[index][1])
+
+
+def test_a_time_between_frames_gives_the_nearest_and_outside_the_clip_none(clip):
+    path, decoded = clip
+    t10 = decoded[10][0]
+    got = frames_at(path, [t10 + 10.0, decoded[-1][0] + 1000.0, -500.0])
+    np.testing.assert_array_equal(got[0], decoded[10][1])
+    assert got[1] is None and got[2] is None
+
+
+def test_frames_around_returns_the_neighbours_and_none_past_the_ends(clip):
+    path, decoded = clip
+    got = frames_around(path, decoded[50][0], before=3, after=4)
+    assert len(got) == 8
+    for offset, image in zip(range(-3, 5), got):
+        np.testing.assert_array_equal(image, decoded[50 + offset][1])
+    edge = frames_around(path, decoded[1][0], before=3, after=1)
+    assert edge[0] is None and edge[1] is None
+    np.testing.assert_array_equal(edge[2], decoded[0][1])
+    np.testing.assert_array_equal(edge[3], decoded[1][1])
+
+
+def test_slow_motion_times_are_scaled_to_file_time(clip):
+    path, decoded = clip
+    real_time = decoded[40][0] / 4  # as if the clip were 4x slow motion
+    np.testing.assert_array_equal(frames_at(path, [real_time], slow_motion_factor=4)[0], decoded[40][1])
+
+
+def test_rotated_clip_frames_come_out_upright(clip, tmp_path):
+    need_ffmpeg()
+    path, _ = clip
+    rotated = remux_with_rotation(path, tmp_path / "rotated.mp4", 90)
+    decoded = all_frames(rotated)
+    assert decoded[0][1].shape[0] > decoded[0][1].shape[1]  # portrait once upright
+    np.testing.assert_array_equal(frames_at(rotated, [decoded[30][0]])[0], decoded[30][1])
