@@ -2,9 +2,11 @@
 
 Both runs analyse the same real clips from scratch (fresh output folders, no
 annotated video) with :func:`formcam.batch.run_batch`: ``serial`` analyses them
-one after another in this process, ``local`` in a pool of worker processes, one
-per core (``FORMCAM_BENCH_WORKERS`` to choose). ``FORMCAM_BENCH_BATCH_CLIPS``
-(comma-separated names under the videos folder) chooses the clips.
+one after another in this process, each clip using every core as ``formcam
+analyze`` does; ``local`` runs a pool of worker processes, one per core
+(``FORMCAM_BENCH_WORKERS`` to choose), each clip on one core.
+``FORMCAM_BENCH_BATCH_CLIPS`` (comma-separated names under the videos folder)
+chooses the clips.
 
 Results are printed and written to bench/results/batch.json.
 """

@@ -44,7 +44,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .batch_clip import (
     MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
 )  # fmt: skip
-from .batch_engines import ENGINES, default_workers, run_jobs  # noqa: F401 (default_workers re-exported)
+from .batch_engines import ENGINES, default_workers, run_jobs, threads_per_clip  # noqa: F401 (default_workers re-exported)
 from .errors import NothingToAnalyseError, OutputExistsError, UnreadableInputError, UsageError
 from .report.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
 from .report.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
@@ -190,10 +190,12 @@ def _glob_base(pattern: Path) -> Path:
 
 
 def _videos_under(folder: Path, excluded: Path | None) -> list[tuple[Path, tuple[str, ...]]]:
-    clips = []
+    clips, visited = [], set()
     for root, dirs, files in os.walk(folder, followlinks=True):
         root_path = Path(root)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _is_output(root_path / d, excluded))
+        visited.add(root_path.resolve())  # a link back up the tree is followed once, not forever
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _is_output(root_path / d, excluded)
+                         and (root_path / d).resolve() not in visited)
         for name in sorted(files):
             path = root_path / name
             if not name.startswith(".") and _is_video(path):
@@ -333,6 +335,9 @@ def run_batch(
                                             "did not make; pass --force to replace it, or choose another --out.")
         else:
             jobs.append(ClipJob(clip.name, str(clip.source), str(folder.resolve()), job_options))
+    if options.workers is None:  # the clips share the cores rather than each taking them all
+        threads = threads_per_clip(engine, workers, len(jobs))
+        jobs = [replace(job, options=replace(job.options, workers=threads)) for job in jobs]
     by_name = {clip.name: clip for clip in clips}
 
     with _BatchDisplay(len(clips), options.progress, console) as display:

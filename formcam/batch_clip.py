@@ -39,8 +39,9 @@ MANIFEST_FORMAT = "formcam-batch-clip/1"
 STATUSES = ("ok", "unreadable", "nothing_to_analyse", "failed")
 FINAL_STATUSES = frozenset({"ok", "unreadable", "nothing_to_analyse"})
 
-#: Options that change how an analysis is shown or run, not what it finds.
-_OPTIONS_NOT_IN_FINGERPRINT = frozenset({"overwrite", "progress"})
+#: Options that change how an analysis is shown or run, not what it finds
+#: (``workers``: pose-model threads, which a batch sets to share the cores).
+_OPTIONS_NOT_IN_FINGERPRINT = frozenset({"overwrite", "progress", "workers"})
 
 _HASH_CHUNK_BYTES = 1 << 20
 

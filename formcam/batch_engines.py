@@ -35,6 +35,22 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+def threads_per_clip(engine: str, workers: int | None, n_jobs: int) -> int | None:
+    """Pose-model threads for each clip, so that the clips running at once share the cores without crowding them.
+
+    The local engine runs ``min(workers, n_jobs)`` clips at once and gives each
+    an equal share of the cores (more than one only when there are fewer clips
+    than cores); a Ray task asks for one CPU, so it gets one thread; ``serial``
+    leaves the choice to the analysis (all cores for its one clip).
+    """
+    if engine == "serial":
+        return None
+    if engine == "ray":
+        return 1
+    at_once = max(1, min(workers or default_workers(), n_jobs))
+    return max(1, default_workers() // at_once)
+
+
 def run_jobs(jobs: Sequence[ClipJob], on_done: OnDone, *, engine: str = "local", workers: int | None = None,
              address: str | None = None) -> None:
     """Analyse ``jobs`` with ``engine``; ``on_done`` receives each outcome as it finishes."""

@@ -114,8 +114,9 @@ class CaptureQuality:
     subject_brightness : float or None
         Median luma of the runner's box, where the runner was known.
     blur : float or None
-        Median blur effect (0 sharp to 1 fully blurred) of the runner's box
-        (of the whole picture when the runner is unknown).
+        Median blur effect (0 sharp to 1 fully blurred) of the runner's box in
+        the frames with the runner (of the whole picture when no landmarks
+        were given).
     camera_speed : float or None
         Median global motion, frame widths per second.
     moving_fraction : float or None
@@ -145,8 +146,6 @@ class CaptureQuality:
         found = []
         if "dark_video" in self.codes:
             found.append(f"the video is very dark (median brightness {self.brightness:.0f} of 255)")
-        if "motion_blur" in self.codes:
-            found.append("the picture is heavily motion-blurred")
         return found
 
     def to_json(self) -> dict:
@@ -522,13 +521,19 @@ def assess_capture(path: str | os.PathLike, *, frame_size: tuple[int, int] | Non
     content = (slice(bars["top"], h - bars["bottom"]), slice(bars["left"], w - bars["right"]))
     brightness = float(np.median([p.first[content].mean() for p in pairs]))
 
+    runner_known = image_xy is not None
     subject_luma, blurs, speeds = [], [], []
     for pair, box in zip(pairs, boxes):
         has_box = np.isfinite(box).all() and box[2] - box[0] >= 10 and box[3] - box[1] >= 10
-        region = pair.first[int(box[1]):int(box[3]), int(box[0]):int(box[2])] if has_box else pair.first[content]
         if has_box:
+            region = pair.first[int(box[1]):int(box[3]), int(box[0]):int(box[2])]
             subject_luma.append(region.mean())
-        blurs.append(blur_effect(region))
+            blurs.append(blur_effect(region))
+        elif not runner_known:
+            # Without landmarks the whole picture stands in for the runner; with
+            # them, frames without the runner say nothing about their blur (a
+            # smooth empty scene reads as blurred).
+            blurs.append(blur_effect(pair.first[content]))
         dx, dy, _ = global_shift(pair.first[content], pair.second[content],
                                  exclude=_shift_box(box, bars) if has_box else None)
         if np.isfinite(dx):
@@ -540,7 +545,7 @@ def assess_capture(path: str | os.PathLike, *, frame_size: tuple[int, int] | Non
         n_samples=len(pairs),
         brightness=brightness,
         subject_brightness=float(np.median(subject_luma)) if subject_luma else None,
-        blur=float(np.nanmedian(blurs)) if np.isfinite(blurs).any() else None,
+        blur=float(np.nanmedian(blurs)) if blurs and np.isfinite(blurs).any() else None,
         camera_speed=float(np.median(speeds)) if speeds else None,
         moving_fraction=float(np.mean(np.asarray(speeds) > PAN_SPEED)) if speeds else None,
         bars={side: int(round(px * full_scale)) for side, px in bars.items()},

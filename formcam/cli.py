@@ -56,8 +56,9 @@ def run_reporting_errors(action, *, debug: bool) -> None:
 
 @app.command()
 def analyze(
-    video: Optional[Path] = typer.Argument(None, help="The running video (or a pose.npz from an earlier run).", show_default=False),
-    pose: Optional[Path] = typer.Option(None, "--pose", help="Re-analyse a saved pose.npz without running the pose model."),
+    # readable=False: formcam itself says, in one sentence, why a file cannot be read.
+    video: Optional[Path] = typer.Argument(None, help="The running video (or a pose.npz from an earlier run).", show_default=False, readable=False),
+    pose: Optional[Path] = typer.Option(None, "--pose", help="Re-analyse a saved pose.npz without running the pose model.", readable=False),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder [default: ./formcam-out/<video name>/]."),
     model: Optional[str] = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
     height_cm: Optional[float] = typer.Option(None, "--height-cm", help="Runner's height in cm, to give distances in cm."),
@@ -66,6 +67,9 @@ def analyze(
     person: Optional[str] = typer.Option(
         None, "--person", help="Whom to analyse when several people are in view: a number shown in people.jpg, "
         "or left, right, center, or X,Y (fractions of the frame) where the person first appears."),
+    level: Optional[float] = typer.Option(
+        None, "--level", help="Camera tilt in degrees: a level line slopes down to the right by this much in the picture "
+        "(negative: up); 0 if the camera was level [default: measured from the runner]."),
     force: bool = typer.Option(False, "--force", help="Analyse even a clip that does not look like running, or is too short; the report says so."),
     formats: Optional[str] = typer.Option(
         None, "--format", help="Outputs to write, comma-separated: video, json, html, csv, pose [default: all]."),
@@ -86,7 +90,7 @@ def analyze(
         outputs = outputs_for(formats, no_video=no_video)
         options = AnalysisOptions(
             model=model, slowmo=slowmo, view=view, height_cm=height_cm, person=person,
-            outputs=outputs, overwrite=overwrite, progress=not quiet, force=force, replay=replay,
+            outputs=outputs, overwrite=overwrite, progress=not quiet, force=force, replay=replay, level_deg=level,
         )
         result = run_analysis(source, out_dir=out, options=options)
         if not quiet:

@@ -195,6 +195,7 @@ class FrameStream(Iterator[Frame]):
         self._decode_size = _decode_size(self.info, max_side)
         if start_s is not None:
             decoded = _seek(container, stream, start_s, self.info)
+        self._container = container
         self._frames = self._generate(container, decoded)
 
     def __iter__(self) -> FrameStream:
@@ -206,6 +207,7 @@ class FrameStream(Iterator[Frame]):
     def close(self) -> None:
         """Stop decoding and close the file (safe to call more than once)."""
         self._frames.close()
+        self._container.close()  # the generator's own clean-up never runs if it was never started
 
     def __enter__(self) -> FrameStream:
         return self

@@ -41,7 +41,11 @@ MIN_SAME_FOOT_INTERVAL_S = 0.22
 #: A peak must stand out by this fraction of the signal's 5-95 percentile range.
 MIN_RELATIVE_PROMINENCE = 0.3
 #: Rear/front: the foot is on the ground within this fraction of its swing height of the ground.
-GROUND_BAND = 0.10
+GROUND_BAND = 0.05
+#: Early stance fitted to time a side-view contact between frames, ms (:func:`refine_contacts`).
+CONTACT_FIT_MS = 100.0
+#: Largest shift of a refined contact from the low-passed peak, ms (the filter moves it by up to about 20 ms).
+MAX_CONTACT_SHIFT_MS = 30.0
 #: Same-foot contacts at least this share of the stride apart (a stride varies by a few percent).
 MIN_STRIDE_SHARE = 0.6
 #: Contacts whose cadence differs from the legs' rhythm by more than this fraction are not trusted.
@@ -67,6 +71,10 @@ class GaitEvents:
     toe_off_sides : ndarray, str, shape (m,)
     method : str
         How they were found ('zeni', 'foot_height' or 'none').
+    contact_t_ms : ndarray, float, shape (n,) or None
+        Contact times between frames where they were refined (side views:
+        :func:`refine_contacts`); ``contact_frames`` is then the last frame at
+        or before each.  None: the frames' times.
     """
 
     contact_frames: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
@@ -74,6 +82,14 @@ class GaitEvents:
     toe_off_frames: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     toe_off_sides: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U5"))
     method: str = "none"
+    contact_t_ms: np.ndarray | None = None
+
+    def contact_times(self, t_ms: np.ndarray) -> np.ndarray:
+        """Contact times, ms: the refined ones where known, else the frames' times."""
+        frames_t = np.asarray(t_ms, dtype=np.float64)[np.asarray(self.contact_frames, dtype=int)]
+        if self.contact_t_ms is None or len(self.contact_t_ms) != len(frames_t):
+            return frames_t
+        return np.where(np.isfinite(self.contact_t_ms), self.contact_t_ms, frames_t)
 
     @property
     def n_contacts(self) -> int:
@@ -142,7 +158,8 @@ class Stances:
         return self.toe_off_frames >= 0
 
 
-def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, stride_ms: float | None = None) -> GaitEvents:
+def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, stride_ms: float | None = None,
+                  xy_unfiltered: np.ndarray | None = None) -> GaitEvents:
     """Find initial contacts and toe-offs of both feet.
 
     Parameters
@@ -157,6 +174,9 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
     stride_ms : float, optional
         The gait's stride period, ms; default measured
         (:func:`formcam.clean.stride_period_ms`); NaN: unknown.
+    xy_unfiltered : ndarray, shape (T, 33, 2), optional
+        The landmarks before the low-pass; side-view contacts are then
+        refined between frames (:func:`refine_contacts`).
 
     Returns
     -------
@@ -175,21 +195,21 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
     shortest_ms = max(MIN_SAME_FOOT_INTERVAL_S * 1000.0, MIN_STRIDE_SHARE * stride_ms if np.isfinite(stride_ms) else 0.0)
     min_gap = max(int(np.ceil(shortest_ms / dt_ms)), 1)
 
-    per_side: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    per_side: dict[str, tuple[np.ndarray, ...]] = {}
     if view.label == "side":
         facing = view.facing or estimate_facing(xy)[0]
         if facing == 0:
             return GaitEvents()
-        with np.errstate(invalid="ignore"):
-            mid_hip_x = (xy[:, lm.LEFT_HIP, 0] + xy[:, lm.RIGHT_HIP, 0]) / 2
+        raw = xy if xy_unfiltered is None or np.shape(xy_unfiltered) != xy.shape else np.asarray(xy_unfiltered, float)
         for side, heel, ankle, toe in (("left", lm.LEFT_HEEL, lm.LEFT_ANKLE, lm.LEFT_FOOT_INDEX),
                                        ("right", lm.RIGHT_HEEL, lm.RIGHT_ANKLE, lm.RIGHT_FOOT_INDEX)):
-            heel_x = np.where(np.isfinite(xy[:, heel, 0]), xy[:, heel, 0], xy[:, ankle, 0])
-            toe_x = np.where(np.isfinite(xy[:, toe, 0]), xy[:, toe, 0], xy[:, ankle, 0])
-            contacts = find_peaks_robust((heel_x - mid_hip_x) * facing, min_gap)
-            toe_offs = find_peaks_robust(-(toe_x - mid_hip_x) * facing, min_gap)
+            reach = _reach(xy, heel, ankle, facing)
+            contacts = find_peaks_robust(reach, min_gap)
+            toe_offs = find_peaks_robust(-_reach(xy, toe, ankle, facing), min_gap)
             toe_offs = _toe_off_at_knee_extension(knee_flexion_deg(xy, side), contacts, toe_offs)
-            per_side[side] = (contacts, toe_offs)
+            contact_t = refine_contacts(reach, _reach(raw, heel, ankle, facing), contacts, t_ms)
+            contacts = np.maximum(np.searchsorted(t_ms, contact_t, side="right") - 1, 0)
+            per_side[side] = (contacts, toe_offs, contact_t)
         method = "zeni"
     else:
         window = max(int(round(2000.0 / dt_ms)), 3)
@@ -207,7 +227,86 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
 
     contact_frames, contact_sides = merge(0)
     toe_off_frames, toe_off_sides = merge(1)
-    return GaitEvents(contact_frames, contact_sides, toe_off_frames, toe_off_sides, method)
+    contact_t_ms = None
+    if all(len(per_side[s]) > 2 for s in SIDES):
+        times = np.concatenate([per_side[s][2] for s in SIDES])
+        frames = np.concatenate([per_side[s][0] for s in SIDES]).astype(int)
+        contact_t_ms = times[np.argsort(frames, kind="stable")]
+    return GaitEvents(contact_frames, contact_sides, toe_off_frames, toe_off_sides, method, contact_t_ms)
+
+
+def _reach(xy: np.ndarray, point: int, fallback: int, facing: int) -> np.ndarray:
+    """Forward distance of a foot point (the ankle where it is missing) from the mid-hip, px, shape (T,)."""
+    with np.errstate(invalid="ignore"):
+        mid_hip_x = (xy[:, lm.LEFT_HIP, 0] + xy[:, lm.RIGHT_HIP, 0]) / 2
+        x = np.where(np.isfinite(xy[:, point, 0]), xy[:, point, 0], xy[:, fallback, 0])
+        return (x - mid_hip_x) * facing
+
+
+def refine_contacts(reach: np.ndarray, reach_unfiltered: np.ndarray, contacts: np.ndarray, t_ms: np.ndarray,
+                    *, fit_ms: float = CONTACT_FIT_MS) -> np.ndarray:
+    """Zeni contacts timed between frames, where the foot starts moving back with the ground.
+
+    Parameters
+    ----------
+    reach : ndarray, shape (T,)
+        The heel's forward distance from the mid-hip, low-passed (its peaks
+        are the coarse contacts).
+    reach_unfiltered : ndarray, shape (T,)
+        The same before the low-pass.
+    contacts : ndarray, int, shape (n,)
+        Coarse contact frames (peaks of ``reach``).
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    fit_ms : float
+        Length of early stance fitted, ms (at least three frames).
+
+    Returns
+    -------
+    ndarray, float, shape (n,)
+        Contact times, ms; the coarse frame's time where no refinement is
+        possible.
+
+    Notes
+    -----
+    The low-pass rounds the corner where the foot, having reached forward,
+    lands and starts sliding back, which moves the peak a few frames early
+    (18 ms at 240 fps), and the knee is still extending there.  The foot's
+    backward slide in early stance is straight, so a line fitted to the
+    unfiltered reach over the first :data:`CONTACT_FIT_MS` of stance, and
+    extended back to the peak's height, crosses it at the corner: the fit is
+    done twice, the second time starting at the first estimate.  The shift
+    is limited to two frames or :data:`MAX_CONTACT_SHIFT_MS`, whichever is
+    longer, either way.
+    """
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    contacts = np.asarray(contacts, dtype=int)
+    times = t_ms[contacts] if contacts.size else np.zeros(0)
+    n = len(reach)
+    dt_ms = median_frame_interval_ms(t_ms)
+    if not contacts.size or not np.isfinite(dt_ms):
+        return times
+    length = max(int(np.ceil(fit_ms / dt_ms)), 3)
+    max_shift = max(2 * dt_ms, MAX_CONTACT_SHIFT_MS)
+    top = reach[contacts]
+    start = contacts.copy()
+    refined = times.copy()
+    for _ in range(2):  # two passes over all contacts at once
+        frames = np.clip(start[:, None] + 1 + np.arange(length)[None, :], 0, n - 1)
+        x, y = t_ms[frames], reach_unfiltered[frames]
+        ok = np.isfinite(x) & np.isfinite(y) & (frames > start[:, None])
+        count = ok.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_x = np.where(ok, x, 0).sum(axis=1) / count
+            mean_y = np.where(ok, y, 0).sum(axis=1) / count
+            dx, dy = np.where(ok, x - mean_x[:, None], 0), np.where(ok, y - mean_y[:, None], 0)
+            slope = (dx * dy).sum(axis=1) / (dx * dx).sum(axis=1)
+            crossing = mean_x + (top - mean_y) / slope
+        usable = (count >= 3) & (slope < 0) & np.isfinite(crossing) & np.isfinite(top)
+        crossing = np.clip(crossing, times - max_shift, times + max_shift)
+        refined = np.where(usable, crossing, refined)
+        start = np.maximum(np.searchsorted(t_ms, refined, side="right") - 1, 0)
+    return refined
 
 
 def knee_flexion_deg(xy: np.ndarray, side: str) -> np.ndarray:

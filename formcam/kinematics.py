@@ -41,6 +41,8 @@ from .view import ViewEstimate, ViewSegment, detect_view, frame_view_labels, vie
 LOW_DETECTION = 0.5
 #: Flight share of the gait above which it is running.
 MIN_FLIGHT_FRACTION = 0.05
+#: Double-support share that makes a side view walking even when the knees fold like running.
+CLEAR_DOUBLE_SUPPORT = 0.15
 #: Cadence (steps/min) below which a clip with a flight phase is suspected to be slow motion.
 SLOW_MOTION_CADENCE = 120.0
 #: Typical running cadence used to suggest a slow-motion factor.
@@ -150,16 +152,18 @@ def analyse_pose(pose: PoseSequence, *, view: str | None = None, height_cm: floa
         roll = estimate_camera_roll(xy if cleaning.unfiltered is None else cleaning.unfiltered, t_ms, first_view.label)
     centre = (pose.frame_size[0] / 2.0, pose.frame_size[1] / 2.0)
     xy_level = level_landmarks(xy, roll.roll_deg, centre) if roll.applied else xy
+    unfiltered = cleaning.unfiltered if cleaning.unfiltered is not None else xy
+    unfiltered_level = level_landmarks(unfiltered, roll.roll_deg, centre) if roll.applied else unfiltered
     view_estimate = detect_view(xy_level, override=view) if roll.applied else first_view
     segments = view_segments(xy_level, t_ms) if len(xy_level) else []
     frame_views = None if view is not None else frame_view_labels(segments, n_frames)
     stride_ms = stride_period_ms(xy_level, t_ms)
-    events = detect_events(xy_level, t_ms, view_estimate, stride_ms=stride_ms)
+    events = detect_events(xy_level, t_ms, view_estimate, stride_ms=stride_ms, xy_unfiltered=unfiltered_level)
     cadence = estimate_cadence(events, t_ms, xy_level, stride_ms=stride_ms)
     phases = gait_phase_fractions(xy_level, t_ms, events)
     signals = frame_signals(xy_level, view_estimate)
     metrics = compute_metrics(xy_level, t_ms, view_estimate, events, height_cm=height_cm, signals=signals,
-                              frame_views=frame_views)
+                              frame_views=frame_views, xy_unfiltered=unfiltered_level)
     is_running, reason = running_decision(xy_level, t_ms, view_estimate, events, phases)
     quality = quality_warnings(
         detected_fraction=detected_fraction, view=view_estimate, events=events, cadence=cadence,
@@ -208,7 +212,10 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
        it is walking.  This holds where toe-offs are unreliable (a far leg
        hidden behind the near one makes walking look as if it had flight).
     4. **Flight.**  Running has a flight phase (no foot on the ground) and no
-       double support; walking the reverse.
+       double support; walking the reverse.  In side views whose knees fold
+       like running, only clear double support (:data:`CLEAR_DOUBLE_SUPPORT`
+       with no flight) overrules the knee, since toe-offs there are the
+       least reliable events.
 
     Each cue is a ratio of times or an angle, so slow motion does not change
     it (a slow-motion run gets a slow-motion warning instead).
@@ -228,6 +235,13 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
                            f"{MIN_RUNNING_SWING_KNEE_DEG:.0f}° or more): this looks like walking")
     flight = phases.get("flight", float("nan"))
     double = phases.get("double_support", float("nan"))
+    knee_says_running = view.label == "side" and swing_knee_flexion_deg(xy) >= MIN_RUNNING_SWING_KNEE_DEG
+    if knee_says_running:
+        # Side-view toe-offs are the least reliable events; overrule the knee only on clear double support.
+        if np.isfinite(double) and double >= CLEAR_DOUBLE_SUPPORT and flight < MIN_FLIGHT_FRACTION:
+            return False, (f"both feet are on the ground {100 * double:.0f} % of the time and neither {100 * flight:.0f} %: "
+                           "this looks like walking")
+        return True, None
     if not np.isfinite(flight):
         return False, "no complete stance (contact to toe-off) was found, so running cannot be told from walking"
     if not (flight >= MIN_FLIGHT_FRACTION and flight > double):

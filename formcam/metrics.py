@@ -68,6 +68,7 @@ from importlib import resources
 import numpy as np
 
 from . import landmarks as lm
+from .clean import median_frame_interval_ms
 from .events import GaitEvents, knee_flexion_deg, regular_steps, stances  # noqa: F401 (re-exported)
 from .view import ViewEstimate
 
@@ -78,6 +79,8 @@ MIN_STEPS_PER_SIDE = 3
 STABLE_STEPS_PER_SIDE = 7
 DINGENEN_MINIMUM = "Dingenen et al. 2018: a stable 2D mean needs at least 7 steps per side"
 FORMCAM_MINIMUM = "formcam's minimum: a median of fewer steps is one step's noise (no published minimum)"
+#: Values "at contact" are read at the straightest stance knee within this long before the contact, ms.
+LANDING_WINDOW_MS = 40.0
 #: Mid-hip to mid-shoulder length as a fraction of standing height (Winter 2009: 0.818 - 0.530).
 TRUNK_TO_HEIGHT = 0.288
 
@@ -359,6 +362,7 @@ def compute_metrics(
     height_cm: float | None = None,
     signals: dict[str, np.ndarray] | None = None,
     frame_views: np.ndarray | None = None,
+    xy_unfiltered: np.ndarray | None = None,
 ) -> dict[str, MetricResult]:
     """Every metric of :data:`METRICS` for one clip.
 
@@ -378,6 +382,12 @@ def compute_metrics(
         The view of each frame (:func:`formcam.view.frame_view_labels`);
         steps starting in a frame whose view is neither valid for the metric
         nor 'unknown' are left out.  None: every step counts.
+    xy_unfiltered : ndarray, shape (T, 33, 2), optional
+        The same landmarks before the low-pass (de-spiked and gap-filled,
+        :attr:`formcam.clean.CleanedTracks.unfiltered`), for the values taken
+        at the instant of contact: the low-pass rounds the knee's sharp turn
+        at landing by a few degrees, while the jitter it would remove
+        averages out over the steps.  None: ``xy``.
 
     Returns
     -------
@@ -395,7 +405,8 @@ def compute_metrics(
 
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        per_step = _per_step_values(xy, t_ms, view, events, signals, height_cm)
+        at_contact = xy if xy_unfiltered is None or np.shape(xy_unfiltered) != xy.shape else np.asarray(xy_unfiltered, float)
+        per_step = _per_step_values(xy, t_ms, view, events, signals, height_cm, at_contact)
     results = {}
     for name, spec in METRICS.items():
         if view.label not in spec.views:
@@ -480,7 +491,7 @@ def _null(name: str, view: ViewEstimate, reason: str, *, valid: bool = True) -> 
 
 
 # ----------------------------------------------------------------------------------- per step
-def _per_step_values(xy, t_ms, view, events, signals, height_cm) -> dict[str, list | str]:
+def _per_step_values(xy, t_ms, view, events, signals, height_cm, xy_at_contact) -> dict[str, list | str]:
     """name -> list of (side, frame, value), or a reason string when it cannot be computed."""
     out: dict[str, list | str] = {}
     if events.n_contacts < 2:
@@ -555,8 +566,15 @@ def _per_step_values(xy, t_ms, view, events, signals, height_cm) -> dict[str, li
 
     # Side view, at contact.
     if view.label == "side":
-        out.update(_at_contact(xy, view, st, leg))
+        out.update(_at_contact(xy_at_contact, view, st, leg, t_ms, _stance_contact_times(events, st)))
     return out
+
+
+def _stance_contact_times(events: GaitEvents, st) -> np.ndarray | None:
+    """Refined contact times in the order of ``st`` (the events' contact order), or None."""
+    if events.contact_t_ms is None or len(events.contact_t_ms) != len(st.contact_frames):
+        return None
+    return np.asarray(events.contact_t_ms, dtype=np.float64)
 
 
 def _usable_stances(st, t_ms: np.ndarray, steps: np.ndarray, events: GaitEvents) -> np.ndarray:
@@ -573,12 +591,58 @@ def _usable_stances(st, t_ms: np.ndarray, steps: np.ndarray, events: GaitEvents)
         return ok & (duration > 0) & (duration <= 1.5 * typical_step)
 
 
-def _at_contact(xy, view, st, leg) -> dict[str, list | str]:
+def landing_frames(xy: np.ndarray, t_ms: np.ndarray, frames: np.ndarray, sides: np.ndarray,
+                   contact_t_ms: np.ndarray | None = None) -> np.ndarray:
+    """The frame at which to read each contact's values: the straightest stance knee just before contact.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+    t_ms : ndarray, shape (T,)
+    frames : ndarray, int, shape (n,)
+        Contact frames (the last frame at or before each contact).
+    sides : ndarray, str, shape (n,)
+        Stance side of each contact.
+    contact_t_ms : ndarray, shape (n,), optional
+        Contact times between frames.
+
+    Returns
+    -------
+    ndarray, int, shape (n,)
+        Of the frames within :data:`LANDING_WINDOW_MS` (at least one frame)
+        before each contact, the one where the stance knee is straightest.
+
+    Notes
+    -----
+    The knee is still (slightly extending) just before landing and flexes
+    fast after it, so a contact timed a little late reads several degrees
+    too much flexion, one timed early hardly any.  Within the timing
+    uncertainty of a frame or two the straightest knee marks the landing.
+    """
+    frames = np.asarray(frames, dtype=int)
+    if not frames.size:
+        return frames
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    dt_ms = median_frame_interval_ms(t_ms)
+    reach = max(int(np.ceil(LANDING_WINDOW_MS / dt_ms)), 1) if np.isfinite(dt_ms) else 1
+    candidates = np.clip(frames[:, None] - np.arange(reach + 1)[None, :], 0, len(t_ms) - 1)  # (n, reach+1)
+    anchor = t_ms[frames] if contact_t_ms is None else np.where(np.isfinite(contact_t_ms), contact_t_ms, t_ms[frames])
+    inside = t_ms[candidates] >= anchor[:, None] - max(LANDING_WINDOW_MS, dt_ms if np.isfinite(dt_ms) else 0) - 1e-6
+    inside[:, 0] = True
+    flex = np.where(np.asarray(sides)[:, None] == "left",
+                    knee_flexion_deg(xy[candidates.ravel()], "left").reshape(candidates.shape),
+                    knee_flexion_deg(xy[candidates.ravel()], "right").reshape(candidates.shape))
+    flex = np.where(inside & np.isfinite(flex), flex, np.inf)
+    best = np.argmin(flex, axis=1)
+    return np.where(np.isfinite(flex[np.arange(len(frames)), best]), candidates[np.arange(len(frames)), best], frames)
+
+
+def _at_contact(xy, view, st, leg, t_ms, contact_t_ms=None) -> dict[str, list | str]:
     facing = view.facing
-    frames = st.contact_frames
-    if not frames.size or not facing:
+    if not st.contact_frames.size or not facing:
         reason = "no contacts or running direction found"
         return {name: reason for name in ("overstride_pct", "knee_flexion_contact_deg", "shank_angle_contact_deg")}
+    frames = landing_frames(xy, t_ms, st.contact_frames, st.sides, contact_t_ms)
     left = st.sides == "left"
     heel = np.where(left, lm.LEFT_HEEL, lm.RIGHT_HEEL)
     knee = np.where(left, lm.LEFT_KNEE, lm.RIGHT_KNEE)

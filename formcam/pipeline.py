@@ -74,6 +74,10 @@ class AnalysisOptions:
         the report is marked ``runner.forced`` (see :mod:`formcam.refusal`).
     replay : bool
         Append a slow-motion replay of the worst step to annotated.mp4.
+    level_deg : float, optional
+        The camera's roll in degrees (a true horizontal slopes down to the
+        right by this much; 0: the camera was level); default: estimated
+        from the clip (:mod:`formcam.roll`).
     """
 
     model: str | None = None
@@ -88,6 +92,7 @@ class AnalysisOptions:
     progress: bool = True
     force: bool = False
     replay: bool = False
+    level_deg: float | None = None
 
     def __post_init__(self) -> None:
         parse_person(self.person)  # a bad --person fails now, not after the pose model
@@ -97,6 +102,8 @@ class AnalysisOptions:
             raise UsageError(f"--slowmo is how many times slower than real time the clip plays, so at least 1 (got {self.slowmo}).")
         if self.height_cm is not None and not 50 <= self.height_cm <= 250:
             raise UsageError(f"--height-cm should be a runner's height in centimetres, between 50 and 250 (got {self.height_cm}).")
+        if self.level_deg is not None and not -45 <= self.level_deg <= 45:
+            raise UsageError(f"--level is the camera's tilt in degrees, between -45 and 45 (got {self.level_deg}).")
         unknown = set(self.outputs) - ALL_OUTPUTS
         if unknown:
             raise UsageError(f"Unknown output {sorted(unknown)[0]}; choose from {', '.join(sorted(ALL_OUTPUTS))}.")
@@ -164,7 +171,7 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
     where = presence(pose.detected, pose.t_ms)
     require_person(where, path.name, capture.hints() if capture else [])
 
-    kinematics = analyse_pose(pose, view=options.view, height_cm=options.height_cm)
+    kinematics = analyse_pose(pose, view=options.view, height_cm=options.height_cm, level_deg=options.level_deg)
     forced_over, short_view = check_analysable(kinematics, where, pose.t_ms, path.name, force=options.force)
     kinematics.quality.extend(short_view)
     report = build_report(

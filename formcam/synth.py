@@ -20,9 +20,12 @@ table, rounded).  Time enters through the stride phase ``p`` of each leg
 
 * **Feet.**  In stance the foot is flat on the ground and slides backwards
   linearly (a treadmill belt) from ``overstride`` ahead of the mid-hip; in
-  swing it returns with a half-cosine and lifts with a half-sine.  Contact is
-  therefore the maximum, and toe-off the minimum, of the foot's forward
-  position relative to the mid-hip (Zeni et al. 2008), exactly.
+  swing it returns with a half-cosine and lifts with a half-sine, coming
+  down at the end as fast as the hip descends, so that the leg is still just
+  before contact and the knee's flexion turns sharply upwards at contact (a
+  hockey stick, as in running) instead of passing through a V.  Contact is
+  the maximum, and toe-off the minimum, of the foot's forward position
+  relative to the mid-hip (Zeni et al. 2008), exactly.
 * **Knees** come from two-link inverse kinematics (thigh, shank); the hip
   height is solved so that the knee flexion at contact equals
   ``knee_flexion_contact_deg``.  Where the hip-ankle distance exceeds the leg,
@@ -440,10 +443,14 @@ class _GaitModel:
         s = (p - self.duty) / (1.0 - self.duty)
         forward = np.where(stance, self.overstride - self.sweep * u,
                            self.overstride - self.sweep + self.sweep * (1 - np.cos(np.pi * s)) / 2)
-        # Heel kick early in swing, a gentle descent onto the ground (touch-down speed about a
-        # third of a plain half-sine's).
+        # Heel kick early in swing, then a descent that touches down at the hip's own descent speed:
+        # the leg is still just before contact and the knee flexes after it, as in running.
         s = np.clip(s, 0, 1)
-        lift = np.where(stance, 0.0, self.clearance * np.sin(np.pi * s) * (1 - 0.65 * s) / 0.70)
+        swing_s = (1.0 - self.duty) * self.stride_s
+        hip_descent = self.vertical_osc / 2 * (2 * np.pi / self.step_s) * np.sin(2 * np.pi * self.duty)
+        end_slope = max(hip_descent, 0.0) * swing_s / max(self.clearance, 1e-9)
+        shape = np.sin(np.pi * s) * (1 - 0.65 * s) / 0.70 + (end_slope - np.pi / 2) * s**4 * (1 - s)
+        lift = np.where(stance, 0.0, self.clearance * shape)
         return forward, lift
 
     def body(self, t: np.ndarray) -> np.ndarray:
@@ -568,6 +575,7 @@ class _GaitModel:
             "vertical_oscillation_pct": 100.0 * self.vertical_osc / leg_view,
             "overstride_pct": 100.0 * float(side_c[lm.LEFT_HEEL, 0] - mid_hip_c[0]) / leg_side,
             "knee_flexion_contact_deg": float(180.0 - knee_angle),
+            "shank_angle_contact_deg": float(np.degrees(np.arctan2(ankle_c[0] - knee_c[0], ankle_c[1] - knee_c[1]))),
             "arm_crossover_pct": 100.0 * self.arm_crossover,
             "duty_factor": self.duty,
             "runner_height_px": self.height,

@@ -71,6 +71,12 @@ def test_a_clip_named_twice_is_analysed_once(tmp_path):
     assert [c.name for c in clips] == ["anna_1"]
 
 
+def test_a_link_back_up_the_folder_tree_is_not_followed_forever(tmp_path):
+    touch(tmp_path / "clips" / "anna" / "run.mp4")
+    (tmp_path / "clips" / "anna" / "loop").symlink_to(tmp_path / "clips")
+    assert [c.name for c in find_clips([tmp_path / "clips"])] == ["anna/run"]
+
+
 def test_same_file_name_in_different_folders_gets_distinct_folders(tmp_path):
     a, b = touch(tmp_path / "monday" / "run.mp4"), touch(tmp_path / "tuesday" / "run.mp4")
     other = touch(tmp_path / "monday" / "easy.mp4")
@@ -125,6 +131,7 @@ def test_a_clip_is_up_to_date_only_for_the_same_content_options_and_version(tmp_
 
 def test_options_that_do_not_change_results_do_not_make_a_clip_stale():
     assert options_fingerprint(AnalysisOptions(progress=True)) == options_fingerprint(AnalysisOptions(progress=False))
+    assert options_fingerprint(AnalysisOptions(workers=1)) == options_fingerprint(AnalysisOptions())
     assert options_fingerprint(AnalysisOptions()) != options_fingerprint(NO_VIDEO)
 
 
@@ -186,6 +193,17 @@ def test_per_runner_changes_count_only_beyond_the_expected_error():
     assert changes["anna", "cadence_spm"].beyond_error is True
     assert changes["ben", "pelvic_drop_deg"].beyond_error is False  # +1° is within ±3°; the failed clip is ignored
     assert comparison.only_before == ["carl"] and comparison.only_after == ["dana"]
+
+
+def test_clips_running_at_once_share_the_cores(monkeypatch):
+    from formcam import batch_engines
+
+    monkeypatch.setattr(batch_engines, "default_workers", lambda: 8)
+    assert batch_engines.threads_per_clip("local", None, 100) == 1  # 8 clips at once, a core each
+    assert batch_engines.threads_per_clip("local", None, 2) == 4  # 2 clips: 4 cores each
+    assert batch_engines.threads_per_clip("local", 2, 100) == 4
+    assert batch_engines.threads_per_clip("ray", None, 100) == 1
+    assert batch_engines.threads_per_clip("serial", None, 100) is None
 
 
 def test_a_clip_that_crashes_its_worker_fails_alone(tmp_path):

@@ -81,10 +81,13 @@ def build_report(video: dict, t_ms, kinematics, *, height_cm: float | None = Non
             "confidence": round(float(kin.view.confidence), 3),
             "direction": kin.view.direction,
             "source": view_source,
+            "segments": [segment.to_json() for segment in getattr(kin, "segments", [])],
+            "camera_roll": kin.roll.to_json() if getattr(kin, "roll", None) is not None else None,
         },
         "runner": {
             "detected_fraction": round(float(kin.detected_fraction), 4),
             "is_running": bool(kin.is_running),
+            "not_running_reason": getattr(kin, "not_running_reason", None),
             "height_cm": height_cm,
         },
         "cadence_spm": {

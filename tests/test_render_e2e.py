@@ -1,0 +1,122 @@
+"""End to end on rendered runners with known answers: decode, the real pose model, kinematics.
+
+Each clip is rendered and analysed once per module (a fixture), then checked
+against the truth it was drawn with: cadence within 2 %, rear-view frontal-plane
+angles within 2.5°, side-view posture within 3°, each effect pointing the right
+way, also in a phone's rotated container and at 120 fps. ``formcam validate``
+prints the same comparison for more clips; docs/validation.md holds its tables.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from formcam.pipeline import AnalysisOptions, analyze
+from formcam.render import ClipSpec, Gait, read_truth, render_clip
+
+pytestmark = pytest.mark.e2e
+
+REAR = Gait(pelvic_drop_deg=10.0, shoulder_dip_deg=6.0, trunk_lateral_lean_deg=5.0)
+SIDE = Gait(head_forward_pct=20.0, trunk_forward_lean_deg=8.0)
+LANDSCAPE, PORTRAIT = (960, 540), (540, 960)
+# Rear clips need about 7 steps per side after the edges are trimmed (formcam's minimum for frontal angles).
+REAR_S, SIDE_S = 7.5, 6.0
+
+CLIPS = {
+    "rear": ClipSpec(view="rear", gait=REAR, duration_s=REAR_S, frame_size=LANDSCAPE),
+    "rear_rotated": ClipSpec(view="rear", gait=REAR, duration_s=REAR_S, frame_size=PORTRAIT, rotation_deg=90),
+    "rear_120fps": ClipSpec(view="rear", gait=REAR, duration_s=REAR_S, frame_size=LANDSCAPE, fps=120.0),
+    "rear_level": ClipSpec(view="rear", gait=Gait(), duration_s=REAR_S, frame_size=LANDSCAPE, seed=1),
+    "side": ClipSpec(view="side", gait=SIDE, duration_s=SIDE_S, frame_size=LANDSCAPE),
+    "side_rotated": ClipSpec(view="side", gait=SIDE, duration_s=SIDE_S, frame_size=PORTRAIT, rotation_deg=90),
+    "side_120fps": ClipSpec(view="side", gait=SIDE, duration_s=SIDE_S, frame_size=LANDSCAPE, fps=120.0),
+    "side_upright": ClipSpec(view="side", gait=Gait(trunk_forward_lean_deg=2.0), duration_s=SIDE_S,
+                             frame_size=LANDSCAPE, direction="left"),
+}
+REAR_VARIANTS = ["rear", "rear_rotated", "rear_120fps"]
+SIDE_VARIANTS = ["side", "side_rotated", "side_120fps"]
+
+# Measured with `formcam validate` (docs/validation.md): MediaPipe's hip landmarks follow only a small
+# part of the drawn hip-line tilt (angle-response gain well below 1, even on still frames), so pelvic
+# drop reads a fraction of the truth. The pose model's limit, not the kinematics': on the drawn
+# joints the kinematics recover the drop within a fraction of a degree.
+HIP_LANDMARKS = ("pose model: MediaPipe's hip landmarks follow only a small part of the drawn hip-line tilt "
+                 "(docs/validation.md, angle response)")
+
+
+@pytest.fixture(scope="module")
+def analysed(model_path, tmp_path_factory):
+    """Render and analyse each clip once; return key -> (Analysis, truth)."""
+    done = {}
+
+    def get(key: str):
+        if key not in done:
+            files = render_clip(CLIPS[key], tmp_path_factory.mktemp(key) / f"{key}.mp4")
+            options = AnalysisOptions(model=str(model_path), outputs=frozenset(), progress=False)
+            done[key] = (analyze(files.video, options=options), read_truth(files.truth))
+        return done[key]
+
+    return get
+
+
+def metric(analysis, name: str) -> float:
+    value = analysis.report["metrics"][name]["value"]
+    assert value is not None, f"{name} not measured: {analysis.report['metrics'][name]['reason']}"
+    return value
+
+
+@pytest.mark.parametrize("key", list(CLIPS))
+def test_cadence_within_2_percent(analysed, key):
+    analysis, truth = analysed(key)
+    measured = analysis.report["cadence_spm"]["value"]
+    assert measured == pytest.approx(truth["truth"]["cadence_spm"], rel=0.02)
+    assert analysis.report["view"]["label"] == CLIPS[key].view
+    assert analysis.report["runner"]["detected_fraction"] > 0.95
+
+
+def test_rotated_clips_were_turned_upright(analysed):
+    for key in ("rear_rotated", "side_rotated"):
+        video = analysed(key)[0].report["video"]
+        assert video["rotation_deg"] == 90 and (video["width"], video["height"]) == PORTRAIT
+
+
+@pytest.mark.parametrize("key", REAR_VARIANTS)
+@pytest.mark.parametrize("name", ["shoulder_dip_deg", "trunk_lateral_lean_deg"])
+def test_rear_view_angles_within_2_5_degrees(analysed, key, name):
+    analysis, truth = analysed(key)
+    assert metric(analysis, name) == pytest.approx(truth["truth"][name], abs=2.5)
+
+
+@pytest.mark.xfail(strict=True, reason=HIP_LANDMARKS)
+@pytest.mark.parametrize("key", REAR_VARIANTS)
+def test_rear_view_pelvic_drop_within_2_5_degrees(analysed, key):
+    analysis, truth = analysed(key)
+    assert metric(analysis, "pelvic_drop_deg") == pytest.approx(truth["truth"]["pelvic_drop_deg"], abs=2.5)
+
+
+@pytest.mark.parametrize("key", SIDE_VARIANTS)
+@pytest.mark.parametrize("name", ["head_forward_deg", "trunk_forward_lean_deg"])
+def test_side_view_posture_within_3_degrees(analysed, key, name):
+    analysis, truth = analysed(key)
+    assert metric(analysis, name) == pytest.approx(truth["truth"][name], abs=3.0)
+
+
+@pytest.mark.parametrize("name, effect, level", [
+    ("shoulder_dip_deg", "rear", "rear_level"),
+    ("trunk_lateral_lean_deg", "rear", "rear_level"),
+    ("head_forward_deg", "side", "side_upright"),
+    ("head_forward_pct", "side", "side_upright"),
+    ("trunk_forward_lean_deg", "side", "side_upright"),
+])
+def test_each_effect_points_the_right_way(analysed, name, effect, level):
+    """The runner drawn with the effect measures clearly more: at least half the drawn difference."""
+    (with_effect, truth_effect), (without, truth_level) = analysed(effect), analysed(level)
+    drawn_difference = truth_effect["truth"][name] - truth_level["truth"][name]
+    assert metric(with_effect, name) - metric(without, name) >= 0.5 * drawn_difference
+
+
+@pytest.mark.xfail(strict=True, reason=HIP_LANDMARKS)
+def test_pelvic_drop_points_the_right_way(analysed):
+    (with_drop, truth_drop), (level, _) = analysed("rear"), analysed("rear_level")
+    difference = metric(with_drop, "pelvic_drop_deg") - metric(level, "pelvic_drop_deg")
+    assert difference >= 0.5 * truth_drop["truth"]["pelvic_drop_deg"]
