@@ -15,18 +15,20 @@ endif
 
 DEMO_VIDEO ?= $(FORMCAM_VIDEOS_DIR)/treadmill_side_portrait_60fps.mp4
 
-.PHONY: setup system-deps test test-fast bench demo clean
+.PHONY: setup system-deps test test-fast bench demo samples validate accuracy clean
 
 setup: system-deps $(BIN)/formcam
 	@$(BIN)/formcam models path full >/dev/null 2>&1 || $(BIN)/formcam models fetch full
 	@echo "formcam is set up: model at $$($(BIN)/formcam models path full)"
 
-# ffmpeg/ffprobe are only needed by the tests (to check outputs independently of formcam).
+# ffmpeg/ffprobe and chromium are only needed by the tests (to check outputs independently of
+# formcam, and to render report.html in a headless browser).
+SYSTEM_PACKAGES := ffmpeg chromium
 system-deps:
-	@command -v ffprobe >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
-	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
-	  else echo "Install ffmpeg (for ffprobe) with your package manager to run the tests."; fi; }
+	@{ command -v ffprobe && command -v chromium; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "Install $(SYSTEM_PACKAGES) with your package manager to run the tests."; fi; }
 
 $(BIN)/formcam: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +48,19 @@ bench:
 
 demo:
 	$(BIN)/formcam analyze "$(DEMO_VIDEO)" --out formcam-out/demo --overwrite
+
+# Rendered runners with known answers: sample_videos/*.mp4 (+ .truth.json), then one analysed.
+samples:
+	$(BIN)/formcam demo
+
+# End-to-end accuracy on rendered runners; writes the tables of docs/validation.md.
+validate:
+	$(BIN)/formcam validate --markdown formcam-out/validation/validation.md
+
+# Expected errors of every metric on synthetic gaits, clean and noisy (about 20 s); updates
+# formcam/data/accuracy.json (read by formcam.metrics) and docs/accuracy.md.
+accuracy:
+	$(BIN)/python -m formcam.accuracy --write
 
 clean:
 	rm -rf formcam-out .pytest_cache

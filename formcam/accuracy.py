@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m formcam.accuracy", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="synthetic gaits (each analysed clean and noisy)")
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--write", action="store_true", help=f"update {DATA_FILE.relative_to(REPO)} and docs/accuracy.md")
+    parser.add_argument("--write", action="store_true", help="update formcam/data/accuracy.json and docs/accuracy.md")
     args = parser.parse_args(argv)
     start = time.perf_counter()
 

@@ -82,16 +82,22 @@ class Clip:
 
 
 @dataclass
-class ClipResult:
-    """How one clip of a batch ended; ``report`` is its report.json content when ``status`` is ``ok``."""
+class ClipResult(ClipOutcome):
+    """How one clip of a batch ended (the fields of :class:`~formcam.batch_clip.ClipOutcome`), and where.
 
-    clip: Clip
-    folder: Path
-    status: str
-    message: str = ""
-    report: dict | None = None
-    seconds: float | None = None
-    reused: bool = False
+    Attributes
+    ----------
+    clip : Clip
+    folder : Path
+        Its output folder.
+    """
+
+    clip: Clip | None = None
+    folder: Path | None = None
+
+    @classmethod
+    def of(cls, clip: Clip, folder: Path, outcome: ClipOutcome) -> ClipResult:
+        return cls(**vars(outcome), clip=clip, folder=folder)
 
 
 @dataclass
@@ -321,31 +327,19 @@ def run_batch(
     if needs_model and not (engine == "ray" and address):  # fail now, not once per clip; a cluster's nodes look for themselves
         resolve_model(options.model)
     job_options = replace(options, progress=False, outputs=frozenset(options.outputs) | {"report.json"})
-    fingerprint = options_fingerprint(job_options)
 
-    results: dict[str, ClipResult] = {}
-    jobs = []
-    for clip in clips:
-        folder = out_root / clip.name
-        earlier = None if force else _earlier_result(clip, folder, fingerprint)
-        if earlier is not None:
-            results[clip.name] = earlier
-        elif not force and holds_foreign_analysis(folder):
-            results[clip.name] = ClipResult(clip, folder, "failed", f"{folder} already holds an analysis that formcam batch "
-                                            "did not make; pass --force to replace it, or choose another --out.")
-        else:
-            jobs.append(ClipJob(clip.name, str(clip.source), str(folder.resolve()), job_options))
+    results, jobs = _plan(clips, out_root, job_options, force=force)
     if options.workers is None:  # the clips share the cores rather than each taking them all
         threads = threads_per_clip(engine, workers, len(jobs))
         jobs = [replace(job, options=replace(job.options, workers=threads)) for job in jobs]
     by_name = {clip.name: clip for clip in clips}
 
     with _BatchDisplay(len(clips), options.progress, console) as display:
-        display.already_done([r for r in results.values()], n_to_run=len(jobs))
+        display.already_done(list(results.values()), n_to_run=len(jobs))
 
         def finished(outcome: ClipOutcome) -> None:
             clip = by_name[outcome.name]
-            result = ClipResult(clip, out_root / clip.name, outcome.status, outcome.message, outcome.report, outcome.seconds)
+            result = ClipResult.of(clip, out_root / clip.name, outcome)
             results[clip.name] = result
             display.finished(result)
             if on_clip is not None:
@@ -363,6 +357,25 @@ def run_batch(
     return summary
 
 
+def _plan(clips: Sequence[Clip], out_root: Path, options, *, force: bool) -> tuple[dict[str, ClipResult], list[ClipJob]]:
+    """The clips already done (their recorded results) or not to touch, and the jobs for the others."""
+    fingerprint = options_fingerprint(options)
+    results: dict[str, ClipResult] = {}
+    jobs = []
+    for clip in clips:
+        folder = out_root / clip.name
+        earlier = None if force else _earlier_result(clip, folder, fingerprint)
+        if earlier is not None:
+            results[clip.name] = earlier
+        elif not force and holds_foreign_analysis(folder):
+            message = (f"{folder} already holds an analysis that formcam batch did not make; pass --force to replace it, "
+                       "or choose another --out.")
+            results[clip.name] = ClipResult.of(clip, folder, ClipOutcome(clip.name, "failed", message))
+        else:
+            jobs.append(ClipJob(clip.name, str(clip.source), str(folder.resolve()), options))
+    return results, jobs
+
+
 def _earlier_result(clip: Clip, folder: Path, fingerprint: dict) -> ClipResult | None:
     """The recorded result when ``folder`` holds a final one for this input, options and version."""
     manifest = read_manifest(folder)
@@ -374,7 +387,8 @@ def _earlier_result(clip: Clip, folder: Path, fingerprint: dict) -> ClipResult |
             report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None  # the record outlived its report: redo
-    return ClipResult(clip, folder, manifest["status"], manifest.get("message", ""), report, reused=True)
+    outcome = ClipOutcome(clip.name, manifest["status"], manifest.get("message", ""), report, reused=True)
+    return ClipResult.of(clip, folder, outcome)
 
 
 def _check_out_root(out_root: Path) -> None:
@@ -415,7 +429,7 @@ def _expected_errors(reports: Iterable[dict]) -> dict[str, object]:
 
 def _pending(clip: Clip, out_root: Path) -> ClipResult:
     message = "Not analysed yet: the batch was interrupted; run it again to finish."
-    return ClipResult(clip, out_root / clip.name, "pending", message)
+    return ClipResult.of(clip, out_root / clip.name, ClipOutcome(clip.name, "pending", message))
 
 
 # ----------------------------------------------------------------------------------------- display

@@ -65,6 +65,8 @@ _LIMB_LANDMARKS = tuple(range(lm.LEFT_ELBOW, lm.LEFT_HIP)) + tuple(range(lm.LEFT
 
 #: Hampel filter: half-width of the running window (ms; 3 frames at 60 fps, 1 at 24 fps, 12 at 240 fps).
 HAMPEL_HALF_WINDOW_MS = 50.0
+#: Hampel filter: the window never spans more than this many frames either side (1000 fps and above).
+MAX_HAMPEL_HALF_WINDOW = 50
 #: Hampel filter: threshold in local robust standard deviations (Hampel's customary 3).
 HAMPEL_SIGMAS = 3.0
 #: Hampel filter: smallest deviation treated as an outlier, as a fraction of the trunk length
@@ -72,9 +74,9 @@ HAMPEL_SIGMAS = 3.0
 HAMPEL_MIN_DEVIATION = 0.08
 #: Longest left/right swap burst that is undone, ms; a longer one is left as it is (it may be real).
 MAX_SWAP_BURST_MS = 300.0
-#: A frame is reversed when its left-right vector's mean cosine with the same phase one and two strides
-#: away is below this ...
-_SWAP_MAX_COS = -0.3
+#: A frame is reversed when its left-right vector points against (cosine below this) the same phase
+#: one and two strides away, in three of the four comparisons or all of those available ...
+_SWAP_MAX_COS = -0.5
 #: ... judged only where the vectors are longer than this fraction of the trunk length per landmark
 #: (shorter ones belong to limbs passing each other, where a swap is invisible and harmless).
 _SWAP_MIN_SEPARATION = 0.1
@@ -105,14 +107,20 @@ def default_cutoffs_hz() -> np.ndarray:
     return cutoffs
 
 
+#: Frame intervals below this (ms; 20,000 frames/s) are not real timing: the stages give up rather than
+#: build filters and windows millions of frames long.
+MIN_FRAME_INTERVAL_MS = 0.05
+
+
 def median_frame_interval_ms(t_ms: np.ndarray) -> float:
-    """Median interval between frames in ms, or NaN with fewer than two frames."""
+    """Median positive interval between frames in ms; NaN with fewer than two frames or implausible timing."""
     t_ms = np.asarray(t_ms, dtype=np.float64)
     if t_ms.size < 2:
         return float("nan")
     dt = np.diff(t_ms)
     dt = dt[np.isfinite(dt) & (dt > 0)]
-    return float(np.median(dt)) if dt.size else float("nan")
+    median = float(np.median(dt)) if dt.size else float("nan")
+    return median if median >= MIN_FRAME_INTERVAL_MS else float("nan")
 
 
 @dataclass
@@ -218,7 +226,7 @@ def clean_tracks(
 
     n_outliers = 0
     if reject_outliers:
-        half_window = max(int(round(HAMPEL_HALF_WINDOW_MS / dt_ms)), 1)
+        half_window = int(np.clip(round(HAMPEL_HALF_WINDOW_MS / dt_ms), 1, min(MAX_HAMPEL_HALF_WINDOW, n_frames // 2)))
         floor = HAMPEL_MIN_DEVIATION * scale_px if np.isfinite(scale_px) else 5.0
         measured = xy[:, list(MEASURED_LANDMARKS)].reshape(n_frames, -1)
         outliers = hampel_outliers(measured, half_window, n_sigmas=HAMPEL_SIGMAS, min_deviation=floor)
@@ -294,10 +302,11 @@ def undo_left_right_swaps(xy: np.ndarray, t_ms: np.ndarray, *, scale_px: float |
     ``D_t`` is the stacked vector of ``right - left`` over the group's
     landmarks; a swap turns it into ``-D_t``.  Each frame is compared with
     the frames one and two strides before and after it: correctly labelled,
-    ``D`` points the same way (cosine near +1); swapped, the opposite way.
-    A frame whose mean cosine is below :data:`_SWAP_MAX_COS` is reversed,
-    and runs of reversed frames no longer than ``max_burst_ms`` are swapped
-    back.  Since bursts are short and rare, the frames a stride away are
+    ``D`` points the same way (cosine near +1); swapped, the opposite way
+    (cosine below :data:`_SWAP_MAX_COS`).  A frame against its neighbours in
+    three of the four comparisons (or in all of the two or three there are
+    near the clip's ends) is reversed, and runs of reversed frames no longer
+    than ``max_burst_ms`` are swapped back.  Since bursts are short and rare, the frames a stride away are
     almost always right, so a swap is found however it starts, even while the
     limbs pass each other (where frame-to-frame continuity cannot tell).
     Frames whose ``D`` is too short to judge (limbs overlapping: a swap there
@@ -420,21 +429,21 @@ def _reversed_frames(diff: np.ndarray, stride: int, min_length: float) -> np.nda
     length = np.linalg.norm(diff, axis=1)
     judged = np.isfinite(length) & (length > min_length)
     unit = np.where(judged[:, None], diff / np.where(judged, length, 1.0)[:, None], 0.0)
-    total = np.zeros(n)
-    count = np.zeros(n)
+    against = np.zeros(n, dtype=int)
+    count = np.zeros(n, dtype=int)
     for shift in (-2 * stride, -stride, stride, 2 * stride):  # four shifted copies, not a frame loop
         if abs(shift) >= n:
             continue
         here = slice(max(0, -shift), n - max(0, shift))
         there = slice(max(0, shift), n - max(0, -shift))
         both = judged[here] & judged[there]
-        total[here] += np.where(both, np.sum(unit[here] * unit[there], axis=1), 0.0)
+        against[here] += both & (np.sum(unit[here] * unit[there], axis=1) < _SWAP_MAX_COS)
         count[here] += both
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_cos = total / count
-    reversed_ = (count >= 2) & (mean_cos < _SWAP_MAX_COS)
+    # Three of four against, or all of at least two (near the clip's ends): another burst a stride
+    # away outvotes nothing, and the frames next to a long real swap are not dragged along.
+    reversed_ = (against >= 3) | ((count >= 2) & (against == count))
     # Unjudged frames between two reversed ones (limbs overlapping mid-burst) belong to the burst.
-    known = (count >= 2) & np.isfinite(mean_cos)
+    known = count >= 2
     frames = np.arange(n)
     prev_i = np.maximum.accumulate(np.where(known, frames, -1))
     next_i = np.minimum.accumulate(np.where(known, frames, n)[::-1])[::-1]
@@ -601,7 +610,8 @@ def lowpass_segments(columns: np.ndarray, fs: float, cutoffs_hz: np.ndarray) -> 
     nyquist = fs / 2.0
     finite = np.isfinite(out)
     for cutoff in np.unique(design):
-        if not (0 < cutoff < 0.9 * nyquist):
+        # Below 1e-4 of Nyquist (timestamps microseconds apart) the filter is numerically singular.
+        if not (1e-4 * nyquist < cutoff < 0.9 * nyquist):
             continue
         sos = signal.butter(_ORDER, cutoff, btype="low", fs=fs, output="sos")
         padlen = 3 * (2 * len(sos) + 1)

@@ -193,7 +193,7 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
     if stride_ms is None:
         stride_ms = stride_period_ms(xy, t_ms)
     shortest_ms = max(MIN_SAME_FOOT_INTERVAL_S * 1000.0, MIN_STRIDE_SHARE * stride_ms if np.isfinite(stride_ms) else 0.0)
-    min_gap = max(int(np.ceil(shortest_ms / dt_ms)), 1)
+    min_gap = int(np.clip(np.ceil(shortest_ms / dt_ms), 1, len(t_ms)))
 
     per_side: dict[str, tuple[np.ndarray, ...]] = {}
     if view.label == "side":
@@ -212,7 +212,7 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
             per_side[side] = (contacts, toe_offs, contact_t)
         method = "zeni"
     else:
-        window = max(int(round(2000.0 / dt_ms)), 3)
+        window = min(max(int(round(2000.0 / dt_ms)), 3), len(t_ms))
         for side, points in (("left", (lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)),
                              ("right", (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX))):
             foot_y = _nanmean_rows(xy[:, points, 1])

@@ -79,6 +79,8 @@ MIN_STEPS_PER_SIDE = 3
 STABLE_STEPS_PER_SIDE = 7
 DINGENEN_MINIMUM = "Dingenen et al. 2018: a stable 2D mean needs at least 7 steps per side"
 FORMCAM_MINIMUM = "formcam's minimum: a median of fewer steps is one step's noise (no published minimum)"
+#: Frontal peaks (pelvic drop, shoulder dip, side lean) are taken after a running mean over this long, ms.
+PEAK_SMOOTHING_MS = 60.0
 #: Values "at contact" are read at the straightest stance knee within this long before the contact, ms.
 LANDING_WINDOW_MS = 40.0
 #: Mid-hip to mid-shoulder length as a fraction of standing height (Winter 2009: 0.818 - 0.530).
@@ -521,13 +523,14 @@ def _per_step_values(xy, t_ms, view, events, signals, height_cm, xy_at_contact) 
 
     # Frontal plane, per stance.
     if view.label in FRONTAL and stance_idx.size:
-        cpd = signals["hip_tilt_deg"]  # + right hip lower = swing-side drop in left stance
+        half = _peak_half_window(t_ms)
+        cpd = running_mean(signals["hip_tilt_deg"], half)  # + right hip lower = swing-side drop in left stance
         frames_w, w = _windows(cpd, stance_start, stance_stop)
         w = w * sign_left[:, None]
         out["pelvic_drop_deg"] = _peak_rows(stance_sides, frames_w, w, "max")
-        frames_w, w = _windows(signals["shoulder_tilt_deg"], stance_start, stance_stop)
+        frames_w, w = _windows(running_mean(signals["shoulder_tilt_deg"], half), stance_start, stance_stop)
         out["shoulder_dip_deg"] = _peak_rows(stance_sides, frames_w, -w * sign_left[:, None], "absmax")
-        frames_w, w = _windows(signals["trunk_lateral_lean_deg"], stance_start, stance_stop)
+        frames_w, w = _windows(running_mean(signals["trunk_lateral_lean_deg"], half), stance_start, stance_stop)
         out["trunk_lateral_lean_deg"] = _peak_rows(stance_sides, frames_w, -w * sign_left[:, None], "absmax")
         out["arm_crossover_pct"] = _arm_crossover(xy, view, st, t_ms, steps)
     elif view.label in FRONTAL:
@@ -681,6 +684,31 @@ def _arm_crossover(xy, view, st, t_ms, steps) -> list | str:
         frames_w, w = _windows(crossing, start[keep], stop[keep])
         rows += _peak_rows(np.full(int(keep.sum()), side), frames_w, w, "max")
     return rows
+
+
+def _peak_half_window(t_ms: np.ndarray) -> int:
+    """Half-width in frames of the running mean taken before peaks (:data:`PEAK_SMOOTHING_MS`)."""
+    dt_ms = median_frame_interval_ms(t_ms)
+    return int(round(PEAK_SMOOTHING_MS / 2 / dt_ms)) if np.isfinite(dt_ms) else 0
+
+
+def running_mean(values: np.ndarray, half: int) -> np.ndarray:
+    """Centred mean over ``2 * half + 1`` samples, ignoring NaN (NaN where the sample itself is NaN).
+
+    The peak of a noisy signal overestimates the peak of the signal by about
+    one noise standard deviation; averaging the frames within
+    +-:data:`PEAK_SMOOTHING_MS` / 2 of each first halves that bias while a
+    stride-long peak loses a few percent of its height (2 % at 60 fps and 170 steps/min).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if half < 1 or values.size == 0:
+        return values.copy()
+    finite = np.isfinite(values)
+    kernel = np.ones(2 * half + 1)
+    total = np.convolve(np.where(finite, values, 0.0), kernel, mode="same")
+    count = np.convolve(finite.astype(float), kernel, mode="same")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(finite, total / count, np.nan)
 
 
 def _windows(values: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

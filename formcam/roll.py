@@ -42,7 +42,7 @@ import numpy as np
 from scipy import ndimage
 
 from . import landmarks as lm
-from .clean import body_scale_px
+from .clean import body_scale_px, median_frame_interval_ms
 
 #: Larger estimated rolls are not trusted (and not removed): the camera or the method is off.
 MAX_AUTO_ROLL_DEG = 15.0
@@ -152,11 +152,10 @@ def ground_line_roll_deg(xy: np.ndarray, t_ms: np.ndarray, *, iterations: int = 
     t_ms = np.asarray(t_ms, dtype=np.float64)
     feet = xy[:, list(_FOOT_POINTS)]  # (T, 4, 2)
     n = feet.shape[0]
-    dt = np.diff(t_ms)
-    dt = dt[np.isfinite(dt) & (dt > 0)]
-    if not dt.size:
+    dt_ms = median_frame_interval_ms(t_ms)
+    if not np.isfinite(dt_ms):
         return float("nan")
-    window = max(int(round(2000.0 / np.median(dt))), 3)
+    window = min(max(int(round(2000.0 / dt_ms)), 3), n)
     scale = body_scale_px(xy)
     if not np.isfinite(scale):
         return float("nan")

@@ -336,15 +336,15 @@ def test_cli_batch_exit_codes_and_comparison(pose_clips, tmp_path):
 # ------------------------------------------------------------------------- real clips, real model
 @pytest.fixture(scope="module")
 def clip_folder(shared_video, tmp_path_factory) -> Path:
-    """Five real clips, trimmed to about 3 s: two runners with the same file name, a short clip, a game, a corrupt file."""
+    """Five real clips of 2.5 s or less: two runners with the same file name, a short clip, a game, a corrupt file."""
     need_ffmpeg()
     folder = tmp_path_factory.mktemp("clips")
-    for name, source, seconds in (("anna/run.mp4", "treadmill_side_portrait_60fps.mp4", 2.5),
-                                  ("ben/run.mp4", "outdoor_front_portrait_pace_labels.mp4", 3),
-                                  ("dino_game.mp4", "bad/no_person_dino_game.mp4", 2)):
+    for name, source, start_s in (("anna/run.mp4", "treadmill_side_portrait_60fps.mp4", 0),
+                                  ("ben/run.mp4", "treadmill_side_portrait_60fps.mp4", 3.5),  # other frames, same name
+                                  ("dino_game.mp4", "bad/no_person_dino_game.mp4", 0)):
         (folder / name).parent.mkdir(exist_ok=True)
-        run_ffmpeg("-t", str(seconds), "-i", str(shared_video(source)), "-vf", "scale=-2:'min(ih,640)'", "-an",
-                   "-c:v", "libx264", "-crf", "20", str(folder / name))
+        run_ffmpeg("-ss", str(start_s), "-t", "2.5", "-i", str(shared_video(source)), "-vf", "scale=-2:'min(ih,640)'",
+                   "-an", "-c:v", "libx264", "-crf", "20", str(folder / name))
     (folder / "short_side.mp4").symlink_to(shared_video("outdoor_side_fixed_short.mp4"))
     (folder / "corrupt.mp4").symlink_to(shared_video("bad/corrupt_truncated_no_moov.mp4"))
     return folder

@@ -101,3 +101,80 @@ def test_tiny_and_empty_inputs_do_not_raise(n):
 def test_all_missing_stays_missing():
     out = clean_landmarks(np.full((50, 33, 2), np.nan), np.full((50, 33), np.nan), np.arange(50.0) * 33)
     assert np.isnan(out).all()
+
+
+# ------------------------------------------------------------------ Hampel filter, swaps, long gaps
+from formcam.clean import (CleanedTracks, clean_tracks, hampel_outliers, long_gaps, stride_period_ms,  # noqa: E402
+                           undo_left_right_swaps)
+from formcam.synth import LEG_SWAP, make_gait  # noqa: E402
+
+
+def test_hampel_flags_spikes_against_the_local_spread_only():
+    t = np.arange(400) / 24.0
+    fast = 100 * np.sin(2 * np.pi * 1.4 * t)  # a foot at 24 fps: 37 px between frames
+    still = 5 + np.random.default_rng(0).normal(0, 1.0, t.size)
+    columns = np.stack([fast, still], axis=1)
+    assert not hampel_outliers(columns, 1, min_deviation=14.0).any()  # smooth motion is never cut
+    spiked = columns.copy()
+    spiked[200, 1] += 40.0
+    spiked[300:302, 1] += 150.0  # a two-frame jump needs a wider window
+    found = hampel_outliers(spiked, 2, min_deviation=14.0)
+    assert found[200, 1] and found[300:302, 1].all()
+    assert found.sum() == 3
+    spiked[50, 1] = np.nan
+    assert not hampel_outliers(spiked, 2, min_deviation=14.0)[50, 1]
+
+
+@pytest.mark.parametrize("fps", [24, 60, 240])
+@pytest.mark.parametrize("view", ["side", "rear", "front"])
+def test_left_right_swap_bursts_are_undone(view, fps):
+    clean = make_gait(view=view, fps=fps, duration_s=12, overstride_pct=10, vertical_oscillation_pct=8)
+    noisy = make_gait(view=view, fps=fps, duration_s=12, overstride_pct=10, vertical_oscillation_pct=8,
+                      swap_rate_hz=1.0, seed=fps)
+    swapped = (np.abs(noisy.image_xy - clean.image_xy) > 1).any(axis=(1, 2))
+    assert swapped.sum() >= 10
+    fixed, n_fixed = undo_left_right_swaps(noisy.image_xy.astype(float), noisy.t_ms)
+    wrong = (np.abs(fixed - clean.image_xy) > 15).any(axis=(1, 2))
+    assert wrong.sum() <= 0.1 * swapped.sum()  # a swap that starts while the legs pass each other may stay
+    assert n_fixed >= 0.8 * swapped.sum()
+
+
+@pytest.mark.parametrize("view", ["side", "rear"])
+def test_clean_gaits_are_never_swapped(view):
+    for fps in (24, 30, 60, 120):
+        pose = make_gait(view=view, fps=fps, jitter_px=2.0, overstride_pct=15, seed=fps)
+        assert undo_left_right_swaps(pose.image_xy.astype(float), pose.t_ms)[1] == 0
+
+
+def test_a_long_swap_is_left_alone():
+    pose = make_gait(view="rear", duration_s=8)
+    xy = pose.image_xy.astype(float)
+    left = np.asarray(LEG_SWAP)
+    xy[100:160][:, np.r_[left, left + 1]] = xy[100:160][:, np.r_[left + 1, left]]  # 1 s: not a burst
+    assert undo_left_right_swaps(xy, pose.t_ms)[1] == 0
+
+
+def test_stride_period_comes_from_the_legs_rhythm():
+    for cadence in (150.0, 180.0):
+        pose = make_gait(view="side", cadence_spm=cadence, fps=30, jitter_px=2.0, swap_rate_hz=0.5, seed=1)
+        assert stride_period_ms(pose.image_xy, pose.t_ms) == pytest.approx(120000 / cadence, rel=0.01)
+    assert np.isnan(stride_period_ms(np.full((100, 33, 2), 5.0), np.arange(100) * 33.3))
+
+
+def test_long_gaps_are_reported_and_not_filled():
+    pose = make_gait(view="rear", fps=30, duration_s=6)
+    pose.image_xy[60:75] = np.nan  # 0.5 s
+    pose.image_xy[100:102] = np.nan  # 67 ms: filled
+    pose.image_xy[:5] = np.nan  # the runner enters: not a gap
+    result = clean_tracks(pose.image_xy, None, pose.t_ms)
+    assert isinstance(result, CleanedTracks)
+    assert result.long_gaps == [(60, 75)]
+    assert np.isnan(result.xy[60:75]).all() and np.isfinite(result.xy[100:102]).all()
+    assert long_gaps(np.full((10, 33, 2), np.nan)) == []
+
+
+def test_cleaning_reports_what_it_did():
+    pose = make_gait(view="rear", fps=60, swap_rate_hz=1.0, visibility_noise=0.03, jitter_px=2.0, seed=2)
+    result = clean_tracks(pose.image_xy, pose.visibility, pose.t_ms)
+    assert result.swapped_frames > 0 and result.unfiltered.shape == result.xy.shape
+    assert np.isfinite(result.xy[10:-10]).all()

@@ -118,3 +118,30 @@ def test_running_toe_off_moves_to_peak_knee_extension_but_walking_keeps_zeni():
     walking = running.copy()
     walking[10:27] = [5, 9, 13, 15, 14, 10, 6, 4, 3, 3, 4, 8, 14, 20, 26, 32, 36]  # flexes only 10 deg
     assert _toe_off_at_knee_extension(walking, np.array([10]), np.array([26])).tolist() == [26]
+
+
+def test_side_view_contacts_are_timed_between_frames():
+    for fps in (60, 120, 240):
+        pose = make_gait(view="side", fps=fps, overstride_pct=10, vertical_oscillation_pct=8)
+        from formcam.clean import clean_tracks
+        cleaned = clean_tracks(pose.image_xy, pose.visibility, pose.t_ms)
+        events = detect_events(cleaned.xy, pose.t_ms, detect_view(cleaned.xy), xy_unfiltered=cleaned.unfiltered)
+        truth = np.array(pose.extras["truth"]["contact_t_ms"])
+        times = events.contact_times(pose.t_ms)
+        inside = (times > 200) & (times < pose.t_ms[-1] - 200)
+        error = [t - truth[np.argmin(np.abs(truth - t))] for t in times[inside]]
+        assert np.abs(error).max() < 4.0, fps  # ms; the low-passed peak alone is up to 18 ms early
+        assert (pose.t_ms[events.contact_frames] <= times + 1e-9).all()
+
+
+def test_cadence_falls_back_on_the_legs_rhythm_when_contacts_disagree():
+    xy, t_ms, est, _ = _prepared(view="side", vertical_oscillation_pct=8)
+    events = detect_events(xy, t_ms, est)
+    keep = np.arange(events.n_contacts) % 3 != 0  # every third contact lost: irregular steps
+    sparse = GaitEvents(events.contact_frames[keep], events.contact_sides[keep], events.toe_off_frames,
+                        events.toe_off_sides)
+    result = estimate_cadence(sparse, t_ms, xy)
+    assert result.rhythm_spm == pytest.approx(170.0, rel=0.01)
+    assert result.value_spm == pytest.approx(170.0, rel=0.01)
+    full = estimate_cadence(events, t_ms, xy)
+    assert full.source == "contacts" and full.confidence > result.confidence

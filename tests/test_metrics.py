@@ -133,3 +133,29 @@ def test_empty_input():
     results = compute_metrics(np.zeros((0, 33, 2)), np.zeros(0), ViewEstimate(), GaitEvents())
     assert all(r.value is None for r in results.values())
     assert all(len(v) == 0 for v in frame_signals(np.zeros((0, 33, 2)), ViewEstimate()).values())
+
+
+def test_steps_in_parts_of_the_clip_seen_from_another_view_are_left_out():
+    xy, t_ms, view, events, _ = _analysed(view="rear", pelvic_drop_deg=6, duration_s=12)
+    everything = compute_metrics(xy, t_ms, view, events)["shoulder_dip_deg"]
+    frame_views = np.full(len(t_ms), "rear", dtype="<U7")
+    frame_views[: len(t_ms) // 2] = "side"
+    half = compute_metrics(xy, t_ms, view, events, frame_views=frame_views)["shoulder_dip_deg"]
+    assert 0 < half.n < everything.n
+    assert all(step["frame"] >= len(t_ms) // 2 for step in half.per_step)
+    frame_views[:] = "oblique"
+    none = compute_metrics(xy, t_ms, view, events, frame_views=frame_views)["shoulder_dip_deg"]
+    assert none.value is None and "oblique-view parts of the clip were left out" in none.reason
+
+
+def test_expected_error_comes_from_the_noise_study():
+    from formcam.metrics import accuracy_study, expected_error_text
+    from formcam.report.summary_compare import expected_error_value
+
+    study = accuracy_study()["metrics"]
+    for name, spec in METRICS.items():
+        text = expected_error_text(name, spec)
+        assert text == spec.expected_error
+        if name in study:
+            assert text.startswith(f"±{study[name]['noisy']['p95']:.1f}") and "formcam.accuracy" in text
+            assert expected_error_value(text, 10.0) == pytest.approx(round(study[name]["noisy"]["p95"], 1))

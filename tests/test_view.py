@@ -50,3 +50,30 @@ def test_facing_falls_back_on_the_nose_without_feet():
     xy = make_gait(view="side", direction="left").image_xy.astype(float)
     xy[:, 29:33] = np.nan
     assert estimate_facing(xy)[0] == -1
+
+
+# ------------------------------------------------------------------ views per segment
+from formcam.view import ViewSegment, frame_view_labels, view_segments  # noqa: E402
+
+
+def test_segments_follow_a_clip_that_changes_view():
+    rear, side = make_gait(view="rear", duration_s=12), make_gait(view="side", direction="left", duration_s=12)
+    xy = np.concatenate([rear.image_xy, side.image_xy])
+    t_ms = np.arange(len(xy)) * 1000 / 60
+    segments = view_segments(xy, t_ms)
+    assert [(s.label, s.direction) for s in segments] == [("rear", "away"), ("side", "left")]
+    assert segments[0].start_frame == 0 and segments[-1].stop_frame == len(xy)
+    assert segments[0].stop_frame == segments[1].start_frame == 720
+    assert all(s.confidence > 0.9 for s in segments)
+    labels = frame_view_labels(segments, len(xy))
+    assert labels[0] == "rear" and labels[-1] == "side"
+    payload = segments[1].to_json()
+    assert payload["label"] == "side" and payload["end_ms"] == pytest.approx(t_ms[-1])
+
+
+def test_one_view_is_one_segment_and_nothing_is_no_segment():
+    pose = make_gait(view="front", duration_s=20, jitter_px=2)
+    segments = view_segments(pose.image_xy, pose.t_ms)
+    assert len(segments) == 1 and isinstance(segments[0], ViewSegment) and segments[0].label == "front"
+    assert view_segments(np.zeros((0, 33, 2)), np.zeros(0)) == []
+    assert [s.label for s in view_segments(np.full((100, 33, 2), np.nan), np.arange(100.0))] == ["unknown"]
