@@ -1,10 +1,10 @@
 """Batch throughput (`make bench`): clips per minute, the local engine against one clip after another.
 
-Both runs analyse the same real clips from scratch (fresh output folders, no
-annotated video) with :func:`formcam.batch.run_batch`: ``serial`` analyses them
-one after another in this process, each clip using every core as ``formcam
-analyze`` does; ``local`` runs a pool of worker processes, one per core
-(``FORMCAM_BENCH_WORKERS`` to choose), each clip on one core.
+Both runs analyse the same real clips from scratch (fresh output folders;
+report.json, pose.npz and the CSVs, not the video or the HTML report) with
+:func:`formcam.batch.run_batch`, each clip's pose model on one core:
+``serial`` analyses them one after another in this process, ``local`` runs a
+pool of worker processes, one per core (``FORMCAM_BENCH_WORKERS`` to choose).
 ``FORMCAM_BENCH_BATCH_CLIPS`` (comma-separated names under the videos folder)
 chooses the clips.
 
@@ -26,7 +26,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from formcam.batch import default_workers, run_batch  # noqa: E402
-from formcam.pipeline import ALL_OUTPUTS, AnalysisOptions  # noqa: E402
+from formcam.pipeline import AnalysisOptions  # noqa: E402
+
+OUTPUTS = frozenset({"report.json", "pose.npz", "frames.csv", "steps.csv"})
 
 CLIPS = (
     "outdoor_side_fixed_short.mp4",
@@ -44,7 +46,7 @@ def _cpu_seconds() -> float:
 
 
 def bench_engine(clips: list[Path], engine: str, workers: int | None) -> dict:
-    options = AnalysisOptions(outputs=ALL_OUTPUTS - {"annotated.mp4"}, progress=False)
+    options = AnalysisOptions(outputs=OUTPUTS, progress=False, workers=1)
     with tempfile.TemporaryDirectory(prefix="formcam-bench-") as out:
         cpu, start = _cpu_seconds(), time.perf_counter()
         summary = run_batch(clips, out, options, engine=engine, workers=workers)
@@ -76,7 +78,7 @@ def main() -> None:
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "batch.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"batch, {len(clips)} real clips (no annotated video):")
+    print(f"batch, {len(clips)} real clips (report.json, pose.npz, CSVs), the pose model on one core per clip:")
     for run in results["runs"]:
         label = "one after another" if run["engine"] == "serial" else f"local, {run['workers']} workers"
         print(f"  {label:20s} {run['clips_per_min']:6.2f} clips/min  ({run['wall_s']} s, {run['cores_busy']} cores busy)")

@@ -143,6 +143,8 @@ class CleanedTracks:
         The tracks before the low-pass (gated, de-swapped, de-spiked,
         gap-filled): sharp features such as a foot's landing keep their
         corners, for estimates that average over many frames instead.
+    stride_ms : float
+        The gait's stride period (:func:`stride_period_ms`), NaN if unclear.
     """
 
     xy: np.ndarray
@@ -150,6 +152,7 @@ class CleanedTracks:
     outlier_samples: int = 0
     long_gaps: list[tuple[int, int]] = field(default_factory=list)
     unfiltered: np.ndarray | None = None
+    stride_ms: float = float("nan")
 
 
 def clean_landmarks(image_xy, visibility, t_ms, **options) -> np.ndarray:
@@ -242,8 +245,9 @@ def clean_tracks(
     filled = fill_short_gaps(columns, t_ms, max_gap_ms=max_gap_ms, dt_ms=dt_ms)
     gaps = long_gaps(filled.reshape(n_frames, lm.N_LANDMARKS, 2))
     smooth = lowpass_segments(filled, fs, column_cutoffs)
-    return CleanedTracks(smooth.reshape(n_frames, lm.N_LANDMARKS, 2), swapped, n_outliers, gaps,
-                         filled.reshape(n_frames, lm.N_LANDMARKS, 2))
+    smooth = smooth.reshape(n_frames, lm.N_LANDMARKS, 2)
+    return CleanedTracks(smooth, swapped, n_outliers, gaps, filled.reshape(n_frames, lm.N_LANDMARKS, 2),
+                         stride_period_ms(smooth, t_ms))
 
 
 def long_gaps(xy: np.ndarray, landmarks: tuple[int, ...] = KEY_LANDMARKS) -> list[tuple[int, int]]:
@@ -274,7 +278,7 @@ def long_gaps(xy: np.ndarray, landmarks: tuple[int, ...] = KEY_LANDMARKS) -> lis
 
 
 def undo_left_right_swaps(xy: np.ndarray, t_ms: np.ndarray, *, scale_px: float | None = None,
-                          max_burst_ms: float = MAX_SWAP_BURST_MS) -> tuple[np.ndarray, int]:
+                          max_burst_ms: float = MAX_SWAP_BURST_MS, stride_ms: float | None = None) -> tuple[np.ndarray, int]:
     """Find and undo short bursts of left/right swapped legs, arms or trunk points.
 
     Parameters
@@ -288,6 +292,8 @@ def undo_left_right_swaps(xy: np.ndarray, t_ms: np.ndarray, *, scale_px: float |
         separation at which a swap can be told.
     max_burst_ms : float
         Longest burst undone; longer runs of reversed labels are left alone.
+    stride_ms : float, optional
+        The stride period if already known (:func:`stride_period_ms`).
 
     Returns
     -------
@@ -326,8 +332,11 @@ def undo_left_right_swaps(xy: np.ndarray, t_ms: np.ndarray, *, scale_px: float |
         return xy, 0
     diffs = {name: (xy[:, np.asarray(left) + 1] - xy[:, np.asarray(left)]).reshape(n, -1)
              for name, left in SWAP_GROUPS.items()}
-    stride = stride_frames(diffs["legs"], dt_ms)
-    if stride is None:
+    if stride_ms is None:
+        stride = stride_frames(diffs["legs"], dt_ms)
+    else:
+        stride = int(round(stride_ms / dt_ms)) if np.isfinite(stride_ms) else None
+    if not stride:
         return xy, 0
     max_burst = int(max_burst_ms / dt_ms)
     changed = np.zeros(n, dtype=bool)
@@ -365,17 +374,22 @@ def stride_frames(diff: np.ndarray, dt_ms: float) -> int | None:
     its autocorrelation peaks at the stride, never at a single step, and
     left/right swap bursts (rare and short) hardly move it.
     """
+    return _stride_lag(diff, dt_ms)[0]
+
+
+def _stride_lag(diff: np.ndarray, dt_ms: float) -> tuple[int | None, np.ndarray]:
+    """(stride in frames or None, the autocorrelation it was read from)."""
     n = diff.shape[0]
     lo, hi = int(np.ceil(400.0 / dt_ms)), int(2000.0 / dt_ms)
     finite = np.isfinite(diff).all(axis=1)
     if finite.sum() < 2 * lo or n <= 2 * lo:
-        return None
-    auto = _autocorrelation(diff, n)
+        return None, np.zeros(0)
     hi = min(hi, n // 2)
+    auto = _autocorrelation(diff, hi + 2)
     if hi <= lo or not auto[0] > 0:
-        return None
+        return None, auto
     lag = lo + int(np.argmax(auto[lo:hi + 1]))
-    return lag if auto[lag] > 0.2 * auto[0] else None
+    return (lag if auto[lag] > 0.2 * auto[0] else None), auto
 
 
 def stride_period_ms(xy: np.ndarray, t_ms: np.ndarray) -> float:
@@ -401,10 +415,9 @@ def stride_period_ms(xy: np.ndarray, t_ms: np.ndarray) -> float:
         return float("nan")
     left = np.asarray(SWAP_GROUPS["legs"])
     diff = (xy[:, left + 1] - xy[:, left]).reshape(n, -1)
-    lag = stride_frames(diff, dt_ms)
+    lag, auto = _stride_lag(diff, dt_ms)
     if lag is None:
         return float("nan")
-    auto = _autocorrelation(diff, lag + 2)
     a, b, c = auto[lag - 1], auto[lag], auto[min(lag + 1, len(auto) - 1)]
     curvature = a - 2 * b + c
     offset = 0.5 * (a - c) / curvature if curvature < 0 else 0.0

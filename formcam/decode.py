@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import av
-import av.logging
 import numpy as np
 
 from formcam.errors import UnreadableInputError, UsageError
@@ -440,30 +439,78 @@ def _not_a_video(path: str, why: str) -> UnreadableInputError:
 
 
 def _open_container(path: str) -> av.container.InputContainer:
-    # FFmpeg's own explanation ("moov atom not found") only reaches the log, and
-    # PyAV drops the log unless a level is set, and drops a message equal to
-    # the previous one; capture it just for the open.
-    previous_level = av.logging.get_level()
-    previous_skip = av.logging.get_skip_repeated()
-    av.logging.set_level(av.logging.ERROR)
-    av.logging.set_skip_repeated(False)
     try:
-        with av.logging.Capture() as logs:
-            try:
-                return av.open(path, mode="r")
-            except PermissionError:
-                raise UnreadableInputError(f"Cannot read {os.path.basename(path)}: permission denied.") from None
-            except (av.error.FFmpegError, OSError, UnicodeDecodeError) as error:
-                raise _not_a_video(path, _ffmpeg_reason(error, logs)) from None
-    finally:
-        av.logging.set_level(previous_level)
-        av.logging.set_skip_repeated(previous_skip)
+        return av.open(path, mode="r")
+    except PermissionError:
+        raise UnreadableInputError(f"Cannot read {os.path.basename(path)}: permission denied.") from None
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as error:
+        raise _not_a_video(path, _open_failure_reason(path, error)) from None
 
 
-def _ffmpeg_reason(error: Exception, logs) -> str:
-    messages = [message.strip() for _level, _name, message in logs if message.strip()]
-    if messages:
-        return messages[-1]
+def _open_failure_reason(path: str, error: Exception) -> str:
+    """Why FFmpeg could not open ``path``, in its own words where they are known.
+
+    FFmpeg explains a failed open only in its log ("moov atom not found"),
+    and PyAV's log hook calls back into Python from FFmpeg's own threads,
+    which can deadlock with frame-threaded decoding running in other threads
+    (PyAV issue 751), so the log is never switched on. The commonest case,
+    an MP4 whose index never got written (a recording cut short, a partial
+    download), is recognised from the file's top-level boxes instead.
+    """
+    if _mp4_without_index(path):
+        return "moov atom not found: the recording or the download was cut short"
+    kind = _text_kind(path)
+    if kind:
+        return kind
+    return _ffmpeg_reason(error)
+
+
+def _text_kind(path: str) -> str | None:
+    """'it is a web page ...' or 'it is a text file' when the file starts as text, else None."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if not head or b"\0" in head:
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut at the 4 KB mark
+            return None
+        text = head[: error.start].decode("utf-8")
+    start = text.lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(("<!doctype html", "<html")):
+        return "it is an HTML web page, not a video: the download probably failed"
+    return "it is a text file"
+
+
+def _mp4_without_index(path: str, max_boxes: int = 10_000) -> bool:
+    """True for an MP4/MOV file (an ``ftyp`` box first) without a complete ``moov`` box at the top level."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            position, types = 0, []
+            while position + 8 <= size and len(types) < max_boxes:
+                fh.seek(position)
+                header = fh.read(16)
+                box_size, box_type = int.from_bytes(header[:4], "big"), header[4:8]
+                if box_size == 1 and len(header) == 16:
+                    box_size = int.from_bytes(header[8:16], "big")
+                elif box_size == 0:
+                    box_size = size - position
+                if box_size < 8:
+                    break  # damaged: stop reading boxes
+                if position + box_size <= size:  # a box cut off by the end of the file does not count
+                    types.append(box_type)
+                position += box_size
+    except OSError:
+        return False
+    return bool(types) and types[0] == b"ftyp" and b"moov" not in types
+
+
+def _ffmpeg_reason(error: Exception) -> str:
     if isinstance(error, av.error.FFmpegError) and error.strerror:
         return error.strerror[0].lower() + error.strerror[1:]
     return str(error)
@@ -472,7 +519,8 @@ def _ffmpeg_reason(error: Exception, logs) -> str:
 def _video_stream(container, path: str):
     streams = [s for s in container.streams.video if not _is_cover_art(s)]
     if not streams:
-        raise _not_a_video(path, "it has no video stream")
+        raise _not_a_video(path, "moov atom not found: the recording or the download was cut short"
+                           if _mp4_without_index(path) else "it has no video stream")
     if container.format.name == "image2" or container.format.name.endswith("_pipe"):
         raise _not_a_video(path, "it is a still image")
     stream = streams[0]
@@ -497,7 +545,7 @@ def _first_frames(decoder, path: str) -> list:
         pass
     except (av.error.FFmpegError, OSError) as error:
         if len(first) < 2:
-            raise _not_a_video(path, f"its first frames cannot be decoded: {_ffmpeg_reason(error, [])}") from None
+            raise _not_a_video(path, f"its first frames cannot be decoded: {_ffmpeg_reason(error)}") from None
     if not first:
         raise _not_a_video(path, "it holds no frames")
     if len(first) < 2:
@@ -624,7 +672,7 @@ def _until_broken(decoded: Iterator, owner: FrameStream):
         seconds = owner.frames_decoded / owner.info.fps if owner.info.fps else 0.0
         owner.decode_error = (
             f"{os.path.basename(owner.info.path)} stopped decoding after frame "
-            f"{owner.frames_decoded} (about {seconds:.1f} s): {_ffmpeg_reason(error, [])}."
+            f"{owner.frames_decoded} (about {seconds:.1f} s): {_ffmpeg_reason(error)}."
         )
 
 

@@ -335,23 +335,34 @@ def _toe_off_at_knee_extension(flexion: np.ndarray, contacts: np.ndarray, trough
     before toe-off, where peak extension would invent a flight phase.
     """
     refined = np.asarray(troughs, dtype=int).copy()
-    contacts = np.asarray(contacts, dtype=int)
-    for j, trough in enumerate(refined.tolist()):  # loop over events, not frames
-        before = contacts[contacts < trough]
-        if not before.size:
-            continue
-        contact = int(before[-1])
-        first_half = flexion[contact: contact + (trough - contact) // 2 + 1]
-        if not np.isfinite(first_half).any():
-            continue
-        midstance = contact + int(np.nanargmax(first_half))
-        loading = first_half[midstance - contact] - (flexion[contact] if np.isfinite(flexion[contact]) else np.nan)
-        if not loading >= RUNNING_STANCE_FLEXION_DEG:
-            continue  # a walking-like stance: the knee extends well before toe-off, keep Zeni's
-        late = flexion[midstance: trough + 1]
-        if np.isfinite(late).any():
-            refined[j] = midstance + int(np.nanargmin(late))
-    return refined
+    contacts = np.sort(np.asarray(contacts, dtype=int))
+    flexion = np.asarray(flexion, dtype=np.float64)
+    if not refined.size or not contacts.size:
+        return refined
+    previous = np.searchsorted(contacts, refined, side="left") - 1  # the last contact before each trough
+    has = previous >= 0
+    contact = contacts[np.maximum(previous, 0)]
+    # All stances at once: windows from each contact to its trough, NaN-padded (see _gather).
+    first_half = _gather(flexion, contact, contact + (refined - contact) // 2 + 1)
+    usable = has & np.isfinite(first_half).any(axis=1)
+    midstance = contact + np.argmax(np.where(np.isfinite(first_half), first_half, -np.inf), axis=1)
+    rows = np.arange(len(refined))
+    with np.errstate(invalid="ignore"):
+        loading = first_half[rows, np.minimum(midstance - contact, first_half.shape[1] - 1)] - flexion[contact]
+    # Walking-like stances (little loading flexion) keep Zeni's toe-off: their knee extends in mid-stance.
+    running = usable & (loading >= RUNNING_STANCE_FLEXION_DEG)
+    late = _gather(flexion, midstance, refined + 1)
+    found = running & np.isfinite(late).any(axis=1)
+    least = midstance + np.argmin(np.where(np.isfinite(late), late, np.inf), axis=1)
+    return np.where(found, least, refined)
+
+
+def _gather(values: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """``values[start:stop]`` for each pair as rows of a NaN-padded (n, longest) matrix."""
+    length = int(max((stops - starts).max(), 1)) if len(starts) else 1
+    frames = starts[:, None] + np.arange(length)[None, :]
+    inside = (frames < stops[:, None]) & (frames >= 0) & (frames < len(values))
+    return np.where(inside, values[np.clip(frames, 0, len(values) - 1)], np.nan)
 
 
 def _nanmean_rows(values: np.ndarray) -> np.ndarray:

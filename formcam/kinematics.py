@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import landmarks as lm
-from .clean import CleanedTracks, clean_tracks, median_frame_interval_ms, stride_period_ms
+from .clean import CleanedTracks, clean_tracks, median_frame_interval_ms
 from .events import (Cadence, GaitEvents, detect_events, estimate_cadence, gait_phase_fractions, knee_flexion_deg,
                      regular_steps)
 from .metrics import STABLE_STEPS_PER_SIDE, MetricResult, compute_metrics, frame_signals
@@ -157,7 +157,7 @@ def analyse_pose(pose: PoseSequence, *, view: str | None = None, height_cm: floa
     view_estimate = detect_view(xy_level, override=view) if roll.applied else first_view
     segments = view_segments(xy_level, t_ms) if len(xy_level) else []
     frame_views = None if view is not None else frame_view_labels(segments, n_frames)
-    stride_ms = stride_period_ms(xy_level, t_ms)
+    stride_ms = cleaning.stride_ms
     events = detect_events(xy_level, t_ms, view_estimate, stride_ms=stride_ms, xy_unfiltered=unfiltered_level)
     cadence = estimate_cadence(events, t_ms, xy_level, stride_ms=stride_ms)
     phases = gait_phase_fractions(xy_level, t_ms, events)

@@ -524,13 +524,19 @@ def _per_step_values(xy, t_ms, view, events, signals, height_cm, xy_at_contact) 
     # Frontal plane, per stance.
     if view.label in FRONTAL and stance_idx.size:
         half = _peak_half_window(t_ms)
-        cpd = running_mean(signals["hip_tilt_deg"], half)  # + right hip lower = swing-side drop in left stance
+        stride_ms = 2 * float(np.median(np.diff(t_ms[st.contact_frames])[steps])) if steps.size else float("nan")
+        gain = running_mean_gain(half, median_frame_interval_ms(t_ms), stride_ms)
+        # Averaged against noise, given back its height, and each extremum refined between frames.
+        def peaks_of(name: str) -> np.ndarray:
+            return _refined_extrema(running_mean(signals[name], half) / gain)
+
+        cpd = peaks_of("hip_tilt_deg")  # + right hip lower = swing-side drop in left stance
         frames_w, w = _windows(cpd, stance_start, stance_stop)
         w = w * sign_left[:, None]
         out["pelvic_drop_deg"] = _peak_rows(stance_sides, frames_w, w, "max")
-        frames_w, w = _windows(running_mean(signals["shoulder_tilt_deg"], half), stance_start, stance_stop)
+        frames_w, w = _windows(peaks_of("shoulder_tilt_deg"), stance_start, stance_stop)
         out["shoulder_dip_deg"] = _peak_rows(stance_sides, frames_w, -w * sign_left[:, None], "absmax")
-        frames_w, w = _windows(running_mean(signals["trunk_lateral_lean_deg"], half), stance_start, stance_stop)
+        frames_w, w = _windows(peaks_of("trunk_lateral_lean_deg"), stance_start, stance_stop)
         out["trunk_lateral_lean_deg"] = _peak_rows(stance_sides, frames_w, -w * sign_left[:, None], "absmax")
         out["arm_crossover_pct"] = _arm_crossover(xy, view, st, t_ms, steps)
     elif view.label in FRONTAL:
@@ -697,8 +703,9 @@ def running_mean(values: np.ndarray, half: int) -> np.ndarray:
 
     The peak of a noisy signal overestimates the peak of the signal by about
     one noise standard deviation; averaging the frames within
-    +-:data:`PEAK_SMOOTHING_MS` / 2 of each first halves that bias while a
-    stride-long peak loses a few percent of its height (2 % at 60 fps and 170 steps/min).
+    +-:data:`PEAK_SMOOTHING_MS` / 2 of each first halves that bias, while a
+    stride-long peak loses a few percent of its height, which
+    :func:`running_mean_gain` gives back.
     """
     values = np.asarray(values, dtype=np.float64)
     if half < 1 or values.size == 0:
@@ -709,6 +716,21 @@ def running_mean(values: np.ndarray, half: int) -> np.ndarray:
     count = np.convolve(finite.astype(float), kernel, mode="same")
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(finite, total / count, np.nan)
+
+
+def running_mean_gain(half: int, dt_ms: float, period_ms: float) -> float:
+    """Gain of :func:`running_mean` (``2 * half + 1`` samples) on a sinusoid of the given period.
+
+    The frontal tilts swing once per stride; dividing the averaged signal by
+    this gain (at most a few percent below 1) gives their peaks back at full
+    height.  1 when ``half`` is 0 or the period is unknown.
+    """
+    width = 2 * half + 1
+    if half < 1 or not (np.isfinite(dt_ms) and np.isfinite(period_ms) and period_ms > 0):
+        return 1.0
+    phase = np.pi * dt_ms / period_ms
+    gain = np.sin(width * phase) / (width * np.sin(phase))
+    return float(gain) if 0.5 < gain <= 1.0 else 1.0
 
 
 def _windows(values: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -115,8 +115,9 @@ class Treadmill:
         for x in np.arange(-L + offset, L, self.stripe_spacing):
             stripe = [[x, -W, 0.002], [x + 0.04, -W, 0.002], [x + 0.04, W, 0.002], [x, W, 0.002]]
             fill_polygon(rgb, self._poly(stripe), (70, 70, 76))
-        # The console at the front end (not from the front: it would stand between camera and runner).
-        if self.camera.axis[0] > -0.5:
+        # The console at the front end, in side views only (from the front it would hide the runner, and
+        # from behind its post and panel look like limbs beside the runner to a pose model).
+        if abs(self.camera.axis[0]) < 0.5:
             post = [[L + 0.2, -W - 0.06, 0.0], [L + 0.27, -W - 0.06, 0.0], [L + 0.27, -W - 0.06, 1.15], [L + 0.2, -W - 0.06, 1.15]]
             fill_polygon(rgb, self._poly(post), (90, 92, 98))
             console = [[L + 0.1, -W, 1.05], [L + 0.3, -W, 1.05], [L + 0.3, W, 1.3], [L + 0.1, W, 1.3]]

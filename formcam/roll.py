@@ -170,7 +170,7 @@ def ground_line_roll_deg(xy: np.ndarray, t_ms: np.ndarray, *, iterations: int = 
         frames = np.arange(n)
         filled = np.stack([np.interp(frames, frames[finite[:, k]], y[finite[:, k], k]) for k in range(y.shape[1])], axis=1)
         lowest = ndimage.maximum_filter1d(filled, size=window, axis=0, mode="nearest")
-        spread = np.nanpercentile(y, 95, axis=0) - np.nanpercentile(y, 5, axis=0)
+        spread = np.array([np.ptp(np.percentile(y[finite[:, k], k], [5, 95])) for k in range(y.shape[1])])
         ground = finite & (y >= lowest - GROUND_BAND * spread)
         if ground.sum() < MIN_FRAMES:
             return float("nan")
@@ -232,5 +232,9 @@ def level_landmarks(xy: np.ndarray, roll_deg: float, centre: tuple[float, float]
 def _turn(xy: np.ndarray, angle_deg: float, centre: np.ndarray) -> np.ndarray:
     """Turn points by ``angle_deg`` (positive: clockwise on screen, as y points down) about ``centre``."""
     angle = np.radians(angle_deg)
-    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    return (xy - centre) @ rotation.T + centre
+    cos, sin = np.cos(angle), np.sin(angle)
+    x, y = xy[..., 0] - centre[0], xy[..., 1] - centre[1]
+    out = np.empty(np.broadcast(x, y).shape + (2,))
+    out[..., 0] = cos * x - sin * y + centre[0]
+    out[..., 1] = sin * x + cos * y + centre[1]
+    return out

@@ -138,9 +138,18 @@ def test_non_video_files_exit_3(tmp_path, model_path, kind, words):
 def test_corrupt_video_exits_3_and_says_why(shared_video, model_path, tmp_path):
     message = refused(formcam("analyze", shared_video("bad/corrupt_truncated_no_moov.mp4"), "--out", tmp_path / "o",
                               model_path=model_path), 3)
+    # CATALOG: "moov atom not found"; the file is in fact a web page saved under a video's name.
     assert message == ("Cannot read corrupt_truncated_no_moov.mp4: it is not a video file formcam can decode "
-                       "(moov atom not found).")
+                       "(it is an HTML web page, not a video: the download probably failed).")
     assert nothing_written(tmp_path / "o")
+
+
+def test_recording_cut_before_its_index_was_written_exits_3(tmp_path, model_path):
+    whole = make_cfr_clip(tmp_path / "whole.mp4", 30)  # the index (moov) at the end, as cameras write it
+    cut = truncate(whole, tmp_path / "cut.mp4", 0.7)
+    message = refused(formcam("analyze", cut, "--out", tmp_path / "o", model_path=model_path), 3)
+    assert message == ("Cannot read cut.mp4: it is not a video file formcam can decode "
+                       "(moov atom not found: the recording or the download was cut short).")
 
 
 def test_no_read_permission_exits_3(tmp_path, model_path):

@@ -350,6 +350,8 @@ def clip_folder(shared_video, tmp_path_factory) -> Path:
     return folder
 
 
+#: What the end-to-end batches write per clip (report.html's evidence frames and the video are tested elsewhere).
+LEAN = AnalysisOptions(outputs=frozenset({"report.json", "frames.csv", "steps.csv"}), progress=False)
 EXPECTED_STATUSES = {"anna/run": "ok", "ben/run": "ok", "short_side": "ok", "corrupt": "unreadable",
                      "dino_game": "nothing_to_analyse"}
 
@@ -367,7 +369,7 @@ def resumed_batch(clip_folder, model_path, tmp_path_factory):
     """
     out = tmp_path_factory.mktemp("batch") / "out"
     env = {**os.environ, "FORMCAM_MODEL_DIR": str(model_path.parent)}
-    args = batch_command(clip_folder, "--out", out, "--no-video", "--workers", "2", "-q")
+    args = batch_command(clip_folder, "--out", out, "--format", "json,csv", "--workers", "2", "-q")
     process = subprocess.Popen(args, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     first_done, deadline = None, time.monotonic() + 300
     while first_done is None and process.poll() is None and time.monotonic() < deadline:
@@ -394,7 +396,7 @@ def test_batch_of_real_clips_gives_each_clip_its_status(resumed_batch):
     assert "moov" in rows["corrupt"]["message"] and "No runner" in rows["dino_game"]["message"]
     for name, status in EXPECTED_STATUSES.items():
         assert (out / name / "report.json").exists() == (status == "ok")
-        assert not (out / name / "annotated.mp4").exists()
+        assert not (out / name / "annotated.mp4").exists() and not (out / name / "report.html").exists()
     page = (out / "summary.html").read_text()
     assert page.count("<tr>") == 1 + len(EXPECTED_STATUSES) and 'href="anna/run/report' in page
 
@@ -414,11 +416,11 @@ def test_ray_engine_gives_the_same_summary_as_the_local_engine(resumed_batch, cl
     ray = pytest.importorskip("ray") if not os.environ.get("CI") else __import__("ray")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        summary = run_batch([clip_folder], tmp_path / "ray", NO_VIDEO, engine="ray")
+        summary = run_batch([clip_folder], tmp_path / "ray", LEAN, engine="ray")
     finally:
         ray.shutdown()
     assert not any(r.reused for r in summary.results)
     local = (resumed_batch["out"] / "summary.csv").read_text()
     assert summary.csv_path.read_text() == local
-    again = run_batch([clip_folder], tmp_path / "ray", NO_VIDEO, engine="local")  # the engines share their records
+    again = run_batch([clip_folder], tmp_path / "ray", LEAN, engine="local")  # the engines share their records
     assert all(r.reused for r in again.results)

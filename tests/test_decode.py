@@ -328,7 +328,8 @@ def test_corrupt_real_file_says_why(shared_video):
     with pytest.raises(UnreadableInputError) as caught:
         iter_frames(path)
     assert str(caught.value) == (
-        "Cannot read corrupt_truncated_no_moov.mp4: it is not a video file formcam can decode (moov atom not found)."
+        "Cannot read corrupt_truncated_no_moov.mp4: it is not a video file formcam can decode "
+        "(it is an HTML web page, not a video: the download probably failed)."
     )
 
 

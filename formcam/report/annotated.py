@@ -52,14 +52,15 @@ def render_annotated_video(
     panel = panel_rows(report)
     writer = H264Writer(out_path, width=info.width, height=info.height, time_base=info.time_base, fps=fps)
     last_pts = None
-    with frames, writer:
-        for frame in prefetch(frames):
-            i = frame.index
-            image = draw_overlay(frame.rgb, annotate(i), panel) if i < n_frames else frame.rgb
-            writer.write(image, frame.pts)
-            last_pts = frame.pts
-            if on_frame is not None:
-                on_frame(i + 1)
-        if replay and last_pts is not None:
+    with writer:
+        with frames:
+            for frame in prefetch(frames):
+                i = frame.index
+                image = draw_overlay(frame.rgb, annotate(i), panel) if i < n_frames else frame.rgb
+                writer.write(image, frame.pts)
+                last_pts = frame.pts
+                if on_frame is not None:
+                    on_frame(i + 1)
+        if replay and last_pts is not None:  # after the decoder is closed: the replay opens the file again
             append_replay(writer, Path(video_path), kin, report, last_pts=last_pts)
     return Path(out_path)

@@ -497,7 +497,7 @@ def _draw_event(img: np.ndarray, xy: np.ndarray, present: np.ndarray, event: str
         points = xy[foot]
         centre = _fixed(points.mean(axis=0), w, h)
         span = float(np.ptp(points, axis=0).max()) if len(points) > 1 else 0.0
-        radius = int(max(0.75 * span, 22 * style.unit) * _ONE)
+        radius = int(max(0.6 * span, 22 * style.unit) * _ONE)
         ring = (int(centre[0]), int(centre[1]))
         cv2.circle(img, ring, radius, OUTLINE_COLOUR, style.measure + 2 * style.outline, cv2.LINE_AA, _SHIFT)
         cv2.circle(img, ring, radius, colour, style.measure, cv2.LINE_AA, _SHIFT)

@@ -43,7 +43,8 @@ td.num small, td small { display: block; color: #6b7482; font-size: .8em; }
 .status { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .85em; white-space: nowrap; }
 .status.ok { color: #17663a; } .status.failed, .status.unreadable { background: #fde2e1; color: #9b1c1c; }
 .status.nothing_to_analyse, .status.pending { background: #eef0f3; color: #4a5260; }
-.message { color: #7a2e0e; } ul.quality { margin: 0; padding-left: 1rem; font-size: .85em; color: #6b5310; }
+.message { color: #7a2e0e; } .dim { color: #8a919c; }
+ul.quality { margin: 0; padding-left: 1rem; font-size: .85em; color: #6b5310; }
 .legend span { padding: 0 .4rem; margin-right: .6rem; border-radius: .3rem; }
 """
 
@@ -122,7 +123,7 @@ def _clip_row(row: dict, out_root: Path | None) -> str:
     cells.append(_number_cell(row.get("cadence_spm"), None, f"{steps:.0f} steps" if steps is not None else ""))
     for name in HEADLINE_METRICS:
         left, right = row.get(f"{name}_left"), row.get(f"{name}_right")
-        sides = f"L {left:.1f} / R {right:.1f}" if left is not None and right is not None else ""
+        sides = f"L {_one_decimal(left)} / R {_one_decimal(right)}" if left is not None and right is not None else ""
         cells.append(_number_cell(row.get(name), row.get(f"{name}_flag"), sides))
     messages = [m.strip() for m in (row.get("quality_messages") or "").split(QUALITY_MESSAGE_SEPARATOR) if m.strip()]
     items = "".join(f"<li>{escape(m)}</li>" for m in messages)
@@ -146,7 +147,7 @@ def _number_cell(value, flag, note: str) -> str:
     css = f"num {flag}" if flag in ("ok", "watch", "high") else "num"
     title = f' title="{escape(flag)}"' if flag else ""
     small = f"<small>{escape(note)}</small>" if note else ""
-    return f'<td class="{css}"{title}>{value:.1f}{small}</td>'
+    return f'<td class="{css}"{title}>{_one_decimal(value)}{small}</td>'
 
 
 def _legend() -> str:
@@ -157,11 +158,14 @@ def _legend() -> str:
     )
 
 
+_VERDICT = {True: "<strong>changed</strong>", False: '<span class="dim">within error</span>', None: ""}
+
+
 def _comparison_section(comparison: Comparison) -> str:
     rows = []
     for change in comparison.changes:
         label, unit = ("Cadence", "steps/min") if change.measure == "cadence_spm" else metric_heading(change.measure)
-        verdict = {True: "changed", False: "within error", None: ""}[change.beyond_error]
+        verdict = _VERDICT[change.beyond_error]
         error = "" if change.expected_error is None else f"±{change.expected_error:.1f}"
         rows.append(
             f"<tr><td>{escape(change.runner)}</td><td>{escape(label)} <small>{escape(unit)}</small></td>"
@@ -184,4 +188,10 @@ def _comparison_section(comparison: Comparison) -> str:
 def _plain(value, signed: bool = False) -> str:
     if value is None:
         return "&ndash;"
-    return f"{value:+.1f}" if signed else f"{value:.1f}"
+    return _one_decimal(value, signed=signed)
+
+
+def _one_decimal(value: float, signed: bool = False) -> str:
+    """``value`` to one decimal, without the "-0.0" that a tiny negative rounds to."""
+    text = f"{value:+.1f}" if signed else f"{value:.1f}"
+    return "0.0" if text in ("-0.0", "+0.0") else text
