@@ -8,7 +8,8 @@ pool of worker processes, one per core (``FORMCAM_BENCH_WORKERS`` to choose).
 ``FORMCAM_BENCH_BATCH_CLIPS`` (comma-separated names under the videos folder)
 chooses the clips.
 
-Results are printed and written to bench/results/batch.json.
+Results are printed and written to bench/results/batch.json, with the load
+average before each run: on a shared machine a busy neighbour skews them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import sys
 import tempfile
 import time
@@ -40,18 +40,12 @@ CLIPS = (
 )
 
 
-def _cpu_seconds() -> float:
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def bench_engine(clips: list[Path], engine: str, workers: int | None) -> dict:
     options = AnalysisOptions(outputs=OUTPUTS, progress=False, workers=1)
     with tempfile.TemporaryDirectory(prefix="formcam-bench-") as out:
-        cpu, start = _cpu_seconds(), time.perf_counter()
+        load, start = os.getloadavg()[0], time.perf_counter()
         summary = run_batch(clips, out, options, engine=engine, workers=workers)
         wall = time.perf_counter() - start
-        busy = (_cpu_seconds() - cpu) / wall
     return {
         "engine": engine,
         "workers": workers if engine == "local" else 1,
@@ -59,7 +53,7 @@ def bench_engine(clips: list[Path], engine: str, workers: int | None) -> dict:
         "analysed": summary.counts["ok"],
         "wall_s": round(wall, 1),
         "clips_per_min": round(len(clips) / wall * 60, 2),
-        "cores_busy": round(busy, 2),
+        "load_before": round(load, 1),
     }
 
 
@@ -81,7 +75,7 @@ def main() -> None:
     print(f"batch, {len(clips)} real clips (report.json, pose.npz, CSVs), the pose model on one core per clip:")
     for run in results["runs"]:
         label = "one after another" if run["engine"] == "serial" else f"local, {run['workers']} workers"
-        print(f"  {label:20s} {run['clips_per_min']:6.2f} clips/min  ({run['wall_s']} s, {run['cores_busy']} cores busy)")
+        print(f"  {label:20s} {run['clips_per_min']:6.2f} clips/min  ({run['wall_s']} s; load before: {run['load_before']})")
     print(f"  local engine speed-up: {results['speedup']}x; results in bench/results/batch.json")
 
 

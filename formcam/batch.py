@@ -44,7 +44,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .batch_clip import (
     MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
 )  # fmt: skip
-from .batch_engines import ENGINES, default_workers, run_jobs, threads_per_clip  # noqa: F401 (default_workers re-exported)
+from .batch_engines import check_engine, default_workers, run_jobs, threads_per_clip  # noqa: F401 (default_workers re-exported)
 from .errors import NothingToAnalyseError, OutputExistsError, UnreadableInputError, UsageError
 from .report.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
 from .report.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
@@ -315,10 +315,7 @@ def run_batch(
     from .pipeline import AnalysisOptions, is_pose_file
 
     options = options or AnalysisOptions()
-    if engine not in ENGINES:
-        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not '{engine}'.")
-    if address and engine != "ray":
-        raise UsageError("--address names a Ray cluster; use it with --engine ray.")
+    check_engine(engine, workers, address)
     out_root = Path(out_root) if out_root is not None else Path.cwd() / "formcam-out" / "batch"
     old_rows = read_summary_csv(compare_to) if compare_to is not None else None
     _check_out_root(out_root)

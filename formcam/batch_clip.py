@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,8 +183,11 @@ def analyse_clip(job: ClipJob) -> ClipOutcome:
         status, message = _status_of(error), str(error)
     except OSError as error:
         status, message = "unreadable", f"Cannot read {Path(job.source).name} ({error.strerror or error})."
-    except Exception as error:  # a bug: recorded for this clip, retried next run
-        status, message = "failed", f"Unexpected internal error ({type(error).__name__}: {error}); please report it."
+    except Exception as error:  # a bug: recorded for this clip, with its traceback, and retried next run
+        status = "failed"
+        message = (f"Unexpected internal error ({type(error).__name__}: {error}); please report it with the traceback "
+                   f"in {out_dir / MANIFEST_NAME}.")
+        record["traceback"] = traceback.format_exc()
     seconds = round(time.perf_counter() - started, 3)
     record.update(status=status, message=message, seconds=seconds, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     write_manifest(out_dir, record)

@@ -51,13 +51,20 @@ def threads_per_clip(engine: str, workers: int | None, n_jobs: int) -> int | Non
     return max(1, default_workers() // at_once)
 
 
-def run_jobs(jobs: Sequence[ClipJob], on_done: OnDone, *, engine: str = "local", workers: int | None = None,
-             address: str | None = None) -> None:
-    """Analyse ``jobs`` with ``engine``; ``on_done`` receives each outcome as it finishes."""
+def check_engine(engine: str, workers: int | None = None, address: str | None = None) -> None:
+    """Raise :class:`~formcam.errors.UsageError` for an engine, worker count or address that cannot work."""
     if engine not in ENGINES:
         raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not '{engine}'.")
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1 (got {workers}).")
+    if address and engine != "ray":
+        raise UsageError("--address names a Ray cluster; use it with --engine ray.")
+
+
+def run_jobs(jobs: Sequence[ClipJob], on_done: OnDone, *, engine: str = "local", workers: int | None = None,
+             address: str | None = None) -> None:
+    """Analyse ``jobs`` with ``engine``; ``on_done`` receives each outcome as it finishes."""
+    check_engine(engine, workers, address)
     if not jobs:
         return
     if engine == "serial":

@@ -111,6 +111,9 @@ def validate(
             for row in rows:
                 table.add_row(*row)
             console.print(table)
+        for result in results:
+            if result.note:
+                console.print(f"{result.name}: {result.note}")
         if markdown is not None:
             write_text_atomic(markdown, markdown_report(results))
             console.print(f"Tables written to {markdown}")

@@ -355,7 +355,13 @@ def quality_warnings(*, detected_fraction: float, view: ViewEstimate, events: Ga
                           f"can be filled (longest {max(durations) / 1000:.1f} s); those stretches are left out, "
                           "not guessed.")
     if roll is not None and roll.source != "user" and np.isfinite(roll.roll_deg):
-        if not roll.applied:
+        if roll.source == "ground_line" and not roll.applied:
+            if abs(roll.roll_deg) > NOTABLE_ROLL_DEG:
+                warn("camera_tilted", f"The ground under the runner slopes by {roll.roll_deg:.1f}° in the picture: "
+                                      "the camera is tilted or not square to the running direction. Side-view "
+                                      "angles are measured as filmed; if the camera was tilted, give the tilt "
+                                      "with --level.")
+        elif not roll.applied:
             warn("camera_tilted", f"The picture looks tilted by {roll.roll_deg:.0f}°, more than formcam corrects "
                                   f"by itself ({MAX_AUTO_ROLL_DEG:.0f}°); angles are as filmed. If the camera was "
                                   "tilted, give the tilt with --level.")

@@ -95,7 +95,15 @@ class Segment:
 WHOLE_CLIP = Segment(None, None)
 
 
-def plan_segments(info: VideoInfo, first_s: float, end_s: float | None, workers: int) -> list[Segment]:
+def clip_span(path: Path, slowmo: float | None = None) -> tuple[VideoInfo, float, float | None]:
+    """``(info, first_s, end_s)``: a video's metadata, its first frame's pts and its declared end, s."""
+    with iter_frames(path, slowmo=slowmo) as opened:
+        return opened.info, next(opened).pts_s, opened.declared_end_s
+
+
+def plan_segments(
+    info: VideoInfo, first_s: float, end_s: float | None, workers: int, *, warmup: bool = True
+) -> list[Segment]:
     """Cut a clip into segments for ``workers`` threads.
 
     Parameters
@@ -106,6 +114,8 @@ def plan_segments(info: VideoInfo, first_s: float, end_s: float | None, workers:
     end_s : float or None
         Where the video stream ends, s (None when the container does not say).
     workers : int
+    warmup : bool
+        Start each segment's decoding early, for the tracker (:data:`WARMUP_FRAMES`).
 
     Returns
     -------
@@ -120,7 +130,7 @@ def plan_segments(info: VideoInfo, first_s: float, end_s: float | None, workers:
     if n_frames < workers * MIN_SEGMENT_FRAMES:
         return [WHOLE_CLIP]
     count = max(workers, math.ceil(n_frames / TARGET_SEGMENT_FRAMES))
-    warmup_s = max(WARMUP_FRAMES / info.fps, WARMUP_S * info.slow_motion_factor)
+    warmup_s = max(WARMUP_FRAMES / info.fps, WARMUP_S * info.slow_motion_factor) if warmup else 0.0
     bounds = [first_s + duration_s * k / count for k in range(count + 1)]
     return [
         Segment(start_s=None if k == 0 else bounds[k], stop_s=None if k == count - 1 else bounds[k + 1], warmup_s=warmup_s)
@@ -177,16 +187,78 @@ class _SegmentResult:
     stream: FrameStream
 
 
-class _Counter:
-    """Frames done, summed over threads (for the progress bar)."""
+class Progress:
+    """Frames done, summed over threads, and a flag telling every thread to stop.
 
-    def __init__(self) -> None:
+    Parameters
+    ----------
+    on_frame : callable, optional
+        Called with the running total after each :meth:`add`, in the adding
+        thread (only where one thread does all the work).
+    """
+
+    def __init__(self, on_frame: Callable[[int], None] | None = None):
         self._lock = threading.Lock()
-        self.value = 0
+        self._stop = threading.Event()
+        self._on_frame = on_frame
+        self.frames = 0
 
-    def add(self, n: int) -> None:
+    def add(self, n: int = 1) -> None:
         with self._lock:
-            self.value += n
+            self.frames += n
+        if self._on_frame is not None:
+            self._on_frame(self.frames)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+
+def run_in_threads(
+    function: Callable,
+    items: list,
+    workers: int,
+    on_frame: Callable[[int], None] | None = None,
+) -> list:
+    """``[function(item, progress) for item in items]``, in up to ``workers`` threads.
+
+    Parameters
+    ----------
+    function : callable
+        Takes an item and the shared :class:`Progress`; calls ``progress.add()``
+        per frame done and returns early once ``progress.stopped``.
+    items : list
+    workers : int
+    on_frame : callable, optional
+        Progress callback with the frames done so far, always called from this thread.
+
+    Returns
+    -------
+    list
+        The results in the order of ``items``. The first error raised by a
+        call stops the others (at their next frame) and is raised here, as is
+        a KeyboardInterrupt.
+    """
+    if workers <= 1 or len(items) <= 1:
+        progress = Progress(on_frame)
+        return [function(item, progress) for item in items]
+    progress = Progress()
+    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="formcam") as pool:
+        futures = [pool.submit(function, item, progress) for item in items]
+        try:
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
+                if on_frame is not None:
+                    on_frame(progress.frames)
+                for future in finished:
+                    future.result()
+        finally:
+            progress.stop()  # after an error or Ctrl-C the other threads stop at their next frame
+    return [future.result() for future in futures]
 
 
 def detect_people_parallel(
@@ -227,9 +299,7 @@ def detect_people_parallel(
         Frames in presentation order, each once, as the sequential path gives them.
     """
     workers = usable_cores() if workers is None else max(1, int(workers))
-    with iter_frames(path, slowmo=slowmo) as opened:
-        info, end_s = opened.info, opened.declared_end_s
-        first_s = next(opened).pts_s
+    info, first_s, end_s = clip_span(path, slowmo)
     if num_poses is None:
         num_poses = choose_num_poses(info, first_s, end_s, model_path)
     segments = plan_segments(info, first_s, end_s, workers)
@@ -273,28 +343,10 @@ def _run_segments(
     workers: int,
     on_frame: Callable[[int], None] | None,
 ) -> list[_SegmentResult]:
-    done = _Counter()
-    stop = threading.Event()
+    def run(segment: Segment, progress: Progress) -> _SegmentResult:
+        return _pose_segment(path, model_path, segment, slowmo, num_poses, max_side, progress)
 
-    def run(segment: Segment) -> _SegmentResult:
-        return _pose_segment(path, model_path, segment, slowmo, num_poses, max_side, done, stop)
-
-    if len(segments) == 1:
-        progress = None if on_frame is None else (lambda: on_frame(done.value))
-        return [_pose_segment(path, model_path, segments[0], slowmo, num_poses, max_side, done, stop, progress)]
-    with ThreadPoolExecutor(max_workers=min(workers, len(segments)), thread_name_prefix="formcam-pose") as pool:
-        futures = [pool.submit(run, segment) for segment in segments]
-        try:
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
-                if on_frame is not None:
-                    on_frame(done.value)
-                for future in finished:
-                    future.result()  # re-raise a worker's error here
-        finally:
-            stop.set()  # on an error or Ctrl-C the other threads stop at their next frame
-    return [future.result() for future in futures]
+    return run_in_threads(run, segments, workers, on_frame)
 
 
 def _pose_segment(
@@ -304,9 +356,7 @@ def _pose_segment(
     slowmo: float | None,
     num_poses: int,
     max_side: int | None,
-    done: _Counter,
-    stop: threading.Event,
-    progress: Callable[[], None] | None = None,
+    progress: Progress,
 ) -> _SegmentResult:
     frames = iter_frames(path, slowmo=slowmo, start_s=segment.decode_from_s, stop_s=segment.stop_s, max_side=max_side)
     frame_size = (frames.info.width, frames.info.height)
@@ -314,12 +364,10 @@ def _pose_segment(
     keep_from = -math.inf if segment.start_s is None else segment.start_s
     with frames, PoseDetector(model_path, num_poses, frame_size) as detector:
         for frame in frames:
-            if stop.is_set():
+            if progress.stopped:
                 break
             landmarks = detector.detect(frame.rgb, frame.t_ms)
             if frame.pts_s >= keep_from:
                 collected.add(frame.t_ms, *landmarks)
-                done.add(1)
-                if progress is not None:
-                    progress()
+                progress.add()
     return _SegmentResult(collected.build(), frames)

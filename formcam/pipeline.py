@@ -308,7 +308,7 @@ def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | No
     if "annotated.mp4" in options.outputs and video_there:
         with _progress(options.progress, "Video", pose.n_frames) as advance:
             files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report, on_frame=advance,
-                                                replay=options.replay))
+                                                replay=options.replay, t_ms=pose.t_ms, workers=options.workers))
     if "report.html" in options.outputs:
         files.append(write_report_html(out_dir / "report.html", report, kin, t_ms=pose.t_ms,
                                        source_video=source_video if video_there else None))

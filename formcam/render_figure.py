@@ -85,7 +85,7 @@ _TORSO_RINGS = np.array([
     [0.55, 0.090, 0.062],
     [0.80, 0.104, 0.068],
     [1.00, 0.112, 0.058],
-    [1.07, 0.080, 0.050],
+    [1.07, 0.080, 0.050],  # above the shoulder line: the slope of the trapezius up to the neck
     [1.14, 0.045, 0.040],
 ])
 # Head ellipsoid (fractions of height): centre relative to the mid-ear, semi-axes.
@@ -290,14 +290,16 @@ def _torso_parts(points, frame, camera: Camera, h: float, outfit: Outfit, torso_
     chest = np.concatenate(rings[1:], axis=1)
     parts = [_Part("shirt", torso_depth + 0.02, _hull_layers(chest, outfit.shirt, shade)),
              _Part("pelvis", torso_depth + 0.021, _hull_layers(pelvis, outfit.shorts, shade))]
+    # A light waistband along the hip line: the pelvis's tilt, seen from behind or in front.
     band = []
     for position in (0.16, 0.24):
         centre = mid_hip + position * (mid_sh - mid_hip)
-        lateral, forward = frame["hips"], frame["forward"]
-        band.append(camera.project(centre[:, None, :]
-                    + 0.097 * h * outfit.build * np.cos(theta)[None, :, None] * lateral[:, None, :]
-                    + 0.066 * h * outfit.build * np.sin(theta)[None, :, None] * forward[:, None, :]))
-    parts.append(_Part("waistband", torso_depth + 0.0205, _hull_layers(np.concatenate(band, axis=1), (235, 235, 235), shade)))
+        band.append(camera.project(
+            centre[:, None, :]
+            + 0.097 * h * outfit.build * np.cos(theta)[None, :, None] * frame["hips"][:, None, :]
+            + 0.066 * h * outfit.build * np.sin(theta)[None, :, None] * frame["forward"][:, None, :]))
+    parts.append(_Part("waistband", torso_depth + 0.0205,
+                       _hull_layers(np.concatenate(band, axis=1), (235, 235, 235), shade)))
     return parts
 
 
@@ -348,7 +350,6 @@ def _limb_parts(points, side: str, camera: Camera, h: float, outfit: Outfit, tor
         part.depth = parts[limb].depth + (-1e-4 if after else 1e-4)
         parts[name] = part
     return list(parts.values())
-    return parts
 
 
 def _head_parts(points, frame, camera: Camera, h: float, outfit: Outfit, to_camera, torso_depth) -> list[_Part]:
@@ -357,7 +358,7 @@ def _head_parts(points, frame, camera: Camera, h: float, outfit: Outfit, to_came
     fwd, lat, up = frame["head_forward"], frame["ears"], frame["up"]
     centre = mid_ear + h * (_HEAD_CENTRE[0] * fwd + _HEAD_CENTRE[2] * up)
     scale = camera.scale(centre)
-    right, down = camera.right, camera.down
+    right = camera.right
     # Outline of an upright ellipsoid seen level: the support function gives its half-width.
     half_w = h * scale * np.hypot(_HEAD_AXES[0] * (fwd @ right), _HEAD_AXES[1] * (lat @ right))
     half_h = h * scale * _HEAD_AXES[2]
@@ -369,6 +370,7 @@ def _head_parts(points, frame, camera: Camera, h: float, outfit: Outfit, to_came
 
     mid_sh = (points[:, lm.LEFT_SHOULDER] + points[:, lm.RIGHT_SHOULDER]) / 2
     neck_top = centre - 0.035 * h * up
+    # The neck leaves the trunk a little towards the head (a head held forward bends the neck).
     neck_base = mid_sh + 0.02 * h * up + 0.3 * (neck_top - mid_sh) * np.array([1.0, 1.0, 0.0])
     neck = _capsule_part("neck", camera, neck_base, neck_top, 0.033 * h, 0.030 * h, outfit.skin, torso_depth)
     neck.depth = head_depth + 0.01
@@ -381,7 +383,6 @@ def _head_parts(points, frame, camera: Camera, h: float, outfit: Outfit, to_came
         jaw.depth = head_depth + 0.004
         parts.append(jaw)
 
-    ears = []
     for ear_index, sign in ((lm.LEFT_EAR, -1.0), (lm.RIGHT_EAR, 1.0)):
         outward = sign * lat
         ear = points[:, ear_index] + 0.004 * h * outward
@@ -391,9 +392,8 @@ def _head_parts(points, frame, camera: Camera, h: float, outfit: Outfit, to_came
         poly = _ellipse(camera.project(ear), ear_w, ear_h, 14)
         colour = _shade(outfit.skin, np.full(len(ear), 0.85))
         # Ears seen edge-on stick out from behind the head; seen flat they lie on it.
-        ears.append((ear_facing, _Part(f"ear{sign:+.0f}", np.where(ear_facing > 0.5, head_depth - 0.02, head_depth + 0.02),
-                                       [(poly, colour)])))
-    parts += [part for _, part in ears]
+        depth = np.where(ear_facing > 0.5, head_depth - 0.02, head_depth + 0.02)
+        parts.append(_Part(f"ear{sign:+.0f}", depth, [(poly, colour)]))
 
     skin = np.where((facing > -0.6)[:, None], _shade(outfit.skin, np.ones(len(facing))), np.asarray(outfit.hair, float))
     head = _Part("head", head_depth, [(head_poly, skin)])

@@ -3,9 +3,10 @@
 A camera rolled by a few degrees adds those degrees to every frontal-plane
 angle (pelvic drop, shoulder dip, side lean) and to the side view's leans
 (research note section 0: "a rolled camera biases every frontal-plane
-angle").  formcam measures the roll on the whole clip and turns the landmarks
-back before measuring any angle (:func:`level_landmarks`); ``--level DEG``
-gives it by hand (0: the camera was level).
+angle").  formcam measures the roll of rear and front views on the whole
+clip and turns the landmarks back before measuring any angle
+(:func:`level_landmarks`); ``--level DEG`` gives it by hand for any view
+(0: the camera was level).
 
 Convention: ``roll_deg`` is the angle of a true horizontal line in the
 picture, positive when it slopes down to the right (the picture is turned
@@ -21,13 +22,21 @@ Estimates (:func:`estimate_camera_roll`):
   balance axis).  The roll is the median over frames of that line's angle
   from the image vertical.  Its long base (about 0.8 of the body height)
   makes it precise: 2 px of noise at each end of a 480 px axis is 0.3 deg.
-* **Side view: the ground line.**  The feet's lowest points (heels and toes
-  while on the ground: on a treadmill the stance foot slides along the belt,
-  overground successive contacts lie along the path) fall on the ground,
-  which is level.  The roll is the slope of a line through them (each foot
-  landmark with its own offset), refined twice after turning the points.
-  On a slope (hill, inclined treadmill) this measures the slope; give
-  ``--level`` there.
+* **Side view: the ground line, reported but not applied.**  The feet's
+  lowest points (heels and toes while on the ground: on a treadmill the
+  stance foot slides along the belt, overground successive contacts lie
+  along the path) fall on the ground, which is level.  The slope of a line
+  through them (each foot landmark with its own offset, the lower envelope,
+  refined after turning the points) equals the roll of a camera square to
+  the running direction, and recovers it on synthetic clips to about 1 deg.
+  But a camera that looks at the treadmill slightly from the front or behind
+  and from above tilts the belt's line by perspective as much as a roll
+  does: on the two real side-view treadmill clips here the line sloped by
+  -3.5 and +9 degrees while the windows and pillars stood vertical.  So the
+  side view's estimate is only reported (and warned about when large); the
+  angles are measured as filmed unless ``--level`` says otherwise.  (The
+  direction of the hips' bounce was tried as well and is worse: MediaPipe's
+  hip landmarks sway with the legs.)
 
 An estimate needs enough data (:data:`MIN_FRAMES` frames with the landmarks)
 and is used only up to :data:`MAX_AUTO_ROLL_DEG`; beyond that the picture is
@@ -80,7 +89,8 @@ class RollEstimate:
         return {"roll_deg": value, "source": self.source, "applied": bool(self.applied)}
 
 
-def estimate_camera_roll(xy: np.ndarray, t_ms: np.ndarray, view_label: str) -> RollEstimate:
+def estimate_camera_roll(xy: np.ndarray, t_ms: np.ndarray, view_label: str, *,
+                         apply_ground_line: bool = False) -> RollEstimate:
     """Estimate the camera roll of a whole clip from the runner's landmarks.
 
     Parameters
@@ -92,12 +102,16 @@ def estimate_camera_roll(xy: np.ndarray, t_ms: np.ndarray, view_label: str) -> R
     view_label : str
         'side' uses the ground line; 'rear', 'front' and 'oblique' the
         balance axis; anything else gives no estimate.
+    apply_ground_line : bool
+        Mark a side view's ground-line estimate as applied (off by default:
+        it cannot tell roll from perspective).
 
     Returns
     -------
     RollEstimate
-        ``applied`` True when the estimate is finite and within
-        :data:`MAX_AUTO_ROLL_DEG`.
+        ``applied`` True when the estimate is finite, within
+        :data:`MAX_AUTO_ROLL_DEG`, and from the balance axis (or
+        ``apply_ground_line``).
     """
     xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim != 3 or xy.shape[1:] != (lm.N_LANDMARKS, 2) or xy.shape[0] < MIN_FRAMES:
@@ -110,7 +124,10 @@ def estimate_camera_roll(xy: np.ndarray, t_ms: np.ndarray, view_label: str) -> R
         return RollEstimate()
     if not np.isfinite(roll):
         return RollEstimate(source="none")
-    return RollEstimate(float(roll), source, applied=abs(roll) <= MAX_AUTO_ROLL_DEG)
+    # The ground line also tilts when the camera is not square to the running direction (perspective),
+    # which real side-view clips usually show: it is reported, not applied (see the module notes).
+    applied = abs(roll) <= MAX_AUTO_ROLL_DEG and (source != "ground_line" or apply_ground_line)
+    return RollEstimate(float(roll), source, applied=applied)
 
 
 def balance_axis_roll_deg(xy: np.ndarray) -> float:

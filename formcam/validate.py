@@ -110,6 +110,7 @@ class ClipResult:
     landmarks: dict[str, float] = field(default_factory=dict)  # group -> median error, % of height
     landmarks_p90: dict[str, float] = field(default_factory=dict)
     response: dict[str, tuple[float, float]] = field(default_factory=dict)  # signal -> (gain, offset in degrees)
+    note: str = ""  # what formcam would have refused, or why the clip could not be analysed
 
 
 def landmark_errors(pose_xy: np.ndarray, drawn_xy: np.ndarray, height_px: np.ndarray,
@@ -256,10 +257,20 @@ def validate_clip(video: str | os.PathLike, *, name: str | None = None, conditio
     model : str, optional
         Pose model name or path (default: formcam's default).
     """
+    from .errors import FormcamError
     from .pipeline import AnalysisOptions, analyze
 
     truth = read_truth(truth_path(video))
-    analysis = analyze(video, out_dir=None, options=AnalysisOptions(model=model, outputs=frozenset(), progress=False))
+    view = truth["spec"]["view"]
+    name = name or Path(video).stem
+    # force: a clip is analysed even where formcam would refuse it (the refusal is kept as a note), so
+    # that every metric the kinematics can still give is compared.
+    options = AnalysisOptions(model=model, outputs=frozenset(), progress=False, force=True)
+    try:
+        analysis = analyze(video, out_dir=None, options=options)
+    except FormcamError as exc:
+        return ClipResult(name=name, condition=condition, view=view, detected_view="–", detected_fraction=0.0,
+                          note=str(exc))
     drawn = analyse_pose(drawn_pose(truth))
     pose = analysis.pose
     drawn_xy = truth["frames"]["landmarks_xy"]
@@ -267,13 +278,14 @@ def validate_clip(video: str | os.PathLike, *, name: str | None = None, conditio
         raise ValueError(f"{Path(video).name}: {pose.n_frames} frames decoded but {len(drawn_xy)} rendered")
     height = np.asarray(truth["frames"]["runner_height_px"], dtype=np.float64)
     median, p90 = landmark_errors(pose.image_xy, drawn_xy, height)
+    refusal = analysis.report["runner"].get("refusal")
     return ClipResult(
-        name=name or Path(video).stem, condition=condition, view=truth["spec"]["view"],
-        detected_view=analysis.kinematics.view.label, detected_fraction=float(np.mean(pose.detected)),
-        metrics=metric_errors(analysis.kinematics, truth["truth"], truth["spec"]["view"], drawn), landmarks=median,
-        landmarks_p90=p90,
-        response=angle_response(pose.image_xy, drawn_xy, truth["spec"]["view"],
+        name=name, condition=condition, view=view, detected_view=analysis.kinematics.view.label,
+        detected_fraction=float(np.mean(pose.detected)),
+        metrics=metric_errors(analysis.kinematics, truth["truth"], view, drawn), landmarks=median, landmarks_p90=p90,
+        response=angle_response(pose.image_xy, drawn_xy, view,
                                 max_lag_frames=int(round(0.15 * truth["video"]["capture_fps"]))),
+        note=f"formcam would refuse it without --force: {refusal}" if refusal else "",
     )
 
 
@@ -390,4 +402,6 @@ def markdown_report(results: Sequence[ClipResult]) -> str:
         "`offset`: constant difference (where the drawn angle is constant: the median difference).\n\n"
         + _markdown_table(RESPONSE_HEADER, response_rows(results))
         + "\n"
+        + "".join(f"\n- {r.name}: {r.note}" for r in results if r.note)
+        + ("\n" if any(r.note for r in results) else "")
     )

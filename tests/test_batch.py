@@ -309,6 +309,19 @@ def test_a_killed_analysis_is_redone(pose_clips, tmp_path):
     assert not run_batch([pose_clips / "anna_1.npz"], out, NO_VIDEO, engine="serial").results[0].reused
 
 
+def test_an_internal_error_is_recorded_with_its_traceback_and_retried(pose_clips, tmp_path):
+    from formcam.batch_clip import analyse_clip
+
+    options = AnalysisOptions(outputs=frozenset({"report.json"}), progress=False)
+    object.__setattr__(options, "height_cm", "tall")  # past the option checks: a bug further on
+    job = ClipJob("anna_1", str(pose_clips / "anna_1.npz"), str(tmp_path / "anna_1"), options)
+    outcome = analyse_clip(job)
+    assert outcome.status == "failed" and "internal error" in outcome.message
+    manifest = read_manifest(tmp_path / "anna_1")
+    assert "Traceback" in manifest["traceback"]
+    assert not is_up_to_date(manifest, pose_clips / "anna_1.npz", options_fingerprint(options))
+
+
 def test_cli_batch_exit_codes_and_comparison(pose_clips, tmp_path):
     runner = CliRunner()
     inputs = [str(p) for p in pose_inputs(pose_clips)]
@@ -329,8 +342,9 @@ def test_cli_batch_exit_codes_and_comparison(pose_clips, tmp_path):
     assert result.exit_code == EXIT_NONE_ANALYSED
     result = runner.invoke(app, ["batch", str(tmp_path / "nope.mp4")])
     assert result.exit_code == 3 and "no file or folder" in result.output
-    result = runner.invoke(app, ["batch", *ok_only, "--engine", "spark"])
-    assert result.exit_code == 2
+    for wrong in (["--engine", "spark"], ["--workers", "0"], ["--address", "ray://head:10001"]):
+        result = runner.invoke(app, ["batch", *ok_only, *wrong])
+        assert result.exit_code == 2, result.output
 
 
 # ------------------------------------------------------------------------- real clips, real model

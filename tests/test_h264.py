@@ -53,7 +53,8 @@ def test_round_trip_keeps_codec_size_count_and_timing(tmp_path):
     assert stream["pix_fmt"] == "yuv420p"
     assert (stream["width"], stream["height"]) == (160, 96)
     assert int(stream["nb_frames"]) == int(stream["nb_read_frames"]) == 40
-    assert stream["color_space"] == "bt709" and stream["color_range"] == "tv"
+    # Tagged with the matrix the pixels were converted with (BT.601), limited range.
+    assert stream["color_space"] == "smpte170m" and stream["color_range"] == "tv"
     # The last frame lasts one nominal interval (1/fps).
     assert float(stream["duration"]) == pytest.approx(float(pts[-1] * TIME_BASE) + 1 / 30, abs=0.002)
 

@@ -2,17 +2,26 @@
 
 Same frames and timing as the input (each frame keeps its presentation time),
 encoded as H.264 so it plays in browsers and on phones.
+
+Decoding, drawing and encoding a frame take about as long as the pose model
+does, so on several cores the clip is cut into segments rendered in parallel
+threads (PyAV, OpenCV and x264 release the GIL), each into its own MP4 part;
+the parts are then joined without re-encoding (:func:`formcam.report.h264.concat_mp4`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..decode import iter_frames
+from ..parallel import Progress, Segment, WHOLE_CLIP, clip_span, plan_segments, run_in_threads, usable_cores
 from ..pose import prefetch
 from .annotations import FrameAnnotator, panel_rows
-from .h264 import H264Writer
+from .h264 import H264Writer, concat_mp4
 from .overlay import draw_overlay
 from .replay import append_replay
 
@@ -25,6 +34,8 @@ def render_annotated_video(
     *,
     on_frame: Callable[[int], None] | None = None,
     replay: bool = False,
+    t_ms: np.ndarray | None = None,
+    workers: int | None = None,
 ) -> Path:
     """Decode ``video_path`` again, draw each frame's annotation, and write H.264 to ``out_path``.
 
@@ -42,25 +53,119 @@ def render_annotated_video(
         Progress callback, called with the running frame count.
     replay : bool
         Append a slow-motion replay of the worst step (:func:`formcam.report.replay.append_replay`).
+    t_ms : ndarray, shape (T,), optional
+        Real time of each analysed frame (the pose file's ``t_ms``): video
+        frames are matched to analysed frames by time, which lets segments be
+        rendered in parallel and frames the model skipped (``--max-fps``) show
+        the nearest analysed frame. Without it, the n-th frame decoded is the
+        n-th analysed one and rendering is sequential.
+    workers : int, optional
+        Threads; default all usable cores.
     """
-    frames = iter_frames(video_path)  # presentation times of the file, which the output keeps
-    info = frames.info
-    kin = kinematics
-    n_frames = len(kin.xy)
-    fps = info.fps or 30.0
-    annotate = FrameAnnotator(kin, fps=fps)
-    panel = panel_rows(report)
-    writer = H264Writer(out_path, width=info.width, height=info.height, time_base=info.time_base, fps=fps)
-    last_pts = None
-    with writer:
+    slowmo = report.get("video", {}).get("slow_motion_factor") or None
+    info, first_s, end_s = clip_span(video_path, slowmo)
+    workers = usable_cores() if workers is None else max(1, int(workers))
+    segments = plan_segments(info, first_s, end_s, workers, warmup=False) if t_ms is not None else [WHOLE_CLIP]
+    job = _RenderJob(
+        video_path=Path(video_path),
+        slowmo=slowmo,
+        annotate=FrameAnnotator(kinematics, fps=info.fps or 30.0),
+        panel=panel_rows(report),
+        frame_of=_FrameMatcher(t_ms) if t_ms is not None else None,
+        fps=info.fps or 30.0,
+        size=(info.width, info.height),
+        time_base=info.time_base,
+        encoder_threads=1 if len(segments) > 1 else 0,
+    )
+    out_path = Path(out_path)
+    if len(segments) == 1:
+        writer = job.writer(out_path, faststart=True)
+        with writer:
+            last_pts = job.render(WHOLE_CLIP, writer, Progress(on_frame))
+            if replay and last_pts is not None:
+                append_replay(writer, Path(video_path), kinematics, report, last_pts=last_pts)
+        return out_path
+    parts = [out_path.with_name(f".{out_path.name}.{k:03d}.mp4") for k in range(len(segments) + 1)]
+    try:
+        last = run_in_threads(lambda item, progress: job.render_part(*item, progress), list(zip(segments, parts)), workers, on_frame)
+        written = [part for part, last_pts in zip(parts, last) if last_pts is not None]
+        last_pts = max((pts for pts in last if pts is not None), default=None)
+        if replay and last_pts is not None:
+            writer = job.writer(parts[-1], faststart=False)
+            try:
+                append_replay(writer, Path(video_path), kinematics, report, last_pts=last_pts)
+            except BaseException:
+                writer.abort()
+                raise
+            if writer.frames_written:
+                writer.close()
+                written.append(parts[-1])
+            else:
+                writer.abort()
+        return concat_mp4(written, out_path)
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+
+
+class _FrameMatcher:
+    """Index of the analysed frame nearest a video frame's time, or -1 when none is close."""
+
+    def __init__(self, t_ms: np.ndarray):
+        self.t_ms = np.asarray(t_ms, dtype=np.float64)
+        spacing = np.diff(self.t_ms)
+        # Half the usual spacing of the analysed frames: a frame the model skipped
+        # shows its nearest neighbour, frames beyond the analysed ones show none.
+        self.tolerance_ms = 0.5 * float(np.median(spacing)) + 1e-6 if len(spacing) else 1e-6
+
+    def __call__(self, t_ms: float) -> int:
+        i = int(np.searchsorted(self.t_ms, t_ms))
+        candidates = [k for k in (i - 1, i) if 0 <= k < len(self.t_ms)]
+        if not candidates:
+            return -1
+        nearest = min(candidates, key=lambda k: abs(self.t_ms[k] - t_ms))
+        return nearest if abs(self.t_ms[nearest] - t_ms) <= self.tolerance_ms else -1
+
+
+@dataclass
+class _RenderJob:
+    video_path: Path
+    slowmo: float | None
+    annotate: FrameAnnotator
+    panel: list
+    frame_of: _FrameMatcher | None
+    fps: float
+    size: tuple[int, int]
+    time_base: object
+    encoder_threads: int
+
+    def writer(self, path: Path, *, faststart: bool) -> H264Writer:
+        width, height = self.size
+        return H264Writer(path, width=width, height=height, time_base=self.time_base, fps=self.fps,
+                          threads=self.encoder_threads, faststart=faststart)
+
+    def render_part(self, segment: Segment, part: Path, progress: Progress) -> int | None:
+        """Render one segment into ``part``; return the last pts written (None: no frame)."""
+        writer = self.writer(part, faststart=False)
+        with writer:
+            last_pts = self.render(segment, writer, progress)
+            if last_pts is None:
+                writer.abort()
+        return last_pts
+
+    def render(self, segment: Segment, writer: H264Writer, progress: Progress) -> int | None:
+        """Decode, draw and encode the frames of ``segment``; return the last pts written."""
+        n_frames = self.annotate.n_frames
+        last_pts = None
+        frames = iter_frames(self.video_path, slowmo=self.slowmo, start_s=segment.start_s, stop_s=segment.stop_s)
         with frames:
-            for frame in prefetch(frames):
-                i = frame.index
-                image = draw_overlay(frame.rgb, annotate(i), panel) if i < n_frames else frame.rgb
+            # Alone, the decoder gets a thread of its own.
+            for frame in prefetch(frames) if segment is WHOLE_CLIP else frames:
+                if progress.stopped:
+                    break
+                i = self.frame_of(frame.t_ms) if self.frame_of is not None else frame.index
+                image = draw_overlay(frame.rgb, self.annotate(i), self.panel) if 0 <= i < n_frames else frame.rgb
                 writer.write(image, frame.pts)
                 last_pts = frame.pts
-                if on_frame is not None:
-                    on_frame(i + 1)
-        if replay and last_pts is not None:  # after the decoder is closed: the replay opens the file again
-            append_replay(writer, Path(video_path), kin, report, last_pts=last_pts)
-    return Path(out_path)
+                progress.add()
+        return last_pts

@@ -39,6 +39,8 @@ _SEVERITY = {"high": 0, "watch": 1}
 #: Evidence images are scaled to this height in pixels (sharp on a phone, small in the page).
 EVIDENCE_HEIGHT = 480
 JPEG_QUALITY = 82
+#: Labels drawn this much larger than in the video: evidence frames are shown cropped and small.
+EVIDENCE_TEXT_SCALE = 1.8
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
         jpeg = None
         if image is not None and image.shape[:2] == (info.height, info.width):
             ann = annotate(frame, highlight=name if name in HIGHLIGHTED else None, in_stance=step.get("side"))
-            drawn = draw_overlay(image, ann, [], show_panel=False)
+            drawn = draw_overlay(image, ann, [], show_panel=False, text_scale=EVIDENCE_TEXT_SCALE)
             jpeg = encode_jpeg(crop_to_runner(drawn, kinematics.xy[frame]))
         out.append(EvidenceFrame(name, role, step.get("side"), frame, float(step["t_ms"]), float(step["value"]), jpeg))
     return out, None

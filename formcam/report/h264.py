@@ -13,19 +13,27 @@ variable and the output lasts as long as the input.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
-from av.video.reformatter import ColorRange, Colorspace
 
-__all__ = ["H264Writer"]
+__all__ = ["H264Writer", "concat_mp4"]
 
-# FFmpeg's AVColorSpace / AVColorPrimaries / AVColorTransferCharacteristic
-# share the value 1 for BT.709; AVColorRange 1 is limited ("tv", "MPEG") range.
+# FFmpeg's AVColorPrimaries / AVColorTransferCharacteristic value 1 is BT.709,
+# AVColorSpace 6 (SMPTE 170M) is the BT.601 matrix; AVColorRange 1 is limited
+# ("tv", "MPEG") range.
 _BT709 = 1
+_BT601_MATRIX = 6
 _LIMITED_RANGE = 1
+#: x264 preset: "ultrafast" encodes a 720p frame in about 5 ms and 1080p in
+#: about 10 ms on one core here, against 22 and 33 ms for "veryfast", for
+#: files about 2.7 times larger; and it makes no B-frames, so segments encoded
+#: in parallel join by copying packets (:func:`concat_mp4`).
+DEFAULT_PRESET = "ultrafast"
 
 
 class H264Writer:
@@ -75,7 +83,9 @@ class H264Writer:
         time_base: Fraction,
         fps: float,
         crf: int = 23,
-        preset: str = "veryfast",
+        preset: str = DEFAULT_PRESET,
+        threads: int = 0,
+        faststart: bool = True,
     ):
         if width <= 0 or height <= 0:
             raise ValueError(f"frame size must be positive, got {width}x{height}")
@@ -94,24 +104,17 @@ class H264Writer:
         self._frame_ticks = 1 / (Fraction(self.fps).limit_denominator(100_000) * self.time_base)
         self._last_pts: int | None = None
         self._exact_pts: Fraction | None = None
-        self._container = av.open(str(self.part_path), mode="w", format="mp4", options=self._muxer_options())
+        self._container = av.open(str(self.part_path), mode="w", format="mp4", options=self._muxer_options(faststart))
         try:
-            self._stream = self._add_video_stream(crf, preset)
+            self._stream = self._add_video_stream(crf, preset, threads)
         except BaseException:
             self.abort()
             raise
 
-    def _muxer_options(self) -> dict[str, str]:
-        # The MP4 edit list that delays a stream whose first pts is not 0 is
-        # counted in the movie timescale (1/1000 s by default), which would
-        # shift every frame by up to 1 ms; the stream's own timescale keeps
-        # the pts exact.
-        options = {"movflags": "+faststart"}
-        if self.time_base.numerator == 1 and self.time_base.denominator <= 2**31 - 1:
-            options["movie_timescale"] = str(self.time_base.denominator)
-        return options
+    def _muxer_options(self, faststart: bool) -> dict[str, str]:
+        return mp4_muxer_options(self.time_base, faststart)
 
-    def _add_video_stream(self, crf: int, preset: str):
+    def _add_video_stream(self, crf: int, preset: str, threads: int):
         stream = self._container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(100_000))
         stream.width = self.output_width
         stream.height = self.output_height
@@ -120,11 +123,15 @@ class H264Writer:
         stream.time_base = self.time_base
         stream.codec_context.time_base = self.time_base
         stream.options = {"crf": str(int(crf)), "preset": preset}
-        # Convert and tag as BT.709 limited range: untagged video leaves each
-        # player to guess the RGB<->YUV matrix, and browsers and phones guess
-        # differently (visible hue shifts).
+        stream.codec_context.thread_count = int(threads)
+        # Tag the matrix that converted the pixels (BT.601, limited range:
+        # OpenCV's fast RGB->I420 conversion, about ten times faster than
+        # swscale's): untagged video leaves each player to guess the RGB<->YUV
+        # matrix, and browsers and phones guess differently (visible hue
+        # shifts). Primaries and transfer are those of HD video, BT.709.
         context = stream.codec_context
-        context.colorspace = context.color_primaries = context.color_trc = _BT709
+        context.colorspace = _BT601_MATRIX
+        context.color_primaries = context.color_trc = _BT709
         context.color_range = _LIMITED_RANGE
         return stream
 
@@ -147,9 +154,8 @@ class H264Writer:
                 f"expected a ({self.height}, {self.width}, 3) uint8 frame, got {rgb.shape} {rgb.dtype}"
             )
         pts = self._checked_pts(pts)
-        frame = av.VideoFrame.from_ndarray(_pad_to_even(rgb), format="rgb24").reformat(
-            format="yuv420p", dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG
-        )
+        i420 = cv2.cvtColor(_pad_to_even(rgb), cv2.COLOR_RGB2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
         frame.pts = pts
         frame.time_base = self.time_base
         self._container.mux(self._stream.encode(frame))
@@ -210,3 +216,63 @@ def _pad_to_even(rgb: np.ndarray) -> np.ndarray:
     if height % 2 == 0 and width % 2 == 0:
         return rgb
     return np.pad(rgb, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
+
+
+def mp4_muxer_options(time_base: Fraction, faststart: bool = True) -> dict[str, str]:
+    """Options of FFmpeg's MP4 muxer for a video stream in ``time_base``.
+
+    The MP4 edit list that delays a stream whose first pts is not 0 is
+    counted in the movie timescale (1/1000 s by default), which would shift
+    every frame by up to 1 ms; the stream's own timescale keeps the pts exact.
+    ``faststart`` moves the index to the front (a second pass over the file,
+    worth it only for the final output).
+    """
+    options = {"movflags": "+faststart"} if faststart else {}
+    if time_base.numerator == 1 and time_base.denominator <= 2**31 - 1:
+        options["movie_timescale"] = str(time_base.denominator)
+    return options
+
+
+def concat_mp4(parts: Sequence[Path], path: str | os.PathLike) -> Path:
+    """Join MP4 files written by :class:`H264Writer` with the same settings, without re-encoding.
+
+    Parameters
+    ----------
+    parts : sequence of Path
+        In time order; each part's pts must all come after the previous part's.
+        Their encoded packets are copied as they are, which is valid H.264
+        because every part starts with a keyframe, has the same stream
+        parameters, and (preset "ultrafast") no B-frames, so decode order is
+        presentation order across the joins.
+    path : str or os.PathLike
+        The joined MP4, written atomically (``.<name>.part`` then renamed).
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    part_path = path.with_name(f".{path.name}.part")
+    try:
+        with av.open(str(parts[0])) as first:
+            template = first.streams.video[0]
+            time_base = template.time_base
+            with av.open(str(part_path), mode="w", format="mp4", options=mp4_muxer_options(time_base)) as out:
+                stream = out.add_stream_from_template(template)
+                stream.time_base = time_base
+                for part in parts:
+                    _copy_packets(part, out, stream)
+    except BaseException:
+        part_path.unlink(missing_ok=True)
+        raise
+    os.replace(part_path, path)
+    return path
+
+
+def _copy_packets(part: Path, out, stream) -> None:
+    with av.open(str(part)) as source:
+        for packet in source.demux(source.streams.video[0]):
+            if packet.size == 0:
+                continue  # the demuxer's end-of-stream marker
+            packet.stream = stream
+            out.mux(packet)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import cv2
@@ -563,9 +563,9 @@ def draw_banner(rgb: np.ndarray, text: str) -> np.ndarray:
     img = np.array(rgb, dtype=np.uint8, order="C", copy=True)
     h, w = img.shape[:2]
     style = overlay_style(w, h)
-    big = OverlayStyle(**{**style.__dict__, "font_scale": style.font_scale * 1.15})
+    big = replace(style, font_scale=style.font_scale * 1.15)
     while big.font_scale > 0.3 and _text_size(text, _SEMIBOLD, big.font_scale * 0.9)[0] > 0.9 * w:
-        big = OverlayStyle(**{**big.__dict__, "font_scale": big.font_scale * 0.9})
+        big = replace(big, font_scale=big.font_scale * 0.9)
     _label(img, text, (w / 2, style.margin + 30 * style.unit), big, align="center", fill=MEASURE_COLOUR,
            colour=PANEL_COLOUR, alpha=0.92)
     return img
@@ -669,7 +669,7 @@ def _draw_panel(img: np.ndarray, rect: tuple[int, int, int, int], layout: _Panel
 
 
 def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow], *,
-                 title: str = "formcam", show_panel: bool = True) -> np.ndarray:
+                 title: str = "formcam", show_panel: bool = True, text_scale: float = 1.0) -> np.ndarray:
     """Return a copy of one upright frame with the runner's annotations drawn on it.
 
     Parameters
@@ -684,6 +684,8 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
         Panel heading.
     show_panel : bool
         False draws the runner's annotations only (evidence frames in the HTML report).
+    text_scale : float
+        Enlarges the labels, for a frame that will be shown cropped and small.
 
     Returns
     -------
@@ -715,6 +717,8 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
     img = np.array(rgb, dtype=np.uint8, order="C", copy=True)
     h, w = img.shape[:2]
     style = overlay_style(w, h)
+    if text_scale != 1.0:
+        style = replace(style, font_scale=style.font_scale * text_scale)
     present = _present(xy)
     lateral = ann.view in ("rear", "front")
 
