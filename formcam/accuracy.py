@@ -40,7 +40,7 @@ import numpy as np
 
 from .atomic import write_text_atomic
 from .kinematics import analyse_pose
-from .metrics import METRICS
+from .metrics import CONTACT_RATE_SPLIT_FPS, METRICS, contact_rate_key
 from .synth import REALISTIC_NOISE, make_gait
 
 #: Uniform ranges of the gait parameters drawn for each synthetic runner.
@@ -67,7 +67,7 @@ DURATION_S = 12.0
 #: Runner height given for the centimetre metric, cm.
 HEIGHT_CM = 175.0
 #: Frame rates below this are reported separately for the contact-timed metrics.
-LOW_FPS = 50.0
+LOW_FPS = CONTACT_RATE_SPLIT_FPS
 CONTACT_TIMED = ("overstride_pct", "knee_flexion_contact_deg", "shank_angle_contact_deg")
 
 REPO = Path(__file__).resolve().parent.parent
@@ -211,8 +211,8 @@ def study_record(trials: list[Trial], n_gaits: int, seed: int, seconds: float) -
         "frame_rates": list(FRAME_RATES),
         "metrics": summarise(trials),
         "contact_timed_by_frame_rate": {
-            f"below {LOW_FPS:g} fps": {k: v for k, v in summarise(trials, contact_fps="low").items() if k in CONTACT_TIMED},
-            f"{LOW_FPS:g} fps and above": {k: v for k, v in summarise(trials, contact_fps="high").items() if k in CONTACT_TIMED},
+            contact_rate_key(LOW_FPS - 1): {k: v for k, v in summarise(trials, contact_fps="low").items() if k in CONTACT_TIMED},
+            contact_rate_key(LOW_FPS): {k: v for k, v in summarise(trials, contact_fps="high").items() if k in CONTACT_TIMED},
         },
     }
 

@@ -79,6 +79,9 @@ MIN_BAR_FRACTION = 0.02
 BLUR_SENSITIVE_METRICS = ("overstride_pct", "knee_flexion_contact_deg", "arm_crossover_pct")
 #: Metrics measured as travel in the picture, which a moving camera adds to.
 CAMERA_MOTION_SENSITIVE_METRICS = ("vertical_oscillation_pct", "vertical_oscillation_cm")
+#: How the warnings name those metrics.
+_PLAIN_NAMES = {"overstride_pct": "overstride", "knee_flexion_contact_deg": "knee flexion at contact",
+                "arm_crossover_pct": "arm crossover", "vertical_oscillation_pct": "vertical oscillation"}
 
 
 @dataclass(frozen=True)
@@ -585,7 +588,7 @@ def capture_warnings(quality: CaptureQuality) -> list[dict]:
 
 
 def _listing(names) -> str:
-    names = list(names)
+    names = [_PLAIN_NAMES.get(name, name) for name in names]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

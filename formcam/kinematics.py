@@ -13,8 +13,9 @@ Stages, each a pure function of its own module:
    :attr:`Kinematics.xy` for drawing);
 2. :func:`formcam.roll.estimate_camera_roll` and
    :func:`formcam.roll.level_landmarks` - the camera's roll, measured on the
-   whole clip (or given with ``--level``), turned out of the landmarks every
-   measurement uses (:attr:`Kinematics.xy_level`);
+   whole clip of a rear or front view (a side view's is only reported) or
+   given with ``--level``, turned out of the landmarks every measurement
+   uses (:attr:`Kinematics.xy_level`);
 3. :func:`formcam.view.detect_view` and :func:`formcam.view.view_segments` -
    the view of the clip and of each stretch of a few seconds;
 4. :mod:`formcam.events` - contacts, toe-offs, cadence, phase fractions;
@@ -91,7 +92,8 @@ class Kinematics:
     not_running_reason : str or None
         One sentence saying why the clip is not running (None when it is).
     roll : RollEstimate
-        The camera roll removed (or found too large to trust).
+        The camera roll: removed when ``roll.applied``; otherwise only
+        measured (side views, or too large to trust).
     xy_level : ndarray, float64, shape (T, 33, 2)
         ``xy`` turned level (the roll removed): what every measurement uses.
     segments : list of ViewSegment

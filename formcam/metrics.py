@@ -79,6 +79,8 @@ MIN_STEPS_PER_SIDE = 3
 STABLE_STEPS_PER_SIDE = 7
 DINGENEN_MINIMUM = "Dingenen et al. 2018: a stable 2D mean needs at least 7 steps per side"
 FORMCAM_MINIMUM = "formcam's minimum: a median of fewer steps is one step's noise (no published minimum)"
+#: The noise study reports values read at contact separately below and above this frame rate.
+CONTACT_RATE_SPLIT_FPS = 50.0
 #: Frontal peaks (pelvic drop, shoulder dip, side lean) are taken after a running mean over this long, ms.
 PEAK_SMOOTHING_MS = 60.0
 #: Values "at contact" are read at the straightest stance knee within this long before the contact, ms.
@@ -128,18 +130,33 @@ class MetricSpec:
         return self.min_steps_per_side if self.sided else 2 * self.min_steps_per_side
 
 
-def expected_error_text(name: str, spec: MetricSpec) -> str:
+def expected_error_text(name: str, spec: MetricSpec, fps: float | None = None) -> str:
     """``expected_error`` text of a metric: the noise study's 95th percentile, then the literature's note.
 
     Starts with ``±<number>`` in the metric's unit ("points" for percentages)
     so that programs can read the number (:mod:`formcam.report.summary_compare`).
+    Values read at foot contact depend on the frame rate: given ``fps``, their
+    number is the study's for clips below or above 50 fps.
     """
-    study = accuracy_study().get("metrics", {}).get(name, {}).get("noisy")
+    stored = accuracy_study()
+    study = stored.get("metrics", {}).get(name, {}).get("noisy")
+    where = ""
+    by_rate = stored.get("contact_timed_by_frame_rate", {})
+    if fps is not None and np.isfinite(fps) and by_rate:
+        key = contact_rate_key(fps)
+        row = by_rate.get(key, {}).get(name, {}).get("noisy")
+        if row and row.get("p95") is not None:
+            study, where = row, f" ({key})"
     if not study or study.get("p95") is None:
         return spec.literature_error
     unit = {"deg": "°", "cm": " cm"}.get(spec.unit, " points")
-    return (f"±{study['p95']:.1f}{unit} on synthetic gaits with pose-model-like noise (95 % of clips, "
+    return (f"±{study['p95']:.1f}{unit} on synthetic gaits with pose-model-like noise{where} (95 % of clips, "
             f"formcam.accuracy); real landmarks add: {spec.literature_error}")
+
+
+def contact_rate_key(fps: float) -> str:
+    """The noise study's frame-rate group for values read at contact: below or at/above :data:`CONTACT_RATE_SPLIT_FPS`."""
+    return f"below {CONTACT_RATE_SPLIT_FPS:g} fps" if fps < CONTACT_RATE_SPLIT_FPS else f"{CONTACT_RATE_SPLIT_FPS:g} fps and above"
 
 
 @lru_cache(maxsize=1)
@@ -450,8 +467,10 @@ def summarise(name: str, steps: list[tuple[str, int, float]], t_ms: np.ndarray, 
     values = np.array([v for _, _, v in steps])
     sides = np.array([s for s, _, _ in steps])
     counts = {side: int(np.sum(sides == side)) for side in ("left", "right")}
-    base = dict(unit=spec.unit, label=spec.label, reference=spec.reference, expected_error=expected_error_text(name, spec),
-                per_step=per_step, n=len(steps))
+    dt_ms = median_frame_interval_ms(t_ms)
+    fps = 1000.0 / dt_ms if np.isfinite(dt_ms) else None
+    base = dict(unit=spec.unit, label=spec.label, reference=spec.reference,
+                expected_error=expected_error_text(name, spec, fps), per_step=per_step, n=len(steps))
     if spec.sided:
         short = [side for side in ("left", "right") if counts[side] < minimum]
         if short:

@@ -306,8 +306,10 @@ def clip_truth(scene: Scene, video_name: str) -> dict:
     Keys: ``format``; ``video`` (file name, sizes, rates, rotation, slow
     motion); ``spec`` (the :class:`ClipSpec`); ``truth`` (true cadence, event
     times in ms and the metric values the definitions give for this view, from
-    :func:`formcam.synth.make_gait`; angles in a plane parallel to the image
-    are exact also in perspective); ``frames``: ``t_ms`` (real time of each
+    :func:`formcam.synth.make_gait`, i.e. for an orthographic camera; in
+    perspective, angles of lines parallel to the image stay exact, e.g. the hip
+    line and the trunk, while the counter-rotating shoulder line tilts a little
+    differently: about 0.5° less for a 5° dip seen from 1 m high); ``frames``: ``t_ms`` (real time of each
     frame), ``landmarks_xy`` (T x 33 x 2, the drawn landmarks in pixels of the
     upright frame, MediaPipe's order, null where off the frame) and
     ``runner_height_px`` (T,) (standing height at the runner's distance).

@@ -389,19 +389,21 @@ def _head_parts(points, frame, camera: Camera, h: float, outfit: Outfit, to_came
         ear_facing = np.einsum("ij,ij->i", outward, to_camera)
         ear_w = h * scale * (0.004 + 0.011 * np.abs(fwd @ right)) * (ear_facing > -0.35)
         ear_h = h * scale * 0.021 * (ear_facing > -0.35)
-        poly = _ellipse(camera.project(ear), ear_w, ear_h, 14)
-        colour = _shade(outfit.skin, np.full(len(ear), 0.85))
+        e2 = camera.project(ear)
+        poly = _ellipse(e2, ear_w * 1.25, ear_h * 1.25, 14)
+        inner = _ellipse(e2 + np.array([0.0, 0.002]) * h * scale[:, None], ear_w * 0.6, ear_h * 0.6, 12)
         # Ears seen edge-on stick out from behind the head; seen flat they lie on it.
         depth = np.where(ear_facing > 0.5, head_depth - 0.02, head_depth + 0.02)
-        parts.append(_Part(f"ear{sign:+.0f}", depth, [(poly, colour)]))
+        parts.append(_Part(f"ear{sign:+.0f}", depth, [(poly, _shade(outfit.skin, np.full(len(ear), 0.85))),
+                                                      (inner, _shade(outfit.skin, np.full(len(ear), 0.6)))]))
 
     skin = np.where((facing > -0.6)[:, None], _shade(outfit.skin, np.ones(len(facing))), np.asarray(outfit.hair, float))
     head = _Part("head", head_depth, [(head_poly, skin)])
     # Hair: the part of the head above the hairline and behind the ears, clipped to the outline.
     # Seen in profile the cap shifts back; seen face-on it shifts up (a fringe above the eyes).
     back = -(fwd @ right)[:, None] * np.array([1.0, 0.0])  # image direction of the back of the head
-    lift = 0.03 + 0.05 * np.abs(facing)
-    cap_centre = c2 + h * scale[:, None] * (0.036 * back - lift[:, None] * np.array([0.0, 1.0]))
+    lift = 0.045 + 0.035 * np.abs(facing)
+    cap_centre = c2 + h * scale[:, None] * (0.026 * back - lift[:, None] * np.array([0.0, 1.0]))
     cap = _ellipse(cap_centre, half_w * 1.05, half_h * 1.05)
     head.layers.append((_clip_convex(head_poly, cap), np.broadcast_to(np.asarray(outfit.hair, float), (len(c2), 3))))
     parts.append(head)

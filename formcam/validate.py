@@ -33,7 +33,7 @@ from .posefile import PoseSequence
 from .render import ClipSpec, Gait, read_truth, render_clip, truth_path
 
 __all__ = ["ValidationClip", "MetricError", "ClipResult", "validation_set", "landmark_errors", "metric_errors",
-           "angle_response", "validate_clip", "run_validation", "markdown_report", "LANDMARK_GROUPS"]
+           "angle_response", "metrics_with_true_events", "validate_clip", "run_validation", "markdown_report", "LANDMARK_GROUPS"]
 
 #: Landmarks compared, grouped as a physio would name them.
 LANDMARK_GROUPS: dict[str, tuple[int, ...]] = {
@@ -95,6 +95,7 @@ class MetricError:
     measured: float | None
     error: float | None
     drawn_error: float | None  # the kinematics alone, on the drawn landmarks
+    true_events_error: float | None = None  # the pose model's landmarks, with the true foot contacts
 
 
 @dataclass
@@ -142,12 +143,19 @@ def landmark_errors(pose_xy: np.ndarray, drawn_xy: np.ndarray, height_px: np.nda
 
 
 def _line_angle_deg(xy: np.ndarray, a: int | tuple, b: int | tuple, from_vertical: bool) -> np.ndarray:
-    """Angle (T,) of the line from landmark(s) ``a`` to ``b`` (midpoints for pairs): from horizontal, image
-    y down (positive: ``b`` lower), or from vertical (positive: ``b`` to the right of ``a``)."""
+    """Angle (T,) of the line between landmark(s) ``a`` and ``b`` (midpoints for pairs), degrees.
+
+    From vertical: positive when ``b`` is to the right of ``a``. From horizontal: the
+    line's slope angle in (-90, 90), positive when its right end is lower (image y
+    down), whichever of ``a`` and ``b`` is on the right.
+    """
     start = xy[:, list(np.atleast_1d(a))].mean(axis=1)
     end = xy[:, list(np.atleast_1d(b))].mean(axis=1)
     d = end - start
-    return np.degrees(np.arctan2(d[:, 0], -d[:, 1]) if from_vertical else np.arctan2(d[:, 1], d[:, 0]))
+    if from_vertical:
+        return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.degrees(np.arctan(d[:, 1] / d[:, 0]))
 
 
 #: Frame-by-frame angles whose pose-model response :func:`angle_response` measures, per view.
@@ -206,8 +214,14 @@ def _fit_at_lag(drawn: np.ndarray, seen: np.ndarray, lag: int) -> tuple[float, f
     return float(gain), float(offset), float(np.corrcoef(x[ok], y[ok])[0, 1])
 
 
-def metric_errors(measured: Kinematics, truth: dict, view: str, drawn: Kinematics | None = None) -> list[MetricError]:
-    """Compare the metrics defined for the clip's true ``view`` with the truth (see :class:`MetricError`)."""
+def metric_errors(measured: Kinematics, truth: dict, view: str, drawn: Kinematics | None = None,
+                  true_events: dict | None = None) -> list[MetricError]:
+    """Compare the metrics defined for the clip's true ``view`` with the truth (see :class:`MetricError`).
+
+    ``drawn``: the kinematics on the drawn landmarks; ``true_events``: metric name
+    -> value computed from the pose model's landmarks with the true gait events
+    (:func:`metrics_with_true_events`).
+    """
     rows = []
     for name in METRICS:
         if name not in truth or (name in METRIC_SPECS and view not in METRIC_SPECS[name].views):
@@ -215,9 +229,33 @@ def metric_errors(measured: Kinematics, truth: dict, view: str, drawn: Kinematic
         true_value = float(truth[name])
         value = _metric_value(measured, name)
         reference = _metric_value(drawn, name) if drawn is not None else None
+        with_events = (true_events or {}).get(name)
         rows.append(MetricError(name, true_value, value, _error(name, value, true_value),
-                                _error(name, reference, true_value)))
+                                _error(name, reference, true_value), _error(name, with_events, true_value)))
     return rows
+
+
+def metrics_with_true_events(kin: Kinematics, t_ms: np.ndarray, truth: dict) -> dict[str, float | None]:
+    """Each metric from ``kin``'s cleaned landmarks but the rendered clip's true contacts and toe-offs.
+
+    Separates the pose model's share of a metric's error from the gait-event
+    detection's: the events are exact, the landmarks are the pose model's.
+    """
+    from .events import GaitEvents
+    from .metrics import compute_metrics
+
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+
+    def frames(times_ms) -> np.ndarray:
+        return np.abs(t_ms[None, :] - np.asarray(times_ms, dtype=np.float64)[:, None]).argmin(axis=1)
+
+    events = GaitEvents(contact_frames=frames(truth["contact_t_ms"]), contact_sides=np.array(truth["contact_sides"]),
+                        toe_off_frames=frames(truth["toe_off_t_ms"]), toe_off_sides=np.array(truth["toe_off_sides"]),
+                        method="truth")
+    xy = getattr(kin, "xy_level", None)
+    metrics = compute_metrics(kin.xy if xy is None else xy, t_ms, kin.view, events)
+    return {name: (None if m.value is None or not np.isfinite(m.value) else float(m.value))
+            for name, m in metrics.items()}
 
 
 def _metric_value(kin: Kinematics, name: str) -> float | None:
@@ -282,7 +320,9 @@ def validate_clip(video: str | os.PathLike, *, name: str | None = None, conditio
     return ClipResult(
         name=name, condition=condition, view=view, detected_view=analysis.kinematics.view.label,
         detected_fraction=float(np.mean(pose.detected)),
-        metrics=metric_errors(analysis.kinematics, truth["truth"], view, drawn), landmarks=median, landmarks_p90=p90,
+        metrics=metric_errors(analysis.kinematics, truth["truth"], view, drawn,
+                              metrics_with_true_events(analysis.kinematics, pose.t_ms, truth["truth"])),
+        landmarks=median, landmarks_p90=p90,
         response=angle_response(pose.image_xy, drawn_xy, view,
                                 max_lag_frames=int(round(0.15 * truth["video"]["capture_fps"]))),
         note=f"formcam would refuse it without --force: {refusal}" if refusal else "",
@@ -354,12 +394,13 @@ def metric_rows(results: Sequence[ClipResult]) -> list[list[str]]:
         for m in result.metrics:
             unit = _UNITS.get(m.name, "°")
             rows.append([result.name, result.condition, view, m.name, _fmt(m.truth), _fmt(m.measured),
-                         f"{_fmt(m.error, signed=True)} {unit}" if m.error is not None else "–",
-                         f"{_fmt(m.drawn_error, signed=True)} {unit}" if m.drawn_error is not None else "–"])
+                         *(f"{_fmt(e, signed=True)} {unit}" if e is not None else "–"
+                           for e in (m.error, m.true_events_error, m.drawn_error))])
     return rows
 
 
-METRIC_HEADER = ["clip", "condition", "view", "metric", "true", "formcam", "error", "error on drawn joints"]
+METRIC_HEADER = ["clip", "condition", "view", "metric", "true", "formcam", "error", "error with true events",
+                 "error on drawn joints"]
 
 
 def landmark_rows(results: Sequence[ClipResult]) -> list[list[str]]:
@@ -390,9 +431,10 @@ def markdown_report(results: Sequence[ClipResult]) -> str:
     """Both tables as Markdown."""
     return (
         "### Metric error (formcam minus truth)\n\n"
-        "`error`: the whole pipeline on the video; `error on drawn joints`: the kinematics alone on the "
-        "exactly drawn landmarks (no pose model). Cadence in % of the true value, percentages in points, "
-        "angles in degrees.\n\n"
+        "`error`: the whole pipeline on the video; `error with true events`: the pose model's landmarks "
+        "with the true foot contacts and toe-offs (no event-detection error); `error on drawn joints`: the "
+        "kinematics alone on the exactly drawn landmarks (no pose-model error). Cadence in % of the true "
+        "value, percentages in points, angles in degrees.\n\n"
         + _markdown_table(METRIC_HEADER, metric_rows(results))
         + "\n\n### Pose-model landmark error (median distance to the drawn joint, % of body height)\n\n"
         + _markdown_table(LANDMARK_HEADER, landmark_rows(results))

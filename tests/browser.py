@@ -14,6 +14,7 @@ a page that tried to load anything from outside leaves a line there.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -82,3 +83,10 @@ def render(html_path: str | os.PathLike, *, width: int = 1000, height: int = 400
 def csp_violations(console: str) -> list[str]:
     """Lines where the page tried to load something its Content-Security-Policy forbids."""
     return [line for line in console.splitlines() if "Content Security Policy" in line or "violates" in line]
+
+
+#: An attribute or CSS reference to anything outside the page (http:, https: or protocol-relative), or an @import.
+EXTERNAL = re.compile(
+    r"""(?:src|href|xlink:href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""",
+    re.I,
+)

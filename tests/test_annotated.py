@@ -94,3 +94,17 @@ def test_replay_of_the_worst_step_is_appended_in_slow_motion(replayed):
     assert duration_s == pytest.approx((len(source) + 4 * extra) / 30, abs=0.2)
     banner = annotated[-3][3:30, 100:220]  # the yellow title pill at the top centre
     assert (banner[..., 0] > 200).mean() > 0.3 and (banner[..., 2] < 100).mean() > 0.3
+
+
+def test_replay_matches_video_frames_to_analysed_ones_by_time():
+    from formcam.report.replay import ReplayStep, _analysed_frames
+
+    step = ReplayStep("pelvic_drop_deg", "Pelvic drop", "deg", "left", 9.0, contact_frame=10,
+                      contact_t_ms=1000 / 3, start_ms=300.0, stop_ms=700.0)
+    video_ms = np.arange(9, 22) * 1000 / 30  # 30 fps video frames 9..21
+    # Same frames: the frame nearest the contact is analysed frame 10, the rest follow.
+    np.testing.assert_array_equal(_analysed_frames(video_ms, step, None, 100), np.arange(9, 22))
+    # The model saw every other frame (--max-fps): each video frame shows the nearest analysed one.
+    analysed_ms = np.arange(0, 50) * 2000 / 30
+    got = _analysed_frames(video_ms, step, analysed_ms, 50)
+    assert np.all(np.abs(analysed_ms[got] - video_ms) <= 1000 / 30 + 1e-6)

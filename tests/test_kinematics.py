@@ -269,3 +269,21 @@ def test_ten_minutes_at_60_fps_are_analysed_without_drift():
     kin, _ = _analyse(view="rear", duration_s=600, fps=60, **FRONTAL, jitter_px=2.0, dropout_fraction=0.05, seed=3)
     assert kin.cadence.value_spm == pytest.approx(170.0, rel=0.005)
     assert kin.metrics["pelvic_drop_deg"].n > 1500
+
+
+def test_report_json_carries_view_segments_roll_and_the_not_running_reason():
+    from formcam.pipeline import _video_section_without_file
+    from formcam.report.json_report import build_report, validate_report
+
+    pose = make_gait(view="rear", camera_roll_deg=3.0, **FRONTAL)
+    report = build_report(_video_section_without_file(pose), pose.t_ms, analyse_pose(pose))
+    validate_report(report)
+    assert [s["label"] for s in report["view"]["segments"]] == ["rear"]
+    assert report["view"]["segments"][0]["stop_frame"] == pose.n_frames
+    assert report["view"]["camera_roll"]["source"] == "balance_axis"
+    assert report["view"]["camera_roll"]["roll_deg"] == pytest.approx(3.0, abs=0.1)
+    assert report["runner"]["is_running"] and report["runner"]["not_running_reason"] is None
+    walk = make_gait(view="side", flight=False)
+    walking = build_report(_video_section_without_file(walk), walk.t_ms, analyse_pose(walk))
+    validate_report(walking)
+    assert "walking" in walking["runner"]["not_running_reason"]

@@ -159,3 +159,14 @@ def test_expected_error_comes_from_the_noise_study():
         if name in study:
             assert text.startswith(f"±{study[name]['noisy']['p95']:.1f}") and "formcam.accuracy" in text
             assert expected_error_value(text, 10.0) == pytest.approx(round(study[name]["noisy"]["p95"], 1))
+
+
+def test_values_read_at_contact_state_the_error_for_their_frame_rate():
+    from formcam.metrics import accuracy_study
+
+    by_rate = accuracy_study()["contact_timed_by_frame_rate"]
+    for fps, key in ((30, "below 50 fps"), (120, "50 fps and above")):
+        xy, t_ms, view, events, _ = _analysed(view="side", fps=fps, overstride_pct=10, vertical_oscillation_pct=8)
+        knee = compute_metrics(xy, t_ms, view, events)["knee_flexion_contact_deg"]
+        assert knee.expected_error.startswith(f"±{by_rate[key]['knee_flexion_contact_deg']['noisy']['p95']:.1f}°")
+        assert f"({key})" in knee.expected_error

@@ -18,10 +18,8 @@ import pytest
 from formcam.report.explanations import DISCLAIMER, EXPLANATIONS
 from formcam.report.html import CSP, report_html
 from formcam.report.plots import LEFT_CSS, RIGHT_CSS, decimate, nice_ticks, time_plot_svg, Line
-from tests.browser import csp_violations, need_chromium, render
+from tests.browser import EXTERNAL, csp_violations, need_chromium, render
 from tests.reporting import synthetic_analysis
-
-EXTERNAL = re.compile(r"""(?:src|href|xlink:href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I)
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +158,10 @@ def test_the_request_check_catches_a_page_that_loads_from_outside(tmp_path):
     leaky.write_text(f'<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="{CSP}"></head>'
                      '<body><img src="http://192.0.2.1/x.png"></body></html>')
     assert csp_violations(render(leaky, width=400, height=300).console)
+
+
+def test_the_static_check_finds_external_references():
+    for leaky in ('<img src="https://cdn.example/x.png">', "<a href='//example.org/'>", "a{background:url( http://x/y)}",
+                  "<style>@import 'x.css';</style>"):
+        assert EXTERNAL.search(leaky), leaky
+    assert not EXTERNAL.search('<img src="data:image/jpeg;base64,AAAA"><a href="#pelvic_drop_deg">')

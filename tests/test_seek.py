@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from formcam.decode import iter_frames
-from formcam.report.seek import frames_around, frames_at
+from formcam.report.seek import frames_at, frames_between
 from tests.media import make_cfr_clip, need_ffmpeg, remux_with_rotation
 
 
@@ -38,16 +38,15 @@ def test_a_time_between_frames_gives_the_nearest_and_outside_the_clip_none(clip)
     assert got[1] is None and got[2] is None
 
 
-def test_frames_around_returns_the_neighbours_and_none_past_the_ends(clip):
+def test_frames_between_gives_every_frame_of_the_stretch_with_its_time(clip):
     path, decoded = clip
-    got = frames_around(path, decoded[50][0], before=3, after=4)
-    assert len(got) == 8
-    for offset, image in zip(range(-3, 5), got):
-        np.testing.assert_array_equal(image, decoded[50 + offset][1])
-    edge = frames_around(path, decoded[1][0], before=3, after=1)
-    assert edge[0] is None and edge[1] is None
-    np.testing.assert_array_equal(edge[2], decoded[0][1])
-    np.testing.assert_array_equal(edge[3], decoded[1][1])
+    got = frames_between(path, decoded[50][0], decoded[57][0])
+    assert [t for t, _ in got] == pytest.approx([decoded[i][0] for i in range(50, 58)])
+    for (_, image), i in zip(got, range(50, 58)):
+        np.testing.assert_array_equal(image, decoded[i][1])
+    edge = frames_between(path, -200.0, decoded[1][0])
+    assert len(edge) == 2 and np.array_equal(edge[0][1], decoded[0][1])
+    assert frames_between(path, decoded[-1][0] + 500, decoded[-1][0] + 900) == []
 
 
 def test_slow_motion_times_are_scaled_to_file_time(clip):

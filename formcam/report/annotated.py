@@ -83,7 +83,7 @@ def render_annotated_video(
         with writer:
             last_pts = job.render(WHOLE_CLIP, writer, Progress(on_frame))
             if replay and last_pts is not None:
-                append_replay(writer, Path(video_path), kinematics, report, last_pts=last_pts)
+                append_replay(writer, Path(video_path), kinematics, report, last_pts=last_pts, t_ms=t_ms)
         return out_path
     parts = [out_path.with_name(f".{out_path.name}.{k:03d}.mp4") for k in range(len(segments) + 1)]
     try:
@@ -93,7 +93,7 @@ def render_annotated_video(
         if replay and last_pts is not None:
             writer = job.writer(parts[-1], faststart=False)
             try:
-                append_replay(writer, Path(video_path), kinematics, report, last_pts=last_pts)
+                append_replay(writer, Path(video_path), kinematics, report, last_pts=last_pts, t_ms=t_ms)
             except BaseException:
                 writer.abort()
                 raise

@@ -295,7 +295,7 @@ def _cadence_section(report: dict) -> str:
             "</section>")
 
 
-def _metric_section(name: str, metric: dict, report: dict, plot: str, evidence: Sequence[EvidenceFrame],
+def _metric_section(name: str, metric: dict, plot: str, evidence: Sequence[EvidenceFrame],
                     evidence_note: str | None) -> str:
     text = explanation(name)
     unit = metric["unit"]
@@ -428,7 +428,7 @@ def report_html(
             steps = metric.get("per_step") or []
             marks = {steps.index(step): role for role, step in chosen.items()}
         plot = _plot(metric_name, metric, report, t_ms, signals, stance, marks)
-        sections.append(_metric_section(metric_name, metric, report, plot, evidence, evidence_note))
+        sections.append(_metric_section(metric_name, metric, plot, evidence, evidence_note))
     sections.append(_other_views(report))
     subtitle = f"{name} · {report['view']['label']} view · formcam {report.get('formcam_version', __version__)}"
     return page(f"formcam: {name}", "".join(sections), heading="Running form report", subheading=subtitle)

@@ -19,7 +19,7 @@ from ..decode import probe_video
 from .annotations import PANEL_METRICS, FrameAnnotator, panel_rows
 from .evidence import HIGHLIGHTED, flagged_metrics, worst_and_typical
 from .overlay import draw_banner, draw_overlay
-from .seek import frames_around
+from .seek import frames_between
 
 __all__ = ["SLOWDOWN", "ReplayStep", "append_replay", "replay_step"]
 
@@ -32,17 +32,31 @@ TAIL_S = 0.1
 
 @dataclass(frozen=True)
 class ReplayStep:
-    """The step to replay: its metric, side, value and frame range (0-based, inclusive)."""
+    """The step to replay: its metric and value, and the stretch of the clip to show.
+
+    Attributes
+    ----------
+    metric, label, unit : str
+    side : str or None
+    value : float
+    contact_frame : int
+        The analysed frame of the step's contact (its start).
+    contact_t_ms : float
+        Its real time, ms.
+    start_ms, stop_ms : float
+        The stretch replayed, real time in ms: the lead-in before the contact to
+        the tail after the next contact.
+    """
 
     metric: str
     label: str
+    unit: str
     side: str | None
     value: float
-    unit: str
-    first_frame: int
-    last_frame: int
-    anchor_frame: int
-    anchor_t_ms: float
+    contact_frame: int
+    contact_t_ms: float
+    start_ms: float
+    stop_ms: float
 
     @property
     def title(self) -> str:
@@ -51,42 +65,50 @@ class ReplayStep:
         return f"Replay 1/{SLOWDOWN} speed: {self.label} {self.value:.1f}{unit}{side}"
 
 
-def replay_step(report: dict, contact_frames, fps: float) -> ReplayStep | None:
-    """Choose the step to replay, or None when no metric has per-step values.
-
-    Parameters
-    ----------
-    report : dict
-        report.json content.
-    contact_frames : array_like of int
-        All foot contacts (both feet), frames.
-    fps : float
-        Frame rate of the video, for the lead-in and tail.
-    """
+def replay_step(report: dict) -> ReplayStep | None:
+    """Choose the step to replay from report.json, or None when no metric has per-step values."""
     view = report["view"]["label"]
     candidates = flagged_metrics(report) + [name for name in PANEL_METRICS.get(view, ())
                                             if report["metrics"].get(name, {}).get("per_step")]
+    contacts = sorted((e["frame"], e["t_ms"]) for e in report["events"] if e["kind"] == "contact")
     for name in candidates:
         chosen = worst_and_typical(name, report["metrics"][name])
         if not chosen:
             continue
         step, metric = chosen["worst"], report["metrics"][name]
-        contacts = np.sort(np.asarray(contact_frames, dtype=int))
-        frame = int(step["frame"])
-        start = contacts[contacts <= frame]
-        start_frame = int(start[-1]) if start.size else frame
-        later = contacts[contacts > start_frame]
-        stop_frame = int(later[0]) if later.size else frame
-        lead, tail = round(LEAD_IN_S * fps), round(TAIL_S * fps)
+        frame, t_ms = int(step["frame"]), float(step["t_ms"])
+        start = [c for c in contacts if c[0] <= frame]
+        contact_frame, contact_t = start[-1] if start else (frame, t_ms)
+        later = [c for c in contacts if c[0] > contact_frame]
+        stop_t = max(later[0][1] if later else t_ms, t_ms)
         return ReplayStep(
-            metric=name, label=metric.get("label") or name, side=step.get("side"), value=float(step["value"]),
-            unit=metric["unit"], first_frame=max(start_frame - lead, 0), last_frame=max(stop_frame, frame) + tail,
-            anchor_frame=frame, anchor_t_ms=float(step["t_ms"]),
+            metric=name, label=metric.get("label") or name, unit=metric["unit"], side=step.get("side"),
+            value=float(step["value"]), contact_frame=int(contact_frame), contact_t_ms=float(contact_t),
+            start_ms=contact_t - 1000 * LEAD_IN_S, stop_ms=stop_t + 1000 * TAIL_S,
         )
     return None
 
 
-def append_replay(writer, video_path: Path, kinematics, report: dict, *, last_pts: int) -> int:
+def _analysed_frames(times_ms: np.ndarray, step: ReplayStep, t_ms: np.ndarray | None, n_frames: int) -> np.ndarray:
+    """Analysed frame index of each video frame (-1: none), by time when ``t_ms`` is known.
+
+    Without ``t_ms``, video and analysis have the same frames: the video frame
+    nearest the contact is the contact's analysed frame, and the others follow.
+    """
+    if t_ms is not None and len(t_ms) > 1:
+        t_ms = np.asarray(t_ms, dtype=np.float64)
+        right = np.clip(np.searchsorted(t_ms, times_ms), 0, len(t_ms) - 1)
+        left = np.maximum(right - 1, 0)
+        nearest = np.where(np.abs(t_ms[left] - times_ms) <= np.abs(t_ms[right] - times_ms), left, right)
+        tolerance = 0.5 * float(np.median(np.diff(t_ms))) + 1e-6  # a frame the model skipped shows its neighbour
+        return np.where(np.abs(t_ms[nearest] - times_ms) <= tolerance, nearest, -1)
+    anchor = int(np.argmin(np.abs(times_ms - step.contact_t_ms)))
+    index = step.contact_frame + np.arange(len(times_ms)) - anchor
+    return np.where((index >= 0) & (index < n_frames), index, -1)
+
+
+def append_replay(writer, video_path: Path, kinematics, report: dict, *, last_pts: int,
+                  t_ms: np.ndarray | None = None) -> int:
     """Write the replay of the worst step after the clip in ``writer``.
 
     Parameters
@@ -98,33 +120,36 @@ def append_replay(writer, video_path: Path, kinematics, report: dict, *, last_pt
     kinematics : formcam.kinematics.Kinematics
     report : dict
     last_pts : int
-        pts of the last frame written; the replay starts one frame interval later.
+        pts of the last frame written; the replay starts :data:`SLOWDOWN` frame intervals later.
+    t_ms : ndarray, shape (T,), optional
+        Real time of each analysed frame (the pose file's ``t_ms``), to match
+        video frames to analysed ones when the model did not see every frame.
 
     Returns
     -------
     int
         Frames written (0 when there is no step to replay or its frames cannot be read).
     """
-    info = probe_video(video_path)
-    fps = info.fps or 30.0
-    step = replay_step(report, kinematics.events.contact_frames, fps)
+    step = replay_step(report)
     if step is None:
         return 0
-    n_frames = len(kinematics.xy)
-    last = min(step.last_frame, n_frames - 1)
+    info = probe_video(video_path)
+    fps = info.fps or 30.0
     factor = float(report["video"].get("slow_motion_factor") or 1.0)
-    images = frames_around(video_path, step.anchor_t_ms, before=step.anchor_frame - step.first_frame,
-                           after=last - step.anchor_frame, slow_motion_factor=factor, info=info)
+    frames = frames_between(video_path, step.start_ms, step.stop_ms, slow_motion_factor=factor, info=info)
+    if not frames:
+        return 0
     annotate = FrameAnnotator(kinematics, fps=fps)
+    indices = _analysed_frames(np.array([t for t, _ in frames]), step, t_ms, annotate.n_frames)
     panel = panel_rows(report)
+    highlight = step.metric if step.metric in HIGHLIGHTED else None
     ticks = max(1, round(1.0 / (fps * float(writer.time_base))))
     pts = last_pts
     written = 0
-    for frame, image in zip(range(step.first_frame, last + 1), images):
-        if image is None or image.shape[:2] != (info.height, info.width):
+    for (_, image), i in zip(frames, indices):
+        if image.shape[:2] != (info.height, info.width):
             continue
-        highlight = step.metric if step.metric in HIGHLIGHTED else None
-        drawn = draw_overlay(image, annotate(frame, highlight=highlight), panel)
+        drawn = draw_overlay(image, annotate(int(i), highlight=highlight), panel) if i >= 0 else image
         pts += SLOWDOWN * ticks
         writer.write(draw_banner(drawn, step.title), pts)
         written += 1

@@ -16,7 +16,6 @@ turned by the file's rotation metadata like :func:`formcam.decode.iter_frames`.
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Iterator, Sequence
 
 import av
@@ -24,7 +23,7 @@ import numpy as np
 
 from ..decode import VideoInfo, probe_video
 
-__all__ = ["SEEK_AHEAD_S", "frames_around", "frames_at"]
+__all__ = ["SEEK_AHEAD_S", "frames_at", "frames_between"]
 
 #: Seek rather than decode on when the next wanted frame is more than this far ahead, seconds.
 SEEK_AHEAD_S = 2.0
@@ -126,57 +125,43 @@ def frames_at(
     return out
 
 
-def frames_around(
+def frames_between(
     path: str | os.PathLike,
-    t_ms: float,
+    start_ms: float,
+    stop_ms: float,
     *,
-    before: int = 0,
-    after: int = 0,
     slow_motion_factor: float = 1.0,
     info: VideoInfo | None = None,
-) -> list[np.ndarray | None]:
-    """The frame nearest ``t_ms`` and its neighbours, read by seeking.
+) -> list[tuple[float, np.ndarray]]:
+    """Every frame from ``start_ms`` to ``stop_ms`` (real time), read by seeking.
 
     Parameters
     ----------
     path : str or os.PathLike
         The analysed video.
-    t_ms : float
-        Real time of the anchor frame in ms (as in the pose file's ``t_ms``).
-    before, after : int
-        How many frames before and after the anchor to return as well.
+    start_ms, stop_ms : float
+        Real times in ms (as in the pose file's ``t_ms``); frames within half a
+        frame interval of the range count.
     slow_motion_factor, info
         As in :func:`frames_at`.
 
     Returns
     -------
-    list of (ndarray of shape (H, W, 3), uint8) or None, length ``before + 1 + after``
-        Upright RGB frames in order, the anchor at index ``before``; None where the
-        video has no such frame (before its start, after its end), and all None
-        when no frame is within one and a half frame intervals of ``t_ms``.
+    list of (float, ndarray of shape (H, W, 3), uint8)
+        Each frame's real time in ms and its upright RGB pixels, in order; empty
+        when the range holds no frame.
     """
     info = info or probe_video(path)
-    target_s = t_ms * slow_motion_factor / 1000.0
-    frames: list[np.ndarray | None] = [None] * (before + 1 + after)
+    first_s, last_s = start_ms * slow_motion_factor / 1000.0, stop_ms * slow_motion_factor / 1000.0
+    out = []
     with av.open(os.fspath(path)) as container:
         reader = _Reader(container, info)
         half = 0.5 / reader.fps
-        reader.seek(target_s - (before + 2) / reader.fps)
-        lead: deque = deque(maxlen=before)
-        collected = -1  # frames stored from the anchor on
+        reader.seek(first_s - 2.0 / reader.fps)
         for time_s, frame in reader.frames():
-            if collected < 0:
-                if time_s < target_s - half:
-                    if before:
-                        lead.append(frame)
-                    continue
-                if time_s > target_s + 3 * half:
-                    break  # no frame at that time (a gap, or past the end)
-                for k, earlier in enumerate(reversed(lead)):
-                    frames[before - 1 - k] = reader.rgb(earlier)
-                collected = 0
-            frames[before + collected] = reader.rgb(frame)
-            collected += 1
-            if collected > after:
+            if time_s < first_s - half:
+                continue
+            if time_s > last_s + half:
                 break
-    return frames
+            out.append((time_s * 1000.0 / slow_motion_factor, reader.rgb(frame)))
+    return out
