@@ -1,27 +1,35 @@
-"""Use every core: the pose model on stretches of the clip in parallel, then stitch.
+"""Use every core: the pose model on stretches of the clip in parallel, then join them.
 
 MediaPipe's PoseLandmarker uses about one core per instance and releases the
 GIL while it infers, so several instances in several threads of one process
-use several cores (no second copy of the model in memory, nothing pickled).
-The clip is cut by time into segments; each thread decodes its segment from
-the keyframe before it, tracks the people in it with its own landmarker, and
-the segments' landmarks are joined in time order.
+use several cores (one copy of the model's code in memory, nothing pickled).
+The clip is cut by time into segments; each thread decodes a segment from the
+keyframe before it, tracks the people in it with its own landmarker, and the
+segments' landmarks are joined in time order. Tracks are linked across the
+joins afterwards, on the joined landmarks, by :func:`formcam.pose.link_tracks`,
+exactly as within a segment.
 
-A tracker restarted in the middle of a clip needs a few frames to settle
-(its first frames run the person detector and then refine the region of
-interest from frame to frame), so each segment starts a little early
-(:data:`WARMUP_FRAMES`, at least :data:`WARMUP_S`): those warm-up frames are
-tracked and thrown away, and the previous segment's landmarks are kept for
-them. Tracks are linked across the seams afterwards, on the joined landmarks,
-by :func:`formcam.pose.link_tracks`, exactly as within a segment.
+A tracker started in the middle of a clip needs a few frames to settle (its
+first frame runs the person detector, later ones refine the region of interest
+from frame to frame: its landmarks are about 15 px off the uninterrupted
+tracker's on its first frame, 1 to 2 px after 15 to 20), so each segment's
+tracker starts :data:`WARMUP_FRAMES` early (at least :data:`WARMUP_S`), on
+frames whose landmarks are thrown away.
+
+**The segments depend on the clip only, never on the number of cores**
+(:func:`plan_pose_segments`), so the same video gives the same pose file and
+the same report on a laptop with 2 cores, a desktop with 16, or with
+``workers=1``. A tracker that restarts is not less accurate than one that
+runs on, but it is not identical either: MediaPipe's tracking and smoothing
+carry state from frame to frame, and a restart (like starting the clip one
+frame later) moves landmarks by a pixel or two from then on, and per-step
+metrics by up to about a degree or a point; tying the cut to the number of
+cores would make results depend on the machine.
 
 Looking for two people in every frame costs about twice the inference of
 looking for one, so by default a few keyframes spread over the clip are looked
 at first (:func:`choose_num_poses`), and the second slot is used only when a
 second person is seen there.
-
-The sequential path (one segment, ``workers=1``) is the same code; a test
-checks that both give the same metrics.
 """
 
 from __future__ import annotations
@@ -40,16 +48,15 @@ from .decode import FrameStream, VideoInfo, iter_frames, keyframes_near
 from .pose import Detections, DetectionsBuilder, PoseDetector, concatenate_detections, count_people
 
 #: Frames a segment's tracker runs before the frames it keeps (and at least WARMUP_S).
-#: Measured on the real clips: a restarted tracker's landmarks are within about
-#: 1.5 px of the uninterrupted tracker's after 15-20 frames (15 px on its first).
 WARMUP_FRAMES = 30
 #: ... and at least this much real time, for high-frame-rate clips.
 WARMUP_S = 0.5
-#: Clips shorter than this many frames per worker are not split.
-MIN_SEGMENT_FRAMES = 90
-#: Long clips are cut into segments of about this many frames, handed to the
-#: workers in turn, so that one slow segment does not leave the others idle.
-TARGET_SEGMENT_FRAMES = 1800
+#: A clip is cut only where each segment gets at least this many frames.
+MIN_SEGMENT_FRAMES = 120
+#: Segments are about this long, and come in even numbers so that two cores
+#: (the commonest laptop) share them evenly; a long clip's many segments are
+#: handed to the threads in turn, so one slow segment does not leave a core idle.
+TARGET_SEGMENT_FRAMES = 900
 #: Keyframes looked at to decide how many people to track: one per this many
 #: seconds of clip, within PROBE_MIN..PROBE_MAX.
 PROBE_EVERY_S = 2.0
@@ -95,50 +102,80 @@ class Segment:
 WHOLE_CLIP = Segment(None, None)
 
 
-def clip_span(path: Path, slowmo: float | None = None) -> tuple[VideoInfo, float, float | None]:
-    """``(info, first_s, end_s)``: a video's metadata, its first frame's pts and its declared end, s."""
-    with iter_frames(path, slowmo=slowmo) as opened:
-        return opened.info, next(opened).pts_s, opened.declared_end_s
+@dataclass(frozen=True)
+class ClipSpan:
+    """A video's metadata and where its frames lie in file time.
 
-
-def plan_segments(
-    info: VideoInfo, first_s: float, end_s: float | None, workers: int, *, warmup: bool = True
-) -> list[Segment]:
-    """Cut a clip into segments for ``workers`` threads.
-
-    Parameters
+    Attributes
     ----------
     info : VideoInfo
     first_s : float
         pts of the first frame, s.
     end_s : float or None
-        Where the video stream ends, s (None when the container does not say).
-    workers : int
-    warmup : bool
-        Start each segment's decoding early, for the tracker (:data:`WARMUP_FRAMES`).
-
-    Returns
-    -------
-    list of Segment
-        ``[WHOLE_CLIP]`` for one worker, an unknown length, or a short clip;
-        otherwise at least ``workers`` segments of equal length, more for long clips.
+        Where the container says the video stream ends, s.
     """
-    if workers <= 1 or end_s is None or not info.fps or end_s <= first_s:
+
+    info: VideoInfo
+    first_s: float
+    end_s: float | None
+
+    @property
+    def frames(self) -> float:
+        """Expected number of frames (0 when the length is unknown)."""
+        if self.end_s is None or not self.info.fps or self.end_s <= self.first_s:
+            return 0.0
+        return (self.end_s - self.first_s) * self.info.fps
+
+
+def clip_span(path: Path, slowmo: float | None = None) -> ClipSpan:
+    """Open a video once to find its :class:`ClipSpan`."""
+    with iter_frames(path, slowmo=slowmo) as opened:
+        return ClipSpan(opened.info, next(opened).pts_s, opened.declared_end_s)
+
+
+def split_evenly(span: ClipSpan, count: int, warmup_s: float = 0.0) -> list[Segment]:
+    """``count`` segments of equal duration covering the clip."""
+    if count <= 1:
         return [WHOLE_CLIP]
-    duration_s = end_s - first_s
-    n_frames = duration_s * info.fps
-    if n_frames < workers * MIN_SEGMENT_FRAMES:
-        return [WHOLE_CLIP]
-    count = max(workers, math.ceil(n_frames / TARGET_SEGMENT_FRAMES))
-    warmup_s = max(WARMUP_FRAMES / info.fps, WARMUP_S * info.slow_motion_factor) if warmup else 0.0
-    bounds = [first_s + duration_s * k / count for k in range(count + 1)]
+    bounds = [span.first_s + (span.end_s - span.first_s) * k / count for k in range(count + 1)]
     return [
         Segment(start_s=None if k == 0 else bounds[k], stop_s=None if k == count - 1 else bounds[k + 1], warmup_s=warmup_s)
         for k in range(count)
     ]
 
 
-def choose_num_poses(info: VideoInfo, first_s: float, end_s: float | None, model_path: Path) -> int:
+def plan_pose_segments(span: ClipSpan) -> list[Segment]:
+    """Where the pose stage cuts a clip: a function of the clip alone (see the module notes).
+
+    Returns
+    -------
+    list of Segment
+        ``[WHOLE_CLIP]`` for a clip shorter than ``2 * MIN_SEGMENT_FRAMES``
+        or of unknown length; else an even number of segments of about
+        :data:`TARGET_SEGMENT_FRAMES` (at most), each with its warm-up.
+    """
+    frames = span.frames
+    if frames < 2 * MIN_SEGMENT_FRAMES:
+        return [WHOLE_CLIP]
+    count = 2 * math.ceil(frames / (2 * TARGET_SEGMENT_FRAMES))
+    info = span.info
+    warmup_s = max(WARMUP_FRAMES / info.fps, WARMUP_S * info.slow_motion_factor)
+    return split_evenly(span, count, warmup_s)
+
+
+def plan_work_segments(span: ClipSpan, workers: int) -> list[Segment]:
+    """Where work whose result does not depend on the cut (drawing the video) is split.
+
+    ``workers`` segments, more for long clips so the threads stay busy;
+    ``[WHOLE_CLIP]`` for one worker or a short clip.
+    """
+    frames = span.frames
+    if workers <= 1 or frames < workers * MIN_SEGMENT_FRAMES:
+        return [WHOLE_CLIP]
+    return split_evenly(span, max(workers, math.ceil(frames / TARGET_SEGMENT_FRAMES)))
+
+
+def choose_num_poses(span: ClipSpan, model_path: Path) -> int:
     """2 when a second person is seen on a few keyframes spread over the clip, else 1.
 
     Costs about one inference per keyframe looked at (4 to 12), against the
@@ -147,11 +184,11 @@ def choose_num_poses(info: VideoInfo, first_s: float, end_s: float | None, model
     runner is then tracked alone, which is what MediaPipe's tracker does anyway
     once it has found them (``--people 2`` forces the second slot).
     """
-    duration_s = (end_s - first_s) if end_s is not None and end_s > first_s else 0.0
+    duration_s = span.frames / span.info.fps if span.frames else 0.0
     samples = int(np.clip(round(duration_s / PROBE_EVERY_S), PROBE_MIN, PROBE_MAX))
     # Moments in the middle of equal slices of the clip, never its very end.
-    times = first_s + duration_s * (np.arange(samples) + 0.5) / samples
-    pictures = keyframes_near(info, times, max_side=POSE_MAX_SIDE or 640)
+    times = span.first_s + duration_s * (np.arange(samples) + 0.5) / samples
+    pictures = keyframes_near(span.info, times, max_side=POSE_MAX_SIDE or 640)
     return 2 if count_people(pictures, model_path) >= 2 else 1
 
 
@@ -270,6 +307,7 @@ def detect_people_parallel(
     workers: int | None = None,
     max_side: int | None = POSE_MAX_SIDE,
     on_frame: Callable[[int], None] | None = None,
+    segments: list[Segment] | None = None,
 ) -> PoseRun:
     """Run the pose model over a whole video, on ``workers`` cores.
 
@@ -286,35 +324,39 @@ def detect_people_parallel(
         (:func:`choose_num_poses`).
     workers : int, optional
         Threads, each with its own landmarker; default :func:`usable_cores`.
-        1 runs the sequential path.
+        The result does not depend on it.
     max_side : int, optional
         Longest side of the pictures given to the model (landmarks are still
         in full-frame pixels).
     on_frame : callable, optional
         Called with the number of frames done so far (progress bars), from this thread.
+    segments : list of Segment, optional
+        Where to restart the tracker; default :func:`plan_pose_segments`
+        (``[WHOLE_CLIP]``: one tracker over the whole clip).
 
     Returns
     -------
     PoseRun
-        Frames in presentation order, each once, as the sequential path gives them.
+        Frames in presentation order, each once.
     """
     workers = usable_cores() if workers is None else max(1, int(workers))
-    info, first_s, end_s = clip_span(path, slowmo)
+    span = clip_span(path, slowmo)
     if num_poses is None:
-        num_poses = choose_num_poses(info, first_s, end_s, model_path)
-    segments = plan_segments(info, first_s, end_s, workers)
+        num_poses = choose_num_poses(span, model_path)
+    if segments is None:
+        segments = plan_pose_segments(span)
     results = _run_segments(path, model_path, segments, slowmo, num_poses, max_side, workers, on_frame)
     if len(segments) > 1 and not _seams_are_sound(segments, results):
         # Repaired timestamps, a broken stream or an imprecise seek: only one
-        # pass from the start gives the frames the sequential path would.
+        # pass from the start gives the right frames.
         segments = [WHOLE_CLIP]
-        results = _run_segments(path, model_path, segments, slowmo, num_poses, max_side, 1, on_frame)
+        results = _run_segments(path, model_path, segments, slowmo, num_poses, max_side, workers, on_frame)
     detections = concatenate_detections([result.detections for result in results])
     last = results[-1].stream
     decode_error = last.decode_error if len(results) == 1 else last.early_end_message(len(detections.t_ms))
     return PoseRun(
         detections=detections,
-        info=info,
+        info=span.info,
         num_poses=num_poses,
         segments=len(segments),
         repaired_timestamps=sum(result.stream.repaired_timestamps for result in results),

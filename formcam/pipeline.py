@@ -169,7 +169,8 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
         source_video = path
         capture = _assess_capture(path, pose, video)
     where = presence(pose.detected, pose.t_ms)
-    require_person(where, path.name, capture.hints() if capture else [])
+    require_person(where, path.name, capture.hints() if capture else [],
+                   person=(pose.extras.get("tracking") or {}).get("person"))
 
     kinematics = analyse_pose(pose, view=options.view, height_cm=options.height_cm, level_deg=options.level_deg)
     forced_over, short_view = check_analysable(kinematics, where, pose.t_ms, path.name, force=options.force)

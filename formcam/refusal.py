@@ -108,7 +108,7 @@ def presence(detected: np.ndarray, t_ms: np.ndarray) -> Presence:
     return Presence(float(t_s[seen[0]]), float(t_s[seen[-1]]), clip_s, len(seen), len(t_s))
 
 
-def require_person(where: Presence, name: str, hints: list[str] = ()) -> None:
+def require_person(where: Presence, name: str, hints: list[str] = (), person: str | None = None) -> None:
     """Raise :class:`NothingToAnalyseError` unless a person is seen often enough.
 
     Parameters
@@ -118,10 +118,16 @@ def require_person(where: Presence, name: str, hints: list[str] = ()) -> None:
         The input's file name, for the message.
     hints : list of str
         Clauses that may explain why nobody was found (``"the video is very dark"``).
+    person : str, optional
+        ``--person`` as given, when the user chose whom to analyse.
     """
     seen, total = where.frames_seen, where.n_frames
     if seen >= MIN_DETECTED_FRAMES and seen >= MIN_DETECTED_FRACTION * total:
         return
+    if person is not None:
+        raise NothingToAnalyseError(
+            f"The person chosen with --person {person} is in only {seen} of the {total} frames of {name}, too few "
+            "to analyse; run without --person to see everyone formcam followed (report.json, people.jpg).")
     because = f"; {' and '.join(hints)}" if hints else ""
     raise NothingToAnalyseError(f"No runner was found in {name} (a person was seen in {seen} of {total} frames){because}.")
 

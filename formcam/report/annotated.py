@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..decode import iter_frames
-from ..parallel import Progress, Segment, WHOLE_CLIP, clip_span, plan_segments, run_in_threads, usable_cores
+from ..parallel import WHOLE_CLIP, Progress, Segment, clip_span, plan_work_segments, run_in_threads, usable_cores
 from ..pose import prefetch
 from .annotations import FrameAnnotator, panel_rows
 from .h264 import H264Writer, concat_mp4
@@ -63,9 +63,10 @@ def render_annotated_video(
         Threads; default all usable cores.
     """
     slowmo = report.get("video", {}).get("slow_motion_factor") or None
-    info, first_s, end_s = clip_span(video_path, slowmo)
+    span = clip_span(video_path, slowmo)
+    info = span.info
     workers = usable_cores() if workers is None else max(1, int(workers))
-    segments = plan_segments(info, first_s, end_s, workers, warmup=False) if t_ms is not None else [WHOLE_CLIP]
+    segments = plan_work_segments(span, workers) if t_ms is not None else [WHOLE_CLIP]
     job = _RenderJob(
         video_path=Path(video_path),
         slowmo=slowmo,
