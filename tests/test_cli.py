@@ -55,7 +55,8 @@ def test_same_pose_file_gives_the_same_report(rear_pose, tmp_path):
 
 
 def test_view_override_and_height(rear_pose, tmp_path):
-    result = invoke("analyze", "--pose", rear_pose, "--out", tmp_path / "o", "--view", "side", "--height-cm", "180", "-q")
+    # Rear data forced to 'side' shows no side-view steps, so it is refused as not running unless --force.
+    result = invoke("analyze", "--pose", rear_pose, "--out", tmp_path / "o", "--view", "side", "--height-cm", "180", "-q", "--force")
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert report["view"] == {**report["view"], "label": "side", "source": "user"}
