@@ -53,6 +53,8 @@ def bench_engine(clips: list[Path], engine: str, workers: int | None) -> dict:
         "analysed": summary.counts["ok"],
         "wall_s": round(wall, 1),
         "clips_per_min": round(len(clips) / wall * 60, 2),
+        # Summed over clips: twice the serial run's when the workers find no free core.
+        "clip_seconds": round(sum(r.seconds or 0 for r in summary.results), 1),
         "load_before": round(load, 1),
     }
 

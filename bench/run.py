@@ -1,121 +1,211 @@
-"""formcam's benchmark (`make bench`): every speed claim as a ratio against a baseline run here.
+"""formcam's benchmark (`make bench`): every speed claim as a ratio against a baseline run here, in one run.
 
-1. Pose stage on a real clip: decode + MediaPipe with decoding prefetched in a
-   second thread (what formcam does) against the plain loop (decode, then infer,
-   one after the other).
-2. Kinematics (everything after the pose model) on a 10-minute 60 fps synthetic
-   pose sequence (36,000 frames) against the per-frame signals computed in an
-   obvious per-frame Python loop.
+Speed, on real clips from ../shared/videos and a 10-minute clip made from one of
+them, each program run as a separate process and timed from start to exit
+(imports, model loading and writing included):
 
-Results are printed and written to bench/results/latest.json.
+(a) the plain loop: OpenCV decodes, MediaPipe PoseLandmarker (VIDEO mode, one
+    person) infers, nothing else, nothing written (bench/plain_loop.py);
+(b) ``formcam analyze`` with its default outputs (annotated video, report.json,
+    report.html, pose.npz, CSVs);
+(c) ``formcam analyze --no-video``.
+
+For each: frames per second (frames of the clip / wall time), the ratios
+(b)/(a) and (c)/(a), the peak memory of the process and its children (RSS,
+polled from /proc every 50 ms, summed over the process tree), and the CPU
+utilisation (CPU seconds / wall seconds: 2.0 is both cores of a 2-core machine).
+
+Memory flat in video length: (b) on a 10-minute 1080p clip and on a 10-second
+clip cut from the same loop, same size and frame rate.
+
+Then the kinematics benchmark (bench/kinematics.py). Results are printed and
+written to bench/results/latest.json.
+
+Environment: FORMCAM_BENCH_CLIPS (comma-separated names in the videos folder),
+FORMCAM_BENCH_LONG_S (length of the long clip, default 600; 0 skips it).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import resource
+import shutil
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
-from formcam.decode import iter_frames  # noqa: E402
-from formcam.landmarks import LEFT_EAR, LEFT_HIP, LEFT_SHOULDER, RIGHT_EAR, RIGHT_HIP, RIGHT_SHOULDER  # noqa: E402
-from formcam.models import resolve_model  # noqa: E402
-from formcam.pose import detect_people, prefetch  # noqa: E402
-
-CLIP = os.environ.get("FORMCAM_BENCH_CLIP", "treadmill_sprint_side_two_people.mp4")
-MAX_FRAMES = int(os.environ.get("FORMCAM_BENCH_FRAMES", "240"))
-
-
-def _frames(path: Path):
-    for frame in iter_frames(path):
-        if frame.index >= MAX_FRAMES:
-            return
-        yield frame
+CLIPS = os.environ.get(
+    "FORMCAM_BENCH_CLIPS",
+    "treadmill_side_portrait_60fps.mp4,treadmill_sprint_side_two_people.mp4,outdoor_front_portrait_pace_labels.mp4",
+).split(",")
+#: The long clip loops this 1080p clip, retimed to 30 fps (no re-encoding).
+LONG_SOURCE = "outdoor_side_pan_1080p50.mp4"
+LONG_FPS = 30
+LONG_S = float(os.environ.get("FORMCAM_BENCH_LONG_S", "600"))
+SHORT_S = 10.0
+POLL_S = 0.05
 
 
-def bench_pose(video: Path) -> dict:
-    model = resolve_model(None)
-    timings = {}
-    for name, frames in (("plain loop", lambda: _frames(video)), ("formcam (prefetch)", lambda: prefetch(_frames(video)))):
-        start = time.perf_counter()
-        cpu_start = time.process_time()
-        detections = detect_people(frames(), model)
-        wall = time.perf_counter() - start
-        timings[name] = {
-            "frames": len(detections.t_ms),
-            "wall_s": round(wall, 3),
-            "frames_per_s": round(len(detections.t_ms) / wall, 1),
-            "cores_used": round((time.process_time() - cpu_start) / wall, 2),
-        }
-    ratio = timings["plain loop"]["wall_s"] / timings["formcam (prefetch)"]["wall_s"]
-    return {"clip": video.name, "runs": timings, "speedup": round(ratio, 2)}
+def tree_rss_bytes(pid: int) -> int:
+    """RSS of ``pid`` and all its descendants, bytes (0 once it has exited)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/statm") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending += [int(child) for child in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
 
 
-def naive_signals(xy: np.ndarray) -> dict[str, list[float]]:
-    """The obvious per-frame loop: shoulder and hip tilt, head-forward angle, frame by frame."""
-    out = {"shoulder_tilt_deg": [], "hip_tilt_deg": [], "head_forward_deg": []}
-    for frame in xy:
-        for name, (a, b) in (("shoulder_tilt_deg", (LEFT_SHOULDER, RIGHT_SHOULDER)), ("hip_tilt_deg", (LEFT_HIP, RIGHT_HIP))):
-            dx, dy = frame[b][0] - frame[a][0], frame[b][1] - frame[a][1]
-            out[name].append(math.degrees(math.atan2(-dy, abs(dx))) if dx == dx and dy == dy else float("nan"))
-        ear = (frame[LEFT_EAR] + frame[RIGHT_EAR]) / 2
-        shoulder = (frame[LEFT_SHOULDER] + frame[RIGHT_SHOULDER]) / 2
-        out["head_forward_deg"].append(math.degrees(math.atan2(ear[0] - shoulder[0], shoulder[1] - ear[1])))
+def measure(command: list[str], env: dict | None = None) -> dict:
+    """Run ``command``; its wall time, CPU time, peak tree RSS, and stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    peak = 0
+    done = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_bytes(process.pid))
+            done.wait(POLL_S)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    stdout, stderr = process.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    poller.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {stderr.strip()[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "cores_busy": round(cpu / wall, 2),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "stdout": stdout,
+    }
+
+
+def run_clip(video: Path, model: Path, work: Path, *, plain: bool = True, no_video: bool = True) -> dict:
+    """(a), (b), (c) on one clip; frames per second and ratios."""
+    runs = {}
+    if plain:
+        runs["plain"] = measure([sys.executable, str(REPO / "bench" / "plain_loop.py"), str(video), str(model)])
+    formcam = [sys.executable, "-m", "formcam", "analyze", str(video), "--quiet", "--overwrite"]
+    runs["analyze"] = measure(formcam + ["--out", str(work / "default")])
+    report = json.loads((work / "default" / "report.json").read_text())
+    frames = report["video"]["frames"]
+    if no_video:
+        runs["no_video"] = measure(formcam + ["--no-video", "--out", str(work / "no-video")])
+    for run in runs.values():
+        run["frames_per_s"] = round(frames / run["wall_s"], 1)
+        run.pop("stdout")
+    result = {"clip": video.name, "frames": frames, "size": [report["video"]["width"], report["video"]["height"]],
+              "fps": report["video"]["fps"], "runs": runs,
+              "annotated_mb": round((work / "default" / "annotated.mp4").stat().st_size / 2**20, 1)}
+    if plain:
+        for name in ("analyze", "no_video"):
+            if name in runs:
+                result[f"ratio_{name}"] = round(runs[name]["frames_per_s"] / runs["plain"]["frames_per_s"], 2)
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def make_loop(source: Path, seconds: float, out: Path) -> Path:
+    """``source`` looped to ``seconds``, retimed to LONG_FPS, without re-encoding (needs ffmpeg)."""
+    import av
+
+    with av.open(str(source)) as container:
+        stream = container.streams.video[0]
+        fps = float(stream.average_rate)
+        duration = float(stream.duration * stream.time_base)
+    scale = fps / LONG_FPS  # slower playback: same frames, LONG_FPS per second
+    loops = int(seconds / (duration * scale)) + 1
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-y", "-v", "error", "-stream_loop", str(loops), "-itsscale", f"{scale:.6f}",
+         "-i", str(source), "-t", f"{seconds:.3f}", "-an", "-c", "copy", str(out)],
+        check=True,
+    )
     return out
 
 
-def bench_kinematics() -> dict:
-    from formcam.kinematics import analyse_pose
-    from formcam.metrics import frame_signals
-    from formcam.synth import make_gait
+def bench_speed(videos: Path, model: Path, scratch: Path) -> dict:
+    results = {"clips": []}
+    for name in CLIPS:
+        results["clips"].append(run_clip(videos / name, model, scratch / "clip"))
+        print_clip(results["clips"][-1])
+    if LONG_S > 0 and shutil.which("ffmpeg"):
+        source = videos / LONG_SOURCE
+        short = run_clip(make_loop(source, SHORT_S, scratch / "short.mp4"), model, scratch / "clip", plain=False, no_video=False)
+        long = run_clip(make_loop(source, LONG_S, scratch / "long.mp4"), model, scratch / "clip", plain=False, no_video=False)
+        growth = long["runs"]["analyze"]["peak_rss_mb"] / short["runs"]["analyze"]["peak_rss_mb"]
+        results["memory"] = {"short": short, "long": long, "long_over_short": round(growth, 3)}
+        print_memory(results["memory"])
+    return results
 
-    pose = make_gait(view="side", fps=60, duration_s=600, jitter_px=1.5, seed=3)
-    start = time.perf_counter()
-    kin = analyse_pose(pose)
-    full = time.perf_counter() - start
-    start = time.perf_counter()
-    frame_signals(kin.xy, kin.view)
-    vectorised = time.perf_counter() - start
-    start = time.perf_counter()
-    naive_signals(kin.xy)
-    loop = time.perf_counter() - start
-    return {
-        "frames": pose.n_frames,
-        "analyse_pose_s": round(full, 3),
-        "per_frame_signals_vectorised_s": round(vectorised, 4),
-        "per_frame_signals_loop_s": round(loop, 3),
-        "speedup": round(loop / vectorised, 1),
-    }
+
+def print_clip(clip: dict) -> None:
+    width, height = clip["size"]
+    print(f"{clip['clip']} ({width}x{height}, {clip['fps']:g} fps, {clip['frames']} frames; annotated.mp4 {clip['annotated_mb']} MB)")
+    labels = {"plain": "(a) plain loop", "analyze": "(b) formcam analyze", "no_video": "(c) analyze --no-video"}
+    for name, run in clip["runs"].items():
+        ratio = clip.get(f"ratio_{name}")
+        ratio_text = f"  {ratio:4.2f}x (a)" if ratio else ""
+        print(f"  {labels[name]:24s} {run['frames_per_s']:6.1f} frames/s{ratio_text:13s}  {run['wall_s']:7.1f} s  "
+              f"peak {run['peak_rss_mb']:6.0f} MB  {run['cores_busy']:.2f} cores busy")
+
+
+def print_memory(memory: dict) -> None:
+    short, long = memory["short"], memory["long"]
+    print(f"memory, formcam analyze on {LONG_SOURCE} looped at {LONG_FPS} fps:")
+    for label, clip in (("10 s", short), (f"{LONG_S / 60:g} min", long)):
+        run = clip["runs"]["analyze"]
+        print(f"  {label:7s} {clip['frames']:6d} frames  peak {run['peak_rss_mb']:6.0f} MB  "
+              f"{run['frames_per_s']:5.1f} frames/s  {run['cores_busy']:.2f} cores busy")
+    print(f"  long / short peak memory: {memory['long_over_short']:.2f}")
 
 
 def main() -> None:
+    from formcam.models import resolve_model
+
     videos = Path(os.environ.get("FORMCAM_VIDEOS_DIR", REPO.parent / "shared" / "videos"))
-    results = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "pose": bench_pose(videos / CLIP),
-        "kinematics": __import__("kinematics").bench_kinematics(),  # bench/kinematics.py: the whole stage vs a per-frame loop
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
+    model = resolve_model(None)
+    started = time.perf_counter()
+    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                           "load_average_at_start": os.getloadavg()}}
+    with tempfile.TemporaryDirectory(prefix="formcam-bench-") as scratch:
+        results["speed"] = bench_speed(videos, model, Path(scratch))
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    try:
+        from bench.kinematics import bench_kinematics
+    except ImportError:
+        bench_kinematics = None
+    if bench_kinematics is not None:
+        results["kinematics"] = bench_kinematics()
+    results["total_s"] = round(time.perf_counter() - started, 1)
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
-    pose, kin = results["pose"], results["kinematics"]
-    print(f"pose stage, {pose['clip']}, {MAX_FRAMES} frames:")
-    for name, run in pose["runs"].items():
-        print(f"  {name:20s} {run['frames_per_s']:6.1f} frames/s  ({run['cores_used']} cores busy)")
-    print(f"  prefetch speed-up: {pose['speedup']}x")
-    print(f"kinematics, {kin['frames']} frames (10 min at 60 fps): analyse_pose {kin['analyse_pose_s']} s;")
-    print(f"  per-frame signals vectorised vs per-frame loop: {kin['speedup']}x faster")
-    print(f"peak memory: {results['peak_rss_mb']} MB; results in bench/results/latest.json")
+    print(f"results in bench/results/latest.json ({results['total_s']:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -326,6 +326,7 @@ def run_batch(
     job_options = replace(options, progress=False, outputs=frozenset(options.outputs) | {"report.json"})
 
     results, jobs = _plan(clips, out_root, job_options, force=force)
+    jobs.sort(key=_bytes, reverse=True)  # longest first, so that no long clip is left running alone at the end
     if options.workers is None:  # the clips share the cores rather than each taking them all
         threads = threads_per_clip(engine, workers, len(jobs))
         jobs = [replace(job, options=replace(job.options, workers=threads)) for job in jobs]
@@ -371,6 +372,14 @@ def _plan(clips: Sequence[Clip], out_root: Path, options, *, force: bool) -> tup
         else:
             jobs.append(ClipJob(clip.name, str(clip.source), str(folder.resolve()), options))
     return results, jobs
+
+
+def _bytes(job: ClipJob) -> int:
+    """The input's size: a clip's length (and work) in proportion, near enough to order jobs by."""
+    try:
+        return os.stat(job.source).st_size
+    except OSError:
+        return 0
 
 
 def _earlier_result(clip: Clip, folder: Path, fingerprint: dict) -> ClipResult | None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import av
+import cv2
 import numpy as np
 
 from formcam.errors import UnreadableInputError, UsageError
@@ -647,9 +648,9 @@ def _decode_size(info: VideoInfo, max_side: int | None) -> tuple[int, int] | Non
 def _upright_rgb(av_frame, turns_ccw: int, size: tuple[int, int] | None = None) -> np.ndarray:
     """RGB pixels of a decoded frame, turned upright, shape ``(H, W, 3)`` uint8.
 
-    ``size`` is the stored ``(width, height)`` to scale to (scaling in the
-    same swscale pass as the colour conversion costs less than converting the
-    full frame); None keeps the decoded size.
+    ``size`` is the stored ``(width, height)`` to scale down to (for the pose
+    model); None keeps the decoded size, converted by swscale with the
+    file's own colour matrix (the annotated video shows these pixels).
 
     PyAV returns rows padded to FFmpeg's line alignment (a strided view) when
     ``3 * width`` is not a multiple of it; MediaPipe and OpenCV want compact
@@ -657,11 +658,35 @@ def _upright_rgb(av_frame, turns_ccw: int, size: tuple[int, int] | None = None) 
     """
     if size is None:
         rgb = av_frame.to_ndarray(format="rgb24")
+    elif av_frame.format.name == "yuv420p":
+        rgb = _scaled_rgb_from_yuv420p(av_frame, size)
     else:
-        rgb = av_frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
+        rgb = av_frame.to_ndarray(format="rgb24", width=size[0], height=size[1], interpolation="AREA")
     if turns_ccw:
         rgb = np.rot90(rgb, turns_ccw)
     return np.ascontiguousarray(rgb)
+
+
+def _scaled_rgb_from_yuv420p(av_frame, size: tuple[int, int]) -> np.ndarray:
+    """Shrink the Y, U and V planes first, then convert: 3 to 5 times cheaper than swscale.
+
+    The planes are read in place (no copy of the full frame); OpenCV's
+    conversion uses the BT.601 matrix, as OpenCV's own video reader does,
+    which makes no difference that matters to the pose model.
+    """
+    width, height = size[0] // 2 * 2, size[1] // 2 * 2
+    i420 = np.empty((height * 3 // 2, width), np.uint8)
+    targets = (
+        i420[:height],
+        i420[height:height + height // 4].reshape(height // 2, width // 2),
+        i420[height + height // 4:].reshape(height // 2, width // 2),
+    )
+    for k, (plane, target) in enumerate(zip(av_frame.planes, targets)):
+        rows = av_frame.height if k == 0 else (av_frame.height + 1) // 2
+        cols = av_frame.width if k == 0 else (av_frame.width + 1) // 2
+        pixels = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:rows, :cols]
+        cv2.resize(pixels, (target.shape[1], target.shape[0]), dst=target, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
 
 
 def _until_broken(decoded: Iterator, owner: FrameStream):

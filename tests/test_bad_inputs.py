@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -30,8 +31,9 @@ from typer.testing import CliRunner
 from formcam import pipeline
 from formcam.atomic import write_atomic
 from formcam.cli import app
-from formcam.errors import UnreadableInputError
+from formcam.errors import NothingToAnalyseError, UnreadableInputError
 from formcam.posefile import FORMAT, load_pose, save_pose
+from formcam.refusal import check_analysable, forced_notes, presence, presence_notes, refusal, require_person
 from formcam.report.json_report import read_report, validate_report
 from formcam.synth import make_gait
 from tests.media import ffprobe_json, make_cfr_clip, need_ffmpeg, run_ffmpeg, truncate
@@ -282,6 +284,67 @@ def test_capture_warnings_kept_in_the_pose_file_null_the_metrics_they_invalidate
     assert metrics["head_forward_deg"]["value"] is not None  # the head and trunk lines stay usable
     assert {"motion_blur", "camera_moving"} <= {q["code"] for q in report["quality"]}
     assert report["video"]["capture"]["blur"] == 0.7
+
+
+# --------------------------------------------------------------------------- #
+# The refusal policy on its own (formcam.refusal)
+
+
+def fake_kinematics(n_contacts: int, reason: str | None, contact_frames=None):
+    frames = np.asarray(contact_frames if contact_frames is not None else np.arange(n_contacts) * 20)
+    events = SimpleNamespace(n_contacts=len(frames), contact_frames=frames,
+                             contact_sides=np.array(["left", "right"] * len(frames))[: len(frames)])
+    return SimpleNamespace(events=events, not_running_reason=reason, quality=[])
+
+
+def test_presence_span_and_partial():
+    t_ms = np.arange(100) * 40.0  # 4 s at 25 fps
+    detected = np.zeros(100, bool)
+    detected[30:60] = True
+    where = presence(detected, t_ms)
+    assert (where.first_s, where.last_s, where.clip_s) == (1.2, 2.36, 3.96)
+    assert where.partial and where.visible_s == pytest.approx(1.16)
+    assert not presence(np.ones(100, bool), t_ms).partial
+    assert presence(np.zeros(100, bool), t_ms).first_s is None
+    runner, warnings = presence_notes(where)
+    assert runner == {"visible_from_s": 1.2, "visible_to_s": 2.36}
+    assert warnings[0]["code"] == "partial_presence" and "from 1.2 s to 2.4 s of this 4.0 s clip" in warnings[0]["message"]
+
+
+def test_require_person_says_why_and_names_a_chosen_person():
+    where = presence(np.r_[np.ones(5, bool), np.zeros(95, bool)], np.arange(100) * 40.0)
+    with pytest.raises(NothingToAnalyseError, match=r"No runner was found in a.mp4 \(a person was seen in 5 of 100 "
+                                                    r"frames\); the video is very dark\.$"):
+        require_person(where, "a.mp4", ["the video is very dark"])
+    with pytest.raises(NothingToAnalyseError, match="The person chosen with --person 3 is in only 5 of the 100 frames"):
+        require_person(where, "a.mp4", person="3")
+    require_person(presence(np.ones(100, bool), np.arange(100) * 40.0), "a.mp4")  # enough: no error
+
+
+@pytest.mark.parametrize(
+    "contacts, reason, visible, refused_with, warned",
+    [
+        (0, None, 2.0, "too short to measure a running step", None),
+        (1, "only 0 regular steps", 10.0, "no running step was found in the 10 s", None),
+        (8, "this looks like walking", 10.0, "this looks like walking", None),
+        (3, "only 2 regular alternating steps were found", 1.5, None, "too_short_to_confirm_running"),
+        (8, None, 10.0, None, None),
+    ],
+)
+def test_refusal_policy(contacts, reason, visible, refused_with, warned):
+    t_ms = np.arange(int(visible * 50) + 1) * 20.0  # 50 fps, all frames with the runner
+    where = presence(np.ones(len(t_ms), bool), t_ms)
+    kinematics = fake_kinematics(contacts, reason, contact_frames=np.linspace(0, len(t_ms) - 1, contacts).astype(int))
+    why, warnings = refusal(kinematics, where, t_ms)
+    assert (why is None) == (refused_with is None)
+    if refused_with:
+        assert refused_with in why and not why.endswith(".")
+        with pytest.raises(NothingToAnalyseError, match=r"^run\.mp4 was not analysed: .* Pass --force to analyse it anyway\.$"):
+            check_analysable(kinematics, where, t_ms, "run.mp4", force=False)
+        assert check_analysable(kinematics, where, t_ms, "run.mp4", force=True)[0] == why
+        notes, forced_warnings = forced_notes(why)
+        assert notes == {"forced": True, "refusal": why} and forced_warnings[0]["code"] == "forced_analysis"
+    assert [w["code"] for w in warnings] == ([warned] if warned else [])
 
 
 # --------------------------------------------------------------------------- #
