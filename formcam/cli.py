@@ -74,6 +74,11 @@ def analyze(
     formats: Optional[str] = typer.Option(
         None, "--format", help="Outputs to write, comma-separated: video, json, html, csv, pose [default: all]."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
+    max_fps: Optional[float] = typer.Option(
+        None, "--max-fps", help="Analyse at most this many frames per second (e.g. 120 for a 240 fps clip: faster; true timestamps kept)."),
+    people_per_frame: Optional[int] = typer.Option(
+        None, "--people", help="People to look for in each frame, 1 or 2 (default: 2 when a quick look finds a second person)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="CPU cores to use (default: all); the results do not depend on it."),
     replay: bool = typer.Option(False, "--replay", help="End the annotated video with a slow-motion replay of the worst step."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier analysis in the output folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
@@ -91,6 +96,7 @@ def analyze(
         options = AnalysisOptions(
             model=model, slowmo=slowmo, view=view, height_cm=height_cm, person=person,
             outputs=outputs, overwrite=overwrite, progress=not quiet, force=force, replay=replay, level_deg=level,
+            max_fps=max_fps, num_poses=people_per_frame, workers=workers,
         )
         result = run_analysis(source, out_dir=out, options=options)
         if not quiet:

@@ -48,9 +48,9 @@ from .decode import FrameStream, VideoInfo, iter_frames, keyframes_near
 from .pose import Detections, DetectionsBuilder, PoseDetector, concatenate_detections, count_people
 
 #: Frames a segment's tracker runs before the frames it keeps (and at least WARMUP_S).
-WARMUP_FRAMES = 30
+WARMUP_FRAMES = 20
 #: ... and at least this much real time, for high-frame-rate clips.
-WARMUP_S = 0.5
+WARMUP_S = 0.33
 #: A clip is cut only where each segment gets at least this many frames.
 MIN_SEGMENT_FRAMES = 120
 #: Segments are about this long, and come in even numbers so that two cores
@@ -61,11 +61,13 @@ TARGET_SEGMENT_FRAMES = 900
 #: seconds of clip, within PROBE_MIN..PROBE_MAX.
 PROBE_EVERY_S = 2.0
 PROBE_MIN, PROBE_MAX = 4, 12
-#: Longest side of the pictures given to the pose model. MediaPipe crops the
-#: person and resizes the crop to 256 x 256 pixels; a runner filling most of a
-#: frame of this size still covers that, and decoding, converting and handing
-#: over a smaller picture costs less.
-POSE_MAX_SIDE: int | None = None
+#: Longest side of the pictures given to the pose model (larger frames are
+#: scaled down in the decoder). MediaPipe crops the person and resizes the crop
+#: to 256 x 256 pixels; a runner a third of the height of a 1280 x 720 frame
+#: still covers that. On a 1080 x 1920 clip this saves about a quarter of the
+#: pose stage's time (converting to RGB and MediaPipe's own resizing), and
+#: moves landmarks by about 1.6 px (median), as much as restarting the tracker.
+POSE_MAX_SIDE: int | None = 1280
 
 
 def usable_cores() -> int:
@@ -203,7 +205,9 @@ class PoseRun:
     num_poses : int
         People looked for per frame.
     segments : int
-        Segments the clip was cut into (1: sequential).
+        Segments the clip was cut into (1: one tracker over the whole clip).
+    frames_decoded : int
+        Frames decoded, analysed or not (see ``max_fps``).
     repaired_timestamps : int
         As :attr:`formcam.decode.FrameStream.repaired_timestamps`.
     decode_error : str or None
@@ -214,6 +218,7 @@ class PoseRun:
     info: VideoInfo
     num_poses: int
     segments: int
+    frames_decoded: int
     repaired_timestamps: int
     decode_error: str | None
 
@@ -222,6 +227,7 @@ class PoseRun:
 class _SegmentResult:
     detections: Detections
     stream: FrameStream
+    frames: int  # frames of the segment decoded (analysed or skipped by the frame-rate cap)
 
 
 class Progress:
@@ -306,6 +312,7 @@ def detect_people_parallel(
     num_poses: int | None = None,
     workers: int | None = None,
     max_side: int | None = POSE_MAX_SIDE,
+    max_fps: float | None = None,
     on_frame: Callable[[int], None] | None = None,
     segments: list[Segment] | None = None,
 ) -> PoseRun:
@@ -328,6 +335,9 @@ def detect_people_parallel(
     max_side : int, optional
         Longest side of the pictures given to the model (landmarks are still
         in full-frame pixels).
+    max_fps : float, optional
+        Give the model at most this many frames per second of real time
+        (:func:`frame_rate_cap`); the others are decoded but not analysed.
     on_frame : callable, optional
         Called with the number of frames done so far (progress bars), from this thread.
     segments : list of Segment, optional
@@ -345,20 +355,23 @@ def detect_people_parallel(
         num_poses = choose_num_poses(span, model_path)
     if segments is None:
         segments = plan_pose_segments(span)
-    results = _run_segments(path, model_path, segments, slowmo, num_poses, max_side, workers, on_frame)
+    job = _PoseJob(path, model_path, slowmo, num_poses, max_side, max_fps)
+    results = run_in_threads(job.run, segments, workers, on_frame)
     if len(segments) > 1 and not _seams_are_sound(segments, results):
         # Repaired timestamps, a broken stream or an imprecise seek: only one
         # pass from the start gives the right frames.
         segments = [WHOLE_CLIP]
-        results = _run_segments(path, model_path, segments, slowmo, num_poses, max_side, workers, on_frame)
+        results = run_in_threads(job.run, segments, workers, on_frame)
     detections = concatenate_detections([result.detections for result in results])
     last = results[-1].stream
-    decode_error = last.decode_error if len(results) == 1 else last.early_end_message(len(detections.t_ms))
+    decoded = sum(result.frames for result in results)
+    decode_error = last.decode_error if len(results) == 1 else last.early_end_message(decoded)
     return PoseRun(
         detections=detections,
         info=span.info,
         num_poses=num_poses,
         segments=len(segments),
+        frames_decoded=decoded,
         repaired_timestamps=sum(result.stream.repaired_timestamps for result in results),
         decode_error=decode_error,
     )
@@ -375,41 +388,64 @@ def _seams_are_sound(segments: list[Segment], results: list[_SegmentResult]) -> 
     return True
 
 
-def _run_segments(
-    path: Path,
-    model_path: Path,
-    segments: list[Segment],
-    slowmo: float | None,
-    num_poses: int,
-    max_side: int | None,
-    workers: int,
-    on_frame: Callable[[int], None] | None,
-) -> list[_SegmentResult]:
-    def run(segment: Segment, progress: Progress) -> _SegmentResult:
-        return _pose_segment(path, model_path, segment, slowmo, num_poses, max_side, progress)
+def frame_rate_cap(info: VideoInfo, max_fps: float | None) -> Callable[[float], bool] | None:
+    """A test ``keep(t_ms)`` that passes at most ``max_fps`` frames per second of real time.
 
-    return run_in_threads(run, segments, workers, on_frame)
+    Real time is cut into slots of ``1 / max_fps`` s and the first frame in
+    each slot is kept: the rule depends on each frame's own time only, so it
+    picks the same frames however the clip is cut into segments, and the kept
+    frames keep their true timestamps. None when every frame is kept anyway.
+    """
+    if max_fps is None:
+        return None
+    real_fps = info.fps * info.slow_motion_factor
+    if real_fps <= max_fps:
+        return None
+    slot_ms = 1000.0 / max_fps
+    # A quarter of a frame interval in: a frame exactly on a slot boundary
+    # must not fall on either side by rounding.
+    nudge_ms = 250.0 / real_fps
+    last_slot = [-math.inf]
+
+    def keep(t_ms: float) -> bool:
+        slot = math.floor((t_ms + nudge_ms) / slot_ms)
+        if slot <= last_slot[0]:
+            return False
+        last_slot[0] = slot
+        return True
+
+    return keep
 
 
-def _pose_segment(
-    path: Path,
-    model_path: Path,
-    segment: Segment,
-    slowmo: float | None,
-    num_poses: int,
-    max_side: int | None,
-    progress: Progress,
-) -> _SegmentResult:
-    frames = iter_frames(path, slowmo=slowmo, start_s=segment.decode_from_s, stop_s=segment.stop_s, max_side=max_side)
-    frame_size = (frames.info.width, frames.info.height)
-    collected = DetectionsBuilder(num_poses, frame_size)
-    keep_from = -math.inf if segment.start_s is None else segment.start_s
-    with frames, PoseDetector(model_path, num_poses, frame_size) as detector:
-        for frame in frames:
-            if progress.stopped:
-                break
-            landmarks = detector.detect(frame.rgb, frame.t_ms)
-            if frame.pts_s >= keep_from:
-                collected.add(frame.t_ms, *landmarks)
-                progress.add()
-    return _SegmentResult(collected.build(), frames)
+@dataclass
+class _PoseJob:
+    """The pose stage's work on one segment (see :func:`detect_people_parallel`)."""
+
+    path: Path
+    model_path: Path
+    slowmo: float | None
+    num_poses: int
+    max_side: int | None
+    max_fps: float | None
+
+    def run(self, segment: Segment, progress: Progress) -> _SegmentResult:
+        frames = iter_frames(self.path, slowmo=self.slowmo, start_s=segment.decode_from_s, stop_s=segment.stop_s,
+                             max_side=self.max_side)
+        frame_size = (frames.info.width, frames.info.height)
+        collected = DetectionsBuilder(self.num_poses, frame_size)
+        keep_from = -math.inf if segment.start_s is None else segment.start_s
+        cap = frame_rate_cap(frames.info, self.max_fps)  # one per segment: it remembers the last slot
+        decoded = 0
+        with frames, PoseDetector(self.model_path, self.num_poses, frame_size) as detector:
+            for frame in frames:
+                if progress.stopped:
+                    break
+                kept = frame.pts_s >= keep_from
+                decoded += kept
+                if cap is not None and not cap(frame.t_ms):
+                    continue
+                landmarks = detector.detect(frame.rgb, frame.t_ms)
+                if kept:
+                    collected.add(frame.t_ms, *landmarks)
+                    progress.add()
+        return _SegmentResult(collected.build(), frames, decoded)

@@ -262,8 +262,11 @@ def preview_panels(detections: Detections, track_id: np.ndarray, shown: list[int
     Returns
     -------
     list of dict
-        ``frame``, ``t_s`` and ``boxes`` (a list of ``{index, box}`` for every
-        person in ``shown`` in that frame), in time order.
+        ``frame`` (index in the detections), ``t_ms`` (its real time, to find
+        it in the video: the pose model may have seen only some frames),
+        ``t_s`` (from the first frame) and ``boxes`` (a list of
+        ``{index, box}`` for every person in ``shown`` in that frame), in time
+        order.
     """
     if not shown or len(detections.t_ms) == 0:
         return []
@@ -292,6 +295,7 @@ def preview_panels(detections: Detections, track_id: np.ndarray, shown: list[int
     return [
         {
             "frame": frame,
+            "t_ms": float(detections.t_ms[frame]),
             "t_s": round(float(detections.t_ms[frame] - t0) / 1000.0, 3),
             "boxes": [{"index": j, "box": [int(round(v)) for v in where[j][frame]]} for j in shown if frame in where[j]],
         }

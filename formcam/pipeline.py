@@ -61,8 +61,12 @@ class AnalysisOptions:
         People MediaPipe looks for in each frame (1 or 2); default: 2 when a
         few keyframes show a second person, or ``person`` is given, else 1.
     workers : int, optional
-        Threads running the pose model (and rendering the video); default all
-        usable cores, 1 for the sequential path.
+        Threads running the pose model and drawing the video; default all
+        usable cores. The results do not depend on it (:mod:`formcam.parallel`).
+    max_fps : float, optional
+        Give the pose model at most this many frames per second of real time
+        (e.g. 120 for a 240 fps clip: about half the time); the frames
+        analysed keep their true timestamps.
     outputs : frozenset of str
         Which of :data:`ALL_OUTPUTS` to write.
     overwrite : bool
@@ -87,6 +91,7 @@ class AnalysisOptions:
     person: int | str | None = None
     num_poses: int | None = None
     workers: int | None = None
+    max_fps: float | None = None
     outputs: frozenset = ALL_OUTPUTS
     overwrite: bool = False
     progress: bool = True
@@ -104,6 +109,12 @@ class AnalysisOptions:
             raise UsageError(f"--height-cm should be a runner's height in centimetres, between 50 and 250 (got {self.height_cm}).")
         if self.level_deg is not None and not -45 <= self.level_deg <= 45:
             raise UsageError(f"--level is the camera's tilt in degrees, between -45 and 45 (got {self.level_deg}).")
+        if self.num_poses is not None and self.num_poses not in (1, 2):
+            raise UsageError(f"--people is how many people to look for in each frame, 1 or 2 (got {self.num_poses}).")
+        if self.workers is not None and not self.workers >= 1:
+            raise UsageError(f"--workers is how many cores to use, at least 1 (got {self.workers}).")
+        if self.max_fps is not None and not self.max_fps >= 1:
+            raise UsageError(f"--max-fps is the most frames per second the pose model sees, at least 1 (got {self.max_fps}).")
         unknown = set(self.outputs) - ALL_OUTPUTS
         if unknown:
             raise UsageError(f"Unknown output {sorted(unknown)[0]}; choose from {', '.join(sorted(ALL_OUTPUTS))}.")
@@ -219,7 +230,8 @@ def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None
     path = analysis.out_dir / "people.jpg"
     written = None
     if source_video is not None and source_video.is_file():
-        written = write_people_preview(source_video, analysis.pose.extras.get("tracking"), path)
+        written = write_people_preview(source_video, analysis.pose.extras.get("tracking"), path,
+                                       slow_motion_factor=analysis.report["video"].get("slow_motion_factor") or 1.0)
     if written is not None:
         analysis.files.append(written)
     else:
@@ -238,7 +250,7 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
     num_poses = options.num_poses or (DEFAULT_NUM_POSES if options.person is not None else None)
     with _progress(options.progress, "Pose", _expected_frames(probe_video(path, slowmo=options.slowmo))) as advance:
         run = detect_people_parallel(path, model_path, slowmo=options.slowmo, num_poses=num_poses,
-                                     workers=options.workers, on_frame=advance)
+                                     workers=options.workers, max_fps=options.max_fps, on_frame=advance)
     detections = run.detections
     if len(detections.t_ms) == 0:
         raise UnreadableInputError(f"No frame of {path.name} could be decoded.")
@@ -246,8 +258,12 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
     video = video_section(run.info, n_frames=pose.n_frames)
     video["corrections"] = _corrections(run.info, run.repaired_timestamps)
     video["decode_error"] = run.decode_error
+    if len(detections.t_ms) < run.frames_decoded:
+        video["corrections"].append(f"The pose model saw at most {options.max_fps:g} frames per second (--max-fps): "
+                                    f"{len(detections.t_ms)} of the {run.frames_decoded} frames, at their true times.")
     pose.extras["video"] = video
     pose.extras["model"] = model_path.name
+    pose.extras["pose_stage"] = {"people_per_frame": run.num_poses, "segments": run.segments, "max_fps": options.max_fps}
     return pose, video
 
 

@@ -366,6 +366,8 @@ def count_people(images: Iterable[np.ndarray], model_path: Path) -> int:
         for rgb in images:
             result = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
             most = max(most, len(result.pose_landmarks))
+            if most >= 2:
+                break  # as many as it can find
     return most
 
 

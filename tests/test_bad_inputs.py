@@ -549,7 +549,8 @@ def test_runner_crossing_the_frame_is_analysed_where_they_are(shared_video, anal
 @pytest.mark.e2e
 def test_several_people_one_is_followed_and_the_others_are_offered(clips, analysed, model_path, tmp_path):
     out = tmp_path / "out"
-    proc = formcam("analyze", clips("vp9"), "--out", out, "--no-video", "--force", model_path=model_path)
+    # --people 2: look for two people in every frame, whatever the quick look before the pose pass decides.
+    proc = formcam("analyze", clips("vp9"), "--out", out, "--no-video", "--force", "--people", "2", model_path=model_path)
     assert proc.returncode == 0, proc.stderr
     assert f"Several people were in view: {out / 'people.jpg'} shows who is who" in proc.stdout
     report = report_of(out)
@@ -568,7 +569,7 @@ def test_several_people_one_is_followed_and_the_others_are_offered(clips, analys
     rightmost = max(people, key=lambda p: p["first_centre"][0])
     assert leftmost is not rightmost
     side, wanted = ("left", leftmost) if chosen[0] is not leftmost else ("right", rightmost)
-    proc, out = analysed(clips("vp9"), "--force", "--person", side)
+    proc, out = analysed(clips("vp9"), "--force", "--people", "2", "--person", side)
     assert proc.returncode == 0, proc.stderr
     again = report_of(out)
     assert again["runner"]["track"] == wanted["index"] and again["runner"]["chosen_by"] == "position"
@@ -576,7 +577,7 @@ def test_several_people_one_is_followed_and_the_others_are_offered(clips, analys
 
 @pytest.mark.e2e
 def test_race_with_several_sprinters_choose_one_by_position(clips, analysed):
-    proc, out = analysed(clips("sprint"), "--force", "--person", "left")
+    proc, out = analysed(clips("sprint"), "--force", "--people", "2", "--person", "left")
     assert proc.returncode == 0, proc.stderr
     report = report_of(out)
     people = report["runner"]["candidates"]

@@ -157,3 +157,15 @@ def test_panel_marks_the_analysed_person_green():
     right_edge = panel[100, 380]  # the analysed person's box edge
     left_edge = panel[100, 180]
     assert right_edge[1] > right_edge[0] and left_edge[0] > left_edge[2]  # green vs orange
+
+
+def test_preview_frames_are_found_by_time_not_by_number(tmp_path):
+    """The pose model may see only some frames (--max-fps): frame 10 of the video is found at its time."""
+    from formcam.report.preview import grab_frames
+
+    clip = make_cfr_clip(tmp_path / "clip.mp4", 30, width=320, height=96)  # pattern: a blue bar 8 px per frame index
+    (rgb,) = grab_frames(clip, [10 * 1000 / 30 + 3.0]).values()
+    blue_bar = (rgb[-4, :, 2] > 128) & (rgb[-4, :, 0] < 250)
+    assert blue_bar[:76].all() and not blue_bar[84:].any()
+    (slow,) = grab_frames(clip, [10 * 1000 / 30 / 2], slow_motion_factor=2.0).values()
+    np.testing.assert_array_equal(slow, rgb)

@@ -103,11 +103,20 @@ def test_rear_view_pelvic_drop_within_2_5_degrees(analysed, key):
     assert metric(analysis, "pelvic_drop_deg") == pytest.approx(truth["truth"]["pelvic_drop_deg"], abs=2.5)
 
 
-@pytest.mark.parametrize("key", SIDE_VARIANTS)
-@pytest.mark.parametrize("name", ["head_forward_deg", "trunk_forward_lean_deg"])
+@pytest.mark.parametrize("key, name", [(key, name) for key in SIDE_VARIANTS
+                                       for name in ("head_forward_deg", "trunk_forward_lean_deg")]
+                         + [("side_upright", "trunk_forward_lean_deg")])
 def test_side_view_posture_within_3_degrees(analysed, key, name):
     analysis, truth = analysed(key)
     assert metric(analysis, name) == pytest.approx(truth["truth"][name], abs=3.0)
+
+
+@pytest.mark.xfail(strict=True, reason="pose model: on an upright head (ear above the shoulder) MediaPipe puts the "
+                   "ears ahead of the drawn ones, the hidden far ear most; measured +8° (+2° with the head 20 % "
+                   "forward), docs/validation.md")
+def test_upright_head_within_3_degrees(analysed):
+    analysis, truth = analysed("side_upright")
+    assert metric(analysis, "head_forward_deg") == pytest.approx(truth["truth"]["head_forward_deg"], abs=3.0)
 
 
 @pytest.mark.parametrize("name, effect, level", [

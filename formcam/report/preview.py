@@ -23,23 +23,27 @@ OTHER_RGB = (255, 150, 30)
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def grab_frames(video_path: str | os.PathLike, indices: list[int]) -> dict[int, np.ndarray]:
-    """Decode the upright RGB frames at ``indices`` (decode order, as in the pose file).
+def grab_frames(video_path: str | os.PathLike, times_ms: list[float], *,
+                slow_motion_factor: float = 1.0) -> dict[float, np.ndarray]:
+    """Decode the upright RGB frames nearest the real times ``times_ms`` (the pose file's clock).
 
-    Decodes from the start up to the last index wanted, so the frame numbers
-    are exactly the pose stage's; a file that ends early gives fewer frames.
+    Frames are found by time, not by number, because the pose model may have
+    seen only some of the frames (``--max-fps``). Decodes from the start up
+    to the last time wanted; a file that ends early gives fewer frames.
     """
-    wanted = set(indices)
-    found: dict[int, np.ndarray] = {}
+    wanted = sorted(set(times_ms))
+    best: dict[float, tuple[float, np.ndarray]] = {}
     if not wanted:
-        return found
-    with iter_frames(video_path) as frames:
+        return {}
+    with iter_frames(video_path, slowmo=slow_motion_factor) as frames:
         for frame in frames:
-            if frame.index in wanted:
-                found[frame.index] = frame.rgb
-            if frame.index >= max(wanted):
+            for t in wanted:
+                gap = abs(frame.t_ms - t)
+                if t not in best or gap < best[t][0]:
+                    best[t] = (gap, frame.rgb)
+            if frame.t_ms > wanted[-1]:
                 break
-    return found
+    return {t: rgb for t, (_, rgb) in best.items()}
 
 
 def draw_panel(rgb: np.ndarray, boxes: list[dict], chosen: int, t_s: float, height: int = PANEL_HEIGHT) -> np.ndarray:
@@ -91,8 +95,12 @@ def _label(image: np.ndarray, text: str, corner: tuple[int, int], rgb, height: i
     return x, y, x + w + 6, y + h + base + 4
 
 
-def write_people_preview(video_path: str | os.PathLike, tracking: dict, out_path: str | os.PathLike) -> Path | None:
+def write_people_preview(video_path: str | os.PathLike, tracking: dict, out_path: str | os.PathLike, *,
+                         slow_motion_factor: float = 1.0) -> Path | None:
     """Write ``people.jpg`` from the pose stage's ``tracking`` (:func:`formcam.people.choose_person`).
+
+    ``slow_motion_factor`` is the video's (report.json ``video.slow_motion_factor``),
+    so that the frames are found at the pose file's real times.
 
     Returns
     -------
@@ -103,9 +111,9 @@ def write_people_preview(video_path: str | os.PathLike, tracking: dict, out_path
     panels = (tracking or {}).get("preview") or []
     if not panels:
         return None
-    frames = grab_frames(video_path, [p["frame"] for p in panels])
-    images = [draw_panel(frames[p["frame"]], p["boxes"], tracking["chosen_track"], p["t_s"])
-              for p in panels if p["frame"] in frames]
+    frames = grab_frames(video_path, [p["t_ms"] for p in panels], slow_motion_factor=slow_motion_factor)
+    images = [draw_panel(frames[p["t_ms"]], p["boxes"], tracking["chosen_track"], p["t_s"])
+              for p in panels if p["t_ms"] in frames]
     if not images:
         return None
     gap = np.full((PANEL_HEIGHT, 8, 3), 255, np.uint8)
