@@ -674,12 +674,16 @@ def _scaled_rgb_from_yuv420p(av_frame, size: tuple[int, int]) -> np.ndarray:
     conversion uses the BT.601 matrix, as OpenCV's own video reader does,
     which makes no difference that matters to the pose model.
     """
+    # I420 needs even sides; each chroma plane is a quarter of the luma plane (not a whole number of rows
+    # of the full width when height % 4 == 2, so the planes are cut from a flat buffer).
     width, height = size[0] // 2 * 2, size[1] // 2 * 2
-    i420 = np.empty((height * 3 // 2, width), np.uint8)
+    luma, chroma = width * height, (width // 2) * (height // 2)
+    flat = np.empty(luma + 2 * chroma, np.uint8)
+    i420 = flat.reshape(height * 3 // 2, width)
     targets = (
-        i420[:height],
-        i420[height:height + height // 4].reshape(height // 2, width // 2),
-        i420[height + height // 4:].reshape(height // 2, width // 2),
+        flat[:luma].reshape(height, width),
+        flat[luma:luma + chroma].reshape(height // 2, width // 2),
+        flat[luma + chroma:].reshape(height // 2, width // 2),
     )
     for k, (plane, target) in enumerate(zip(av_frame.planes, targets)):
         rows = av_frame.height if k == 0 else (av_frame.height + 1) // 2

@@ -7,6 +7,7 @@ import os
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -416,3 +417,14 @@ def test_other_codecs_decode(shared_video, name, codec):
         frame = next(stream)
         assert stream.info.codec == codec
         assert frame.rgb.shape == (stream.info.height, stream.info.width, 3)
+
+
+@pytest.mark.parametrize("width, height", [(426, 226), (640, 360), (427, 227)])
+def test_scaled_yuv_conversion_handles_heights_not_divisible_by_four(width, height):
+    from formcam.decode import _scaled_rgb_from_yuv420p
+
+    grey = np.full((height, width, 3), 128, np.uint8)
+    frame = av.VideoFrame.from_ndarray(grey, format="rgb24").reformat(format="yuv420p")
+    rgb = _scaled_rgb_from_yuv420p(frame, (width // 2, height // 2))
+    assert rgb.shape == (height // 2 // 2 * 2, width // 2 // 2 * 2, 3)
+    assert abs(int(rgb.mean()) - 128) <= 2
