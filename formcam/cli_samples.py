@@ -38,7 +38,7 @@ def demo(
         console.print(f"\n[bold]Analysed {DEMO_SAMPLE}.mp4[/] (true values: {_truth_line(samples, DEMO_SAMPLE)})")
         if not quiet:
             print_summary(result.report, result.out_dir, console=console, files=result.files)
-        console.print("Try another: [bold]formcam analyze sample_videos/rear_treadmill.mp4[/]; "
+        console.print(f"Try another: [bold]formcam analyze {samples / 'rear_treadmill.mp4'}[/]; "
                       "check accuracy on all views: [bold]formcam validate[/].")
 
     run_reporting_errors(action, debug=debug)
@@ -158,6 +158,9 @@ def render(
 
         try:
             width, height = (int(v) for v in size.lower().split("x"))
+        except ValueError:
+            raise UsageError(f"--size must be WIDTHxHEIGHT in pixels, such as 1280x720 (got '{size}').") from None
+        try:
             spec = ClipSpec(
                 gait=Gait(cadence_spm=cadence, pelvic_drop_deg=pelvic_drop, shoulder_dip_deg=shoulder_dip,
                           trunk_lateral_lean_deg=lateral_lean, trunk_forward_lean_deg=forward_lean,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -125,7 +125,7 @@ class ClipSpec:
     slowmo: float = 1.0
     slowmo_metadata: bool = True
     vfr: float = 0.0
-    crf: int = 20
+    crf: int = 23
     outfit: Outfit = field(default_factory=Outfit)
 
     def __post_init__(self) -> None:
@@ -316,7 +316,9 @@ def clip_truth(scene: Scene, video_name: str) -> dict:
     """
     spec = scene.spec
     gait = asdict(spec.gait)
-    truth = make_gait(view=spec.view, direction=spec.direction, fps=spec.fps, duration_s=spec.duration_s,
+    # The clip lasts until one frame after its last (a variable frame rate can make it longer than asked).
+    covered_s = float(scene.t_s[-1]) + 1.0 / spec.fps
+    truth = make_gait(view=spec.view, direction=spec.direction, fps=spec.fps, duration_s=covered_s,
                       **gait).extras["truth"]
     truth.pop("params", None)
     for key in ("leg_length_px", "side_leg_length_px", "vertical_oscillation_px", "runner_height_px"):
@@ -365,10 +367,3 @@ def read_truth(path: str | os.PathLike) -> dict:
     data["frames"]["t_ms"] = np.asarray(data["frames"]["t_ms"], dtype=np.float64)
     return data
 
-
-def with_changes(spec: ClipSpec, **changes) -> ClipSpec:
-    """``spec`` with some fields replaced; gait fields may be given directly (``pelvic_drop_deg=10``)."""
-    gait_fields = {k: changes.pop(k) for k in list(changes) if k in Gait.__dataclass_fields__}
-    if gait_fields:
-        changes["gait"] = replace(spec.gait, **gait_fields)
-    return replace(spec, **changes)
