@@ -42,6 +42,12 @@ __all__ = ["VideoInfo", "Frame", "FrameStream", "probe_video", "iter_frames", "k
 #: capture rate at all and need ``slowmo=`` from the user.
 CAPTURE_FPS_KEYS = ("com.android.capture.fps",)
 
+#: Decoder options for frames that only the pose model sees (``max_side``):
+#: no deblocking filter and FFmpeg's non-spec-compliant speed-ups, about a
+#: quarter less decoding time for H.264 (blocking artefacts vanish when the
+#: frame is scaled down for the model).
+FAST_DECODING = {"skip_loop_filter": "all", "flags2": "+fast"}
+
 #: A clip counts as slow motion only when its capture rate exceeds the playback
 #: rate by this much; phones also write the key (equal to the playback rate) on
 #: ordinary clips.
@@ -189,7 +195,8 @@ class FrameStream(Iterator[Frame]):
         self.repaired_timestamps = 0
         self.end_s = 0.0
         self.first_decoded_s: float | None = None
-        container, stream, self.info, decoded = _open_and_probe(path, slowmo)
+        options = FAST_DECODING if max_side is not None else None
+        container, stream, self.info, decoded = _open_and_probe(path, slowmo, options)
         self.declared_end_s = _declared_end_s(stream, self.info)
         self._window = (start_s, stop_s)
         self._decode_size = _decode_size(self.info, max_side)
@@ -316,10 +323,10 @@ def iter_frames(
         caller (:meth:`FrameStream.early_end_message`), who knows how many
         frames came before.
     max_side : int, optional
-        Scale frames down, in the decoder, so that their longer side is at
-        most this many pixels (``Frame.rgb`` is then smaller than
-        ``info.width`` x ``info.height``); for the pose model, which looks at
-        256 x 256 pixels anyway.
+        Frames for a model, not for people: scaled down so that their longer
+        side is at most this many pixels (``Frame.rgb`` is then smaller than
+        ``info.width`` x ``info.height``), and decoded with
+        :data:`FAST_DECODING`.
 
     Returns
     -------
@@ -374,6 +381,7 @@ def keyframes_near(info: VideoInfo, times_s, *, max_side: int | None = None) -> 
         stream = _video_stream(container, info.path)
         # Frame threading would decode several frames ahead of the one wanted.
         stream.thread_type = "SLICE"
+        stream.codec_context.options = FAST_DECODING
         for time_s in times_s:
             try:
                 av_frame = next(_seek(container, stream, time_s, info), None)
@@ -388,12 +396,13 @@ def keyframes_near(info: VideoInfo, times_s, *, max_side: int | None = None) -> 
 # Opening and probing
 
 
-def _open_and_probe(path, slowmo: float | None):
+def _open_and_probe(path, slowmo: float | None, decoder_options: dict[str, str] | None = None):
     """Open, validate and probe; return ``(container, stream, info, frames)``.
 
     ``frames`` is an iterator over all decoded frames that starts with the
     frames the probe already decoded, so nothing is decoded twice and no seek
-    is needed.
+    is needed. ``decoder_options`` are FFmpeg codec options (set before the
+    decoder opens).
     """
     factor, source = _user_slow_motion(slowmo)
     path = os.fspath(path)
@@ -401,6 +410,8 @@ def _open_and_probe(path, slowmo: float | None):
     container = _open_container(path)
     try:
         stream = _video_stream(container, path)
+        if decoder_options:
+            stream.codec_context.options = decoder_options
         decoder = container.decode(stream)
         first = _first_frames(decoder, path)
         info = _video_info(path, container, stream, first, factor, source)
@@ -668,7 +679,7 @@ def _upright_rgb(av_frame, turns_ccw: int, size: tuple[int, int] | None = None) 
 
 
 def _scaled_rgb_from_yuv420p(av_frame, size: tuple[int, int]) -> np.ndarray:
-    """Shrink the Y, U and V planes first, then convert: 3 to 5 times cheaper than swscale.
+    """Shrink the Y, U and V planes first, then convert: about a third of swscale's cost.
 
     The planes are read in place (no copy of the full frame); OpenCV's
     conversion uses the BT.601 matrix, as OpenCV's own video reader does,
@@ -689,7 +700,7 @@ def _scaled_rgb_from_yuv420p(av_frame, size: tuple[int, int]) -> np.ndarray:
         rows = av_frame.height if k == 0 else (av_frame.height + 1) // 2
         cols = av_frame.width if k == 0 else (av_frame.width + 1) // 2
         pixels = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:rows, :cols]
-        cv2.resize(pixels, (target.shape[1], target.shape[0]), dst=target, interpolation=cv2.INTER_AREA)
+        cv2.resize(pixels, (target.shape[1], target.shape[0]), dst=target, interpolation=cv2.INTER_LINEAR)
     return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
 
 

@@ -33,7 +33,7 @@ from .report.outputs import default_out_dir, prepare_out_dir
 from .report.preview import write_people_preview
 from .report.tables import write_tables
 from .refusal import MIN_DETECTED_FRACTION, MIN_DETECTED_FRAMES, Presence  # noqa: F401 (re-exported)
-from .refusal import check_analysable, forced_notes, presence, presence_notes, require_person
+from .refusal import check_analysable, feet_in_picture, forced_notes, presence, presence_notes, require_person
 
 ALL_OUTPUTS = frozenset({"report.json", "annotated.mp4", "pose.npz", "report.html", "frames.csv", "steps.csv"})
 VIEWS = ("side", "rear", "front")
@@ -179,7 +179,7 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
         pose, video = estimate_pose(path, options)
         source_video = path
         capture = _assess_capture(path, pose, video)
-    where = presence(pose.detected, pose.t_ms)
+    where = presence(pose.detected, pose.t_ms, feet_in_picture(pose.image_xy, pose.visibility, pose.frame_size))
     require_person(where, path.name, capture.hints() if capture else [],
                    person=(pose.extras.get("tracking") or {}).get("person"))
 

@@ -37,6 +37,7 @@ import numpy as np
 from .errors import NothingToAnalyseError
 from .events import regular_steps
 from .kinematics import MIN_RUNNING_STEPS
+from .landmarks import LEFT_ANKLE, RIGHT_ANKLE
 
 #: Fewer frames with a person than this and there is nothing to measure.
 MIN_DETECTED_FRAMES = 10
@@ -50,6 +51,11 @@ MIN_STEP_SEARCH_S = 3.0
 PARTIAL_MARGIN_S = 0.5
 #: Fewer foot contacts than this and no step was measured.
 MIN_CONTACTS = 2
+#: With no step measured, feet in the picture in less than this share of the
+#: frames with the runner explain why.
+MIN_FEET_IN_VIEW = 0.5
+#: A foot landmark counts as seen from this visibility on.
+FOOT_VISIBILITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class Presence:
         Time from the first to the last frame of the clip, s.
     frames_seen, n_frames : int
         Frames with the runner, frames in all.
+    feet_seen : int or None
+        Frames with the runner's feet in the picture (None: not known).
     """
 
     first_s: float | None
@@ -71,6 +79,7 @@ class Presence:
     clip_s: float
     frames_seen: int
     n_frames: int
+    feet_seen: int | None = None
 
     @property
     def visible_s(self) -> float:
@@ -85,7 +94,7 @@ class Presence:
         return self.first_s > PARTIAL_MARGIN_S or self.clip_s - self.last_s > PARTIAL_MARGIN_S
 
 
-def presence(detected: np.ndarray, t_ms: np.ndarray) -> Presence:
+def presence(detected: np.ndarray, t_ms: np.ndarray, feet: np.ndarray | None = None) -> Presence:
     """Where the runner is in view.
 
     Parameters
@@ -94,6 +103,8 @@ def presence(detected: np.ndarray, t_ms: np.ndarray) -> Presence:
         Frames with a pose (:attr:`formcam.posefile.PoseSequence.detected`).
     t_ms : ndarray, float, shape (T,)
         Frame times, ms.
+    feet : ndarray, bool, shape (T,), optional
+        Frames with the feet in the picture (:func:`feet_in_picture`).
 
     Returns
     -------
@@ -102,10 +113,36 @@ def presence(detected: np.ndarray, t_ms: np.ndarray) -> Presence:
     detected = np.asarray(detected, dtype=bool)
     t_s = (np.asarray(t_ms, dtype=np.float64) - (t_ms[0] if len(t_ms) else 0.0)) / 1000.0
     clip_s = float(t_s[-1]) if len(t_s) else 0.0
+    feet_seen = None if feet is None else int(np.sum(np.asarray(feet, dtype=bool) & detected))
     seen = np.flatnonzero(detected)
     if len(seen) == 0:
-        return Presence(None, None, clip_s, 0, len(t_s))
-    return Presence(float(t_s[seen[0]]), float(t_s[seen[-1]]), clip_s, len(seen), len(t_s))
+        return Presence(None, None, clip_s, 0, len(t_s), feet_seen)
+    return Presence(float(t_s[seen[0]]), float(t_s[seen[-1]]), clip_s, len(seen), len(t_s), feet_seen)
+
+
+def feet_in_picture(image_xy: np.ndarray, visibility: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
+    """Frames in which at least one ankle is inside the picture and visible.
+
+    MediaPipe places landmarks it cannot see, even outside the frame; a
+    runner filmed from the hips up has ankles below the picture.
+
+    Parameters
+    ----------
+    image_xy : ndarray, shape (T, 33, 2)
+    visibility : ndarray, shape (T, 33)
+    frame_size : tuple of int
+        ``(width, height)``.
+
+    Returns
+    -------
+    ndarray, bool, shape (T,)
+    """
+    ankles = np.asarray(image_xy, dtype=np.float64)[:, [LEFT_ANKLE, RIGHT_ANKLE]]
+    width, height = frame_size
+    with np.errstate(invalid="ignore"):
+        inside = ((ankles[..., 0] >= 0) & (ankles[..., 0] < width) & (ankles[..., 1] >= 0) & (ankles[..., 1] < height)
+                  & (np.asarray(visibility)[:, [LEFT_ANKLE, RIGHT_ANKLE]] >= FOOT_VISIBILITY))
+    return inside.any(axis=1)
 
 
 def require_person(where: Presence, name: str, hints: list[str] = (), person: str | None = None) -> None:
@@ -152,6 +189,10 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
         but at least one step was measured: the part where they are is analysed.
     """
     if kinematics.events.n_contacts < MIN_CONTACTS:
+        if where.feet_seen is not None and where.feet_seen < MIN_FEET_IN_VIEW * where.frames_seen:
+            hidden = 100 * (1 - where.feet_seen / max(where.frames_seen, 1))
+            return (f"the runner's feet are out of the picture in {hidden:.0f}% of the frames they are in, so no "
+                    "step could be measured: film the whole runner, head to feet"), []
         if where.visible_s < MIN_STEP_SEARCH_S:
             return (f"the runner is in view for only {where.visible_s:.1f} s"
                     f"{_span(where)}, too short to measure a running step "

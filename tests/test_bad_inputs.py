@@ -33,7 +33,8 @@ from formcam.atomic import write_atomic
 from formcam.cli import app
 from formcam.errors import NothingToAnalyseError, UnreadableInputError
 from formcam.posefile import FORMAT, load_pose, save_pose
-from formcam.refusal import check_analysable, forced_notes, presence, presence_notes, refusal, require_person
+from formcam.refusal import (check_analysable, feet_in_picture, forced_notes, presence, presence_notes, refusal,
+                             require_person)
 from formcam.report.json_report import read_report, validate_report
 from formcam.synth import make_gait
 from tests.media import ffprobe_json, make_cfr_clip, need_ffmpeg, run_ffmpeg, truncate
@@ -311,6 +312,14 @@ def test_presence_span_and_partial():
     assert warnings[0]["code"] == "partial_presence" and "from 1.2 s to 2.4 s of this 4.0 s clip" in warnings[0]["message"]
 
 
+def test_feet_in_picture():
+    xy = np.full((3, 33, 2), 100.0)
+    visibility = np.ones((3, 33))
+    xy[1, 27:29, 1] = 800  # both ankles below a 720 px picture
+    visibility[2, 27:29] = 0.1  # placed by the model but not seen
+    np.testing.assert_array_equal(feet_in_picture(xy, visibility, (1280, 720)), [True, False, False])
+
+
 def test_require_person_says_why_and_names_a_chosen_person():
     where = presence(np.r_[np.ones(5, bool), np.zeros(95, bool)], np.arange(100) * 40.0)
     with pytest.raises(NothingToAnalyseError, match=r"No runner was found in a.mp4 \(a person was seen in 5 of 100 "
@@ -329,11 +338,15 @@ def test_require_person_says_why_and_names_a_chosen_person():
         (8, "this looks like walking", 10.0, "this looks like walking", None),
         (3, "only 2 regular alternating steps were found", 1.5, None, "too_short_to_confirm_running"),
         (8, None, 10.0, None, None),
+        (0, None, 10.0, "the runner's feet are out of the picture in 80% of the frames", None),
     ],
 )
 def test_refusal_policy(contacts, reason, visible, refused_with, warned):
     t_ms = np.arange(int(visible * 50) + 1) * 20.0  # 50 fps, all frames with the runner
-    where = presence(np.ones(len(t_ms), bool), t_ms)
+    feet = np.ones(len(t_ms), bool)
+    if "feet" in (refused_with or ""):
+        feet[: int(0.8 * len(t_ms))] = False  # filmed from the hips up most of the time
+    where = presence(np.ones(len(t_ms), bool), t_ms, feet)
     kinematics = fake_kinematics(contacts, reason, contact_frames=np.linspace(0, len(t_ms) - 1, contacts).astype(int))
     why, warnings = refusal(kinematics, where, t_ms)
     assert (why is None) == (refused_with is None)
@@ -465,10 +478,10 @@ def clips(shared_video, tmp_path_factory):
         # Walking and a gym exercise look the same in 6 s as in 13-18 s: trimmed to keep the model's time down.
         "walking": lambda p: trim(shared_video("bad/walking_side.mp4"), p, 1.5, 6),
         "exercise": lambda p: trim(shared_video("bad/exercise_lateral_raise_front.mp4"), p, 0, 6),
-        # Who is who needs only both people in view: the first 6 s of the VP9 clip (stream copy keeps VP9).
-        "vp9": lambda p: trim(shared_video("bad/two_people_walk_jump_vp9.mp4"), p, 0, 6, copy=True),
-        # The last 8 s of the race hold the sprinters the camera follows.
-        "sprint": lambda p: trim(shared_video("bad/sprint_multi_runners_tracking.mp4"), p, 5.5, 8),
+        # Who is who needs only both people in view: the first 4 s of the VP9 clip (stream copy keeps VP9).
+        "vp9": lambda p: trim(shared_video("bad/two_people_walk_jump_vp9.mp4"), p, 0, 4, copy=True),
+        # 5.5 s to 11.5 s of the race: the sprinters the camera follows, two at a time.
+        "sprint": lambda p: trim(shared_video("bad/sprint_multi_runners_tracking.mp4"), p, 5.5, 6),
         # The bars are the same in every second: 3 s (and the frame size kept).
         "letterbox": lambda p: trim(shared_video("outdoor_side_silhouette_letterbox.mp4"), p, 2, 3),
     }

@@ -83,10 +83,10 @@ def test_cadence_within_2_percent(analysed, key):
     assert analysis.report["runner"]["detected_fraction"] > 0.95
 
 
-def test_rotated_clips_were_turned_upright(analysed):
-    for key in ("rear_rotated", "side_rotated"):
-        video = analysed(key)[0].report["video"]
-        assert video["rotation_deg"] == 90 and (video["width"], video["height"]) == PORTRAIT
+@pytest.mark.parametrize("key", ["rear_rotated", "side_rotated"])
+def test_rotated_clips_were_turned_upright(analysed, key):
+    video = analysed(key)[0].report["video"]
+    assert video["rotation_deg"] == 90 and (video["width"], video["height"]) == PORTRAIT
 
 
 @pytest.mark.parametrize("key", REAR_VARIANTS)
