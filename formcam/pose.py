@@ -6,18 +6,18 @@ linked into tracks across frames, and the track that moves most like a runner
 (legs alternating, large over the clip) is kept. Nearest-in-one-frame is never
 the rule: a coach standing in front is larger than the runner but does not run.
 
-The expensive part is inference (about 22 ms a 720p frame on one core), so
-decoding runs one frame ahead in a second thread (:func:`prefetch`).
+The expensive part is inference (about 22 ms a frame on one core): one
+:class:`PoseDetector` per thread, on stretches of the clip in parallel
+(:mod:`formcam.parallel`).
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import queue
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,81 +231,40 @@ class PoseDetector:
         self.close()
 
 
-def detect_people(
-    frames: Iterable,
-    model_path: Path,
-    *,
-    num_poses: int = DEFAULT_NUM_POSES,
-    frame_size: tuple[int, int] | None = None,
-    on_frame: Callable[[int], None] | None = None,
-) -> Detections:
-    """Run PoseLandmarker (VIDEO mode) on every frame, in this thread.
-
-    Parameters
-    ----------
-    frames : iterable of :class:`formcam.decode.Frame`
-        Upright RGB frames with real-time ``t_ms``.
-    model_path : Path
-        A ``pose_landmarker_*.task`` file.
-    num_poses : int
-        People to look for in each frame.
-    frame_size : (int, int), optional
-        Upright ``(width, height)`` of the video when the frames were scaled
-        down in the decoder; default: the size of the first frame.
-    on_frame : callable, optional
-        Called with the running frame count after each frame (progress bars).
-
-    Returns
-    -------
-    Detections
-        All people found; memory is O(T), frames are not kept.
-
-    See Also
-    --------
-    formcam.parallel.detect_people_parallel : the same on several cores.
-    """
-    frames = iter(frames)
-    first = next(frames, None)
-    if first is None:
-        return empty_detections(num_poses, frame_size or (0, 0))
-    if frame_size is None:
-        frame_size = (first.rgb.shape[1], first.rgb.shape[0])
-    collected = DetectionsBuilder(num_poses, frame_size)
-    with PoseDetector(model_path, num_poses, frame_size) as detector:
-        for count, frame in enumerate(itertools.chain([first], frames), start=1):
-            collected.add(frame.t_ms, *detector.detect(frame.rgb, frame.t_ms))
-            if on_frame is not None:
-                on_frame(count)
-    return collected.build()
-
-
 class DetectionsBuilder:
-    """Collects per-frame landmarks into :class:`Detections` (O(T) memory, no frames)."""
+    """Collects per-frame landmarks into :class:`Detections` (O(T) memory, no frames).
+
+    Frames are written into preallocated blocks of :attr:`BLOCK` frames, so
+    a long clip costs its landmarks' bytes, not a small array object per frame.
+    """
+
+    BLOCK = 1024
 
     def __init__(self, num_poses: int, frame_size: tuple[int, int]):
         self.num_poses = num_poses
         self.frame_size = frame_size
         self.t_ms: list[float] = []
-        self._xy: list[np.ndarray] = []
-        self._vis: list[np.ndarray] = []
-        self._world: list[np.ndarray] = []
+        self._blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add(self, t_ms: float, xy: np.ndarray, vis: np.ndarray, world: np.ndarray) -> None:
+        row = len(self.t_ms) % self.BLOCK
+        if row == 0:
+            k = self.num_poses
+            self._blocks.append((np.empty((self.BLOCK, k, N_LANDMARKS, 2), np.float32),
+                                 np.empty((self.BLOCK, k, N_LANDMARKS), np.float32),
+                                 np.empty((self.BLOCK, k, N_LANDMARKS, 3), np.float32)))
+        block_xy, block_vis, block_world = self._blocks[-1]
+        block_xy[row], block_vis[row], block_world[row] = xy, vis, world
         self.t_ms.append(t_ms)
-        self._xy.append(xy)
-        self._vis.append(vis)
-        self._world.append(world)
 
     def build(self) -> Detections:
-        if not self.t_ms:
+        n = len(self.t_ms)
+        if not n:
             return empty_detections(self.num_poses, self.frame_size)
-        return Detections(
-            t_ms=np.asarray(self.t_ms, dtype=np.float64),
-            image_xy=np.stack(self._xy),
-            visibility=np.stack(self._vis),
-            world_xyz=np.stack(self._world),
-            frame_size=self.frame_size,
-        )
+        xy, vis, world = (np.concatenate([block[j] for block in self._blocks])[:n] for j in range(3))
+        self._blocks = []
+        return Detections(t_ms=np.asarray(self.t_ms, dtype=np.float64), image_xy=xy, visibility=vis, world_xyz=world,
+                          frame_size=self.frame_size)
 
 
 def empty_detections(num_poses: int, frame_size: tuple[int, int]) -> Detections:
