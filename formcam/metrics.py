@@ -731,8 +731,10 @@ def running_mean(values: np.ndarray, half: int) -> np.ndarray:
         return values.copy()
     finite = np.isfinite(values)
     kernel = np.ones(2 * half + 1)
-    total = np.convolve(np.where(finite, values, 0.0), kernel, mode="same")
-    count = np.convolve(finite.astype(float), kernel, mode="same")
+    # 'full' then a centred slice: 'same' returns the kernel's length when the kernel is the longer.
+    centred = slice(half, half + values.size)
+    total = np.convolve(np.where(finite, values, 0.0), kernel, mode="full")[centred]
+    count = np.convolve(finite.astype(float), kernel, mode="full")[centred]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(finite, total / count, np.nan)
 
