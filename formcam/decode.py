@@ -195,7 +195,12 @@ class FrameStream(Iterator[Frame]):
         self.repaired_timestamps = 0
         self.end_s = 0.0
         self.first_decoded_s: float | None = None
-        options = FAST_DECODING if max_side is not None else None
+        options = dict(FAST_DECODING) if max_side is not None else {}
+        if start_s is not None or stop_s is not None:
+            # A part of a clip is decoded by one of several threads that keep
+            # every core busy: FFmpeg's own decoding threads would add only
+            # their frame buffers (tens of MB each at 1080p).
+            options["threads"] = "1"
         container, stream, self.info, decoded = _open_and_probe(path, slowmo, options)
         self.declared_end_s = _declared_end_s(stream, self.info)
         self._window = (start_s, stop_s)
