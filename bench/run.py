@@ -18,8 +18,9 @@ utilisation (CPU seconds / wall seconds: 2.0 is both cores of a 2-core machine).
 Memory flat in video length: (b) on a 10-minute 1080p clip and on a 10-second
 one, both made here (in a temporary folder) by looping a real 1080 x 1920
 treadmill clip without re-encoding. To keep `make bench` under 10 minutes the
-loop is retimed from 60 to 20 fps (12,000 frames in 10 minutes) and analysed
-with ``--slowmo 3``, so that the runner still moves at real speed.
+loop is retimed from 60 to 10 fps (6,000 frames in 10 minutes;
+FORMCAM_BENCH_LONG_FPS changes it) and analysed with ``--slowmo``, so that the
+runner still moves at real speed.
 
 Then the kinematics benchmark (bench/kinematics.py). Results are printed and
 written to bench/results/latest.json.
@@ -52,7 +53,7 @@ CLIPS = os.environ.get(
 ).split(",")
 #: The long clip loops this 1080p clip, retimed to LONG_FPS (no re-encoding).
 LONG_SOURCE = "treadmill_side_portrait_60fps.mp4"
-LONG_FPS = float(os.environ.get("FORMCAM_BENCH_LONG_FPS", "20"))
+LONG_FPS = float(os.environ.get("FORMCAM_BENCH_LONG_FPS", "10"))
 LONG_S = float(os.environ.get("FORMCAM_BENCH_LONG_S", "600"))
 SHORT_S = 10.0
 POLL_S = 0.05

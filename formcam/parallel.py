@@ -34,6 +34,8 @@ second person is seen there.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
 import os
 import threading
@@ -68,6 +70,27 @@ PROBE_MIN, PROBE_MAX = 4, 12
 #: pose stage's time (converting to RGB and MediaPipe's own resizing), and
 #: moves landmarks by about 1.6 px (median), as much as restarting the tracker.
 POSE_MAX_SIDE: int | None = 1280
+
+
+def release_free_memory() -> None:
+    """Give memory freed by finished segments back to the operating system (glibc only).
+
+    Each segment opens and frees a decoder, a landmarker or an encoder, from
+    several threads; glibc keeps what they freed in per-thread arenas, so a
+    long clip's peak memory would grow with its number of segments.
+    ``malloc_trim`` returns it (a few milliseconds); elsewhere this does nothing.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def usable_cores() -> int:
@@ -191,7 +214,9 @@ def choose_num_poses(span: ClipSpan, model_path: Path) -> int:
     # Moments in the middle of equal slices of the clip, never its very end.
     times = span.first_s + duration_s * (np.arange(samples) + 0.5) / samples
     pictures = keyframes_near(span.info, times, max_side=POSE_MAX_SIDE or 640)
-    return 2 if count_people(pictures, model_path) >= 2 else 1
+    people = count_people(pictures, model_path)
+    release_free_memory()
+    return 2 if people >= 2 else 1
 
 
 @dataclass
@@ -285,12 +310,18 @@ def run_in_threads(
         call stops the others (at their next frame) and is raised here, as is
         a KeyboardInterrupt.
     """
+    def run(item, progress: Progress):
+        try:
+            return function(item, progress)
+        finally:
+            release_free_memory()
+
     if workers <= 1 or len(items) <= 1:
         progress = Progress(on_frame)
-        return [function(item, progress) for item in items]
+        return [run(item, progress) for item in items]
     progress = Progress()
     with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="formcam") as pool:
-        futures = [pool.submit(function, item, progress) for item in items]
+        futures = [pool.submit(run, item, progress) for item in items]
         try:
             pending = set(futures)
             while pending:
