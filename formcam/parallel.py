@@ -63,6 +63,8 @@ TARGET_SEGMENT_FRAMES = 900
 #: seconds of clip, within PROBE_MIN..PROBE_MAX.
 PROBE_EVERY_S = 2.0
 PROBE_MIN, PROBE_MAX = 4, 12
+#: Longest side of those keyframes: the person detector looks at 224 x 224.
+PROBE_MAX_SIDE = 640
 #: Longest side of the pictures given to the pose model (larger frames are
 #: scaled down in the decoder). MediaPipe crops the person and resizes the crop
 #: to 256 x 256 pixels; a runner a third of the height of a 1280 x 720 frame
@@ -213,7 +215,7 @@ def choose_num_poses(span: ClipSpan, model_path: Path) -> int:
     samples = int(np.clip(round(duration_s / PROBE_EVERY_S), PROBE_MIN, PROBE_MAX))
     # Moments in the middle of equal slices of the clip, never its very end.
     times = span.first_s + duration_s * (np.arange(samples) + 0.5) / samples
-    pictures = keyframes_near(span.info, times, max_side=POSE_MAX_SIDE or 640)
+    pictures = keyframes_near(span.info, times, max_side=PROBE_MAX_SIDE)
     people = count_people(pictures, model_path)
     release_free_memory()
     return 2 if people >= 2 else 1
