@@ -688,7 +688,10 @@ def test_ctrl_c_during_the_pose_stage(shared_video, model_path, tmp_path):
     env = {**os.environ, "FORMCAM_MODEL_DIR": str(model_path.parent), "PYTHONPATH": str(REPO)}
     out = tmp_path / "o"
     proc = subprocess.Popen([sys.executable, "-m", "formcam", "analyze", str(shared_video("bad/walking_side.mp4")),
-                             "--out", str(out), "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                             "--out", str(out), "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            # A shell starting the test suite in the background makes SIGINT ignored, and that is
+                            # inherited; the child gets Ctrl-C's usual handling as it would from a terminal.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(5)  # past start-up and the model load, well inside 400 frames of pose estimation
     assert proc.poll() is None, "the analysis ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
