@@ -30,6 +30,7 @@ input when there is one (a folder per runner: ``clinic/anna/*.mp4`` is
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -42,10 +43,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .batch_clip import (
-    MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
+    MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, os_reason,
+    read_manifest,
 )  # fmt: skip
 from .batch_engines import check_engine, default_workers, run_jobs, threads_per_clip  # noqa: F401 (default_workers re-exported)
-from .errors import NothingToAnalyseError, OutputExistsError, UnreadableInputError, UsageError
+from .errors import NothingToAnalyseError, OutputExistsError, OutputWriteError, UnreadableInputError, UsageError
 from .report.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
 from .report.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
 from .report.summary_html import STATUS_TEXT, is_summary_html, write_summary_html
@@ -263,6 +265,7 @@ def run_batch(
     workers: int | None = None,
     address: str | None = None,
     force: bool = False,
+    clip_timeout: float | None = None,
     compare_to: str | os.PathLike | None = None,
     on_clip: Callable[[ClipResult], None] | None = None,
     console: Console | None = None,
@@ -289,6 +292,10 @@ def run_batch(
         With ``engine='ray'``: the Ray cluster to connect to.
     force : bool
         Analyse every clip again, even those already done, replacing their outputs.
+    clip_timeout : float, optional
+        Seconds a clip may run (local and ray engines): a clip still running
+        then has its worker process killed and gets status ``timed_out``, and
+        the batch goes on (the next run tries it again). Default: no limit.
     compare_to : str or path, optional
         An earlier batch's summary.csv: per-runner changes go into the
         summary.html and ``changes.csv``.
@@ -315,7 +322,7 @@ def run_batch(
     from .pipeline import AnalysisOptions, is_pose_file
 
     options = options or AnalysisOptions()
-    check_engine(engine, workers, address)
+    check_engine(engine, workers, address, clip_timeout)
     out_root = Path(out_root) if out_root is not None else Path.cwd() / "formcam-out" / "batch"
     old_rows = read_summary_csv(compare_to) if compare_to is not None else None
     _check_out_root(out_root)
@@ -331,6 +338,10 @@ def run_batch(
         threads = threads_per_clip(engine, workers, len(jobs))
         jobs = [replace(job, options=replace(job.options, workers=threads)) for job in jobs]
     by_name = {clip.name: clip for clip in clips}
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputWriteError(f"Cannot create the batch folder {out_root}: {os_reason(error)}.") from error
 
     with _BatchDisplay(len(clips), options.progress, console) as display:
         display.already_done(list(results.values()), n_to_run=len(jobs))
@@ -344,10 +355,10 @@ def run_batch(
                 on_clip(result)
 
         try:
-            out_root.mkdir(parents=True, exist_ok=True)
-            run_jobs(jobs, finished, engine=engine, workers=workers, address=address)
+            run_jobs(jobs, finished, engine=engine, workers=workers, address=address, clip_timeout=clip_timeout)
         except KeyboardInterrupt:
-            _write_summary(out_root, clips, results, old_rows)
+            with contextlib.suppress(OutputWriteError):  # the interrupt is what to report
+                _write_summary(out_root, clips, results, old_rows)
             display.interrupted(len(results), len(clips))
             raise
     summary = _write_summary(out_root, clips, results, old_rows)
@@ -368,7 +379,7 @@ def _plan(clips: Sequence[Clip], out_root: Path, options, *, force: bool) -> tup
         elif not force and holds_foreign_analysis(folder):
             message = (f"{folder} already holds an analysis that formcam batch did not make; pass --force to replace it, "
                        "or choose another --out.")
-            results[clip.name] = ClipResult.of(clip, folder, ClipOutcome(clip.name, "failed", message))
+            results[clip.name] = ClipResult.of(clip, folder, ClipOutcome(clip.name, "usage_error", message))
         else:
             jobs.append(ClipJob(clip.name, str(clip.source), str(folder.resolve()), options))
     return results, jobs
@@ -414,13 +425,17 @@ def _write_summary(out_root: Path, clips: Sequence[Clip], results: dict[str, Cli
                     folder=r.clip.name, source=str(r.clip.source))
         for r in ordered
     ]
-    out_root.mkdir(parents=True, exist_ok=True)
     summary = BatchSummary(out_root, ordered, rows, out_root / SUMMARY_CSV, out_root / SUMMARY_HTML)
     if old_rows is not None:
         summary.comparison = compare_summaries(old_rows, rows, _expected_errors(r.report for r in ordered if r.report))
-        summary.changes_path = write_changes_csv(summary.comparison, out_root / CHANGES_CSV)
-    write_summary_csv(rows, summary.csv_path)
-    write_summary_html(rows, summary.html_path, summary.comparison)
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        if summary.comparison is not None:
+            summary.changes_path = write_changes_csv(summary.comparison, out_root / CHANGES_CSV)
+        write_summary_csv(rows, summary.csv_path)
+        write_summary_html(rows, summary.html_path, summary.comparison)
+    except OSError as error:
+        raise OutputWriteError(f"Cannot write the batch summary into {out_root}: {os_reason(error)}.") from error
     return summary
 
 

@@ -27,18 +27,39 @@ from pathlib import Path
 
 from . import __version__
 from .atomic import write_text_atomic
-from .errors import FormcamError, NothingToAnalyseError, UnreadableInputError
+from .errors import FormcamError, NothingToAnalyseError, OutputWriteError, UnreadableInputError, UsageError
 from .report.outputs import OUTPUT_NAMES
 
 #: The per-clip manifest's file name.
 MANIFEST_NAME = "batch.json"
 MANIFEST_FORMAT = "formcam-batch-clip/1"
 
-#: How a clip ended. ``failed`` covers everything that is neither the input's
-#: fault nor a success (missing model, a bug, a crashed worker) and is retried
-#: by the next run; the others are final for the same input, options and version.
-STATUSES = ("ok", "unreadable", "nothing_to_analyse", "failed")
+#: How a clip ended, with the exit code ``formcam analyze`` gives the same failure:
+#:
+#: ======================  ====  ===========================================================
+#: ``ok``                  0     analysed
+#: ``unreadable``          3     not a video formcam can read (corrupt, truncated, not video)
+#: ``nothing_to_analyse``  4     readable, but no runner, too short, or not running
+#: ``output_not_written``  5     the clip's outputs cannot be written (disk full, no permission)
+#: ``usage_error``         2     cannot be done as asked (its folder holds an analysis batch did
+#:                               not make; the model is missing on a Ray node)
+#: ``timed_out``                 stopped after ``--clip-timeout`` seconds, its worker killed
+#: ``failed``              1     a bug, or a crash of the worker process
+#: ======================  ====  ===========================================================
+#:
+#: Only the first three are final for the same input, options and formcam
+#: version (the next run skips the clip); the others depend on the machine or
+#: the moment and are retried by the next run.
+STATUSES = ("ok", "unreadable", "nothing_to_analyse", "output_not_written", "usage_error", "timed_out", "failed")
 FINAL_STATUSES = frozenset({"ok", "unreadable", "nothing_to_analyse"})
+#: The status of a clip whose analysis raised each kind of error (a subclass takes its nearest listed ancestor's).
+STATUS_OF_ERROR: dict[type[FormcamError], str] = {
+    UnreadableInputError: "unreadable",
+    NothingToAnalyseError: "nothing_to_analyse",
+    OutputWriteError: "output_not_written",
+    UsageError: "usage_error",
+    FormcamError: "failed",
+}
 
 #: Options that change how an analysis is shown or run, not what it finds
 #: (``workers``: pose-model threads, which a batch sets to share the cores).
@@ -75,7 +96,8 @@ class ClipOutcome:
     Attributes
     ----------
     name : str
-    status : {'ok', 'unreadable', 'nothing_to_analyse', 'failed'}
+    status : str
+        One of :data:`STATUSES`.
     message : str
         One sentence for anything but ``ok`` (empty then).
     report : dict or None
@@ -166,12 +188,13 @@ def analyse_clip(job: ClipJob) -> ClipOutcome:
     from .pipeline import analyze
 
     out_dir = Path(job.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fingerprint = options_fingerprint(job.options)
-    record = {"format": MANIFEST_FORMAT, "formcam_version": __version__, "clip": job.name,
-              "source": job.source, "options": fingerprint, "status": "running"}
-    write_manifest(out_dir, record)  # claims the folder before anything in it changes
-    _remove_outputs(out_dir)  # a failed redo must not leave an earlier result looking current
+    record = _new_record(job)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_manifest(out_dir, record)  # claims the folder before anything in it changes
+        remove_outputs(out_dir)  # a failed redo must not leave an earlier result looking current
+    except OSError as error:
+        return ClipOutcome(job.name, "output_not_written", cannot_write_message(out_dir, error), seconds=0.0)
     started = time.perf_counter()
     report = None
     try:
@@ -180,7 +203,7 @@ def analyse_clip(job: ClipJob) -> ClipOutcome:
         report = analyze(job.source, out_dir, job.options).report
         status, message = "ok", ""
     except FormcamError as error:
-        status, message = _status_of(error), str(error)
+        status, message = status_of(error), str(error)
     except OSError as error:
         status, message = "unreadable", f"Cannot read {Path(job.source).name} ({error.strerror or error})."
     except Exception as error:  # a bug: recorded for this clip, with its traceback, and retried next run
@@ -189,19 +212,63 @@ def analyse_clip(job: ClipJob) -> ClipOutcome:
                    f"in {out_dir / MANIFEST_NAME}.")
         record["traceback"] = traceback.format_exc()
     seconds = round(time.perf_counter() - started, 3)
-    record.update(status=status, message=message, seconds=seconds, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-    write_manifest(out_dir, record)
+    record.update(status=status, message=message, seconds=seconds, finished=_now())
+    try:
+        if status != "ok":  # what a failed analysis did write is no result (and, on a full disk, in the way)
+            remove_outputs(out_dir)
+        write_manifest(out_dir, record)
+    except OSError as error:  # the outputs may be whole, but unrecorded they would be redone: say so now
+        status, message, report = "output_not_written", cannot_write_message(out_dir, error), None
     return ClipOutcome(job.name, status, message, report, seconds)
 
 
-def _status_of(error: FormcamError) -> str:
-    if isinstance(error, UnreadableInputError):
-        return "unreadable"
-    if isinstance(error, NothingToAnalyseError):
-        return "nothing_to_analyse"
-    return "failed"
+def record_stopped(job: ClipJob, status: str, message: str, seconds: float | None = None) -> ClipOutcome:
+    """Record a clip whose worker was stopped from outside (timed out, crashed): its outputs go, its manifest says why.
+
+    Called by the engine once the worker is dead, so nothing writes into the
+    folder meanwhile. The status is one that the next run retries.
+    """
+    out_dir = Path(job.out_dir)
+    record = read_manifest(out_dir) or _new_record(job)
+    record.update(status=status, message=message, seconds=seconds, finished=_now())
+    record.pop("traceback", None)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_outputs(out_dir)
+        write_manifest(out_dir, record)
+    except OSError:
+        pass  # unrecorded, the clip is redone next run all the same; its row still says what happened
+    return ClipOutcome(job.name, status, message, seconds=seconds)
 
 
-def _remove_outputs(out_dir: Path) -> None:
+def status_of(error: FormcamError) -> str:
+    """The status (:data:`STATUSES`) of a clip whose analysis raised ``error``."""
+    return next(STATUS_OF_ERROR[kind] for kind in type(error).__mro__ if kind in STATUS_OF_ERROR)
+
+
+def remove_outputs(out_dir: str | os.PathLike) -> None:
+    """Remove the analysis outputs from a clip folder, and any half-written ones a killed worker left."""
+    out_dir = Path(out_dir)
     for name in OUTPUT_NAMES:
         (out_dir / name).unlink(missing_ok=True)
+        (out_dir / f".{name}.part").unlink(missing_ok=True)  # formcam.atomic.write_atomic's temporary name
+
+
+def _new_record(job: ClipJob) -> dict:
+    return {"format": MANIFEST_FORMAT, "formcam_version": __version__, "clip": job.name, "source": job.source,
+            "options": options_fingerprint(job.options), "status": "running"}
+
+
+def cannot_write_message(folder: str | os.PathLike, error: OSError) -> str:
+    """One sentence for an ``error`` writing a clip's outputs into ``folder``, as :func:`formcam.analyze` words it."""
+    return f"Cannot write the outputs into {folder}: {os_reason(error)}."
+
+
+def os_reason(error: OSError) -> str:
+    """Why an operating-system call failed, to follow a colon in a sentence (``no space left on device``)."""
+    reason = error.strerror or str(error) or type(error).__name__
+    return reason[0].lower() + reason[1:]
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import connection
 
-from .batch_clip import ClipJob, ClipOutcome, analyse_clip
+from .batch_clip import ClipJob, ClipOutcome, analyse_clip, record_stopped
 from .errors import UsageError
 
 ENGINES = ("local", "ray", "serial")
@@ -51,29 +53,47 @@ def threads_per_clip(engine: str, workers: int | None, n_jobs: int) -> int | Non
     return max(1, default_workers() // at_once)
 
 
-def check_engine(engine: str, workers: int | None = None, address: str | None = None) -> None:
-    """Raise :class:`~formcam.errors.UsageError` for an engine, worker count or address that cannot work."""
+def check_engine(engine: str, workers: int | None = None, address: str | None = None,
+                 clip_timeout: float | None = None) -> None:
+    """Raise :class:`~formcam.errors.UsageError` for an engine, worker count, address or time limit that cannot work."""
     if engine not in ENGINES:
         raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not '{engine}'.")
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1 (got {workers}).")
     if address and engine != "ray":
         raise UsageError("--address names a Ray cluster; use it with --engine ray.")
+    if clip_timeout is not None:
+        if not clip_timeout > 0:  # also refuses NaN
+            raise UsageError(f"--clip-timeout must be a number of seconds above 0 (got {clip_timeout}).")
+        if engine == "serial":
+            raise UsageError("--clip-timeout stops a clip's worker process, and --engine serial has none; "
+                             "use --engine local.")
+
+
+def timed_out_message(clip_timeout: float) -> str:
+    """The one sentence a clip stopped by ``--clip-timeout`` gets in the summary."""
+    return (f"Stopped after {clip_timeout:g} s (--clip-timeout); run the batch again with a longer --clip-timeout, "
+            "or analyse this clip alone with formcam analyze.")
 
 
 def run_jobs(jobs: Sequence[ClipJob], on_done: OnDone, *, engine: str = "local", workers: int | None = None,
-             address: str | None = None) -> None:
-    """Analyse ``jobs`` with ``engine``; ``on_done`` receives each outcome as it finishes."""
-    check_engine(engine, workers, address)
+             address: str | None = None, clip_timeout: float | None = None) -> None:
+    """Analyse ``jobs`` with ``engine``; ``on_done`` receives each outcome as it finishes.
+
+    ``clip_timeout`` (seconds, local and ray engines): a clip still running
+    that long after it started is stopped, its worker killed, and reported
+    ``timed_out``.
+    """
+    check_engine(engine, workers, address, clip_timeout)
     if not jobs:
         return
     if engine == "serial":
         for job in jobs:
             on_done(analyse_clip(job))
     elif engine == "local":
-        run_local(jobs, on_done, workers=min(workers or default_workers(), len(jobs)))
+        run_local(jobs, on_done, workers=min(workers or default_workers(), len(jobs)), clip_timeout=clip_timeout)
     else:
-        run_ray(jobs, on_done, workers=workers, address=address)
+        run_ray(jobs, on_done, workers=workers, address=address, clip_timeout=clip_timeout)
 
 
 # ------------------------------------------------------------------------------------------- local
@@ -82,57 +102,146 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def run_local(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int,
+#: Times a clip is tried when its worker process dies under it (a crash in native code may not recur).
+CRASH_ATTEMPTS = 2
+#: What a worker process sends once it has started and can take a clip.
+_READY = "ready"
+
+
+def run_local(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int, clip_timeout: float | None = None,
               work: Callable[[ClipJob], ClipOutcome] = analyse_clip) -> None:
-    """A process pool of ``workers`` processes, each running ``work`` on one clip at a time.
+    """A pool of ``workers`` processes, each running ``work`` on one clip at a time.
 
-    A clip that kills its worker process (a crash in native code) breaks the
-    whole pool; the clips that were in it are then run again one per fresh
-    process, so only the clip that crashes again is reported as failed.
+    The pool knows which clip each process is running, so one clip's trouble
+    stays its own: a clip that kills its process (a crash in native code) is
+    tried once more in a fresh process and then reported ``failed``; a clip
+    still running ``clip_timeout`` seconds after its process took it has that
+    process killed (threads and all) and is reported ``timed_out``. A fresh
+    process takes the dead one's place for the clips still to do. A clip is
+    handed only to a process that has started and imported the analysis, so
+    the seconds that takes are not counted against the clip.
     """
-    broken = _run_pool(jobs, on_done, workers, work)
-    for job in broken:
-        if _run_pool([job], on_done, 1, work):
-            on_done(ClipOutcome(job.name, "failed", "The analysis crashed its worker process twice; please report this clip."))
-
-
-def _run_pool(jobs: Sequence[ClipJob], on_done: OnDone, workers: int, work: Callable[[ClipJob], ClipOutcome]) -> list[ClipJob]:
-    """Run ``jobs`` in one pool; return those whose worker process died."""
-    broken: list[ClipJob] = []
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context())
+    todo, crashes, died_starting = deque(jobs), Counter(), 0
+    pool: list[_Worker] = []
+    context = _worker_context()
     try:
-        pending: dict[Future, ClipJob] = {executor.submit(work, job): job for job in jobs}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = pending.pop(future)
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    broken.append(job)
-                    continue
-                on_done(outcome)
-    except BaseException:  # Ctrl-C or a failing callback: stop the workers now, not after their clips
-        _terminate(executor)
-        raise
-    executor.shutdown(wait=True)
-    return broken
+        while todo or any(worker.job for worker in pool):
+            n_busy = sum(1 for worker in pool if worker.job)
+            while len(pool) < min(workers, n_busy + len(todo)):
+                pool.append(_Worker(context, work))
+            for worker in pool:
+                if worker.ready and worker.job is None and todo:
+                    worker.start(todo.popleft())
+            deadlines = [worker.started + clip_timeout for worker in pool if worker.job and clip_timeout]
+            wait_s = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            ready = set(connection.wait([w.conn for w in pool] + [w.process.sentinel for w in pool], timeout=wait_s))
+            for worker in list(pool):
+                if worker.conn in ready or worker.process.sentinel in ready:
+                    message = worker.receive()
+                    if message == _READY:
+                        worker.ready = True
+                        continue
+                    job, worker.job = worker.job, None
+                    if message is not None:
+                        on_done(message)
+                        continue
+                    pool.remove(worker)
+                    if job is None:  # died starting, before taking a clip: a bug, not a clip's doing
+                        died_starting += 1
+                        if died_starting > workers + 1:
+                            raise RuntimeError("The batch's worker processes die as they start.")
+                        continue
+                    crashes[job.name] += 1
+                    if crashes[job.name] < CRASH_ATTEMPTS:
+                        todo.appendleft(job)
+                    else:
+                        on_done(record_stopped(job, "failed", "The analysis crashed its worker process "
+                                               f"{CRASH_ATTEMPTS} times; please report this clip."))
+                elif worker.job and clip_timeout and time.monotonic() - worker.started >= clip_timeout:
+                    job, seconds = worker.job, round(time.monotonic() - worker.started, 3)
+                    worker.kill()
+                    pool.remove(worker)
+                    on_done(record_stopped(job, "timed_out", timed_out_message(clip_timeout), seconds))
+    finally:  # also on Ctrl-C or a failing callback: stop the workers now, not after their clips
+        for worker in pool:
+            worker.stop()
 
 
-def _terminate(executor: ProcessPoolExecutor) -> None:
-    executor.shutdown(wait=False, cancel_futures=True)
-    terminate = getattr(executor, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
+class _Worker:
+    """One worker process: whether it has started (``ready``), and the clip it runs (``job``, taken at ``started``)."""
+
+    def __init__(self, context: multiprocessing.context.BaseContext, work: Callable[[ClipJob], ClipOutcome]):
+        self.conn, child_conn = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child_conn, work), name="formcam-batch", daemon=True)
+        self.process.start()
+        child_conn.close()
+        self.ready = False
+        self.job: ClipJob | None = None
+        self.started = 0.0
+
+    def start(self, job: ClipJob) -> None:
+        self.job, self.started = job, time.monotonic()
+        try:
+            self.conn.send(job)
+        except OSError:  # the process is already dead: seen as a crash by the next wait
+            pass
+
+    def receive(self) -> ClipOutcome | str | None:
+        """The process's next message (:data:`_READY` or an outcome); None, and the process reaped, if it died."""
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            self.kill()
+            return None
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+    def stop(self) -> None:
+        """Let an idle process end by itself; kill a busy one."""
+        if self.job is None and self.process.is_alive():
+            try:
+                self.conn.send(None)
+                self.process.join(timeout=5)
+            except OSError:
+                pass
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def _serve(conn: connection.Connection, work: Callable[[ClipJob], ClipOutcome]) -> None:
+    """A worker process's life: say it is ready, then run ``work`` on each clip received and send back its outcome."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it stops its workers
+    from . import pipeline  # noqa: F401  (MediaPipe, PyAV, OpenCV: seconds to import, not to count against a clip)
+
+    try:
+        conn.send(_READY)
+    except OSError:
         return
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
-        process.terminate()
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
-        process.join(timeout=5)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the batch is gone
+            return
+        if job is None:
+            return
+        try:
+            outcome = work(job)
+        except Exception as error:  # analyse_clip reports rather than raises; a stand-in might not
+            outcome = ClipOutcome(job.name, "failed", f"Unexpected internal error ({type(error).__name__}: {error}).")
+        try:
+            conn.send(outcome)
+        except (OSError, ValueError):
+            return
 
 
 # --------------------------------------------------------------------------------------------- ray
-def run_ray(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int | None = None, address: str | None = None) -> None:
+def run_ray(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int | None = None, address: str | None = None,
+            clip_timeout: float | None = None, work: Callable[[ClipJob], ClipOutcome] = analyse_clip) -> None:
     """One Ray task per clip, each asking for one CPU.
 
     Uses the Ray instance this process is already connected to, if any;
@@ -140,6 +249,13 @@ def run_ray(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int | None = N
     instance with ``workers`` CPUs (default: this machine's), and shuts down
     what it started. On a cluster the inputs and the output folder must be at
     the same paths on every node (a shared file system).
+
+    With ``clip_timeout``, at most as many tasks as the cluster has CPUs are
+    handed to Ray at once, so that a task starts when it is handed over and its
+    time is counted from then; a task still running after ``clip_timeout``
+    seconds is cancelled with its worker process killed
+    (``ray.cancel(force=True)``), and its clip reported ``timed_out``. Without
+    it, every task is handed over at once (an autoscaling cluster sees them all).
     """
     try:
         import ray
@@ -151,17 +267,32 @@ def run_ray(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int | None = N
             ray.init(address=address, log_to_driver=False)
         else:
             ray.init(num_cpus=workers or default_workers(), include_dashboard=False, log_to_driver=False)
-    task = ray.remote(num_cpus=1, max_retries=1)(analyse_clip)
-    pending = {task.remote(job): job for job in jobs}
+    task = ray.remote(num_cpus=1, max_retries=1)(work)
+    at_once = max(1, int(ray.cluster_resources().get("CPU", 1))) if clip_timeout else len(jobs)
+    todo = deque(jobs)
+    pending: dict = {}  # ObjectRef -> (job, monotonic time handed over)
     try:
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            job = pending.pop(done[0])
-            try:
-                outcome = ray.get(done[0])
-            except (ray.exceptions.WorkerCrashedError, ray.exceptions.RayTaskError) as error:
-                outcome = ClipOutcome(job.name, "failed", f"The Ray task for this clip failed ({type(error).__name__}).")
-            on_done(outcome)
+        while todo or pending:
+            while todo and len(pending) < at_once:
+                job = todo.popleft()
+                pending[task.remote(job)] = (job, time.monotonic())
+            wait_s = None
+            if clip_timeout:
+                wait_s = max(0.0, min(handed for _, handed in pending.values()) + clip_timeout - time.monotonic())
+            done, _ = ray.wait(list(pending), num_returns=1, timeout=wait_s)
+            for ref in done:
+                job, _ = pending.pop(ref)
+                try:
+                    outcome = ray.get(ref)
+                except ray.exceptions.RayError as error:  # the worker crashed (twice: Ray retried it once), or Ray failed
+                    outcome = record_stopped(job, "failed", f"The Ray task for this clip failed ({type(error).__name__}).")
+                on_done(outcome)
+            for ref, (job, handed) in list(pending.items()):
+                if clip_timeout and time.monotonic() - handed >= clip_timeout:
+                    seconds = round(time.monotonic() - handed, 3)
+                    _cancel_ray_task(ray, ref)
+                    del pending[ref]
+                    on_done(record_stopped(job, "timed_out", timed_out_message(clip_timeout), seconds))
     except BaseException:
         for ref in pending:
             ray.cancel(ref, force=True)
@@ -169,3 +300,13 @@ def run_ray(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int | None = N
     finally:
         if started:
             ray.shutdown()
+
+
+#: How long to wait for a force-cancelled task's worker to be gone before recording its clip.
+_CANCEL_WAIT_S = 30.0
+
+
+def _cancel_ray_task(ray, ref) -> None:
+    """Kill the worker process running ``ref`` and wait until Ray reports the task ended, so nothing writes after."""
+    ray.cancel(ref, force=True)
+    ray.wait([ref], timeout=_CANCEL_WAIT_S)

@@ -20,25 +20,36 @@ def batch(
         ..., help="Videos, folders (searched recursively) and glob patterns such as 'clips/*.mp4'.", show_default=False),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Batch folder: one folder per clip, summary.csv, summary.html "
                                        "\\[default: ./formcam-out/batch/]."),
-    engine: str = typer.Option("local", "--engine", help="local (a process pool on this machine), ray (one Ray task per "
-                               "clip; pip install 'formcam\\[ray]') or serial (one after another, in this process)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Clips analysed at once \\[default: one per core]."),
-    address: Optional[str] = typer.Option(None, "--address", help="With --engine ray: the Ray cluster to use (e.g. ray://head:10001)."),
-    force: bool = typer.Option(False, "--force", help="Analyse every clip again, even those already done with these options."),
-    compare_to: Optional[Path] = typer.Option(
-        None, "--compare-to", help="An earlier batch's summary.csv: show each runner's changes."),
-    model: Optional[str] = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
-    slowmo: Optional[float] = typer.Option(None, "--slowmo", help="Every clip plays this many times slower than real time."),
-    view: Optional[str] = typer.Option(
-        None, "--view", help="Camera view of every clip, if detection gets it wrong: side, rear or front."),
     formats: Optional[str] = typer.Option(
         None, "--format", help="Outputs per clip, comma-separated: video, json, html, csv, pose \\[default: all]; "
         "report.json is always written."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (much faster)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
+    view: Optional[str] = typer.Option(
+        None, "--view", help="Camera view of every clip, if detection gets it wrong: side, rear or front."),
+    slowmo: Optional[float] = typer.Option(None, "--slowmo", help="Every clip plays this many times slower than real time."),
+    force: bool = typer.Option(False, "--force", help="Analyse every clip again, even those already done with these options."),
+    compare_to: Optional[Path] = typer.Option(
+        None, "--compare-to", help="An earlier batch's summary.csv: show each runner's changes (runner: the clip's "
+        "first folder, or its file name up to the first '_')."),
+    engine: str = typer.Option("local", "--engine", help="local (a process pool on this machine), ray (one Ray task per "
+                               "clip; pip install 'formcam\\[ray]') or serial (one after another, in this process)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Clips analysed at once \\[default: one per core]."),
+    address: Optional[str] = typer.Option(None, "--address", help="With --engine ray: the Ray cluster to use (e.g. ray://head:10001)."),
+    clip_timeout: Optional[float] = typer.Option(
+        None, "--clip-timeout", metavar="SECONDS", help="Stop a clip still running after this many seconds (its worker "
+        "process is killed; status timed_out, retried next run) and go on \\[default: no limit]."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or per-clip lines."),
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
-    """Analyse many clips: one folder per clip plus summary.csv and summary.html; re-running skips what is done."""
+    """Analyse many clips: one folder per clip plus summary.csv and summary.html; re-running skips what is done.
+
+    One bad clip never stops the batch: its row in the summary gives its status and why.
+
+    Statuses: ok, unreadable, nothing_to_analyse, output_not_written, usage_error, timed_out, failed.
+
+    Exit code: 0 when every clip was analysed, 6 when some were, 7 when none was (docs/exit-codes.md).
+    """
     from .cli import run_reporting_errors
 
     exit_code = 0
@@ -52,7 +63,7 @@ def batch(
         outputs = outputs_for(formats, no_video=no_video)
         options = AnalysisOptions(model=model, slowmo=slowmo, view=view, outputs=outputs, progress=not quiet)
         summary = run_batch(inputs, out, options, engine=engine, workers=workers, address=address, force=force,
-                            compare_to=compare_to)
+                            clip_timeout=clip_timeout, compare_to=compare_to)
         if summary.comparison is not None and not quiet:
             print_changes(summary.comparison, summary.changes_path)
         exit_code = summary.exit_code

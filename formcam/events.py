@@ -40,8 +40,16 @@ from .view import ViewEstimate, estimate_facing
 MIN_SAME_FOOT_INTERVAL_S = 0.22
 #: A peak must stand out by this fraction of the signal's 5-95 percentile range.
 MIN_RELATIVE_PROMINENCE = 0.3
-#: Rear/front: the foot is on the ground within this fraction of its swing height of the ground.
-GROUND_BAND = 0.05
+#: Rear/front: a foot on the ground moves slower than this share of its fastest swing speed ...
+STANCE_SPEED_SHARE = 0.3
+#: ... and is lower in the image than this share of its swing height above its highest point.
+STANCE_HEIGHT_SHARE = 0.5
+#: Rear/front: a foot that rises less than this, px, is still (a pose model jitters by 1-2 px).
+MIN_SWING_PX = 2.0
+#: Rear/front: on-ground runs and gaps this short are threshold jitter, ms.
+FLICKER_MS = 25.0
+#: Rear/front: a contact is where the foot's speed above its stance's speed falls to this share of its swing speed.
+SETTLED_SPEED_SHARE = 0.1
 #: Early stance fitted to time a side-view contact between frames, ms (:func:`refine_contacts`).
 CONTACT_FIT_MS = 100.0
 #: Largest shift of a refined contact from the low-passed peak, ms (the filter moves it by up to about 20 ms).
@@ -70,7 +78,7 @@ class GaitEvents:
     toe_off_frames : ndarray, int, shape (m,)
     toe_off_sides : ndarray, str, shape (m,)
     method : str
-        How they were found ('zeni', 'foot_height' or 'none').
+        How they were found ('zeni', 'foot_motion' or 'none').
     contact_t_ms : ndarray, float, shape (n,) or None
         Contact times between frames where they were refined (side views:
         :func:`refine_contacts`); ``contact_frames`` is then the last frame at
@@ -216,8 +224,8 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
         for side, points in (("left", (lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)),
                              ("right", (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX))):
             foot_y = _nanmean_rows(xy[:, points, 1])
-            per_side[side] = _ground_contacts(foot_y, window, min_gap)
-        method = "foot_height"
+            per_side[side] = _stance_from_foot_motion(foot_y, t_ms, window, min_gap)
+        method = "foot_motion"
 
     def merge(index: int) -> tuple[np.ndarray, np.ndarray]:
         frames = np.concatenate([per_side[s][index] for s in SIDES]).astype(int)
@@ -405,35 +413,123 @@ def find_peaks_robust(values: np.ndarray, min_distance: int) -> np.ndarray:
     return peaks[~near_gap[peaks]]
 
 
-def _ground_contacts(foot_y: np.ndarray, window: int, min_gap: int) -> tuple[np.ndarray, np.ndarray]:
-    """Contacts and toe-offs of one foot from its image height (rear/front views)."""
+def _stance_from_foot_motion(foot_y: np.ndarray, t_ms: np.ndarray, window: int,
+                             min_gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Contacts and toe-offs of one foot from its image height (rear, front and oblique views).
+
+    Parameters
+    ----------
+    foot_y : ndarray, shape (T,)
+        The foot's image height (mean of ankle, heel and toe), px, low-passed;
+        NaN where missing.
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    window : int
+        Frames over which the foot's range of height and its fastest swing are
+        taken (about 2 s: at least one stride, short enough to follow a
+        runner coming closer).
+    min_gap : int
+        Fewest frames between two contacts (or toe-offs) of this foot.
+
+    Returns
+    -------
+    contacts, toe_offs : ndarray, int
+        Frames: the contact's frame (at or before its time), and the first
+        frame off the ground.
+    contact_t_ms : ndarray, float
+        Contact times between frames.
+
+    Notes
+    -----
+    A foot on the ground is still in the world; on a treadmill it slides
+    back with the belt, and in perspective that slide moves it down the
+    image (towards a camera behind) or up it (away from a camera in front),
+    by as much as a fifth of its swing height.  So the ground is not one
+    image height: a foot is taken as on the ground while it is both in the
+    lower half of its local range of height (:data:`STANCE_HEIGHT_SHARE`,
+    which excludes the top of the swing, the other slow moment) and moving
+    slower than :data:`STANCE_SPEED_SHARE` of its fastest local swing speed
+    (the belt's slide is several times slower than the swing).  That
+    threshold is crossed while the foot is still slowing down to land, so
+    each contact is then moved to where the foot's speed has settled to
+    within :data:`SETTLED_SPEED_SHARE` of the swing speed above its stance's
+    median speed (the belt's slide), interpolated between frames.
+    """
+    t_ms = np.asarray(t_ms, dtype=np.float64)
     finite = np.isfinite(foot_y)
-    empty = (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
-    if finite.sum() < 5:
+    empty = (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0))
+    dt_ms = median_frame_interval_ms(t_ms)
+    if finite.sum() < 5 or not np.isfinite(dt_ms):
         return empty
     frames = np.arange(len(foot_y))
     filled = np.interp(frames, frames[finite], foot_y[finite])
-    ground = ndimage.maximum_filter1d(filled, size=window, mode="nearest")
+    speed = np.abs(np.gradient(filled)) / dt_ms  # per frame: repeated timestamps must not divide by zero
+    fastest = ndimage.maximum_filter1d(speed, size=window, mode="nearest")
+    lowest = ndimage.maximum_filter1d(filled, size=window, mode="nearest")
     highest = ndimage.minimum_filter1d(filled, size=window, mode="nearest")
-    swing_height = ground - highest
-    typical = np.median(swing_height)
-    if not typical > 0:
+    swing_height = lowest - highest
+    if not np.median(swing_height) > MIN_SWING_PX:
         return empty
-    on_ground = (filled >= ground - GROUND_BAND * swing_height) & (swing_height > 0.3 * typical)
-    # Remove flicker shorter than a few frames (jitter at the band's edge).
-    flicker = np.ones(max(min_gap // 6, 1) * 2 + 1, dtype=bool)
-    pad = len(flicker)
-    padded = np.pad(on_ground, pad, mode="edge")  # so the clip's ends do not look like edges
-    padded = ndimage.binary_closing(ndimage.binary_opening(padded, flicker), flicker)
-    on_ground = padded[pad:-pad]
+    on_ground = ((filled >= highest + STANCE_HEIGHT_SHARE * swing_height) & (speed <= STANCE_SPEED_SHARE * fastest)
+                 & (swing_height > 0.3 * np.median(swing_height)))
+    on_ground = _without_flicker(on_ground, max(int(round(FLICKER_MS / dt_ms)), 1))
     change = np.diff(on_ground.astype(np.int8))
     contacts = np.flatnonzero(change == 1) + 1
     toe_offs = np.flatnonzero(change == -1) + 1
     # Edges next to missing data are not events.
     valid = finite & np.concatenate([[False], finite[:-1]])
-    contacts = contacts[valid[contacts]]
-    toe_offs = toe_offs[valid[toe_offs]]
-    return _thin(contacts, min_gap), _thin(toe_offs, min_gap)
+    contacts = _thin(contacts[valid[contacts]], min_gap)
+    toe_offs = _thin(toe_offs[valid[toe_offs]], min_gap)
+    contact_t = _settled_ms(speed, fastest, on_ground, contacts, t_ms)
+    return np.maximum(np.searchsorted(t_ms, contact_t, side="right") - 1, 0), toe_offs, contact_t
+
+
+def _settled_ms(speed: np.ndarray, fastest: np.ndarray, on_ground: np.ndarray, starts: np.ndarray,
+                t_ms: np.ndarray) -> np.ndarray:
+    """When the foot's speed settles to its stance's level after each stance start, ms (see above).
+
+    Parameters
+    ----------
+    speed, fastest : ndarray, shape (T,)
+        The foot's image speed and its fastest local swing speed, px/ms.
+    on_ground : ndarray, bool, shape (T,)
+    starts : ndarray, int, shape (n,)
+        First frames of stances.
+    t_ms : ndarray, shape (T,)
+
+    Returns
+    -------
+    ndarray, float, shape (n,)
+        Interpolated between the last unsettled and the first settled
+        frame; the start's own time where the speed never settles.
+    """
+    starts = np.asarray(starts, dtype=int)
+    if not starts.size:
+        return np.zeros(0)
+    labels, n_stances = ndimage.label(on_ground)
+    stance_speed = np.zeros(n_stances + 1)
+    stance_speed[1:] = ndimage.median(speed, labels, np.arange(1, n_stances + 1))
+    level = stance_speed[labels]
+    excess = speed - level - SETTLED_SPEED_SHARE * (fastest - level)
+    settled = np.flatnonzero((excess <= 0) & (labels > 0))
+    if not settled.size:
+        return t_ms[starts].astype(np.float64)
+    first = settled[np.minimum(np.searchsorted(settled, starts), len(settled) - 1)]
+    frame = np.where(labels[first] == labels[starts], first, starts)
+    before = np.maximum(frame - 1, 0)
+    falls = (frame > 0) & (excess[before] > 0) & (excess[frame] <= 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        crossing = t_ms[before] + excess[before] / (excess[before] - excess[frame]) * (t_ms[frame] - t_ms[before])
+    return np.where(falls & np.isfinite(crossing), crossing, t_ms[frame].astype(np.float64))
+
+
+def _without_flicker(flags: np.ndarray, frames: int) -> np.ndarray:
+    """A boolean series with runs and gaps of at most ``frames`` removed (jitter at a threshold)."""
+    structure = np.ones(2 * frames + 1, dtype=bool)
+    pad = len(structure)
+    padded = np.pad(flags, pad, mode="edge")  # so the clip's ends do not look like edges
+    padded = ndimage.binary_opening(ndimage.binary_closing(padded, structure), structure)
+    return padded[pad:-pad]
 
 
 def _thin(frames: np.ndarray, min_gap: int) -> np.ndarray:

@@ -90,3 +90,37 @@ EXTERNAL = re.compile(
     r"""(?:src|href|xlink:href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import""",
     re.I,
 )
+
+
+#: Added to a copy of a page by :func:`sideways_scrolling`: the page itself, and every box that scrolls, wider than shown.
+_SIDEWAYS_PROBE = """<script>
+const root = document.documentElement;
+const found = [...document.querySelectorAll("body *")]
+  .filter(e => e.scrollWidth > e.clientWidth + 1 && !["visible", "hidden", "clip"].includes(getComputedStyle(e).overflowX))
+  .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.scrollWidth} px in ${e.clientWidth} px`);
+if (root.scrollWidth > root.clientWidth) found.unshift(`the page: ${root.scrollWidth} px in ${root.clientWidth} px`);
+document.body.setAttribute("data-sideways", JSON.stringify(found));
+</script>"""
+
+
+def sideways_scrolling(html_path: str | os.PathLike, *, width: int = 1280, height: int = 800) -> list[str]:
+    """What scrolls sideways when ``html_path`` is shown in a ``width`` x ``height`` window: the page or any box in it.
+
+    Empty when everything fits. A copy of the page with a small script at the
+    end of its body is loaded (a page whose Content-Security-Policy forbids
+    inline scripts cannot be measured this way).
+    """
+    import html
+    import json
+
+    program = need_chromium()
+    page = Path(html_path).read_text(encoding="utf-8")
+    assert "</body>" in page, f"{html_path} has no </body> to add the probe before"
+    with tempfile.TemporaryDirectory(prefix="formcam-chromium-") as tmp:
+        probe = Path(tmp) / "page.html"
+        probe.write_text(page.replace("</body>", _SIDEWAYS_PROBE + "</body>", 1), encoding="utf-8")
+        dom = _run(program, [f"--window-size={width},{height}", "--dump-dom", probe.as_uri()], Path(tmp) / "profile")
+    found = re.search(r'data-sideways="([^"]*)"', dom.stdout)
+    if found is None:
+        raise AssertionError(f"the probe did not run: {dom.stderr[-2000:]}")
+    return json.loads(html.unescape(found.group(1)))

@@ -24,17 +24,21 @@ from typer.testing import CliRunner
 from formcam import __version__
 from formcam.batch import EXIT_NONE_ANALYSED, EXIT_SOME_FAILED, find_clips, run_batch, runner_of, unique_names
 from formcam.batch_clip import (
-    FINAL_STATUSES, MANIFEST_NAME, ClipJob, file_sha256, is_up_to_date, options_fingerprint, read_manifest, write_manifest,
+    FINAL_STATUSES, MANIFEST_NAME, STATUSES, ClipJob, file_sha256, is_up_to_date, options_fingerprint, read_manifest,
+    status_of, write_manifest,
 )
+from formcam.batch_engines import timed_out_message
 from formcam.cli import app
 from formcam.errors import NothingToAnalyseError, OutputExistsError, UnreadableInputError
 from formcam.kinematics import analyse_pose
 from formcam.pipeline import ALL_OUTPUTS, AnalysisOptions
 from formcam.posefile import PoseSequence, save_pose
 from formcam.report.json_report import build_report
-from formcam.report.summary import SUMMARY_COLUMNS, read_summary_csv, summary_row, write_summary_csv
+from formcam.report.summary import (
+    HEADLINE_METRICS, QUALITY_MESSAGE_SEPARATOR, SUMMARY_COLUMNS, read_summary_csv, summary_row, write_summary_csv,
+)
 from formcam.report.summary_compare import compare_summaries, expected_error_value
-from formcam.report.summary_html import summary_html
+from formcam.report.summary_html import STATUS_TEXT, summary_html, write_summary_html
 from formcam.synth import make_gait
 
 from .media import need_ffmpeg, run_ffmpeg
@@ -163,6 +167,33 @@ def test_summary_rows_round_trip_through_csv_and_render_as_a_self_contained_page
     assert "Cannot read bad.mp4 &lt;moov&gt;." in page  # escaped
 
 
+def test_summary_page_fits_a_laptop_screen_and_never_scrolls_the_page(tmp_path):
+    from .browser import sideways_scrolling
+
+    long_name = "clinic-north/2025-03-14_thursday/anna-katharina_mueller_tempo_run_treadmill_rear_camera_1080p"
+    every_metric = summary_row(clip=long_name, runner="anna-katharina", status="ok", report=fake_report(), folder="x")
+    for name in HEADLINE_METRICS:  # the widest cells there can be: every metric measured, three digits and a sign
+        every_metric.update({name: -123.4, f"{name}_left": -120.5, f"{name}_right": -126.3, f"{name}_flag": "high"})
+    every_metric["quality_messages"] = QUALITY_MESSAGE_SEPARATOR.join(
+        ["The runner is small in the picture (about 18% of its height); landmarks are less precise.",
+         "Someone else is in view at times; the report follows the runner chosen (see people.jpg)."])
+    unreadable_path = "/mnt/clinic/uploads/2025/03/14/" + "y" * 90 + ".mp4"
+    rows = [
+        every_metric,
+        summary_row(clip="corrupt_" + "x" * 80, runner="corrupt", status="unreadable",
+                    message=f"Cannot read {unreadable_path}: it is an HTML page, not a video."),
+        *(summary_row(clip=status, runner=status, status=status, message="One sentence about why. " * 6)
+          for status in ("output_not_written", "usage_error", "timed_out", "failed", "pending")),
+    ]
+    before = [{**every_metric, "pelvic_drop_deg": 3.0}]
+    comparison = compare_summaries(before, rows, {"pelvic_drop_deg": "±3° per step"})
+    page = write_summary_html(rows, tmp_path / "summary.html", comparison)
+
+    assert sideways_scrolling(page, width=1280) == []
+    on_a_phone = sideways_scrolling(page, width=600)  # the check sees what does not fit ...
+    assert on_a_phone and not [box for box in on_a_phone if box.startswith("the page")]  # ... and only the table scrolls
+
+
 def test_a_file_that_is_not_a_summary_is_refused(tmp_path):
     touch(tmp_path / "other.csv", b"name,value\nx,1\n")
     with pytest.raises(UnreadableInputError, match="not a summary.csv"):
@@ -211,13 +242,78 @@ def test_a_clip_that_crashes_its_worker_fails_alone(tmp_path):
 
     from .batch_work import crash_on_crash
 
-    jobs = [ClipJob(name, str(tmp_path / name), str(tmp_path / "out" / name), None) for name in ("a", "crash", "b", "c")]
     outcomes = []
-    run_local(jobs, outcomes.append, workers=2, work=crash_on_crash)
+    run_local(fake_jobs(tmp_path, "a", "crash", "b", "c"), outcomes.append, workers=2, work=crash_on_crash)
     by_name = {o.name: o for o in outcomes}
     assert sorted(by_name) == ["a", "b", "c", "crash"] and len(outcomes) == 4
     assert by_name["crash"].status == "failed" and "crashed" in by_name["crash"].message
+    assert read_manifest(tmp_path / "out" / "crash")["status"] == "failed"
     assert all(by_name[name].status == "ok" for name in "abc")
+
+
+def fake_jobs(folder: Path, *names: str) -> list[ClipJob]:
+    """Jobs for the stand-in analyses of tests/batch_work.py, clip folders under ``folder/out``."""
+    return [ClipJob(name, str(folder / f"{name}.mp4"), str(folder / "out" / name), NO_VIDEO) for name in names]
+
+
+def assert_stopped_by_time_limit(outcomes, out: Path, clip_timeout: float) -> int:
+    """The slow clip timed out and was recorded so, without what its analysis left; the others were analysed.
+
+    Returns the slow clip's worker process id.
+    """
+    by_name = {o.name: o for o in outcomes}
+    assert sorted(by_name) == ["a", "b", "slow"] and len(outcomes) == 3
+    slow = by_name["slow"]
+    assert slow.status == "timed_out" and slow.seconds >= clip_timeout
+    assert slow.message == timed_out_message(clip_timeout) and "--clip-timeout" in slow.message
+    assert by_name["a"].status == by_name["b"].status == "ok"
+    manifest = read_manifest(out / "slow")
+    assert manifest["status"] == "timed_out" and manifest["message"] == slow.message
+    assert not is_up_to_date(manifest, out / "slow.mp4", options_fingerprint(NO_VIDEO))  # the next run tries again
+    assert not (out / "slow" / "frames.csv").exists() and not (out / "slow" / ".annotated.mp4.part").exists()
+    return int((out / "slow" / "worker.pid").read_text())
+
+
+def test_a_clip_over_its_time_limit_has_its_worker_killed_and_the_batch_goes_on(tmp_path):
+    from formcam.batch_engines import run_local
+
+    from .batch_work import hang_on_slow
+
+    outcomes = []
+    run_local(fake_jobs(tmp_path, "slow", "a", "b"), outcomes.append, workers=1, clip_timeout=2.0, work=hang_on_slow)
+    slow_pid = assert_stopped_by_time_limit(outcomes, tmp_path / "out", 2.0)
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
+        os.kill(slow_pid, 0)
+    pids = {o.report["pid"] for o in outcomes if o.report}
+    assert len(pids) == 1 and slow_pid not in pids  # a fresh worker took its place for the rest
+
+
+def test_every_kind_of_error_gives_a_clip_a_status_of_its_own():
+    from formcam import errors
+
+    expected = {
+        errors.UnreadableInputError: "unreadable",
+        errors.NothingToAnalyseError: "nothing_to_analyse",
+        errors.OutputWriteError: "output_not_written",
+        errors.UsageError: "usage_error",
+        errors.ModelNotFoundError: "usage_error",  # on a Ray node without the model
+        errors.OutputExistsError: "usage_error",
+        errors.FormcamError: "failed",
+    }
+    defined = {kind for kind in vars(errors).values() if isinstance(kind, type) and issubclass(kind, errors.FormcamError)}
+    assert defined == set(expected), "a new error class: decide the batch status it gives"
+    for kind, status in expected.items():
+        assert status_of(kind("One sentence.")) == status, kind.__name__
+    assert set(STATUSES) == set(expected.values()) | {"ok", "timed_out"}
+    assert FINAL_STATUSES == {"ok", "unreadable", "nothing_to_analyse"}  # the rest depend on the moment: retried
+    for status in (*STATUSES, "pending"):  # each is worded and coloured in the summary
+        assert status in STATUS_TEXT and f".status.{status}" in summary_style()
+
+
+def summary_style() -> str:
+    from formcam.report import summary_html as page
+
+    return page._STYLE
 
 
 # ------------------------------------------------------------------ whole batches on pose files (no model)
@@ -287,11 +383,44 @@ def test_an_analysis_batch_did_not_make_is_not_replaced_without_force(pose_clips
     out = tmp_path / "out"
     touch(out / "anna_1" / "report.json", b"{}")
     summary = run_batch([pose_clips / "anna_1.npz"], out, NO_VIDEO, engine="serial")
-    assert summary.results[0].status == "failed" and "--force" in summary.results[0].message
+    assert summary.results[0].status == "usage_error" and "--force" in summary.results[0].message
     assert (out / "anna_1" / "report.json").read_bytes() == b"{}"
     assert summary.exit_code == EXIT_NONE_ANALYSED
     forced = run_batch([pose_clips / "anna_1.npz"], out, NO_VIDEO, engine="serial", force=True)
     assert forced.results[0].status == "ok" and forced.exit_code == 0
+
+
+def test_a_clip_whose_folder_cannot_be_written_gets_its_own_status(pose_clips, tmp_path):
+    out = tmp_path / "out"
+    touch(out / "anna_1", b"a file where the clip's folder should go")
+    summary = run_batch([pose_clips / "anna_1.npz", pose_clips / "ben_1.npz"], out, NO_VIDEO, engine="serial")
+    assert statuses(summary) == {"anna_1": "output_not_written", "ben_1": "ok"}
+    assert summary.results[0].message == f"Cannot write the outputs into {(out / 'anna_1').resolve()}: file exists."
+    assert summary.exit_code == EXIT_SOME_FAILED
+    row = read_summary_csv(out / "summary.csv")[0]
+    assert row["status"] == "output_not_written" and "outputs not written" in (out / "summary.html").read_text()
+
+
+def test_a_clip_on_a_full_disk_gets_its_own_status_and_is_retried(pose_clips, tmp_path):
+    """A real full disk under one clip's folder: a 32 KB tmpfs holds its batch.json but not its outputs."""
+    out = tmp_path / "out"
+    tiny = out / "anna_1"
+    tiny.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32k", "tmpfs", str(tiny)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        summary = run_batch([pose_clips / "anna_1.npz", pose_clips / "ben_1.npz"], out, NO_VIDEO, engine="serial")
+        anna = summary.results[0]
+        assert anna.status == "output_not_written", anna.message
+        assert anna.message.startswith(f"Cannot write the outputs into {tiny.resolve()}") and "no space left" in anna.message
+        assert statuses(summary)["ben_1"] == "ok" and summary.exit_code == EXIT_SOME_FAILED
+        assert [p.name for p in tiny.iterdir()] == [MANIFEST_NAME]  # what was written is no result, and made room
+        assert read_manifest(tiny)["status"] == "output_not_written"
+        again = run_batch([pose_clips / "anna_1.npz"], out, NO_VIDEO, engine="serial")
+        assert not again.results[0].reused  # not final: tried again (and, the disk still full, not written again)
+    finally:
+        subprocess.run(["umount", str(tiny)], check=True)
 
 
 def test_a_summary_formcam_did_not_write_is_never_replaced(pose_clips, tmp_path):
@@ -342,7 +471,8 @@ def test_cli_batch_exit_codes_and_comparison(pose_clips, tmp_path):
     assert result.exit_code == EXIT_NONE_ANALYSED
     result = runner.invoke(app, ["batch", str(tmp_path / "nope.mp4")])
     assert result.exit_code == 3 and "no file or folder" in result.output
-    for wrong in (["--engine", "spark"], ["--workers", "0"], ["--address", "ray://head:10001"]):
+    for wrong in (["--engine", "spark"], ["--workers", "0"], ["--address", "ray://head:10001"], ["--clip-timeout", "0"],
+                  ["--clip-timeout", "60", "--engine", "serial"]):
         result = runner.invoke(app, ["batch", *ok_only, *wrong])
         assert result.exit_code == 2, result.output
 
@@ -425,16 +555,42 @@ def test_resumed_batch_did_not_redo_finished_clips(resumed_batch):
     assert resumed.stdout.count("✓") + resumed.stdout.count("✗") == len(EXPECTED_STATUSES) - len(resumed_batch["before"])
 
 
-@pytest.mark.e2e
-def test_ray_engine_gives_the_same_summary_as_the_local_engine(resumed_batch, clip_folder, tmp_path):
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray instance with two CPUs, shared by the tests of the Ray engine (it takes a while to start)."""
     ray = pytest.importorskip("ray") if not os.environ.get("CI") else __import__("ray")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        summary = run_batch([clip_folder], tmp_path / "ray", LEAN, engine="ray")
-    finally:
-        ray.shutdown()
+    yield ray
+    ray.shutdown()
+
+
+@pytest.mark.e2e
+def test_ray_engine_gives_the_same_summary_as_the_local_engine(resumed_batch, clip_folder, local_ray, tmp_path):
+    summary = run_batch([clip_folder], tmp_path / "ray", LEAN, engine="ray")
     assert not any(r.reused for r in summary.results)
     local = (resumed_batch["out"] / "summary.csv").read_text()
     assert summary.csv_path.read_text() == local
     again = run_batch([clip_folder], tmp_path / "ray", LEAN, engine="local")  # the engines share their records
     assert all(r.reused for r in again.results)
+
+
+@pytest.mark.e2e  # no model, but a Ray instance is slow to start: it shares the one above
+def test_ray_engine_stops_a_clip_over_its_time_limit(local_ray, tmp_path):
+    from formcam.batch_engines import run_ray
+
+    from .batch_work import hang_on_slow
+
+    run_ray(fake_jobs(tmp_path / "warm-up", "a", "b"), lambda outcome: None, work=hang_on_slow)  # Ray's workers started
+    outcomes = []
+    run_ray(fake_jobs(tmp_path, "slow", "a", "b"), outcomes.append, clip_timeout=10.0, work=hang_on_slow)
+    slow_pid = assert_stopped_by_time_limit(outcomes, tmp_path / "out", 10.0)
+    assert not is_running(slow_pid)  # ray.cancel(force=True) killed its worker process
+
+
+def is_running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie waiting to be reaped by its parent."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")

@@ -21,30 +21,41 @@ from .summary import HEADLINE_METRICS, QUALITY_MESSAGE_SEPARATOR
 from .summary_compare import Comparison
 
 GENERATOR = "formcam batch"
+#: Each status of :data:`formcam.batch_clip.STATUSES`, and ``pending``, in words.
 STATUS_TEXT = {
     "ok": "analysed",
     "unreadable": "unreadable",
     "nothing_to_analyse": "nothing to analyse",
+    "output_not_written": "outputs not written",
+    "usage_error": "refused",
+    "timed_out": "timed out",
     "failed": "failed",
     "pending": "not done yet",
 }
 
 _STYLE = """
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2330; margin: 2rem; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2330; margin: 1.5rem; }
 h1 { font-size: 1.5rem; margin: 0 0 .3rem; } h2 { font-size: 1.15rem; margin: 2rem 0 .5rem; }
 p.meta { color: #5b6473; margin: 0 0 1.2rem; }
+/* The clips table fits a laptop's 1280 px: headings, names, messages and warnings wrap; only a narrower
+   screen (a phone) scrolls it, inside its box, never the page. */
 .wrap { overflow-x: auto; }
-table { border-collapse: collapse; min-width: 100%; }
-th, td { padding: .4rem .6rem; border-bottom: 1px solid #e3e6eb; text-align: left; vertical-align: top; }
-th { background: #f4f6f9; font-weight: 600; white-space: nowrap; position: sticky; top: 0; }
+table { border-collapse: collapse; width: 100%; font-size: .88rem; }
+th, td { padding: .35rem .4rem; border-bottom: 1px solid #e3e6eb; text-align: left; vertical-align: top; }
+th { background: #f4f6f9; font-weight: 600; line-height: 1.25; }
+th small { white-space: nowrap; font-weight: 400; }
+td.clip, td.runner, td.message, ul.quality { overflow-wrap: anywhere; }
+td.clip { min-width: 6rem; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.num small, td small { display: block; color: #6b7482; font-size: .8em; }
+td.num small { white-space: normal; }
+td small { display: block; color: #6b7482; font-size: .8em; }
 .ok { background: #e7f6ec; } .watch { background: #fff4d6; } .high { background: #fde2e1; }
-.status { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .85em; white-space: nowrap; }
-.status.ok { color: #17663a; } .status.failed, .status.unreadable { background: #fde2e1; color: #9b1c1c; }
-.status.nothing_to_analyse, .status.pending { background: #eef0f3; color: #4a5260; }
+.status { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .85em; }
+.status.ok { color: #17663a; }
+.status.failed, .status.unreadable, .status.output_not_written, .status.timed_out { background: #fde2e1; color: #9b1c1c; }
+.status.nothing_to_analyse, .status.usage_error, .status.pending { background: #eef0f3; color: #4a5260; }
 .message { color: #7a2e0e; } .dim { color: #8a919c; }
-ul.quality { margin: 0; padding-left: 1rem; font-size: .85em; color: #6b5310; }
+ul.quality { margin: 0; padding-left: 1rem; font-size: .85em; color: #6b5310; min-width: 8rem; }
 .legend span { padding: 0 .4rem; margin-right: .6rem; border-radius: .3rem; }
 """
 
@@ -107,8 +118,8 @@ def _clips_table(rows: Sequence[dict], out_root: Path | None) -> str:
 def _clip_row(row: dict, out_root: Path | None) -> str:
     status = row["status"]
     cells = [
-        f"<td>{_clip_link(row, out_root)}</td>",
-        f"<td>{escape(row.get('runner') or '')}</td>",
+        f'<td class="clip">{_clip_link(row, out_root)}</td>',
+        f'<td class="runner">{escape(row.get("runner") or "")}</td>',
         f'<td><span class="status {escape(status)}">{escape(STATUS_TEXT.get(status, status))}</span></td>',
     ]
     if status != "ok":
@@ -123,7 +134,7 @@ def _clip_row(row: dict, out_root: Path | None) -> str:
     cells.append(_number_cell(row.get("cadence_spm"), None, f"{steps:.0f} steps" if steps is not None else ""))
     for name in HEADLINE_METRICS:
         left, right = row.get(f"{name}_left"), row.get(f"{name}_right")
-        sides = f"L {_one_decimal(left)} / R {_one_decimal(right)}" if left is not None and right is not None else ""
+        sides = f"L\u00a0{_one_decimal(left)}\u00a0/ R\u00a0{_one_decimal(right)}" if left is not None and right is not None else ""
         cells.append(_number_cell(row.get(name), row.get(f"{name}_flag"), sides))
     messages = [m.strip() for m in (row.get("quality_messages") or "").split(QUALITY_MESSAGE_SEPARATOR) if m.strip()]
     items = "".join(f"<li>{escape(m)}</li>" for m in messages)
@@ -132,7 +143,7 @@ def _clip_row(row: dict, out_root: Path | None) -> str:
 
 
 def _clip_link(row: dict, out_root: Path | None) -> str:
-    name, folder = escape(row["clip"]), row.get("folder") or ""
+    name, folder = escape(row["clip"]).replace("/", "/<wbr>"), row.get("folder") or ""  # long names wrap at folders
     if out_root is None or not folder:
         return name
     for target in ("report.html", "report.json"):
@@ -168,7 +179,7 @@ def _comparison_section(comparison: Comparison) -> str:
         verdict = _VERDICT[change.beyond_error]
         error = "" if change.expected_error is None else f"±{change.expected_error:.1f}"
         rows.append(
-            f"<tr><td>{escape(change.runner)}</td><td>{escape(label)} <small>{escape(unit)}</small></td>"
+            f'<tr><td class="runner">{escape(change.runner)}</td><td>{escape(label)} <small>{escape(unit)}</small></td>'
             f'<td class="num">{_plain(change.before)}</td><td class="num">{_plain(change.after)}</td>'
             f'<td class="num">{_plain(change.change, signed=True)}</td><td class="num">{error}</td>'
             f"<td>{verdict}</td></tr>"
