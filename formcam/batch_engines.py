@@ -8,6 +8,12 @@ whichever engine runs the work.
 
 Worker processes are started with ``forkserver`` (``spawn`` where there is
 none), never ``fork``: MediaPipe's threads and a forked copy of them do not mix.
+
+A clip whose worker is stopped from outside (over its ``clip_timeout``, or
+crashed) is recorded by the engine, once the worker is dead, with
+:func:`~formcam.batch_clip.record_stopped`; that is why the local engine keeps
+its own pool, which knows the process each clip runs in, rather than
+:class:`concurrent.futures.ProcessPoolExecutor`, which can neither say nor kill it.
 """
 
 from __future__ import annotations

@@ -145,6 +145,11 @@ class CleanedTracks:
         corners, for estimates that average over many frames instead.
     stride_ms : float
         The gait's stride period (:func:`stride_period_ms`), NaN if unclear.
+    measured : ndarray, bool, shape (T, 33) or None
+        Where ``unfiltered`` holds a measurement (present after the gate and
+        not rejected as an outlier) rather than an interpolated value; a fit
+        through a sharp corner must not use the straight line a filled gap
+        cuts across it.
     """
 
     xy: np.ndarray
@@ -153,6 +158,7 @@ class CleanedTracks:
     long_gaps: list[tuple[int, int]] = field(default_factory=list)
     unfiltered: np.ndarray | None = None
     stride_ms: float = float("nan")
+    measured: np.ndarray | None = None
 
 
 def clean_landmarks(image_xy, visibility, t_ms, **options) -> np.ndarray:
@@ -242,12 +248,13 @@ def clean_tracks(
             for k, index in enumerate(MEASURED_LANDMARKS):  # loop over landmarks, not frames
                 as_landmarks[landmark_out[:, k], index] = np.nan
             n_outliers = int(landmark_out.sum())
+    is_measured = np.isfinite(columns).reshape(n_frames, lm.N_LANDMARKS, 2).all(axis=2)
     filled = fill_short_gaps(columns, t_ms, max_gap_ms=max_gap_ms, dt_ms=dt_ms)
     gaps = long_gaps(filled.reshape(n_frames, lm.N_LANDMARKS, 2))
     smooth = lowpass_segments(filled, fs, column_cutoffs)
     smooth = smooth.reshape(n_frames, lm.N_LANDMARKS, 2)
     return CleanedTracks(smooth, swapped, n_outliers, gaps, filled.reshape(n_frames, lm.N_LANDMARKS, 2),
-                         stride_period_ms(smooth, t_ms))
+                         stride_period_ms(smooth, t_ms), is_measured)
 
 
 def long_gaps(xy: np.ndarray, landmarks: tuple[int, ...] = KEY_LANDMARKS) -> list[tuple[int, int]]:

@@ -58,6 +58,8 @@ MAX_CONTACT_SHIFT_MS = 30.0
 MIN_STRIDE_SHARE = 0.6
 #: Contacts whose cadence differs from the legs' rhythm by more than this fraction are not trusted.
 RHYTHM_TOLERANCE = 0.08
+#: The hip's bounce confirms the legs' rhythm within this fraction (see :func:`estimate_cadence`).
+CONFIRMED_RHYTHM_TOLERANCE = 0.015
 #: Steps whose duration differs from the median step by more than this fraction are not used.
 STEP_TIME_TOLERANCE = 0.30
 
@@ -215,7 +217,8 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
             contacts = find_peaks_robust(reach, min_gap)
             toe_offs = find_peaks_robust(-_reach(xy, toe, ankle, facing), min_gap)
             toe_offs = _toe_off_at_knee_extension(knee_flexion_deg(xy, side), contacts, toe_offs)
-            contact_t = refine_contacts(reach, _reach(raw, heel, ankle, facing), contacts, t_ms)
+            # The mid-hip moves smoothly through a landing, so its low-passed track only sheds jitter.
+            contact_t = refine_contacts(reach, _reach(raw, heel, ankle, facing, hips=xy), contacts, t_ms)
             contacts = np.maximum(np.searchsorted(t_ms, contact_t, side="right") - 1, 0)
             per_side[side] = (contacts, toe_offs, contact_t)
         method = "zeni"
@@ -243,10 +246,14 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
     return GaitEvents(contact_frames, contact_sides, toe_off_frames, toe_off_sides, method, contact_t_ms)
 
 
-def _reach(xy: np.ndarray, point: int, fallback: int, facing: int) -> np.ndarray:
-    """Forward distance of a foot point (the ankle where it is missing) from the mid-hip, px, shape (T,)."""
+def _reach(xy: np.ndarray, point: int, fallback: int, facing: int, *, hips: np.ndarray | None = None) -> np.ndarray:
+    """Forward distance of a foot point (the ankle where it is missing) from the mid-hip, px, shape (T,).
+
+    ``hips``: landmarks, shape (T, 33, 2), to take the mid-hip from instead of ``xy``.
+    """
+    hips = xy if hips is None else hips
     with np.errstate(invalid="ignore"):
-        mid_hip_x = (xy[:, lm.LEFT_HIP, 0] + xy[:, lm.RIGHT_HIP, 0]) / 2
+        mid_hip_x = (hips[:, lm.LEFT_HIP, 0] + hips[:, lm.RIGHT_HIP, 0]) / 2
         x = np.where(np.isfinite(xy[:, point, 0]), xy[:, point, 0], xy[:, fallback, 0])
         return (x - mid_hip_x) * facing
 
@@ -261,7 +268,8 @@ def refine_contacts(reach: np.ndarray, reach_unfiltered: np.ndarray, contacts: n
         The heel's forward distance from the mid-hip, low-passed (its peaks
         are the coarse contacts).
     reach_unfiltered : ndarray, shape (T,)
-        The same before the low-pass.
+        The same with the heel before the low-pass (the mid-hip may be
+        low-passed: it has no corner at landing, only jitter).
     contacts : ndarray, int, shape (n,)
         Coarse contact frames (peaks of ``reach``).
     t_ms : ndarray, shape (T,)
@@ -620,7 +628,10 @@ def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None
     :data:`RHYTHM_TOLERANCE` of it, or of half or twice it (a foot missed,
     or extra contacts), are corrected to it; contacts that match none give
     way to the rhythm itself, with half the confidence (``source:
-    'rhythm'``).
+    'rhythm'``).  Where the hip's bounce confirms the rhythm (within
+    :data:`CONFIRMED_RHYTHM_TOLERANCE`), contacts more than twice that away
+    from both give way too: two independent whole-body signals outvote
+    contacts of which a few are misplaced.
     """
     t_ms = np.asarray(t_ms, dtype=np.float64)
     spectral = _spectral_cadence(xy, t_ms) if xy is not None else float("nan")
@@ -632,7 +643,10 @@ def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None
     source = "contacts" if np.isfinite(value) else "none"
     if np.isfinite(rhythm):
         ratio = value / rhythm if np.isfinite(value) else float("nan")
-        if np.isfinite(ratio) and abs(ratio - 1) <= RHYTHM_TOLERANCE:
+        rhythm_confirmed = np.isfinite(spectral) and abs(spectral / rhythm - 1) <= CONFIRMED_RHYTHM_TOLERANCE
+        if np.isfinite(ratio) and abs(ratio - 1) > 2 * CONFIRMED_RHYTHM_TOLERANCE and rhythm_confirmed:
+            value, confidence, source = rhythm, 0.7 * confidence, "rhythm"
+        elif np.isfinite(ratio) and abs(ratio - 1) <= RHYTHM_TOLERANCE:
             pass
         elif np.isfinite(ratio) and min(abs(ratio - 0.5), abs(ratio - 2.0)) <= 2 * RHYTHM_TOLERANCE:
             value, confidence = rhythm, 0.7 * confidence

@@ -165,7 +165,7 @@ def analyse_pose(pose: PoseSequence, *, view: str | None = None, height_cm: floa
     phases = gait_phase_fractions(xy_level, t_ms, events)
     signals = frame_signals(xy_level, view_estimate)
     metrics = compute_metrics(xy_level, t_ms, view_estimate, events, height_cm=height_cm, signals=signals,
-                              frame_views=frame_views, xy_unfiltered=unfiltered_level)
+                              frame_views=frame_views, xy_unfiltered=unfiltered_level, measured=cleaning.measured)
     is_running, reason = running_decision(xy_level, t_ms, view_estimate, events, phases)
     quality = quality_warnings(
         detected_fraction=detected_fraction, view=view_estimate, events=events, cadence=cadence,

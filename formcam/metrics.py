@@ -83,8 +83,12 @@ FORMCAM_MINIMUM = "formcam's minimum: a median of fewer steps is one step's nois
 CONTACT_RATE_SPLIT_FPS = 50.0
 #: Frontal peaks (pelvic drop, shoulder dip, side lean) are taken after a running mean over this long, ms.
 PEAK_SMOOTHING_MS = 60.0
-#: Values "at contact" are read at the straightest stance knee within this long before the contact, ms.
+#: Overstride is read at the straightest stance knee within this long before the contact, ms.
 LANDING_WINDOW_MS = 40.0
+#: The angles at contact are fitted over this long either side of the contact, ms ...
+CONTACT_ANGLE_WINDOW_MS = 80.0
+#: ... and over at least this many frame intervals either side (133 ms at 30 fps).
+CONTACT_ANGLE_MIN_FRAMES = 4
 #: Mid-hip to mid-shoulder length as a fraction of standing height (Winter 2009: 0.818 - 0.530).
 TRUNK_TO_HEIGHT = 0.288
 
@@ -382,6 +386,7 @@ def compute_metrics(
     signals: dict[str, np.ndarray] | None = None,
     frame_views: np.ndarray | None = None,
     xy_unfiltered: np.ndarray | None = None,
+    measured: np.ndarray | None = None,
 ) -> dict[str, MetricResult]:
     """Every metric of :data:`METRICS` for one clip.
 
@@ -407,6 +412,11 @@ def compute_metrics(
         at the instant of contact: the low-pass rounds the knee's sharp turn
         at landing by a few degrees, while the jitter it would remove
         averages out over the steps.  None: ``xy``.
+    measured : ndarray, bool, shape (T, 33), optional
+        Where ``xy_unfiltered`` is a measurement rather than a filled gap or
+        a replaced outlier (:attr:`formcam.clean.CleanedTracks.measured`);
+        the angles at contact are fitted to measurements only
+        (:func:`value_at_corner`).  None: every finite sample.
 
     Returns
     -------
@@ -425,7 +435,11 @@ def compute_metrics(
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         at_contact = xy if xy_unfiltered is None or np.shape(xy_unfiltered) != xy.shape else np.asarray(xy_unfiltered, float)
-        per_step = _per_step_values(xy, t_ms, view, events, signals, height_cm, at_contact)
+        if measured is not None and np.shape(measured) == at_contact.shape[:2]:
+            measured_xy = np.where(np.asarray(measured, bool)[..., None], at_contact, np.nan)
+        else:
+            measured_xy = at_contact
+        per_step = _per_step_values(xy, t_ms, view, events, signals, height_cm, at_contact, measured_xy)
     results = {}
     for name, spec in METRICS.items():
         if view.label not in spec.views:
@@ -512,7 +526,8 @@ def _null(name: str, view: ViewEstimate, reason: str, *, valid: bool = True) -> 
 
 
 # ----------------------------------------------------------------------------------- per step
-def _per_step_values(xy, t_ms, view, events, signals, height_cm, xy_at_contact) -> dict[str, list | str]:
+def _per_step_values(xy, t_ms, view, events, signals, height_cm, xy_at_contact,
+                     xy_measured) -> dict[str, list | str]:
     """name -> list of (side, frame, value), or a reason string when it cannot be computed."""
     out: dict[str, list | str] = {}
     if events.n_contacts < 2:
@@ -594,7 +609,7 @@ def _per_step_values(xy, t_ms, view, events, signals, height_cm, xy_at_contact) 
 
     # Side view, at contact.
     if view.label == "side":
-        out.update(_at_contact(xy_at_contact, view, st, leg, t_ms, _stance_contact_times(events, st)))
+        out.update(_at_contact(xy_at_contact, xy_measured, view, st, leg, t_ms, _stance_contact_times(events, st)))
     return out
 
 
@@ -621,7 +636,7 @@ def _usable_stances(st, t_ms: np.ndarray, steps: np.ndarray, events: GaitEvents)
 
 def landing_frames(xy: np.ndarray, t_ms: np.ndarray, frames: np.ndarray, sides: np.ndarray,
                    contact_t_ms: np.ndarray | None = None) -> np.ndarray:
-    """The frame at which to read each contact's values: the straightest stance knee just before contact.
+    """The frame at which to read each contact's overstride: the straightest stance knee just before contact.
 
     Parameters
     ----------
@@ -665,7 +680,7 @@ def landing_frames(xy: np.ndarray, t_ms: np.ndarray, frames: np.ndarray, sides: 
     return np.where(np.isfinite(flex[np.arange(len(frames)), best]), candidates[np.arange(len(frames)), best], frames)
 
 
-def _at_contact(xy, view, st, leg, t_ms, contact_t_ms=None) -> dict[str, list | str]:
+def _at_contact(xy, xy_measured, view, st, leg, t_ms, contact_t_ms=None) -> dict[str, list | str]:
     facing = view.facing
     if not st.contact_frames.size or not facing:
         reason = "no contacts or running direction found"
@@ -673,8 +688,6 @@ def _at_contact(xy, view, st, leg, t_ms, contact_t_ms=None) -> dict[str, list | 
     frames = landing_frames(xy, t_ms, st.contact_frames, st.sides, contact_t_ms)
     left = st.sides == "left"
     heel = np.where(left, lm.LEFT_HEEL, lm.RIGHT_HEEL)
-    knee = np.where(left, lm.LEFT_KNEE, lm.RIGHT_KNEE)
-    ankle = np.where(left, lm.LEFT_ANKLE, lm.RIGHT_ANKLE)
     mid_hip_x = _mid(xy, lm.LEFT_HIP)[frames, 0]
     out: dict[str, list | str] = {}
     if np.isfinite(leg) and leg > 0:
@@ -682,10 +695,88 @@ def _at_contact(xy, view, st, leg, t_ms, contact_t_ms=None) -> dict[str, list | 
         out["overstride_pct"] = list(zip(st.sides, frames, overstride))
     else:
         out["overstride_pct"] = "the leg length could not be measured at midstance"
-    flex = np.where(left, knee_flexion_deg(xy[frames], "left"), knee_flexion_deg(xy[frames], "right"))
-    out["knee_flexion_contact_deg"] = list(zip(st.sides, frames, flex))
-    shank = xy[frames, ankle] - xy[frames, knee]
-    out["shank_angle_contact_deg"] = list(zip(st.sides, frames, np.degrees(np.arctan2(shank[:, 0] * facing, shank[:, 1]))))
+    when = t_ms[st.contact_frames] if contact_t_ms is None else np.where(np.isfinite(contact_t_ms), contact_t_ms,
+                                                                          t_ms[st.contact_frames])
+    dt_ms = median_frame_interval_ms(t_ms)
+    half_width = max(CONTACT_ANGLE_WINDOW_MS, CONTACT_ANGLE_MIN_FRAMES * dt_ms) if np.isfinite(dt_ms) else CONTACT_ANGLE_WINDOW_MS
+    flex, shank = np.full(len(when), np.nan), np.full(len(when), np.nan)
+    for side, knee, ankle in (("left", lm.LEFT_KNEE, lm.LEFT_ANKLE), ("right", lm.RIGHT_KNEE, lm.RIGHT_ANKLE)):
+        mine = st.sides == side
+        shin = xy_measured[:, ankle] - xy_measured[:, knee]
+        flex[mine] = value_at_corner(knee_flexion_deg(xy_measured, side), t_ms, when[mine], half_width)
+        shank[mine] = value_at_corner(np.degrees(np.arctan2(shin[:, 0] * facing, shin[:, 1])), t_ms, when[mine],
+                                      half_width)
+    out["knee_flexion_contact_deg"] = list(zip(st.sides, st.contact_frames, flex))
+    out["shank_angle_contact_deg"] = list(zip(st.sides, st.contact_frames, shank))
+    return out
+
+
+def value_at_corner(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_width_ms: float) -> np.ndarray:
+    """The value of a signal at instants where its rate changes abruptly, from a curve fitted either side.
+
+    Parameters
+    ----------
+    values : ndarray, shape (T,)
+        The signal (e.g. a joint angle, degrees), not low-passed; NaN where
+        not measured.
+    t_ms : ndarray, shape (T,)
+        Frame times, ms, increasing.
+    at_ms : ndarray, shape (n,)
+        The instants (between frames), ms, e.g. refined foot contacts.
+    half_width_ms : float
+        The fit uses the samples within this long either side, ms.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        ``a`` of the least-squares fit, with ``d = t - at``,
+        ``a + b1 d + c1 d**2`` before and ``a + b2 d + c2 d**2`` after the
+        instant (two parabolas that meet there, each with its own slope and
+        curvature); NaN where fewer than five samples, or fewer than two on
+        one side, are available.
+
+    Notes
+    -----
+    At a foot's landing the leg's angles turn sharply: the knee, extending
+    in late swing, flexes fast from contact on (research note section 3.1:
+    Zeni's and Fellin's contacts are corners of the foot's own path).  The
+    value at the corner is therefore read from neither a single frame nor a
+    smoothed curve: the nearest frame lies up to half a frame along the
+    steep side (at 60 fps about 2-4° of knee flexion), linear interpolation
+    between the frames either side cuts the corner by as much, and the
+    low-pass rounds it (+3° on the synthetic gaits, research note section 4
+    on filtering fast foot events).  A fit either side that meets at the
+    corner (a quadratic regression spline whose knot lets the slope jump)
+    uses every sample near it; the curvature terms follow a knee whose
+    extension slows before landing as well as a sharp corner, over windows
+    long enough (:data:`CONTACT_ANGLE_WINDOW_MS`) to average the jitter.
+    Filled gaps and replaced outliers must be NaN here: their straight lines
+    cut the very corner (the Hampel filter takes the knee's landing turn for
+    a spike).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    at_ms = np.asarray(at_ms, dtype=np.float64)
+    out = np.full(at_ms.shape, np.nan)
+    dt_ms = median_frame_interval_ms(t_ms)
+    if not at_ms.size or not np.isfinite(dt_ms) or not np.isfinite(half_width_ms):
+        return out
+    reach = int(np.ceil(half_width_ms / dt_ms)) + 2  # frames either side to look at (skipped frames only shorten it)
+    centre = np.searchsorted(t_ms, np.where(np.isfinite(at_ms), at_ms, t_ms[0]))
+    frames = centre[:, None] + np.arange(-reach, reach + 1)[None, :]  # (n, 2 reach + 1)
+    inside = (frames >= 0) & (frames < len(t_ms))
+    frames = np.clip(frames, 0, len(t_ms) - 1)
+    offset = (t_ms[frames] - at_ms[:, None]) / half_width_ms  # scaled to -1..1 for a well-conditioned fit
+    y = values[frames]
+    use = inside & np.isfinite(y) & (np.abs(offset) <= 1.0) & np.isfinite(at_ms)[:, None]
+    before, after = np.minimum(offset, 0.0), np.maximum(offset, 0.0)
+    design = np.stack([np.ones_like(offset), before, before**2, after, after**2], axis=-1) * use[..., None]
+    normal = np.einsum("nkp,nkq->npq", design, design)
+    right = np.einsum("nkp,nk->np", design, np.where(use, y, 0.0))
+    solvable = ((use.sum(axis=1) >= 5) & ((use & (offset < 0)).sum(axis=1) >= 2)
+                & ((use & (offset > 0)).sum(axis=1) >= 2))
+    normal[~solvable] = np.eye(5)  # placeholders; their rows stay NaN
+    out[solvable] = np.linalg.solve(normal[solvable], right[solvable][..., None])[:, 0, 0]
     return out
 
 

@@ -280,8 +280,8 @@ def test_a_clip_over_its_time_limit_has_its_worker_killed_and_the_batch_goes_on(
     from .batch_work import hang_on_slow
 
     outcomes = []
-    run_local(fake_jobs(tmp_path, "slow", "a", "b"), outcomes.append, workers=1, clip_timeout=2.0, work=hang_on_slow)
-    slow_pid = assert_stopped_by_time_limit(outcomes, tmp_path / "out", 2.0)
+    run_local(fake_jobs(tmp_path, "slow", "a", "b"), outcomes.append, workers=1, clip_timeout=3.0, work=hang_on_slow)
+    slow_pid = assert_stopped_by_time_limit(outcomes, tmp_path / "out", 3.0)
     with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
         os.kill(slow_pid, 0)
     pids = {o.report["pid"] for o in outcomes if o.report}

@@ -44,15 +44,20 @@ SIDE_VARIANTS = ["side", "side_rotated", "side_120fps"]
 # part of the drawn hip-line tilt (angle-response gain well below 1, even on still frames), so pelvic
 # drop reads a fraction of the truth. The pose model's limit, not the kinematics': on the drawn
 # joints the kinematics recover the drop within a fraction of a degree.
-# Open in issue 3: on MediaPipe's landmarks of these perspective rear renders the kinematics find too few
-# contacts, so formcam refuses the clips as "no running step" (with the true contacts, shoulder dip and
-# lateral lean come within 0.5 degrees). Strict, so the marks must go once the detection is fixed.
-REAR_CONTACTS = pytest.mark.xfail(strict=True, reason="kinematics: rear-view contacts missed in perspective (issue 3)")
+# Open in issue 3, measured: in the rotated (portrait) rear clip the camera is low (0.3 m) and close, so the
+# stance foot's slide towards it moves it down the image almost as fast as a swing does; some left stances
+# are found 130 ms late. Cadence then reads 175 steps/min (3 % high) and the lateral lean's stance windows
+# are misplaced (-2.4 degrees; with the true contacts 5.8). Strict, so the marks must go once that is fixed.
+LOW_CLOSE_REAR = pytest.mark.xfail(strict=True, reason="kinematics: rear contacts of a low, close camera (issue 3)")
 
 
-def rear_clips_xfail(keys):
-    """The rear clips drawn with a pelvic drop (the level one's steps are found)."""
-    return [pytest.param(key, marks=REAR_CONTACTS) if key in REAR_VARIANTS else key for key in keys]
+def low_close_rear_xfail(params, failing):
+    """``params`` with those in ``failing`` marked (see LOW_CLOSE_REAR)."""
+    def mark(param):
+        values = param if isinstance(param, tuple) else (param,)
+        return pytest.param(*values, marks=LOW_CLOSE_REAR) if param in failing else param
+
+    return [mark(param) for param in params]
 
 
 HIP_LANDMARKS = ("pose model: MediaPipe's hip landmarks follow only a small part of the drawn hip-line tilt "
@@ -85,7 +90,7 @@ def metric(analysis, name: str) -> float:
     return value
 
 
-@pytest.mark.parametrize("key", rear_clips_xfail(CLIPS))
+@pytest.mark.parametrize("key", low_close_rear_xfail(CLIPS, ["rear_rotated"]))
 def test_cadence_within_2_percent(analysed, key):
     analysis, truth = analysed(key)
     measured = analysis.report["cadence_spm"]["value"]
@@ -94,14 +99,15 @@ def test_cadence_within_2_percent(analysed, key):
     assert analysis.report["runner"]["detected_fraction"] > 0.95
 
 
-@pytest.mark.parametrize("key", rear_clips_xfail(["rear_rotated", "side_rotated"]))
+@pytest.mark.parametrize("key", ["rear_rotated", "side_rotated"])
 def test_rotated_clips_were_turned_upright(analysed, key):
     video = analysed(key)[0].report["video"]
     assert video["rotation_deg"] == 90 and (video["width"], video["height"]) == PORTRAIT
 
 
-@pytest.mark.parametrize("key", rear_clips_xfail(REAR_VARIANTS))
-@pytest.mark.parametrize("name", ["shoulder_dip_deg", "trunk_lateral_lean_deg"])
+@pytest.mark.parametrize("key, name", low_close_rear_xfail(
+    [(key, name) for key in REAR_VARIANTS for name in ("shoulder_dip_deg", "trunk_lateral_lean_deg")],
+    [("rear_rotated", "trunk_lateral_lean_deg")]))
 def test_rear_view_angles_within_2_5_degrees(analysed, key, name):
     analysis, truth = analysed(key)
     assert metric(analysis, name) == pytest.approx(truth["truth"][name], abs=2.5)
@@ -131,8 +137,8 @@ def test_upright_head_within_3_degrees(analysed):
 
 
 @pytest.mark.parametrize("name, effect, level", [
-    pytest.param("shoulder_dip_deg", "rear", "rear_level", marks=REAR_CONTACTS),
-    pytest.param("trunk_lateral_lean_deg", "rear", "rear_level", marks=REAR_CONTACTS),
+    ("shoulder_dip_deg", "rear", "rear_level"),
+    ("trunk_lateral_lean_deg", "rear", "rear_level"),
     ("head_forward_deg", "side", "side_upright"),
     ("head_forward_pct", "side", "side_upright"),
     ("trunk_forward_lean_deg", "side", "side_upright"),

@@ -134,7 +134,9 @@ def _clip_row(row: dict, out_root: Path | None) -> str:
     cells.append(_number_cell(row.get("cadence_spm"), None, f"{steps:.0f} steps" if steps is not None else ""))
     for name in HEADLINE_METRICS:
         left, right = row.get(f"{name}_left"), row.get(f"{name}_right")
-        sides = f"L\u00a0{_one_decimal(left)}\u00a0/ R\u00a0{_one_decimal(right)}" if left is not None and right is not None else ""
+        sides = ""
+        if left is not None and right is not None:  # wraps, if it must, only before the R
+            sides = f"L\u00a0{_one_decimal(left)}\u00a0/ R\u00a0{_one_decimal(right)}"
         cells.append(_number_cell(row.get(name), row.get(f"{name}_flag"), sides))
     messages = [m.strip() for m in (row.get("quality_messages") or "").split(QUALITY_MESSAGE_SEPARATOR) if m.strip()]
     items = "".join(f"<li>{escape(m)}</li>" for m in messages)
