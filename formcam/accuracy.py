@@ -246,8 +246,13 @@ def markdown_document(record: dict) -> str:
         "",
         markdown_table(record["metrics"]),
         "",
-        "Values taken at foot contact depend on the frame rate: at 24-30 fps a frame lasts 33-42 ms, in which "
-        "the knee flexes by several degrees after landing.",
+        "Values taken at foot contact depend on the frame rate. The knee and shin angles turn sharply at landing, "
+        "so formcam reads them at the contact's time between frames from a fit either side of it "
+        "(`formcam.metrics.value_at_corner`: two parabolas meeting at the contact, fitted to the measured, "
+        "unfiltered samples within 80 ms or four frames) rather than from the nearest frame, which lies up to half "
+        "a frame along the steep side, or from the low-passed tracks, which round the corner. What remains below "
+        "50 fps is the contact's timing: a frame lasts 33-42 ms at 24-30 fps, in which the knee flexes by "
+        "several degrees after landing.",
         "",
     ]
     for label, summary in by_fps.items():

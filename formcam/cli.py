@@ -59,7 +59,7 @@ def analyze(
     # readable=False: formcam itself says, in one sentence, why a file cannot be read.
     video: Optional[Path] = typer.Argument(None, help="The running video (or a pose.npz from an earlier run).", show_default=False, readable=False),
     pose: Optional[Path] = typer.Option(None, "--pose", help="Re-analyse a saved pose.npz without running the pose model.", readable=False),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder [default: ./formcam-out/<video name>/]."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: ./formcam-out/ and the video's name)."),
     model: Optional[str] = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
     height_cm: Optional[float] = typer.Option(None, "--height-cm", help="Runner's height in cm, to give distances in cm."),
     slowmo: Optional[float] = typer.Option(None, "--slowmo", help="The clip plays this many times slower than real time."),

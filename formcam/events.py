@@ -8,11 +8,12 @@ a foot's contact is a peak of its heel's forward distance from the mid-hip,
 the foot has left the ground.  Zeni's method was the most accurate of seven
 kinematic methods in a 588-subject comparison (research note section 3.1).
 
-Rear, front and other views - each foot's vertical position: the foot is on
-the ground while its image ``y`` (mean of ankle, heel and toe) is within 10 %
-of its swing height of the local ground level (the running maximum of ``y``
-over 2 s, which follows slow camera or distance changes); contact is the frame
-the foot comes down to that band, toe-off the frame it leaves it.
+Rear, front and other views - each foot's image height: the foot is on the
+ground while it is in the lower half of its local range of height and moving
+slower than a share of its fastest swing, which holds in perspective too, where
+a stance foot sliding back with a treadmill's belt drifts down (rear) or up
+(front) the image; each contact is then timed where the foot's speed has
+settled to its stance's level (see :func:`_stance_from_foot_motion`).
 
 Quality gates: contacts of the same foot at least 0.22 s apart, and at least
 :data:`MIN_STRIDE_SHARE` of the gait's stride apart when the stride is known

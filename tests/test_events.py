@@ -145,3 +145,15 @@ def test_cadence_falls_back_on_the_legs_rhythm_when_contacts_disagree():
     assert result.value_spm == pytest.approx(170.0, rel=0.01)
     full = estimate_cadence(events, t_ms, xy)
     assert full.source == "contacts" and full.confidence > result.confidence
+
+
+def test_contacts_a_few_percent_off_give_way_when_the_rhythm_and_the_bounce_agree():
+    xy, t_ms, est, _ = _prepared(view="rear", vertical_oscillation_pct=8)
+    frames = np.round(np.arange(0, t_ms[-1], 60000 / 176.0) * 60 / 1000).astype(int)  # 3.5 % fast contacts
+    sides = np.where(np.arange(len(frames)) % 2 == 0, "left", "right")
+    drifted = GaitEvents(frames, sides, np.zeros(0, dtype=int), np.zeros(0, dtype="<U5"))
+    voted = estimate_cadence(drifted, t_ms, xy)
+    assert voted.spectral_spm == pytest.approx(170.0, rel=0.01) and voted.rhythm_spm == pytest.approx(170.0, rel=0.01)
+    assert voted.source == "rhythm" and voted.value_spm == pytest.approx(170.0, rel=0.005)
+    alone = estimate_cadence(drifted, t_ms)  # no landmarks: nothing to cross-check against
+    assert alone.source == "contacts" and alone.value_spm == pytest.approx(176.0, rel=0.005)
