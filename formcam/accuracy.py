@@ -250,9 +250,10 @@ def markdown_document(record: dict) -> str:
         "so formcam reads them at the contact's time between frames from a fit either side of it "
         "(`formcam.metrics.value_at_corner`: two parabolas meeting at the contact, fitted to the measured, "
         "unfiltered samples within 80 ms or four frames) rather than from the nearest frame, which lies up to half "
-        "a frame along the steep side, or from the low-passed tracks, which round the corner. What remains below "
-        "50 fps is the contact's timing: a frame lasts 33-42 ms at 24-30 fps, in which the knee flexes by "
-        "several degrees after landing.",
+        "a frame along the steep side, or from the low-passed tracks, which round the corner. Below 50 fps a frame "
+        "lasts 33-42 ms, in which the knee flexes by several degrees after landing: the fit has to reach over "
+        "133-167 ms, where the knee's path is no longer a parabola, and with noise each contact's timing is "
+        "uncertain by about a third of a frame.",
         "",
     ]
     for label, summary in by_fps.items():

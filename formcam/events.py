@@ -34,7 +34,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from . import landmarks as lm
-from .clean import median_frame_interval_ms, stride_period_ms
+from .clean import median_frame_interval_ms, sample_interval_ms, stride_period_ms
 from .view import ViewEstimate, estimate_facing
 
 #: Shortest time between two contacts of the same foot, s (zzzhushi uses fps * 0.22).
@@ -722,7 +722,7 @@ def _spectral_cadence(xy: np.ndarray, t_ms: np.ndarray) -> float:
         return float("nan")
     n_fft = int(2 ** np.ceil(np.log2(len(y) * 8)))
     power = np.abs(np.fft.rfft(y * np.hanning(len(y)), n_fft)) ** 2
-    freq = np.fft.rfftfreq(n_fft, dt_ms / 1000.0)
+    freq = np.fft.rfftfreq(n_fft, sample_interval_ms(t_ms) / 1000.0)
     band = (freq >= 0.7) & (freq <= 4.5)
     if not band.any() or not power[band].any():
         return float("nan")

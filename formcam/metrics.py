@@ -31,6 +31,12 @@ arm_crossover_pct           R, F    per stride of each arm: peak of ``(x_wrist -
                                     sigma / shoulder width``, sigma towards the other side
 =========================== ======= ===========================================================
 
+Values "at contact" are taken at each contact's time between frames
+(:func:`formcam.events.refine_contacts`): overstride at the straightest
+stance knee just before it (:func:`landing_frames`), the knee and shin angles
+from a fit either side of it to the unfiltered, measured samples
+(:func:`value_at_corner`), since they turn sharply there.
+
 Aggregation: per-step values are summarised by the median per side
 (``left``/``right`` = the stance leg, or the arm); ``value`` is the median of
 all per-step values.
@@ -742,10 +748,10 @@ def value_at_corner(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, hal
     Zeni's and Fellin's contacts are corners of the foot's own path).  The
     value at the corner is therefore read from neither a single frame nor a
     smoothed curve: the nearest frame lies up to half a frame along the
-    steep side (at 60 fps about 2-4° of knee flexion), linear interpolation
-    between the frames either side cuts the corner by as much, and the
-    low-pass rounds it (+3° on the synthetic gaits, research note section 4
-    on filtering fast foot events).  A fit either side that meets at the
+    steep side (at 60 fps up to 4-7° of knee flexion in one step), linear
+    interpolation between the frames either side cuts the corner by as
+    much, and the low-pass rounds it (+3° on the synthetic gaits; research
+    note section 4 on filtering fast foot events).  A fit either side that meets at the
     corner (a quadratic regression spline whose knot lets the slope jump)
     uses every sample near it; the curvature terms follow a knee whose
     extension slows before landing as well as a sharp corner, over windows
@@ -776,6 +782,9 @@ def value_at_corner(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, hal
     solvable = ((use.sum(axis=1) >= 5) & ((use & (offset < 0)).sum(axis=1) >= 2)
                 & ((use & (offset > 0)).sum(axis=1) >= 2))
     normal[~solvable] = np.eye(5)  # placeholders; their rows stay NaN
+    eigenvalues = np.linalg.eigvalsh(normal)  # ascending; repeated timestamps can leave too few distinct times
+    solvable &= eigenvalues[:, 0] > 1e-10 * eigenvalues[:, -1]
+    normal[~solvable] = np.eye(5)
     out[solvable] = np.linalg.solve(normal[solvable], right[solvable][..., None])[:, 0, 0]
     return out
 
