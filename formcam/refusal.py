@@ -51,8 +51,11 @@ MIN_STEP_SEARCH_S = 3.0
 PARTIAL_MARGIN_S = 0.5
 #: Fewer foot contacts than this and no step was measured.
 MIN_CONTACTS = 2
-#: With no step measured, feet in the picture in less than this share of the
-#: frames with the runner explain why.
+#: A runner in view too briefly to confirm running is analysed with at least this many regular steps
+#: (one regular step among stray contacts is what a walker half out of the picture gives).
+MIN_STEPS_IN_BRIEF_VIEW = 2
+#: Feet in the picture in less than this share of the frames with the runner:
+#: no step can be measured (refused).
 MIN_FEET_IN_VIEW = 0.5
 #: A foot landmark counts as seen from this visibility on.
 FOOT_VISIBILITY = 0.5
@@ -188,11 +191,12 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
         for the kinematics core to confirm running from the number of steps,
         but at least one step was measured: the part where they are is analysed.
     """
+    # Contacts found on feet mostly out of the picture rest on the pose model's guesses of where they are.
+    if where.feet_seen is not None and where.feet_seen < MIN_FEET_IN_VIEW * where.frames_seen:
+        hidden = 100 * (1 - where.feet_seen / max(where.frames_seen, 1))
+        return (f"the runner's feet are out of the picture in {hidden:.0f}% of the frames they are in, so no "
+                "step could be measured: film the whole runner, head to feet"), []
     if kinematics.events.n_contacts < MIN_CONTACTS:
-        if where.feet_seen is not None and where.feet_seen < MIN_FEET_IN_VIEW * where.frames_seen:
-            hidden = 100 * (1 - where.feet_seen / max(where.frames_seen, 1))
-            return (f"the runner's feet are out of the picture in {hidden:.0f}% of the frames they are in, so no "
-                    "step could be measured: film the whole runner, head to feet"), []
         if where.visible_s < MIN_STEP_SEARCH_S:
             return (f"the runner is in view for only {where.visible_s:.1f} s"
                     f"{_span(where)}, too short to measure a running step "
@@ -203,7 +207,7 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
     if reason is None:
         return None, []
     n_steps = len(regular_steps(kinematics.events, t_ms))
-    if where.visible_s < MIN_STEP_SEARCH_S and n_steps < MIN_RUNNING_STEPS:
+    if where.visible_s < MIN_STEP_SEARCH_S and MIN_STEPS_IN_BRIEF_VIEW <= n_steps < MIN_RUNNING_STEPS:
         # Too few steps because the runner crosses the frame, not because they do not run.
         return None, [{
             "code": "too_short_to_confirm_running",
