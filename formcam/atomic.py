@@ -15,13 +15,19 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     interrupted.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
+    tmp = temporary_path(path)
     try:
         write(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def temporary_path(path: str | os.PathLike) -> Path:
+    """Where :func:`write_atomic` writes ``path`` before renaming it (``.NAME.part`` beside it)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.part")
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:

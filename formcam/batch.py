@@ -43,11 +43,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .batch_clip import (
-    MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, os_reason,
-    read_manifest,
+    MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
 )  # fmt: skip
 from .batch_engines import check_engine, default_workers, run_jobs, threads_per_clip  # noqa: F401 (default_workers re-exported)
-from .errors import NothingToAnalyseError, OutputExistsError, OutputWriteError, UnreadableInputError, UsageError
+from .errors import (
+    NothingToAnalyseError, OutputExistsError, OutputWriteError, UnreadableInputError, UsageError, os_reason,
+)
 from .report.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
 from .report.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
 from .report.summary_html import STATUS_TEXT, is_summary_html, write_summary_html

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .atomic import write_text_atomic
-from .errors import FormcamError, NothingToAnalyseError, OutputWriteError, UnreadableInputError, UsageError
+from .atomic import temporary_path, write_text_atomic
+from .errors import (
+    FormcamError, NothingToAnalyseError, OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs,
+)
 from .report.outputs import OUTPUT_NAMES
 
 #: The per-clip manifest's file name.
@@ -194,7 +196,7 @@ def analyse_clip(job: ClipJob) -> ClipOutcome:
         write_manifest(out_dir, record)  # claims the folder before anything in it changes
         remove_outputs(out_dir)  # a failed redo must not leave an earlier result looking current
     except OSError as error:
-        return ClipOutcome(job.name, "output_not_written", cannot_write_message(out_dir, error), seconds=0.0)
+        return ClipOutcome(job.name, "output_not_written", cannot_write_outputs(out_dir, error), seconds=0.0)
     started = time.perf_counter()
     report = None
     try:
@@ -218,7 +220,7 @@ def analyse_clip(job: ClipJob) -> ClipOutcome:
             remove_outputs(out_dir)
         write_manifest(out_dir, record)
     except OSError as error:  # the outputs may be whole, but unrecorded they would be redone: say so now
-        status, message, report = "output_not_written", cannot_write_message(out_dir, error), None
+        status, message, report = "output_not_written", cannot_write_outputs(out_dir, error), None
     return ClipOutcome(job.name, status, message, report, seconds)
 
 
@@ -251,23 +253,12 @@ def remove_outputs(out_dir: str | os.PathLike) -> None:
     out_dir = Path(out_dir)
     for name in OUTPUT_NAMES:
         (out_dir / name).unlink(missing_ok=True)
-        (out_dir / f".{name}.part").unlink(missing_ok=True)  # formcam.atomic.write_atomic's temporary name
+        temporary_path(out_dir / name).unlink(missing_ok=True)
 
 
 def _new_record(job: ClipJob) -> dict:
     return {"format": MANIFEST_FORMAT, "formcam_version": __version__, "clip": job.name, "source": job.source,
             "options": options_fingerprint(job.options), "status": "running"}
-
-
-def cannot_write_message(folder: str | os.PathLike, error: OSError) -> str:
-    """One sentence for an ``error`` writing a clip's outputs into ``folder``, as :func:`formcam.analyze` words it."""
-    return f"Cannot write the outputs into {folder}: {os_reason(error)}."
-
-
-def os_reason(error: OSError) -> str:
-    """Why an operating-system call failed, to follow a colon in a sentence (``no space left on device``)."""
-    reason = error.strerror or str(error) or type(error).__name__
-    return reason[0].lower() + reason[1:]
 
 
 def _now() -> str:

@@ -54,3 +54,14 @@ class OutputWriteError(FormcamError):
     """The outputs cannot be written (disk full, read-only folder, no permission)."""
 
     exit_code = 5
+
+
+def os_reason(error: Exception) -> str:
+    """Why an operating-system (or FFmpeg) call failed, to follow a colon in a sentence (``no space left on device``)."""
+    reason = getattr(error, "strerror", None) or str(error)
+    return reason[0].lower() + reason[1:] if reason else type(error).__name__
+
+
+def cannot_write_outputs(folder, error: Exception) -> str:
+    """The one sentence for ``error`` writing an analysis's outputs into ``folder``."""
+    return f"Cannot write the outputs into {folder}: {os_reason(error)}."

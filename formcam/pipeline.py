@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .capture_quality import CaptureQuality, assess_capture, null_affected_metrics
 from .decode import VideoInfo, probe_video
-from .errors import OutputWriteError, UnreadableInputError, UsageError
+from .errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
 from .kinematics import Kinematics, analyse_pose
 from .models import resolve_model
 from .people import choose_person, parse_person, runner_section, several_people_warning
@@ -200,7 +200,7 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
             _write_outputs(analysis, path, source_video, options)
             _write_people_preview(analysis, source_video)
         except (OSError, av.error.FFmpegError) as exc:
-            raise OutputWriteError(f"Cannot write the outputs into {out_dir}: {_os_reason(exc)}.") from exc
+            raise OutputWriteError(cannot_write_outputs(out_dir, exc)) from exc
     return analysis
 
 
@@ -236,11 +236,6 @@ def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None
         analysis.files.append(written)
     else:
         path.unlink(missing_ok=True)
-
-
-def _os_reason(exc: Exception) -> str:
-    reason = getattr(exc, "strerror", None) or str(exc)
-    return reason[0].lower() + reason[1:] if reason else type(exc).__name__
 
 
 def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, dict]:
