@@ -1,10 +1,9 @@
 """Capture quality from the pictures themselves: too dark, motion-blurred, panning, letterboxed.
 
 The pose model says nothing about *why* its landmarks may be poor. This module
-looks at a few dozen frames of the video directly, independently of the pose
-loop: it spreads :data:`N_SAMPLES` moments evenly over the clip, decodes a pair
-of consecutive frames at each (seeking to the keyframe before it when that
-saves decoding), shrinks them to small grey images, and measures
+looks at a few dozen frames of the video directly: it spreads
+:data:`N_SAMPLES` moments evenly over the clip, takes a pair of neighbouring
+frames at each as small grey images, and measures
 
 * **brightness** of the picture area (letterbox bars excluded), and of the
   runner's box where the runner is known;
@@ -21,6 +20,11 @@ saves decoding), shrinks them to small grey images, and measures
 :func:`assess_capture` returns a :class:`CaptureQuality` with report-ready
 warnings; :func:`null_affected_metrics` makes the metrics that the detected
 conditions invalidate null, with the reason.
+
+The pairs come from the pose stage, which decodes every frame anyway: a
+:class:`PairSampler` per stretch of the clip keeps the few it needs as the
+frames pass (:func:`sample_moments_s` says where). A video analysed on its
+own is sampled by seeking instead (:func:`sample_frame_pairs`).
 """
 
 from __future__ import annotations
@@ -37,8 +41,11 @@ import numpy as np
 __all__ = [
     "CaptureQuality",
     "FramePair",
+    "PairSampler",
     "assess_capture",
+    "measure_capture",
     "sample_frame_pairs",
+    "sample_moments_s",
     "blur_effect",
     "global_shift",
     "letterbox_bars",
@@ -232,6 +239,85 @@ def sample_frame_pairs(path: str | os.PathLike, *, n_samples: int = N_SAMPLES, w
     return pairs
 
 
+def sample_moments_s(start_s: float, end_s: float, fps: float, n_samples: int = N_SAMPLES) -> np.ndarray:
+    """Where the pairs are taken: ``n_samples`` moments spread evenly over a clip, file time, s.
+
+    Parameters
+    ----------
+    start_s, end_s : float
+        The clip's first frame and its end, file time, s.
+    fps : float
+        Frame rate, to leave room at the end for a pair's second frame.
+    n_samples : int
+
+    Returns
+    -------
+    ndarray, shape (n_samples,)
+        Increasing; from ``start_s`` to 5 % of the clip (at least 6 frames) before its end.
+    """
+    last = max(start_s, end_s - max(0.05 * (end_s - start_s), 6.0 / (fps or 30.0)))
+    return np.linspace(start_s, last, n_samples)
+
+
+class PairSampler:
+    """Keep pairs of neighbouring frames at given moments from frames passing by in time order.
+
+    Parameters
+    ----------
+    moments_s : array_like, shape (n,)
+        Increasing file times, s (:func:`sample_moments_s`); a pair starts at
+        the first frame at or after each (several moments before one frame
+        give one pair).
+    width : int
+        Width of the grey images, px.
+
+    Examples
+    --------
+    >>> sampler = PairSampler(sample_moments_s(0.0, 10.0, 30.0), WORK_WIDTH)   # doctest: +SKIP
+    >>> for frame in iter_frames("run.mp4"):
+    ...     sampler.offer(frame.pts_s, frame.t_ms, frame.rgb)
+    >>> quality = measure_capture(sampler.pairs)
+    """
+
+    def __init__(self, moments_s, width: int = WORK_WIDTH):
+        self._moments_s = np.asarray(moments_s, dtype=np.float64)
+        self._next = 0
+        self._width = width
+        self._held: tuple[float, np.ndarray] | None = None
+        self.pairs: list[FramePair] = []
+
+    def offer(self, pts_s: float, t_ms: float, rgb: np.ndarray) -> None:
+        """Look at the next frame: file time ``pts_s`` (s), real time ``t_ms`` (ms), upright RGB ``rgb``."""
+        if self._held is not None:
+            held_ms, first = self._held
+            self._held = None
+            if t_ms > held_ms:
+                self.pairs.append(FramePair(t_ms=held_ms, dt_s=(t_ms - held_ms) / 1000.0, first=first,
+                                            second=grey_picture(rgb, self._width)))
+        elif self._next < len(self._moments_s) and pts_s >= self._moments_s[self._next]:
+            self._next = int(np.searchsorted(self._moments_s, pts_s, side="right"))
+            self._held = (t_ms, grey_picture(rgb, self._width))
+
+
+def grey_picture(picture: np.ndarray, width: int) -> np.ndarray:
+    """A small grey copy of a frame, ``width`` px wide with the aspect ratio kept.
+
+    Parameters
+    ----------
+    picture : ndarray, uint8, shape (H, W, 3) RGB or (H, W) grey
+    width : int
+
+    Returns
+    -------
+    ndarray, uint8, shape (h, width)
+        Averaged over each output pixel's area, so the blur measure sees the
+        same picture whatever size the frame was decoded at.
+    """
+    grey = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY) if picture.ndim == 3 else picture
+    height = max(2, round(width * grey.shape[0] / grey.shape[1]))
+    return cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
+
+
 def _keyframe_pts(container, stream) -> np.ndarray:
     pts = [packet.pts for packet in container.demux(stream) if packet.is_keyframe and packet.pts is not None]
     return np.unique(np.asarray(pts, dtype=np.int64))
@@ -245,10 +331,9 @@ def _sample_pts(stream, keyframes: np.ndarray, n_samples: int) -> np.ndarray:
         end = start + int(stream.container.duration / av.time_base / stream.time_base)
     else:
         end = start
-    # Leave room at the end for a pair's second frame (B-frames are not decoded).
-    frame_ticks = 1.0 / (float(stream.average_rate or 30) * float(stream.time_base))
-    last = max(start, end - max(0.05 * (end - start), 6 * frame_ticks))
-    return np.linspace(start, last, n_samples).astype(np.int64)
+    time_base = float(stream.time_base)
+    moments_s = sample_moments_s(start * time_base, end * time_base, float(stream.average_rate or 30), n_samples)
+    return np.round(moments_s / time_base).astype(np.int64)
 
 
 def _decode_pairs(container, stream, keyframes, targets, width, turns_ccw, slow_motion_factor) -> list[FramePair]:
@@ -287,13 +372,10 @@ def _decode_pairs(container, stream, keyframes, targets, width, turns_ccw, slow_
 
 
 def _grey(frame, width: int, turns_ccw: int) -> np.ndarray:
-    upright_w, upright_h = (frame.height, frame.width) if turns_ccw % 2 else (frame.width, frame.height)
-    height = max(2, round(width * upright_h / upright_w))
-    stored = (height, width) if turns_ccw % 2 else (width, height)
-    grey = frame.to_ndarray(format="gray", width=stored[0], height=stored[1])
+    grey = frame.to_ndarray(format="gray")
     if turns_ccw:
         grey = np.rot90(grey, turns_ccw)
-    return np.ascontiguousarray(grey)
+    return grey_picture(np.ascontiguousarray(grey), width)
 
 
 # --------------------------------------------------------------------------- #
@@ -511,6 +593,25 @@ def assess_capture(path: str | os.PathLike, *, frame_size: tuple[int, int] | Non
     """
     pairs = sample_frame_pairs(path, n_samples=n_samples, rotation_deg=rotation_deg,
                                slow_motion_factor=slow_motion_factor)
+    return measure_capture(pairs, frame_size=frame_size, image_xy=image_xy, t_ms=t_ms)
+
+
+def measure_capture(pairs: list[FramePair], *, frame_size: tuple[int, int] | None = None,
+                    image_xy: np.ndarray | None = None, t_ms: np.ndarray | None = None) -> CaptureQuality:
+    """Say how well a clip was filmed from pairs of its frames.
+
+    Parameters
+    ----------
+    pairs : list of FramePair
+        In time order, all the same size (:func:`sample_frame_pairs` or a :class:`PairSampler`).
+    frame_size, image_xy, t_ms
+        As in :func:`assess_capture`.
+
+    Returns
+    -------
+    CaptureQuality
+        ``n_samples=0`` and no warnings when there are no pairs.
+    """
     if not pairs:
         return CaptureQuality(n_samples=0)
     h, w = pairs[0].first.shape

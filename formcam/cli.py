@@ -74,6 +74,8 @@ def analyze(
     formats: Optional[str] = typer.Option(
         None, "--format", help="Outputs to write, comma-separated: video, json, html, csv, pose [default: all]."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
+    video_size: str = typer.Option(
+        "720p", "--video-size", help="Size of annotated.mp4: 720p, 1080p (longest side 1280 or 1920 px) or full (the input's)."),
     max_fps: Optional[float] = typer.Option(
         None, "--max-fps", help="Analyse at most this many frames per second (e.g. 120 for a 240 fps clip: faster; true timestamps kept)."),
     people_per_frame: Optional[int] = typer.Option(
@@ -96,7 +98,7 @@ def analyze(
         options = AnalysisOptions(
             model=model, slowmo=slowmo, view=view, height_cm=height_cm, person=person,
             outputs=outputs, overwrite=overwrite, progress=not quiet, force=force, replay=replay, level_deg=level,
-            max_fps=max_fps, num_poses=people_per_frame, workers=workers,
+            max_fps=max_fps, num_poses=people_per_frame, workers=workers, video_size=video_size,
         )
         result = run_analysis(source, out_dir=out, options=options)
         if not quiet:

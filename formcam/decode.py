@@ -31,7 +31,7 @@ import numpy as np
 
 from formcam.errors import UnreadableInputError, UsageError
 
-__all__ = ["VideoInfo", "Frame", "FrameStream", "probe_video", "iter_frames", "keyframes_near"]
+__all__ = ["VideoInfo", "Frame", "FrameStream", "probe_video", "iter_frames", "scaled_size", "keyframes_near"]
 
 #: Container metadata keys that state the capture frame rate of a slow-motion
 #: clip. Android's camera writes ``com.android.capture.fps`` (e.g. "240.000000")
@@ -42,7 +42,7 @@ __all__ = ["VideoInfo", "Frame", "FrameStream", "probe_video", "iter_frames", "k
 #: capture rate at all and need ``slowmo=`` from the user.
 CAPTURE_FPS_KEYS = ("com.android.capture.fps",)
 
-#: Decoder options for frames that only the pose model sees (``max_side``):
+#: Decoder options for frames that only the pose model sees (``fast=True``):
 #: no deblocking filter and FFmpeg's non-spec-compliant speed-ups, about a
 #: quarter less decoding time for H.264 (blocking artefacts vanish when the
 #: frame is scaled down for the model).
@@ -189,13 +189,14 @@ class FrameStream(Iterator[Frame]):
         start_s: float | None = None,
         stop_s: float | None = None,
         max_side: int | None = None,
+        fast: bool = False,
     ):
         self.decode_error: str | None = None
         self.frames_decoded = 0
         self.repaired_timestamps = 0
         self.end_s = 0.0
         self.first_decoded_s: float | None = None
-        options = dict(FAST_DECODING) if max_side is not None else {}
+        options = dict(FAST_DECODING) if fast else {}
         if start_s is not None or stop_s is not None:
             # A part of a clip is decoded by one of several threads that keep
             # every core busy: FFmpeg's own decoding threads would add only
@@ -311,6 +312,7 @@ def iter_frames(
     start_s: float | None = None,
     stop_s: float | None = None,
     max_side: int | None = None,
+    fast: bool = False,
 ) -> FrameStream:
     """Decode a video into upright RGB frames with real-time timestamps.
 
@@ -328,10 +330,11 @@ def iter_frames(
         caller (:meth:`FrameStream.early_end_message`), who knows how many
         frames came before.
     max_side : int, optional
-        Frames for a model, not for people: scaled down so that their longer
-        side is at most this many pixels (``Frame.rgb`` is then smaller than
-        ``info.width`` x ``info.height``), and decoded with
-        :data:`FAST_DECODING`.
+        Scale frames down so that their longer side is at most this many
+        pixels (``Frame.rgb`` is then :func:`scaled_size`, smaller than
+        ``info.width`` x ``info.height``).
+    fast : bool
+        Frames for a model, not for people: decode with :data:`FAST_DECODING`.
 
     Returns
     -------
@@ -355,7 +358,16 @@ def iter_frames(
     ...     if frames.decode_error:
     ...         warn(frames.decode_error)
     """
-    return FrameStream(path, slowmo=slowmo, start_s=start_s, stop_s=stop_s, max_side=max_side)
+    return FrameStream(path, slowmo=slowmo, start_s=start_s, stop_s=stop_s, max_side=max_side, fast=fast)
+
+
+def scaled_size(info: VideoInfo, max_side: int | None) -> tuple[int, int]:
+    """Upright ``(width, height)`` of the frames :func:`iter_frames` gives with ``max_side``, px."""
+    stored = _decode_size(info, max_side)
+    if stored is None:
+        return info.width, info.height
+    turned = (info.rotation_deg // 90) % 2
+    return (stored[1], stored[0]) if turned else stored
 
 
 def keyframes_near(info: VideoInfo, times_s, *, max_side: int | None = None) -> list[np.ndarray]:

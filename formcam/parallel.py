@@ -46,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .capture_quality import FramePair, PairSampler, sample_moments_s
 from .decode import FrameStream, VideoInfo, iter_frames, keyframes_near
 from .pose import Detections, DetectionsBuilder, PoseDetector, concatenate_detections, count_people
 
@@ -239,6 +240,10 @@ class PoseRun:
         As :attr:`formcam.decode.FrameStream.repaired_timestamps`.
     decode_error : str or None
         As :attr:`formcam.decode.FrameStream.decode_error`.
+    frame_pairs : list of FramePair
+        Neighbouring frames at moments spread over the clip, kept as they
+        passed for :func:`formcam.capture_quality.measure_capture` (so that
+        capture quality costs no decoding of its own).
     """
 
     detections: Detections
@@ -248,6 +253,7 @@ class PoseRun:
     frames_decoded: int
     repaired_timestamps: int
     decode_error: str | None
+    frame_pairs: list[FramePair]
 
 
 @dataclass
@@ -255,6 +261,7 @@ class _SegmentResult:
     detections: Detections
     stream: FrameStream
     frames: int  # frames of the segment decoded (analysed or skipped by the frame-rate cap)
+    frame_pairs: list[FramePair]
 
 
 class Progress:
@@ -388,7 +395,8 @@ def detect_people_parallel(
         num_poses = choose_num_poses(span, model_path)
     if segments is None:
         segments = plan_pose_segments(span)
-    job = _PoseJob(path, model_path, slowmo, num_poses, max_side, max_fps)
+    moments_s = sample_moments_s(span.first_s, span.end_s, span.info.fps) if span.frames else np.empty(0)
+    job = _PoseJob(path, model_path, slowmo, num_poses, max_side, max_fps, moments_s)
     results = run_in_threads(job.run, segments, workers, on_frame)
     if len(segments) > 1 and not _seams_are_sound(segments, results):
         # Repaired timestamps, a broken stream or an imprecise seek: only one
@@ -407,6 +415,7 @@ def detect_people_parallel(
         frames_decoded=decoded,
         repaired_timestamps=sum(result.stream.repaired_timestamps for result in results),
         decode_error=decode_error,
+        frame_pairs=[pair for result in results for pair in result.frame_pairs],
     )
 
 
@@ -460,14 +469,16 @@ class _PoseJob:
     num_poses: int
     max_side: int | None
     max_fps: float | None
+    moments_s: np.ndarray  # where capture quality samples the clip (file time, s)
 
     def run(self, segment: Segment, progress: Progress) -> _SegmentResult:
         frames = iter_frames(self.path, slowmo=self.slowmo, start_s=segment.decode_from_s, stop_s=segment.stop_s,
-                             max_side=self.max_side)
+                             max_side=self.max_side, fast=True)
         frame_size = (frames.info.width, frames.info.height)
         collected = DetectionsBuilder(self.num_poses, frame_size)
         keep_from = -math.inf if segment.start_s is None else segment.start_s
         cap = frame_rate_cap(frames.info, self.max_fps)  # one per segment: it remembers the last slot
+        sampler = PairSampler(self.moments_s[(self.moments_s >= keep_from) & (self.moments_s < (segment.stop_s or math.inf))])
         decoded = 0
         with frames, PoseDetector(self.model_path, self.num_poses, frame_size) as detector:
             for frame in frames:
@@ -475,10 +486,12 @@ class _PoseJob:
                     break
                 kept = frame.pts_s >= keep_from
                 decoded += kept
+                if kept:
+                    sampler.offer(frame.pts_s, frame.t_ms, frame.rgb)
                 if cap is not None and not cap(frame.t_ms):
                     continue
                 landmarks = detector.detect(frame.rgb, frame.t_ms)
                 if kept:
                     collected.add(frame.t_ms, *landmarks)
                     progress.add()
-        return _SegmentResult(collected.build(), frames, decoded)
+        return _SegmentResult(collected.build(), frames, decoded, sampler.pairs)

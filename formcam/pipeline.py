@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .capture_quality import CaptureQuality, assess_capture, null_affected_metrics
+from .capture_quality import CaptureQuality, measure_capture, null_affected_metrics
 from .decode import VideoInfo, probe_video
 from .errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
 from .kinematics import Kinematics, analyse_pose
@@ -26,7 +26,7 @@ from .people import choose_person, parse_person, runner_section, several_people_
 from .parallel import detect_people_parallel
 from .pose import DEFAULT_NUM_POSES
 from .posefile import PoseSequence, load_pose, save_pose
-from .report.annotated import render_annotated_video
+from .report.annotated import VIDEO_SIZES, render_annotated_video
 from .report.html import write_report_html
 from .report.json_report import build_report, write_report
 from .report.outputs import default_out_dir, prepare_out_dir
@@ -82,6 +82,9 @@ class AnalysisOptions:
         The camera's roll in degrees (a true horizontal slopes down to the
         right by this much; 0: the camera was level); default: estimated
         from the clip (:mod:`formcam.roll`).
+    video_size : {'720p', '1080p', 'full'}
+        Size of annotated.mp4: longest side 1280 or 1920 px, or the input's
+        (:data:`formcam.report.annotated.VIDEO_SIZES`).
     """
 
     model: str | None = None
@@ -98,8 +101,11 @@ class AnalysisOptions:
     force: bool = False
     replay: bool = False
     level_deg: float | None = None
+    video_size: str = "720p"
 
     def __post_init__(self) -> None:
+        if self.video_size not in VIDEO_SIZES:
+            raise UsageError(f"--video-size must be one of {', '.join(VIDEO_SIZES)}, not '{self.video_size}'.")
         parse_person(self.person)  # a bad --person fails now, not after the pose model
         if self.view is not None and self.view not in VIEWS:
             raise UsageError(f"--view must be one of {', '.join(VIEWS)}, not '{self.view}'.")
@@ -176,9 +182,8 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
         source_video = Path(video["path"]) if video.get("path") else None
         capture = CaptureQuality.from_json(pose.extras["capture_quality"]) if "capture_quality" in pose.extras else None
     else:
-        pose, video = estimate_pose(path, options)
+        pose, video, capture = estimate_pose(path, options)
         source_video = path
-        capture = _assess_capture(path, pose, video)
     where = presence(pose.detected, pose.t_ms, feet_in_picture(pose.image_xy, pose.visibility, pose.frame_size))
     require_person(where, path.name, capture.hints() if capture else [],
                    person=(pose.extras.get("tracking") or {}).get("person"))
@@ -202,15 +207,6 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
         except (OSError, av.error.FFmpegError) as exc:
             raise OutputWriteError(cannot_write_outputs(out_dir, exc)) from exc
     return analysis
-
-
-def _assess_capture(path: Path, pose: PoseSequence, video: dict) -> CaptureQuality:
-    """Image-based capture quality of the video, kept in the pose file for re-analysis."""
-    capture = assess_capture(path, frame_size=pose.frame_size, image_xy=pose.image_xy, t_ms=pose.t_ms,
-                             rotation_deg=video.get("rotation_deg") or 0,
-                             slow_motion_factor=video.get("slow_motion_factor") or 1.0)
-    pose.extras["capture_quality"] = capture.to_json()
-    return capture
 
 
 def _with_input_notes(kinematics: Kinematics, pose: PoseSequence, capture: CaptureQuality | None, where: Presence,
@@ -238,8 +234,13 @@ def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None
         path.unlink(missing_ok=True)
 
 
-def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, dict]:
-    """Decode ``path`` and run the pose model; return the runner's pose and the report's video section."""
+def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, dict, CaptureQuality]:
+    """Decode ``path`` and run the pose model.
+
+    Returns the runner's pose, the report's video section, and the capture
+    quality of the frames the pose stage sampled (also kept in the pose file
+    for re-analysis).
+    """
     model_path = resolve_model(options.model)
     # Choosing among people needs room for more than one; otherwise a quick look decides.
     num_poses = options.num_poses or (DEFAULT_NUM_POSES if options.person is not None else None)
@@ -259,7 +260,9 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
     pose.extras["video"] = video
     pose.extras["model"] = model_path.name
     pose.extras["pose_stage"] = {"people_per_frame": run.num_poses, "segments": run.segments, "max_fps": options.max_fps}
-    return pose, video
+    capture = measure_capture(run.frame_pairs, frame_size=pose.frame_size, image_xy=pose.image_xy, t_ms=pose.t_ms)
+    pose.extras["capture_quality"] = capture.to_json()
+    return pose, video, capture
 
 
 def video_section(info: VideoInfo, n_frames: int) -> dict:
@@ -320,7 +323,8 @@ def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | No
     if "annotated.mp4" in options.outputs and video_there:
         with _progress(options.progress, "Video", pose.n_frames) as advance:
             files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report, on_frame=advance,
-                                                replay=options.replay, t_ms=pose.t_ms, workers=options.workers))
+                                                replay=options.replay, t_ms=pose.t_ms, workers=options.workers,
+                                                max_side=VIDEO_SIZES[options.video_size]))
     if "report.html" in options.outputs:
         files.append(write_report_html(out_dir / "report.html", report, kin, t_ms=pose.t_ms,
                                        source_video=source_video if video_there else None))

@@ -1,9 +1,13 @@
+from pathlib import Path
+
 import av
+import cv2
 import numpy as np
 import pytest
 
 from formcam.decode import iter_frames
 from formcam.events import GaitEvents
+from formcam.report.annotated import render_annotated_video
 from formcam.report.annotations import panel_rows, stance_side
 from formcam.report.overlay import PANEL_COLOUR
 from tests.reporting import synthetic_analysis
@@ -94,6 +98,22 @@ def test_replay_of_the_worst_step_is_appended_in_slow_motion(replayed):
     assert duration_s == pytest.approx((len(source) + 4 * extra) / 30, abs=0.2)
     banner = annotated[-3][3:30, 100:220]  # the yellow title pill at the top centre
     assert (banner[..., 0] > 200).mean() > 0.3 and (banner[..., 2] < 100).mean() > 0.3
+
+
+def test_a_smaller_video_is_the_same_drawing_to_scale(replayed, tmp_path):
+    analysis, source, annotated = replayed
+    small = render_annotated_video(Path(analysis.report["video"]["path"]), tmp_path / "small.mp4", analysis.kinematics,
+                                   analysis.report, t_ms=analysis.pose.t_ms, replay=True, max_side=160)
+    frames = decoded(small)
+    assert len(frames) == len(annotated)  # the replay too
+    height, width = source[0].shape[:2]
+    assert frames[0].shape == (height * 160 // width, 160, 3)
+    scale = 160 / width
+    for i in (20, 90, 150):
+        shrunk = cv2.resize(source[i].astype(np.uint8), (160, frames[i].shape[0]), interpolation=cv2.INTER_AREA)
+        diff = np.abs(frames[i] - shrunk).max(axis=2)
+        x, y = np.round(analysis.kinematics.xy[i, 25] * scale).astype(int)  # the left knee, where its bones meet
+        assert diff[y - 1:y + 2, x - 1:x + 2].max() > 60, i
 
 
 def test_replay_matches_video_frames_to_analysed_ones_by_time():

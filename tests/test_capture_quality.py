@@ -11,14 +11,18 @@ import pytest
 
 from formcam.capture_quality import (
     CaptureQuality,
+    PairSampler,
     assess_capture,
     blur_effect,
     global_shift,
     letterbox_bars,
+    measure_capture,
     null_affected_metrics,
     runner_boxes,
     sample_frame_pairs,
+    sample_moments_s,
 )
+from formcam.decode import iter_frames
 from formcam.metrics import MetricResult
 from tests.media import make_cfr_clip
 
@@ -118,6 +122,42 @@ def test_letterbox_bars_are_found_and_kept_out_of_the_brightness(clips):
     assert quality.bars["left"] == quality.bars["right"] == 0
     plain = assess_capture(clips["plain"])
     assert quality.brightness == pytest.approx(plain.brightness, abs=8)
+
+
+def pairs_as_frames_pass(path, stretches: int = 1) -> list:
+    """Pairs kept by one PairSampler per stretch of the clip, as the pose stage's segments keep them."""
+    with iter_frames(path) as frames:
+        frames = list(frames)
+    moments = sample_moments_s(frames[0].pts_s, frames[-1].pts_s + 1 / FPS, FPS)
+    bounds = np.linspace(frames[0].pts_s, frames[-1].pts_s + 1, stretches + 1)
+    pairs = []
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        sampler = PairSampler(moments[(moments >= start) & (moments < stop)])
+        for frame in frames:
+            if start <= frame.pts_s < stop:
+                sampler.offer(frame.pts_s, frame.t_ms, frame.rgb)
+        pairs += sampler.pairs
+    return pairs
+
+
+@pytest.mark.parametrize("name", ["plain", "dark", "blurred", "panning", "letterbox"])
+def test_pairs_kept_as_frames_pass_measure_like_pairs_found_by_seeking(clips, name):
+    seeking = assess_capture(clips[name])
+    passing = measure_capture(pairs_as_frames_pass(clips[name], stretches=2))
+    assert passing.codes == seeking.codes
+    assert passing.brightness == pytest.approx(seeking.brightness, abs=3)
+    assert passing.blur == pytest.approx(seeking.blur, abs=0.05)
+    assert passing.camera_speed == pytest.approx(seeking.camera_speed, rel=0.15, abs=0.01)
+    assert passing.bars == seeking.bars
+
+
+def test_pair_sampler_takes_neighbouring_frames_once_per_moment(clips):
+    pairs = pairs_as_frames_pass(clips["plain"])
+    # 32 moments over 45 frames: a frame ends one pair or starts one, never both.
+    assert 20 <= len(pairs) < 32
+    assert all(p.dt_s == pytest.approx(1 / FPS) for p in pairs)
+    assert np.all(np.diff([p.t_ms for p in pairs]) >= 2000 / FPS - 1e-6)
+    assert pairs[0].first.shape == (240, 320)
 
 
 def test_blur_effect_orders_sharp_and_blurred():

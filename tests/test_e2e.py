@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from formcam.decode import probe_video, scaled_size
 from formcam.landmarks import LEFT_ANKLE, NOSE, RIGHT_ANKLE
 from formcam.posefile import load_pose
 from formcam.report.json_report import validate_report
@@ -72,8 +73,10 @@ def test_clip_analyses_to_a_valid_report_and_a_playable_h264_video(analysed, key
     assert annotated["codec_name"] == "h264" and annotated["pix_fmt"] == "yuv420p"
     assert int(annotated["nb_read_frames"]) == int(source["nb_read_frames"]) == report["video"]["frames"]
     assert float(annotated["duration"]) == pytest.approx(float(source["duration"]), abs=0.1)
-    assert (annotated["width"], annotated["height"]) == (report["video"]["width"], report["video"]["height"])
-    assert (annotated["width"], annotated["height"]) == (source["width"], source["height"])
+    # 720p by default (--video-size): the longest side at most 1280 px, the input's shape.
+    assert (annotated["width"], annotated["height"]) == scaled_size(probe_video(video), 1280)
+    assert max(annotated["width"], annotated["height"]) == min(1280, max(source["width"], source["height"]))
+    assert annotated["width"] / annotated["height"] == pytest.approx(source["width"] / source["height"], rel=0.01)
 
 
 def test_side_view_clip_gives_side_metrics_and_a_running_cadence(analysed):
@@ -124,7 +127,8 @@ def test_rotated_phone_clip_comes_out_upright(shared_video, model_path, tmp_path
     assert report["video"]["corrections"]
     assert (report["video"]["width"], report["video"]["height"]) == (stored["height"], stored["width"])
     annotated = ffprobe_json(out / "annotated.mp4")["streams"][0]
-    assert (annotated["width"], annotated["height"]) == (stored["height"], stored["width"])
+    assert annotated["height"] > annotated["width"]  # upright portrait
+    assert annotated["height"] / annotated["width"] == pytest.approx(stored["width"] / stored["height"], rel=0.01)
     pose = load_pose(out / "pose.npz")
     head_above_feet = pose.image_xy[:, NOSE, 1] < np.nanmin(pose.image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE], 1], axis=1)
     assert head_above_feet[pose.detected].mean() > 0.9

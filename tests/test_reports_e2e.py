@@ -49,10 +49,10 @@ def other(shared_video, model_path, tmp_path_factory):
     return out
 
 
-def frames_of(path, wanted) -> tuple[dict, int]:
+def frames_of(path, wanted, max_side=None) -> tuple[dict, int]:
     """The wanted frames by index, and how many frames the file has (one decoding pass)."""
     found, count = {}, 0
-    with iter_frames(path) as frames:
+    with iter_frames(path, max_side=max_side) as frames:
         for frame in frames:
             count += 1
             if frame.index in wanted:
@@ -72,10 +72,12 @@ def test_annotated_video_draws_the_runner_and_the_panel_and_ends_with_a_replay(s
     report = json.loads((out / "report.json").read_text())
     pose = load_pose(out / "pose.npz")
     wanted = {60, 200, 330}
-    (source, _), (annotated, total) = frames_of(video, wanted), frames_of(out / "annotated.mp4", wanted)
+    # The annotated video is 720p (longest side 1280 px): compare with the input scaled the same way.
+    (source, _), (annotated, total) = frames_of(video, wanted, max_side=1280), frames_of(out / "annotated.mp4", wanted)
+    scale = annotated[60].shape[1] / report["video"]["width"]
     for i in sorted(wanted):
         diff = np.abs(annotated[i] - source[i]).max(axis=2)
-        near = [diff[int(y) - 3:int(y) + 4, int(x) - 3:int(x) + 4].max() for x, y in pose.image_xy[i, [25, 26, 27, 28]]]
+        near = [diff[int(y) - 3:int(y) + 4, int(x) - 3:int(x) + 4].max() for x, y in pose.image_xy[i, [25, 26, 27, 28]] * scale]
         assert np.median(near) > 50, (i, near)  # the bones through knees and ankles
         blended = 0.32 * source[i] + 0.68 * np.array(PANEL_COLOUR)
         panel = np.abs(annotated[i] - blended).max(axis=2) < 16

@@ -17,13 +17,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..decode import iter_frames
+from ..decode import iter_frames, scaled_size
 from ..parallel import WHOLE_CLIP, Progress, Segment, clip_span, plan_work_segments, run_in_threads, usable_cores
 from ..pose import prefetch
 from .annotations import FrameAnnotator, panel_rows
 from .h264 import H264Writer, concat_mp4
 from .overlay import draw_overlay
 from .replay import append_replay
+
+#: ``--video-size``: the annotated video's longest side, px (None: the input's
+#: size; a smaller input is never enlarged). 720p is the default: it plays
+#: smoothly on any phone and in a browser, and a 1080 x 1920 clip's video is
+#: decoded, drawn and encoded in about half the time of full size.
+VIDEO_SIZES: dict[str, int | None] = {"720p": 1280, "1080p": 1920, "full": None}
+VIDEO_MAX_SIDE = VIDEO_SIZES["720p"]
 
 
 def render_annotated_video(
@@ -36,6 +43,7 @@ def render_annotated_video(
     replay: bool = False,
     t_ms: np.ndarray | None = None,
     workers: int | None = None,
+    max_side: int | None = VIDEO_MAX_SIDE,
 ) -> Path:
     """Decode ``video_path`` again, draw each frame's annotation, and write H.264 to ``out_path``.
 
@@ -61,20 +69,25 @@ def render_annotated_video(
         n-th analysed one and rendering is sequential.
     workers : int, optional
         Threads; default all usable cores.
+    max_side : int, optional
+        Longest side of the video, px (a smaller input keeps its size); None:
+        the input's size. The drawing is scaled with it.
     """
     slowmo = report.get("video", {}).get("slow_motion_factor") or None
     span = clip_span(video_path, slowmo)
     info = span.info
     workers = usable_cores() if workers is None else max(1, int(workers))
     segments = plan_work_segments(span, workers) if t_ms is not None else [WHOLE_CLIP]
+    size = scaled_size(info, max_side)
     job = _RenderJob(
         video_path=Path(video_path),
         slowmo=slowmo,
-        annotate=FrameAnnotator(kinematics, fps=info.fps or 30.0),
+        annotate=FrameAnnotator(kinematics, fps=info.fps or 30.0, scale=(size[0] / info.width, size[1] / info.height)),
         panel=panel_rows(report),
         frame_of=_FrameMatcher(t_ms) if t_ms is not None else None,
         fps=info.fps or 30.0,
-        size=(info.width, info.height),
+        size=size,
+        max_side=max_side,
         time_base=info.time_base,
         encoder_threads=1 if len(segments) > 1 else 0,
     )
@@ -137,6 +150,7 @@ class _RenderJob:
     frame_of: _FrameMatcher | None
     fps: float
     size: tuple[int, int]
+    max_side: int | None
     time_base: object
     encoder_threads: int
 
@@ -158,7 +172,8 @@ class _RenderJob:
         """Decode, draw and encode the frames of ``segment``; return the last pts written."""
         n_frames = self.annotate.n_frames
         last_pts = None
-        frames = iter_frames(self.video_path, slowmo=self.slowmo, start_s=segment.start_s, stop_s=segment.stop_s)
+        frames = iter_frames(self.video_path, slowmo=self.slowmo, start_s=segment.start_s, stop_s=segment.stop_s,
+                             max_side=self.max_side)
         with frames:
             # Alone, the decoder gets a thread of its own.
             for frame in prefetch(frames) if segment is WHOLE_CLIP else frames:

@@ -102,6 +102,9 @@ class FrameAnnotator:
         Cleaned landmarks ``xy`` (T, 33, 2), per-frame ``signals``, ``events`` and ``view``.
     fps : float
         Frame rate, for how long a contact stays marked.
+    scale : tuple of float
+        ``(x, y)`` size of the frames drawn on relative to the analysed
+        frames (the annotated video may be smaller than the input).
 
     Examples
     --------
@@ -109,10 +112,10 @@ class FrameAnnotator:
     >>> image = draw_overlay(frame.rgb, annotate(i), panel_rows(report))  # doctest: +SKIP
     """
 
-    def __init__(self, kinematics, fps: float):
+    def __init__(self, kinematics, fps: float, scale: tuple[float, float] = (1.0, 1.0)):
         kin = kinematics
         self.n_frames = len(kin.xy)
-        self._xy = kin.xy
+        self._xy = kin.xy * np.asarray(scale, dtype=kin.xy.dtype) if scale != (1.0, 1.0) else kin.xy
         self._signals = kin.signals
         self._view = kin.view.label
         self._facing = int(getattr(kin.view, "facing", 0) or 0)

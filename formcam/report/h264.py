@@ -60,11 +60,8 @@ class H264Writer:
         spacing of frames written with ``pts=None``.
     crf : int, default 23
         x264 constant rate factor (0-51, lower is better quality and larger).
-    preset : str, default "veryfast"
-        x264 speed preset. "veryfast" encodes 1080x1920 about 2.4 times faster
-        than x264's default "medium" (32 vs 13.5 frames/s on 2 cores, so the
-        writer keeps up with pose estimation) at a similar size for this
-        kind of footage.
+    preset : str, default :data:`DEFAULT_PRESET`
+        x264 speed preset.
 
     Examples
     --------

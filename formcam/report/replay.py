@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ..decode import probe_video
@@ -139,7 +140,9 @@ def append_replay(writer, video_path: Path, kinematics, report: dict, *, last_pt
     frames = frames_between(video_path, step.start_ms, step.stop_ms, slow_motion_factor=factor, info=info)
     if not frames:
         return 0
-    annotate = FrameAnnotator(kinematics, fps=fps)
+    # The writer may be smaller than the video (the annotated video's size cap).
+    size = (writer.width, writer.height)
+    annotate = FrameAnnotator(kinematics, fps=fps, scale=(size[0] / info.width, size[1] / info.height))
     indices = _analysed_frames(np.array([t for t, _ in frames]), step, t_ms, annotate.n_frames)
     panel = panel_rows(report)
     highlight = step.metric if step.metric in HIGHLIGHTED else None
@@ -149,6 +152,8 @@ def append_replay(writer, video_path: Path, kinematics, report: dict, *, last_pt
     for (_, image), i in zip(frames, indices):
         if image.shape[:2] != (info.height, info.width):
             continue
+        if size != (info.width, info.height):
+            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         drawn = draw_overlay(image, annotate(int(i), highlight=highlight), panel) if i >= 0 else image
         pts += SLOWDOWN * ticks
         writer.write(draw_banner(drawn, step.title), pts)
