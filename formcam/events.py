@@ -13,7 +13,11 @@ ground while it is in the lower half of its local range of height and moving
 slower than a share of its fastest swing, which holds in perspective too, where
 a stance foot sliding back with a treadmill's belt drifts down (rear) or up
 (front) the image; each contact is then timed where the foot's speed has
-settled to its stance's level (see :func:`_stance_from_foot_motion`).
+settled to its stance's level (see :func:`_stance_from_foot_motion`).  In
+running the steps themselves come from the hip's bounce, lowest once per step
+at midstance, with the lower foot there on the ground, so that a misread foot
+can move a contact within its step but not add or drop one
+(:func:`_stances_around_midstances`).
 
 Quality gates: contacts of the same foot at least 0.22 s apart, and at least
 :data:`MIN_STRIDE_SHARE` of the gait's stride apart when the stride is known
@@ -51,6 +55,11 @@ MIN_SWING_PX = 2.0
 FLICKER_MS = 25.0
 #: Rear/front: a contact is where the foot's speed above its stance's speed falls to this share of its swing speed.
 SETTLED_SPEED_SHARE = 0.1
+#: Rear/front: at the hip's lowest point the feet are at least this share of their swing height apart in a
+#: running step (one foot down, the other high in its swing); the lower one is then the stance foot.
+MIDSTANCE_FEET_APART_SHARE = 0.3
+#: Rear/front: a stance's contact is searched at most this many steps before its midstance.
+MIDSTANCE_SEARCH_STEPS = 1.5
 #: Early stance fitted to time a side-view contact between frames, ms (:func:`refine_contacts`).
 CONTACT_FIT_MS = 100.0
 #: Largest shift of a refined contact from the low-passed peak, ms (the filter moves it by up to about 20 ms).
@@ -81,7 +90,9 @@ class GaitEvents:
     toe_off_frames : ndarray, int, shape (m,)
     toe_off_sides : ndarray, str, shape (m,)
     method : str
-        How they were found ('zeni', 'foot_motion' or 'none').
+        How they were found: 'zeni' (side views), 'midstance' (rear, front
+        and oblique views of running, steps from the hip's bounce),
+        'foot_motion' (other rear, front and oblique views), or 'none'.
     contact_t_ms : ndarray, float, shape (n,) or None
         Contact times between frames where they were refined (side views:
         :func:`refine_contacts`); ``contact_frames`` is then the last frame at
@@ -225,11 +236,14 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
         method = "zeni"
     else:
         window = min(max(int(round(2000.0 / dt_ms)), 3), len(t_ms))
-        for side, points in (("left", (lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)),
-                             ("right", (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX))):
-            foot_y = _nanmean_rows(xy[:, points, 1])
-            per_side[side] = _stance_from_foot_motion(foot_y, t_ms, window, min_gap)
-        method = "foot_motion"
+        feet_y = {side: _nanmean_rows(xy[:, points, 1])
+                  for side, points in (("left", (lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)),
+                                       ("right", (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX)))}
+        per_side = _stances_around_midstances(xy, feet_y, t_ms, stride_ms, window, min_gap)
+        method = "midstance"
+        if per_side is None:  # no clear running bounce: each foot on its own
+            per_side = {side: _stance_from_foot_motion(feet_y[side], t_ms, window, min_gap) for side in SIDES}
+            method = "foot_motion"
 
     def merge(index: int) -> tuple[np.ndarray, np.ndarray]:
         frames = np.concatenate([per_side[s][index] for s in SIDES]).astype(int)
@@ -465,11 +479,68 @@ def _stance_from_foot_motion(foot_y: np.ndarray, t_ms: np.ndarray, window: int,
     median speed (the belt's slide), interpolated between frames.
     """
     t_ms = np.asarray(t_ms, dtype=np.float64)
+    motion = _foot_motion(foot_y, t_ms, window)
+    if motion is None:
+        return (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0))
+    dt_ms = median_frame_interval_ms(t_ms)
+    on_ground = _without_flicker(motion.on_ground, max(int(round(FLICKER_MS / dt_ms)), 1))
+    change = np.diff(on_ground.astype(np.int8))
+    contacts = np.flatnonzero(change == 1) + 1
+    toe_offs = np.flatnonzero(change == -1) + 1
+    # Edges next to missing data are not events.
+    contacts = _thin(contacts[motion.valid_edge[contacts]], min_gap)
+    toe_offs = _thin(toe_offs[motion.valid_edge[toe_offs]], min_gap)
+    contact_t = _settled_ms(motion.speed, motion.fastest, on_ground, contacts, t_ms)
+    return _frame_at_or_before(t_ms, contact_t), toe_offs, contact_t
+
+
+@dataclass(frozen=True)
+class _FootMotion:
+    """One foot's image height and speed, and where it looks on the ground (rear, front and oblique views).
+
+    Attributes
+    ----------
+    speed, fastest : ndarray, shape (T,)
+        The foot's vertical image speed and its fastest speed over the
+        surrounding window (its swing), px/ms.
+    swing_height : ndarray, shape (T,)
+        The foot's range of image height over the surrounding window, px.
+    on_ground : ndarray, bool, shape (T,)
+        Frame by frame, before any smoothing: low in its local range and
+        slow (see :func:`_stance_from_foot_motion`).
+    valid_edge : ndarray, bool, shape (T,)
+        The foot is seen in this frame and the one before (an edge there can
+        be an event).
+    """
+
+    speed: np.ndarray
+    fastest: np.ndarray
+    swing_height: np.ndarray
+    on_ground: np.ndarray
+    valid_edge: np.ndarray
+
+
+def _foot_motion(foot_y: np.ndarray, t_ms: np.ndarray, window: int) -> _FootMotion | None:
+    """Speed and on-ground frames of one foot from its image height (see :func:`_stance_from_foot_motion`).
+
+    Parameters
+    ----------
+    foot_y : ndarray, shape (T,)
+        Image height, px, NaN where missing.
+    t_ms : ndarray, shape (T,)
+    window : int
+        Frames over which the range of height and the fastest swing are taken.
+
+    Returns
+    -------
+    _FootMotion or None
+        None when the foot is seen in fewer than 5 frames or hardly rises
+        (:data:`MIN_SWING_PX`).
+    """
     finite = np.isfinite(foot_y)
-    empty = (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0))
     dt_ms = median_frame_interval_ms(t_ms)
     if finite.sum() < 5 or not np.isfinite(dt_ms):
-        return empty
+        return None
     frames = np.arange(len(foot_y))
     filled = np.interp(frames, frames[finite], foot_y[finite])
     speed = np.abs(np.gradient(filled)) / dt_ms  # per frame: repeated timestamps must not divide by zero
@@ -478,19 +549,179 @@ def _stance_from_foot_motion(foot_y: np.ndarray, t_ms: np.ndarray, window: int,
     highest = ndimage.minimum_filter1d(filled, size=window, mode="nearest")
     swing_height = lowest - highest
     if not np.median(swing_height) > MIN_SWING_PX:
-        return empty
+        return None
     on_ground = ((filled >= highest + STANCE_HEIGHT_SHARE * swing_height) & (speed <= STANCE_SPEED_SHARE * fastest)
                  & (swing_height > 0.3 * np.median(swing_height)))
-    on_ground = _without_flicker(on_ground, max(int(round(FLICKER_MS / dt_ms)), 1))
-    change = np.diff(on_ground.astype(np.int8))
-    contacts = np.flatnonzero(change == 1) + 1
-    toe_offs = np.flatnonzero(change == -1) + 1
-    # Edges next to missing data are not events.
-    valid = finite & np.concatenate([[False], finite[:-1]])
-    contacts = _thin(contacts[valid[contacts]], min_gap)
-    toe_offs = _thin(toe_offs[valid[toe_offs]], min_gap)
-    contact_t = _settled_ms(speed, fastest, on_ground, contacts, t_ms)
-    return np.maximum(np.searchsorted(t_ms, contact_t, side="right") - 1, 0), toe_offs, contact_t
+    return _FootMotion(speed, fastest, swing_height, on_ground, finite & np.concatenate([[False], finite[:-1]]))
+
+
+def _frame_at_or_before(t_ms: np.ndarray, times_ms: np.ndarray) -> np.ndarray:
+    """The last frame at or before each time (the first frame for earlier times), int, shape (n,)."""
+    return np.maximum(np.searchsorted(t_ms, times_ms, side="right") - 1, 0)
+
+
+def midstance_frames(xy: np.ndarray, t_ms: np.ndarray, step_ms: float) -> np.ndarray:
+    """Frames where the mid-hip is lowest in the image, once per running step (midstances).
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+        Cleaned landmark pixels (y down).
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    step_ms : float
+        The step period, ms (half the stride, :func:`formcam.clean.stride_period_ms`).
+
+    Returns
+    -------
+    ndarray, int, shape (m,)
+        Sorted frames: peaks of the mid-hip's image height less its running
+        mean over one step (which takes out a runner coming closer or a
+        drifting camera, not the bounce), at least 0.6 of a step apart and
+        standing out as :func:`find_peaks_robust` requires; empty without a
+        step period.
+
+    Notes
+    -----
+    A running body bounces on its stance leg like a spring: it is lowest at
+    midstance, with the stance leg most compressed under it, and highest in
+    flight, once per step.  The hip moves little and smoothly, and a pose
+    model tracks it far better than the feet (docs/validation.md), so this
+    clock does not suffer from the feet's errors.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    dt_ms = median_frame_interval_ms(t_ms)
+    if xy.ndim != 3 or not (np.isfinite(step_ms) and step_ms > 0 and np.isfinite(dt_ms)):
+        return np.zeros(0, dtype=int)
+    with np.errstate(invalid="ignore"):
+        hip_y = (xy[:, lm.LEFT_HIP, 1] + xy[:, lm.RIGHT_HIP, 1]) / 2
+    finite = np.isfinite(hip_y)
+    if finite.sum() < 5:
+        return np.zeros(0, dtype=int)
+    step = max(int(round(step_ms / dt_ms)), 1)
+    frames = np.arange(len(hip_y))
+    trend = ndimage.uniform_filter1d(np.interp(frames, frames[finite], hip_y[finite]), size=step, mode="nearest")
+    return find_peaks_robust(hip_y - trend, max(int(0.6 * step), 1))
+
+
+def _stances_around_midstances(xy: np.ndarray, feet_y: dict[str, np.ndarray], t_ms: np.ndarray, stride_ms: float,
+                               window: int, min_gap: int) -> dict[str, tuple[np.ndarray, ...]] | None:
+    """Contacts and toe-offs of both feet, one stance per bounce of the hip (rear, front and oblique views).
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+        Cleaned landmark pixels.
+    feet_y : dict
+        ``'left'`` and ``'right'``: each foot's image height (mean of ankle,
+        heel and toe), px, shape (T,), NaN where missing.
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    stride_ms : float
+        The legs' stride period, ms (NaN: unknown).
+    window : int
+        Frames over which each foot's range of height and fastest swing are
+        taken (:func:`_foot_motion`).
+    min_gap : int
+        Fewest frames between two contacts (or toe-offs) of one foot.
+
+    Returns
+    -------
+    dict or None
+        Side -> (contact frames, toe-off frames, contact times in ms), as
+        :func:`_stance_from_foot_motion` gives them.  None when the hip does
+        not bounce once per step with one foot high at its lowest point
+        (walking, no clear stride, hips or feet missing): then each foot is
+        taken on its own.
+
+    Notes
+    -----
+    Each foot's own motion (:func:`_stance_from_foot_motion`) is exact on
+    exact tracks, but one misread foot there adds or moves a step.  In a
+    portrait rear render from a low, close camera, MediaPipe swaps the feet
+    for about 80 ms after each landing (the landed foot jumps to the
+    swinging one's place and back), so a stance looks broken in two and the
+    second part's start was read as a contact 130 ms late.
+
+    Here the steps come from the mid-hip's bounce instead
+    (:func:`midstance_frames`), used only where it confirms the legs' rhythm
+    (within :data:`CONFIRMED_RHYTHM_TOLERANCE`, as in
+    :func:`estimate_cadence`).  At each midstance the stance foot is on the
+    ground and the other high in its swing, so the lower foot in the image is
+    the stance foot (a camera in front or behind sees the raised foot higher
+    in both cases) where the two are at least
+    :data:`MIDSTANCE_FEET_APART_SHARE` of the swing height apart.  As the
+    feet alternate, every other midstance of a run of them about a step
+    apart is the same foot's, and the run's clear midstances vote which, so
+    feet misread at a few midstances change no side.  The stance foot's
+    contact is then the first frame it lands (its on-ground flag rises,
+    :func:`_foot_motion`) after the previous midstance (at most
+    :data:`MIDSTANCE_SEARCH_STEPS` steps back), timed where its speed settles
+    (:func:`_settled_ms`); its toe-off is the first frame it lifts after this
+    midstance, before the next one.  A misread foot can then move a contact
+    within its own step, but cannot add or drop a step.
+
+    Walking is lowest in double support, with both feet down: it fails the
+    feet-apart test (most midstances must pass it) and is left to each
+    foot's own motion.
+    """
+    if not (np.isfinite(stride_ms) and stride_ms > 0):
+        return None
+    spectral = _spectral_cadence(xy, t_ms)
+    if not abs(spectral * stride_ms / 120000.0 - 1.0) <= CONFIRMED_RHYTHM_TOLERANCE:
+        return None
+    motions = {side: _foot_motion(feet_y[side], t_ms, window) for side in SIDES}
+    midstances = midstance_frames(xy, t_ms, stride_ms / 2.0)
+    if any(motion is None for motion in motions.values()) or midstances.size < 3:
+        return None
+    swing_px = float(np.median(np.concatenate([motions[side].swing_height for side in SIDES])))
+    with np.errstate(invalid="ignore"):
+        left_lower_px = feet_y["left"][midstances] - feet_y["right"][midstances]  # y grows downwards
+        clear = np.abs(left_lower_px) >= MIDSTANCE_FEET_APART_SHARE * swing_px
+    if not clear.mean() > 0.5:
+        return None
+    n = len(t_ms)
+    step = int(round(stride_ms / 2.0 / median_frame_interval_ms(t_ms)))
+    reach = int(round(MIDSTANCE_SEARCH_STEPS * step))
+    # A step cut by the clip's start or end has its midstance outside the clip (or too near its edge to
+    # be a peak): the step before the first and the one after the last are searched too.
+    midstances = np.concatenate([[midstances[0] - step], midstances, [min(midstances[-1] + step, n - 1)]])
+    votes = np.concatenate([[0.0], np.where(clear, np.sign(left_lower_px), 0.0), [0.0]])
+    # The feet alternate: along each run of midstances about a step apart, every other one is the left
+    # foot's, and the run's clear midstances vote which, so feet misread at one midstance change nothing.
+    run = np.concatenate([[0], np.cumsum(np.diff(midstances) > reach)])
+    parity = np.where(np.arange(len(midstances)) % 2 == 0, 1.0, -1.0)
+    left_at_even = np.bincount(run, weights=votes * parity)[run]
+    left_stance = left_at_even * parity > 0
+    search_from = np.maximum(np.concatenate([[-1], midstances[:-1]]), midstances - reach)
+    search_to = np.minimum(np.concatenate([midstances[1:], [n - 1]]), midstances + reach)
+    per_side = {}
+    for side in SIDES:  # the two feet, each over all its stances at once
+        motion = motions[side]
+        mine = (left_at_even != 0) & (left_stance == (side == "left"))
+        midstance = midstances[mine]
+        on = motion.on_ground
+        landings = np.flatnonzero(on[1:] & ~on[:-1]) + 1
+        lifts = np.flatnonzero(~on[1:] & on[:-1]) + 1
+        contacts = _first_edge_within(landings, search_from[mine], midstance)
+        toe_offs = _first_edge_within(lifts, midstance, search_to[mine])
+        found = (contacts >= 0) & motion.valid_edge[np.maximum(contacts, 0)]
+        ends = np.where(toe_offs >= 0, toe_offs, midstance + 1)[found]
+        contacts = contacts[found]
+        kept = np.isin(contacts, _thin(contacts, min_gap))
+        contacts, ends = contacts[kept], ends[kept]
+        stance = np.cumsum(np.bincount(contacts, minlength=n + 1) - np.bincount(ends, minlength=n + 1))[:n] > 0
+        contact_t = _settled_ms(motion.speed, motion.fastest, stance, contacts, t_ms)
+        toe_offs = _thin(toe_offs[(toe_offs >= 0) & motion.valid_edge[np.maximum(toe_offs, 0)]], min_gap)
+        per_side[side] = (_frame_at_or_before(t_ms, contact_t), toe_offs, contact_t)
+    return per_side
+
+
+def _first_edge_within(edges: np.ndarray, after: np.ndarray, until: np.ndarray) -> np.ndarray:
+    """For each window ``(after, until]``, the first of the sorted frames ``edges`` in it, or -1; int, shape (n,)."""
+    index = np.searchsorted(edges, after, side="right")
+    first = edges[np.minimum(index, len(edges) - 1)] if len(edges) else np.full(len(after), -1)
+    return np.where((index < len(edges)) & (first <= until), first, -1)
 
 
 def _settled_ms(speed: np.ndarray, fastest: np.ndarray, on_ground: np.ndarray, starts: np.ndarray,

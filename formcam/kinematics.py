@@ -217,7 +217,10 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
        double support; walking the reverse.  In side views whose knees fold
        like running, only clear double support (:data:`CLEAR_DOUBLE_SUPPORT`
        with no flight) overrules the knee, since toe-offs there are the
-       least reliable events.
+       least reliable events.  Likewise in rear and front views whose steps
+       were timed at the hip's lowest points with one foot high in its swing
+       (``events.method == 'midstance'``, a bouncing gait: walking is lowest
+       in double support), where a pose model's feet can hide a short flight.
 
     Each cue is a ratio of times or an angle, so slow motion does not change
     it (a slow-motion run gets a slow-motion warning instead).
@@ -243,6 +246,10 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
         if np.isfinite(double) and double >= CLEAR_DOUBLE_SUPPORT and flight < MIN_FLIGHT_FRACTION:
             return False, (f"both feet are on the ground {100 * double:.0f} % of the time and neither {100 * flight:.0f} %: "
                            "this looks like walking")
+        return True, None
+    if events.method == "midstance" and not double >= CLEAR_DOUBLE_SUPPORT:
+        # Rear/front steps timed at the hip's lowest points with one foot high in the air: a bouncing gait.
+        # Walking is lowest in double support; a pose model's feet can blur a short flight away.
         return True, None
     if not np.isfinite(flight):
         return False, "no complete stance (contact to toe-off) was found, so running cannot be told from walking"

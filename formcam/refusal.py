@@ -18,8 +18,15 @@ sentence saying why:
    Too few steps from a runner who is in view for less than
    :data:`MIN_STEP_SEARCH_S` (crossing the frame) is not a refusal: the part
    where they are is analysed, with a ``too_short_to_confirm_running`` warning.
+   Too few steps that are slower than a walk while the knees fold as in
+   running are said to be slow motion (:func:`too_few_slow_steps`).
+4. **Does the clip keep one speed?** A phone's slow-motion clip often plays
+   its middle slowly and its ends at normal speed; seen from the side, steps
+   that last :data:`SPEED_CHANGE_FACTOR` times longer in one stretch than in
+   another are that (or a change of pace no steady run has), and no single
+   cadence or timing describes the clip (:func:`speed_change`).
 
-``--force`` (``AnalysisOptions.force``) turns refusals 2 and 3 into a report
+``--force`` (``AnalysisOptions.force``) turns refusals 2 to 4 into a report
 marked ``runner.forced: true`` with the reason (``runner.refusal``)
 and a ``forced_analysis`` quality warning; nothing can force 1.
 
@@ -33,11 +40,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
+from .clean import leading_foot_contacts
 from .errors import NothingToAnalyseError
 from .events import regular_steps
-from .kinematics import MIN_RUNNING_STEPS
+from .kinematics import MIN_RUNNING_STEPS, MIN_RUNNING_SWING_KNEE_DEG, swing_knee_flexion_deg
 from .landmarks import LEFT_ANKLE, RIGHT_ANKLE
+from .view import ViewEstimate
 
 #: Fewer frames with a person than this and there is nothing to measure.
 MIN_DETECTED_FRAMES = 10
@@ -59,6 +69,16 @@ MIN_STEPS_IN_BRIEF_VIEW = 2
 MIN_FEET_IN_VIEW = 0.5
 #: A foot landmark counts as seen from this visibility on.
 FOOT_VISIBILITY = 0.5
+#: Steps lasting this many times longer in one stretch of a clip than in another: the clip's speed
+#: changes (slow motion in part of it: phones slow clips down 2, 4 or 8 times).  A runner's own cadence
+#: changes far less within a clip (a jog to a fast run is 160 to 200 steps/min, 1.25 times).
+SPEED_CHANGE_FACTOR = 1.8
+#: Each stretch compared is the median of this many consecutive steps (a stray or a missed contact
+#: does not move it).
+SPEED_CHANGE_STEPS = 5
+#: Steps longer than this, s, are slower than anyone walks (a slow walk takes about 0.6 s a step);
+#: with running knees that is slow motion.
+SLOW_MOTION_STEP_S = 0.75
 
 
 @dataclass(frozen=True)
@@ -205,7 +225,7 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
                 "in view (standing, or an exercise in place?)"), []
     reason = not_running_reason(kinematics)
     if reason is None:
-        return None, []
+        return speed_change(kinematics.xy_level, t_ms, kinematics.view), []
     n_steps = len(regular_steps(kinematics.events, t_ms))
     if where.visible_s < MIN_STEP_SEARCH_S and MIN_STEPS_IN_BRIEF_VIEW <= n_steps < MIN_RUNNING_STEPS:
         # Too few steps because the runner crosses the frame, not because they do not run.
@@ -214,7 +234,102 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
             "message": f"The runner is in view for only {where.visible_s:.1f} s{_span(where)}, with {n_steps} "
                        "regular steps: too short to confirm this is running, and every number rests on those steps.",
         }]
+    if n_steps < MIN_RUNNING_STEPS:
+        return too_few_slow_steps(kinematics, t_ms, n_steps) or reason, []
     return reason, []
+
+
+def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) -> str | None:
+    """Why a side view's timing cannot be measured when its steps change length several-fold, or None.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2) or None
+        Cleaned, levelled landmark pixels (``Kinematics.xy_level``).
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    view : ViewEstimate
+        Only side views with a known facing are judged.
+
+    Returns
+    -------
+    str or None
+        A clause (no capital, no full stop) when the median of
+        :data:`SPEED_CHANGE_STEPS` consecutive steps is
+        :data:`SPEED_CHANGE_FACTOR` times longer somewhere in the clip than
+        somewhere else.
+
+    Notes
+    -----
+    The steps are timed from the leading foot's reach
+    (:func:`formcam.clean.leading_foot_contacts`), which does not depend on
+    which leg the pose model calls left: in a clip whose speed changes, the
+    legs' rhythm (and so the gaps the contact detector keeps between a
+    foot's contacts) is a blend of two speeds, and the contacts themselves
+    cannot be trusted to tell.  The real treadmill sprint clip
+    (``treadmill_sprint_side_two_people.mp4``, 30 fps) plays at normal speed
+    to 3.7 s and from 9.9 s, four times slower between: its steps last
+    0.20 s and 0.90 s, and analysed whole it had been given 135 steps/min,
+    which is neither.
+    """
+    contacts, steps = _leading_steps(xy, t_ms, view)
+    if len(steps) < 2 * SPEED_CHANGE_STEPS:
+        return None
+    half = SPEED_CHANGE_STEPS // 2
+    # Medians of whole windows only: at the clip's ends a window would repeat its last step.
+    stretch = ndimage.median_filter(steps, size=SPEED_CHANGE_STEPS)[half:len(steps) - half]
+    fast, slow = int(np.argmin(stretch)), int(np.argmax(stretch))
+    if not stretch[slow] >= SPEED_CHANGE_FACTOR * stretch[fast]:
+        return None
+    # Each stretch's time: its middle step's, from the clip's first frame.
+    at_s = (np.asarray(t_ms, dtype=np.float64)[contacts[[fast + half, slow + half]]] - t_ms[0]) / 1000.0
+    return (f"the steps last {stretch[fast] / 1000:.2f} s around {at_s[0]:.1f} s but {stretch[slow] / 1000:.2f} s "
+            f"around {at_s[1]:.1f} s, {stretch[slow] / stretch[fast]:.1f} times longer: the clip's speed changes "
+            "(slow motion in part of it?), so no one cadence fits it; cut it to a stretch of one speed, "
+            "and give --slowmo for a slow-motion one")
+
+
+def too_few_slow_steps(kinematics, t_ms: np.ndarray, n_steps: int) -> str | None:
+    """Too few regular steps, said as slow motion when the steps are slower than a walk and the knees run.
+
+    Parameters
+    ----------
+    kinematics : formcam.kinematics.Kinematics
+    t_ms : ndarray, shape (T,)
+        Frame times, ms.
+    n_steps : int
+        Regular steps found (fewer than ``MIN_RUNNING_STEPS``).
+
+    Returns
+    -------
+    str or None
+        A clause (no capital, no full stop) when, in a side view, the
+        steps the leading foot marks (:func:`formcam.clean.leading_foot_contacts`)
+        last :data:`SLOW_MOTION_STEP_S` or longer (median) while the swinging
+        knee folds as in running
+        (:data:`formcam.kinematics.MIN_RUNNING_SWING_KNEE_DEG`): a slow-motion
+        clip too short to hold enough steps, not a clip that "does not look
+        like running".  None otherwise: the kinematics core's reason stands.
+    """
+    _, steps = _leading_steps(kinematics.xy_level, t_ms, kinematics.view)
+    if len(steps) < 2:
+        return None
+    step_s = float(np.median(steps)) / 1000.0
+    if step_s < SLOW_MOTION_STEP_S or not swing_knee_flexion_deg(kinematics.xy_level) >= MIN_RUNNING_SWING_KNEE_DEG:
+        return None
+    return (f"only {n_steps} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are needed), and "
+            f"the steps found take about {step_s:.1f} s each, slower than a walk although the knees fold as in "
+            "running: this looks like slow motion with too few steps in it, so film a longer stretch (and give "
+            "--slowmo)")
+
+
+def _leading_steps(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) -> tuple[np.ndarray, np.ndarray]:
+    """Side view: (leading-foot contact frames (n,), the n-1 step times between them, ms); empty otherwise."""
+    if xy is None or view.label != "side" or not view.facing:
+        return np.zeros(0, dtype=int), np.zeros(0)
+    t_ms = np.asarray(t_ms, dtype=np.float64)
+    contacts = leading_foot_contacts(np.asarray(xy, dtype=np.float64), t_ms, view.facing)
+    return contacts, np.diff(t_ms[contacts])
 
 
 def _span(where: Presence) -> str:

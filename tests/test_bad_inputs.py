@@ -14,6 +14,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -37,6 +38,7 @@ from formcam.refusal import (check_analysable, feet_in_picture, forced_notes, pr
                              require_person)
 from formcam.report.json_report import read_report, validate_report
 from formcam.synth import make_gait
+from formcam.view import ViewEstimate
 from tests.media import ffprobe_json, make_cfr_clip, need_ffmpeg, run_ffmpeg, truncate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -295,7 +297,7 @@ def fake_kinematics(n_contacts: int, reason: str | None, contact_frames=None):
     frames = np.asarray(contact_frames if contact_frames is not None else np.arange(n_contacts) * 20)
     events = SimpleNamespace(n_contacts=len(frames), contact_frames=frames,
                              contact_sides=np.array(["left", "right"] * len(frames))[: len(frames)])
-    return SimpleNamespace(events=events, not_running_reason=reason, quality=[])
+    return SimpleNamespace(events=events, not_running_reason=reason, quality=[], xy_level=None, view=ViewEstimate())
 
 
 def test_presence_span_and_partial():
@@ -482,8 +484,11 @@ def clips(shared_video, tmp_path_factory):
         "vp9": lambda p: trim(shared_video("bad/two_people_walk_jump_vp9.mp4"), p, 0, 4, copy=True),
         # 5.5 s to 11.5 s of the race: the sprinters the camera follows, two at a time.
         "sprint": lambda p: trim(shared_video("bad/sprint_multi_runners_tracking.mp4"), p, 5.5, 6),
-        # The bars are the same in every second: 3 s (and the frame size kept).
-        "letterbox": lambda p: trim(shared_video("outdoor_side_silhouette_letterbox.mp4"), p, 2, 3),
+        # The treadmill sprint is a phone's slow-motion clip: normal speed to 3.7 s and from 9.9 s, four times
+        # slower between.  1.5-9.5 s holds 9 fast steps and 6 slow ones; 1.1-3.5 s only fast steps, after the
+        # runner has stepped on (counted by eye: a landing every 6-7 frames, 10 steps, 260-290 steps/min).
+        "sprint_speed_ramp": lambda p: trim(shared_video("treadmill_sprint_side_two_people.mp4"), p, 1.5, 8),
+        "sprint_real_time": lambda p: trim(shared_video("treadmill_sprint_side_two_people.mp4"), p, 1.1, 2.4),
     }
 
     def get(name: str) -> Path:
@@ -600,6 +605,16 @@ def test_race_with_several_sprinters_choose_one_by_position(clips, analysed):
     assert (out / "people.jpg").is_file()
 
 
+def assert_refused_as_slow_motion_with_too_few_steps(report: dict, most_steps: int) -> None:
+    """``--force`` analysed it; without, it is refused for too few steps, said to be slow motion."""
+    why = report["runner"]["refusal"]
+    found = re.match(r"only (\d) regular alternating steps were found \(at least 4 are needed\), and the steps found "
+                     r"take about ([\d.]+) s each, slower than a walk although the knees fold as in running: this looks "
+                     r"like slow motion with too few steps in it", why or "")
+    assert found, why
+    assert int(found.group(1)) <= most_steps and float(found.group(2)) >= 1.0
+
+
 @pytest.mark.e2e
 def test_handheld_tracking_clip_with_an_odd_frame_rate(shared_video, analysed):
     video = shared_video("outdoor_portrait_tracking_oddfps.mp4")
@@ -610,16 +625,46 @@ def test_handheld_tracking_clip_with_an_odd_frame_rate(shared_video, analysed):
     assert report["video"]["frames"] == int(ffprobe_json(video)["streams"][0]["nb_read_frames"])
     assert "camera_moving" in {q["code"] for q in report["quality"]}
     assert report["metrics"]["vertical_oscillation_pct"]["value"] is None
+    # Slow motion (about 8 times): by eye the runner lands at about frames 30 and 106 of 175, one step
+    # in 2.5 s, and is seen front-oblique before; refusing is the honest answer.
+    assert_refused_as_slow_motion_with_too_few_steps(report, most_steps=2)
 
 
 @pytest.mark.e2e
-def test_letterboxed_clip_is_analysed_and_the_bars_are_reported(clips, analysed):
-    proc, out = analysed(clips("letterbox"), "--force")
+def test_letterboxed_clip_is_analysed_and_the_bars_are_reported(shared_video, analysed):
+    proc, out = analysed(shared_video("outdoor_side_silhouette_letterbox.mp4"), "--force")
     assert proc.returncode == 0, proc.stderr
     report = report_of(out)
     bars = report["video"]["capture"]["bars"]
     assert bars["top"] > 40 and bars["bottom"] > 40 and bars["left"] == bars["right"] == 0
     assert "letterbox" in {q["code"] for q in report["quality"]}
+    # Slow motion (about 5 times): by eye the runner lands at frames 0, 48, 100, 153 and 205 of 252, a
+    # step every 1.7 s; the first landing is the clip's first frame, so at most 3 steps can be measured.
+    assert_refused_as_slow_motion_with_too_few_steps(report, most_steps=3)
+
+
+@pytest.mark.e2e
+def test_slow_motion_sprint_with_normal_speed_ends_is_refused_for_its_changing_speed(clips, analysed):
+    proc, out = analysed(clips("sprint_speed_ramp"))
+    message = refused(proc, 4)
+    found = re.search(r"was not analysed: the steps last ([\d.]+) s around [\d.]+ s but ([\d.]+) s around [\d.]+ s, "
+                      r"([\d.]+) times longer: the clip's speed changes \(slow motion in part of it\?\)", message)
+    assert found, message
+    fast, slow, factor = map(float, found.groups())
+    assert 0.18 <= fast <= 0.24 and 0.8 <= slow <= 1.0 and 3.5 <= factor <= 5.0
+    assert nothing_written(out)
+
+
+@pytest.mark.e2e
+def test_real_time_stretch_of_the_sprint_keeps_every_step(clips, analysed):
+    # The pose model names the legs by position here (the front one "right"): every other contact was
+    # lost (4 regular steps of 10) until the legs were relabelled step by step.
+    proc, out = analysed(clips("sprint_real_time"))
+    assert proc.returncode == 0, proc.stderr
+    report = report_of(out)
+    assert report["runner"]["is_running"] and report["view"]["label"] == "side"
+    assert 260 <= report["cadence_spm"]["value"] <= 300
+    assert report["cadence_spm"]["n_steps"] >= 8
 
 
 @pytest.fixture(scope="module")

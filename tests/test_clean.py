@@ -178,3 +178,63 @@ def test_cleaning_reports_what_it_did():
     result = clean_tracks(pose.image_xy, pose.visibility, pose.t_ms)
     assert result.swapped_frames > 0 and result.unfiltered.shape == result.xy.shape
     assert np.isfinite(result.xy[10:-10]).all()
+
+
+# ------------------------------------------------------------------ side view: legs named by position
+from formcam.clean import leading_foot_contacts, undo_side_view_leg_swaps  # noqa: E402
+from formcam.events import regular_steps  # noqa: E402
+from formcam.kinematics import analyse_pose  # noqa: E402
+
+
+def _labelled_by_position(pose, facing: int) -> np.ndarray:
+    """The gait's landmarks with the leg in front always called 'left', as BlazePose often does side-on."""
+    xy = pose.image_xy.astype(float)
+    left = np.asarray(LEG_SWAP)
+    behind = (xy[:, lm.LEFT_HEEL, 0] - xy[:, lm.RIGHT_HEEL, 0]) * facing < 0
+    xy[np.ix_(behind, np.r_[left, left + 1])] = xy[np.ix_(behind, np.r_[left + 1, left])]
+    return xy
+
+
+def _legs_match(xy: np.ndarray, truth: np.ndarray) -> float:
+    """Share of frames whose leg landmarks are within 15 px of the truth's, where the heels are 30 px apart.
+
+    In the frame where the legs pass each other either label is as good as the other.
+    """
+    legs = np.r_[np.asarray(LEG_SWAP), np.asarray(LEG_SWAP) + 1]
+    apart = np.abs(truth[:, lm.LEFT_HEEL, 0] - truth[:, lm.RIGHT_HEEL, 0]) > 30
+    return float(np.mean((np.abs(xy[apart][:, legs] - truth[apart][:, legs]) <= 15).all(axis=(1, 2))))
+
+
+@pytest.mark.parametrize("fps, direction", [(30, "left"), (60, "right"), (240, "left")])
+def test_side_view_legs_named_by_position_get_their_own_labels_back(fps, direction):
+    pose = make_gait(view="side", direction=direction, fps=fps, duration_s=6, cadence_spm=180, jitter_px=2.0, seed=fps)
+    facing = 1 if direction == "right" else -1
+    by_position = _labelled_by_position(pose, facing)
+    assert _legs_match(by_position, pose.image_xy) < 0.6  # half the time the wrong leg
+    fixed, n_fixed = undo_side_view_leg_swaps(by_position, pose.t_ms)
+    # Which leg is "left" cannot be told from labels that never say; each leg keeping one label can.
+    swapped_truth = pose.image_xy.copy()
+    left = np.asarray(LEG_SWAP)
+    swapped_truth[:, np.r_[left, left + 1]] = pose.image_xy[:, np.r_[left + 1, left]]
+    assert max(_legs_match(fixed, pose.image_xy), _legs_match(fixed, swapped_truth)) > 0.97
+    assert n_fixed > 0.3 * len(pose.t_ms)
+    # The leading foot lands once per step whatever the labels: 18 steps in 6 s at 180 steps/min.
+    assert abs(len(leading_foot_contacts(by_position, pose.t_ms, facing)) - 18) <= 1
+
+
+@pytest.mark.parametrize("view", ["side", "rear", "front"])
+def test_correctly_labelled_legs_are_not_relabelled(view):
+    for fps in (24, 30, 60, 120):
+        pose = make_gait(view=view, fps=fps, jitter_px=2.0, overstride_pct=15, seed=fps)
+        assert undo_side_view_leg_swaps(pose.image_xy.astype(float), pose.t_ms)[1] == 0, fps
+
+
+def test_a_side_view_with_legs_named_by_position_keeps_every_step():
+    # A 30 fps treadmill sprint filmed side-on: each label's foot reached forward every step, and the
+    # contacts of a label (kept at least 0.6 strides apart) lost every other one.
+    pose = make_gait(view="side", direction="left", fps=30, duration_s=8, cadence_spm=200, overstride_pct=10,
+                     jitter_px=2.0, seed=3)
+    pose.image_xy[:] = _labelled_by_position(pose, -1)
+    kin = analyse_pose(pose)
+    assert kin.is_running and kin.cadence.value_spm == pytest.approx(200, rel=0.01)
+    assert len(regular_steps(kin.events, pose.t_ms)) >= 24  # of the 26 steps in 8 s

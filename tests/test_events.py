@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from formcam.clean import clean_landmarks
-from formcam.events import (GaitEvents, detect_events, estimate_cadence, gait_phase_fractions, regular_steps,
+from formcam import landmarks as lm
+from formcam.events import (GaitEvents, detect_events, estimate_cadence, gait_phase_fractions, midstance_frames,
+                            regular_steps,
                             stances)
 from formcam.synth import make_gait
 from formcam.view import ViewEstimate, detect_view
@@ -157,3 +159,91 @@ def test_contacts_a_few_percent_off_give_way_when_the_rhythm_and_the_bounce_agre
     assert voted.source == "rhythm" and voted.value_spm == pytest.approx(170.0, rel=0.005)
     alone = estimate_cadence(drifted, t_ms)  # no landmarks: nothing to cross-check against
     assert alone.source == "contacts" and alone.value_spm == pytest.approx(176.0, rel=0.005)
+
+
+LEFT_FOOT = np.array([lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX])
+
+
+def _feet_mixed_up_after_left_landings(pose, start_ms: float, length_ms: float) -> np.ndarray:
+    """The pose's landmarks with the feet mixed up for a while after each left landing.
+
+    MediaPipe does this on a portrait rear render (tests/test_render_e2e.py, ``rear_rotated``): about 20 ms
+    after the left foot lands, its landmarks jump to the swinging right foot for about 80 ms and back.
+    Here both feet jump to halfway between them, about as fast a jump as MediaPipe's there (1.3 and 1.7
+    times the swing's top speed); a full synthetic swap, 2.6 times, raises the swing speed against which
+    a landing is judged so much that every landing reads early.
+    """
+    t_ms, truth = pose.t_ms, pose.extras["truth"]
+    landings = np.asarray(truth["contact_t_ms"])[np.asarray(truth["contact_sides"]) == "left"]
+    since = t_ms[:, None] - landings[None, :]
+    burst = ((since >= start_ms) & (since < start_ms + length_ms)).any(axis=1)
+    xy = pose.image_xy.copy()
+    left, right = pose.image_xy[np.ix_(burst, LEFT_FOOT)], pose.image_xy[np.ix_(burst, LEFT_FOOT + 1)]
+    xy[np.ix_(burst, LEFT_FOOT)] = xy[np.ix_(burst, LEFT_FOOT + 1)] = (left + right) / 2
+    return xy
+
+
+@pytest.mark.parametrize("view", ["rear", "front"])
+@pytest.mark.parametrize("start_ms", [20.0, 30.0])  # 30: the mix-up lasts into midstance
+def test_feet_mixed_up_after_each_landing_neither_move_nor_drop_a_step(view, start_ms):
+    """Each foot's own motion took the end of the mix-up for the landing (145-155 ms late); the hip's bounce does not."""
+    pose = make_gait(view=view, vertical_oscillation_pct=8, jitter_px=1.0, seed=2)
+    t_ms, truth = pose.t_ms, pose.extras["truth"]
+    xy = clean_landmarks(_feet_mixed_up_after_left_landings(pose, start_ms, 80.0), pose.visibility, t_ms)
+    events = detect_events(xy, t_ms, detect_view(xy))
+    assert events.method == "midstance"
+    found, found_sides = events.contact_times(t_ms), events.contact_sides
+    true, true_sides = np.asarray(truth["contact_t_ms"]), np.asarray(truth["contact_sides"])
+    for times, sides, others, other_sides in ((true, true_sides, found, found_sides),  # none missed
+                                              (found, found_sides, true, true_sides)):  # none added
+        inside = (times > 150) & (times < t_ms[-1] - 150)
+        for time, side in zip(times[inside], sides[inside]):
+            assert np.min(np.abs(others[other_sides == side] - time)) <= 50.0, (side, time)  # three frames
+    assert estimate_cadence(events, t_ms, xy).value_spm == pytest.approx(170.0, rel=0.005)
+
+
+def test_midstances_are_the_hips_lowest_points_once_per_step():
+    pose = make_gait(view="rear", vertical_oscillation_pct=6, jitter_px=1.0, seed=3)
+    t_ms, truth = pose.t_ms, pose.extras["truth"]
+    xy = clean_landmarks(pose.image_xy, pose.visibility, t_ms)
+    contacts = np.asarray(truth["contact_t_ms"])
+    toe_offs = np.asarray(truth["toe_off_t_ms"])
+    toe_offs = toe_offs[np.searchsorted(toe_offs, contacts[0]):][:len(contacts)]
+    true = ((contacts[:len(toe_offs)] + toe_offs) / 2)
+    true = true[(true > 100) & (true < t_ms[-1] - 100)]
+    found = t_ms[midstance_frames(xy, t_ms, 60000.0 / 170.0)]
+    assert len(found) == len(true)
+    assert np.abs(found - true).max() <= 1.5 * 1000 / 60
+
+
+def test_a_hip_lowest_in_double_support_leaves_each_foot_to_its_own_motion():
+    """Walking vaults over the stance leg and is lowest with both feet down: no running midstance there."""
+    pose = make_gait(view="rear", flight=False, vertical_oscillation_pct=8)
+    xy, t_ms = pose.image_xy.copy(), pose.t_ms
+    half_step = int(round(60000.0 / 170.0 / 2 * 60 / 1000))
+    hips = [lm.LEFT_HIP, lm.RIGHT_HIP]
+    xy[:-half_step, hips, 1] = pose.image_xy[half_step:, hips, 1]  # the bounce moved half a step earlier
+    xy, t_ms = xy[:-half_step], t_ms[:-half_step]
+    xy = clean_landmarks(xy, pose.visibility[:-half_step], t_ms)
+    events = detect_events(xy, t_ms, detect_view(xy))
+    assert events.method == "foot_motion"
+    truth = pose.extras["truth"]
+    _match(events.contact_frames, events.contact_sides, truth["contact_t_ms"], truth["contact_sides"], 60, 2.5,
+           n_frames=len(t_ms))
+
+
+def test_frontal_running_whose_feet_hide_the_flight_is_still_running():
+    """Steps timed at the hip's lowest points with a foot in the air are running unless both feet are clearly down."""
+    from formcam.kinematics import running_decision
+
+    xy, t_ms, est, _ = _prepared(view="rear", vertical_oscillation_pct=8)
+    frames = np.arange(10, 580, 21)
+    sides = np.where(np.arange(len(frames)) % 2 == 0, "left", "right")
+    blurred = {"flight": 0.0, "double_support": 0.03}
+    for method, running in (("midstance", True), ("foot_motion", False)):
+        events = GaitEvents(frames, sides, frames + 12, sides, method)
+        assert running_decision(xy, t_ms, est, events, blurred)[0] is running
+    walking = running_decision(xy, t_ms, est, GaitEvents(frames, sides, frames + 30, sides, "midstance"),
+                               {"flight": 0.0, "double_support": 0.25})
+    assert walking[0] is False and "walking" in walking[1]
+
