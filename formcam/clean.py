@@ -494,6 +494,33 @@ def leading_foot_contacts(xy: np.ndarray, t_ms: np.ndarray, facing: int) -> np.n
     return _leading_reach(xy, t_ms, facing)[0]
 
 
+def forward_reach(xy: np.ndarray, points, fallbacks, facing: int, *, hips: np.ndarray | None = None) -> np.ndarray:
+    """Forward distance of foot points from the mid-hip, px (Zeni et al. 2008's contact signal).
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2)
+        Landmark pixels, NaN where missing.
+    points, fallbacks : sequence of int, length k
+        Landmarks to measure, and the ones taken where each is missing (e.g. heel, then ankle).
+    facing : int
+        +1 the runner faces image-right, -1 image-left.
+    hips : ndarray, shape (T, 33, 2), optional
+        Landmarks to take the mid-hip from instead of ``xy``.
+
+    Returns
+    -------
+    ndarray, shape (T, k)
+        Positive ahead of the mid-hip; NaN where neither point nor the mid-hip is seen.
+    """
+    hips = xy if hips is None else hips
+    points, fallbacks = list(points), list(fallbacks)
+    with np.errstate(invalid="ignore"):
+        mid_hip_x = (hips[:, lm.LEFT_HIP, 0] + hips[:, lm.RIGHT_HIP, 0]) / 2
+        x = np.where(np.isfinite(xy[:, points, 0]), xy[:, points, 0], xy[:, fallbacks, 0])
+        return (x - mid_hip_x[:, None]) * facing
+
+
 def _leading_reach(xy: np.ndarray, t_ms: np.ndarray, facing: int) -> tuple[np.ndarray, np.ndarray]:
     """(leading-foot reach peaks (n,), left minus right forward reach (T,) in px, gaps filled)."""
     n = xy.shape[0]
@@ -501,11 +528,7 @@ def _leading_reach(xy: np.ndarray, t_ms: np.ndarray, facing: int) -> tuple[np.nd
     nothing = (np.zeros(0, dtype=int), np.full(n, np.nan))
     if not np.isfinite(dt_ms) or not facing:
         return nothing
-    heels, ankles = [lm.LEFT_HEEL, lm.RIGHT_HEEL], [lm.LEFT_ANKLE, lm.RIGHT_ANKLE]
-    with np.errstate(invalid="ignore"):
-        mid_hip = (xy[:, lm.LEFT_HIP, 0] + xy[:, lm.RIGHT_HIP, 0]) / 2
-        foot = np.where(np.isfinite(xy[:, heels, 0]), xy[:, heels, 0], xy[:, ankles, 0])
-        reach = (foot - mid_hip[:, None]) * facing  # (T, 2): left, right
+    reach = forward_reach(xy, [lm.LEFT_HEEL, lm.RIGHT_HEEL], [lm.LEFT_ANKLE, lm.RIGHT_ANKLE], facing)  # left, right
     seen = np.isfinite(reach).all(axis=1)
     if seen.sum() < 10:
         return nothing

@@ -38,7 +38,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from . import landmarks as lm
-from .clean import median_frame_interval_ms, sample_interval_ms, stride_period_ms
+from .clean import forward_reach, median_frame_interval_ms, sample_interval_ms, stride_period_ms
 from .view import ViewEstimate, estimate_facing
 
 #: Shortest time between two contacts of the same foot, s (zzzhushi uses fps * 0.22).
@@ -231,7 +231,7 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
             toe_offs = _toe_off_at_knee_extension(knee_flexion_deg(xy, side), contacts, toe_offs)
             # The mid-hip moves smoothly through a landing, so its low-passed track only sheds jitter.
             contact_t = refine_contacts(reach, _reach(raw, heel, ankle, facing, hips=xy), contacts, t_ms)
-            contacts = np.maximum(np.searchsorted(t_ms, contact_t, side="right") - 1, 0)
+            contacts = _frame_at_or_before(t_ms, contact_t)
             per_side[side] = (contacts, toe_offs, contact_t)
         method = "zeni"
     else:
@@ -262,15 +262,8 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
 
 
 def _reach(xy: np.ndarray, point: int, fallback: int, facing: int, *, hips: np.ndarray | None = None) -> np.ndarray:
-    """Forward distance of a foot point (the ankle where it is missing) from the mid-hip, px, shape (T,).
-
-    ``hips``: landmarks, shape (T, 33, 2), to take the mid-hip from instead of ``xy``.
-    """
-    hips = xy if hips is None else hips
-    with np.errstate(invalid="ignore"):
-        mid_hip_x = (hips[:, lm.LEFT_HIP, 0] + hips[:, lm.RIGHT_HIP, 0]) / 2
-        x = np.where(np.isfinite(xy[:, point, 0]), xy[:, point, 0], xy[:, fallback, 0])
-        return (x - mid_hip_x) * facing
+    """One foot point's :func:`formcam.clean.forward_reach` (the ankle where it is missing), px, shape (T,)."""
+    return forward_reach(xy, [point], [fallback], facing, hips=hips)[:, 0]
 
 
 def refine_contacts(reach: np.ndarray, reach_unfiltered: np.ndarray, contacts: np.ndarray, t_ms: np.ndarray,
@@ -667,8 +660,7 @@ def _stances_around_midstances(xy: np.ndarray, feet_y: dict[str, np.ndarray], t_
     """
     if not (np.isfinite(stride_ms) and stride_ms > 0):
         return None
-    spectral = _spectral_cadence(xy, t_ms)
-    if not abs(spectral * stride_ms / 120000.0 - 1.0) <= CONFIRMED_RHYTHM_TOLERANCE:
+    if not _bounce_confirms_rhythm(_spectral_cadence(xy, t_ms), 120000.0 / stride_ms):
         return None
     motions = {side: _foot_motion(feet_y[side], t_ms, window) for side in SIDES}
     midstances = midstance_frames(xy, t_ms, stride_ms / 2.0)
@@ -715,6 +707,12 @@ def _stances_around_midstances(xy: np.ndarray, feet_y: dict[str, np.ndarray], t_
         toe_offs = _thin(toe_offs[(toe_offs >= 0) & motion.valid_edge[np.maximum(toe_offs, 0)]], min_gap)
         per_side[side] = (_frame_at_or_before(t_ms, contact_t), toe_offs, contact_t)
     return per_side
+
+
+def _bounce_confirms_rhythm(spectral_spm: float, rhythm_spm: float) -> bool:
+    """Whether the hip's bounce (:func:`_spectral_cadence`) and the legs' rhythm agree within
+    :data:`CONFIRMED_RHYTHM_TOLERANCE`, both in steps/min (NaN: they do not)."""
+    return bool(abs(spectral_spm / rhythm_spm - 1.0) <= CONFIRMED_RHYTHM_TOLERANCE)
 
 
 def _first_edge_within(edges: np.ndarray, after: np.ndarray, until: np.ndarray) -> np.ndarray:
@@ -875,7 +873,7 @@ def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None
     source = "contacts" if np.isfinite(value) else "none"
     if np.isfinite(rhythm):
         ratio = value / rhythm if np.isfinite(value) else float("nan")
-        rhythm_confirmed = np.isfinite(spectral) and abs(spectral / rhythm - 1) <= CONFIRMED_RHYTHM_TOLERANCE
+        rhythm_confirmed = _bounce_confirms_rhythm(spectral, rhythm)
         if np.isfinite(ratio) and abs(ratio - 1) > 2 * CONFIRMED_RHYTHM_TOLERANCE and rhythm_confirmed:
             value, confidence, source = rhythm, 0.7 * confidence, "rhythm"
         elif np.isfinite(ratio) and abs(ratio - 1) <= RHYTHM_TOLERANCE:
