@@ -62,3 +62,18 @@ def test_rotated_clip_frames_come_out_upright(clip, tmp_path):
     decoded = all_frames(rotated)
     assert decoded[0][1].shape[0] > decoded[0][1].shape[1]  # portrait once upright
     np.testing.assert_array_equal(frames_at(rotated, [decoded[30][0]])[0], decoded[30][1])
+
+
+def test_skipping_unreferenced_frames_on_the_way_changes_no_frame_returned(shared_video):
+    # A phone clip with one keyframe and B-frames: each wanted frame is reached by decoding on from the
+    # start, skipping the frames nothing refers to (PrerollDecoder); what comes back must be what a
+    # full decode gives.
+    path = shared_video("treadmill_side_portrait_60fps.mp4")
+    decoded = all_frames(path)
+    wanted = [371, 5, 200, 201, 96, 330]
+    for index, image in zip(wanted, frames_at(path, [decoded[i][0] for i in wanted])):
+        np.testing.assert_array_equal(image, decoded[index][1])
+    stretch = frames_between(path, decoded[250][0], decoded[262][0])
+    assert [t for t, _ in stretch] == pytest.approx([decoded[i][0] for i in range(250, 263)])
+    for (_, image), i in zip(stretch, range(250, 263)):
+        np.testing.assert_array_equal(image, decoded[i][1])

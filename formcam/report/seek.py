@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 import av
 import numpy as np
 
-from ..decode import VideoInfo, probe_video
+from ..decode import PrerollDecoder, VideoInfo, probe_video
 
 __all__ = ["SEEK_AHEAD_S", "frames_at", "frames_between"]
 
@@ -40,6 +40,7 @@ class _Reader:
         self.fps = info.fps or 30.0
         self.turns_ccw = (-info.rotation_deg // 90) % 4
         self.position_s = float("-inf")  # time of the last frame handed out
+        self._decoder = PrerollDecoder(container, self.stream, full_from_s=0.0)
         self._frames: Iterator | None = None
 
     def seek(self, time_s: float) -> None:
@@ -47,12 +48,13 @@ class _Reader:
             self.container.seek(max(int(time_s / self.time_base), 0), stream=self.stream, backward=True, any_frame=False)
         except av.error.FFmpegError:
             self.container.seek(0)
+        self._decoder.full_from_s = time_s
         self._frames = None
         self.position_s = float("-inf")
 
     def frames(self) -> Iterator[tuple[float, object]]:
         if self._frames is None:
-            self._frames = self.container.decode(self.stream)
+            self._frames = iter(self._decoder)
         for frame in self._frames:
             time_s = float(frame.pts * self.time_base) if frame.pts is not None else frame.time
             if time_s is None:
@@ -67,9 +69,10 @@ class _Reader:
         return np.ascontiguousarray(rgb)
 
     def go_to(self, first_s: float) -> None:
-        """Seek when ``first_s`` is behind the decoder or far ahead of it."""
+        """Seek when ``first_s`` is behind the decoder or far ahead of it; decode in full only from there."""
         if first_s <= self.position_s or first_s - self.position_s > SEEK_AHEAD_S:
             self.seek(first_s - 2.0 / self.fps)
+        self._decoder.full_from_s = first_s - 2.0 / self.fps
 
 
 def frames_at(
