@@ -127,49 +127,108 @@ def run_local(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int, clip_ti
     handed only to a process that has started and imported the analysis, so
     the seconds that takes are not counted against the clip.
     """
-    todo, crashes, died_starting = deque(jobs), Counter(), 0
-    pool: list[_Worker] = []
-    context = _worker_context()
+    pool = _Pool(jobs, on_done, size=workers, clip_timeout=clip_timeout, work=work)
     try:
-        while todo or any(worker.job for worker in pool):
-            n_busy = sum(1 for worker in pool if worker.job)
-            while len(pool) < min(workers, n_busy + len(todo)):
-                pool.append(_Worker(context, work))
-            for worker in pool:
-                if worker.ready and worker.job is None and todo:
-                    worker.start(todo.popleft())
-            deadlines = [worker.started + clip_timeout for worker in pool if worker.job and clip_timeout]
-            wait_s = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
-            ready = set(connection.wait([w.conn for w in pool] + [w.process.sentinel for w in pool], timeout=wait_s))
-            for worker in list(pool):
-                if worker.conn in ready or worker.process.sentinel in ready:
-                    message = worker.receive()
-                    if message == _READY:
-                        worker.ready = True
-                        continue
-                    job, worker.job = worker.job, None
-                    if message is not None:
-                        on_done(message)
-                        continue
-                    pool.remove(worker)
-                    if job is None:  # died starting, before taking a clip: a bug, not a clip's doing
-                        died_starting += 1
-                        if died_starting > workers + 1:
-                            raise RuntimeError("The batch's worker processes die as they start.")
-                        continue
-                    crashes[job.name] += 1
-                    if crashes[job.name] < CRASH_ATTEMPTS:
-                        todo.appendleft(job)
-                    else:
-                        on_done(record_stopped(job, "failed", "The analysis crashed its worker process "
-                                               f"{CRASH_ATTEMPTS} times; please report this clip."))
-                elif worker.job and clip_timeout and time.monotonic() - worker.started >= clip_timeout:
-                    job, seconds = worker.job, round(time.monotonic() - worker.started, 3)
-                    worker.kill()
-                    pool.remove(worker)
-                    on_done(record_stopped(job, "timed_out", timed_out_message(clip_timeout), seconds))
+        while pool.has_clips_left():
+            pool.start_workers_needed()
+            pool.hand_out_clips()
+            pool.handle(pool.wait_for_worker_or_deadline())
     finally:  # also on Ctrl-C or a failing callback: stop the workers now, not after their clips
-        for worker in pool:
+        pool.stop()
+
+
+class _Pool:
+    """The worker processes of :func:`run_local`, the clips not yet handed out, and the crashes seen so far."""
+
+    def __init__(self, jobs: Sequence[ClipJob], on_done: OnDone, *, size: int, clip_timeout: float | None,
+                 work: Callable[[ClipJob], ClipOutcome]):
+        self.todo = deque(jobs)
+        self.on_done = on_done
+        self.size = size
+        self.clip_timeout = clip_timeout
+        self.work = work
+        self.context = _worker_context()
+        self.workers: list[_Worker] = []
+        self.crashes: Counter[str] = Counter()  # clip name -> worker processes it has killed
+        self.died_starting = 0
+
+    def _busy(self) -> list[_Worker]:
+        return [worker for worker in self.workers if worker.job]
+
+    def has_clips_left(self) -> bool:
+        """Whether a clip is still to hand out or still running."""
+        return bool(self.todo) or bool(self._busy())
+
+    def start_workers_needed(self) -> None:
+        """Start processes up to one per clip running or waiting, and at most ``size`` in all."""
+        while len(self.workers) < min(self.size, len(self._busy()) + len(self.todo)):
+            self.workers.append(_Worker(self.context, self.work))
+
+    def hand_out_clips(self) -> None:
+        """Give the next clips to the idle processes that have started (a starting one's seconds are not the clip's)."""
+        for worker in self.workers:
+            if worker.ready and worker.job is None and self.todo:
+                worker.start(self.todo.popleft())
+
+    def wait_for_worker_or_deadline(self) -> set:
+        """Wait until a process sends a message or dies, or the first running clip's time is up.
+
+        Returns the pipes and process sentinels that are ready (none when a clip's time is up).
+        """
+        deadlines = [worker.started + self.clip_timeout for worker in self._busy() if self.clip_timeout]
+        wait_s = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        handles = [worker.conn for worker in self.workers] + [worker.process.sentinel for worker in self.workers]
+        return set(connection.wait(handles, timeout=wait_s))
+
+    def handle(self, ready: set) -> None:
+        """Take the message of each process in ``ready``; stop the clips of the others that are over time."""
+        for worker in list(self.workers):
+            if worker.conn in ready or worker.process.sentinel in ready:
+                self._take_message(worker)
+            elif worker.job and self.clip_timeout and worker.seconds_on_clip() >= self.clip_timeout:
+                self._stop_over_time(worker)
+
+    def _take_message(self, worker: _Worker) -> None:
+        """Act on what ``worker`` sent: that it has started, its clip's outcome, or (nothing) its death."""
+        message = worker.receive()
+        if message == _READY:
+            worker.ready = True
+            return
+        job, worker.job = worker.job, None  # idle from here: should on_done raise, stop() lets it end calmly
+        if message is not None:
+            self.on_done(message)
+        else:
+            self.workers.remove(worker)
+            if job is None:  # died starting, before taking a clip: a bug, not a clip's doing
+                self._count_death_at_start()
+            else:
+                self._retry_or_fail(job)
+
+    def _count_death_at_start(self) -> None:
+        """Raise ``RuntimeError`` once more processes have died starting than could be bad luck."""
+        self.died_starting += 1
+        if self.died_starting > self.size + 1:
+            raise RuntimeError("The batch's worker processes die as they start.")
+
+    def _retry_or_fail(self, job: ClipJob) -> None:
+        """Try ``job``, whose process died under it, again (first), or report it failed after :data:`CRASH_ATTEMPTS`."""
+        self.crashes[job.name] += 1
+        if self.crashes[job.name] < CRASH_ATTEMPTS:
+            self.todo.appendleft(job)
+        else:
+            self.on_done(record_stopped(job, "failed", "The analysis crashed its worker process "
+                                        f"{CRASH_ATTEMPTS} times; please report this clip."))
+
+    def _stop_over_time(self, worker: _Worker) -> None:
+        """Kill the process of a clip over ``clip_timeout`` (threads and all), then record the clip ``timed_out``."""
+        job, seconds = worker.job, round(worker.seconds_on_clip(), 3)
+        worker.kill()
+        self.workers.remove(worker)
+        self.on_done(record_stopped(job, "timed_out", timed_out_message(self.clip_timeout), seconds))
+
+    def stop(self) -> None:
+        """End every process now: an idle one by itself, a busy one killed."""
+        for worker in self.workers:
             worker.stop()
 
 
@@ -191,6 +250,9 @@ class _Worker:
             self.conn.send(job)
         except OSError:  # the process is already dead: seen as a crash by the next wait
             pass
+
+    def seconds_on_clip(self) -> float:
+        return time.monotonic() - self.started
 
     def receive(self) -> ClipOutcome | str | None:
         """The process's next message (:data:`_READY` or an outcome); None, and the process reaped, if it died."""

@@ -9,7 +9,9 @@ the tests that read its results.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -286,6 +288,65 @@ def test_a_clip_over_its_time_limit_has_its_worker_killed_and_the_batch_goes_on(
         os.kill(slow_pid, 0)
     pids = {o.report["pid"] for o in outcomes if o.report}
     assert len(pids) == 1 and slow_pid not in pids  # a fresh worker took its place for the rest
+
+
+def test_a_clip_whose_worker_crashes_is_tried_again_in_a_fresh_one(tmp_path):
+    from formcam.batch_engines import CRASH_ATTEMPTS, run_local
+
+    from .batch_work import crash_first_tries
+
+    always = f"crash-{CRASH_ATTEMPTS}"
+    outcomes = []
+    run_local(fake_jobs(tmp_path, "crash-1", always, "a"), outcomes.append, workers=2, work=crash_first_tries)
+    by_name = {o.name: o for o in outcomes}
+    assert sorted(by_name) == ["a", "crash-1", always] and len(outcomes) == 3
+
+    def tries(name: str) -> list[int]:
+        return [int(pid) for pid in (tmp_path / "out" / name / "tries.txt").read_text().split()]
+
+    assert by_name["crash-1"].status == "ok" and len(tries("crash-1")) == 2  # crashed once, then analysed
+    assert by_name["crash-1"].report["pid"] == tries("crash-1")[1]
+    assert by_name[always].status == "failed" and f"{CRASH_ATTEMPTS} times" in by_name[always].message
+    assert len(tries(always)) == CRASH_ATTEMPTS  # and not tried again
+    assert by_name["a"].status == "ok" and tries("a") == [by_name["a"].report["pid"]]
+
+
+@contextlib.contextmanager
+def fails_if_still_running_after(seconds: float):
+    """Raise ``TimeoutError`` here after ``seconds``: a test of a loop that should end fails rather than hangs."""
+
+    def give_up(signum, frame):
+        raise TimeoutError(f"still running after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_batch_whose_workers_die_as_they_start_stops_with_an_error(tmp_path):
+    from formcam.batch_engines import run_local
+
+    from .batch_work import DiesStarting
+
+    outcomes = []
+    with fails_if_still_running_after(120), pytest.raises(RuntimeError, match="die as they start"):
+        run_local(fake_jobs(tmp_path, "a", "b", "c"), outcomes.append, workers=2, work=DiesStarting())
+    assert outcomes == []  # no clip is blamed for it
+    assert not [child for child in multiprocessing.active_children() if child.name == "formcam-batch"]
+
+
+def test_a_clip_is_timed_from_when_a_started_worker_takes_it(tmp_path):
+    from formcam.batch_engines import run_local
+
+    from .batch_work import StartsSlowly
+
+    outcomes = []  # the worker takes 3 s to start; the clip itself, no time at all
+    run_local(fake_jobs(tmp_path, "a"), outcomes.append, workers=1, clip_timeout=2.0, work=StartsSlowly(3.0))
+    assert [(o.name, o.status) for o in outcomes] == [("a", "ok")]
 
 
 def test_every_kind_of_error_gives_a_clip_a_status_of_its_own():
