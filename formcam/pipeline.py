@@ -10,6 +10,7 @@ The command line (:mod:`formcam.cli`) is a thin layer over :func:`analyze`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,14 +321,19 @@ def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | No
     if {"frames.csv", "steps.csv"} & options.outputs:
         files += write_tables(out_dir, pose.t_ms, kin.signals, pose.detected, report)
     video_there = source_video is not None and source_video.is_file()
-    if "annotated.mp4" in options.outputs and video_there:
-        with _progress(options.progress, "Video", pose.n_frames) as advance:
-            files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report, on_frame=advance,
-                                                replay=options.replay, t_ms=pose.t_ms, workers=options.workers,
-                                                max_side=VIDEO_SIZES[options.video_size]))
-    if "report.html" in options.outputs:
-        files.append(write_report_html(out_dir / "report.html", report, kin, t_ms=pose.t_ms,
-                                       source_video=source_video if video_there else None))
+    with ThreadPoolExecutor(max_workers=1) as beside_video:
+        # The page's evidence frames are decoded while the video pass runs: its
+        # threads leave a fifth of the cores idle (waiting on each other and the GIL).
+        html = beside_video.submit(write_report_html, out_dir / "report.html", report, kin, t_ms=pose.t_ms,
+                                   source_video=source_video if video_there else None) \
+            if "report.html" in options.outputs else None
+        if "annotated.mp4" in options.outputs and video_there:
+            with _progress(options.progress, "Video", pose.n_frames) as advance:
+                files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report,
+                                                    on_frame=advance, replay=options.replay, t_ms=pose.t_ms,
+                                                    workers=options.workers, max_side=VIDEO_SIZES[options.video_size]))
+        if html is not None:
+            files.append(html.result())
     if "report.json" in options.outputs:
         files.append(write_report(report, out_dir / "report.json"))
 

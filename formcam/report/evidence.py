@@ -4,7 +4,7 @@ For each flagged metric the HTML report shows two frames: the **worst** step
 (the per-step value furthest in the flagged direction) and a **typical** one
 (the step whose value is nearest the median). The selection is pure (report
 in, steps out); :func:`collect_evidence` then reads those frames from the
-source video by seeking, draws them with the same overlay as the annotated
+source video by seeking (one at a time), draws them with the same overlay as the annotated
 video, crops to the runner and encodes them as JPEG.
 """
 
@@ -23,7 +23,7 @@ from ..errors import FormcamError
 from ..metrics import METRICS
 from .annotations import FrameAnnotator
 from .overlay import draw_overlay
-from .seek import frames_at
+from .seek import iter_frames_at
 
 __all__ = ["EvidenceFrame", "collect_evidence", "flagged_metrics", "shown_frame", "worst_and_typical"]
 
@@ -214,13 +214,13 @@ def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
     contacts = sorted(int(f) for f in kinematics.events.contact_frames)
     shown = [min(shown_frame(name, step, kinematics.signals, contacts), annotate.n_frames - 1)
              for name, _, step in chosen]
-    images = frames_at(source_video, [float(t_ms[f]) for f in shown], slow_motion_factor=factor, info=info)
-    out = []
-    for (name, role, step), frame, image in zip(chosen, shown, images):
-        jpeg = None
+    jpegs: list[bytes | None] = [None] * len(chosen)
+    # One full-size frame at a time: each is drawn and encoded as it is read.
+    for k, image in iter_frames_at(source_video, [float(t_ms[f]) for f in shown], slow_motion_factor=factor, info=info):
         if image is not None and image.shape[:2] == (info.height, info.width):
-            ann = annotate(frame, highlight=name if name in HIGHLIGHTED else None, in_stance=step.get("side"))
+            name, _, step = chosen[k]
+            ann = annotate(shown[k], highlight=name if name in HIGHLIGHTED else None, in_stance=step.get("side"))
             drawn = draw_overlay(image, ann, [], show_panel=False, text_scale=EVIDENCE_TEXT_SCALE)
-            jpeg = encode_jpeg(crop_to_runner(drawn, kinematics.xy[frame]))
-        out.append(EvidenceFrame(name, role, step.get("side"), frame, float(step["t_ms"]), float(step["value"]), jpeg))
-    return out, None
+            jpegs[k] = encode_jpeg(crop_to_runner(drawn, kinematics.xy[shown[k]]))
+    return [EvidenceFrame(name, role, step.get("side"), frame, float(step["t_ms"]), float(step["value"]), jpeg)
+            for (name, role, step), frame, jpeg in zip(chosen, shown, jpegs)], None

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..decode import PrerollDecoder, VideoInfo, probe_video
 
-__all__ = ["SEEK_AHEAD_S", "frames_at", "frames_between"]
+__all__ = ["SEEK_AHEAD_S", "frames_at", "frames_between", "iter_frames_at"]
 
 #: Seek rather than decode on when the next wanted frame is more than this far ahead, seconds.
 SEEK_AHEAD_S = 2.0
@@ -106,26 +106,46 @@ def frames_at(
     formcam.errors.UnreadableInputError
         If the video cannot be opened.
     """
-    info = info or probe_video(path)
     out: list[np.ndarray | None] = [None] * len(times_ms)
+    for i, image in iter_frames_at(path, times_ms, slow_motion_factor=slow_motion_factor, info=info):
+        out[i] = image
+    return out
+
+
+def iter_frames_at(
+    path: str | os.PathLike,
+    times_ms: Sequence[float],
+    *,
+    slow_motion_factor: float = 1.0,
+    info: VideoInfo | None = None,
+) -> Iterator[tuple[int, np.ndarray | None]]:
+    """:func:`frames_at` one frame at a time: ``(position in times_ms, frame)`` in time order.
+
+    Each position comes once; equal times share one array. A caller that
+    turns each frame into something small as it comes (the evidence JPEGs)
+    holds one full-size frame at a time instead of all of them.
+    """
+    info = info or probe_video(path)
     targets = sorted((t * slow_motion_factor / 1000.0, i) for i, t in enumerate(times_ms))
     with av.open(os.fspath(path)) as container:
         reader = _Reader(container, info)
         half = 0.5 / reader.fps
         done: dict[float, np.ndarray | None] = {}
         for target_s, i in targets:
-            if target_s in done:
-                out[i] = done[target_s]
-                continue
-            reader.go_to(target_s - half)
-            for time_s, frame in reader.frames():
-                if time_s < target_s - half:
-                    continue
-                if time_s <= target_s + 3 * half:
-                    out[i] = reader.rgb(frame)
-                break
-            done[target_s] = out[i]
-    return out
+            if target_s not in done:
+                done.clear()  # times come in order: an earlier one never comes back
+                done[target_s] = _frame_near(reader, target_s, half)
+            yield i, done[target_s]
+
+
+def _frame_near(reader: _Reader, target_s: float, half: float) -> np.ndarray | None:
+    """The frame within ``[target - half, target + 3 half]`` s, decoding on (or seeking) from the reader's place."""
+    reader.go_to(target_s - half)
+    for time_s, frame in reader.frames():
+        if time_s < target_s - half:
+            continue
+        return reader.rgb(frame) if time_s <= target_s + 3 * half else None
+    return None
 
 
 def frames_between(
