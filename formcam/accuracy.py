@@ -250,7 +250,11 @@ def markdown_document(record: dict) -> str:
         "so formcam reads them at the contact's time between frames from a fit either side of it "
         "(`formcam.metrics.value_at_corner`: two parabolas meeting at the contact, fitted to the measured, "
         "unfiltered samples within 80 ms or four frames) rather than from the nearest frame, which lies up to half "
-        "a frame along the steep side, or from the low-passed tracks, which round the corner. Below 50 fps a frame "
+        "a frame along the steep side, or from the low-passed tracks, which round the corner. Where the fit shows "
+        "the knee already flexing before the contact (found late) or still extending after it (early), both "
+        "angles are read at the fit's straightest knee within 40 ms instead (`formcam.metrics.knee_landing_times`): "
+        "on MediaPipe's landmarks of rendered runners one leg's contacts came up to 40 ms late, which read the "
+        "knee 1.3-2.1° more flexed (docs/validation.md). Below 50 fps a frame "
         "lasts 33-42 ms, in which the knee flexes by several degrees after landing: the fit has to reach over "
         "133-167 ms, where the knee's path is no longer a parabola, and with noise each contact's timing is "
         "uncertain by about a third of a frame.",

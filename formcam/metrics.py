@@ -35,7 +35,9 @@ Values "at contact" are taken at each contact's time between frames
 (:func:`formcam.events.refine_contacts`): overstride at the straightest
 stance knee just before it (:func:`landing_frames`), the knee and shin angles
 from a fit either side of it to the unfiltered, measured samples
-(:func:`value_at_corner`), since they turn sharply there.
+(:func:`value_at_corner`), since they turn sharply there, moved to the
+knee's own landing where the knee shows the contact a little late or early
+(:func:`knee_landing_times`).
 
 Aggregation: per-step values are summarised by the median per side
 (``left``/``right`` = the stance leg, or the arm); ``value`` is the median of
@@ -95,6 +97,8 @@ LANDING_WINDOW_MS = 40.0
 CONTACT_ANGLE_WINDOW_MS = 80.0
 #: ... and over at least this many frame intervals either side (133 ms at 30 fps).
 CONTACT_ANGLE_MIN_FRAMES = 4
+#: The knee's own landing (its straightest point) is looked for within this long either side of the contact, ms.
+KNEE_LANDING_REACH_MS = 40.0
 #: Mid-hip to mid-shoulder length as a fraction of standing height (Winter 2009: 0.818 - 0.530).
 TRUNK_TO_HEIGHT = 0.288
 
@@ -709,8 +713,10 @@ def _at_contact(xy, xy_measured, view, st, leg, t_ms, contact_t_ms=None) -> dict
     for side, knee, ankle in (("left", lm.LEFT_KNEE, lm.LEFT_ANKLE), ("right", lm.RIGHT_KNEE, lm.RIGHT_ANKLE)):
         mine = st.sides == side
         shin = xy_measured[:, ankle] - xy_measured[:, knee]
-        flex[mine] = value_at_corner(knee_flexion_deg(xy_measured, side), t_ms, when[mine], half_width)
-        shank[mine] = value_at_corner(np.degrees(np.arctan2(shin[:, 0] * facing, shin[:, 1])), t_ms, when[mine],
+        knee_flexion = knee_flexion_deg(xy_measured, side)
+        landing = knee_landing_times(knee_flexion, t_ms, when[mine], half_width)
+        flex[mine] = value_at_corner(knee_flexion, t_ms, landing, half_width)
+        shank[mine] = value_at_corner(np.degrees(np.arctan2(shin[:, 0] * facing, shin[:, 1])), t_ms, landing,
                                       half_width)
     out["knee_flexion_contact_deg"] = list(zip(st.sides, st.contact_frames, flex))
     out["shank_angle_contact_deg"] = list(zip(st.sides, st.contact_frames, shank))
@@ -719,6 +725,14 @@ def _at_contact(xy, xy_measured, view, st, leg, t_ms, contact_t_ms=None) -> dict
 
 def value_at_corner(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_width_ms: float) -> np.ndarray:
     """The value of a signal at instants where its rate changes abruptly, from a curve fitted either side.
+
+    ``a`` of :func:`corner_fit` (see there).
+    """
+    return corner_fit(values, t_ms, at_ms, half_width_ms)[:, 0]
+
+
+def corner_fit(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_width_ms: float) -> np.ndarray:
+    """Two parabolas meeting at each instant, fitted to the samples either side (a signal's value at a corner).
 
     Parameters
     ----------
@@ -734,11 +748,12 @@ def value_at_corner(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, hal
 
     Returns
     -------
-    ndarray, shape (n,)
-        ``a`` of the least-squares fit, with ``d = t - at``,
-        ``a + b1 d + c1 d**2`` before and ``a + b2 d + c2 d**2`` after the
-        instant (two parabolas that meet there, each with its own slope and
-        curvature); NaN where fewer than five samples, or fewer than two on
+    ndarray, shape (n, 5)
+        ``a, b1, c1, b2, c2`` of the least-squares fit, with
+        ``d = (t - at) / half_width_ms``, ``a + b1 d + c1 d**2`` before and
+        ``a + b2 d + c2 d**2`` after the instant (two parabolas that meet
+        there, each with its own slope and curvature; ``a`` is the value
+        there); NaN rows where fewer than five samples, or fewer than two on
         one side, are available.
 
     Notes
@@ -763,7 +778,7 @@ def value_at_corner(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, hal
     values = np.asarray(values, dtype=np.float64)
     t_ms = np.asarray(t_ms, dtype=np.float64)
     at_ms = np.asarray(at_ms, dtype=np.float64)
-    out = np.full(at_ms.shape, np.nan)
+    out = np.full((at_ms.size, 5), np.nan)
     dt_ms = median_frame_interval_ms(t_ms)
     if not at_ms.size or not np.isfinite(dt_ms) or not np.isfinite(half_width_ms):
         return out
@@ -785,8 +800,70 @@ def value_at_corner(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, hal
     eigenvalues = np.linalg.eigvalsh(normal)  # ascending; repeated timestamps can leave too few distinct times
     solvable &= eigenvalues[:, 0] > 1e-10 * eigenvalues[:, -1]
     normal[~solvable] = np.eye(5)
-    out[solvable] = np.linalg.solve(normal[solvable], right[solvable][..., None])[:, 0, 0]
+    out[solvable] = np.linalg.solve(normal[solvable], right[solvable][..., None])[..., 0]
     return out
+
+
+def knee_landing_times(knee_flexion: np.ndarray, t_ms: np.ndarray, contact_t_ms: np.ndarray, half_width_ms: float,
+                       reach_ms: float = KNEE_LANDING_REACH_MS) -> np.ndarray:
+    """The knee's own landing near each contact: the straightest point of the corner fit there.
+
+    Parameters
+    ----------
+    knee_flexion : ndarray, shape (T,)
+        Knee flexion of the stance leg, degrees, not low-passed; NaN where
+        not measured.
+    t_ms : ndarray, shape (T,)
+        Frame times, ms, increasing.
+    contact_t_ms : ndarray, shape (n,)
+        The detected contacts, ms.
+    half_width_ms : float
+        The corner fit's half width (:func:`corner_fit`), ms.
+    reach_ms : float
+        How far either side of a contact the landing may lie, ms.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Per contact, ms: the contact itself where the knee is straightest
+        there; where the fit at the contact (:func:`corner_fit`) still
+        flexes before it (the contact looks late) or still extends after it
+        (early), the lowest point of that side's parabola within
+        ``reach_ms``, if a fit there has a value.
+
+    Notes
+    -----
+    The knee extends until the foot lands and flexes from then on, so its
+    straightest point marks the landing as well as the foot's path does
+    (:func:`landing_frames` reads overstride there for the same reason), and
+    the angles at contact must not depend on the contact's timing: on
+    MediaPipe's landmarks of rendered runners one leg's contacts came a
+    median 9-28 ms late (up to 40 ms) and the other's 4-9 ms early, and read
+    at the contacts found the knee was 1.3-2.1° more flexed than at the true
+    ones (docs/validation.md).  Where the contact is right, as on exact
+    landmarks, nothing moves.  MediaPipe's knee, though, is straightest
+    12-38 ms before the true landing, so there it reads 1.0-2.4° less flexed
+    than its value at the true contact.
+    """
+    contact_t_ms = np.asarray(contact_t_ms, dtype=np.float64)
+    a, b1, c1, b2, c2 = np.moveaxis(corner_fit(knee_flexion, t_ms, contact_t_ms, half_width_ms), -1, 0)
+    reach = min(reach_ms / half_width_ms, 1.0) if half_width_ms > 0 else 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vertex_before = np.clip(np.where(c1 != 0, -b1 / (2 * c1), 0.0), -reach, 0.0)
+        vertex_after = np.clip(np.where(c2 != 0, -b2 / (2 * c2), 0.0), 0.0, reach)
+    # Scaled times to try: the contact (first, so that it wins ties), each parabola's far end and lowest point;
+    # a side only where the knee still turns the wrong way at the contact.
+    candidates = np.stack([np.zeros_like(a), np.full_like(a, -reach), vertex_before, np.full_like(a, reach),
+                           vertex_after], axis=-1)
+    before, after = np.minimum(candidates, 0.0), np.maximum(candidates, 0.0)
+    curve = a[:, None] + b1[:, None] * before + c1[:, None] * before**2 + b2[:, None] * after + c2[:, None] * after**2
+    wrong_way = np.stack([np.ones_like(a, dtype=bool), b1 > 0, b1 > 0, b2 < 0, b2 < 0], axis=-1)
+    best = np.argmin(np.where(wrong_way & np.isfinite(curve), curve, np.inf), axis=1)
+    landing = contact_t_ms + candidates[np.arange(len(contact_t_ms)), best] * half_width_ms
+    moved = np.isfinite(landing) & (landing != contact_t_ms)
+    landing[moved] = np.where(np.isfinite(value_at_corner(knee_flexion, t_ms, landing[moved], half_width_ms)),
+                              landing[moved], contact_t_ms[moved])
+    return np.where(np.isfinite(landing), landing, contact_t_ms)
 
 
 def _arm_crossover(xy, view, st, t_ms, steps) -> list | str:
