@@ -12,7 +12,7 @@ error is used as stated, although each value is a median over several steps,
 because the largest errors (camera height and angle, landmark offsets) do not
 average out between two filming sessions.
 
-The command line ``formcam compare A B`` (:mod:`formcam.cli_compare`) prints
+The command line ``formcam compare A B`` (:mod:`formcam.cli.compare`) prints
 the table and writes ``compare.json`` and ``compare.html``.
 """
 

@@ -4,7 +4,7 @@ import os
 import time
 from pathlib import Path
 
-from formcam.batch_clip import ClipJob, ClipOutcome
+from formcam.batch.clip import ClipJob, ClipOutcome
 
 
 def crash_on_crash(job: ClipJob) -> ClipOutcome:

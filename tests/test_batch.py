@@ -25,11 +25,11 @@ from typer.testing import CliRunner
 
 from formcam import __version__
 from formcam.batch import EXIT_NONE_ANALYSED, EXIT_SOME_FAILED, find_clips, run_batch, runner_of, unique_names
-from formcam.batch_clip import (
+from formcam.batch.clip import (
     FINAL_STATUSES, MANIFEST_NAME, STATUSES, ClipJob, file_sha256, is_up_to_date, options_fingerprint, read_manifest,
     status_of, write_manifest,
 )
-from formcam.batch_engines import timed_out_message
+from formcam.batch.engines import timed_out_message
 from formcam.cli import app
 from formcam.errors import NothingToAnalyseError, OutputExistsError, UnreadableInputError
 from formcam.kinematics import analyse_pose
@@ -229,18 +229,18 @@ def test_per_runner_changes_count_only_beyond_the_expected_error():
 
 
 def test_clips_running_at_once_share_the_cores(monkeypatch):
-    from formcam import batch_engines
+    from formcam.batch import engines
 
-    monkeypatch.setattr(batch_engines, "default_workers", lambda: 8)
-    assert batch_engines.threads_per_clip("local", None, 100) == 1  # 8 clips at once, a core each
-    assert batch_engines.threads_per_clip("local", None, 2) == 4  # 2 clips: 4 cores each
-    assert batch_engines.threads_per_clip("local", 2, 100) == 4
-    assert batch_engines.threads_per_clip("ray", None, 100) == 1
-    assert batch_engines.threads_per_clip("serial", None, 100) is None
+    monkeypatch.setattr(engines, "default_workers", lambda: 8)
+    assert engines.threads_per_clip("local", None, 100) == 1  # 8 clips at once, a core each
+    assert engines.threads_per_clip("local", None, 2) == 4  # 2 clips: 4 cores each
+    assert engines.threads_per_clip("local", 2, 100) == 4
+    assert engines.threads_per_clip("ray", None, 100) == 1
+    assert engines.threads_per_clip("serial", None, 100) is None
 
 
 def test_a_clip_that_crashes_its_worker_fails_alone(tmp_path):
-    from formcam.batch_engines import run_local
+    from formcam.batch.engines import run_local
 
     from .batch_work import crash_on_crash
 
@@ -277,7 +277,7 @@ def assert_stopped_by_time_limit(outcomes, out: Path, clip_timeout: float) -> in
 
 
 def test_a_clip_over_its_time_limit_has_its_worker_killed_and_the_batch_goes_on(tmp_path):
-    from formcam.batch_engines import run_local
+    from formcam.batch.engines import run_local
 
     from .batch_work import hang_on_slow
 
@@ -291,7 +291,7 @@ def test_a_clip_over_its_time_limit_has_its_worker_killed_and_the_batch_goes_on(
 
 
 def test_a_clip_whose_worker_crashes_is_tried_again_in_a_fresh_one(tmp_path):
-    from formcam.batch_engines import CRASH_ATTEMPTS, run_local
+    from formcam.batch.engines import CRASH_ATTEMPTS, run_local
 
     from .batch_work import crash_first_tries
 
@@ -328,7 +328,7 @@ def fails_if_still_running_after(seconds: float):
 
 
 def test_a_batch_whose_workers_die_as_they_start_stops_with_an_error(tmp_path):
-    from formcam.batch_engines import run_local
+    from formcam.batch.engines import run_local
 
     from .batch_work import DiesStarting
 
@@ -340,7 +340,7 @@ def test_a_batch_whose_workers_die_as_they_start_stops_with_an_error(tmp_path):
 
 
 def test_a_clip_is_timed_from_when_a_started_worker_takes_it(tmp_path):
-    from formcam.batch_engines import run_local
+    from formcam.batch.engines import run_local
 
     from .batch_work import StartsSlowly
 
@@ -500,7 +500,7 @@ def test_a_killed_analysis_is_redone(pose_clips, tmp_path):
 
 
 def test_an_internal_error_is_recorded_with_its_traceback_and_retried(pose_clips, tmp_path):
-    from formcam.batch_clip import analyse_clip
+    from formcam.batch.clip import analyse_clip
 
     options = AnalysisOptions(outputs=frozenset({"report.json"}), progress=False)
     object.__setattr__(options, "height_cm", "tall")  # past the option checks: a bug further on
@@ -512,7 +512,7 @@ def test_an_internal_error_is_recorded_with_its_traceback_and_retried(pose_clips
     assert not is_up_to_date(manifest, pose_clips / "anna_1.npz", options_fingerprint(options))
 
 
-def test_cli_batch_exit_codes_and_comparison(pose_clips, tmp_path):
+def test_batch_command_exit_codes_and_comparison(pose_clips, tmp_path):
     runner = CliRunner()
     inputs = [str(p) for p in pose_inputs(pose_clips)]
     result = runner.invoke(app, ["batch", *inputs, "--out", str(tmp_path / "a"), "--engine", "serial", "--no-video"])
@@ -637,7 +637,7 @@ def test_ray_engine_gives_the_same_summary_as_the_local_engine(resumed_batch, cl
 
 @pytest.mark.e2e  # no model, but a Ray instance is slow to start: it shares the one above
 def test_ray_engine_stops_a_clip_over_its_time_limit(local_ray, tmp_path):
-    from formcam.batch_engines import run_ray
+    from formcam.batch.engines import run_ray
 
     from .batch_work import hang_on_slow
 

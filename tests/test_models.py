@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from formcam import models
-from formcam.cli_models import app
+from formcam.cli.models import app
 from formcam.errors import ModelNotFoundError, UsageError
 from formcam.models import ModelSpec
 

@@ -12,9 +12,9 @@ from formcam import landmarks as lm
 from formcam.decode import iter_frames, probe_video
 from formcam.kinematics import analyse_pose
 from formcam.render import ClipSpec, Gait, build_scene, clip_truth, frame_times, read_truth, render_clip, truth_path
-from formcam.render_camera import view_camera
-from formcam.render_container import stored_frame
-from formcam.render_scene import belt_speed, place_body, standing_body_points
+from formcam.render.camera import view_camera
+from formcam.render.container import stored_frame
+from formcam.render.scene import belt_speed, place_body, standing_body_points
 from formcam.synth import gait_body_points, make_gait
 from formcam.validate import (angle_response, drawn_pose, landmark_errors, markdown_report, metric_errors,
                               metrics_with_true_events)

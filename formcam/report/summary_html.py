@@ -21,7 +21,7 @@ from .summary import HEADLINE_METRICS, QUALITY_MESSAGE_SEPARATOR
 from .summary_compare import Comparison
 
 GENERATOR = "formcam batch"
-#: Each status of :data:`formcam.batch_clip.STATUSES`, and ``pending``, in words.
+#: Each status of :data:`formcam.batch.clip.STATUSES`, and ``pending``, in words.
 STATUS_TEXT = {
     "ok": "analysed",
     "unreadable": "unreadable",

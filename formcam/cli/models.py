@@ -1,6 +1,6 @@
 """``formcam models ...``: list, fetch and locate the pose model files.
 
-Wire it into the main command line with ``app.add_typer(cli_models.app, name="models")``.
+Wire it into the main command line with ``app.add_typer(models_app, name="models")``.
 Errors print as one line on stderr (never a traceback) and exit with the
 error's ``exit_code``; Ctrl-C exits with 130.
 """

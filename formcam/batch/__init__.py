@@ -8,10 +8,10 @@ Each clip is analysed as :func:`formcam.analyze` does, into
 ``<out_root>/<clip name>/``; ``summary.csv`` and ``summary.html`` in
 ``out_root`` hold one row per clip. A batch is resumable: a clip whose folder
 records the same input content, options and formcam version is skipped
-(:mod:`formcam.batch_clip`), so running the same command again after an
+(:mod:`formcam.batch.clip`), so running the same command again after an
 interruption does only what is left. One bad clip never stops the batch; its
 row says what went wrong, and :attr:`BatchSummary.exit_code` says whether all,
-some or none of the clips were analysed. :mod:`formcam.batch_engines` runs the
+some or none of the clips were analysed. :mod:`formcam.batch.engines` runs the
 clips: a process pool on this machine, or Ray.
 
 Clip names and runners
@@ -42,16 +42,16 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from .batch_clip import (
-    MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
-)  # fmt: skip
-from .batch_engines import check_engine, default_workers, run_jobs, threads_per_clip  # noqa: F401 (default_workers re-exported)
-from .errors import (
+from ..errors import (
     NothingToAnalyseError, OutputExistsError, OutputWriteError, UnreadableInputError, UsageError, os_reason,
 )
-from .report.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
-from .report.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
-from .report.summary_html import STATUS_TEXT, is_summary_html, write_summary_html
+from ..report.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
+from ..report.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
+from ..report.summary_html import STATUS_TEXT, is_summary_html, write_summary_html
+from .clip import (
+    MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
+)  # fmt: skip
+from .engines import check_engine, default_workers, run_jobs, threads_per_clip  # noqa: F401 (default_workers re-exported)
 
 #: Files a folder search picks up (a file named on the command line is tried whatever its suffix).
 VIDEO_SUFFIXES = frozenset(
@@ -86,7 +86,7 @@ class Clip:
 
 @dataclass
 class ClipResult(ClipOutcome):
-    """How one clip of a batch ended (the fields of :class:`~formcam.batch_clip.ClipOutcome`), and where.
+    """How one clip of a batch ended (the fields of :class:`~formcam.batch.clip.ClipOutcome`), and where.
 
     Attributes
     ----------
@@ -319,8 +319,8 @@ def run_batch(
         After writing a summary of what was done, in which the clips not done
         have status ``pending``.
     """
-    from .models import resolve_model
-    from .pipeline import AnalysisOptions, is_pose_file
+    from ..models import resolve_model
+    from ..pipeline import AnalysisOptions, is_pose_file
 
     options = options or AnalysisOptions()
     check_engine(engine, workers, address, clip_timeout)
@@ -441,7 +441,7 @@ def _write_summary(out_root: Path, clips: Sequence[Clip], results: dict[str, Cli
 
 
 def _expected_errors(reports: Iterable[dict]) -> dict[str, object]:
-    from .metrics import METRICS
+    from ..metrics import METRICS
 
     errors = expected_errors(reports)
     for name, spec in METRICS.items():  # when no clip measured it, the table's own error

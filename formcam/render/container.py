@@ -18,7 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from .atomic import write_atomic
+from ..atomic import write_atomic
 
 #: Android's metadata key for the capture frame rate of a slow-motion clip.
 CAPTURE_FPS_KEY = "com.android.capture.fps"

@@ -12,9 +12,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from . import landmarks as lm
-from .render_camera import Camera
-from .render_figure import fill_polygon
+from .. import landmarks as lm
+from .camera import Camera
+from .figure import fill_polygon
 
 #: The wall stands this far behind the runner (metres, along the viewing direction).
 WALL_BEHIND_M = 3.5
@@ -144,7 +144,7 @@ def standing_body_points(t_s: np.ndarray, *, height_m: float = 1.7, seed: int = 
     Built from the walking model's body (same proportions), with straight legs
     under the hips and arms hanging at the sides.
     """
-    from .synth import ANKLE_HEIGHT, FOREARM, HEEL_BEHIND_ANKLE, TOE_AHEAD_OF_ANKLE, UPPER_ARM, gait_body_points
+    from ..synth import ANKLE_HEIGHT, FOREARM, HEEL_BEHIND_ANKLE, TOE_AHEAD_OF_ANKLE, UPPER_ARM, gait_body_points
 
     t_s = np.atleast_1d(np.asarray(t_s, dtype=np.float64))
     pose = gait_body_points(np.zeros(1), runner_height=height_m, flight=False, knee_flexion_contact_deg=0.0)[0]

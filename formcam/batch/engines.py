@@ -1,8 +1,8 @@
 """Where a batch's clips run: one after another here, a process pool on this machine, or Ray tasks.
 
-Each engine takes the same :class:`~formcam.batch_clip.ClipJob` list, runs
-:func:`~formcam.batch_clip.analyse_clip` on each, and calls ``on_done`` with
-each :class:`~formcam.batch_clip.ClipOutcome` as it arrives (in finishing
+Each engine takes the same :class:`~formcam.batch.clip.ClipJob` list, runs
+:func:`~formcam.batch.clip.analyse_clip` on each, and calls ``on_done`` with
+each :class:`~formcam.batch.clip.ClipOutcome` as it arrives (in finishing
 order, from the calling thread), so progress and resumability are the same
 whichever engine runs the work.
 
@@ -11,7 +11,7 @@ none), never ``fork``: MediaPipe's threads and a forked copy of them do not mix.
 
 A clip whose worker is stopped from outside (over its ``clip_timeout``, or
 crashed) is recorded by the engine, once the worker is dead, with
-:func:`~formcam.batch_clip.record_stopped`; that is why the local engine keeps
+:func:`~formcam.batch.clip.record_stopped`; that is why the local engine keeps
 its own pool, which knows the process each clip runs in, rather than
 :class:`concurrent.futures.ProcessPoolExecutor`, which can neither say nor kill it.
 """
@@ -26,8 +26,8 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from multiprocessing import connection
 
-from .batch_clip import ClipJob, ClipOutcome, analyse_clip, record_stopped
-from .errors import UsageError
+from ..errors import UsageError
+from .clip import ClipJob, ClipOutcome, analyse_clip, record_stopped
 
 ENGINES = ("local", "ray", "serial")
 
@@ -284,7 +284,7 @@ class _Worker:
 def _serve(conn: connection.Connection, work: Callable[[ClipJob], ClipOutcome]) -> None:
     """A worker process's life: say it is ready, then run ``work`` on each clip received and send back its outcome."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it stops its workers
-    from . import pipeline  # noqa: F401  (MediaPipe, PyAV, OpenCV: seconds to import, not to count against a clip)
+    from .. import pipeline  # noqa: F401  (MediaPipe, PyAV, OpenCV: seconds to import, not to count against a clip)
 
     try:
         conn.send(_READY)

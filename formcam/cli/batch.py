@@ -1,6 +1,6 @@
 """``formcam batch INPUTS...``: a thin layer over :func:`formcam.batch.run_batch`.
 
-Registered in :mod:`formcam.cli` as ``app.command("batch")(cli_batch.batch)``.
+Registered in :mod:`formcam.cli` as ``app.command("batch")(batch_command)``.
 Exit codes: 0 every clip analysed, 6 some, 7 none (``docs/exit-codes.md``);
 errors about the batch as a whole are one sentence with the usual codes.
 """
@@ -50,15 +50,15 @@ def batch(
 
     Exit code: 0 when every clip was analysed, 6 when some were, 7 when none was (docs/exit-codes.md).
     """
-    from .cli import run_reporting_errors
+    from . import run_reporting_errors
 
     exit_code = 0
 
     def action() -> None:
         nonlocal exit_code
-        from .batch import run_batch
-        from .pipeline import AnalysisOptions
-        from .report.formats import outputs_for
+        from ..batch import run_batch
+        from ..pipeline import AnalysisOptions
+        from ..report.formats import outputs_for
 
         outputs = outputs_for(formats, no_video=no_video)
         options = AnalysisOptions(model=model, slowmo=slowmo, view=view, outputs=outputs, progress=not quiet)
@@ -74,7 +74,7 @@ def batch(
 
 def print_changes(comparison, changes_path: Optional[Path], console: Optional[Console] = None) -> None:
     """The changes larger than their expected error, as a table; the rest are counted."""
-    from .report.summary_html import metric_heading
+    from ..report.summary_html import metric_heading
 
     console = console or Console()
     beyond = [c for c in comparison.changes if c.beyond_error]

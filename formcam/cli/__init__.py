@@ -6,7 +6,6 @@ Errors are one sentence on stderr with the documented exit code
 
 from __future__ import annotations
 
-import sys
 import traceback
 from pathlib import Path
 from typing import Optional
@@ -14,11 +13,12 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from . import __version__, cli_samples
-from .cli_batch import batch as batch_command
-from .cli_compare import compare_command
-from .cli_models import app as models_app
-from .errors import FormcamError, UsageError
+from .. import __version__
+from ..errors import FormcamError, UsageError
+from . import samples
+from .batch import batch as batch_command
+from .compare import compare_command
+from .models import app as models_app
 
 app = typer.Typer(
     name="formcam",
@@ -89,9 +89,9 @@ def analyze(
     """Analyse one running video: annotated.mp4, report.html, report.json, pose.npz and CSVs in one folder."""
 
     def action() -> None:
-        from .pipeline import AnalysisOptions, analyze as run_analysis
-        from .report.formats import outputs_for
-        from .report.terminal import print_summary
+        from ..pipeline import AnalysisOptions, analyze as run_analysis
+        from ..report.formats import outputs_for
+        from ..report.terminal import print_summary
 
         source = _one_input(video, pose)
         outputs = outputs_for(formats, no_video=no_video)
@@ -123,9 +123,9 @@ def _one_input(video: Optional[Path], pose: Optional[Path]) -> Path:
 
 app.command("batch")(batch_command)
 app.command("compare")(compare_command)
-app.command("demo")(cli_samples.demo)
-app.command("validate")(cli_samples.validate)
-app.command("render")(cli_samples.render)
+app.command("demo")(samples.demo)
+app.command("validate")(samples.validate)
+app.command("render")(samples.render)
 
 
 @app.command()
@@ -136,7 +136,3 @@ def version() -> None:
 
 def main() -> None:
     app(prog_name="formcam")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

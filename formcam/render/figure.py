@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from . import landmarks as lm
-from .render_camera import Camera
+from .. import landmarks as lm
+from .camera import Camera
 
 RGB = tuple[int, int, int]
 

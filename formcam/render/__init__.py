@@ -2,10 +2,10 @@
 
 A runner is posed frame by frame by the gait model of :mod:`formcam.synth`
 (the same parameters as :func:`formcam.synth.make_gait`), drawn as a human
-figure (:mod:`formcam.render_figure`) in a simple scene
-(:mod:`formcam.render_scene`), filmed by a virtual camera
-(:mod:`formcam.render_camera`) and written as H.264 MP4, optionally in the
-containers phones write (:mod:`formcam.render_container`). Next to each clip
+figure (:mod:`formcam.render.figure`) in a simple scene
+(:mod:`formcam.render.scene`), filmed by a virtual camera
+(:mod:`formcam.render.camera`) and written as H.264 MP4, optionally in the
+containers phones write (:mod:`formcam.render.container`). Next to each clip
 goes a ground-truth JSON file: the parameters, the true metric values for the
 view, the true event times, and the drawn landmarks of every frame.
 
@@ -26,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import landmarks as lm
-from .atomic import write_text_atomic
-from .render_camera import PROJECTIONS, VIEWS, Camera, view_camera
-from .render_container import remux_as_phone, stored_frame
-from .render_figure import BYSTANDER_OUTFIT, Outfit, ProjectedFigure, draw_figure, project_figure
-from .render_scene import BACKGROUNDS, Treadmill, background, belt_speed, place_body, standing_body_points
-from .report.h264 import H264Writer
-from .synth import gait_body_points, make_gait
+from .. import landmarks as lm
+from ..atomic import write_text_atomic
+from ..report.h264 import H264Writer
+from ..synth import gait_body_points, make_gait
+from .camera import PROJECTIONS, VIEWS, Camera, view_camera
+from .container import remux_as_phone, stored_frame
+from .figure import BYSTANDER_OUTFIT, Outfit, ProjectedFigure, draw_figure, project_figure
+from .scene import BACKGROUNDS, Treadmill, background, belt_speed, place_body, standing_body_points
 
 __all__ = ["Gait", "ClipSpec", "ClipFiles", "Scene", "build_scene", "render_clip", "truth_path", "read_truth"]
 
