@@ -31,7 +31,8 @@ import numpy as np
 
 from formcam.errors import UnreadableInputError, UsageError
 
-__all__ = ["VideoInfo", "Frame", "FrameStream", "probe_video", "iter_frames", "scaled_size", "keyframes_near"]
+__all__ = ["VideoInfo", "Frame", "FrameStream", "PrerollDecoder", "probe_video", "iter_frames", "scaled_size",
+           "keyframes_near"]
 
 #: Container metadata keys that state the capture frame rate of a slow-motion
 #: clip. Android's camera writes ``com.android.capture.fps`` (e.g. "240.000000")
