@@ -790,8 +790,7 @@ def corner_fit(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_wid
     offset = (t_ms[frames] - at_ms[:, None]) / half_width_ms  # scaled to -1..1 for a well-conditioned fit
     y = values[frames]
     use = inside & np.isfinite(y) & (np.abs(offset) <= 1.0) & np.isfinite(at_ms)[:, None]
-    before, after = np.minimum(offset, 0.0), np.maximum(offset, 0.0)
-    design = np.stack([np.ones_like(offset), before, before**2, after, after**2], axis=-1) * use[..., None]
+    design = _two_parabolas(offset) * use[..., None]
     normal = np.einsum("nkp,nkq->npq", design, design)
     right = np.einsum("nkp,nk->np", design, np.where(use, y, 0.0))
     solvable = ((use.sum(axis=1) >= 5) & ((use & (offset < 0)).sum(axis=1) >= 2)
@@ -802,6 +801,12 @@ def corner_fit(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_wid
     normal[~solvable] = np.eye(5)
     out[solvable] = np.linalg.solve(normal[solvable], right[solvable][..., None])[..., 0]
     return out
+
+
+def _two_parabolas(d: np.ndarray) -> np.ndarray:
+    """The terms ``1, d, d**2`` before and ``d, d**2`` after ``d = 0`` of :func:`corner_fit`'s curve, shape ``d.shape + (5,)``."""
+    before, after = np.minimum(d, 0.0), np.maximum(d, 0.0)
+    return np.stack([np.ones_like(d), before, before**2, after, after**2], axis=-1)
 
 
 def knee_landing_times(knee_flexion: np.ndarray, t_ms: np.ndarray, contact_t_ms: np.ndarray, half_width_ms: float,
@@ -855,8 +860,7 @@ def knee_landing_times(knee_flexion: np.ndarray, t_ms: np.ndarray, contact_t_ms:
     # a side only where the knee still turns the wrong way at the contact.
     candidates = np.stack([np.zeros_like(a), np.full_like(a, -reach), vertex_before, np.full_like(a, reach),
                            vertex_after], axis=-1)
-    before, after = np.minimum(candidates, 0.0), np.maximum(candidates, 0.0)
-    curve = a[:, None] + b1[:, None] * before + c1[:, None] * before**2 + b2[:, None] * after + c2[:, None] * after**2
+    curve = np.einsum("nkp,np->nk", _two_parabolas(candidates), np.stack([a, b1, c1, b2, c2], axis=-1))
     wrong_way = np.stack([np.ones_like(a, dtype=bool), b1 > 0, b1 > 0, b2 < 0, b2 < 0], axis=-1)
     best = np.argmin(np.where(wrong_way & np.isfinite(curve), curve, np.inf), axis=1)
     landing = contact_t_ms + candidates[np.arange(len(contact_t_ms)), best] * half_width_ms

@@ -130,12 +130,11 @@ def iter_frames_at(
     with av.open(os.fspath(path)) as container:
         reader = _Reader(container, info)
         half = 0.5 / reader.fps
-        done: dict[float, np.ndarray | None] = {}
+        last_s, image = None, None
         for target_s, i in targets:
-            if target_s not in done:
-                done.clear()  # times come in order: an earlier one never comes back
-                done[target_s] = _frame_near(reader, target_s, half)
-            yield i, done[target_s]
+            if target_s != last_s:  # times come in order: equal ones are neighbours
+                last_s, image = target_s, _frame_near(reader, target_s, half)
+            yield i, image
 
 
 def _frame_near(reader: _Reader, target_s: float, half: float) -> np.ndarray | None:
