@@ -61,7 +61,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import ndimage, signal
+
+# scipy is imported inside the functions that use it: importing it takes about a second, which
+# formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
 
 from . import landmarks as lm
 from .view import view_segments
@@ -523,6 +525,7 @@ def forward_reach(xy: np.ndarray, points, fallbacks, facing: int, *, hips: np.nd
 
 def _leading_reach(xy: np.ndarray, t_ms: np.ndarray, facing: int) -> tuple[np.ndarray, np.ndarray]:
     """(leading-foot reach peaks (n,), left minus right forward reach (T,) in px, gaps filled)."""
+    from scipy import ndimage, signal
     n = xy.shape[0]
     dt_ms = median_frame_interval_ms(t_ms)
     nothing = (np.zeros(0, dtype=int), np.full(n, np.nan))
@@ -549,6 +552,7 @@ def _leading_reach(xy: np.ndarray, t_ms: np.ndarray, facing: int) -> tuple[np.nd
 
 def _mislabelled_frames(xy: np.ndarray, t_ms: np.ndarray, facing: int) -> np.ndarray:
     """bool (T,): frames in which the leading leg has the wrong label (see :func:`undo_side_view_leg_swaps`)."""
+    from scipy import ndimage
     n = xy.shape[0]
     none = np.zeros(n, dtype=bool)
     peaks, ahead = _leading_reach(xy, t_ms, facing)
@@ -759,6 +763,7 @@ def hampel_outliers(columns: np.ndarray, half_window: int, *, n_sigmas: float = 
     linear interpolation (nearest value at the ends) for the reference only.
     Pearson et al. (2016) review the filter and its window/threshold choices.
     """
+    from scipy import ndimage
     columns = np.asarray(columns, dtype=np.float64)
     n, k = columns.shape
     finite = np.isfinite(columns)
@@ -872,6 +877,7 @@ def lowpass_segments(columns: np.ndarray, fs: float, cutoffs_hz: np.ndarray) -> 
     them: the pose is found or not as a whole) are filtered together, one
     ``sosfiltfilt`` call per segment.
     """
+    from scipy import signal
     out = np.array(columns, dtype=np.float64, copy=True)
     n = out.shape[0]
     if n < 2 or not np.isfinite(fs) or fs <= 0:

@@ -35,7 +35,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import ndimage, signal
+
+# scipy is imported inside the functions that use it: importing it takes about a second, which
+# formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
 
 from . import landmarks as lm
 from .clean import forward_reach, median_frame_interval_ms, sample_interval_ms, stride_period_ms
@@ -415,6 +417,7 @@ def find_peaks_robust(values: np.ndarray, min_distance: int) -> np.ndarray:
         :data:`MIN_RELATIVE_PROMINENCE` of the 5-95 percentile range, and
         whose neighbours are not missing.
     """
+    from scipy import signal
     values = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(values)
     if finite.sum() < 5:
@@ -530,6 +533,7 @@ def _foot_motion(foot_y: np.ndarray, t_ms: np.ndarray, window: int) -> _FootMoti
         None when the foot is seen in fewer than 5 frames or hardly rises
         (:data:`MIN_SWING_PX`).
     """
+    from scipy import ndimage
     finite = np.isfinite(foot_y)
     dt_ms = median_frame_interval_ms(t_ms)
     if finite.sum() < 5 or not np.isfinite(dt_ms):
@@ -582,6 +586,7 @@ def midstance_frames(xy: np.ndarray, t_ms: np.ndarray, step_ms: float) -> np.nda
     model tracks it far better than the feet (docs/validation.md), so this
     clock does not suffer from the feet's errors.
     """
+    from scipy import ndimage
     xy = np.asarray(xy, dtype=np.float64)
     dt_ms = median_frame_interval_ms(t_ms)
     if xy.ndim != 3 or not (np.isfinite(step_ms) and step_ms > 0 and np.isfinite(dt_ms)):
@@ -741,6 +746,7 @@ def _settled_ms(speed: np.ndarray, fastest: np.ndarray, on_ground: np.ndarray, s
         Interpolated between the last unsettled and the first settled
         frame; the start's own time where the speed never settles.
     """
+    from scipy import ndimage
     starts = np.asarray(starts, dtype=int)
     if not starts.size:
         return np.zeros(0)
@@ -763,6 +769,7 @@ def _settled_ms(speed: np.ndarray, fastest: np.ndarray, on_ground: np.ndarray, s
 
 def _without_flicker(flags: np.ndarray, frames: int) -> np.ndarray:
     """A boolean series with runs and gaps of at most ``frames`` removed (jitter at a threshold)."""
+    from scipy import ndimage
     structure = np.ones(2 * frames + 1, dtype=bool)
     pad = len(structure)
     padded = np.pad(flags, pad, mode="edge")  # so the clip's ends do not look like edges
@@ -933,6 +940,7 @@ def _contact_cadence(events: GaitEvents, t_ms: np.ndarray, spectral: float) -> t
 
 def _spectral_cadence(xy: np.ndarray, t_ms: np.ndarray) -> float:
     """Dominant frequency of the mid-hip's vertical motion in 0.7-4.5 Hz, per minute; NaN if unclear."""
+    from scipy import signal
     xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim != 3 or xy.shape[0] < 16:
         return float("nan")

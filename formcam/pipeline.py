@@ -9,6 +9,8 @@ The command line (:mod:`formcam.cli`) is a thin layer over :func:`analyze`.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -243,11 +245,13 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
     for re-analysis).
     """
     model_path = resolve_model(options.model)
+    preloading = preload_analysis_libraries()
     # Choosing among people needs room for more than one; otherwise a quick look decides.
     num_poses = options.num_poses or (DEFAULT_NUM_POSES if options.person is not None else None)
     with _progress(options.progress, "Pose", _expected_frames(probe_video(path, slowmo=options.slowmo))) as advance:
         run = detect_people_parallel(path, model_path, slowmo=options.slowmo, num_poses=num_poses,
                                      workers=options.workers, max_fps=options.max_fps, on_frame=advance)
+    preloading.join()  # before anything else imports scipy: two threads importing one package can meet half-way
     detections = run.detections
     if len(detections.t_ms) == 0:
         raise UnreadableInputError(f"No frame of {path.name} could be decoded.")
@@ -264,6 +268,19 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
     capture = measure_capture(run.frame_pairs, frame_size=pose.frame_size, image_xy=pose.image_xy, t_ms=pose.t_ms)
     pose.extras["capture_quality"] = capture.to_json()
     return pose, video, capture
+
+
+def preload_analysis_libraries() -> threading.Thread:
+    """Import scipy in a background thread while the pose model runs.
+
+    Importing scipy takes about a second (much of it scipy reading its own
+    docstrings), on one core; the pose stage starts with a look for people
+    on one core too, so the import costs no time there. Join the thread
+    before the analysis, which imports scipy where it uses it.
+    """
+    thread = threading.Thread(target=importlib.import_module, args=("scipy.signal",), name="formcam-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def video_section(info: VideoInfo, n_frames: int) -> dict:

@@ -40,7 +40,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
+
+# scipy is imported inside the functions that use it: importing it takes about a second, which
+# formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
 
 from .clean import leading_foot_contacts
 from .errors import NothingToAnalyseError
@@ -272,6 +274,7 @@ def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) ->
     0.20 s and 0.90 s, and analysed whole it had been given 135 steps/min,
     which is neither.
     """
+    from scipy import ndimage
     contacts, steps = _leading_steps(xy, t_ms, view)
     if len(steps) < 2 * SPEED_CHANGE_STEPS:
         return None

@@ -48,7 +48,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
+
+# scipy is imported inside the functions that use it: importing it takes about a second, which
+# formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
 
 from . import landmarks as lm
 from .clean import body_scale_px, median_frame_interval_ms
@@ -166,6 +168,7 @@ def ground_line_roll_deg(xy: np.ndarray, t_ms: np.ndarray, *, iterations: int = 
     float
         NaN when the ground points are too few or span too little width.
     """
+    from scipy import ndimage
     t_ms = np.asarray(t_ms, dtype=np.float64)
     feet = xy[:, list(_FOOT_POINTS)]  # (T, 4, 2)
     n = feet.shape[0]

@@ -6,6 +6,8 @@ core and on two gives the same landmarks, hence the same metrics.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -292,3 +294,11 @@ def test_one_core_and_two_cores_give_the_same_landmarks_and_metrics(shared_video
             continue
         tolerance = 0.5  # degrees for angles, points for percentages
         assert other.value == pytest.approx(metric.value, abs=tolerance), name
+
+
+def test_the_pipeline_starts_without_importing_scipy_and_preloads_it_in_the_background():
+    # Importing scipy takes about a second; formcam does it while the pose model runs.
+    code = ("import sys, formcam.pipeline as p; before = 'scipy' in sys.modules; "
+            "p.preload_analysis_libraries().join(); print(before, 'scipy.signal' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
