@@ -162,10 +162,16 @@ def clip_span(path: Path, slowmo: float | None = None) -> ClipSpan:
 
 
 def split_evenly(span: ClipSpan, count: int, warmup_s: float = 0.0) -> list[Segment]:
-    """``count`` segments of equal duration covering the clip."""
+    """``count`` segments covering the clip, each as much work as the others.
+
+    Every segment but the first also tracks through its ``warmup_s`` of
+    warm-up, so the first is that much longer: the threads then finish
+    together instead of one core waiting for the other.
+    """
     if count <= 1:
         return [WHOLE_CLIP]
-    bounds = [span.first_s + (span.end_s - span.first_s) * k / count for k in range(count + 1)]
+    first = (span.end_s - span.first_s + (count - 1) * warmup_s) / count
+    bounds = [span.first_s] + [span.first_s + first + k * (first - warmup_s) for k in range(count)]
     return [
         Segment(start_s=None if k == 0 else bounds[k], stop_s=None if k == count - 1 else bounds[k + 1], warmup_s=warmup_s)
         for k in range(count)
