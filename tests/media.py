@@ -99,15 +99,19 @@ def write_clip(
     height: int = 96,
     fps: float = 30.0,
     faststart: bool = False,
+    keyframe_every: int | None = None,
 ) -> Path:
-    """Encode ``pattern_frame(i)`` at ``pts[i]`` (in ``time_base``) to an H.264 MP4."""
+    """Encode ``pattern_frame(i)`` at ``pts[i]`` (in ``time_base``) to an H.264 MP4.
+
+    ``keyframe_every``: frames between key frames (default x264's 250).
+    """
     dst = Path(dst)
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(dst), mode="w", format="mp4", options=options) as container:
         stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(10_000))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.time_base = stream.codec_context.time_base = time_base
-        stream.options = {"crf": "18"}
+        stream.options = {"crf": "18", **({"g": str(keyframe_every)} if keyframe_every else {})}
         for index, frame_pts in enumerate(pts):
             frame = av.VideoFrame.from_ndarray(pattern_frame(index, width, height), format="rgb24")
             frame.pts = int(frame_pts)

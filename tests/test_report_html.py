@@ -76,6 +76,27 @@ def test_flagged_metric_shows_worst_and_typical_frames_and_suggestions(rear):
     assert html.escape(DISCLAIMER, quote=True) in page and "Not medical advice" in page
 
 
+def test_evidence_read_by_parallel_readers_is_what_one_reader_gives(rear, monkeypatch):
+    from formcam.report import evidence
+
+    analysis, _ = rear
+    source = analysis.report["video"]["path"]
+    args = (analysis.report, analysis.kinematics, analysis.pose.t_ms, source)
+    monkeypatch.setattr(evidence, "usable_cores", lambda: 2)
+    parallel, _ = evidence.collect_evidence(*args)
+    monkeypatch.setattr(evidence, "usable_cores", lambda: 1)
+    alone, _ = evidence.collect_evidence(*args)
+    assert [f.jpeg for f in parallel] == [f.jpeg for f in alone] and all(f.jpeg for f in alone)
+
+
+def test_stretches_of_time_are_neighbouring_times_one_group_per_reader():
+    from formcam.report.evidence import stretches_of_time
+
+    assert stretches_of_time([5.0, 1.0, 3.0, 2.0, 9.0, 0.0], 2) == [[5, 1, 3], [2, 0, 4]]
+    assert stretches_of_time([4.0, 4.0, 1.0], 8) == [[2], [0], [1]]
+    assert stretches_of_time([7.0], 2) == [[0]]
+
+
 def test_metrics_of_other_views_are_listed_with_how_to_film(rear):
     _, page = rear
     other = section(page, "other-views")

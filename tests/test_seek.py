@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from formcam.decode import iter_frames
+from formcam.report import seek as seek_module
 from formcam.report.seek import frames_at, frames_between
 from tests.media import make_cfr_clip, need_ffmpeg, remux_with_rotation
 
@@ -62,6 +63,22 @@ def test_rotated_clip_frames_come_out_upright(clip, tmp_path):
     decoded = all_frames(rotated)
     assert decoded[0][1].shape[0] > decoded[0][1].shape[1]  # portrait once upright
     np.testing.assert_array_equal(frames_at(rotated, [decoded[30][0]])[0], decoded[30][1])
+
+
+@pytest.mark.parametrize("keyframe_every, wanted, seeks", [
+    (None, [3, 110], 1),  # one key frame: decoding on beats seeking back to it, however far ahead
+    (30, [3, 20], 1),     # no key frame between: decode on
+    (30, [3, 40], 2),     # a key frame (30) between: seek to it, a second and a third sooner
+])
+def test_seeks_only_where_a_key_frame_lies_ahead(tmp_path, monkeypatch, keyframe_every, wanted, seeks):
+    path = make_cfr_clip(tmp_path / "clip.mp4", n_frames=120, fps=30, keyframe_every=keyframe_every)
+    decoded = all_frames(path)
+    made = []
+    original = seek_module._Reader.seek
+    monkeypatch.setattr(seek_module._Reader, "seek", lambda reader, time_s: made.append(time_s) or original(reader, time_s))
+    for index, image in zip(wanted, frames_at(path, [decoded[i][0] for i in wanted])):
+        np.testing.assert_array_equal(image, decoded[index][1])
+    assert len(made) == seeks
 
 
 def test_skipping_unreferenced_frames_on_the_way_changes_no_frame_returned(shared_video):

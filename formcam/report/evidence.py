@@ -4,7 +4,8 @@ For each flagged metric the HTML report shows two frames: the **worst** step
 (the per-step value furthest in the flagged direction) and a **typical** one
 (the step whose value is nearest the median). The selection is pure (report
 in, steps out); :func:`collect_evidence` then reads those frames from the
-source video by seeking (one at a time), draws them with the same overlay as the annotated
+source video by seeking (stretches of the clip read in parallel threads, one
+frame at a time each), draws them with the same overlay as the annotated
 video, crops to the runner and encodes them as JPEG.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +21,14 @@ import cv2
 import numpy as np
 
 from ..decode import probe_video
+from ..parallel import usable_cores
 from ..errors import FormcamError
 from ..metrics import METRICS
 from .annotations import FrameAnnotator
 from .overlay import draw_overlay
 from .seek import iter_frames_at
 
-__all__ = ["EvidenceFrame", "collect_evidence", "flagged_metrics", "shown_frame", "worst_and_typical"]
+__all__ = ["EvidenceFrame", "collect_evidence", "flagged_metrics", "shown_frame", "stretches_of_time", "worst_and_typical"]
 
 #: Metrics whose per-step value is the median of a per-frame signal over the step.
 STEP_MEDIAN_SIGNALS = {
@@ -172,6 +175,16 @@ def encode_jpeg(rgb: np.ndarray, height: int = EVIDENCE_HEIGHT) -> bytes:
     return data.tobytes()
 
 
+def stretches_of_time(times_ms: Sequence[float], count: int) -> list[list[int]]:
+    """Split positions in ``times_ms`` into at most ``count`` groups of neighbouring times, for one reader each.
+
+    Each reader decodes from the key frame before its first time, so readers of
+    separate stretches of the clip share little work.
+    """
+    order = np.argsort(np.asarray(times_ms, dtype=np.float64), kind="stable")
+    return [group.tolist() for group in np.array_split(order, max(1, min(count, len(order))))]
+
+
 def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
                      source_video: Path | None) -> tuple[list[EvidenceFrame], str | None]:
     """Evidence frames of every flagged metric, read from ``source_video`` in one pass.
@@ -214,13 +227,22 @@ def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
     contacts = sorted(int(f) for f in kinematics.events.contact_frames)
     shown = [min(shown_frame(name, step, kinematics.signals, contacts), annotate.n_frames - 1)
              for name, _, step in chosen]
+    times_ms = [float(t_ms[f]) for f in shown]
     jpegs: list[bytes | None] = [None] * len(chosen)
-    # One full-size frame at a time: each is drawn and encoded as it is read.
-    for k, image in iter_frames_at(source_video, [float(t_ms[f]) for f in shown], slow_motion_factor=factor, info=info):
-        if image is not None and image.shape[:2] == (info.height, info.width):
-            name, _, step = chosen[k]
-            ann = annotate(shown[k], highlight=name if name in HIGHLIGHTED else None, in_stance=step.get("side"))
-            drawn = draw_overlay(image, ann, [], show_panel=False, text_scale=EVIDENCE_TEXT_SCALE)
-            jpegs[k] = encode_jpeg(crop_to_runner(drawn, kinematics.xy[shown[k]]))
+
+    def read(group: list[int]) -> None:
+        # One full-size frame at a time per thread: each is drawn and encoded as it is read.
+        wanted = [times_ms[k] for k in group]
+        for j, image in iter_frames_at(source_video, wanted, slow_motion_factor=factor, info=info):
+            if image is not None and image.shape[:2] == (info.height, info.width):
+                k = group[j]
+                name, _, step = chosen[k]
+                ann = annotate(shown[k], highlight=name if name in HIGHLIGHTED else None, in_stance=step.get("side"))
+                drawn = draw_overlay(image, ann, [], show_panel=False, text_scale=EVIDENCE_TEXT_SCALE)
+                jpegs[k] = encode_jpeg(crop_to_runner(drawn, kinematics.xy[shown[k]]))
+
+    groups = stretches_of_time(times_ms, usable_cores())
+    with ThreadPoolExecutor(len(groups)) as pool:
+        list(pool.map(read, groups))
     return [EvidenceFrame(name, role, step.get("side"), frame, float(step["t_ms"]), float(step["value"]), jpeg)
             for (name, role, step), frame, jpeg in zip(chosen, shown, jpegs)], None

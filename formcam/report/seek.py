@@ -4,9 +4,10 @@ The annotated video decodes the whole clip once; the HTML report's evidence
 frames and the slow-motion replay need only a handful of frames around known
 times, so they seek (PyAV jumps to the key frame before the time and decodes
 from there) instead of decoding everything again. Requests are served in time
-order in one pass, seeking only to jump ahead by more than
-:data:`SEEK_AHEAD_S` (phones put key frames seconds apart, so decoding on
-is often cheaper than seeking).
+order in one pass, seeking ahead only where a key frame lies between the
+decoder's place and the next time (phones put key frames seconds apart, some
+only one at the start: decoding on is then cheaper than seeking back to it).
+A second, demux-only opening of the file finds the key frames.
 
 Times are the analysis's real-time ``t_ms`` (the pose file's); a slow-motion
 clip's file time is ``t_ms * slow_motion_factor``. Frames come back upright,
@@ -23,25 +24,44 @@ import numpy as np
 
 from ..decode import PrerollDecoder, VideoInfo, probe_video
 
-__all__ = ["SEEK_AHEAD_S", "frames_at", "frames_between", "iter_frames_at"]
-
-#: Seek rather than decode on when the next wanted frame is more than this far ahead, seconds.
-SEEK_AHEAD_S = 2.0
+__all__ = ["frames_at", "frames_between", "iter_frames_at"]
 
 
 class _Reader:
-    """Decoded frames of one video stream as ``(time_s, av_frame)``, with seeking."""
+    """Decoded frames of one video stream as ``(time_s, av_frame)``, with seeking; a context manager."""
 
-    def __init__(self, container, info: VideoInfo):
-        self.container = container
-        self.stream = container.streams.video[0]
+    def __init__(self, path: str | os.PathLike, info: VideoInfo):
+        self.path = os.fspath(path)
+        self.container = av.open(self.path)
+        self._index = None  # the file opened again, only to find key frames
+        self.stream = self.container.streams.video[0]
         self.stream.thread_type = "AUTO"
         self.time_base = self.stream.time_base
         self.fps = info.fps or 30.0
         self.turns_ccw = (-info.rotation_deg // 90) % 4
         self.position_s = float("-inf")  # time of the last frame handed out
-        self._decoder = PrerollDecoder(container, self.stream, full_from_s=0.0)
+        self._decoder = PrerollDecoder(self.container, self.stream, full_from_s=0.0)
         self._frames: Iterator | None = None
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.container.close()
+        if self._index is not None:
+            self._index.close()
+
+    def keyframe_before(self, time_s: float) -> float:
+        """Time of the key frame a seek to ``time_s`` lands on, s (inf when unknown: seek to find out)."""
+        if self._index is None:
+            self._index = av.open(self.path)
+        stream = self._index.streams.video[0]
+        try:
+            self._index.seek(max(int(time_s / self.time_base), 0), stream=stream, backward=True, any_frame=False)
+            packet = next((p for p in self._index.demux(stream) if p.pts is not None), None)
+        except (av.error.FFmpegError, OSError):
+            return float("inf")
+        return float(packet.pts * self.time_base) if packet is not None else float("inf")
 
     def seek(self, time_s: float) -> None:
         try:
@@ -69,10 +89,11 @@ class _Reader:
         return np.ascontiguousarray(rgb)
 
     def go_to(self, first_s: float) -> None:
-        """Seek when ``first_s`` is behind the decoder or far ahead of it; decode in full only from there."""
-        if first_s <= self.position_s or first_s - self.position_s > SEEK_AHEAD_S:
-            self.seek(first_s - 2.0 / self.fps)
-        self._decoder.full_from_s = first_s - 2.0 / self.fps
+        """Seek when ``first_s`` is behind the decoder or a key frame lies between; decode in full only from there."""
+        seek_s = first_s - 2.0 / self.fps
+        if first_s <= self.position_s or self.keyframe_before(seek_s) > self.position_s:
+            self.seek(seek_s)
+        self._decoder.full_from_s = seek_s
 
 
 def frames_at(
@@ -127,8 +148,7 @@ def iter_frames_at(
     """
     info = info or probe_video(path)
     targets = sorted((t * slow_motion_factor / 1000.0, i) for i, t in enumerate(times_ms))
-    with av.open(os.fspath(path)) as container:
-        reader = _Reader(container, info)
+    with _Reader(path, info) as reader:
         half = 0.5 / reader.fps
         last_s, image = None, None
         for target_s, i in targets:
@@ -176,8 +196,7 @@ def frames_between(
     info = info or probe_video(path)
     first_s, last_s = start_ms * slow_motion_factor / 1000.0, stop_ms * slow_motion_factor / 1000.0
     out = []
-    with av.open(os.fspath(path)) as container:
-        reader = _Reader(container, info)
+    with _Reader(path, info) as reader:
         half = 0.5 / reader.fps
         reader.seek(first_s - 2.0 / reader.fps)
         for time_s, frame in reader.frames():
