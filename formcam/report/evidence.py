@@ -28,7 +28,7 @@ from .annotations import FrameAnnotator
 from .overlay import draw_overlay
 from .seek import iter_frames_at
 
-__all__ = ["EvidenceFrame", "collect_evidence", "flagged_metrics", "shown_frame", "stretches_of_time", "worst_and_typical"]
+__all__ = ["EvidenceFrame", "EvidencePlan", "collect_evidence", "flagged_metrics", "plan_evidence", "shown_frame", "stretches_of_time", "worst_and_typical"]
 
 #: Metrics whose per-step value is the median of a per-frame signal over the step.
 STEP_MEDIAN_SIGNALS = {
@@ -185,9 +185,54 @@ def stretches_of_time(times_ms: Sequence[float], count: int) -> list[list[int]]:
     return [group.tolist() for group in np.array_split(order, max(1, min(count, len(order))))]
 
 
+@dataclass
+class EvidencePlan:
+    """Which frames the evidence shows and how each is drawn, before any is read.
+
+    The images come from :func:`collect_evidence`'s own reading of the video,
+    or from the annotated video's pass, which decodes every frame anyway
+    (:func:`formcam.report.annotated.render_annotated_video`).
+
+    Attributes
+    ----------
+    chosen : list of (str, str, dict)
+        ``(metric, role, step)``: worst then typical step per flagged metric, most severe flag first.
+    shown : list of int
+        The analysed frame shown for each (0-based, as in the pose file).
+    """
+
+    chosen: list[tuple[str, str, dict]]
+    shown: list[int]
+    annotate: FrameAnnotator
+    xy: np.ndarray
+
+    def draw(self, k: int, image: np.ndarray) -> bytes:
+        """The JPEG of entry ``k``, drawn on ``image`` (the full-size upright frame ``shown[k]``)."""
+        name, _, step = self.chosen[k]
+        ann = self.annotate(self.shown[k], highlight=name if name in HIGHLIGHTED else None, in_stance=step.get("side"))
+        drawn = draw_overlay(image, ann, [], show_panel=False, text_scale=EVIDENCE_TEXT_SCALE)
+        return encode_jpeg(crop_to_runner(drawn, self.xy[self.shown[k]]))
+
+    def frames(self, jpegs: Sequence[bytes | None]) -> list[EvidenceFrame]:
+        """The evidence frames, with ``jpegs[k]`` (None: not read) for entry ``k``."""
+        return [EvidenceFrame(name, role, step.get("side"), frame, float(step["t_ms"]), float(step["value"]), jpeg)
+                for (name, role, step), frame, jpeg in zip(self.chosen, self.shown, jpegs)]
+
+
+def plan_evidence(report: dict, kinematics) -> EvidencePlan:
+    """The :class:`EvidencePlan` of an analysis (report.json content and its kinematics)."""
+    chosen = [(name, role, step) for name in flagged_metrics(report)
+              for role, step in worst_and_typical(name, report["metrics"][name]).items()]
+    annotate = FrameAnnotator(kinematics, fps=report["video"].get("fps") or 30.0)
+    contacts = sorted(int(f) for f in kinematics.events.contact_frames)
+    shown = [min(shown_frame(name, step, kinematics.signals, contacts), annotate.n_frames - 1)
+             for name, _, step in chosen]
+    return EvidencePlan(chosen, shown, annotate, kinematics.xy)
+
+
 def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
                      source_video: Path | None) -> tuple[list[EvidenceFrame], str | None]:
-    """Evidence frames of every flagged metric, read from ``source_video`` in one pass.
+    """Evidence frames of every flagged metric, read from ``source_video``.
 
     Parameters
     ----------
@@ -208,41 +253,31 @@ def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
     note : str or None
         Why there are no images, in one sentence, when there are none.
     """
-    chosen = [(name, role, step) for name in flagged_metrics(report)
-              for role, step in worst_and_typical(name, report["metrics"][name]).items()]
-    if not chosen:
+    plan = plan_evidence(report, kinematics)
+    if not plan.chosen:
         return [], None
     if source_video is None or not Path(source_video).is_file():
         where = f" ({source_video})" if source_video else ""
         note = (f"The source video is not available{where}, so the evidence frames cannot be shown; "
                 "re-run formcam analyze on the video to see them.")
         return [EvidenceFrame(n, r, s.get("side"), int(s["frame"]), float(s["t_ms"]), float(s["value"]), None)
-                for n, r, s in chosen], note
+                for n, r, s in plan.chosen], note
     try:
         info = probe_video(source_video)
     except FormcamError as exc:
         return [], f"The source video could not be read for the evidence frames ({exc})"
-    annotate = FrameAnnotator(kinematics, fps=info.fps)
     factor = float(report["video"].get("slow_motion_factor") or 1.0)
-    contacts = sorted(int(f) for f in kinematics.events.contact_frames)
-    shown = [min(shown_frame(name, step, kinematics.signals, contacts), annotate.n_frames - 1)
-             for name, _, step in chosen]
-    times_ms = [float(t_ms[f]) for f in shown]
-    jpegs: list[bytes | None] = [None] * len(chosen)
+    times_ms = [float(t_ms[f]) for f in plan.shown]
+    jpegs: list[bytes | None] = [None] * len(plan.chosen)
 
     def read(group: list[int]) -> None:
         # One full-size frame at a time per thread: each is drawn and encoded as it is read.
         wanted = [times_ms[k] for k in group]
         for j, image in iter_frames_at(source_video, wanted, slow_motion_factor=factor, info=info):
             if image is not None and image.shape[:2] == (info.height, info.width):
-                k = group[j]
-                name, _, step = chosen[k]
-                ann = annotate(shown[k], highlight=name if name in HIGHLIGHTED else None, in_stance=step.get("side"))
-                drawn = draw_overlay(image, ann, [], show_panel=False, text_scale=EVIDENCE_TEXT_SCALE)
-                jpegs[k] = encode_jpeg(crop_to_runner(drawn, kinematics.xy[shown[k]]))
+                jpegs[group[j]] = plan.draw(group[j], image)
 
     groups = stretches_of_time(times_ms, usable_cores())
     with ThreadPoolExecutor(len(groups)) as pool:
         list(pool.map(read, groups))
-    return [EvidenceFrame(name, role, step.get("side"), frame, float(step["t_ms"]), float(step["value"]), jpeg)
-            for (name, role, step), frame, jpeg in zip(chosen, shown, jpegs)], None
+    return plan.frames(jpegs), None
