@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -131,6 +131,9 @@ class Frame:
         Strictly increasing over a stream. This is what the pose file stores.
     rgb : numpy.ndarray
         Shape ``(height, width, 3)``, dtype uint8, upright, C-contiguous.
+    full_rgb : numpy.ndarray or None
+        The same frame at the video's own size (``info.height, info.width, 3``),
+        for the frames asked for with ``iter_frames(full_size_at=...)``; else None.
     """
 
     index: int
@@ -138,6 +141,7 @@ class Frame:
     pts: int | None
     t_ms: float
     rgb: np.ndarray
+    full_rgb: np.ndarray | None = None
 
 
 class FrameStream(Iterator[Frame]):
@@ -191,6 +195,7 @@ class FrameStream(Iterator[Frame]):
         stop_s: float | None = None,
         max_side: int | None = None,
         fast: bool = False,
+        full_size_at: Callable[[float], bool] | None = None,
     ):
         self.decode_error: str | None = None
         self.frames_decoded = 0
@@ -207,6 +212,7 @@ class FrameStream(Iterator[Frame]):
         self.declared_end_s = _declared_end_s(stream, self.info)
         self._window = (start_s, stop_s)
         self._decode_size = _decode_size(self.info, max_side)
+        self._full_size_at = full_size_at
         if start_s is not None:
             decoded = _seek(container, stream, start_s, self.info)
         self._container = container
@@ -251,16 +257,14 @@ class FrameStream(Iterator[Frame]):
                 if stop_s is not None and pts_s >= stop_s:
                     return
                 rgb = _upright_rgb(av_frame, turns_ccw, self._decode_size)
+                t_ms = pts_s * 1000.0 / info.slow_motion_factor
+                full_rgb = None
+                if self._full_size_at is not None and self._full_size_at(t_ms):
+                    full_rgb = rgb if self._decode_size is None else _upright_rgb(av_frame, turns_ccw)
                 index = self.frames_decoded
                 self.frames_decoded += 1
                 self.end_s = pts_s + 1.0 / info.fps
-                yield Frame(
-                    index=index,
-                    pts_s=pts_s,
-                    pts=pts,
-                    t_ms=pts_s * 1000.0 / info.slow_motion_factor,
-                    rgb=rgb,
-                )
+                yield Frame(index=index, pts_s=pts_s, pts=pts, t_ms=t_ms, rgb=rgb, full_rgb=full_rgb)
             if self.decode_error is None and start_s is None:
                 self.decode_error = self.early_end_message(self.frames_decoded)
         finally:
@@ -314,6 +318,7 @@ def iter_frames(
     stop_s: float | None = None,
     max_side: int | None = None,
     fast: bool = False,
+    full_size_at: Callable[[float], bool] | None = None,
 ) -> FrameStream:
     """Decode a video into upright RGB frames with real-time timestamps.
 
@@ -336,6 +341,12 @@ def iter_frames(
         ``info.width`` x ``info.height``).
     fast : bool
         Frames for a model, not for people: decode with :data:`FAST_DECODING`.
+    full_size_at : callable, optional
+        Called with each frame's ``t_ms``; where it returns True the frame
+        also comes at the video's own size (``Frame.full_rgb``), as
+        :func:`formcam.report.seek.frames_at` would read it: a pass that
+        scales frames down can hand a few on at full size (the HTML report's
+        evidence frames, from the annotated video's pass).
 
     Returns
     -------
@@ -359,7 +370,8 @@ def iter_frames(
     ...     if frames.decode_error:
     ...         warn(frames.decode_error)
     """
-    return FrameStream(path, slowmo=slowmo, start_s=start_s, stop_s=stop_s, max_side=max_side, fast=fast)
+    return FrameStream(path, slowmo=slowmo, start_s=start_s, stop_s=stop_s, max_side=max_side, fast=fast,
+                       full_size_at=full_size_at)
 
 
 def scaled_size(info: VideoInfo, max_side: int | None) -> tuple[int, int]:
@@ -707,14 +719,17 @@ class PrerollDecoder:
 
 
 def _decode_size(info: VideoInfo, max_side: int | None) -> tuple[int, int] | None:
-    """Stored ``(width, height)`` that fits ``max_side`` with the aspect ratio kept, or None to keep the size."""
+    """Stored ``(width, height)`` that fits ``max_side`` with the aspect ratio kept, or None to keep the size.
+
+    Sides are even: 4:2:0 frames are scaled plane by plane, and the H.264 writer needs even sides.
+    """
     if max_side is None:
         return None
     longest = max(info.stored_width, info.stored_height)
     if longest <= max_side:
         return None
     scale = max_side / longest
-    return max(2, round(info.stored_width * scale)), max(2, round(info.stored_height * scale))
+    return max(2, 2 * round(info.stored_width * scale / 2)), max(2, 2 * round(info.stored_height * scale / 2))
 
 
 def _upright_rgb(av_frame, turns_ccw: int, size: tuple[int, int] | None = None) -> np.ndarray:

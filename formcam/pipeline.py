@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from .parallel import detect_people_parallel
 from .pose import DEFAULT_NUM_POSES
 from .posefile import PoseSequence, load_pose, save_pose
 from .report.annotated import VIDEO_SIZES, render_annotated_video
+from .report.evidence import plan_evidence
 from .report.html import write_report_html
 from .report.json_report import build_report, write_report
 from .report.outputs import default_out_dir, prepare_out_dir
@@ -338,19 +338,20 @@ def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | No
     if {"frames.csv", "steps.csv"} & options.outputs:
         files += write_tables(out_dir, pose.t_ms, kin.signals, pose.detected, report)
     video_there = source_video is not None and source_video.is_file()
-    with ThreadPoolExecutor(max_workers=1) as beside_video:
-        # The page's evidence frames are decoded while the video pass runs: its
-        # threads leave a fifth of the cores idle (waiting on each other and the GIL).
-        html = beside_video.submit(write_report_html, out_dir / "report.html", report, kin, t_ms=pose.t_ms,
-                                   source_video=source_video if video_there else None) \
-            if "report.html" in options.outputs else None
-        if "annotated.mp4" in options.outputs and video_there:
-            with _progress(options.progress, "Video", pose.n_frames) as advance:
-                files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report,
-                                                    on_frame=advance, replay=options.replay, t_ms=pose.t_ms,
-                                                    workers=options.workers, max_side=VIDEO_SIZES[options.video_size]))
-        if html is not None:
-            files.append(html.result())
+    evidence = None
+    if "annotated.mp4" in options.outputs and video_there:
+        # The video pass decodes every frame anyway: it hands the HTML report's evidence frames over at full size.
+        plan = plan_evidence(report, kin) if "report.html" in options.outputs else None
+        with _progress(options.progress, "Video", pose.n_frames) as advance:
+            files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report,
+                                                on_frame=advance, replay=options.replay, t_ms=pose.t_ms,
+                                                workers=options.workers, max_side=VIDEO_SIZES[options.video_size],
+                                                full_size_frames=plan.shown if plan else (),
+                                                on_full_size_frame=plan.take if plan else None))
+        evidence = plan.frames() if plan else None
+    if "report.html" in options.outputs:
+        files.append(write_report_html(out_dir / "report.html", report, kin, t_ms=pose.t_ms,
+                                       source_video=source_video if video_there else None, evidence=evidence))
     if "report.json" in options.outputs:
         files.append(write_report(report, out_dir / "report.json"))
 

@@ -5,11 +5,13 @@ import cv2
 import numpy as np
 import pytest
 
-from formcam.decode import iter_frames
+from formcam.decode import iter_frames, probe_video, scaled_size
 from formcam.events import GaitEvents
+from formcam.pipeline import AnalysisOptions, analyze
 from formcam.report.annotated import render_annotated_video
-from formcam.report.annotations import panel_rows, stance_side
-from formcam.report.overlay import PANEL_COLOUR
+from formcam.report.annotations import FrameAnnotator, panel_rows, stance_side
+from formcam.report.h264 import H264Writer
+from formcam.report.overlay import PANEL_COLOUR, draw_overlay
 from tests.reporting import synthetic_analysis
 
 
@@ -128,3 +130,43 @@ def test_replay_matches_video_frames_to_analysed_ones_by_time():
     analysed_ms = np.arange(0, 50) * 2000 / 30
     got = _analysed_frames(video_ms, step, analysed_ms, 50)
     assert np.all(np.abs(analysed_ms[got] - video_ms) <= 1000 / 30 + 1e-6)
+
+
+# --------------------------------------------------------------------------- the video of a real clip, real model
+
+
+def packets(path) -> list[tuple[int, bytes]]:
+    with av.open(str(path)) as container:
+        return [(packet.pts, bytes(packet)) for packet in container.demux(video=0) if packet.size]
+
+
+@pytest.fixture(scope="module")
+def real_short_run(shared_video, model_path, tmp_path_factory):
+    """The real model's analysis of a real 1.7 s side-view clip (two strides: forced past the length check)."""
+    video = shared_video("outdoor_side_fixed_short.mp4")
+    options = AnalysisOptions(model=str(model_path), outputs=frozenset(), progress=False, force=True)
+    return video, analyze(video, tmp_path_factory.mktemp("short"), options)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("max_side", [None, 330])  # 480 x 352 and 330 x 242 (not a multiple of 4 high)
+def test_the_video_pass_draws_exactly_what_draw_overlay_draws(real_short_run, max_side, tmp_path):
+    # The pass draws in place on the decoded frames with one painter for the whole video. The reference
+    # draws each frame on a copy with the public draw_overlay and encodes it with the same writer and
+    # settings: x264 is deterministic, so the same pictures give the same H.264 packets.
+    video, analysis = real_short_run
+    kin, report = analysis.kinematics, analysis.report
+    rendered = render_annotated_video(video, tmp_path / "pass.mp4", kin, report, t_ms=analysis.pose.t_ms, workers=1,
+                                      max_side=max_side)
+    info = probe_video(video)
+    width, height = scaled_size(info, max_side)
+    annotate = FrameAnnotator(kin, fps=info.fps, scale=(width / info.width, height / info.height))
+    reference = tmp_path / "reference.mp4"
+    count = 0
+    with (iter_frames(video, max_side=max_side) as frames,
+          H264Writer(reference, width=width, height=height, time_base=info.time_base, fps=info.fps) as writer):
+        for frame in frames:  # the model saw every frame: video frame n is analysed frame n
+            writer.write(draw_overlay(frame.rgb, annotate(frame.index), panel_rows(report)), frame.pts)
+            count += 1
+    assert count == annotate.n_frames > 40
+    assert packets(rendered) == packets(reference)

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from formcam.decode import FrameStream, PrerollDecoder, _next_pts, iter_frames, probe_video
+from formcam.decode import FrameStream, PrerollDecoder, _next_pts, iter_frames, probe_video, scaled_size
 from formcam.errors import UnreadableInputError, UsageError
 from tests.media import (
     make_cfr_clip,
@@ -448,3 +448,11 @@ def test_scaled_yuv_conversion_handles_heights_not_divisible_by_four(width, heig
     rgb = _scaled_rgb_from_yuv420p(frame, (width // 2, height // 2))
     assert rgb.shape == (height // 2 // 2 * 2, width // 2 // 2 * 2, 3)
     assert abs(int(rgb.mean()) - 128) <= 2
+
+
+def test_scaled_frames_have_the_even_size_scaled_size_promises(tmp_path):
+    # 160 x 94 fitted into 100 px is 100 x 58.75: an odd 59 rows would not match the 4:2:0 planes or the encoder.
+    clip = make_cfr_clip(tmp_path / "clip.mp4", n_frames=3, width=160, height=94)
+    with iter_frames(clip, max_side=100) as frames:
+        frame = next(frames)
+        assert (frame.rgb.shape[1], frame.rgb.shape[0]) == scaled_size(frames.info, 100) == (100, 58)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -103,6 +104,23 @@ def test_odd_sizes_are_padded_to_even_by_repeating_the_edge(tmp_path, width, hei
         assert np.abs(back[:height, width] - original[:, -1]).mean() < 6
     if height % 2:
         assert np.abs(back[height, :width] - original[-1]).mean() < 6
+
+
+@pytest.mark.parametrize("width, height", [(160, 96), (160, 98), (161, 97)])
+def test_the_encoder_gets_exactly_the_i420_pixels(tmp_path, width, height):
+    # Lossless (crf 0): what decodes is what the writer handed to x264, the frame built on the converted
+    # pixels without a copy where PyAV can (height a multiple of 4) and by copying where it cannot.
+    out = tmp_path / "lossless.mp4"
+    frames = write_frames(out, range(4), width=width, height=height, crf=0)
+    with av.open(str(out)) as container:
+        decoded = list(container.decode(video=0))
+    assert len(decoded) == len(frames)
+    for rgb, frame in zip(frames, decoded):
+        i420 = cv2.cvtColor(np.pad(rgb, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge"), cv2.COLOR_RGB2YUV_I420)
+        expected = np.split(i420.reshape(-1), [frame.width * frame.height, frame.width * frame.height * 5 // 4])
+        for plane, pixels in zip(frame.planes, expected):
+            got = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:plane.height, :plane.width]
+            np.testing.assert_array_equal(got, pixels.reshape(plane.height, plane.width))
 
 
 def test_output_appears_only_on_successful_close(tmp_path):

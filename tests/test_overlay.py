@@ -10,6 +10,7 @@ import pytest
 from formcam import landmarks as lm
 from formcam.report.overlay import (
     FrameAnnotation,
+    OverlayPainter,
     PanelRow,
     draw_overlay,
     overlay_style,
@@ -90,6 +91,58 @@ def test_non_contiguous_input_is_accepted_and_untouched():
     out = draw_overlay(flipped, annotation(runner_xy(480, 854, 240)), ROWS)
     assert out.flags.c_contiguous and out.shape == flipped.shape
     np.testing.assert_array_equal(flipped, original)
+
+
+def varied_annotations(width: int, height: int) -> list[FrameAnnotation]:
+    """A run of frames that exercises every layer: each view, stance side, event and highlight,
+    landmarks missing, the runner crossing the frame (so the panel changes corner), no landmarks."""
+    anns = []
+    for k, view in enumerate(("rear", "side", "front", "oblique", "unknown", "side", "rear")):
+        xy = runner_xy(width, height, width * (0.25 + 0.1 * k), hip_drop_px=3 * k)
+        if k == 3:
+            xy[[lm.LEFT_KNEE, lm.RIGHT_EAR, lm.RIGHT_HIP]] = np.nan
+        anns.append(annotation(xy, view, in_stance=("left", "right", None)[k % 3], facing=(1, -1, 0)[k % 3],
+                               event=("L contact", "R contact", None, "toe-off")[k % 4], trunk_lean_deg=4.0 + k,
+                               head_forward_deg=np.nan if k == 5 else 10.0 + k,
+                               highlight="knee_flexion_contact_deg" if k == 1 else None))
+    anns.append(annotation(np.full((lm.N_LANDMARKS, 2), np.nan), "side"))
+    return anns
+
+
+@pytest.mark.parametrize("size", [(480, 854), (1080, 1920), (1280, 720)])
+def test_a_painter_reused_over_frames_draws_in_place_what_draw_overlay_returns(size):
+    # The video pass draws with one painter (sizes and panel layout worked out once) on the decoded
+    # frames themselves: every frame must come out exactly as the public one-frame function draws it.
+    width, height = size
+    painter = OverlayPainter(width, height, ROWS, title="formcam")
+    rng = np.random.default_rng(3)
+    for ann in varied_annotations(width, height):
+        frame = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
+        expected = draw_overlay(frame, ann, ROWS)
+        out = frame.copy()
+        painter.draw_on(out, ann)
+        np.testing.assert_array_equal(out, expected)
+    evidence = OverlayPainter(width, height, show_panel=False, text_scale=1.6)
+    for ann in varied_annotations(width, height):
+        frame = grey_frame(width, height)
+        evidence.draw_on(frame, ann)
+        np.testing.assert_array_equal(frame, draw_overlay(grey_frame(width, height), ann, [], show_panel=False,
+                                                          text_scale=1.6))
+
+
+def test_a_painter_refuses_frames_it_cannot_draw_on_in_place():
+    painter = OverlayPainter(480, 854, ROWS)
+    ann = annotation(runner_xy(480, 854, 240))
+    with pytest.raises(ValueError):
+        painter.draw_on(grey_frame(482, 854), ann)  # another size
+    read_only = grey_frame(480, 854)
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError):
+        painter.draw_on(read_only, ann)
+    with pytest.raises(ValueError):
+        painter.draw_on(grey_frame(480, 854)[:, ::-1], ann)  # not C-contiguous
+    with pytest.raises(ValueError):
+        painter.draw_on(grey_frame(480, 854), annotation(runner_xy(480, 854, 240)[:17]))
 
 
 def test_rear_view_draws_hip_and_shoulder_lines_beyond_the_body():

@@ -6,6 +6,7 @@ JSON-only analysis of a second clip serve every test in this module.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -16,7 +17,9 @@ import numpy as np
 import pytest
 
 from formcam.decode import iter_frames
+from formcam.pipeline import AnalysisOptions, analyze
 from formcam.posefile import load_pose
+from formcam.report.evidence import collect_evidence
 from formcam.report.overlay import PANEL_COLOUR
 from tests.browser import EXTERNAL, csp_violations, need_chromium, render
 
@@ -105,6 +108,18 @@ def test_report_html_renders_in_chromium_with_every_plot_evidence_and_no_request
     image = shown.screenshot
     assert image.shape == (3000, 1000, 3) and image.std() > 20
     assert len(np.unique(image.reshape(-1, 3), axis=0)) > 1000  # photos and plots, not a blank page
+
+
+def test_evidence_handed_over_by_the_video_pass_is_what_reading_the_video_gives(side):
+    # The annotated video's pass hands the evidence frames over at full size; read by seeking instead,
+    # every JPEG in the page must come out the same, byte for byte.
+    _, out, video = side
+    in_page = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', (out / "report.html").read_text(encoding="utf-8"))
+    analysis = analyze(out / "pose.npz", options=AnalysisOptions(outputs=frozenset(), progress=False))
+    frames, note = collect_evidence(analysis.report, analysis.kinematics, analysis.pose.t_ms, video)
+    read = [base64.b64encode(f.jpeg).decode() for f in frames if f.jpeg]
+    assert note is None and len(read) == len(frames) >= 2
+    assert set(read) == set(in_page)
 
 
 def test_csv_columns_carry_units(side):

@@ -11,8 +11,8 @@ the parts are then joined without re-encoding (:func:`formcam.report.h264.concat
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from ..parallel import WHOLE_CLIP, Progress, Segment, clip_span, plan_work_segme
 from ..pose import prefetch
 from .annotations import FrameAnnotator, panel_rows
 from .h264 import H264Writer, concat_mp4
-from .overlay import draw_overlay
+from .overlay import OverlayPainter
 from .replay import append_replay
 
 #: ``--video-size``: the annotated video's longest side, px (None: the input's
@@ -44,6 +44,8 @@ def render_annotated_video(
     t_ms: np.ndarray | None = None,
     workers: int | None = None,
     max_side: int | None = VIDEO_MAX_SIDE,
+    full_size_frames: Collection[int] = (),
+    on_full_size_frame: Callable[[int, np.ndarray], None] | None = None,
 ) -> Path:
     """Decode ``video_path`` again, draw each frame's annotation, and write H.264 to ``out_path``.
 
@@ -72,6 +74,13 @@ def render_annotated_video(
     max_side : int, optional
         Longest side of the video, px (a smaller input keeps its size); None:
         the input's size. The drawing is scaled with it.
+    full_size_frames : collection of int, optional
+        Analysed frames (indices into ``t_ms``) to hand on undrawn, at the
+        input's own size, as the pass decodes them: the HTML report's evidence
+        frames, which would otherwise be decoded again.
+    on_full_size_frame : callable, optional
+        Called as ``on_full_size_frame(i, rgb)`` for each of those frames
+        (from the rendering threads; ``rgb`` is valid only during the call).
     """
     slowmo = report.get("video", {}).get("slow_motion_factor") or None
     span = clip_span(video_path, slowmo)
@@ -90,6 +99,8 @@ def render_annotated_video(
         max_side=max_side,
         time_base=info.time_base,
         encoder_threads=1 if len(segments) > 1 else 0,
+        full_size_at=_exact_frames(t_ms, full_size_frames) if on_full_size_frame is not None else None,
+        on_full_size_frame=on_full_size_frame,
     )
     out_path = Path(out_path)
     if len(segments) == 1:
@@ -120,6 +131,16 @@ def render_annotated_video(
     finally:
         for part in parts:
             part.unlink(missing_ok=True)
+
+
+def _exact_frames(t_ms: np.ndarray | None, frames: Collection[int]) -> Callable[[float], bool] | None:
+    """Whether a video frame's time is that of one of the analysed ``frames`` (None: no frames)."""
+    if not len(frames):
+        return None
+    if t_ms is None:
+        raise ValueError("frames wanted at full size are found by time: give t_ms")
+    wanted = np.sort(np.asarray(t_ms, dtype=np.float64)[np.asarray(list(frames), dtype=np.int64)])
+    return lambda time_ms: bool(np.any(np.abs(wanted - time_ms) < 1e-3))
 
 
 class _FrameMatcher:
@@ -153,6 +174,13 @@ class _RenderJob:
     max_side: int | None
     time_base: object
     encoder_threads: int
+    full_size_at: Callable[[float], bool] | None = None
+    on_full_size_frame: Callable[[int, np.ndarray], None] | None = None
+    overlay: OverlayPainter = field(init=False)
+
+    def __post_init__(self):
+        # Shared by the segments' threads: sizes and the panel's layout are worked out once.
+        self.overlay = OverlayPainter(*self.size, self.panel)
 
     def writer(self, path: Path, *, faststart: bool) -> H264Writer:
         width, height = self.size
@@ -173,14 +201,19 @@ class _RenderJob:
         n_frames = self.annotate.n_frames
         last_pts = None
         frames = iter_frames(self.video_path, slowmo=self.slowmo, start_s=segment.start_s, stop_s=segment.stop_s,
-                             max_side=self.max_side)
+                             max_side=self.max_side, full_size_at=self.full_size_at)
         with frames:
             # Alone, the decoder gets a thread of its own.
             for frame in prefetch(frames) if segment is WHOLE_CLIP else frames:
                 if progress.stopped:
                     break
                 i = self.frame_of(frame.t_ms) if self.frame_of is not None else frame.index
-                image = draw_overlay(frame.rgb, self.annotate(i), self.panel) if 0 <= i < n_frames else frame.rgb
+                if frame.full_rgb is not None and 0 <= i < n_frames:
+                    self.on_full_size_frame(i, frame.full_rgb)  # before drawing: it may be the frame drawn on
+                # The decoded frame is this loop's own: drawn on in place, not copied.
+                image = np.require(frame.rgb, requirements="CW")
+                if 0 <= i < n_frames:
+                    self.overlay.draw_on(image, self.annotate(i))
                 writer.write(image, frame.pts)
                 last_pts = frame.pts
                 progress.add()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -199,12 +199,18 @@ class EvidencePlan:
         ``(metric, role, step)``: worst then typical step per flagged metric, most severe flag first.
     shown : list of int
         The analysed frame shown for each (0-based, as in the pose file).
+    jpegs : list of bytes or None
+        Each entry's drawn JPEG, once its frame has been read.
     """
 
     chosen: list[tuple[str, str, dict]]
     shown: list[int]
     annotate: FrameAnnotator
     xy: np.ndarray
+    jpegs: list[bytes | None] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.jpegs = [None] * len(self.chosen)
 
     def draw(self, k: int, image: np.ndarray) -> bytes:
         """The JPEG of entry ``k``, drawn on ``image`` (the full-size upright frame ``shown[k]``)."""
@@ -213,10 +219,15 @@ class EvidencePlan:
         drawn = draw_overlay(image, ann, [], show_panel=False, text_scale=EVIDENCE_TEXT_SCALE)
         return encode_jpeg(crop_to_runner(drawn, self.xy[self.shown[k]]))
 
-    def frames(self, jpegs: Sequence[bytes | None]) -> list[EvidenceFrame]:
-        """The evidence frames, with ``jpegs[k]`` (None: not read) for entry ``k``."""
+    def take(self, frame: int, image: np.ndarray) -> None:
+        """Draw every entry showing analysed frame ``frame`` on ``image`` (full size), into :attr:`jpegs`."""
+        for k in np.flatnonzero(np.asarray(self.shown) == frame):
+            self.jpegs[k] = self.draw(int(k), image)
+
+    def frames(self) -> list[EvidenceFrame]:
+        """The evidence frames, with the JPEGs drawn so far (None: not read)."""
         return [EvidenceFrame(name, role, step.get("side"), frame, float(step["t_ms"]), float(step["value"]), jpeg)
-                for (name, role, step), frame, jpeg in zip(self.chosen, self.shown, jpegs)]
+                for (name, role, step), frame, jpeg in zip(self.chosen, self.shown, self.jpegs)]
 
 
 def plan_evidence(report: dict, kinematics) -> EvidencePlan:
@@ -268,16 +279,15 @@ def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
         return [], f"The source video could not be read for the evidence frames ({exc})"
     factor = float(report["video"].get("slow_motion_factor") or 1.0)
     times_ms = [float(t_ms[f]) for f in plan.shown]
-    jpegs: list[bytes | None] = [None] * len(plan.chosen)
 
     def read(group: list[int]) -> None:
         # One full-size frame at a time per thread: each is drawn and encoded as it is read.
         wanted = [times_ms[k] for k in group]
         for j, image in iter_frames_at(source_video, wanted, slow_motion_factor=factor, info=info):
             if image is not None and image.shape[:2] == (info.height, info.width):
-                jpegs[group[j]] = plan.draw(group[j], image)
+                plan.jpegs[group[j]] = plan.draw(group[j], image)
 
     groups = stretches_of_time(times_ms, usable_cores())
     with ThreadPoolExecutor(len(groups)) as pool:
         list(pool.map(read, groups))
-    return plan.frames(jpegs), None
+    return plan.frames(), None

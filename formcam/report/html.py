@@ -435,7 +435,7 @@ def report_html(
 
 
 def write_report_html(path: str | Path, report: dict, kinematics=None, *, t_ms: np.ndarray | None = None,
-                      source_video: Path | None = None) -> Path:
+                      source_video: Path | None = None, evidence: list[EvidenceFrame] | None = None) -> Path:
     """Write report.html (atomically), with evidence frames read from ``source_video``.
 
     Parameters
@@ -450,14 +450,20 @@ def write_report_html(path: str | Path, report: dict, kinematics=None, *, t_ms: 
         Frame times in ms, with ``kinematics``.
     source_video : Path, optional
         The analysed video; without it the page says the evidence frames are not available.
+    evidence : list of EvidenceFrame, optional
+        Evidence frames already drawn (by the annotated video's pass,
+        :meth:`formcam.report.evidence.EvidencePlan.frames`); None reads them
+        from ``source_video``.
 
     Returns
     -------
     Path
     """
-    evidence, note = [], None
-    if kinematics is not None and t_ms is not None:
-        evidence, note = collect_evidence(report, kinematics, t_ms, source_video)
+    note = None
+    if evidence is None:
+        evidence = []
+        if kinematics is not None and t_ms is not None:
+            evidence, note = collect_evidence(report, kinematics, t_ms, source_video)
     text = report_html(report, t_ms=t_ms, signals=kinematics.signals if kinematics is not None else None,
                        evidence=evidence, evidence_note=note)
     return write_text_atomic(path, text)

@@ -23,6 +23,7 @@ from formcam import landmarks as lm
 __all__ = [
     "FrameAnnotation",
     "draw_banner",
+    "OverlayPainter",
     "OverlayStyle",
     "PanelRow",
     "draw_overlay",
@@ -72,6 +73,14 @@ _FOOT_IDS = {
     "right": (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX),
 }
 _JOINT_IDS = np.array(sorted({i for bone in lm.SKELETON for i in bone}))
+_JOINT_COLOURS = [LEFT_COLOUR if i in _LEFT_IDS else RIGHT_COLOUR for i in _JOINT_IDS]
+_BONES = np.array(lm.SKELETON)  # (n_bones, 2) landmark ids
+# Each bone's colour, an index into _BONE_COLOURS: both ends on the runner's left, both on the right, or across.
+_BONE_COLOURS = (LEFT_COLOUR, RIGHT_COLOUR, TEXT_COLOUR)
+_BONE_COLOUR = np.array([0 if a in _LEFT_IDS and b in _LEFT_IDS else 1 if a in _RIGHT_IDS and b in _RIGHT_IDS else 2
+                         for a, b in lm.SKELETON])
+_STANCE_BONES = {side: np.array([a in ids and b in ids for a, b in lm.SKELETON]) for side, ids in _LEG_IDS.items()}
+_NO_STANCE_BONES = np.zeros(len(_BONES), bool)
 
 
 @dataclass(frozen=True)
@@ -203,7 +212,8 @@ def _fixed(points: np.ndarray, width: int, height: int) -> np.ndarray:
     """
     lo = -4.0 * max(width, height)
     hi = 5.0 * max(width, height)
-    return np.round(np.clip(points, lo, hi) * _ONE).astype(np.int32)
+    # np.clip and np.round, without their Python wrappers (called about 15 times a frame).
+    return np.rint(np.minimum(np.maximum(points, lo), hi) * _ONE).astype(np.int32)
 
 
 def _runner_box(xy: np.ndarray) -> tuple[float, float, float, float] | None:
@@ -297,9 +307,9 @@ def _dashed(p0: np.ndarray, p1: np.ndarray, dash: float) -> np.ndarray:
 
 def _dots(img: np.ndarray, points: np.ndarray, colours: Sequence[RGB], radius: int) -> None:
     h, w = img.shape[:2]
-    for (x, y), colour in zip(_fixed(points, w, h), colours):
-        cv2.circle(img, (int(x), int(y)), (radius + 1) * _ONE, OUTLINE_COLOUR, -1, cv2.LINE_AA, _SHIFT)
-        cv2.circle(img, (int(x), int(y)), radius * _ONE, colour, -1, cv2.LINE_AA, _SHIFT)
+    for centre, colour in zip(_fixed(points, w, h).tolist(), colours):
+        cv2.circle(img, centre, (radius + 1) * _ONE, OUTLINE_COLOUR, -1, cv2.LINE_AA, _SHIFT)
+        cv2.circle(img, centre, radius * _ONE, colour, -1, cv2.LINE_AA, _SHIFT)
 
 
 def _blend_box(img: np.ndarray, rect: tuple[int, int, int, int], colour: RGB, alpha: float,
@@ -366,32 +376,25 @@ def _format_angle(value: float, signed: bool) -> str | None:
 def _draw_skeleton(img: np.ndarray, xy: np.ndarray, present: np.ndarray, style: OverlayStyle,
                    in_stance: str | None, skip_centre: bool) -> None:
     """Bones coloured by side (neutral bones across the body), stance leg thicker, then joints."""
-    stance_ids = _LEG_IDS.get(in_stance or "", frozenset())
-    groups: dict[tuple[RGB, int], list[np.ndarray]] = {}
-    for a, b in lm.SKELETON:
-        if not (present[a] and present[b]):
-            continue
-        if a in _LEFT_IDS and b in _LEFT_IDS:
-            colour = LEFT_COLOUR
-        elif a in _RIGHT_IDS and b in _RIGHT_IDS:
-            colour = RIGHT_COLOUR
-        elif skip_centre:
-            continue  # the measured shoulder/hip lines replace these bones
-        else:
-            colour = TEXT_COLOUR
-        width = round(style.bone * 1.8) if (a in stance_ids and b in stance_ids) else style.bone
-        groups.setdefault((colour, width), []).append(xy[[a, b]])
-    # Outlines of every group first so no dark edge is drawn over a neighbouring bone.
+    drawn = present[_BONES].all(axis=1)
+    if skip_centre:
+        drawn &= _BONE_COLOUR != 2  # the measured shoulder/hip lines replace these bones
+    stance = _STANCE_BONES.get(in_stance or "", _NO_STANCE_BONES)
+    # One call per colour and width, in the order of each group's first bone in lm.SKELETON.
+    groups = (2 * _BONE_COLOUR + stance)[drawn]
     h, w = img.shape[:2]
-    for (_, width), segments in groups.items():
-        cv2.polylines(img, list(_fixed(np.array(segments), w, h)), False, OUTLINE_COLOUR,
-                      width + 2 * style.outline, cv2.LINE_AA, _SHIFT)
-    for (colour, width), segments in groups.items():
-        _lines(img, np.array(segments), colour, width)
+    segments = _fixed(xy[_BONES[drawn]], w, h)
+    _, first = np.unique(groups, return_index=True)
+    calls = [(_BONE_COLOURS[g // 2], round(style.bone * 1.8) if g % 2 else style.bone, list(segments[groups == g]))
+             for g in groups[np.sort(first)].tolist()]
+    # Outlines of every group first so no dark edge is drawn over a neighbouring bone.
+    for _, width, polylines in calls:
+        cv2.polylines(img, polylines, False, OUTLINE_COLOUR, width + 2 * style.outline, cv2.LINE_AA, _SHIFT)
+    for colour, width, polylines in calls:
+        cv2.polylines(img, polylines, False, colour, width, cv2.LINE_AA, _SHIFT)
 
-    ids = _JOINT_IDS[present[_JOINT_IDS]]
-    colours = [LEFT_COLOUR if i in _LEFT_IDS else RIGHT_COLOUR for i in ids]
-    _dots(img, xy[ids], colours, style.joint_radius)
+    joints = present[_JOINT_IDS]
+    _dots(img, xy[_JOINT_IDS[joints]], [c for c, on in zip(_JOINT_COLOURS, joints) if on], style.joint_radius)
 
 
 def _draw_tilt_line(img: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, angle_deg: float,
@@ -586,6 +589,8 @@ class _PanelLayout:
     legend_height: int
     value_x: int
     size: tuple[int, int]
+    title_width: int                 # of the title alone
+    legend_widths: tuple[int, int]   # of the words "left" and "right"
 
 
 def _panel_layout(rows: Sequence[PanelRow], title: str, subtitle: str, style: OverlayStyle,
@@ -602,10 +607,12 @@ def _panel_layout(rows: Sequence[PanelRow], title: str, subtitle: str, style: Ov
         label_width = max((_text_size(r.label, _REGULAR, scale)[0] for r in rows), default=0)
         value_width = max((_text_size(r.value, _SEMIBOLD, scale)[0] for r in rows), default=0)
         value_x = pad + round(1.3 * ascent) + label_width + round(1.0 * ascent)
-        title_width = (_text_size(title, _BOLD, scale * 1.15)[0] + round(0.8 * ascent)
-                       + _text_size(subtitle, _REGULAR, scale * 0.8)[0])
-        legend_width = _legend_width(scale * 0.8, ascent)
-        width = max(value_x + value_width, pad + title_width, pad + legend_width) + pad
+        title_width = _text_size(title, _BOLD, scale * 1.15)[0]
+        heading_width = title_width + round(0.8 * ascent) + _text_size(subtitle, _REGULAR, scale * 0.8)[0]
+        legend_words = (_text_size("left", _REGULAR, scale * 0.8)[0], _text_size("right", _REGULAR, scale * 0.8)[0])
+        swatch = round(1.4 * ascent)
+        legend_width = 2 * (swatch + round(0.4 * ascent)) + round(1.0 * ascent) + sum(legend_words)
+        width = max(value_x + value_width, pad + heading_width, pad + legend_width) + pad
         height = 2 * pad + title_height + len(rows) * row_height + legend_height
         room = _MAX_PANEL_WIDTH * frame_width / width
         if frame_height:
@@ -614,13 +621,7 @@ def _panel_layout(rows: Sequence[PanelRow], title: str, subtitle: str, style: Ov
             break
         scale = max(0.3, 0.97 * scale * room)
     return _PanelLayout(scale, ascent, pad, title_height, row_height, legend_height, value_x,
-                        (int(width), int(height)))
-
-
-def _legend_width(scale: float, ascent: int) -> int:
-    swatch = round(1.4 * ascent)
-    return (2 * (swatch + round(0.4 * ascent)) + round(1.0 * ascent)
-            + _text_size("left", _REGULAR, scale)[0] + _text_size("right", _REGULAR, scale)[0])
+                        (int(width), int(height)), title_width, legend_words)
 
 
 def _draw_panel(img: np.ndarray, rect: tuple[int, int, int, int], layout: _PanelLayout,
@@ -636,8 +637,7 @@ def _draw_panel(img: np.ndarray, rect: tuple[int, int, int, int], layout: _Panel
     y = y0 + pad
     b = baseline(y, layout.title_height) - round(0.15 * ascent)
     _text(img, title, (x0 + pad, b), _BOLD, scale * 1.15, TEXT_COLOUR)
-    title_w = _text_size(title, _BOLD, scale * 1.15)[0]
-    _text(img, subtitle, (x0 + pad + title_w + round(0.8 * ascent), b), _REGULAR, scale * 0.8,
+    _text(img, subtitle, (x0 + pad + layout.title_width + round(0.8 * ascent), b), _REGULAR, scale * 0.8,
           DIM_TEXT_COLOUR)
     y += layout.title_height
 
@@ -658,11 +658,11 @@ def _draw_panel(img: np.ndarray, rect: tuple[int, int, int, int], layout: _Panel
     x = x0 + pad
     swatch = round(1.4 * ascent)
     line_y = b - round(0.3 * ascent)
-    for name, colour in (("left", LEFT_COLOUR), ("right", RIGHT_COLOUR)):
+    for name, colour, word_width in zip(("left", "right"), (LEFT_COLOUR, RIGHT_COLOUR), layout.legend_widths):
         cv2.line(img, (x, line_y), (x + swatch, line_y), colour, max(2, round(0.25 * ascent)), cv2.LINE_AA)
         x += swatch + round(0.4 * ascent)
         _text(img, name, (x, b), _REGULAR, small, DIM_TEXT_COLOUR)
-        x += _text_size(name, _REGULAR, small)[0] + round(1.0 * ascent)
+        x += word_width + round(1.0 * ascent)
 
 
 # --------------------------------------------------------------------------- public entry point
@@ -706,43 +706,109 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
     Rear and front views get the shoulder and hip lines with a level reference, the
     side view the shoulder-to-ear and hip-to-shoulder (trunk) lines with a vertical
     reference; oblique and unknown views the skeleton only, because those angles
-    are not valid there.
+    are not valid there. To draw many frames of one size, :class:`OverlayPainter`
+    draws in place and lays the panel out once.
     """
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
-    xy = np.asarray(ann.xy, dtype=np.float64)
-    if xy.shape != (lm.N_LANDMARKS, 2):
-        raise ValueError(f"expected landmarks of shape ({lm.N_LANDMARKS}, 2), got {xy.shape}")
-
     img = np.array(rgb, dtype=np.uint8, order="C", copy=True)
-    h, w = img.shape[:2]
-    style = overlay_style(w, h)
-    if text_scale != 1.0:
-        style = replace(style, font_scale=style.font_scale * text_scale)
-    present = _present(xy)
-    lateral = ann.view in ("rear", "front")
-
-    if present.any():
-        _draw_skeleton(img, xy, present, style, ann.in_stance, skip_centre=lateral)
-        if lateral:
-            tilt_lines = (("Shoulders", lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, ann.shoulder_tilt_deg),
-                          ("Hips", lm.LEFT_HIP, lm.RIGHT_HIP, ann.hip_tilt_deg))
-            for name, a, b, angle in tilt_lines:
-                if present[a] and present[b]:
-                    _draw_tilt_line(img, xy[a], xy[b], name, angle, style)
-        elif ann.view == "side":
-            _draw_trunk_line(img, xy, present, ann.trunk_lean_deg, style, ann.facing)
-            _draw_head_line(img, xy, present, ann.head_forward_deg, style, ann.facing)
-        if ann.highlight:
-            _draw_highlight(img, xy, present, ann, style)
-    if ann.event:
-        _draw_event(img, xy, present, ann.event, style)
-    if not show_panel:
-        return img
-
-    subtitle = f"{ann.view} view" if ann.view in ("side", "rear", "front", "oblique") else "view unknown"
-    layout = _panel_layout(panel, title, subtitle, style, w, h)
-    corner = pick_panel_corner(xy, layout.size, (w, h), style.margin)
-    rect = _panel_rect(corner, layout.size, (w, h), style.margin)
-    _draw_panel(img, rect, layout, panel, title, subtitle)
+    painter = OverlayPainter(img.shape[1], img.shape[0], panel, title=title, show_panel=show_panel,
+                             text_scale=text_scale)
+    painter.draw_on(img, ann)
     return img
+
+
+class OverlayPainter:
+    """Draws annotations in place on frames of one size, with one panel.
+
+    The video pass draws every frame with the same size and panel rows: a
+    painter works out the line widths, font sizes and the panel's layout (some
+    30 text measurements) once, and draws on the frame it is given rather than
+    on a copy. :func:`draw_overlay` is the one-frame form, and says what is drawn.
+
+    Parameters
+    ----------
+    width, height : int
+        Size of the frames drawn on, pixels.
+    panel : sequence of PanelRow
+        Rows of the values panel, drawn top to bottom.
+    title : str
+        Panel heading.
+    show_panel : bool
+        False draws the runner's annotations only.
+    text_scale : float
+        Enlarges the labels.
+
+    Notes
+    -----
+    Threads may share a painter: all it changes is a memo of panel layouts by
+    subtitle (the view), each entry a pure function of its key.
+    """
+
+    def __init__(self, width: int, height: int, panel: Sequence[PanelRow] = (), *, title: str = "formcam",
+                 show_panel: bool = True, text_scale: float = 1.0):
+        self.width, self.height = int(width), int(height)
+        self.panel = tuple(panel)
+        self.title = title
+        self.show_panel = show_panel
+        style = overlay_style(self.width, self.height)
+        if text_scale != 1.0:
+            style = replace(style, font_scale=style.font_scale * text_scale)
+        self.style = style
+        self._layouts: dict[str, _PanelLayout] = {}
+
+    def draw_on(self, img: np.ndarray, ann: FrameAnnotation) -> None:
+        """Draw ``ann`` on ``img``, in place.
+
+        Parameters
+        ----------
+        img : ndarray, shape (height, width, 3), uint8
+            The upright RGB frame, C-contiguous and writeable; drawn on.
+        ann : FrameAnnotation
+            What to draw (see :func:`draw_overlay`).
+
+        Raises
+        ------
+        ValueError
+            If ``img`` is not such a frame of the painter's size, or ``ann.xy`` is not (33, 2).
+        """
+        if img.shape != (self.height, self.width, 3) or img.dtype != np.uint8:
+            raise ValueError(f"expected a ({self.height}, {self.width}, 3) uint8 RGB frame, "
+                             f"got {img.shape} {img.dtype}")
+        if not (img.flags.c_contiguous and img.flags.writeable):
+            raise ValueError("the frame must be C-contiguous and writeable to be drawn on in place")
+        xy = np.asarray(ann.xy, dtype=np.float64)
+        if xy.shape != (lm.N_LANDMARKS, 2):
+            raise ValueError(f"expected landmarks of shape ({lm.N_LANDMARKS}, 2), got {xy.shape}")
+
+        style = self.style
+        present = _present(xy)
+        lateral = ann.view in ("rear", "front")
+        if present.any():
+            _draw_skeleton(img, xy, present, style, ann.in_stance, skip_centre=lateral)
+            if lateral:
+                tilt_lines = (("Shoulders", lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, ann.shoulder_tilt_deg),
+                              ("Hips", lm.LEFT_HIP, lm.RIGHT_HIP, ann.hip_tilt_deg))
+                for name, a, b, angle in tilt_lines:
+                    if present[a] and present[b]:
+                        _draw_tilt_line(img, xy[a], xy[b], name, angle, style)
+            elif ann.view == "side":
+                _draw_trunk_line(img, xy, present, ann.trunk_lean_deg, style, ann.facing)
+                _draw_head_line(img, xy, present, ann.head_forward_deg, style, ann.facing)
+            if ann.highlight:
+                _draw_highlight(img, xy, present, ann, style)
+        if ann.event:
+            _draw_event(img, xy, present, ann.event, style)
+        if self.show_panel:
+            self._place_panel(img, xy, ann.view)
+
+    def _place_panel(self, img: np.ndarray, xy: np.ndarray, view: str) -> None:
+        """The panel, laid out once per subtitle, in the corner that hides least of the runner."""
+        subtitle = f"{view} view" if view in ("side", "rear", "front", "oblique") else "view unknown"
+        layout = self._layouts.get(subtitle)
+        if layout is None:
+            layout = self._layouts[subtitle] = _panel_layout(self.panel, self.title, subtitle, self.style,
+                                                             self.width, self.height)
+        size, margin = (self.width, self.height), self.style.margin
+        rect = _panel_rect(pick_panel_corner(xy, layout.size, size, margin), layout.size, size, margin)
+        _draw_panel(img, rect, layout, self.panel, self.title, subtitle)
