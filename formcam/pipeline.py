@@ -270,15 +270,25 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
     return pose, video, capture
 
 
+#: Imported in the background while the pose stage runs, in this order (see :func:`preload_analysis_libraries`).
+PRELOADED = ("mediapipe.tasks.python.vision", "scipy.signal")
+
+
 def preload_analysis_libraries() -> threading.Thread:
-    """Import scipy in a background thread while the pose model runs.
+    """Import MediaPipe, then scipy, in a background thread while the pose stage starts.
 
     Importing scipy takes about a second (much of it scipy reading its own
-    docstrings), on one core; the pose stage starts with a look for people
-    on one core too, so the import costs no time there. Join the thread
-    before the analysis, which imports scipy where it uses it.
+    docstrings). An import holds the GIL, so it overlaps only work that does
+    not: MediaPipe is imported first (the people check needs it at once, and
+    waits for it), scipy after, while the people check and the pose model
+    run native code. Join the thread before the analysis, which imports scipy
+    where it uses it.
     """
-    thread = threading.Thread(target=importlib.import_module, args=("scipy.signal",), name="formcam-preload", daemon=True)
+    def load() -> None:
+        for name in PRELOADED:
+            importlib.import_module(name)
+
+    thread = threading.Thread(target=load, name="formcam-preload", daemon=True)
     thread.start()
     return thread
 
