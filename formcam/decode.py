@@ -32,7 +32,7 @@ import numpy as np
 from formcam.errors import UnreadableInputError, UsageError
 
 __all__ = ["VideoInfo", "Frame", "FrameStream", "PrerollDecoder", "probe_video", "iter_frames", "scaled_size",
-           "keyframes_near"]
+           "keyframes_near", "upright_rgb"]
 
 #: Container metadata keys that state the capture frame rate of a slow-motion
 #: clip. Android's camera writes ``com.android.capture.fps`` (e.g. "240.000000")
@@ -109,6 +109,11 @@ class VideoInfo:
     slow_motion_factor: float
     slow_motion_source: str | None
     time_base: Fraction
+
+    @property
+    def turns_ccw(self) -> int:
+        """Quarter turns counter-clockwise that make a stored frame upright (for :func:`upright_rgb`)."""
+        return (-self.rotation_deg // 90) % 4
 
 
 @dataclass(frozen=True)
@@ -239,7 +244,7 @@ class FrameStream(Iterator[Frame]):
         # The generator owns the container: its finally-block runs on
         # exhaustion, on close(), and when the generator is garbage-collected.
         info = self.info
-        turns_ccw = (-info.rotation_deg // 90) % 4
+        turns_ccw = info.turns_ccw
         frame_ticks = _nominal_frame_ticks(info.fps, info.time_base)
         last_pts: int | None = None
         offset = 0
@@ -256,11 +261,11 @@ class FrameStream(Iterator[Frame]):
                     continue  # decoded from the keyframe before start_s
                 if stop_s is not None and pts_s >= stop_s:
                     return
-                rgb = _upright_rgb(av_frame, turns_ccw, self._decode_size)
+                rgb = upright_rgb(av_frame, turns_ccw, self._decode_size)
                 t_ms = pts_s * 1000.0 / info.slow_motion_factor
                 full_rgb = None
                 if self._full_size_at is not None and self._full_size_at(t_ms):
-                    full_rgb = rgb if self._decode_size is None else _upright_rgb(av_frame, turns_ccw)
+                    full_rgb = rgb if self._decode_size is None else upright_rgb(av_frame, turns_ccw)
                 index = self.frames_decoded
                 self.frames_decoded += 1
                 self.end_s = pts_s + 1.0 / info.fps
@@ -404,7 +409,7 @@ def keyframes_near(info: VideoInfo, times_s, *, max_side: int | None = None) -> 
     list of ndarray, uint8, shape (h, w, 3)
         One picture per moment that could be decoded.
     """
-    turns_ccw = (-info.rotation_deg // 90) % 4
+    turns_ccw = info.turns_ccw
     size = _decode_size(info, max_side)
     pictures = []
     with av.open(info.path) as container:
@@ -418,7 +423,7 @@ def keyframes_near(info: VideoInfo, times_s, *, max_side: int | None = None) -> 
             except (av.error.FFmpegError, OSError):
                 continue
             if av_frame is not None:
-                pictures.append(_upright_rgb(av_frame, turns_ccw, size))
+                pictures.append(upright_rgb(av_frame, turns_ccw, size))
     return pictures
 
 
@@ -732,7 +737,7 @@ def _decode_size(info: VideoInfo, max_side: int | None) -> tuple[int, int] | Non
     return max(2, 2 * round(info.stored_width * scale / 2)), max(2, 2 * round(info.stored_height * scale / 2))
 
 
-def _upright_rgb(av_frame, turns_ccw: int, size: tuple[int, int] | None = None) -> np.ndarray:
+def upright_rgb(av_frame, turns_ccw: int, size: tuple[int, int] | None = None) -> np.ndarray:
     """RGB pixels of a decoded frame, turned upright, shape ``(H, W, 3)`` uint8.
 
     ``size`` is the stored ``(width, height)`` to scale down to (for the pose

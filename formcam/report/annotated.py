@@ -139,7 +139,7 @@ def _exact_frames(t_ms: np.ndarray | None, frames: Collection[int]) -> Callable[
         return None
     if t_ms is None:
         raise ValueError("frames wanted at full size are found by time: give t_ms")
-    wanted = np.sort(np.asarray(t_ms, dtype=np.float64)[np.asarray(list(frames), dtype=np.int64)])
+    wanted = np.asarray(t_ms, dtype=np.float64)[np.asarray(list(frames), dtype=np.int64)]
     return lambda time_ms: bool(np.any(np.abs(wanted - time_ms) < 1e-3))
 
 

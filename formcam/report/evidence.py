@@ -207,7 +207,7 @@ class EvidencePlan:
     shown: list[int]
     annotate: FrameAnnotator
     xy: np.ndarray
-    jpegs: list[bytes | None] = field(default_factory=list)
+    jpegs: list[bytes | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.jpegs = [None] * len(self.chosen)

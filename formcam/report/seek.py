@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 import av
 import numpy as np
 
-from ..decode import PrerollDecoder, VideoInfo, probe_video
+from ..decode import PrerollDecoder, VideoInfo, probe_video, upright_rgb
 
 __all__ = ["frames_at", "frames_between", "iter_frames_at"]
 
@@ -38,7 +38,7 @@ class _Reader:
         self.stream.thread_type = "AUTO"
         self.time_base = self.stream.time_base
         self.fps = info.fps or 30.0
-        self.turns_ccw = (-info.rotation_deg // 90) % 4
+        self.turns_ccw = info.turns_ccw
         self.position_s = float("-inf")  # time of the last frame handed out
         self._decoder = PrerollDecoder(self.container, self.stream, full_from_s=0.0)
         self._frames: Iterator | None = None
@@ -83,10 +83,8 @@ class _Reader:
             yield time_s, frame
 
     def rgb(self, av_frame) -> np.ndarray:
-        rgb = av_frame.to_ndarray(format="rgb24")
-        if self.turns_ccw:
-            rgb = np.rot90(rgb, self.turns_ccw)
-        return np.ascontiguousarray(rgb)
+        """The upright full-size pixels, as :func:`formcam.decode.iter_frames` gives them (``Frame.full_rgb``)."""
+        return upright_rgb(av_frame, self.turns_ccw)
 
     def go_to(self, first_s: float) -> None:
         """Seek when ``first_s`` is behind the decoder or a key frame lies between; decode in full only from there."""
