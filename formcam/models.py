@@ -274,11 +274,14 @@ def resolve_model(model: str | None = None) -> Path:
 # --------------------------------------------------------------------------- verification
 
 
-def file_sha256(path: Path) -> str:
-    """Return the lower-case hex SHA-256 of a file's bytes."""
+def file_sha256(path: str | os.PathLike, chunk_bytes: int = _HASH_BLOCK_BYTES) -> str:
+    """Lower-case hex SHA-256 of a file's bytes, read in chunks so memory stays flat for any size.
+
+    Model files are checked with it, and a batch's clips (whether one has changed since it was analysed).
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as file:
-        for block in iter(lambda: file.read(_HASH_BLOCK_BYTES), b""):
+        while block := file.read(chunk_bytes):
             digest.update(block)
     return digest.hexdigest()
 

@@ -17,7 +17,6 @@ clip; it never raises for a bad clip, it reports.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import time
@@ -30,6 +29,7 @@ from ..atomic import temporary_path, write_text_atomic
 from ..errors import (
     FormcamError, NothingToAnalyseError, OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs,
 )
+from ..models import file_sha256
 from ..report.outputs import OUTPUT_NAMES
 
 #: The per-clip manifest's file name.
@@ -66,8 +66,6 @@ STATUS_OF_ERROR: dict[type[FormcamError], str] = {
 #: Options that change how an analysis is shown or run, not what it finds
 #: (``workers``: pose-model threads, which a batch sets to share the cores).
 _OPTIONS_NOT_IN_FINGERPRINT = frozenset({"overwrite", "progress", "workers"})
-
-_HASH_CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -116,15 +114,6 @@ class ClipOutcome:
     report: dict | None = None
     seconds: float | None = None
     reused: bool = False
-
-
-def file_sha256(path: str | os.PathLike, chunk_bytes: int = _HASH_CHUNK_BYTES) -> str:
-    """SHA-256 of a file's bytes, read in chunks so memory stays flat for any size; hex digest."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def options_fingerprint(options) -> dict:
