@@ -200,13 +200,15 @@ def plan_pose_segments(span: ClipSpan) -> list[Segment]:
 def plan_work_segments(span: ClipSpan, workers: int) -> list[Segment]:
     """Where work whose result does not depend on the cut (drawing the video) is split.
 
-    ``workers`` segments, more for long clips so the threads stay busy;
-    ``[WHOLE_CLIP]`` for one worker or a short clip.
+    A multiple of ``workers`` equal segments of at most about
+    :data:`TARGET_SEGMENT_FRAMES`: every thread gets as many, so none is left
+    working alone at the end (three segments on two threads left one core
+    idle for a third of the pass); ``[WHOLE_CLIP]`` for one worker or a short clip.
     """
     frames = span.frames
     if workers <= 1 or frames < workers * MIN_SEGMENT_FRAMES:
         return [WHOLE_CLIP]
-    return split_evenly(span, max(workers, math.ceil(frames / TARGET_SEGMENT_FRAMES)))
+    return split_evenly(span, workers * math.ceil(frames / (workers * TARGET_SEGMENT_FRAMES)))
 
 
 def choose_num_poses(span: ClipSpan, model_path: Path) -> int:

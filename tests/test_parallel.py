@@ -88,6 +88,18 @@ def test_the_pose_stage_cut_does_not_depend_on_the_cores_but_the_video_work_does
     assert all(segment.warmup_s == 0 for segment in plan_work_segments(span, 4))
 
 
+def test_the_video_work_gives_every_thread_as_many_equal_segments():
+    for n_frames in (4 * MIN_SEGMENT_FRAMES, 1802, 5 * TARGET_SEGMENT_FRAMES + 7, 36_000):
+        span = span_of(n_frames)
+        for workers in (2, 3, 4):  # clips long enough for each of them
+            segments = plan_work_segments(span, workers)
+            assert len(segments) % workers == 0, (n_frames, workers, len(segments))
+            bounds = [span.first_s] + [s.start_s for s in segments[1:]] + [span.end_s]
+            lengths = np.diff(bounds) * span.info.fps
+            assert lengths.max() - lengths.min() < 1e-6
+            assert lengths.max() <= TARGET_SEGMENT_FRAMES
+
+
 def test_warm_up_is_longer_in_frames_for_high_frame_rate_clips():
     normal = plan_pose_segments(span_of(600, fps=30))[1]
     fast = plan_pose_segments(span_of(4800, fps=240))[1]
