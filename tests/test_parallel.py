@@ -24,6 +24,7 @@ from formcam.parallel import (
     ClipSpan,
     clip_span,
     frame_rate_cap,
+    opencv_on_one_thread,
     plan_pose_segments,
     plan_work_segments,
     run_in_threads,
@@ -153,6 +154,17 @@ def test_run_in_threads_keeps_order_sums_progress_and_reports_from_the_calling_t
     assert run_in_threads(work, [3, 1, 4, 1, 5], 2, lambda n: reports.append((n, threading.get_ident()))) == [30, 10, 40, 10, 50]
     assert reports[-1][0] == 14 and {thread for _, thread in reports} == {calling}
     assert calling not in seen_threads
+
+
+def test_opencv_runs_on_one_thread_inside_and_as_before_after_an_error():
+    import cv2
+
+    before = cv2.getNumThreads()
+    with pytest.raises(KeyError):
+        with opencv_on_one_thread():
+            assert cv2.getNumThreads() == 1
+            raise KeyError
+    assert cv2.getNumThreads() == before
 
 
 def test_run_in_threads_raises_the_first_error_and_stops_the_others():
@@ -289,14 +301,28 @@ def test_video_drawn_in_parallel_parts_matches_the_one_drawn_in_one_pass(tmp_pat
 
 
 @pytest.mark.e2e
-def test_one_core_and_two_cores_give_the_same_landmarks_and_metrics(shared_video, model_path):
+def test_one_core_and_two_cores_give_the_same_landmarks_and_metrics(shared_video, model_path, monkeypatch):
+    import cv2
+
     from formcam.kinematics import analyse_pose
     from formcam.parallel import detect_people_parallel
     from formcam.people import choose_person
+    from formcam.pose import PoseDetector
 
+    opencv_threads = []
+    detect = PoseDetector.detect
+
+    def noting_opencv_threads(self, *args):
+        opencv_threads.append(cv2.getNumThreads())
+        return detect(self, *args)
+
+    monkeypatch.setattr(PoseDetector, "detect", noting_opencv_threads)
     video = shared_video("treadmill_side_portrait_60fps.mp4")
     one = detect_people_parallel(video, model_path, workers=1)
+    on_its_own = set(opencv_threads)
+    opencv_threads.clear()
     two = detect_people_parallel(video, model_path, workers=2)
+    assert set(opencv_threads) == {1} and on_its_own == {cv2.getNumThreads()}  # OpenCV's pool only when alone
     assert one.segments == two.segments >= 2 and one.num_poses == two.num_poses
     np.testing.assert_array_equal(one.detections.t_ms, two.detections.t_ms)
     np.testing.assert_array_equal(one.detections.image_xy, two.detections.image_xy)
