@@ -28,8 +28,9 @@ FORMCAM_BENCH_LONG_FPS changes it) and analysed with ``--slowmo``, so that the
 runner still moves at real speed; the 10-second one keeps 60 fps (600 frames),
 so that both are cut into segments and run on both cores.
 
-Then the kinematics benchmark (bench/kinematics.py). Results are printed and
-written to bench/results/latest.json.
+Then the kinematics benchmark (bench/kinematics.py), and what each frame
+costs part by part with the ratios those costs allow (bench/ceiling.py).
+Results are printed and written to bench/results/latest.json.
 
 The machine's speed drifts (a shared virtual machine), so on each clip the
 three programs take turns FORMCAM_BENCH_ROUNDS times (default 2) and each
@@ -254,6 +255,10 @@ def main() -> None:
         bench_kinematics = None
     if bench_kinematics is not None:
         results["kinematics"] = bench_kinematics()
+    from bench.ceiling import measure as measure_ceiling, print_ceiling
+
+    results["ceiling"] = measure_ceiling(videos / LONG_SOURCE, model)
+    print_ceiling(results["ceiling"])
     results["total_s"] = round(time.perf_counter() - started, 1)
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
