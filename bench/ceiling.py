@@ -89,7 +89,12 @@ def held(frames: Iterable, n: int) -> list:
 
 
 def run_models(frames: list, model: Path, size: tuple[int, int], threads: int) -> int:
-    """Each of ``threads`` threads gives every frame to a landmarker of its own; frames done in all."""
+    """Each of ``threads`` threads gives every frame to a landmarker of its own; frames done in all.
+
+    Loading each landmarker is counted too (about 0.2 s, so about 1 ms a frame
+    over :data:`HELD_FRAMES`): the model's cost is slightly overstated, and the
+    ceilings built on it slightly understated.
+    """
     from formcam.pose import PoseDetector
 
     def one() -> None:
