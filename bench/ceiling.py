@@ -9,8 +9,9 @@ in threads of its own) is divided by its frames:
 
 * the plain loop (bench/plain_loop.py: OpenCV decodes, PoseLandmarker infers);
 * the pose model alone, on frames decoded beforehand;
-* decoding for the model (no deblocking, scaled to ``POSE_MAX_SIDE``) and for
-  the annotated video (deblocking, 720p), one decoder thread each and OpenCV
+* decoding for the model (no deblocking, scaled as formcam scales the clip:
+  ``parallel.pose_picture_side``) and for the annotated video (deblocking,
+  720p), one decoder thread each and OpenCV
   on one thread, as a segment is decoded when both cores are busy;
 * drawing formcam's overlay, and encoding the 720p frames (RGB to I420,
   x264 ``ultrafast``, one thread);
@@ -140,19 +141,21 @@ def measure_once(video: Path, model: Path) -> tuple[dict[str, Cost], Cost]:
     """Every part's cost a frame, and the pose model's in two threads at once."""
     from plain_loop import run_plain_loop
 
-    from formcam.parallel import POSE_MAX_SIDE, opencv_on_one_thread
+    from formcam.parallel import clip_span, look_at_keyframes, opencv_on_one_thread, pose_picture_side
     from formcam.pipeline import AnalysisOptions, analyze
     from formcam.report.annotated import VIDEO_MAX_SIDE, render_annotated_video
 
     costs: dict[str, Cost] = {}
+    span = clip_span(video)
+    pose_side = pose_picture_side(span.info, look_at_keyframes(span, model))  # as formcam chooses it
     plain = run_plain_loop(str(video), str(model))
     costs["plain loop"] = Cost(plain["loop_cpu_s"] / plain["frames"] * 1e3, plain["loop_wall_s"] / plain["frames"] * 1e3)
     # As in formcam's threads when both cores are busy: OpenCV's own worker
     # threads, idle-spinning between calls, would be counted against each part.
     with opencv_on_one_thread():
-        costs["decode for the model"] = timed(lambda: count(decoded(video, POSE_MAX_SIDE, fast=True)))
+        costs["decode for the model"] = timed(lambda: count(decoded(video, pose_side, fast=True)))
         costs["decode for the video"] = timed(lambda: count(decoded(video, VIDEO_MAX_SIDE, fast=False)))
-        model_frames = held(decoded(video, POSE_MAX_SIDE, fast=True), HELD_FRAMES)
+        model_frames = held(decoded(video, pose_side, fast=True), HELD_FRAMES)
         full_size = (model_frames[0].rgb.shape[1], model_frames[0].rgb.shape[0])
         costs["model"] = timed(lambda: run_models(model_frames, model, full_size, 1))
         pair = timed(lambda: run_models(model_frames, model, full_size, 2))

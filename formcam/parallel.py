@@ -28,8 +28,9 @@ cores would make results depend on the machine.
 
 Looking for two people in every frame costs about twice the inference of
 looking for one, so by default a few keyframes spread over the clip are looked
-at first (:func:`choose_num_poses`), and the second slot is used only when a
-second person is seen there.
+at first (:func:`look_at_keyframes`), and the second slot is used only when a
+second person is seen there; the same look tells how large a picture the
+model needs (:func:`pose_picture_side`).
 """
 
 from __future__ import annotations
@@ -44,12 +45,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from .capture_quality import FramePair, PairSampler, sample_moments_s
 from .decode import FrameStream, VideoInfo, iter_frames, keyframes_near
-from .pose import Detections, DetectionsBuilder, PoseDetector, concatenate_detections, count_people
+from .pose import Detections, DetectionsBuilder, PeopleSeen, PoseDetector, concatenate_detections, look_for_people
 
 #: Frames a segment's tracker runs before the frames it keeps (and at least WARMUP_S).
 WARMUP_FRAMES = 20
@@ -61,19 +63,23 @@ MIN_SEGMENT_FRAMES = 120
 #: (the commonest laptop) share them evenly; a long clip's many segments are
 #: handed to the threads in turn, so one slow segment does not leave a core idle.
 TARGET_SEGMENT_FRAMES = 900
-#: Keyframes looked at to decide how many people to track: one per this many
-#: seconds of clip, within PROBE_MIN..PROBE_MAX.
+#: Keyframes looked at before the pose pass (:func:`look_at_keyframes`): one
+#: per this many seconds of clip, within PROBE_MIN..PROBE_MAX.
 PROBE_EVERY_S = 2.0
 PROBE_MIN, PROBE_MAX = 4, 12
 #: Longest side of those keyframes: the person detector looks at 224 x 224.
 PROBE_MAX_SIDE = 640
-#: Longest side of the pictures given to the pose model (larger frames are
-#: scaled down in the decoder). MediaPipe crops the person and resizes the crop
-#: to 256 x 256 pixels; a runner a third of the height of a 1280 x 720 frame
-#: still covers that. On a 1080 x 1920 clip this saves about a quarter of the
-#: pose stage's time (converting to RGB and MediaPipe's own resizing), and
-#: moves landmarks by about 1.6 px (median), as much as restarting the tracker.
-POSE_MAX_SIDE: int | None = 1280
+#: Longest sides the pose model's pictures may be scaled to in the decoder
+#: (:func:`pose_picture_side`). MediaPipe crops the person and resizes the crop
+#: to 256 x 256 pixels, so a picture in which the person is already that large
+#: gives the model everything it can use, for less decoding, converting and
+#: resizing.
+POSE_SIDES = (640, 800, 960, 1120, 1280)
+#: Height of the smallest person seen (their landmarks' extent, eyes to heels)
+#: kept in the model's picture. On the rendered validation clips the landmark
+#: error against the drawn truth did not grow until the runner was about 220 px
+#: tall; this keeps half as much again.
+MIN_PERSON_PX = 320
 
 
 def release_free_memory() -> None:
@@ -233,23 +239,37 @@ def plan_work_segments(span: ClipSpan, workers: int) -> list[Segment]:
     return split_evenly(span, workers * math.ceil(frames / (workers * TARGET_SEGMENT_FRAMES)))
 
 
-def choose_num_poses(span: ClipSpan, model_path: Path) -> int:
-    """2 when a second person is seen on a few keyframes spread over the clip, else 1.
+def look_at_keyframes(span: ClipSpan, model_path: Path) -> PeopleSeen:
+    """Look for people on a few keyframes spread over the clip, before the pose pass.
 
-    Costs about one inference per keyframe looked at (4 to 12), against the
-    clip's whole length in saved inference when only the runner is in view.
-    A person who appears only between the keyframes looked at is missed; the
-    runner is then tracked alone, which is what MediaPipe's tracker does anyway
-    once it has found them (``--people 2`` forces the second slot).
+    Costs about one inference per keyframe looked at (4 to 12). It decides
+    how many people to track (two only where a second person is seen: that
+    costs about twice the inference, over the whole clip) and how large a
+    picture the model needs (:func:`pose_picture_side`). A person who appears
+    only between the keyframes looked at is missed: the runner is then tracked
+    alone, which is what MediaPipe's tracker does anyway once it has found them
+    (``--people 2`` forces the second slot).
     """
     duration_s = span.frames / span.info.fps if span.frames else 0.0
     samples = int(np.clip(round(duration_s / PROBE_EVERY_S), PROBE_MIN, PROBE_MAX))
     # Moments in the middle of equal slices of the clip, never its very end.
     times = span.first_s + duration_s * (np.arange(samples) + 0.5) / samples
     pictures = keyframes_near(span.info, times, max_side=PROBE_MAX_SIDE)
-    people = count_people(pictures, model_path)
+    seen = look_for_people(pictures, model_path)
     release_free_memory()
-    return 2 if people >= 2 else 1
+    return seen
+
+
+def pose_picture_side(info: VideoInfo, seen: PeopleSeen) -> int:
+    """Longest side, px, of the pictures given to the pose model: the smallest of :data:`POSE_SIDES`
+    in which the smallest person seen is at least :data:`MIN_PERSON_PX` tall (the largest when nobody was seen).
+
+    A function of the clip alone (its keyframes), so every core count gives the same landmarks.
+    """
+    if not seen.smallest_height > 0:
+        return POSE_SIDES[-1]
+    needed = MIN_PERSON_PX * max(info.width, info.height) / (seen.smallest_height * info.height)
+    return next((side for side in POSE_SIDES if side >= needed), POSE_SIDES[-1])
 
 
 @dataclass
@@ -262,6 +282,8 @@ class PoseRun:
     info : VideoInfo
     num_poses : int
         People looked for per frame.
+    picture_max_side : int or None
+        Longest side of the pictures the model was given, px (None: the frames as decoded).
     segments : int
         Segments the clip was cut into (1: one tracker over the whole clip).
     frames_decoded : int
@@ -279,6 +301,7 @@ class PoseRun:
     detections: Detections
     info: VideoInfo
     num_poses: int
+    picture_max_side: int | None
     segments: int
     frames_decoded: int
     repaired_timestamps: int
@@ -381,7 +404,7 @@ def detect_people_parallel(
     slowmo: float | None = None,
     num_poses: int | None = None,
     workers: int | None = None,
-    max_side: int | None = POSE_MAX_SIDE,
+    max_side: int | Literal["auto"] | None = "auto",
     max_fps: float | None = None,
     on_frame: Callable[[int], None] | None = None,
     segments: list[Segment] | None = None,
@@ -398,13 +421,14 @@ def detect_people_parallel(
         As in :func:`formcam.decode.iter_frames`.
     num_poses : int, optional
         People to look for in each frame; None decides from a few keyframes
-        (:func:`choose_num_poses`).
+        (:func:`look_at_keyframes`).
     workers : int, optional
         Threads, each with its own landmarker; default :func:`usable_cores`.
         The result does not depend on it.
-    max_side : int, optional
-        Longest side of the pictures given to the model (landmarks are still
-        in full-frame pixels).
+    max_side : int, "auto" or None
+        Longest side of the pictures given to the model, px (landmarks are
+        still in full-frame pixels); "auto": from the people seen on a few
+        keyframes (:func:`pose_picture_side`); None: the frames as they are.
     max_fps : float, optional
         Give the model at most this many frames per second of real time
         (:func:`frame_rate_cap`); the others are decoded but not analysed.
@@ -421,8 +445,11 @@ def detect_people_parallel(
     """
     workers = usable_cores() if workers is None else max(1, int(workers))
     span = clip_span(path, slowmo)
+    seen = look_at_keyframes(span, model_path) if num_poses is None or max_side == "auto" else None
     if num_poses is None:
-        num_poses = choose_num_poses(span, model_path)
+        num_poses = 2 if seen.most >= 2 else 1
+    if max_side == "auto":
+        max_side = pose_picture_side(span.info, seen)
     if segments is None:
         segments = plan_pose_segments(span)
     moments_s = sample_moments_s(span.first_s, span.end_s, span.info.fps) if span.frames else np.empty(0)
@@ -443,6 +470,7 @@ def detect_people_parallel(
         detections=detections,
         info=span.info,
         num_poses=num_poses,
+        picture_max_side=max_side,
         segments=len(segments),
         frames_decoded=decoded,
         repaired_timestamps=sum(result.stream.repaired_timestamps for result in results),

@@ -264,7 +264,8 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
                                     f"{len(detections.t_ms)} of the {run.frames_decoded} frames, at their true times.")
     pose.extras["video"] = video
     pose.extras["model"] = model_path.name
-    pose.extras["pose_stage"] = {"people_per_frame": run.num_poses, "segments": run.segments, "max_fps": options.max_fps}
+    pose.extras["pose_stage"] = {"people_per_frame": run.num_poses, "picture_max_side": run.picture_max_side,
+                                 "segments": run.segments, "max_fps": options.max_fps}
     capture = measure_capture(run.frame_pairs, frame_size=pose.frame_size, image_xy=pose.image_xy, t_ms=pose.t_ms)
     pose.extras["capture_quality"] = capture.to_json()
     return pose, video, capture

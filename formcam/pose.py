@@ -305,12 +305,31 @@ def concatenate_detections(parts: list[Detections]) -> Detections:
     )
 
 
-def count_people(images: Iterable[np.ndarray], model_path: Path) -> int:
-    """The most people PoseLandmarker finds in any one of a few still images (0, 1 or 2).
+@dataclass(frozen=True)
+class PeopleSeen:
+    """What PoseLandmarker found in a few still images (:func:`look_for_people`).
+
+    Attributes
+    ----------
+    most : int
+        The most people found in any one image (0, 1 or 2).
+    smallest_height : float
+        The smallest person found, as the height of their landmarks' extent
+        (eyes to heels, about 0.9 of standing height) over the image's height;
+        NaN when nobody was found.
+    """
+
+    most: int
+    smallest_height: float
+
+
+def look_for_people(images: Iterable[np.ndarray], model_path: Path) -> PeopleSeen:
+    """How many people PoseLandmarker finds in a few still images, and how large the smallest is.
 
     A cheap look before the video pass: looking for two people in every
     frame costs about twice the inference of looking for one, so the pose
-    stage looks for a second person only where one was seen here.
+    stage looks for a second person only where one was seen here; and a
+    large runner can be given to the model in a smaller picture.
 
     Parameters
     ----------
@@ -320,14 +339,13 @@ def count_people(images: Iterable[np.ndarray], model_path: Path) -> int:
     """
     import mediapipe as mp
 
-    most = 0
+    most, heights = 0, []
     with _native_stderr_silenced(), _landmarker(model_path, 2, video=False) as landmarker:
         for rgb in images:
             result = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
             most = max(most, len(result.pose_landmarks))
-            if most >= 2:
-                break  # as many as it can find
-    return most
+            heights += [float(np.ptp(np.clip([p.y for p in person], 0.0, 1.0))) for person in result.pose_landmarks]
+    return PeopleSeen(most, min(heights, default=np.nan))
 
 
 def _result_arrays(result, slots: int, width: int, height: int):

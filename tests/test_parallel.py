@@ -6,6 +6,7 @@ core and on two gives the same landmarks, hence the same metrics.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -18,7 +19,9 @@ import pytest
 
 from formcam.decode import VideoInfo, iter_frames, keyframes_near, probe_video
 from formcam.parallel import (
+    MIN_PERSON_PX,
     MIN_SEGMENT_FRAMES,
+    POSE_SIDES,
     TARGET_SEGMENT_FRAMES,
     WHOLE_CLIP,
     ClipSpan,
@@ -27,9 +30,10 @@ from formcam.parallel import (
     opencv_on_one_thread,
     plan_pose_segments,
     plan_work_segments,
+    pose_picture_side,
     run_in_threads,
 )
-from formcam.pose import Detections, concatenate_detections
+from formcam.pose import Detections, PeopleSeen, concatenate_detections
 from formcam.report.annotated import _FrameMatcher
 from formcam.report.h264 import H264Writer, concat_mp4
 from tests.media import pattern_frame
@@ -105,6 +109,24 @@ def test_warm_up_is_longer_in_frames_for_high_frame_rate_clips():
     normal = plan_pose_segments(span_of(600, fps=30))[1]
     fast = plan_pose_segments(span_of(4800, fps=240))[1]
     assert fast.warmup_s * 240 > normal.warmup_s * 30
+
+
+def test_the_model_gets_the_smallest_picture_in_which_the_smallest_person_is_still_large():
+    portrait = span_of(600).info  # 1080 x 1920
+    landscape = dataclasses.replace(portrait, width=1280, height=720, stored_width=1280, stored_height=720)
+
+    def person_px(info, height, side):
+        return height * side * info.height / max(info.width, info.height)
+
+    assert pose_picture_side(portrait, PeopleSeen(1, 0.52)) == POSE_SIDES[0]  # a treadmill runner, half the frame
+    for info, height in ((portrait, 0.3), (landscape, 0.56), (landscape, 0.45)):
+        side = pose_picture_side(info, PeopleSeen(1, height))
+        assert person_px(info, height, side) >= MIN_PERSON_PX, (info.width, height, side)
+        smaller = [s for s in POSE_SIDES if s < side]
+        assert not smaller or person_px(info, height, smaller[-1]) < MIN_PERSON_PX
+    # Nobody seen, or someone too small for any of the pictures: the largest.
+    assert pose_picture_side(portrait, PeopleSeen(0, float("nan"))) == POSE_SIDES[-1]
+    assert pose_picture_side(landscape, PeopleSeen(2, 0.1)) == POSE_SIDES[-1]
 
 
 # --------------------------------------------------------------------------- frame-rate cap
@@ -324,6 +346,7 @@ def test_one_core_and_two_cores_give_the_same_landmarks_and_metrics(shared_video
     two = detect_people_parallel(video, model_path, workers=2)
     assert set(opencv_threads) == {1} and on_its_own == {cv2.getNumThreads()}  # OpenCV's pool only when alone
     assert one.segments == two.segments >= 2 and one.num_poses == two.num_poses
+    assert one.picture_max_side == two.picture_max_side == POSE_SIDES[0]  # the runner is half the frame's height
     np.testing.assert_array_equal(one.detections.t_ms, two.detections.t_ms)
     np.testing.assert_array_equal(one.detections.image_xy, two.detections.image_xy)
     kinematics = [analyse_pose(choose_person(run.detections)[0]) for run in (one, two)]
