@@ -239,23 +239,30 @@ def plan_work_segments(span: ClipSpan, workers: int) -> list[Segment]:
     return split_evenly(span, workers * math.ceil(frames / (workers * TARGET_SEGMENT_FRAMES)))
 
 
-def look_at_keyframes(span: ClipSpan, model_path: Path) -> PeopleSeen:
+def look_at_keyframes(span: ClipSpan, model_path: Path, workers: int | None = None) -> PeopleSeen:
     """Look for people on a few keyframes spread over the clip, before the pose pass.
 
-    Costs about one inference per keyframe looked at (4 to 12). It decides
-    how many people to track (two only where a second person is seen: that
-    costs about twice the inference, over the whole clip) and how large a
-    picture the model needs (:func:`pose_picture_side`). A person who appears
-    only between the keyframes looked at is missed: the runner is then tracked
-    alone, which is what MediaPipe's tracker does anyway once it has found them
-    (``--people 2`` forces the second slot).
+    Costs about one inference per keyframe looked at (4 to 12), shared
+    among ``workers`` threads (default :func:`usable_cores`; the result does
+    not depend on it). It decides how many people to track (two only where a
+    second person is seen: that costs about twice the inference, over the
+    whole clip) and how large a picture the model needs
+    (:func:`pose_picture_side`). A person who appears only between the
+    keyframes looked at is missed: the runner is then tracked alone, which is
+    what MediaPipe's tracker does anyway once it has found them (``--people 2``
+    forces the second slot).
     """
     duration_s = span.frames / span.info.fps if span.frames else 0.0
     samples = int(np.clip(round(duration_s / PROBE_EVERY_S), PROBE_MIN, PROBE_MAX))
     # Moments in the middle of equal slices of the clip, never its very end.
     times = span.first_s + duration_s * (np.arange(samples) + 0.5) / samples
-    pictures = keyframes_near(span.info, times, max_side=PROBE_MAX_SIDE)
-    seen = look_for_people(pictures, model_path)
+    shares = np.array_split(times, min(usable_cores() if workers is None else max(1, workers), samples))
+
+    def look(share: np.ndarray) -> PeopleSeen:
+        return look_for_people(keyframes_near(span.info, share, max_side=PROBE_MAX_SIDE), model_path)
+
+    with ThreadPoolExecutor(len(shares), thread_name_prefix="formcam-keyframes") as pool:
+        seen = PeopleSeen.together(pool.map(look, shares))
     release_free_memory()
     return seen
 
@@ -445,7 +452,7 @@ def detect_people_parallel(
     """
     workers = usable_cores() if workers is None else max(1, int(workers))
     span = clip_span(path, slowmo)
-    seen = look_at_keyframes(span, model_path) if num_poses is None or max_side == "auto" else None
+    seen = look_at_keyframes(span, model_path, workers) if num_poses is None or max_side == "auto" else None
     if num_poses is None:
         num_poses = 2 if seen.most >= 2 else 1
     if max_side == "auto":

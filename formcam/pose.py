@@ -322,6 +322,13 @@ class PeopleSeen:
     most: int
     smallest_height: float
 
+    @classmethod
+    def together(cls, parts: Iterable[PeopleSeen]) -> PeopleSeen:
+        """What several looks (at different images) found, taken together."""
+        parts = list(parts)
+        heights = [part.smallest_height for part in parts if part.smallest_height > 0]
+        return cls(max((part.most for part in parts), default=0), min(heights, default=np.nan))
+
 
 def look_for_people(images: Iterable[np.ndarray], model_path: Path) -> PeopleSeen:
     """How many people PoseLandmarker finds in a few still images, and how large the smallest is.

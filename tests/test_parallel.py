@@ -360,6 +360,24 @@ def test_one_core_and_two_cores_give_the_same_landmarks_and_metrics(shared_video
         assert other.value == pytest.approx(metric.value, abs=tolerance), name
 
 
+@pytest.mark.e2e
+def test_the_keyframe_look_finds_the_same_people_on_any_number_of_threads(shared_video, model_path):
+    from formcam.parallel import look_at_keyframes
+
+    span = clip_span(shared_video("treadmill_sprint_side_two_people.mp4"))
+    seen = [look_at_keyframes(span, model_path, workers) for workers in (1, 2, 3)]
+    assert seen[0].most == 2 and 0.3 < seen[0].smallest_height < 1
+    assert seen[1] == seen[0] and seen[2] == seen[0]
+
+
+def test_looks_at_different_keyframes_add_up_to_the_most_people_and_the_smallest_person():
+    nobody, one, two = PeopleSeen(0, float("nan")), PeopleSeen(1, 0.5), PeopleSeen(2, 0.3)
+    assert PeopleSeen.together([one, nobody, two]) == PeopleSeen(2, 0.3)
+    assert PeopleSeen.together([nobody, one]) == one
+    together = PeopleSeen.together([nobody, nobody])
+    assert together.most == 0 and np.isnan(together.smallest_height)
+
+
 def test_the_pipeline_starts_without_importing_scipy_and_preloads_it_in_the_background():
     # Importing scipy takes about a second; formcam does it while the pose model runs.
     code = ("import sys, formcam.pipeline as p; before = 'scipy' in sys.modules; "
