@@ -25,7 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from formcam.batch import default_workers, run_batch  # noqa: E402
+from formcam.batch import run_batch  # noqa: E402
+from formcam.parallel import usable_cores  # noqa: E402
 from formcam.pipeline import AnalysisOptions  # noqa: E402
 
 OUTPUTS = frozenset({"report.json", "pose.npz", "frames.csv", "steps.csv"})
@@ -63,7 +64,7 @@ def main() -> None:
     videos = Path(os.environ.get("FORMCAM_VIDEOS_DIR", REPO.parent / "shared" / "videos"))
     names = [n for n in os.environ.get("FORMCAM_BENCH_BATCH_CLIPS", ",".join(CLIPS)).split(",") if n]
     clips = [videos / name for name in names]
-    workers = int(os.environ.get("FORMCAM_BENCH_WORKERS", default_workers()))
+    workers = int(os.environ.get("FORMCAM_BENCH_WORKERS", usable_cores()))
     serial = bench_engine(clips, "serial", None)
     local = bench_engine(clips, "local", workers)
     results = {

@@ -50,7 +50,7 @@ from typing import Literal
 import numpy as np
 
 from .capture_quality import FramePair, PairSampler, sample_moments_s
-from .decode import FrameStream, VideoInfo, iter_frames, keyframes_near
+from .decode import FrameStream, VideoInfo, iter_frames, keyframes_near, scaled_size
 from .pose import Detections, DetectionsBuilder, PeopleSeen, PoseDetector, concatenate_detections, look_for_people
 
 #: Frames a segment's tracker runs before the frames it keeps (and at least WARMUP_S).
@@ -125,7 +125,9 @@ def opencv_on_one_thread() -> Iterator[None]:
 
 
 def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    """CPU cores this process may run on (its affinity mask where the OS has one): each pose thread keeps about one busy."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        return max(1, os.process_cpu_count() or 1)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
@@ -289,8 +291,8 @@ class PoseRun:
     info : VideoInfo
     num_poses : int
         People looked for per frame.
-    picture_max_side : int or None
-        Longest side of the pictures the model was given, px (None: the frames as decoded).
+    picture_max_side : int
+        Longest side of the pictures the model was given, px.
     segments : int
         Segments the clip was cut into (1: one tracker over the whole clip).
     frames_decoded : int
@@ -308,7 +310,7 @@ class PoseRun:
     detections: Detections
     info: VideoInfo
     num_poses: int
-    picture_max_side: int | None
+    picture_max_side: int
     segments: int
     frames_decoded: int
     repaired_timestamps: int
@@ -477,7 +479,7 @@ def detect_people_parallel(
         detections=detections,
         info=span.info,
         num_poses=num_poses,
-        picture_max_side=max_side,
+        picture_max_side=max(scaled_size(span.info, max_side)),
         segments=len(segments),
         frames_decoded=decoded,
         repaired_timestamps=sum(result.stream.repaired_timestamps for result in results),

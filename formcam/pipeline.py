@@ -272,11 +272,11 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
 
 
 #: Imported in the background while the pose stage runs, in this order (see :func:`preload_analysis_libraries`).
-PRELOADED = ("mediapipe.tasks.python.vision", "scipy.signal")
+PRELOADED = ("mediapipe.tasks.python.vision", "scipy.signal", "jsonschema")
 
 
 def preload_analysis_libraries() -> threading.Thread:
-    """Import MediaPipe, then scipy, in a background thread while the pose stage starts.
+    """Import MediaPipe, then scipy and jsonschema, in a background thread while the pose stage starts.
 
     Importing scipy takes about a second (much of it scipy reading its own
     docstrings). An import holds the GIL, so it overlaps only work that does

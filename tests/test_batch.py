@@ -231,7 +231,7 @@ def test_per_runner_changes_count_only_beyond_the_expected_error():
 def test_clips_running_at_once_share_the_cores(monkeypatch):
     from formcam.batch import engines
 
-    monkeypatch.setattr(engines, "default_workers", lambda: 8)
+    monkeypatch.setattr(engines, "usable_cores", lambda: 8)
     assert engines.threads_per_clip("local", None, 100) == 1  # 8 clips at once, a core each
     assert engines.threads_per_clip("local", None, 2) == 4  # 2 clips: 4 cores each
     assert engines.threads_per_clip("local", 2, 100) == 4

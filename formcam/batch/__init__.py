@@ -51,7 +51,8 @@ from ..report.summary_html import STATUS_TEXT, is_summary_html, write_summary_ht
 from .clip import (
     MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
 )  # fmt: skip
-from .engines import check_engine, default_workers, run_jobs, threads_per_clip  # noqa: F401 (default_workers re-exported)
+from ..parallel import usable_cores as default_workers  # noqa: F401 (part of the batch API)
+from .engines import check_engine, run_jobs, threads_per_clip
 
 #: Files a folder search picks up (a file named on the command line is tried whatever its suffix).
 VIDEO_SUFFIXES = frozenset(

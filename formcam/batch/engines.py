@@ -19,7 +19,6 @@ its own pool, which knows the process each clip runs in, rather than
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 import time
 from collections import Counter, deque
@@ -27,20 +26,12 @@ from collections.abc import Callable, Sequence
 from multiprocessing import connection
 
 from ..errors import UsageError
+from ..parallel import usable_cores
 from .clip import ClipJob, ClipOutcome, analyse_clip, record_stopped
 
 ENGINES = ("local", "ray", "serial")
 
 OnDone = Callable[[ClipOutcome], None]
-
-
-def default_workers() -> int:
-    """The cores this process may use: each pose worker keeps about one core busy."""
-    if hasattr(os, "process_cpu_count"):  # Python 3.13+
-        return os.process_cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
 
 
 def threads_per_clip(engine: str, workers: int | None, n_jobs: int) -> int | None:
@@ -55,8 +46,8 @@ def threads_per_clip(engine: str, workers: int | None, n_jobs: int) -> int | Non
         return None
     if engine == "ray":
         return 1
-    at_once = max(1, min(workers or default_workers(), n_jobs))
-    return max(1, default_workers() // at_once)
+    at_once = max(1, min(workers or usable_cores(), n_jobs))
+    return max(1, usable_cores() // at_once)
 
 
 def check_engine(engine: str, workers: int | None = None, address: str | None = None,
@@ -97,7 +88,7 @@ def run_jobs(jobs: Sequence[ClipJob], on_done: OnDone, *, engine: str = "local",
         for job in jobs:
             on_done(analyse_clip(job))
     elif engine == "local":
-        run_local(jobs, on_done, workers=min(workers or default_workers(), len(jobs)), clip_timeout=clip_timeout)
+        run_local(jobs, on_done, workers=min(workers or usable_cores(), len(jobs)), clip_timeout=clip_timeout)
     else:
         run_ray(jobs, on_done, workers=workers, address=address, clip_timeout=clip_timeout)
 
@@ -334,7 +325,7 @@ def run_ray(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int | None = N
         if address:
             ray.init(address=address, log_to_driver=False)
         else:
-            ray.init(num_cpus=workers or default_workers(), include_dashboard=False, log_to_driver=False)
+            ray.init(num_cpus=workers or usable_cores(), include_dashboard=False, log_to_driver=False)
     task = ray.remote(num_cpus=1, max_retries=1)(work)
     at_once = max(1, int(ray.cluster_resources().get("CPU", 1))) if clip_timeout else len(jobs)
     todo = deque(jobs)

@@ -271,8 +271,7 @@ def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
         where = f" ({source_video})" if source_video else ""
         note = (f"The source video is not available{where}, so the evidence frames cannot be shown; "
                 "re-run formcam analyze on the video to see them.")
-        return [EvidenceFrame(n, r, s.get("side"), int(s["frame"]), float(s["t_ms"]), float(s["value"]), None)
-                for n, r, s in plan.chosen], note
+        return plan.frames(), note  # no image read: every jpeg is None
     try:
         info = probe_video(source_video)
     except FormcamError as exc:
