@@ -118,8 +118,9 @@ def test_the_model_gets_the_smallest_picture_in_which_the_smallest_person_is_sti
     def person_px(info, height, side):
         return height * side * info.height / max(info.width, info.height)
 
-    assert pose_picture_side(portrait, PeopleSeen(1, 0.52)) == POSE_SIDES[0]  # a treadmill runner, half the frame
-    for info, height in ((portrait, 0.3), (landscape, 0.56), (landscape, 0.45)):
+    assert pose_picture_side(portrait, PeopleSeen(1, 0.52)) == 960  # a treadmill runner, half the frame
+    assert pose_picture_side(portrait, PeopleSeen(1, 0.8)) == POSE_SIDES[0]
+    for info, height in ((portrait, 0.4), (portrait, 0.52), (landscape, 0.7), (landscape, 0.9)):
         side = pose_picture_side(info, PeopleSeen(1, height))
         assert person_px(info, height, side) >= MIN_PERSON_PX, (info.width, height, side)
         smaller = [s for s in POSE_SIDES if s < side]
@@ -127,6 +128,7 @@ def test_the_model_gets_the_smallest_picture_in_which_the_smallest_person_is_sti
     # Nobody seen, or someone too small for any of the pictures: the largest.
     assert pose_picture_side(portrait, PeopleSeen(0, float("nan"))) == POSE_SIDES[-1]
     assert pose_picture_side(landscape, PeopleSeen(2, 0.1)) == POSE_SIDES[-1]
+    assert pose_picture_side(landscape, PeopleSeen(2, 0.66)) == POSE_SIDES[-1]  # the sprint clip's runner, 475 px
 
 
 # --------------------------------------------------------------------------- frame-rate cap
@@ -346,7 +348,7 @@ def test_one_core_and_two_cores_give_the_same_landmarks_and_metrics(shared_video
     two = detect_people_parallel(video, model_path, workers=2)
     assert set(opencv_threads) == {1} and on_its_own == {cv2.getNumThreads()}  # OpenCV's pool only when alone
     assert one.segments == two.segments >= 2 and one.num_poses == two.num_poses
-    assert one.picture_max_side == two.picture_max_side == POSE_SIDES[0]  # the runner is half the frame's height
+    assert one.picture_max_side == two.picture_max_side == 960  # the runner is half the frame's height
     np.testing.assert_array_equal(one.detections.t_ms, two.detections.t_ms)
     np.testing.assert_array_equal(one.detections.image_xy, two.detections.image_xy)
     kinematics = [analyse_pose(choose_person(run.detections)[0]) for run in (one, two)]

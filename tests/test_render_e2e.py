@@ -145,7 +145,7 @@ def test_pelvic_drop_points_the_right_way(analysed):
 def test_a_runner_scaled_smaller_than_formcam_ever_scales_them_keeps_the_landmark_accuracy(model_path, tmp_path):
     """The pose model's picture is scaled down only while the smallest person stays MIN_PERSON_PX tall.
 
-    Here the runner is scaled to about two thirds of that (a 1280 x 720 clip given at 640 px): the
+    Here the runner is scaled to less than half of that (a 1280 x 720 clip given at 640 px): the
     landmarks stay as close to the drawn joints as at full size (measured on the 7 validation clips:
     within 0.15 % of the runner's height either way, docs/speed.md).
     """
