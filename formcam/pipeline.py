@@ -280,8 +280,8 @@ def preload_analysis_libraries() -> threading.Thread:
 
     Importing scipy takes about a second (much of it scipy reading its own
     docstrings). An import holds the GIL, so it overlaps only work that does
-    not: MediaPipe is imported first (the people check needs it at once, and
-    waits for it), scipy after, while the people check and the pose model
+    not: MediaPipe is imported first (the keyframe look needs it at once, and
+    waits for it), scipy after, while the keyframe look and the pose model
     run native code. Join the thread before the analysis, which imports scipy
     where it uses it.
     """
