@@ -143,12 +143,14 @@ def measure_once(video: Path, model: Path) -> tuple[dict[str, Cost], Cost]:
 
     from formcam.parallel import clip_span, look_at_keyframes, opencv_on_one_thread, pose_picture_side
     from formcam.pipeline import AnalysisOptions, analyze
+    from formcam.pose import native_stderr_silenced
     from formcam.report.annotated import VIDEO_MAX_SIDE, render_annotated_video
 
     costs: dict[str, Cost] = {}
     span = clip_span(video)
     pose_side = pose_picture_side(span.info, look_at_keyframes(span, model))  # as formcam chooses it
-    plain = run_plain_loop(str(video), str(model))
+    with native_stderr_silenced():  # MediaPipe's C++ warnings on the first frames, hidden as formcam hides them
+        plain = run_plain_loop(str(video), str(model))
     costs["plain loop"] = Cost(plain["loop_cpu_s"] / plain["frames"] * 1e3, plain["loop_wall_s"] / plain["frames"] * 1e3)
     # As in formcam's threads when both cores are busy: OpenCV's own worker
     # threads, idle-spinning between calls, would be counted against each part.

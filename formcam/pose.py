@@ -110,7 +110,7 @@ _saved_stderr_fd: int | None = None
 
 
 @contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
+def native_stderr_silenced() -> Iterator[None]:
     """Hide what MediaPipe's C++ core prints straight to file descriptor 2.
 
     TFLite and glog announce delegates and harmless warnings while the model
@@ -150,7 +150,7 @@ def _landmarker(model_path: Path, num_poses: int, *, video: bool = True):
         min_tracking_confidence=0.5,
     )
     try:
-        with _native_stderr_silenced():
+        with native_stderr_silenced():
             return vision.PoseLandmarker.create_from_options(options)
     except (RuntimeError, ValueError) as exc:
         raise UnreadableInputError(f"The pose model {model_path.name} cannot be loaded ({exc}).") from None
@@ -214,7 +214,7 @@ class PoseDetector:
         # MediaPipe's graph logs once on its first frame, and again on the
         # first frame with a person (landmark projection): hide both.
         if not self._seen_person:
-            with _native_stderr_silenced():
+            with native_stderr_silenced():
                 result = self._landmarker.detect_for_video(image, timestamp)
             self._seen_person = bool(result.pose_landmarks)
         else:
@@ -347,7 +347,7 @@ def look_for_people(images: Iterable[np.ndarray], model_path: Path) -> PeopleSee
     import mediapipe as mp
 
     most, heights = 0, []
-    with _native_stderr_silenced(), _landmarker(model_path, 2, video=False) as landmarker:
+    with native_stderr_silenced(), _landmarker(model_path, 2, video=False) as landmarker:
         for rgb in images:
             result = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
             most = max(most, len(result.pose_landmarks))
