@@ -41,7 +41,7 @@ import functools
 import math
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -357,6 +357,11 @@ class Progress:
         return self._stop.is_set()
 
 
+def uses_threads(workers: int, items: Sized) -> bool:
+    """Whether :func:`run_in_threads` runs ``items`` in threads of its own (else one after another, here)."""
+    return workers > 1 and len(items) > 1
+
+
 def run_in_threads(
     function: Callable,
     items: list,
@@ -388,7 +393,7 @@ def run_in_threads(
         finally:
             release_free_memory()
 
-    if workers <= 1 or len(items) <= 1:
+    if not uses_threads(workers, items):
         progress = Progress(on_frame)
         return [run(item, progress) for item in items]
     progress = Progress()
@@ -464,8 +469,7 @@ def detect_people_parallel(
         segments = plan_pose_segments(span)
     moments_s = sample_moments_s(span.first_s, span.end_s, span.info.fps) if span.frames else np.empty(0)
     job = _PoseJob(path, model_path, slowmo, num_poses, max_side, max_fps, moments_s)
-    in_parallel = workers > 1 and len(segments) > 1
-    with opencv_on_one_thread() if in_parallel else contextlib.nullcontext():
+    with opencv_on_one_thread() if uses_threads(workers, segments) else contextlib.nullcontext():
         results = run_in_threads(job.run, segments, workers, on_frame)
     if len(segments) > 1 and not _seams_are_sound(segments, results):
         # Repaired timestamps, a broken stream or an imprecise seek: only one

@@ -23,8 +23,9 @@ sentence saying why:
 4. **Does the clip keep one speed?** A phone's slow-motion clip often plays
    its middle slowly and its ends at normal speed; seen from the side, steps
    that last :data:`SPEED_CHANGE_FACTOR` times longer in one stretch than in
-   another are that (or a change of pace no steady run has), and no single
-   cadence or timing describes the clip (:func:`speed_change`).
+   another, while the feet also move :data:`FOOT_SPEED_CHANGE_FACTOR` times
+   slower there, are that (or a change of pace no steady run has), and no
+   single cadence or timing describes the clip (:func:`speed_change`).
 
 ``--force`` (``AnalysisOptions.force``) turns refusals 2 to 4 into a report
 marked ``runner.forced: true`` with the reason (``runner.refusal``)
@@ -78,6 +79,12 @@ SPEED_CHANGE_FACTOR = 1.8
 #: Each stretch compared is the median of this many consecutive steps (a stray or a missed contact
 #: does not move it).
 SPEED_CHANGE_STEPS = 5
+#: The feet must also move this many times slower (median ankle speed) in the slow stretch: slow
+#: motion slows every movement, while a second of stray contacts (a passer-by confusing the pose
+#: model) leaves the feet's speed as it was.  Measured: the real sprint clip's slow-motion stretch
+#: 2.8 times (steps 4.5 times longer); a rendered runner with a person walking past behind, whose
+#: leading-foot contacts doubled for a second (steps half as long there), 1.1 times.
+FOOT_SPEED_CHANGE_FACTOR = 1.5
 #: Steps longer than this, s, are slower than anyone walks (a slow walk takes about 0.6 s a step);
 #: with running knees that is slow motion.
 SLOW_MOTION_STEP_S = 0.75
@@ -259,7 +266,8 @@ def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) ->
         A clause (no capital, no full stop) when the median of
         :data:`SPEED_CHANGE_STEPS` consecutive steps is
         :data:`SPEED_CHANGE_FACTOR` times longer somewhere in the clip than
-        somewhere else.
+        somewhere else, and the ankles' median speed over those steps
+        :data:`FOOT_SPEED_CHANGE_FACTOR` times lower.
 
     Notes
     -----
@@ -283,6 +291,9 @@ def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) ->
     stretch = ndimage.median_filter(steps, size=SPEED_CHANGE_STEPS)[half:len(steps) - half]
     fast, slow = int(np.argmin(stretch)), int(np.argmax(stretch))
     if not stretch[slow] >= SPEED_CHANGE_FACTOR * stretch[fast]:
+        return None
+    feet = [_ankle_speed(xy, t_ms, contacts[i], contacts[i + SPEED_CHANGE_STEPS]) for i in (fast, slow)]
+    if feet[0] < FOOT_SPEED_CHANGE_FACTOR * feet[1]:  # an unmeasured speed (NaN) leaves the refusal standing
         return None
     # Each stretch's time: its middle step's, from the clip's first frame.
     at_s = (np.asarray(t_ms, dtype=np.float64)[contacts[[fast + half, slow + half]]] - t_ms[0]) / 1000.0
@@ -333,6 +344,14 @@ def _leading_steps(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) 
     t_ms = np.asarray(t_ms, dtype=np.float64)
     contacts = leading_foot_contacts(np.asarray(xy, dtype=np.float64), t_ms, view.facing)
     return contacts, np.diff(t_ms[contacts])
+
+
+def _ankle_speed(xy: np.ndarray, t_ms: np.ndarray, first: int, last: int) -> float:
+    """Median speed of both ankles from frame ``first`` to ``last``, px/ms (NaN where never seen)."""
+    ankles = np.asarray(xy, dtype=np.float64)[first:last + 1, [LEFT_ANKLE, RIGHT_ANKLE]]
+    step_ms = np.diff(np.asarray(t_ms, dtype=np.float64)[first:last + 1])
+    speed = np.linalg.norm(np.diff(ankles, axis=0), axis=-1) / step_ms[:, None]
+    return float(np.nanmedian(speed)) if np.isfinite(speed).any() else float("nan")
 
 
 def _span(where: Presence) -> str:

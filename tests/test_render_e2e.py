@@ -164,3 +164,18 @@ def test_a_runner_scaled_smaller_than_formcam_ever_scales_them_keeps_the_landmar
             extent_px = np.nanmedian(np.ptp(xy[..., 1], axis=1)) * 640 / 1280
             assert extent_px < 0.7 * MIN_PERSON_PX
     assert error[640] <= error[None] + 0.15, error
+
+
+def test_a_person_walking_past_behind_the_runner_is_not_taken_for_slow_motion(model_path, tmp_path):
+    """The validation set's side_person clip: while the passer-by is behind the runner, the pose model
+    gives the leading foot twice as many contacts for about a second. Its steps then look half as long as
+    elsewhere, which alone read as a clip whose speed changes and the clip was refused; the feet's own speed
+    does not change there (formcam.refusal.FOOT_SPEED_CHANGE_FACTOR), so it is analysed.
+    """
+    from formcam.validate import validation_set
+
+    clip = next(clip for clip in validation_set() if clip.name == "side_person")
+    files = render_clip(clip.spec, tmp_path / "side_person.mp4")
+    analysis = analyze(files.video, options=AnalysisOptions(model=str(model_path), outputs=frozenset(), progress=False))
+    assert not analysis.report["runner"].get("forced")
+    assert analysis.report["cadence_spm"]["value"] == pytest.approx(clip.spec.gait.cadence_spm, rel=0.02)
