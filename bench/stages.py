@@ -68,7 +68,8 @@ def timed(function, name: str, rows: list):
 
 
 def main() -> int:
-    rows = [("start-up (imports)", time.perf_counter() - START, time.process_time(), time.perf_counter() - START)]
+    started = time.perf_counter() - START
+    rows = [("start-up (imports)", started, time.process_time(), started)]
     for module, name in STAGES:
         setattr(module, name, timed(getattr(module, name), name, rows))
     sys.argv = ["formcam", "analyze", *sys.argv[1:]]

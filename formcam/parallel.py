@@ -128,7 +128,7 @@ def opencv_on_one_thread() -> Iterator[None]:
 def usable_cores() -> int:
     """CPU cores this process may run on (its affinity mask where the OS has one): each pose thread keeps about one busy."""
     if hasattr(os, "process_cpu_count"):  # Python 3.13+
-        return max(1, os.process_cpu_count() or 1)
+        return os.process_cpu_count() or 1
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
