@@ -58,9 +58,9 @@ validate:
 	$(BIN)/formcam validate --markdown formcam-out/validation/validation.md
 
 # Expected errors of every metric on synthetic gaits, clean and noisy (about 20 s); updates
-# formcam/data/accuracy.json (read by formcam.metrics) and docs/accuracy.md.
+# formcam/data/accuracy.json (read by formcam.gait.metrics) and docs/accuracy.md.
 accuracy:
-	$(BIN)/python -m formcam.accuracy --write
+	$(BIN)/python -m formcam.synthetic.accuracy --write
 
 clean:
 	rm -rf formcam-out .pytest_cache

@@ -70,8 +70,8 @@ def timed(work: Callable[[], int]) -> Cost:
 
 def decoded(video: Path, max_side: int, *, fast: bool) -> Iterable:
     """The clip's frames as a segment's single decoder thread gives them (``start_s`` set: one thread)."""
-    from formcam.decode import iter_frames
-    from formcam.parallel import clip_span
+    from formcam.video.decode import iter_frames
+    from formcam.pose.parallel import clip_span
 
     return iter_frames(video, start_s=clip_span(video).first_s, max_side=max_side, fast=fast)
 
@@ -96,7 +96,7 @@ def run_models(frames: list, model: Path, size: tuple[int, int], threads: int) -
     over :data:`HELD_FRAMES`): the model's cost is slightly overstated, and the
     ceilings built on it slightly understated.
     """
-    from formcam.pose import PoseDetector
+    from formcam.pose.detector import PoseDetector
 
     def one() -> None:
         with PoseDetector(model, 1, size) as detector:
@@ -114,7 +114,7 @@ def run_models(frames: list, model: Path, size: tuple[int, int], threads: int) -
 def draw_and_encode(frames: list, analysis, out: Path) -> tuple[Cost, Cost]:
     """Draw formcam's overlay on ``frames`` (in place), then encode them."""
     from formcam.report.annotations import FrameAnnotator, panel_rows
-    from formcam.report.h264 import H264Writer
+    from formcam.video.encode import H264Writer
     from formcam.report.overlay import OverlayPainter
 
     height, width = frames[0].rgb.shape[:2]
@@ -141,9 +141,9 @@ def measure_once(video: Path, model: Path) -> tuple[dict[str, Cost], Cost]:
     """Every part's cost a frame, and the pose model's in two threads at once."""
     from plain_loop import run_plain_loop
 
-    from formcam.parallel import clip_span, look_at_keyframes, opencv_on_one_thread, pose_picture_side
+    from formcam.pose.parallel import clip_span, look_at_keyframes, opencv_on_one_thread, pose_picture_side
     from formcam.pipeline import AnalysisOptions, analyze
-    from formcam.pose import native_stderr_silenced
+    from formcam.pose.detector import native_stderr_silenced
     from formcam.report.annotated import VIDEO_MAX_SIDE, render_annotated_video
 
     costs: dict[str, Cost] = {}
@@ -238,7 +238,7 @@ def print_ceiling(result: dict) -> None:
 def main() -> None:
     import os
 
-    from formcam.models import resolve_model
+    from formcam.pose.models import resolve_model
 
     videos = Path(os.environ.get("FORMCAM_VIDEOS_DIR", REPO.parent / "shared" / "videos"))
     video = Path(sys.argv[1]) if len(sys.argv) > 1 else videos / "treadmill_side_portrait_60fps.mp4"

@@ -239,7 +239,7 @@ def print_memory(memory: dict) -> None:
 
 
 def main() -> None:
-    from formcam.models import resolve_model
+    from formcam.pose.models import resolve_model
 
     videos = Path(os.environ.get("FORMCAM_VIDEOS_DIR", REPO.parent / "shared" / "videos"))
     model = resolve_model(None)

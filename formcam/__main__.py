@@ -1,3 +1,3 @@
-from .cli import main
+from formcam.cli import main
 
 main()

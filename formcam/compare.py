@@ -26,11 +26,11 @@ from pathlib import Path
 
 from rich.table import Table
 
-from .atomic import write_text_atomic
-from .errors import OutputExistsError, UnreadableInputError, UsageError
-from .report.html import page
-from .report.json_report import read_report
-from .report.summary_compare import CADENCE_EXPECTED_ERROR_SPM, expected_error_value
+from formcam.atomic import write_text_atomic
+from formcam.errors import OutputExistsError, UnreadableInputError, UsageError
+from formcam.report.html import page
+from formcam.report.json_report import read_report
+from formcam.batch.summary_compare import CADENCE_EXPECTED_ERROR_SPM, expected_error_value
 
 __all__ = ["COMPARE_FORMAT", "Comparison", "MetricChange", "compare", "compare_reports", "load_report",
            "write_comparison"]

@@ -19,24 +19,24 @@ from pathlib import Path
 import av
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .capture_quality import CaptureQuality, measure_capture, null_affected_metrics
-from .decode import VideoInfo, probe_video
-from .errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
-from .kinematics import Kinematics, analyse_pose
-from .models import resolve_model
-from .people import choose_person, parse_person, runner_section, several_people_warning
-from .parallel import detect_people_parallel
-from .pose import DEFAULT_NUM_POSES
-from .posefile import PoseSequence, load_pose, save_pose
-from .report.annotated import VIDEO_SIZES, render_annotated_video
-from .report.evidence import plan_evidence
-from .report.html import write_report_html
-from .report.json_report import build_report, write_report
-from .report.outputs import default_out_dir, prepare_out_dir
-from .report.preview import write_people_preview
-from .report.tables import write_tables
-from .refusal import MIN_DETECTED_FRACTION, MIN_DETECTED_FRAMES, Presence  # noqa: F401 (re-exported)
-from .refusal import check_analysable, feet_in_picture, forced_notes, presence, presence_notes, require_person
+from formcam.quality.capture import CaptureQuality, measure_capture, null_affected_metrics
+from formcam.video.decode import VideoInfo, probe_video
+from formcam.errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
+from formcam.gait.kinematics import Kinematics, analyse_pose
+from formcam.pose.models import resolve_model
+from formcam.pose.people import choose_person, parse_person, runner_section, several_people_warning
+from formcam.pose.parallel import detect_people_parallel
+from formcam.pose.detector import DEFAULT_NUM_POSES
+from formcam.pose.posefile import PoseSequence, load_pose, save_pose
+from formcam.report.annotated import VIDEO_SIZES, render_annotated_video
+from formcam.report.evidence import plan_evidence
+from formcam.report.html import write_report_html
+from formcam.report.json_report import build_report, write_report
+from formcam.outputs import default_out_dir, prepare_out_dir
+from formcam.report.preview import write_people_preview
+from formcam.report.tables import write_tables
+from formcam.quality.refusal import MIN_DETECTED_FRACTION, MIN_DETECTED_FRAMES, Presence  # noqa: F401 (re-exported)
+from formcam.quality.refusal import check_analysable, feet_in_picture, forced_notes, presence, presence_notes, require_person
 
 ALL_OUTPUTS = frozenset({"report.json", "annotated.mp4", "pose.npz", "report.html", "frames.csv", "steps.csv"})
 VIEWS = ("side", "rear", "front")
@@ -59,13 +59,13 @@ class AnalysisOptions:
     person : int or str, optional
         Whom to analyse instead of the automatically chosen runner: a track
         index (as shown in ``people.jpg``), ``left``, ``right``, ``center``,
-        or ``"X,Y"`` fractions of the frame (see :mod:`formcam.people`).
+        or ``"X,Y"`` fractions of the frame (see :mod:`formcam.pose.people`).
     num_poses : int, optional
         People MediaPipe looks for in each frame (1 or 2); default: 2 when a
         few keyframes show a second person, or ``person`` is given, else 1.
     workers : int, optional
         Threads running the pose model and drawing the video; default all
-        usable cores. The results do not depend on it (:mod:`formcam.parallel`).
+        usable cores. The results do not depend on it (:mod:`formcam.pose.parallel`).
     max_fps : float, optional
         Give the pose model at most this many frames per second of real time
         (e.g. 120 for a 240 fps clip: about half the time); the frames
@@ -78,13 +78,13 @@ class AnalysisOptions:
         Show progress bars.
     force : bool
         Analyse even what formcam would refuse as not running or too short;
-        the report is marked ``runner.forced`` (see :mod:`formcam.refusal`).
+        the report is marked ``runner.forced`` (see :mod:`formcam.quality.refusal`).
     replay : bool
         Append a slow-motion replay of the worst step to annotated.mp4.
     level_deg : float, optional
         The camera's roll in degrees (a true horizontal slopes down to the
         right by this much; 0: the camera was level); default: estimated
-        from the clip (:mod:`formcam.roll`).
+        from the clip (:mod:`formcam.gait.roll`).
     video_size : {'720p', '1080p', 'full'}
         Size of annotated.mp4: longest side 1280 or 1920 px, or the input's
         (:data:`formcam.report.annotated.VIDEO_SIZES`).

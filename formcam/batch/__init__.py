@@ -42,17 +42,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from ..errors import (
+from formcam.errors import (
     NothingToAnalyseError, OutputExistsError, OutputWriteError, UnreadableInputError, UsageError, os_reason,
 )
-from ..report.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
-from ..report.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
-from ..report.summary_html import STATUS_TEXT, is_summary_html, write_summary_html
-from .clip import (
+from formcam.batch.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
+from formcam.batch.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
+from formcam.batch.summary_html import STATUS_TEXT, is_summary_html, write_summary_html
+from formcam.batch.clip import (
     MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
 )  # fmt: skip
-from ..parallel import usable_cores as default_workers  # noqa: F401 (part of the batch API)
-from .engines import check_engine, run_jobs, threads_per_clip
+from formcam.pose.parallel import usable_cores as default_workers  # noqa: F401 (part of the batch API)
+from formcam.batch.engines import check_engine, run_jobs, threads_per_clip
 
 #: Files a folder search picks up (a file named on the command line is tried whatever its suffix).
 VIDEO_SUFFIXES = frozenset(
@@ -320,8 +320,8 @@ def run_batch(
         After writing a summary of what was done, in which the clips not done
         have status ``pending``.
     """
-    from ..models import resolve_model
-    from ..pipeline import AnalysisOptions, is_pose_file
+    from formcam.pose.models import resolve_model
+    from formcam.pipeline import AnalysisOptions, is_pose_file
 
     options = options or AnalysisOptions()
     check_engine(engine, workers, address, clip_timeout)
@@ -442,7 +442,7 @@ def _write_summary(out_root: Path, clips: Sequence[Clip], results: dict[str, Cli
 
 
 def _expected_errors(reports: Iterable[dict]) -> dict[str, object]:
-    from ..metrics import METRICS
+    from formcam.gait.metrics import METRICS
 
     errors = expected_errors(reports)
     for name, spec in METRICS.items():  # when no clip measured it, the table's own error

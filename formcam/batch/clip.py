@@ -24,13 +24,13 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
-from ..atomic import temporary_path, write_text_atomic
-from ..errors import (
+from formcam import __version__
+from formcam.atomic import temporary_path, write_text_atomic
+from formcam.errors import (
     FormcamError, NothingToAnalyseError, OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs,
 )
-from ..models import file_sha256
-from ..report.outputs import OUTPUT_NAMES
+from formcam.pose.models import file_sha256
+from formcam.outputs import OUTPUT_NAMES
 
 #: The per-clip manifest's file name.
 MANIFEST_NAME = "batch.json"
@@ -176,7 +176,7 @@ def analyse_clip(job: ClipJob) -> ClipOutcome:
     A bad clip is reported, not raised: the outcome's status and message say
     what went wrong, so one clip never stops a batch.
     """
-    from ..pipeline import analyze
+    from formcam.pipeline import analyze
 
     out_dir = Path(job.out_dir)
     record = _new_record(job)

@@ -25,9 +25,9 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from multiprocessing import connection
 
-from ..errors import UsageError
-from ..parallel import usable_cores
-from .clip import ClipJob, ClipOutcome, analyse_clip, record_stopped
+from formcam.errors import UsageError
+from formcam.pose.parallel import usable_cores
+from formcam.batch.clip import ClipJob, ClipOutcome, analyse_clip, record_stopped
 
 ENGINES = ("local", "ray", "serial")
 
@@ -275,7 +275,7 @@ class _Worker:
 def _serve(conn: connection.Connection, work: Callable[[ClipJob], ClipOutcome]) -> None:
     """A worker process's life: say it is ready, then run ``work`` on each clip received and send back its outcome."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it stops its workers
-    from .. import pipeline  # noqa: F401  (MediaPipe, PyAV, OpenCV: seconds to import, not to count against a clip)
+    from formcam import pipeline  # noqa: F401  (MediaPipe, PyAV, OpenCV: seconds to import, not to count against a clip)
 
     try:
         conn.send(_READY)

@@ -13,12 +13,12 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from .. import __version__
-from ..errors import FormcamError, UsageError
-from . import samples
-from .batch import batch as batch_command
-from .compare import compare_command
-from .models import app as models_app
+from formcam import __version__
+from formcam.errors import FormcamError, UsageError
+from formcam.cli import samples
+from formcam.cli.batch import batch as batch_command
+from formcam.cli.compare import compare_command
+from formcam.cli.models import app as models_app
 
 app = typer.Typer(
     name="formcam",
@@ -89,9 +89,9 @@ def analyze(
     """Analyse one running video: annotated.mp4, report.html, report.json, pose.npz and CSVs in one folder."""
 
     def action() -> None:
-        from ..pipeline import AnalysisOptions, analyze as run_analysis
-        from ..report.formats import outputs_for
-        from ..report.terminal import print_summary
+        from formcam.pipeline import AnalysisOptions, analyze as run_analysis
+        from formcam.cli.formats import outputs_for
+        from formcam.cli.terminal import print_summary
 
         source = _one_input(video, pose)
         outputs = outputs_for(formats, no_video=no_video)

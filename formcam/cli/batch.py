@@ -50,15 +50,15 @@ def batch(
 
     Exit code: 0 when every clip was analysed, 6 when some were, 7 when none was (docs/exit-codes.md).
     """
-    from . import run_reporting_errors
+    from formcam.cli import run_reporting_errors
 
     exit_code = 0
 
     def action() -> None:
         nonlocal exit_code
-        from ..batch import run_batch
-        from ..pipeline import AnalysisOptions
-        from ..report.formats import outputs_for
+        from formcam.batch import run_batch
+        from formcam.pipeline import AnalysisOptions
+        from formcam.cli.formats import outputs_for
 
         outputs = outputs_for(formats, no_video=no_video)
         options = AnalysisOptions(model=model, slowmo=slowmo, view=view, outputs=outputs, progress=not quiet)
@@ -74,7 +74,7 @@ def batch(
 
 def print_changes(comparison, changes_path: Optional[Path], console: Optional[Console] = None) -> None:
     """The changes larger than their expected error, as a table; the rest are counted."""
-    from ..report.summary_html import metric_heading
+    from formcam.batch.summary_html import metric_heading
 
     console = console or Console()
     beyond = [c for c in comparison.changes if c.beyond_error]

@@ -22,10 +22,10 @@ def compare_command(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Compare two analyses (before and after): each metric's change and whether it exceeds the expected error."""
-    from . import run_reporting_errors  # the shared one-line error handling; cli imports this module
+    from formcam.cli import run_reporting_errors  # the shared one-line error handling; cli imports this module
 
     def action() -> None:
-        from ..compare import compare, comparison_table, default_compare_dir, write_comparison
+        from formcam.compare import compare, comparison_table, default_compare_dir, write_comparison
 
         result = compare(before, after)
         files = write_comparison(result, out or default_compare_dir(before, after), overwrite=overwrite)

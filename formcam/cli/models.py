@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from formcam import models
+from formcam.pose import models
 from formcam.errors import FormcamError
 
 app = typer.Typer(

@@ -1,7 +1,7 @@
 """``formcam demo``, ``formcam validate`` and ``formcam render``: rendered runners on the command line.
 
-Thin layers over :mod:`formcam.samples`, :mod:`formcam.validate` and
-:mod:`formcam.render`, registered in :mod:`formcam.cli` with one line each.
+Thin layers over :mod:`formcam.synthetic.samples`, :mod:`formcam.synthetic.validate` and
+:mod:`formcam.synthetic.render`, registered in :mod:`formcam.cli` with one line each.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ def demo(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Render the sample videos (runners with known answers) and analyse one: the whole tool in one command."""
-    from . import run_reporting_errors
+    from formcam.cli import run_reporting_errors
 
     def action() -> None:
-        from ..report.terminal import print_summary
-        from ..samples import DEMO_SAMPLE, SAMPLES, run_demo
+        from formcam.cli.terminal import print_summary
+        from formcam.synthetic.samples import DEMO_SAMPLE, SAMPLES, run_demo
 
         console = Console(quiet=quiet)
         with _RenderStatus(not quiet) as on_sample:
@@ -45,7 +45,7 @@ def demo(
 
 
 def _truth_line(samples: Path, name: str) -> str:
-    from ..render import read_truth
+    from formcam.synthetic.render import read_truth
 
     truth = read_truth(samples / f"{name}.mp4")["truth"]
     return (f"cadence {truth['cadence_spm']:.0f} steps/min, head forward {truth['head_forward_pct']:.0f} % "
@@ -85,12 +85,12 @@ def validate(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Accuracy end to end: render runners with known answers, analyse them, print the errors."""
-    from . import run_reporting_errors
+    from formcam.cli import run_reporting_errors
 
     def action() -> None:
-        from ..atomic import write_text_atomic
-        from ..errors import UsageError
-        from ..validate import (LANDMARK_HEADER, METRIC_HEADER, RESPONSE_HEADER, landmark_rows, markdown_report,
+        from formcam.atomic import write_text_atomic
+        from formcam.errors import UsageError
+        from formcam.synthetic.validate import (LANDMARK_HEADER, METRIC_HEADER, RESPONSE_HEADER, landmark_rows, markdown_report,
                                 metric_rows, response_rows, run_validation, validation_set)
 
         if not duration >= 4:
@@ -150,11 +150,11 @@ def render(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Render one synthetic runner with known answers to an H.264 MP4 plus its ground-truth JSON."""
-    from . import run_reporting_errors
+    from formcam.cli import run_reporting_errors
 
     def action() -> None:
-        from ..errors import UsageError
-        from ..render import ClipSpec, Gait, render_clip
+        from formcam.errors import UsageError
+        from formcam.synthetic.render import ClipSpec, Gait, render_clip
 
         try:
             width, height = (int(v) for v in size.lower().split("x"))

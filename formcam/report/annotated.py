@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..decode import iter_frames, scaled_size
-from ..parallel import WHOLE_CLIP, Progress, Segment, clip_span, plan_work_segments, run_in_threads, usable_cores
-from ..pose import prefetch
-from .annotations import FrameAnnotator, panel_rows
-from .h264 import H264Writer, concat_mp4
-from .overlay import OverlayPainter
-from .replay import append_replay
+from formcam.video.decode import iter_frames, scaled_size
+from formcam.pose.parallel import WHOLE_CLIP, Progress, Segment, clip_span, plan_work_segments, run_in_threads, usable_cores
+from formcam.pose.detector import prefetch
+from formcam.report.annotations import FrameAnnotator, panel_rows
+from formcam.video.encode import H264Writer, concat_mp4
+from formcam.report.overlay import OverlayPainter
+from formcam.report.replay import append_replay
 
 #: ``--video-size``: the annotated video's longest side, px (None: the input's
 #: size; a smaller input is never enlarged). 720p is the default: it plays
@@ -55,7 +55,7 @@ def render_annotated_video(
         The analysed video.
     out_path : Path
         Where the MP4 goes (written atomically).
-    kinematics : formcam.kinematics.Kinematics
+    kinematics : formcam.gait.kinematics.Kinematics
         Cleaned landmarks ``xy`` (T, 33, 2), per-frame ``signals`` and ``events``.
     report : dict
         The report, for the panel's values.

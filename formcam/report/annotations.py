@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..events import GaitEvents, stances
-from .overlay import FrameAnnotation, PanelRow
+from formcam.gait.events import GaitEvents, stances
+from formcam.report.overlay import FrameAnnotation, PanelRow
 
 __all__ = ["PANEL_METRICS", "FrameAnnotator", "contact_labels", "panel_rows", "stance_side"]
 
@@ -34,7 +34,7 @@ def stance_side(events: GaitEvents, n_frames: int) -> np.ndarray:
     Parameters
     ----------
     events : GaitEvents
-        Contacts and toe-offs; paired by :func:`formcam.events.stances`.
+        Contacts and toe-offs; paired by :func:`formcam.gait.events.stances`.
     n_frames : int
 
     Returns
@@ -98,7 +98,7 @@ class FrameAnnotator:
 
     Parameters
     ----------
-    kinematics : formcam.kinematics.Kinematics
+    kinematics : formcam.gait.kinematics.Kinematics
         Cleaned landmarks ``xy`` (T, 33, 2), per-frame ``signals``, ``events`` and ``view``.
     fps : float
         Frame rate, for how long a contact stays marked.

@@ -20,13 +20,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..decode import probe_video
-from ..parallel import usable_cores
-from ..errors import FormcamError
-from ..metrics import METRICS
-from .annotations import FrameAnnotator
-from .overlay import draw_overlay
-from .seek import iter_frames_at
+from formcam.video.decode import probe_video
+from formcam.pose.parallel import usable_cores
+from formcam.errors import FormcamError
+from formcam.gait.metrics import METRICS
+from formcam.report.annotations import FrameAnnotator
+from formcam.report.overlay import draw_overlay
+from formcam.video.seek import iter_frames_at
 
 __all__ = ["EvidenceFrame", "EvidencePlan", "collect_evidence", "flagged_metrics", "plan_evidence", "shown_frame", "stretches_of_time", "worst_and_typical"]
 
@@ -102,7 +102,7 @@ def worst_and_typical(name: str, metric: dict) -> dict[str, dict]:
     Parameters
     ----------
     name : str
-        Metric name (a key of :data:`formcam.metrics.METRICS`).
+        Metric name (a key of :data:`formcam.gait.metrics.METRICS`).
     metric : dict
         Its report.json entry, with ``per_step`` ``{side, frame, t_ms, value}``.
 
@@ -249,7 +249,7 @@ def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
     ----------
     report : dict
         The analysis's report.json content.
-    kinematics : formcam.kinematics.Kinematics
+    kinematics : formcam.gait.kinematics.Kinematics
         Landmarks, signals and events of the same analysis.
     t_ms : ndarray, shape (T,)
         Real-time frame times in ms (the pose file's).

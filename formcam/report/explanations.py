@@ -3,7 +3,7 @@
 One data module, so the wording is reviewed in one place and the HTML report,
 the comparison page and any future output say the same thing. The norms, their
 sources and the expected errors are *not* here: they live with the numbers in
-:data:`formcam.metrics.METRICS` and reach the report through report.json
+:data:`formcam.gait.metrics.METRICS` and reach the report through report.json
 (``reference``, ``expected_error``).
 
 Cues are suggestions from the coaching and physiotherapy literature, worded as

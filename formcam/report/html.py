@@ -24,14 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
-from ..atomic import write_text_atomic
-from ..events import GaitEvents
-from ..metrics import METRICS
-from .annotations import stance_side
-from .evidence import EvidenceFrame, collect_evidence, worst_and_typical
-from .explanations import CADENCE, DISCLAIMER, HOW_TO_READ, explanation
-from .plots import LEFT_CSS, RIGHT_CSS, Line, StepPoint, time_plot_svg
+from formcam import __version__
+from formcam.atomic import write_text_atomic
+from formcam.gait.events import GaitEvents
+from formcam.gait.metrics import METRICS
+from formcam.report.annotations import stance_side
+from formcam.report.evidence import EvidenceFrame, collect_evidence, worst_and_typical
+from formcam.report.explanations import CADENCE, DISCLAIMER, HOW_TO_READ, explanation
+from formcam.report.plots import LEFT_CSS, RIGHT_CSS, Line, StepPoint, time_plot_svg
 
 __all__ = ["CSP", "page", "report_html", "write_report_html"]
 
@@ -404,7 +404,7 @@ def report_html(
         Frame times in ms (the pose file's); with ``signals`` the plots show
         per-frame lines, without them only per-step values.
     signals : dict of str -> ndarray (T,), optional
-        :func:`formcam.metrics.frame_signals` output.
+        :func:`formcam.gait.metrics.frame_signals` output.
     evidence : sequence of EvidenceFrame
         From :func:`formcam.report.evidence.collect_evidence`.
     evidence_note : str, optional
@@ -444,7 +444,7 @@ def write_report_html(path: str | Path, report: dict, kinematics=None, *, t_ms: 
         Where the page goes.
     report : dict
         report.json content.
-    kinematics : formcam.kinematics.Kinematics, optional
+    kinematics : formcam.gait.kinematics.Kinematics, optional
         For the per-frame plots and the evidence frames.
     t_ms : ndarray, shape (T,), optional
         Frame times in ms, with ``kinematics``.

@@ -12,9 +12,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .. import __version__
-from ..atomic import write_text_atomic
-from ..errors import UnreadableInputError
+from formcam import __version__
+from formcam.atomic import write_text_atomic
+from formcam.errors import UnreadableInputError
 
 SCHEMA_VERSION = 1
 
@@ -55,7 +55,7 @@ def build_report(video: dict, t_ms, kinematics, *, height_cm: float | None = Non
         The ``video`` section (see :func:`formcam.pipeline.video_section`).
     t_ms : ndarray, float64, shape (T,)
         Real-time frame timestamps, ms (the pose file's ``t_ms``).
-    kinematics : formcam.kinematics.Kinematics
+    kinematics : formcam.gait.kinematics.Kinematics
         The analysed pose.
     height_cm : float, optional
         The runner's height, if the user gave it.

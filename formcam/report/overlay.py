@@ -18,7 +18,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from formcam import landmarks as lm
+from formcam.pose import landmarks as lm
 
 __all__ = [
     "FrameAnnotation",

@@ -1,6 +1,6 @@
 """people.jpg: a few frames with every tracked person boxed and numbered, for ``--person``.
 
-Written when more than one person was in view (see :mod:`formcam.people`): the
+Written when more than one person was in view (see :mod:`formcam.pose.people`): the
 person formcam analysed is boxed in green and marked "analysed", the others
 in orange; the numbers are what ``--person N`` takes.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..atomic import write_atomic
-from ..decode import iter_frames
+from formcam.atomic import write_atomic
+from formcam.video.decode import iter_frames
 
 #: Height of each frame in the preview, px.
 PANEL_HEIGHT = 480
@@ -97,7 +97,7 @@ def _label(image: np.ndarray, text: str, corner: tuple[int, int], rgb, height: i
 
 def write_people_preview(video_path: str | os.PathLike, tracking: dict, out_path: str | os.PathLike, *,
                          slow_motion_factor: float = 1.0) -> Path | None:
-    """Write ``people.jpg`` from the pose stage's ``tracking`` (:func:`formcam.people.choose_person`).
+    """Write ``people.jpg`` from the pose stage's ``tracking`` (:func:`formcam.pose.people.choose_person`).
 
     ``slow_motion_factor`` is the video's (report.json ``video.slow_motion_factor``),
     so that the frames are found at the pose file's real times.

@@ -16,11 +16,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..decode import probe_video
-from .annotations import PANEL_METRICS, FrameAnnotator, panel_rows
-from .evidence import HIGHLIGHTED, flagged_metrics, worst_and_typical
-from .overlay import draw_banner, draw_overlay
-from .seek import frames_between
+from formcam.video.decode import probe_video
+from formcam.report.annotations import PANEL_METRICS, FrameAnnotator, panel_rows
+from formcam.report.evidence import HIGHLIGHTED, flagged_metrics, worst_and_typical
+from formcam.report.overlay import draw_banner, draw_overlay
+from formcam.video.seek import frames_between
 
 __all__ = ["SLOWDOWN", "ReplayStep", "append_replay", "replay_step"]
 
@@ -118,7 +118,7 @@ def append_replay(writer, video_path: Path, kinematics, report: dict, *, last_pt
         The annotated video's open writer; its ``time_base`` is the source's.
     video_path : Path
         The analysed video, read again by seeking.
-    kinematics : formcam.kinematics.Kinematics
+    kinematics : formcam.gait.kinematics.Kinematics
     report : dict
     last_pts : int
         pts of the last frame written; the replay starts :data:`SLOWDOWN` frame intervals later.

@@ -1,0 +1,166 @@
+"""The pose file: formcam's cache of the pose stage (``pose.npz``).
+
+The format is a contract (``docs/pose-file.md``): a ``numpy.savez`` archive with
+
+=============  ===================  ==============================================
+key            dtype, shape         meaning
+=============  ===================  ==============================================
+``format``     str                  ``"formcam-pose/1"``
+``t_ms``       float64 (T,)         real-time presentation time of each frame, ms
+``image_xy``   float32 (T, 33, 2)   pixels of the upright frame, x right, y down
+``visibility`` float32 (T, 33)      0-1; NaN where no pose
+``world_xyz``  float32 (T, 33, 3)   metres, hip-centred; may be all NaN
+``frame_size`` int32 (2,)           upright frame ``[width, height]``
+=============  ===================  ==============================================
+
+Extra keys are allowed and kept in :attr:`PoseSequence.extras`; unknown keys are
+ignored by readers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from formcam.atomic import write_atomic
+from formcam.errors import UnreadableInputError
+from formcam.pose.landmarks import N_LANDMARKS
+
+FORMAT = "formcam-pose/1"
+
+
+@dataclass
+class PoseSequence:
+    """One runner's landmarks over a clip.
+
+    Attributes
+    ----------
+    t_ms : ndarray, float64, shape (T,)
+        Real-time presentation timestamps in milliseconds, strictly increasing.
+    image_xy : ndarray, float32, shape (T, 33, 2)
+        Landmark pixels in the upright frame; NaN where no pose was found.
+    visibility : ndarray, float32, shape (T, 33)
+        MediaPipe's visibility score, 0-1; NaN where no pose was found.
+    world_xyz : ndarray, float32, shape (T, 33, 3)
+        MediaPipe world landmarks in metres (hip-centred); may be all NaN.
+    frame_size : tuple of int
+        Upright frame ``(width, height)`` in pixels.
+    extras : dict
+        Optional metadata (``video`` description, tracking details) kept in the
+        file as extra keys.
+    """
+
+    t_ms: np.ndarray
+    image_xy: np.ndarray
+    visibility: np.ndarray
+    world_xyz: np.ndarray
+    frame_size: tuple[int, int]
+    extras: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.t_ms = np.asarray(self.t_ms, dtype=np.float64)
+        self.image_xy = np.asarray(self.image_xy, dtype=np.float32)
+        self.visibility = np.asarray(self.visibility, dtype=np.float32)
+        self.world_xyz = np.asarray(self.world_xyz, dtype=np.float32)
+        self.frame_size = (int(self.frame_size[0]), int(self.frame_size[1]))
+        n = len(self.t_ms)
+        expected = {
+            "image_xy": (n, N_LANDMARKS, 2),
+            "visibility": (n, N_LANDMARKS),
+            "world_xyz": (n, N_LANDMARKS, 3),
+        }
+        for name, shape in expected.items():
+            if getattr(self, name).shape != shape:
+                raise UnreadableInputError(
+                    f"The pose data's {name} has shape {getattr(self, name).shape}, expected {shape}."
+                )
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.t_ms)
+
+    @property
+    def detected(self) -> np.ndarray:
+        """bool (T,): frames where a pose was found."""
+        return np.isfinite(self.image_xy).all(axis=2).any(axis=1)
+
+
+def save_pose(pose: PoseSequence, path: str | os.PathLike) -> Path:
+    """Write ``pose`` as a pose file, atomically (temporary name, then rename)."""
+    arrays = {
+        "format": np.array(FORMAT),
+        "t_ms": pose.t_ms,
+        "image_xy": pose.image_xy,
+        "visibility": pose.visibility,
+        "world_xyz": pose.world_xyz,
+        "frame_size": np.array(pose.frame_size, dtype=np.int32),
+    }
+    if pose.extras:
+        arrays["extras_json"] = np.array(json.dumps(pose.extras))
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    return write_atomic(path, write)
+
+
+def load_pose(path: str | os.PathLike) -> PoseSequence:
+    """Read a pose file; raise :class:`UnreadableInputError` if it is not one formcam supports."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "format" not in data.files:
+                raise UnreadableInputError(f"{path.name} is not a formcam pose file (it has no 'format' key).")
+            _check_format(str(data["format"]), path.name)
+            extras = json.loads(str(data["extras_json"])) if "extras_json" in data.files else {}
+            pose = PoseSequence(
+                t_ms=data["t_ms"],
+                image_xy=data["image_xy"],
+                visibility=data["visibility"],
+                world_xyz=data["world_xyz"],
+                frame_size=tuple(data["frame_size"]),
+                extras=extras if isinstance(extras, dict) else {},
+            )
+    except UnreadableInputError:
+        raise
+    except FileNotFoundError:
+        raise UnreadableInputError(f"There is no file at {path}.") from None
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile) as exc:
+        raise UnreadableInputError(f"{path.name} cannot be read as a formcam pose file ({_one_line(exc)}).") from None
+    _check_contents(pose, path.name)
+    return pose
+
+
+def _check_format(fmt: str, name: str) -> None:
+    """Refuse a pose file of another format, saying whether it is newer or not formcam's at all."""
+    if fmt == FORMAT:
+        return
+    family, _, version = fmt.partition("/")
+    ours, _, our_version = FORMAT.partition("/")
+    if family == ours and version.isdigit() and int(version) > int(our_version):
+        raise UnreadableInputError(
+            f"{name} was written by a newer formcam (pose format '{fmt}'; this formcam reads '{FORMAT}'), "
+            "which this formcam does not support: upgrade formcam, or re-run the analysis on the video."
+        )
+    raise UnreadableInputError(
+        f"{name} is a pose file of format '{fmt}', which this formcam does not support "
+        f"(it reads '{FORMAT}'); re-run the analysis on the video."
+    )
+
+
+def _check_contents(pose: PoseSequence, name: str) -> None:
+    """The contract's promises that later stages rely on: increasing times, a real frame size."""
+    if pose.t_ms.ndim != 1 or not np.isfinite(pose.t_ms).all() or np.any(np.diff(pose.t_ms) <= 0):
+        raise UnreadableInputError(f"{name} is damaged: its frame times (t_ms) are not finite and strictly increasing.")
+    if len(pose.frame_size) != 2 or min(pose.frame_size) < 1:
+        raise UnreadableInputError(f"{name} is damaged: its frame_size {list(pose.frame_size)} is not a width and height.")
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,0 +1,128 @@
+"""formcam compare: each metric's change, and whether it is larger than the combined expected error."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from formcam.cli import app
+from formcam.compare import compare, compare_reports, write_comparison
+from formcam.errors import OutputExistsError, UnreadableInputError
+from formcam.pose.posefile import save_pose
+from formcam.synthetic.gait import make_gait
+
+runner = CliRunner()
+
+
+def metric(value, *, error="±3° per step", unit="deg", flag="ok", left=None, right=None):
+    return {"label": "Pelvic drop", "value": value, "unit": unit, "left": left, "right": right, "n": 10,
+            "valid_for_view": True, "flag": flag, "reference": "", "reason": None if value is not None else "few steps",
+            "expected_error": error, "per_step": []}
+
+
+def report(pelvic, *, cadence=170.0, view="rear", cm=None, version="0.1.0"):
+    metrics = {"pelvic_drop_deg": pelvic}
+    if cm is not None:
+        metrics["vertical_oscillation_cm"] = cm
+    return {"schema_version": 1, "formcam_version": version, "video": {"path": "/v/run.mp4"},
+            "view": {"label": view}, "runner": {"height_cm": None},
+            "cadence_spm": {"value": cadence, "n_steps": 20, "confidence": 0.9}, "metrics": metrics}
+
+
+def test_change_beyond_the_combined_error_counts_and_a_smaller_one_does_not():
+    result = compare_reports(report(metric(5.0)), report(metric(10.0, flag="high"), cadence=171.0))
+    cadence, pelvic = result.changes
+    assert pelvic.change == pytest.approx(5.0)
+    assert pelvic.combined_error == pytest.approx(math.hypot(3, 3))  # 4.24°
+    assert pelvic.beyond_error is True and (pelvic.flag_before, pelvic.flag_after) == ("ok", "high")
+    assert cadence.name == "cadence_spm" and cadence.change == pytest.approx(1.0) and cadence.beyond_error is False
+
+    small = compare_reports(report(metric(5.0)), report(metric(9.0)))
+    assert small.changes[1].beyond_error is False  # 4° < 4.24°
+
+
+def test_ranges_take_the_upper_bound_and_relative_errors_scale_with_the_value():
+    result = compare_reports(report(metric(10.0, error="±2-4°"), cm=metric(8.0, error="±15 %", unit="cm")),
+                             report(metric(15.0, error="±2-4°"), cm=metric(10.0, error="±15 %", unit="cm")))
+    by_name = {c.name: c for c in result.changes}
+    assert by_name["pelvic_drop_deg"].combined_error == pytest.approx(math.hypot(4, 4))
+    assert by_name["vertical_oscillation_cm"].combined_error == pytest.approx(math.hypot(1.2, 1.5))
+
+
+def test_a_metric_measured_only_once_says_so_and_views_that_differ_are_warned_about():
+    result = compare_reports(report(metric(None)), report(metric(6.0), view="side", version="0.2.0"))
+    pelvic = result.changes[1]
+    assert pelvic.change is None and pelvic.beyond_error is None and "not measured before" in pelvic.note
+    assert any("different views" in w for w in result.warnings)
+    assert any("formcam versions" in w for w in result.warnings)
+
+
+def test_compare_reads_folders_and_files_and_refuses_to_overwrite(tmp_path):
+    for name, value in (("a", 5.0), ("b", 11.0)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "report.json").write_text(json.dumps(report(metric(value))))
+    result = compare(tmp_path / "a", tmp_path / "b" / "report.json")
+    assert result.changes[1].beyond_error is True
+    files = write_comparison(result, tmp_path / "cmp")
+    assert [f.name for f in files] == ["compare.json", "compare.html"]
+    data = json.loads(files[0].read_text())
+    assert data["format"] == "formcam-compare/1"
+    assert data["metrics"]["pelvic_drop_deg"]["change"] == pytest.approx(6.0)
+    assert data["metrics"]["pelvic_drop_deg"]["beyond_error"] is True
+    assert "default-src 'none'" in files[1].read_text()
+    with pytest.raises(OutputExistsError):
+        write_comparison(result, tmp_path / "cmp")
+    with pytest.raises(UnreadableInputError):
+        compare(tmp_path / "nowhere", tmp_path / "b")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UnreadableInputError, match="no report.json"):
+        compare(tmp_path / "empty", tmp_path / "b")
+
+
+@pytest.fixture(scope="module")
+def two_analyses(tmp_path_factory):
+    """Two synthetic rear-view runs, before (pelvic drop 9°) and after (4°) a block of hip work."""
+    root = tmp_path_factory.mktemp("cmp")
+    for name, drop in (("before", 9), ("after", 4)):
+        pose = root / f"{name}.npz"
+        save_pose(make_gait(view="rear", cadence_spm=168, pelvic_drop_deg=drop, duration_s=8, seed=3), pose)
+        result = runner.invoke(app, ["analyze", "--pose", str(pose), "--out", str(root / name), "-q", "--format", "json"])
+        assert result.exit_code == 0, result.output
+    return root
+
+
+def test_compare_command_prints_the_table_and_writes_both_files(two_analyses, tmp_path):
+    out = tmp_path / "cmp"
+    result = runner.invoke(app, ["compare", str(two_analyses / "before"), str(two_analyses / "after"), "--out", str(out)],
+                           env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "Pelvic drop" in result.output and "changed" in result.output
+    data = json.loads((out / "compare.json").read_text())
+    pelvic = data["metrics"]["pelvic_drop_deg"]
+    assert pelvic["change"] == pytest.approx(-5, abs=1) and pelvic["beyond_error"] is True
+    assert data["metrics"]["shoulder_dip_deg"]["beyond_error"] is False  # both 0
+    again = runner.invoke(app, ["compare", str(two_analyses / "before"), str(two_analyses / "after"), "--out", str(out)])
+    assert again.exit_code == 2 and "--overwrite" in again.output
+    assert runner.invoke(app, ["compare", str(two_analyses / "before"), str(two_analyses / "after"), "--out", str(out),
+                               "--overwrite", "-q"]).exit_code == 0
+
+
+def test_compare_command_default_folder_is_new_and_named_after_both(two_analyses, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["compare", str(two_analyses / "before"), str(two_analyses / "after"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "formcam-out" / "compare-before-vs-after" / "compare.html").is_file()
+
+
+def test_compare_command_with_a_missing_input_exits_3(tmp_path):
+    result = runner.invoke(app, ["compare", str(tmp_path / "x"), str(tmp_path / "y")])
+    assert result.exit_code == 3 and "Traceback" not in result.output
+
+
+def test_comparison_json_is_plain_json():
+    result = compare_reports(report(metric(5.0)), report(copy.deepcopy(metric(6.0))))
+    json.dumps(result.to_json(), allow_nan=False)
