@@ -474,10 +474,13 @@ def truth_of(clip: Clip, t0_s: float, t1_s: float, dense_hz: float = 2000.0) -> 
     r = m.r
     T = m.stride_s
     out: dict = {"cadence_spm": 120.0 / T, "stride_s": T}
-    contacts = sorted([(s, t) for s in ("left", "right") for t in m.contact_times(t0_s, t1_s, s)], key=lambda c: c[1])
+    # Events from a stride before the clip to a stride after it, so that every event seen in the clip has
+    # its true twin; ``clip_ms`` is the span of the clip.
+    contacts = sorted([(s, t) for s in ("left", "right") for t in m.contact_times(t0_s - T, t1_s + T, s)],
+                      key=lambda c: c[1])
     out["contacts"] = [(s, 1000.0 * t) for s, t in contacts]
-    out["toe_offs"] = [(s, 1000.0 * (t + r.toe_off_fraction * T)) for s, t in contacts
-                       if t + r.toe_off_fraction * T <= t1_s]
+    out["toe_offs"] = [(s, 1000.0 * (t + r.toe_off_fraction * T)) for s, t in contacts]
+    out["clip_ms"] = (1000.0 * t0_s, 1000.0 * t1_s)
 
     # One stride sampled densely (the motion is periodic; start at a left touchdown).
     ts = r.first_contact_s + np.arange(int(dense_hz * T) + 1) / dense_hz
