@@ -461,14 +461,20 @@ def _angle_from_vertical(dx: np.ndarray, dy_up: np.ndarray) -> np.ndarray:
 def truth_of(clip: Clip, t0_s: float, t1_s: float, dense_hz: float = 2000.0) -> dict:
     """The known answers, from the definitions (design notes' metric table) on the noise-free geometry.
 
-    Returns a dict with ``cadence_spm``, ``contacts`` / ``toe_offs`` (lists of
-    ``(side, t_ms)``), per-contact ``knee_flexion_contact_deg``,
-    ``shank_angle_contact_deg``, ``overstride_pct`` (lists aligned with
-    ``contacts``), per-stance frontal peaks ``pelvic_drop_deg``,
-    ``shoulder_dip_deg``, ``trunk_lateral_lean_deg``, the side-view medians
-    ``head_forward_pct``, ``head_forward_deg``, ``trunk_forward_lean_deg``,
-    ``vertical_oscillation_pct`` (per step, and ``leg_length_m``),
-    ``arm_crossover_pct`` and the summary value of each (median).
+    Returns
+    -------
+    dict
+        ``cadence_spm``, ``stride_s``; ``contacts`` and ``toe_offs``: lists of
+        ``(side, t_ms)`` from a stride before the clip to a stride after it
+        (contact = 0 % of that leg's cycle, toe-off at the literature's stance
+        fraction); ``per_contact``: one dict per contact with its side's knee
+        flexion, shank angle and overstride at contact and its stance's
+        pelvic drop, shoulder dip and trunk lateral lean peaks (every stride
+        is alike); ``per_side``: the same by side; the summary of each metric
+        (median of the sides) under its report name; the side-view medians
+        ``head_forward_pct``, ``head_forward_deg``, ``trunk_forward_lean_deg``;
+        ``vertical_oscillation_pct`` (per step, over ``leg_length_m``, the
+        stance hip to ankle at mid-stance); ``arm_crossover_pct``.
     """
     m = clip.model
     r = m.r
@@ -500,15 +506,25 @@ def truth_of(clip: Clip, t0_s: float, t1_s: float, dense_hz: float = 2000.0) -> 
     vo = [np.ptp(zm[first_step]), np.ptp(zm[~first_step])]
     out["vertical_oscillation_pct"] = float(np.median(100.0 * np.array(vo) / leg))
 
-    # Sagittal values at contact (side projection: X forward, Z up); exact at the contact instant.
-    leg0 = m.leg_sagittal(np.array([0.0]))
-    out["knee_flexion_contact_deg"] = float(np.degrees(leg0["knee_flex"][0]))
-    out["shank_angle_contact_deg"] = float(np.degrees(leg0["shank"][0]))
-    P0 = m.positions(np.array([r.first_contact_s]))[0]
-    mid_hip_x = (P0[L_HIP, 0] + P0[R_HIP, 0]) / 2
-    out["overstride_pct"] = float(100.0 * (P0[L_HEEL, 0] - mid_hip_x) / leg)
-    # Check the model's contact: the landing foot's lowest point is on the ground at 0 %.
-    out["contact_foot_height_m"] = float(min(P0[L_HEEL, 2], P0[L_TOE, 2]))
+    # Sagittal values at contact (side projection: X forward, Z up), exact at each leg's contact instant.
+    per_side: dict[str, dict] = {}
+    for side, (hip_i, heel_i, toe_i, knee_i, ankle_i) in (("left", (L_HIP, L_HEEL, L_TOE, L_KNEE, L_ANKLE)),
+                                                         ("right", (R_HIP, R_HEEL, R_TOE, R_KNEE, R_ANKLE))):
+        t_c = r.first_contact_s + (0.5 * T if side == "right" else 0.0)
+        P0 = m.positions(np.array([t_c]))[0]
+        thigh, shank = P0[knee_i] - P0[hip_i], P0[ankle_i] - P0[knee_i]
+        included = np.degrees(np.arccos(np.dot(-thigh[[0, 2]], shank[[0, 2]])
+                                        / np.linalg.norm(thigh[[0, 2]]) / np.linalg.norm(shank[[0, 2]])))
+        per_side[side] = {
+            "knee_flexion_contact_deg": float(180.0 - included),
+            "shank_angle_contact_deg": float(_angle_from_vertical(shank[0], -shank[2])),
+            "overstride_pct": float(100.0 * (P0[heel_i, 0] - (P0[L_HIP, 0] + P0[R_HIP, 0]) / 2) / leg),
+            "contact_foot_height_m": float(min(P0[heel_i, 2], P0[toe_i, 2])),  # 0: the model lands at 0 %
+        }
+    out["per_side"] = per_side
+    for name in ("knee_flexion_contact_deg", "shank_angle_contact_deg", "overstride_pct", "contact_foot_height_m"):
+        out[name] = float(np.median([per_side[s][name] for s in per_side]))
+    out["knee_flexion_curve_at_0_deg"] = float(m.c.knee_flexion(0.0))
 
     # Side-view postures: medians over time (the run is periodic: over one stride).
     mid_sh = (P[:, L_SH] + P[:, R_SH]) / 2
@@ -521,24 +537,38 @@ def truth_of(clip: Clip, t0_s: float, t1_s: float, dense_hz: float = 2000.0) -> 
                                                                    mid_ear[:, 2] - mid_sh[:, 2])))
     out["head_forward_pct"] = float(np.median(100.0 * (mid_ear[:, 0] - mid_sh[:, 0]) / trunk_2d))
 
-    # Frontal values per stance (rear projection: lateral Y, Z up), signed per the definitions.
-    def stance_peak(values_left: np.ndarray, how: str) -> float:
-        w = values_left[stance]
+    # Frontal values per stance (rear projection: lateral Y, Z up), signed per the definitions, each leg's stance
+    # (0 % to toe-off of that leg).
+    p_right = m.phase(ts, "right")
+    stances = {"left": p_left < r.toe_off_fraction, "right": p_right < r.toe_off_fraction}
+    toward_left = {"left": 1.0, "right": -1.0}  # +Y is the runner's left
+
+    def stance_peak(side: str, values: np.ndarray, how: str) -> float:
+        w = values[stances[side]]
         return float(w.max() if how == "max" else w[np.argmax(np.abs(w))])
 
-    # Pelvic drop: the swing-side (right, in left stance) hip below horizontal.
-    dz, dy = P[:, L_HIP, 2] - P[:, R_HIP, 2], np.abs(P[:, L_HIP, 1] - P[:, R_HIP, 1])
-    out["pelvic_drop_deg"] = stance_peak(np.degrees(np.arctan2(dz, dy)), "max")
-    # Shoulder dip: shoulder-line tilt, positive = stance-side (left) shoulder lower.
-    dz = P[:, R_SH, 2] - P[:, L_SH, 2]
-    out["shoulder_dip_deg"] = stance_peak(np.degrees(np.arctan2(dz, np.abs(P[:, L_SH, 1] - P[:, R_SH, 1]))), "absmax")
-    # Trunk lateral lean: mid-hip to mid-shoulder from vertical, positive towards the stance side (+Y).
-    out["trunk_lateral_lean_deg"] = stance_peak(_angle_from_vertical(mid_sh[:, 1] - mid_hp[:, 1],
-                                                                     mid_sh[:, 2] - mid_hp[:, 2]), "absmax")
-    # The model is left-right symmetric: the right stances give the same peaks (checked in the tests).
+    for side in ("left", "right"):
+        sgn = toward_left[side]
+        own, other = (L_HIP, R_HIP) if side == "left" else (R_HIP, L_HIP)
+        # Pelvic drop: the swing-side hip below horizontal.
+        drop = np.degrees(np.arctan2(P[:, own, 2] - P[:, other, 2], np.abs(P[:, L_HIP, 1] - P[:, R_HIP, 1])))
+        own, other = (L_SH, R_SH) if side == "left" else (R_SH, L_SH)
+        # Shoulder dip: shoulder-line tilt, positive = stance-side shoulder lower.
+        dip = np.degrees(np.arctan2(P[:, other, 2] - P[:, own, 2], np.abs(P[:, L_SH, 1] - P[:, R_SH, 1])))
+        # Trunk lateral lean: mid-hip to mid-shoulder from vertical, positive towards the stance side.
+        lean = _angle_from_vertical(sgn * (mid_sh[:, 1] - mid_hp[:, 1]), mid_sh[:, 2] - mid_hp[:, 2])
+        per_side[side].update(pelvic_drop_deg=stance_peak(side, drop, "max"),
+                              shoulder_dip_deg=stance_peak(side, dip, "absmax"),
+                              trunk_lateral_lean_deg=stance_peak(side, lean, "absmax"))
+    for name in ("pelvic_drop_deg", "shoulder_dip_deg", "trunk_lateral_lean_deg"):
+        out[name] = float(np.median([per_side[s][name] for s in per_side]))
+    # Every stride is the same: one row per contact, with its side's values.
+    out["per_contact"] = [dict(side=s, t_ms=t, **per_side[s]) for s, t in out["contacts"]]
 
     # Arm crossover, per stride of each arm: peak of (wrist - mid-shoulder) towards the other side / shoulder width.
     width = np.abs(P[:, L_SH, 1] - P[:, R_SH, 1])
-    out["arm_crossover_pct"] = float(np.max(100.0 * -(P[:, L_WR, 1] - mid_sh[:, 1]) / width))
-    # Toe-off check: the foot's lowest point is on the ground until toe-off.
+    for side, wrist in (("left", L_WR), ("right", R_WR)):
+        per_side[side]["arm_crossover_pct"] = float(np.max(100.0 * -toward_left[side] * (P[:, wrist, 1] - mid_sh[:, 1])
+                                                           / width))
+    out["arm_crossover_pct"] = float(np.median([per_side[s]["arm_crossover_pct"] for s in per_side]))
     return out

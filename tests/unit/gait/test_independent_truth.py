@@ -17,6 +17,8 @@ failure stays visible, and fixing it turns the mark into an error that asks for 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -44,9 +46,11 @@ def _xfail(reason: str):
 
 @pytest.fixture(scope="module")
 def curves():
+    """The published curves, from the shared folder: missing fails under CI (variable set), else skips (conftest)."""
     path = ig.curves_path()
     if not path.exists():
-        pytest.fail(f"{path} is missing: the independent truth needs the shared running curves")
+        message = f"{path} is missing: the independent truth needs the shared running curves"
+        pytest.fail(message) if os.environ.get("FORMCAM_VIDEOS_DIR") else pytest.skip(message)
     return ig.load_curves(path)
 
 
@@ -55,12 +59,15 @@ def analysed(tmp_path_factory, curves):
     """A function: generator arguments -> (clip, pose, Kinematics), each clip made and analysed once."""
     cache: dict = {}
     folder = tmp_path_factory.mktemp("independent")
+    curves_path = ig.curves_path()
 
     def get(**kwargs):
         key = tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
         if key not in cache:
             runner = kwargs.pop("runner", RUNNER)
-            clip = ig.make_clip(folder / f"clip{len(cache)}.npz", runner=runner, curves=curves, **kwargs)
+            group = kwargs.pop("group", "ALL")
+            chosen = curves if group == "ALL" else ig.load_curves(curves_path, group=group)
+            clip = ig.make_clip(folder / f"clip{len(cache)}.npz", runner=runner, curves=chosen, **kwargs)
             pose = load_pose(clip.path)
             cache[key] = (clip, pose, analyse_pose(pose))
         return cache[key]
@@ -112,7 +119,11 @@ def test_the_generated_geometry_matches_its_truth_and_stays_on_the_ground(analys
     clip, pose, _ = analysed(view="side", fps=60)
     truth, m = clip.truth, clip.model
     assert pose.image_xy.shape == (600, 33, 2) and pose.t_ms.dtype == np.float64
-    assert truth["knee_flexion_contact_deg"] == pytest.approx(curves.raw["knee_flexion"][0], abs=1e-9)
+    # Knee flexion at contact is the published curve at 0 % (touchdown), on both legs; the legs are alike.
+    assert truth["knee_flexion_contact_deg"] == pytest.approx(curves.raw["knee_flexion"][0], abs=1e-6)
+    for name, value in truth["per_side"]["left"].items():
+        assert truth["per_side"]["right"][name] == pytest.approx(value, abs=1e-3), name
+    assert len(truth["per_contact"]) == len(truth["contacts"])
     # The truth's knee and shin angles at a contact, recomputed from the (noise-free) pixels at that instant.
     side, t_ms = next((s, t) for s, t in truth["contacts"] if t > 1000)
     xy = clip.true_xy(np.array([t_ms / 1000.0]))[0]
@@ -275,6 +286,51 @@ def test_variable_frame_rate_keeps_cadence_and_postures(analysed, view, fps2):
     names = SIDE_POSTURE + ["head_forward_pct"] if view == "side" else FRONTAL_ANGLES
     for name in names + ["vertical_oscillation_pct"]:
         _assert_metric(kin, clip.truth, name, 1.0)
+
+
+# ------------------------------------------------------------------------------------- other runners
+OTHER_FRONTAL = [ig.Runner(pelvic_drop_deg=10.0, shoulder_dip_deg=-2.0, trunk_lateral_lean_deg=5.0, arm_crossover_pct=0.0),
+                 ig.Runner(pelvic_drop_deg=3.0, shoulder_dip_deg=5.0, trunk_lateral_lean_deg=-1.5, arm_crossover_pct=15.0,
+                           cadence_spm=182.0, step_width_m=0.10)]
+
+
+@pytest.mark.parametrize("runner", range(len(OTHER_FRONTAL)))
+@pytest.mark.parametrize("view", ["rear", "front"])
+def test_other_frontal_runners(analysed, view, runner):
+    """A large drop with the shoulders dipping on the swing side and arms not crossing; a small drop, leaning
+    away from the stance leg, arms crossing, a wide step."""
+    clip, _, kin = analysed(view=view, fps=60, runner=OTHER_FRONTAL[runner])
+    assert kin.cadence.value_spm == pytest.approx(clip.truth["cadence_spm"], rel=0.005)
+    for name in FRONTAL_ANGLES:
+        _assert_metric(kin, clip.truth, name, 1.0)
+    for name in FRONTAL_PCT:
+        _assert_metric(kin, clip.truth, name, 1.0)
+
+
+OTHER_SIDE = [dict(group="BMC", runner=ig.Runner(trunk_forward_lean_deg=12.0, head_forward_deg=25.0, cadence_spm=185.0)),
+              dict(group="RIC", runner=ig.Runner(trunk_forward_lean_deg=3.0, head_forward_deg=5.0, cadence_spm=158.0,
+                                                 pelvic_tilt_deg=5.0, height_m=1.62))]
+
+
+@pytest.mark.parametrize("case", range(len(OTHER_SIDE)))
+@pytest.mark.parametrize("direction", ["right", "left"])
+def test_other_side_runners_postures(analysed, direction, case):
+    """The other lab's curves (BMC, RIC), other leans, cadences, heights and a tilted pelvis."""
+    clip, _, kin = analysed(view="side", direction=direction, fps=60, **OTHER_SIDE[case])
+    assert kin.cadence.value_spm == pytest.approx(clip.truth["cadence_spm"], rel=0.005)
+    for name in SIDE_POSTURE:
+        _assert_metric(kin, clip.truth, name, 1.0)
+    for name in SIDE_PCT:
+        _assert_metric(kin, clip.truth, name, 1.0)
+
+
+@_xfail("values at contact off for other runners too (60 fps); measured, truth vs formcam: knee 11.56 vs 10.06 "
+        "(BMC), 10.15 vs 7.92 (RIC); shank 12.45 vs 14.46, 6.28 vs 9.28; overstride 27.12 vs 29.72, 14.63 vs 20.00")
+@pytest.mark.parametrize("case", range(len(OTHER_SIDE)))
+@pytest.mark.parametrize("name", ["knee_flexion_contact_deg", "shank_angle_contact_deg", "overstride_pct"])
+def test_other_side_runners_values_at_contact(analysed, name, case):
+    clip, _, kin = analysed(view="side", fps=60, **OTHER_SIDE[case])
+    _assert_metric(kin, clip.truth, name, 1.0)
 
 
 # ------------------------------------------------------------------------------------- event timing
