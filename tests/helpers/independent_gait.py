@@ -50,7 +50,13 @@ treadmill, so the mid-hip stays at X = Y = 0):
   two stances' heights and vertical speeds.  Vertical oscillation is thus a
   consequence of the data's joint angles, not a parameter; it is measured on
   the result (:func:`truth_of`).  Toe-off comes from the literature's stance
-  fraction (:data:`LITERATURE`).
+  fraction (:data:`LITERATURE`); it falls within 1 % of the cycle of the
+  data's own lift-off point (where the ball of the foot is lowest relative to
+  the hip), so the trailing foot leaves the ground gently: at 170 steps/min it
+  is within 1 mm of the ground (at most 0.6 mm below it) for 30 ms after
+  toe-off, 3 mm above it after 40 ms and 20 mm after 60 ms.  The landing foot
+  comes down steeply: 29 mm above the ground 60 ms before contact, 6 mm
+  20 ms before.
 * **Trunk** rigid from the mid-hip, 0.288 H long (0.818 - 0.530), forward lean
   ``trunk_forward_lean_deg`` (default 7.3 deg, Teng & Powers 2014) varying by
   +-``trunk_lean_swing_deg`` twice a stride [D], and lateral lean towards the

@@ -352,8 +352,11 @@ def test_contacts_within_one_frame_at_60_fps(analysed, view):
 @pytest.mark.parametrize("view", [
     pytest.param("side", marks=_xfail("side-view toe-offs: the clip's first is 124 ms late, the others -2 to -17 ms "
                                       "(median -9 ms) at 60 fps")),
-    pytest.param("rear", marks=_xfail("rear-view toe-offs late: measured +40 ms median (+32 to +48 ms) at 60 fps")),
-    pytest.param("front", marks=_xfail("front-view toe-offs late: measured +40 ms median (+32 to +48 ms) at 60 fps"))])
+    pytest.param("rear", marks=_xfail("rear-view toe-offs late: measured +40 ms median (+32 to +48 ms) at 60 fps; "
+                                      "the model's trailing foot is only 3 mm (1 px) up 40 ms after toe-off, so "
+                                      "part of this may be the model's gentle lift-off")),
+    pytest.param("front", marks=_xfail("front-view toe-offs late: measured +40 ms median (+32 to +48 ms) at 60 fps "
+                                       "(as rear)"))])
 def test_toe_offs_within_one_frame_at_60_fps(analysed, view):
     clip, pose, kin = analysed(view=view, fps=60)
     t_ms = np.asarray(pose.t_ms)
