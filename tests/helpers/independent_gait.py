@@ -12,8 +12,9 @@ builds its runner from measured data and textbook anthropometry instead:
   ``regifukuchi/BMC-RIC-running-biomechanics``; data of Fukuchi et al., PeerJ
   2017, 5:e3298, and the Running Injury Clinic, University of Calgary),
   licence CC BY 4.0.  They are read at test time from the shared data folder
-  (``running_curves/bmc_ric_running_mean_sd.csv``, group ``ALL``); nothing of
-  them is copied into the repository.
+  (``running_curves/bmc_ric_running_mean_sd.csv``, group ``ALL`` by default,
+  ``BMC`` or ``RIC`` for one lab's 23 runners); nothing of them is copied
+  into the repository.
 * **Segment lengths** as fractions of standing height H: Winter, D. A. (2009),
   *Biomechanics and Motor Control of Human Movement*, 4th ed., Fig. 4.1:
   hip (greater trochanter) 0.530 H, knee 0.285 H, ankle 0.039 H, shoulder
@@ -42,11 +43,16 @@ treadmill, so the mid-hip stays at X = Y = 0):
   (BlazePose ``foot_index``) 0.75 ahead, both the ankle height (0.039 H)
   below it [D]; the foot bends at the ball (0.47 foot length ahead of the
   ankle), the toes staying level while the heel is raised [D], so late
-  stance rolls over the ball of the foot rather than the toe tip.  Sideways, each foot keeps its step-width line (feet do not
-  wander sideways in swing [D]) and the knee lies on the hip-ankle line.
+  stance rolls over the ball of the foot rather than the toe tip.  Sideways,
+  each foot keeps its step-width line (feet do not wander sideways in swing
+  [D]) and the knee lies on the hip-ankle line, so the segments' sagittal
+  projections have Winter's lengths (the side view's angles are the data's
+  exactly) and their 3-D lengths are 1.4 % longer.  The frontal hip
+  curve (Hip_X) is not used: the legs' frontal angles follow from the pelvis
+  and the step width.
 * **Vertical motion follows from the legs**: during each stance (0 % to
   toe-off) the mid-hip is placed so that the stance foot's lowest point
-  (heel, or toe) touches the ground exactly; during flight a cubic joins the
+  (heel, ball of the foot or toe tip) touches the ground exactly; during flight a cubic joins the
   two stances' heights and vertical speeds.  Vertical oscillation is thus a
   consequence of the data's joint angles, not a parameter; it is measured on
   the result (:func:`truth_of`).  Toe-off comes from the literature's stance
