@@ -51,7 +51,6 @@ from formcam.batch.summary_html import STATUS_TEXT, is_summary_html, write_summa
 from formcam.batch.clip import (
     MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
 )  # fmt: skip
-from formcam.pose.parallel import usable_cores as default_workers  # noqa: F401 (part of the batch API)
 from formcam.batch.engines import check_engine, run_jobs, threads_per_clip
 
 #: Files a folder search picks up (a file named on the command line is tried whatever its suffix).
@@ -531,6 +530,6 @@ def clip_line(result: ClipResult) -> str:
 
 
 __all__ = [
-    "run_batch", "find_clips", "unique_names", "runner_of", "default_workers", "Clip", "ClipResult", "BatchSummary",
+    "run_batch", "find_clips", "unique_names", "runner_of", "Clip", "ClipResult", "BatchSummary",
     "EXIT_SOME_FAILED", "EXIT_NONE_ANALYSED", "VIDEO_SUFFIXES",
 ]  # fmt: skip

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from formcam.video.decode import iter_frames, scaled_size
-from formcam.pose.parallel import WHOLE_CLIP, Progress, Segment, clip_span, plan_work_segments, run_in_threads, usable_cores
+from formcam.threads import Progress, run_in_threads, usable_cores
+from formcam.video.segments import WHOLE_CLIP, Segment, clip_span, plan_work_segments
 from formcam.pose.detector import prefetch
 from formcam.report.annotations import FrameAnnotator, panel_rows
 from formcam.video.encode import H264Writer, concat_mp4
