@@ -28,10 +28,10 @@ import numpy as np
 
 from formcam.pose import landmarks as lm
 from formcam.atomic import write_text_atomic
-from formcam.video.encode import H264Writer
+from formcam.video.encode import H264Writer, remux_mp4
 from formcam.synthetic.gait import gait_body_points, make_gait
 from formcam.synthetic.render.camera import PROJECTIONS, VIEWS, Camera, view_camera
-from formcam.synthetic.render.container import remux_as_phone, stored_frame
+from formcam.synthetic.render.container import stored_frame
 from formcam.synthetic.render.figure import BYSTANDER_OUTFIT, Outfit, ProjectedFigure, draw_figure, project_figure
 from formcam.synthetic.render.scene import BACKGROUNDS, Treadmill, background, belt_speed, place_body, standing_body_points
 
@@ -292,7 +292,7 @@ def render_clip(spec: ClipSpec, path: str | os.PathLike, *, on_frame=None) -> Cl
                     on_frame(index + 1)
         if needs_remux:
             capture = spec.fps if spec.slowmo > 1 and spec.slowmo_metadata else None
-            remux_as_phone(encoded, path, rotation_deg=spec.rotation_deg, capture_fps=capture)
+            remux_mp4(encoded, path, rotation_deg=spec.rotation_deg, capture_fps=capture)
     finally:
         if needs_remux:
             encoded.unlink(missing_ok=True)
