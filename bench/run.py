@@ -172,7 +172,7 @@ def make_loop(source: Path, seconds: float, out: Path, fps: float | None = None)
 
     Returns the clip and how many times slower than real time it plays.
     """
-    from formcam.video.decode import probe_video
+    from formcam.video.probe import probe_video
 
     info = probe_video(source)
     source_fps, duration = info.fps, info.duration_s

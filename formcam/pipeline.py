@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcam.quality.capture import CaptureQuality, measure_capture, null_affected_metrics
-from formcam.video.decode import VideoInfo, probe_video
+from formcam.video.probe import VideoInfo, probe_video
 from formcam.errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
 from formcam.gait.kinematics import Kinematics, analyse_pose
 from formcam.pose.models import resolve_model

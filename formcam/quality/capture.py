@@ -354,7 +354,7 @@ def assess_capture(path: str | os.PathLike, *, frame_size: tuple[int, int] | Non
     t_ms : ndarray, shape (T,), optional
         The landmarks' frame times, ms.
     rotation_deg, slow_motion_factor
-        As in :class:`formcam.video.decode.VideoInfo`.
+        As in :class:`formcam.video.probe.VideoInfo`.
     n_samples : int
         Frame pairs to sample.
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcam.video.decode import probe_video
+from formcam.video.probe import probe_video
 from formcam.threads import usable_cores
 from formcam.errors import FormcamError
 from formcam.gait.metrics import METRICS

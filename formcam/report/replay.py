@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcam.video.decode import probe_video
+from formcam.video.probe import probe_video
 from formcam.report.annotations import PANEL_METRICS, FrameAnnotator, panel_rows
 from formcam.report.evidence import HIGHLIGHTED, flagged_metrics, worst_and_typical
 from formcam.report.overlay import draw_banner, draw_overlay

@@ -62,7 +62,7 @@ class H264Writer:
         and landmark coordinates drawn on the frame stay valid.
     time_base : fractions.Fraction
         Unit of the pts given to :meth:`write`, in seconds (use the input
-        video's :attr:`formcam.video.decode.VideoInfo.time_base`).
+        video's :attr:`formcam.video.probe.VideoInfo.time_base`).
     fps : float
         Nominal frame rate: a hint to the encoder's rate control, and the
         spacing of frames written with ``pts=None``.

@@ -54,13 +54,13 @@ def sample_frame_pairs(path: str | os.PathLike, *, n_samples: int = N_SAMPLES, w
     Parameters
     ----------
     path : str or os.PathLike
-        A video file :func:`formcam.video.decode.probe_video` accepts.
+        A video file :func:`formcam.video.probe.probe_video` accepts.
     n_samples : int
         Pairs wanted; fewer come back from a short clip or one that breaks part-way.
     width : int
         Width of the grey images, px.
     rotation_deg : int
-        Clockwise turn to upright (:attr:`formcam.video.decode.VideoInfo.rotation_deg`).
+        Clockwise turn to upright (:attr:`formcam.video.probe.VideoInfo.rotation_deg`).
     slow_motion_factor : float
         Divides file time to give real time, as in the pose file.
 

@@ -14,7 +14,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from formcam.video.decode import VideoInfo, iter_frames
+from formcam.video.decode import iter_frames
+from formcam.video.probe import VideoInfo
 
 #: A clip is cut only where each segment gets at least this many frames.
 MIN_SEGMENT_FRAMES = 120

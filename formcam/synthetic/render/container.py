@@ -19,7 +19,7 @@ def stored_frame(upright: np.ndarray, rotation_deg: int) -> np.ndarray:
     """The frame as a phone stores it: ``upright`` turned ``rotation_deg`` counter-clockwise.
 
     ``rotation_deg`` (0, 90, 180, 270) is the clockwise turn a player applies
-    to show the frame upright (:attr:`formcam.video.decode.VideoInfo.rotation_deg`).
+    to show the frame upright (:attr:`formcam.video.probe.VideoInfo.rotation_deg`).
     """
     if rotation_deg % 90:
         raise ValueError(f"rotation_deg must be a multiple of 90, not {rotation_deg}")

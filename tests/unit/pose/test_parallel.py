@@ -17,7 +17,8 @@ import av
 import numpy as np
 import pytest
 
-from formcam.video.decode import VideoInfo, iter_frames, keyframes_near, probe_video
+from formcam.video.decode import iter_frames, keyframes_near
+from formcam.video.probe import VideoInfo, probe_video
 from formcam.pose.parallel import MIN_PERSON_PX, POSE_SIDES, frame_rate_cap, plan_pose_segments, pose_picture_side
 from formcam.threads import opencv_on_one_thread, run_in_threads
 from formcam.video.segments import (

@@ -5,7 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from formcam.video.decode import iter_frames, probe_video, scaled_size
+from formcam.video.decode import iter_frames, scaled_size
+from formcam.video.probe import probe_video
 from formcam.gait.events import GaitEvents
 from formcam.pipeline import AnalysisOptions, analyze
 from formcam.report.annotated import render_annotated_video

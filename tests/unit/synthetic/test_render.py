@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from formcam.pose import landmarks as lm
-from formcam.video.decode import iter_frames, probe_video
+from formcam.video.decode import iter_frames
+from formcam.video.probe import probe_video
 from formcam.gait.kinematics import analyse_pose
 from formcam.synthetic.render import ClipSpec, Gait, build_scene, clip_truth, frame_times, read_truth, render_clip, truth_path
 from formcam.synthetic.render.camera import view_camera
