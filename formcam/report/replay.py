@@ -19,7 +19,8 @@ import numpy as np
 from formcam.video.probe import probe_video
 from formcam.report.annotations import PANEL_METRICS, FrameAnnotator, panel_rows
 from formcam.report.evidence import HIGHLIGHTED, flagged_metrics, worst_and_typical
-from formcam.report.overlay import draw_banner, draw_overlay
+from formcam.report.drawing import draw_banner
+from formcam.report.overlay import draw_overlay
 from formcam.video.seek import frames_between
 
 __all__ = ["SLOWDOWN", "ReplayStep", "append_replay", "replay_step"]
