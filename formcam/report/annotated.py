@@ -6,7 +6,7 @@ encoded as H.264 so it plays in browsers and on phones.
 Decoding, drawing and encoding a frame take about as long as the pose model
 does, so on several cores the clip is cut into segments rendered in parallel
 threads (PyAV, OpenCV and x264 release the GIL), each into its own MP4 part;
-the parts are then joined without re-encoding (:func:`formcam.report.h264.concat_mp4`).
+the parts are then joined without re-encoding (:func:`formcam.video.encode.concat_mp4`).
 """
 
 from __future__ import annotations

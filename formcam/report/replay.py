@@ -115,7 +115,7 @@ def append_replay(writer, video_path: Path, kinematics, report: dict, *, last_pt
 
     Parameters
     ----------
-    writer : formcam.report.h264.H264Writer
+    writer : formcam.video.encode.H264Writer
         The annotated video's open writer; its ``time_base`` is the source's.
     video_path : Path
         The analysed video, read again by seeking.

@@ -79,7 +79,7 @@ class VideoInfo:
         given as ``slowmo=``, None when the video is taken as normal speed.
     time_base : fractions.Fraction
         Time base of the video stream: ``Frame.pts * time_base`` is seconds of
-        file time. :class:`formcam.report.h264.H264Writer` reuses it.
+        file time. :class:`formcam.video.encode.H264Writer` reuses it.
     """
 
     path: str
