@@ -45,7 +45,9 @@ from typing import Literal
 
 import numpy as np
 
-from formcam.threads import Progress, opencv_on_one_thread, release_free_memory, run_in_threads, usable_cores, uses_threads
+from formcam.threads import (
+    Progress, opencv_on_one_thread, release_free_memory, run_in_threads, usable_cores, uses_threads,
+)  # fmt: skip
 from formcam.video.decode import FrameStream, iter_frames, keyframes_near, scaled_size
 from formcam.video.probe import VideoInfo
 from formcam.video.sampling import FramePair, PairSampler, sample_moments_s

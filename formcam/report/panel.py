@@ -76,7 +76,17 @@ class ValuesPanel:
         self._layouts: dict[str, _PanelLayout] = {}
 
     def draw_on(self, img: np.ndarray, xy: np.ndarray, view: str) -> None:
-        """Draw the panel on ``img`` (upright RGB, this panel's frame size) in place, away from landmarks ``xy`` (33, 2) px."""
+        """Draw the panel on ``img`` in place, in the corner that hides least of the runner.
+
+        Parameters
+        ----------
+        img : ndarray, uint8, shape (height, width, 3)
+            Upright RGB frame of this panel's size.
+        xy : ndarray, shape (33, 2)
+            The runner's landmarks in pixels of ``img``; NaN where missing.
+        view : str
+            The view named in the subtitle.
+        """
         subtitle = f"{view} view" if view in ("side", "rear", "front", "oblique") else "view unknown"
         layout = self._layouts.get(subtitle)
         if layout is None:
