@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from formcam.batch import run_batch  # noqa: E402
-from formcam.pose.parallel import usable_cores  # noqa: E402
+from formcam.threads import usable_cores  # noqa: E402
 from formcam.pipeline import AnalysisOptions  # noqa: E402
 
 OUTPUTS = frozenset({"report.json", "pose.npz", "frames.csv", "steps.csv"})

@@ -71,7 +71,7 @@ def timed(work: Callable[[], int]) -> Cost:
 def decoded(video: Path, max_side: int, *, fast: bool) -> Iterable:
     """The clip's frames as a segment's single decoder thread gives them (``start_s`` set: one thread)."""
     from formcam.video.decode import iter_frames
-    from formcam.pose.parallel import clip_span
+    from formcam.video.segments import clip_span
 
     return iter_frames(video, start_s=clip_span(video).first_s, max_side=max_side, fast=fast)
 
@@ -141,7 +141,9 @@ def measure_once(video: Path, model: Path) -> tuple[dict[str, Cost], Cost]:
     """Every part's cost a frame, and the pose model's in two threads at once."""
     from plain_loop import run_plain_loop
 
-    from formcam.pose.parallel import clip_span, look_at_keyframes, opencv_on_one_thread, pose_picture_side
+    from formcam.pose.parallel import look_at_keyframes, pose_picture_side
+    from formcam.threads import opencv_on_one_thread
+    from formcam.video.segments import clip_span
     from formcam.pipeline import AnalysisOptions, analyze
     from formcam.pose.detector import native_stderr_silenced
     from formcam.report.annotated import VIDEO_MAX_SIDE, render_annotated_video

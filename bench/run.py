@@ -172,12 +172,10 @@ def make_loop(source: Path, seconds: float, out: Path, fps: float | None = None)
 
     Returns the clip and how many times slower than real time it plays.
     """
-    import av
+    from formcam.video.probe import probe_video
 
-    with av.open(str(source)) as container:
-        stream = container.streams.video[0]
-        source_fps = float(stream.average_rate)
-        duration = float(stream.duration * stream.time_base)
+    info = probe_video(source)
+    source_fps, duration = info.fps, info.duration_s
     slowdown = source_fps / (fps or source_fps)  # the same frames, fps of them per second
     loops = int(seconds / (duration * slowdown)) + 1
     subprocess.run(

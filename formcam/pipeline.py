@@ -16,11 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import av
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcam.quality.capture import CaptureQuality, measure_capture, null_affected_metrics
-from formcam.video.decode import VideoInfo, probe_video
+from formcam.video.probe import VideoInfo, probe_video
 from formcam.errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
 from formcam.gait.kinematics import Kinematics, analyse_pose
 from formcam.pose.models import resolve_model
@@ -35,6 +34,7 @@ from formcam.report.json_report import build_report, write_report
 from formcam.outputs import default_out_dir, prepare_out_dir
 from formcam.report.preview import write_people_preview
 from formcam.report.tables import write_tables
+from formcam.video.encode import CodecError
 from formcam.quality.refusal import MIN_DETECTED_FRACTION, MIN_DETECTED_FRAMES, Presence  # noqa: F401 (re-exported)
 from formcam.quality.refusal import check_analysable, feet_in_picture, forced_notes, presence, presence_notes, require_person
 
@@ -207,7 +207,7 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
         try:
             _write_outputs(analysis, path, source_video, options)
             _write_people_preview(analysis, source_video)
-        except (OSError, av.error.FFmpegError) as exc:
+        except (OSError, CodecError) as exc:
             raise OutputWriteError(cannot_write_outputs(out_dir, exc)) from exc
     return analysis
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing import connection
 
 from formcam.errors import UsageError
-from formcam.pose.parallel import usable_cores
+from formcam.threads import usable_cores
 from formcam.batch.clip import ClipJob, ClipOutcome, analyse_clip, record_stopped
 
 ENGINES = ("local", "ray", "serial")

@@ -36,33 +36,30 @@ model needs (:func:`pose_picture_side`).
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import functools
 import math
-import os
-import threading
-from collections.abc import Callable, Iterator, Sized
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from formcam.quality.capture import FramePair, PairSampler, sample_moments_s
-from formcam.video.decode import FrameStream, VideoInfo, iter_frames, keyframes_near, scaled_size
+from formcam.threads import (
+    Progress, opencv_on_one_thread, release_free_memory, run_in_threads, usable_cores, uses_threads,
+)  # fmt: skip
+from formcam.video.decode import FrameStream, iter_frames, keyframes_near, scaled_size
+from formcam.video.probe import VideoInfo
+from formcam.video.sampling import FramePair, PairSampler, sample_moments_s
+from formcam.video.segments import (
+    MIN_SEGMENT_FRAMES, TARGET_SEGMENT_FRAMES, WHOLE_CLIP, ClipSpan, Segment, clip_span, split_evenly,
+)  # fmt: skip
 from formcam.pose.detector import Detections, DetectionsBuilder, PeopleSeen, PoseDetector, concatenate_detections, look_for_people
 
 #: Frames a segment's tracker runs before the frames it keeps (and at least WARMUP_S).
 WARMUP_FRAMES = 20
 #: ... and at least this much real time, for high-frame-rate clips.
 WARMUP_S = 0.33
-#: A clip is cut only where each segment gets at least this many frames.
-MIN_SEGMENT_FRAMES = 120
-#: Segments are about this long, and come in even numbers so that two cores
-#: (the commonest laptop) share them evenly; a long clip's many segments are
-#: handed to the threads in turn, so one slow segment does not leave a core idle.
-TARGET_SEGMENT_FRAMES = 900
 #: Keyframes looked at before the pose pass (:func:`look_at_keyframes`): one
 #: per this many seconds of clip, within PROBE_MIN..PROBE_MAX.
 PROBE_EVERY_S = 2.0
@@ -83,132 +80,6 @@ POSE_SIDES = (640, 800, 960, 1120, 1280)
 MIN_PERSON_PX = 480
 
 
-def release_free_memory() -> None:
-    """Give memory freed by finished segments back to the operating system (glibc only).
-
-    Each segment opens and frees a decoder, a landmarker or an encoder, from
-    several threads; glibc keeps what they freed in per-thread arenas, so a
-    long clip's peak memory would grow with its number of segments.
-    ``malloc_trim`` returns it (a few milliseconds); elsewhere this does nothing.
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim():
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-@contextlib.contextmanager
-def opencv_on_one_thread() -> Iterator[None]:
-    """Run OpenCV's functions on the calling thread only, for the duration; its setting is restored after.
-
-    OpenCV spreads a resize or a colour conversion over a pool of threads of
-    its own, which wait for the next call spinning. While the pose stage's
-    threads keep every core busy, that pool only takes CPU from them: the pose
-    stage of a 30-s 1080p clip took about 5 % less time without it (four runs
-    each, alternating). The video pass, whose threads leave gaps the pool
-    fills, does not gain and keeps it.
-    """
-    import cv2
-
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(before)
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS has one): each pose thread keeps about one busy."""
-    if hasattr(os, "process_cpu_count"):  # Python 3.13+
-        return os.process_cpu_count() or 1
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A stretch of the clip in file time (the file's own timeline, seconds).
-
-    Attributes
-    ----------
-    start_s : float or None
-        Its first frame is the first with ``pts_s >= start_s``; None: the video's first frame.
-    stop_s : float or None
-        Frames from ``stop_s`` on belong to the next segment; None: to the end.
-    warmup_s : float
-        Tracking starts this much before ``start_s``; those frames are not kept.
-    """
-
-    start_s: float | None
-    stop_s: float | None
-    warmup_s: float = 0.0
-
-    @property
-    def decode_from_s(self) -> float | None:
-        return None if self.start_s is None else self.start_s - self.warmup_s
-
-
-WHOLE_CLIP = Segment(None, None)
-
-
-@dataclass(frozen=True)
-class ClipSpan:
-    """A video's metadata and where its frames lie in file time.
-
-    Attributes
-    ----------
-    info : VideoInfo
-    first_s : float
-        pts of the first frame, s.
-    end_s : float or None
-        Where the container says the video stream ends, s.
-    """
-
-    info: VideoInfo
-    first_s: float
-    end_s: float | None
-
-    @property
-    def frames(self) -> float:
-        """Expected number of frames (0 when the length is unknown)."""
-        if self.end_s is None or not self.info.fps or self.end_s <= self.first_s:
-            return 0.0
-        return (self.end_s - self.first_s) * self.info.fps
-
-
-def clip_span(path: Path, slowmo: float | None = None) -> ClipSpan:
-    """Open a video once to find its :class:`ClipSpan`."""
-    with iter_frames(path, slowmo=slowmo) as opened:
-        return ClipSpan(opened.info, next(opened).pts_s, opened.declared_end_s)
-
-
-def split_evenly(span: ClipSpan, count: int, warmup_s: float = 0.0) -> list[Segment]:
-    """``count`` segments covering the clip, each as much work as the others.
-
-    Every segment but the first also tracks through its ``warmup_s`` of
-    warm-up, so the first is that much longer: the threads then finish
-    together instead of one core waiting for the other.
-    """
-    if count <= 1:
-        return [WHOLE_CLIP]
-    first = (span.end_s - span.first_s + (count - 1) * warmup_s) / count
-    bounds = [span.first_s] + [span.first_s + first + k * (first - warmup_s) for k in range(count)]
-    return [
-        Segment(start_s=None if k == 0 else bounds[k], stop_s=None if k == count - 1 else bounds[k + 1], warmup_s=warmup_s)
-        for k in range(count)
-    ]
-
-
 def plan_pose_segments(span: ClipSpan) -> list[Segment]:
     """Where the pose stage cuts a clip: a function of the clip alone (see the module notes).
 
@@ -226,20 +97,6 @@ def plan_pose_segments(span: ClipSpan) -> list[Segment]:
     info = span.info
     warmup_s = max(WARMUP_FRAMES / info.fps, WARMUP_S * info.slow_motion_factor)
     return split_evenly(span, count, warmup_s)
-
-
-def plan_work_segments(span: ClipSpan, workers: int) -> list[Segment]:
-    """Where work whose result does not depend on the cut (drawing the video) is split.
-
-    A multiple of ``workers`` equal segments of at most about
-    :data:`TARGET_SEGMENT_FRAMES`: every thread gets as many, so none is left
-    working alone at the end (three segments on two threads left one core
-    idle for a third of the pass); ``[WHOLE_CLIP]`` for one worker or a short clip.
-    """
-    frames = span.frames
-    if workers <= 1 or frames < workers * MIN_SEGMENT_FRAMES:
-        return [WHOLE_CLIP]
-    return split_evenly(span, workers * math.ceil(frames / (workers * TARGET_SEGMENT_FRAMES)))
 
 
 def look_at_keyframes(span: ClipSpan, model_path: Path, workers: int | None = None) -> PeopleSeen:
@@ -325,91 +182,6 @@ class _SegmentResult:
     stream: FrameStream
     frames: int  # frames of the segment decoded (analysed or skipped by the frame-rate cap)
     frame_pairs: list[FramePair]
-
-
-class Progress:
-    """Frames done, summed over threads, and a flag telling every thread to stop.
-
-    Parameters
-    ----------
-    on_frame : callable, optional
-        Called with the running total after each :meth:`add`, in the adding
-        thread (only where one thread does all the work).
-    """
-
-    def __init__(self, on_frame: Callable[[int], None] | None = None):
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._on_frame = on_frame
-        self.frames = 0
-
-    def add(self, n: int = 1) -> None:
-        with self._lock:
-            self.frames += n
-        if self._on_frame is not None:
-            self._on_frame(self.frames)
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
-
-def uses_threads(workers: int, items: Sized) -> bool:
-    """Whether :func:`run_in_threads` runs ``items`` in threads of its own (else one after another, here)."""
-    return workers > 1 and len(items) > 1
-
-
-def run_in_threads(
-    function: Callable,
-    items: list,
-    workers: int,
-    on_frame: Callable[[int], None] | None = None,
-) -> list:
-    """``[function(item, progress) for item in items]``, in up to ``workers`` threads.
-
-    Parameters
-    ----------
-    function : callable
-        Takes an item and the shared :class:`Progress`; calls ``progress.add()``
-        per frame done and returns early once ``progress.stopped``.
-    items : list
-    workers : int
-    on_frame : callable, optional
-        Progress callback with the frames done so far, always called from this thread.
-
-    Returns
-    -------
-    list
-        The results in the order of ``items``. The first error raised by a
-        call stops the others (at their next frame) and is raised here, as is
-        a KeyboardInterrupt.
-    """
-    def run(item, progress: Progress):
-        try:
-            return function(item, progress)
-        finally:
-            release_free_memory()
-
-    if not uses_threads(workers, items):
-        progress = Progress(on_frame)
-        return [run(item, progress) for item in items]
-    progress = Progress()
-    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="formcam") as pool:
-        futures = [pool.submit(run, item, progress) for item in items]
-        try:
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
-                if on_frame is not None:
-                    on_frame(progress.frames)
-                for future in finished:
-                    future.result()
-        finally:
-            progress.stop()  # after an error or Ctrl-C the other threads stop at their next frame
-    return [future.result() for future in futures]
 
 
 def detect_people_parallel(

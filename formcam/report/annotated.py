@@ -6,7 +6,7 @@ encoded as H.264 so it plays in browsers and on phones.
 Decoding, drawing and encoding a frame take about as long as the pose model
 does, so on several cores the clip is cut into segments rendered in parallel
 threads (PyAV, OpenCV and x264 release the GIL), each into its own MP4 part;
-the parts are then joined without re-encoding (:func:`formcam.report.h264.concat_mp4`).
+the parts are then joined without re-encoding (:func:`formcam.video.encode.concat_mp4`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from formcam.video.decode import iter_frames, scaled_size
-from formcam.pose.parallel import WHOLE_CLIP, Progress, Segment, clip_span, plan_work_segments, run_in_threads, usable_cores
+from formcam.threads import Progress, run_in_threads, usable_cores
+from formcam.video.segments import WHOLE_CLIP, Segment, clip_span, plan_work_segments
 from formcam.pose.detector import prefetch
 from formcam.report.annotations import FrameAnnotator, panel_rows
 from formcam.video.encode import H264Writer, concat_mp4

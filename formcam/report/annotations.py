@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from formcam.gait.events import GaitEvents, stances
-from formcam.report.overlay import FrameAnnotation, PanelRow
+from formcam.report.overlay import FrameAnnotation
+from formcam.report.panel import PanelRow
 
 __all__ = ["PANEL_METRICS", "FrameAnnotator", "contact_labels", "panel_rows", "stance_side"]
 

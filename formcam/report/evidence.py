@@ -20,8 +20,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcam.video.decode import probe_video
-from formcam.pose.parallel import usable_cores
+from formcam.video.probe import probe_video
+from formcam.threads import usable_cores
 from formcam.errors import FormcamError
 from formcam.gait.metrics import METRICS
 from formcam.report.annotations import FrameAnnotator

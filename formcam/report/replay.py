@@ -16,10 +16,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcam.video.decode import probe_video
+from formcam.video.probe import probe_video
 from formcam.report.annotations import PANEL_METRICS, FrameAnnotator, panel_rows
 from formcam.report.evidence import HIGHLIGHTED, flagged_metrics, worst_and_typical
-from formcam.report.overlay import draw_banner, draw_overlay
+from formcam.report.drawing import draw_banner
+from formcam.report.overlay import draw_overlay
 from formcam.video.seek import frames_between
 
 __all__ = ["SLOWDOWN", "ReplayStep", "append_replay", "replay_step"]
@@ -114,7 +115,7 @@ def append_replay(writer, video_path: Path, kinematics, report: dict, *, last_pt
 
     Parameters
     ----------
-    writer : formcam.report.h264.H264Writer
+    writer : formcam.video.encode.H264Writer
         The annotated video's open writer; its ``time_base`` is the source's.
     video_path : Path
         The analysed video, read again by seeking.

@@ -21,7 +21,15 @@ import av
 import cv2
 import numpy as np
 
-__all__ = ["H264Writer", "concat_mp4"]
+from formcam.atomic import write_atomic
+
+__all__ = ["H264Writer", "concat_mp4", "remux_mp4", "CodecError"]
+
+#: What PyAV raises when FFmpeg cannot read or write a video, for callers
+#: outside formcam.video that turn it into a message.
+CodecError = av.error.FFmpegError
+#: Android's metadata key for the capture frame rate of a slow-motion clip.
+CAPTURE_FPS_KEY = "com.android.capture.fps"
 
 # FFmpeg's AVColorPrimaries / AVColorTransferCharacteristic value 1 is BT.709,
 # AVColorSpace 6 (SMPTE 170M) is the BT.601 matrix; AVColorRange 1 is limited
@@ -54,7 +62,7 @@ class H264Writer:
         and landmark coordinates drawn on the frame stay valid.
     time_base : fractions.Fraction
         Unit of the pts given to :meth:`write`, in seconds (use the input
-        video's :attr:`formcam.video.decode.VideoInfo.time_base`).
+        video's :attr:`formcam.video.probe.VideoInfo.time_base`).
     fps : float
         Nominal frame rate: a hint to the encoder's rate control, and the
         spacing of frames written with ``pts=None``.
@@ -286,3 +294,44 @@ def _copy_packets(part: Path, out, stream) -> None:
                 continue  # the demuxer's end-of-stream marker
             packet.stream = stream
             out.mux(packet)
+
+
+def remux_mp4(src: str | os.PathLike, dst: str | os.PathLike, *, rotation_deg: int = 0,
+              capture_fps: float | None = None) -> Path:
+    """Copy the video of ``src`` into ``dst`` with a display rotation and/or a capture rate, as phones write them.
+
+    Parameters
+    ----------
+    src, dst : path
+        MP4 files; ``dst`` is written atomically (replaced if it exists).
+    rotation_deg : {0, 90, 180, 270}
+        Clockwise turn a player should apply to show the stored frames upright.
+    capture_fps : float, optional
+        Written as Android's ``com.android.capture.fps`` tag, :data:`CAPTURE_FPS_KEY`
+        (a slow-motion clip when it exceeds the playback frame rate).
+
+    Returns
+    -------
+    Path
+        ``dst``.
+    """
+    if rotation_deg % 90:
+        raise ValueError(f"rotation_deg must be a multiple of 90, not {rotation_deg}")
+    movflags = "+faststart+use_metadata_tags" if capture_fps else "+faststart"
+
+    def write(part: Path) -> None:
+        with av.open(os.fspath(src)) as source, av.open(str(part), "w", format="mp4",
+                                                        options={"movflags": movflags}) as out:
+            video_in = source.streams.video[0]
+            video_out = out.add_stream_from_template(video_in)
+            if rotation_deg % 360:
+                video_out.set_display_rotation(-(rotation_deg % 360))  # PyAV counts counter-clockwise
+            if capture_fps:
+                out.metadata[CAPTURE_FPS_KEY] = f"{capture_fps:.6f}"
+            for packet in source.demux(video_in):
+                if packet.dts is None:  # the demuxer's end-of-stream marker
+                    continue
+                packet.stream = video_out
+                out.mux(packet)
+
+    return write_atomic(dst, write)

@@ -22,7 +22,8 @@ from collections.abc import Iterator, Sequence
 import av
 import numpy as np
 
-from formcam.video.decode import PrerollDecoder, VideoInfo, probe_video, upright_rgb
+from formcam.video.decode import PrerollDecoder, upright_rgb
+from formcam.video.probe import VideoInfo, probe_video
 
 __all__ = ["frames_at", "frames_between", "iter_frames_at"]
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcam.video.decode import probe_video, scaled_size
+from formcam.video.decode import scaled_size
+from formcam.video.probe import probe_video
 from formcam.pose.landmarks import LEFT_ANKLE, NOSE, RIGHT_ANKLE
 from formcam.pose.posefile import load_pose
 from formcam.report.json_report import validate_report

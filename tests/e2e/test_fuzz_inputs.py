@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from formcam.cli import app
-from formcam.video.decode import iter_frames, probe_video
+from formcam.video.decode import iter_frames
+from formcam.video.probe import probe_video
 from formcam.errors import UnreadableInputError
 from tests.helpers.media import make_cfr_clip, need_ffmpeg, run_ffmpeg
 

@@ -20,7 +20,7 @@ from formcam.video.decode import iter_frames
 from formcam.pipeline import AnalysisOptions, analyze
 from formcam.pose.posefile import load_pose
 from formcam.report.evidence import collect_evidence
-from formcam.report.overlay import PANEL_COLOUR
+from formcam.report.drawing import PANEL_COLOUR
 from tests.helpers.browser import EXTERNAL, csp_violations, need_chromium, render
 
 pytestmark = pytest.mark.e2e

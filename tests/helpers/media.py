@@ -153,7 +153,7 @@ def remux_with_rotation(src: str | os.PathLike, dst: str | os.PathLike, degrees:
 
     ``degrees`` (0, 90, 180, 270) is the **clockwise** turn a player applies to
     show the video upright, the convention of
-    :attr:`formcam.video.decode.VideoInfo.rotation_deg`: a landscape-stored clip
+    :attr:`formcam.video.probe.VideoInfo.rotation_deg`: a landscape-stored clip
     with ``degrees=90`` plays as portrait, its stored top-left corner at the
     top-right.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from formcam.video.decode import probe_video
+from formcam.video.probe import probe_video
 from formcam.pipeline import AnalysisOptions, analyze, video_section
 from formcam.pose.posefile import save_pose
 from formcam.synthetic.gait import make_gait

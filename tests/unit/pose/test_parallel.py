@@ -17,21 +17,17 @@ import av
 import numpy as np
 import pytest
 
-from formcam.video.decode import VideoInfo, iter_frames, keyframes_near, probe_video
-from formcam.pose.parallel import (
-    MIN_PERSON_PX,
+from formcam.video.decode import iter_frames, keyframes_near
+from formcam.video.probe import VideoInfo, probe_video
+from formcam.pose.parallel import MIN_PERSON_PX, POSE_SIDES, frame_rate_cap, plan_pose_segments, pose_picture_side
+from formcam.threads import opencv_on_one_thread, run_in_threads
+from formcam.video.segments import (
     MIN_SEGMENT_FRAMES,
-    POSE_SIDES,
     TARGET_SEGMENT_FRAMES,
     WHOLE_CLIP,
     ClipSpan,
     clip_span,
-    frame_rate_cap,
-    opencv_on_one_thread,
-    plan_pose_segments,
     plan_work_segments,
-    pose_picture_side,
-    run_in_threads,
 )
 from formcam.pose.detector import Detections, PeopleSeen, concatenate_detections
 from formcam.report.annotated import _FrameMatcher

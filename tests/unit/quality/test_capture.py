@@ -11,7 +11,6 @@ import pytest
 
 from formcam.quality.capture import (
     CaptureQuality,
-    PairSampler,
     assess_capture,
     blur_effect,
     global_shift,
@@ -19,9 +18,8 @@ from formcam.quality.capture import (
     measure_capture,
     null_affected_metrics,
     runner_boxes,
-    sample_frame_pairs,
-    sample_moments_s,
 )
+from formcam.video.sampling import PairSampler, sample_frame_pairs, sample_moments_s
 from formcam.video.decode import iter_frames
 from formcam.gait.metrics import MetricResult
 from tests.helpers.media import make_cfr_clip

@@ -5,13 +5,15 @@ import cv2
 import numpy as np
 import pytest
 
-from formcam.video.decode import iter_frames, probe_video, scaled_size
+from formcam.video.decode import iter_frames, scaled_size
+from formcam.video.probe import probe_video
 from formcam.gait.events import GaitEvents
 from formcam.pipeline import AnalysisOptions, analyze
 from formcam.report.annotated import render_annotated_video
 from formcam.report.annotations import FrameAnnotator, panel_rows, stance_side
 from formcam.video.encode import H264Writer
-from formcam.report.overlay import PANEL_COLOUR, draw_overlay
+from formcam.report.drawing import PANEL_COLOUR
+from formcam.report.overlay import draw_overlay
 from tests.helpers.reporting import synthetic_analysis
 
 

@@ -8,14 +8,9 @@ import numpy as np
 import pytest
 
 from formcam.pose import landmarks as lm
-from formcam.report.overlay import (
-    FrameAnnotation,
-    OverlayPainter,
-    PanelRow,
-    draw_overlay,
-    overlay_style,
-    pick_panel_corner,
-)
+from formcam.report.drawing import overlay_style
+from formcam.report.overlay import FrameAnnotation, OverlayPainter, draw_overlay
+from formcam.report.panel import PanelRow, pick_panel_corner
 
 ROWS = (
     PanelRow("Cadence", "172 steps/min", None),
@@ -227,7 +222,7 @@ def test_without_panel_only_the_runner_is_drawn():
 
 
 def test_banner_is_drawn_at_the_top():
-    from formcam.report.overlay import draw_banner
+    from formcam.report.drawing import draw_banner
 
     frame = grey_frame(1080, 1920)
     ys, _ = np.nonzero(changed(frame, draw_banner(frame, "Replay 1/4 speed")))

@@ -9,9 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from formcam.pose import landmarks as lm
-from formcam.video.decode import iter_frames, probe_video
+from formcam.video.decode import iter_frames
+from formcam.video.probe import probe_video
 from formcam.gait.kinematics import analyse_pose
-from formcam.synthetic.render import ClipSpec, Gait, build_scene, clip_truth, frame_times, read_truth, render_clip, truth_path
+from formcam.synthetic.render import ClipSpec, Gait, build_scene, read_truth, render_clip, truth_path
+from formcam.synthetic.render.clip import clip_truth, frame_times
 from formcam.synthetic.render.camera import view_camera
 from formcam.synthetic.render.container import stored_frame
 from formcam.synthetic.render.scene import belt_speed, place_body, standing_body_points

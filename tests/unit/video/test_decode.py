@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from formcam.video.decode import FrameStream, PrerollDecoder, _next_pts, iter_frames, probe_video, scaled_size
+from formcam.video.decode import FrameStream, PrerollDecoder, _next_pts, iter_frames, scaled_size
+from formcam.video.probe import probe_video
 from formcam.errors import UnreadableInputError, UsageError
 from tests.helpers.media import (
     make_cfr_clip,
