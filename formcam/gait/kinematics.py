@@ -30,10 +30,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcam.pose import landmarks as lm
-from formcam.gait.clean import CleanedTracks, clean_tracks, median_frame_interval_ms
-from formcam.gait.events import (Cadence, GaitEvents, detect_events, estimate_cadence, gait_phase_fractions, knee_flexion_deg,
-                     regular_steps)
-from formcam.gait.metrics import STABLE_STEPS_PER_SIDE, MetricResult, compute_metrics, frame_signals
+from formcam.gait.cadence import Cadence, estimate_cadence, gait_phase_fractions
+from formcam.gait.clean import CleanedTracks, clean_tracks
+from formcam.gait.events import detect_events
+from formcam.gait.geometry import knee_flexion_deg
+from formcam.gait.metrics import STABLE_STEPS_PER_SIDE, MetricResult, compute_metrics
+from formcam.gait.rhythm import median_frame_interval_ms
+from formcam.gait.signals import frame_signals
+from formcam.gait.steps import GaitEvents, regular_steps
 from formcam.pose.posefile import PoseSequence
 from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
 from formcam.gait.view import ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
@@ -78,7 +82,7 @@ class Kinematics:
     events : GaitEvents
     cadence : Cadence
     signals : dict of str -> ndarray (T,)
-        Per-frame signals (:func:`formcam.gait.metrics.frame_signals`), from the
+        Per-frame signals (:func:`formcam.gait.signals.frame_signals`), from the
         levelled landmarks.
     metrics : dict of str -> MetricResult
     quality : list of dict
@@ -88,7 +92,7 @@ class Kinematics:
     detected_fraction : float
         Share of frames in which a runner was found.
     phase_fractions : dict
-        :func:`formcam.gait.events.gait_phase_fractions` output.
+        :func:`formcam.gait.cadence.gait_phase_fractions` output.
     not_running_reason : str or None
         One sentence saying why the clip is not running (None when it is).
     roll : RollEstimate
@@ -190,7 +194,7 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
     view : ViewEstimate
     events : GaitEvents
     phases : dict
-        :func:`formcam.gait.events.gait_phase_fractions` output.
+        :func:`formcam.gait.cadence.gait_phase_fractions` output.
 
     Returns
     -------

@@ -53,7 +53,8 @@ import numpy as np
 # formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
 
 from formcam.pose import landmarks as lm
-from formcam.gait.clean import body_scale_px, median_frame_interval_ms
+from formcam.gait.geometry import body_scale_px
+from formcam.gait.rhythm import median_frame_interval_ms
 
 #: Larger estimated rolls are not trusted (and not removed): the camera or the method is off.
 MAX_AUTO_ROLL_DEG = 15.0

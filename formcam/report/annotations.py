@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcam.gait.events import GaitEvents, stances
+from formcam.gait.steps import GaitEvents, stances
 from formcam.report.overlay import FrameAnnotation, PanelRow
 
 __all__ = ["PANEL_METRICS", "FrameAnnotator", "contact_labels", "panel_rows", "stance_side"]
@@ -34,7 +34,7 @@ def stance_side(events: GaitEvents, n_frames: int) -> np.ndarray:
     Parameters
     ----------
     events : GaitEvents
-        Contacts and toe-offs; paired by :func:`formcam.gait.events.stances`.
+        Contacts and toe-offs; paired by :func:`formcam.gait.steps.stances`.
     n_frames : int
 
     Returns

@@ -26,7 +26,7 @@ import numpy as np
 
 from formcam import __version__
 from formcam.atomic import write_text_atomic
-from formcam.gait.events import GaitEvents
+from formcam.gait.steps import GaitEvents
 from formcam.gait.metrics import METRICS
 from formcam.report.annotations import stance_side
 from formcam.report.evidence import EvidenceFrame, collect_evidence, worst_and_typical
@@ -404,7 +404,7 @@ def report_html(
         Frame times in ms (the pose file's); with ``signals`` the plots show
         per-frame lines, without them only per-step values.
     signals : dict of str -> ndarray (T,), optional
-        :func:`formcam.gait.metrics.frame_signals` output.
+        :func:`formcam.gait.signals.frame_signals` output.
     evidence : sequence of EvidenceFrame
         From :func:`formcam.report.evidence.collect_evidence`.
     evidence_note : str, optional

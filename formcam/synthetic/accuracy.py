@@ -249,11 +249,11 @@ def markdown_document(record: dict) -> str:
         "",
         "Values taken at foot contact depend on the frame rate. The knee and shin angles turn sharply at landing, "
         "so formcam reads them at the contact's time between frames from a fit either side of it "
-        "(`formcam.gait.metrics.value_at_corner`: two parabolas meeting at the contact, fitted to the measured, "
+        "(`formcam.gait.contact_angles.value_at_corner`: two parabolas meeting at the contact, fitted to the measured, "
         "unfiltered samples within 80 ms or four frames) rather than from the nearest frame, which lies up to half "
         "a frame along the steep side, or from the low-passed tracks, which round the corner. Where the fit shows "
         "the knee already flexing before the contact (found late) or still extending after it (early), both "
-        "angles are read at the fit's straightest knee within 40 ms instead (`formcam.gait.metrics.knee_landing_times`): "
+        "angles are read at the fit's straightest knee within 40 ms instead (`formcam.gait.contact_angles.knee_landing_times`): "
         "on MediaPipe's landmarks of rendered runners one leg's contacts came up to 40 ms late, which read the "
         "knee 1.3-2.1° more flexed (docs/validation.md). Below 50 fps a frame "
         "lasts 33-42 ms, in which the knee flexes by several degrees after landing: the fit has to reach over "

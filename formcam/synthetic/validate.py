@@ -241,7 +241,7 @@ def metrics_with_true_events(kin: Kinematics, t_ms: np.ndarray, truth: dict) -> 
     Separates the pose model's share of a metric's error from the gait-event
     detection's: the events are exact, the landmarks are the pose model's.
     """
-    from formcam.gait.events import GaitEvents
+    from formcam.gait.steps import GaitEvents
     from formcam.gait.metrics import compute_metrics
 
     t_ms = np.asarray(t_ms, dtype=np.float64)

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from formcam.gait.clean import clean_landmarks
-from formcam.gait.events import GaitEvents, detect_events
-from formcam.gait.metrics import METRICS, MetricSpec, compute_metrics, flag_for, frame_signals, summarise
+from formcam.gait.events import detect_events
+from formcam.gait.metrics import METRICS, MetricSpec, compute_metrics, flag_for, summarise
+from formcam.gait.signals import frame_signals
+from formcam.gait.steps import GaitEvents
 from formcam.synthetic.gait import make_gait
 from formcam.gait.view import ViewEstimate, detect_view
 
