@@ -15,7 +15,8 @@ Imports run one way, from the low-level helpers up to the stages that use them:
   :mod:`~formcam.gait.events` (contacts and toe-offs), :mod:`~formcam.gait.cadence`;
 * metrics - :mod:`~formcam.gait.signals` (per-frame signals),
   :mod:`~formcam.gait.contact_angles` (values at foot contact),
-  :mod:`~formcam.gait.metrics` (per-step metrics, summaries and flags);
+  :mod:`~formcam.gait.step_values` (per-step values), :mod:`~formcam.gait.registry` (every
+  metric, defined once), :mod:`~formcam.gait.metrics` (summaries and flags);
 * :mod:`~formcam.gait.kinematics`, whose :func:`~formcam.gait.kinematics.analyse_pose`
   runs them all on a pose sequence.
 """

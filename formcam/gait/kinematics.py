@@ -34,7 +34,8 @@ from formcam.gait.cadence import Cadence, estimate_cadence, gait_phase_fractions
 from formcam.gait.clean import CleanedTracks, clean_tracks
 from formcam.gait.events import detect_events
 from formcam.gait.geometry import knee_flexion_deg
-from formcam.gait.metrics import STABLE_STEPS_PER_SIDE, MetricResult, compute_metrics
+from formcam.gait.metrics import MetricResult, compute_metrics
+from formcam.gait.registry import STABLE_STEPS_PER_SIDE
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import frame_signals
 from formcam.gait.steps import GaitEvents, regular_steps

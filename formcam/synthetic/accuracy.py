@@ -18,7 +18,7 @@ minus the true value the metric's definition gives for that view
 Per metric and condition the study reports the bias (mean error), the median
 absolute error and the 95th percentile of the absolute error.  The last,
 with noise, is each metric's ``expected_error`` in report.json
-(:func:`formcam.gait.metrics.expected_error_text` reads ``formcam/data/accuracy.json``),
+(:func:`formcam.gait.registry.expected_error_text` reads ``formcam/data/accuracy.json``),
 so the stated error is what formcam measurably achieves on data with a known
 answer.  It is a lower bound for real clips: the synthetic landmarks sit
 exactly on the joints, while a pose model's hip and knee centres are off by
@@ -40,7 +40,7 @@ import numpy as np
 
 from formcam.atomic import write_text_atomic
 from formcam.gait.kinematics import analyse_pose
-from formcam.gait.metrics import CONTACT_RATE_SPLIT_FPS, METRICS, contact_rate_key
+from formcam.gait.registry import CONTACT_RATE_SPLIT_FPS, METRICS, contact_rate_key
 from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
 
 #: Uniform ranges of the gait parameters drawn for each synthetic runner.

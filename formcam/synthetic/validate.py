@@ -28,7 +28,7 @@ import numpy as np
 
 from formcam.pose import landmarks as lm
 from formcam.gait.kinematics import Kinematics, analyse_pose
-from formcam.gait.metrics import METRICS as METRIC_SPECS
+from formcam.gait.registry import METRICS as METRIC_SPECS
 from formcam.pose.posefile import PoseSequence
 from formcam.synthetic.render import ClipSpec, Gait, read_truth, render_clip, truth_path
 

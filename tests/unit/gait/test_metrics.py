@@ -9,7 +9,8 @@ import pytest
 
 from formcam.gait.clean import clean_landmarks
 from formcam.gait.events import detect_events
-from formcam.gait.metrics import METRICS, MetricSpec, compute_metrics, flag_for, summarise
+from formcam.gait.metrics import compute_metrics, flag_for, summarise
+from formcam.gait.registry import METRICS, MetricSpec
 from formcam.gait.signals import frame_signals
 from formcam.gait.steps import GaitEvents
 from formcam.synthetic.gait import make_gait
@@ -120,7 +121,7 @@ def test_flag_tiers_and_asymmetry():
     assert flag_for(spec, 6.0, 4.0, 8.0) == "watch"  # left-right difference above 3 degrees
     lean = METRICS["trunk_forward_lean_deg"]
     assert flag_for(lean, 2.0, None, None) == "watch" and flag_for(lean, 7.0, None, None) == "ok"
-    assert flag_for(MetricSpec("X", "x", ("side",), True, "", ""), 100.0, None, None) is None
+    assert flag_for(MetricSpec("x", "X", "x", ("side",), True, "", 0.0, ""), 100.0, None, None) is None
 
 
 def test_no_events_nulls_every_metric_with_a_reason():
@@ -151,12 +152,12 @@ def test_steps_in_parts_of_the_clip_seen_from_another_view_are_left_out():
 
 
 def test_expected_error_comes_from_the_noise_study():
-    from formcam.gait.metrics import accuracy_study, expected_error_text
-    from formcam.batch.summary_compare import expected_error_value
+    from formcam.gait.registry import accuracy_study, expected_error_text
+    from formcam.compare import expected_error_value
 
     study = accuracy_study()["metrics"]
     for name, spec in METRICS.items():
-        text = expected_error_text(name, spec)
+        text = expected_error_text(spec)
         assert text == spec.expected_error
         if name in study:
             assert text.startswith(f"±{study[name]['noisy']['p95']:.1f}") and "formcam.synthetic.accuracy" in text
@@ -164,7 +165,7 @@ def test_expected_error_comes_from_the_noise_study():
 
 
 def test_values_read_at_contact_state_the_error_for_their_frame_rate():
-    from formcam.gait.metrics import accuracy_study
+    from formcam.gait.registry import accuracy_study
 
     by_rate = accuracy_study()["contact_timed_by_frame_rate"]
     for fps, key in ((30, "below 50 fps"), (120, "50 fps and above")):
