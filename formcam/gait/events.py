@@ -33,7 +33,7 @@ from formcam.gait.foot_motion import frame_at_or_before, stance_from_foot_motion
 from formcam.gait.geometry import forward_reach, knee_flexion_deg
 from formcam.gait.rhythm import median_frame_interval_ms, stride_period_ms
 from formcam.gait.steps import SIDES, GaitEvents
-from formcam.gait.view import ViewEstimate, estimate_facing
+from formcam.gait.view import View, ViewEstimate, estimate_facing
 
 #: Shortest time between two contacts of the same foot, s (zzzhushi uses fps * 0.22).
 MIN_SAME_FOOT_INTERVAL_S = 0.22
@@ -85,7 +85,7 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
     min_gap = int(np.clip(np.ceil(shortest_ms / dt_ms), 1, len(t_ms)))
 
     per_side: dict[str, tuple[np.ndarray, ...]] = {}
-    if view.label == "side":
+    if view.label == View.SIDE:
         facing = view.facing or estimate_facing(xy)[0]
         if facing == 0:
             return GaitEvents()

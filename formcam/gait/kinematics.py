@@ -41,7 +41,7 @@ from formcam.gait.signals import frame_signals
 from formcam.gait.steps import GaitEvents, regular_steps
 from formcam.pose.posefile import PoseSequence
 from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
-from formcam.gait.view import ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
+from formcam.gait.view import View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
 
 #: Below this share of frames with a runner: 'low_detection'.
 LOW_DETECTION = 0.5
@@ -234,7 +234,7 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
     if len(steps) < MIN_RUNNING_STEPS:
         return False, (f"only {len(steps)} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are "
                        "needed), so this does not look like running")
-    if view.label == "side" and view.facing:
+    if view.label == View.SIDE and view.facing:
         sweep = foot_sweep(xy, events, view.facing)
         if np.isfinite(sweep) and sweep < MIN_FOOT_SWEEP:
             return False, (f"the feet stay under the hips (they sweep {100 * sweep:.0f} % of the leg length, running "
@@ -245,7 +245,7 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
                            f"{MIN_RUNNING_SWING_KNEE_DEG:.0f}° or more): this looks like walking")
     flight = phases.get("flight", float("nan"))
     double = phases.get("double_support", float("nan"))
-    knee_says_running = view.label == "side" and swing_knee_flexion_deg(xy) >= MIN_RUNNING_SWING_KNEE_DEG
+    knee_says_running = view.label == View.SIDE and swing_knee_flexion_deg(xy) >= MIN_RUNNING_SWING_KNEE_DEG
     if knee_says_running:
         # Side-view toe-offs are the least reliable events; overrule the knee only on clear double support.
         if np.isfinite(double) and double >= CLEAR_DOUBLE_SUPPORT and flight < MIN_FLIGHT_FRACTION:
@@ -333,7 +333,7 @@ def quality_warnings(*, detected_fraction: float, view: ViewEstimate, events: Ga
     if detected_fraction < LOW_DETECTION:
         warn("low_detection", f"A runner was found in only {100 * detected_fraction:.0f}% of the frames; "
                               "results rest on the frames where they were seen.")
-    if not view_forced and view.label in ("oblique", "unknown"):
+    if not view_forced and view.label in (View.OBLIQUE, View.UNKNOWN):
         warn("view_uncertain", f"The camera view looks {view.label}; film from the side, behind or in front, "
                                "or set it with --view.")
     elif not view_forced and view.confidence < 0.6:

@@ -28,7 +28,7 @@ from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import frame_signals
 from formcam.gait.step_values import NO_EVENTS, StepContext
 from formcam.gait.steps import GaitEvents
-from formcam.gait.view import ViewEstimate
+from formcam.gait.view import View, ViewEstimate
 
 
 @dataclass
@@ -170,14 +170,14 @@ def compute_metrics(
     return results
 
 
-def _in_valid_views(steps: list, frame_views: np.ndarray | None, views: tuple[str, ...]) -> tuple[list, str]:
+def _in_valid_views(steps: list, frame_views: np.ndarray | None, views: tuple[View, ...]) -> tuple[list, str]:
     """Steps whose frame lies in a part of the clip seen from one of ``views`` (or of unknown view), and a note."""
     if frame_views is None or not len(steps):
         return steps, ""
     frame_views = np.asarray(frame_views)
     frames = np.clip(np.array([frame for _, frame, _ in steps], dtype=int), 0, len(frame_views) - 1)
     step_views = frame_views[frames]
-    keep = np.isin(step_views, views + ("unknown",))
+    keep = np.isin(step_views, views + (View.UNKNOWN,))
     if keep.all():
         return steps, ""
     others = sorted(set(step_views[~keep].tolist()))

@@ -70,7 +70,7 @@ from functools import lru_cache
 from importlib import resources
 
 from formcam.gait import step_values as sv
-from formcam.gait.signals import FRONTAL
+from formcam.gait.view import CLEAR_VIEWS, FRONTAL, View
 
 #: formcam's own minimum of steps per side for a sided metric without a published minimum (value null below it).
 MIN_STEPS_PER_SIDE = 3
@@ -82,8 +82,8 @@ FORMCAM_MINIMUM = "formcam's minimum: a median of fewer steps is one step's nois
 #: The noise study reports values read at contact separately below and above this frame rate.
 CONTACT_RATE_SPLIT_FPS = 50.0
 
-_SIDE = ("side",)
-_ANY = ("side", "rear", "front")
+_SIDE = (View.SIDE,)
+_ANY = CLEAR_VIEWS
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class MetricSpec:
         Plain-words name for people (``"Pelvic drop"``).
     unit : str
         ``deg``, ``cm`` or a percentage (``% leg``).
-    views : tuple of str
+    views : tuple of View
         The camera views it is valid for.
     sided : bool
         Summarised per side (stance leg, or arm) as well as overall.
@@ -173,7 +173,7 @@ class MetricSpec:
     name: str
     label: str
     unit: str
-    views: tuple[str, ...]
+    views: tuple[View, ...]
     sided: bool
     reference: str
     landmark_error: float

@@ -6,9 +6,7 @@ import numpy as np
 
 from formcam.pose import landmarks as lm
 from formcam.gait.geometry import knee_flexion_deg, midpoint
-from formcam.gait.view import ViewEstimate
-
-FRONTAL = ("rear", "front")
+from formcam.gait.view import FRONTAL, View, ViewEstimate
 
 
 # ----------------------------------------------------------------------------------- signals
@@ -52,7 +50,7 @@ def frame_signals(xy: np.ndarray, view: ViewEstimate) -> dict[str, np.ndarray]:
         out["mid_hip_y_px"] = mid_hip[:, 1]
         out["knee_flexion_left_deg"] = knee_flexion_deg(xy, "left")
         out["knee_flexion_right_deg"] = knee_flexion_deg(xy, "right")
-        if view.label != "side":
+        if view.label != View.SIDE:
             out["shoulder_tilt_deg"] = _line_tilt(xy, lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)
             out["hip_tilt_deg"] = _line_tilt(xy, lm.LEFT_HIP, lm.RIGHT_HIP)
             lean_image_right = np.degrees(np.arctan2(mid_sh[:, 0] - mid_hip[:, 0], mid_hip[:, 1] - mid_sh[:, 1]))
@@ -73,9 +71,9 @@ def _line_tilt(xy: np.ndarray, left: int, right: int) -> np.ndarray:
 
 def runner_right_sign(xy: np.ndarray, view: ViewEstimate) -> float:
     """+1 where the runner's right is image-right (rear view), -1 where it is image-left (front)."""
-    if view.label == "rear":
+    if view.label == View.REAR:
         return 1.0
-    if view.label == "front":
+    if view.label == View.FRONT:
         return -1.0
     order = np.sign(xy[:, lm.RIGHT_SHOULDER, 0] - xy[:, lm.LEFT_SHOULDER, 0])
     order = order[np.isfinite(order)]

@@ -19,7 +19,7 @@ from formcam.pose import landmarks as lm
 from formcam.gait.filters import fill_short_gaps, interpolate_missing, runs
 from formcam.gait.geometry import body_scale_px, forward_reach
 from formcam.gait.rhythm import LEG_POINTS, median_frame_interval_ms, stride_frames
-from formcam.gait.view import view_segments
+from formcam.gait.view import View, view_segments
 
 
 #: Longest left/right swap burst that is undone, ms; a longer one is left as it is (it may be real).
@@ -207,7 +207,7 @@ def undo_side_view_leg_swaps(xy: np.ndarray, t_ms: np.ndarray) -> tuple[np.ndarr
     swap = np.zeros(n, dtype=bool)
     for segment in view_segments(xy, t_ms):  # loop over view segments (a few)
         facing = {"right": 1, "left": -1}.get(segment.direction or "", 0)
-        if segment.label == "side" and facing:
+        if segment.label == View.SIDE and facing:
             part = slice(segment.start_frame, segment.stop_frame)
             swap[part] = _mislabelled_frames(xy[part], t_ms[part], facing)
     left = np.asarray(LEG_POINTS)

@@ -50,7 +50,7 @@ from formcam.errors import NothingToAnalyseError
 from formcam.gait.steps import regular_steps
 from formcam.gait.kinematics import MIN_RUNNING_STEPS, MIN_RUNNING_SWING_KNEE_DEG, swing_knee_flexion_deg
 from formcam.pose.landmarks import LEFT_ANKLE, RIGHT_ANKLE
-from formcam.gait.view import ViewEstimate
+from formcam.gait.view import View, ViewEstimate
 
 #: Fewer frames with a person than this and there is nothing to measure.
 MIN_DETECTED_FRAMES = 10
@@ -339,7 +339,7 @@ def too_few_slow_steps(kinematics, t_ms: np.ndarray, n_steps: int) -> str | None
 
 def _leading_steps(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) -> tuple[np.ndarray, np.ndarray]:
     """Side view: (leading-foot contact frames (n,), the n-1 step times between them, ms); empty otherwise."""
-    if xy is None or view.label != "side" or not view.facing:
+    if xy is None or view.label != View.SIDE or not view.facing:
         return np.zeros(0, dtype=int), np.zeros(0)
     t_ms = np.asarray(t_ms, dtype=np.float64)
     contacts = leading_foot_contacts(np.asarray(xy, dtype=np.float64), t_ms, view.facing)

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from formcam.pose import landmarks as lm
+from formcam.gait.view import CLEAR_VIEWS, FRONTAL, View
 
 __all__ = [
     "FrameAnnotation",
@@ -783,7 +784,7 @@ class OverlayPainter:
 
         style = self.style
         present = _present(xy)
-        lateral = ann.view in ("rear", "front")
+        lateral = ann.view in FRONTAL
         if present.any():
             _draw_skeleton(img, xy, present, style, ann.in_stance, skip_centre=lateral)
             if lateral:
@@ -792,7 +793,7 @@ class OverlayPainter:
                 for name, a, b, angle in tilt_lines:
                     if present[a] and present[b]:
                         _draw_tilt_line(img, xy[a], xy[b], name, angle, style)
-            elif ann.view == "side":
+            elif ann.view == View.SIDE:
                 _draw_trunk_line(img, xy, present, ann.trunk_lean_deg, style, ann.facing)
                 _draw_head_line(img, xy, present, ann.head_forward_deg, style, ann.facing)
             if ann.highlight:
@@ -804,7 +805,7 @@ class OverlayPainter:
 
     def _place_panel(self, img: np.ndarray, xy: np.ndarray, view: str) -> None:
         """The panel, laid out once per subtitle, in the corner that hides least of the runner."""
-        subtitle = f"{view} view" if view in ("side", "rear", "front", "oblique") else "view unknown"
+        subtitle = f"{view} view" if view in (*CLEAR_VIEWS, View.OBLIQUE) else "view unknown"
         layout = self._layouts.get(subtitle)
         if layout is None:
             layout = self._layouts[subtitle] = _panel_layout(self.panel, self.title, subtitle, self.style,

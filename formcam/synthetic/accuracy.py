@@ -41,6 +41,7 @@ import numpy as np
 from formcam.atomic import write_text_atomic
 from formcam.gait.kinematics import analyse_pose
 from formcam.gait.registry import CONTACT_RATE_SPLIT_FPS, METRICS, contact_rate_key
+from formcam.gait.view import CLEAR_VIEWS, View
 from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
 
 #: Uniform ranges of the gait parameters drawn for each synthetic runner.
@@ -57,7 +58,6 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "arm_crossover_pct": (-15.0, 10.0),
 }
 FRAME_RATES = (24.0, 30.0, 60.0, 120.0, 240.0)
-VIEWS = ("side", "rear", "front")
 #: Runner height range, px (a phone clip of a runner filling a third to most of the frame).
 RUNNER_HEIGHT_PX = (400.0, 900.0)
 #: Camera roll drawn for noisy gaits, degrees either way.
@@ -92,7 +92,7 @@ def draw_gait(rng: np.random.Generator) -> dict:
     params = {name: float(rng.uniform(low, high)) for name, (low, high) in PARAMETER_RANGES.items()}
     height = float(rng.uniform(*RUNNER_HEIGHT_PX))
     params.update(
-        view=str(rng.choice(VIEWS)), direction=str(rng.choice(("left", "right"))), fps=float(rng.choice(FRAME_RATES)),
+        view=str(rng.choice(CLEAR_VIEWS)), direction=str(rng.choice(("left", "right"))), fps=float(rng.choice(FRAME_RATES)),
         duration_s=DURATION_S, runner_height_px=height,
         frame_size=(int(round(1.5 * height)) // 2 * 2, int(round(height / 0.8)) // 2 * 2),
     )
@@ -110,7 +110,7 @@ def draw_noise(rng: np.random.Generator, runner_height_px: float, view: str) -> 
     noise = dict(REALISTIC_NOISE)
     noise["jitter_px"] = REALISTIC_NOISE["jitter_px"] * runner_height_px / 600.0
     roll = float(rng.uniform(-MAX_ROLL_DEG, MAX_ROLL_DEG))
-    noise["camera_roll_deg"] = 0.0 if view == "side" else roll
+    noise["camera_roll_deg"] = 0.0 if view == View.SIDE else roll
     noise["seed"] = int(rng.integers(0, 2**31))
     return noise
 

@@ -16,7 +16,7 @@ from formcam.gait.registry import (BLUR_SENSITIVE_METRICS, CAMERA_MOTION_SENSITI
 from formcam.gait.signals import frame_signals
 from formcam.gait.step_values import StepContext
 from formcam.gait.steps import SIDES
-from formcam.gait.view import LABELS, detect_view
+from formcam.gait.view import View, detect_view
 from formcam.report.explanations import explanation
 from formcam.synthetic.gait import make_gait
 
@@ -41,7 +41,7 @@ def test_every_metric_has_one_way_to_its_per_step_values_and_known_signals():
         if spec.plot is not None:
             keys = (spec.plot.signal,) if isinstance(spec.plot.signal, str) else spec.plot.signal
             assert set(keys) <= set(signals), name
-        assert spec.views and set(spec.views) <= set(LABELS), name
+        assert spec.views and set(spec.views) <= set(View), name
 
 
 def test_display_flags_are_consistent():
