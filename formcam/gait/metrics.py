@@ -27,7 +27,7 @@ from formcam.gait.registry import METRICS, STABLE_STEPS_PER_SIDE, MetricSpec, ex
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import frame_signals
 from formcam.gait.step_values import NO_EVENTS, StepContext
-from formcam.gait.steps import GaitEvents
+from formcam.gait.steps import GaitEvents, StepValue, Unavailable
 from formcam.gait.view import View, ViewEstimate
 
 
@@ -52,6 +52,8 @@ class MetricResult:
     reason : str or None
         Why ``value`` is None.
     per_step : list of dict
+        The report.json form of the per-step values that count
+        (:class:`~formcam.gait.steps.StepValue`, with the step's time):
         ``{side, frame, t_ms, value}`` per step.
     expected_error : str or None
     confidence : {'normal', 'low'} or None
@@ -162,20 +164,21 @@ def compute_metrics(
     for name, spec in METRICS.items():
         if view.label not in spec.views:
             results[name] = _null(name, view, f"needs a {' or '.join(spec.views)} view; this clip's view is {view.label}", valid=False)
-        elif isinstance(per_step.get(name), str):
-            results[name] = _null(name, view, per_step[name])
+        elif isinstance(per_step[name], Unavailable):
+            results[name] = _null(name, view, per_step[name].reason)
         else:
             steps, note = _in_valid_views(per_step[name], frame_views, spec.views)
             results[name] = summarise(name, steps, t_ms, note=note)
     return results
 
 
-def _in_valid_views(steps: list, frame_views: np.ndarray | None, views: tuple[View, ...]) -> tuple[list, str]:
+def _in_valid_views(steps: list[StepValue], frame_views: np.ndarray | None,
+                    views: tuple[View, ...]) -> tuple[list[StepValue], str]:
     """Steps whose frame lies in a part of the clip seen from one of ``views`` (or of unknown view), and a note."""
     if frame_views is None or not len(steps):
         return steps, ""
     frame_views = np.asarray(frame_views)
-    frames = np.clip(np.array([frame for _, frame, _ in steps], dtype=int), 0, len(frame_views) - 1)
+    frames = np.clip(np.array([step.frame for step in steps], dtype=int), 0, len(frame_views) - 1)
     step_views = frame_views[frames]
     keep = np.isin(step_views, views + (View.UNKNOWN,))
     if keep.all():
@@ -185,8 +188,8 @@ def _in_valid_views(steps: list, frame_views: np.ndarray | None, views: tuple[Vi
     return [step for step, k in zip(steps, keep) if k], note
 
 
-def summarise(name: str, steps: list[tuple[str, int, float]], t_ms: np.ndarray, *, note: str = "") -> MetricResult:
-    """Aggregate per-step ``(side, frame, value)`` into a :class:`MetricResult` with its flag.
+def summarise(name: str, steps: list[StepValue], t_ms: np.ndarray, *, note: str = "") -> MetricResult:
+    """Aggregate per-step values into a :class:`MetricResult` with its flag (and their report.json form).
 
     ``value`` is None, with a reason naming the minimum and its source, when
     fewer steps than the metric's minimum (:attr:`MetricSpec.min_steps`) have
@@ -194,10 +197,11 @@ def summarise(name: str, steps: list[tuple[str, int, float]], t_ms: np.ndarray, 
     """
     spec = METRICS[name]
     minimum = spec.min_steps_per_side
-    steps = [(side, int(frame), float(value)) for side, frame, value in steps if np.isfinite(value)]
-    per_step = [{"side": side, "frame": frame, "t_ms": float(t_ms[frame]), "value": value} for side, frame, value in steps]
-    values = np.array([v for _, _, v in steps])
-    sides = np.array([s for s, _, _ in steps])
+    steps = [StepValue(step.side, int(step.frame), float(step.value)) for step in steps if np.isfinite(step.value)]
+    per_step = [{"side": step.side, "frame": step.frame, "t_ms": float(t_ms[step.frame]), "value": step.value}
+                for step in steps]
+    values = np.array([step.value for step in steps])
+    sides = np.array([step.side for step in steps])
     counts = {side: int(np.sum(sides == side)) for side in ("left", "right")}
     dt_ms = median_frame_interval_ms(t_ms)
     fps = 1000.0 / dt_ms if np.isfinite(dt_ms) else None

@@ -70,6 +70,7 @@ from functools import lru_cache
 from importlib import resources
 
 from formcam.gait import step_values as sv
+from formcam.gait.steps import StepValue, Unavailable
 from formcam.gait.view import CLEAR_VIEWS, FRONTAL, View
 
 #: formcam's own minimum of steps per side for a sided metric without a published minimum (value null below it).
@@ -138,7 +139,8 @@ class MetricSpec:
         The same as the report states it, with its source.
     per_step : callable or None
         ``per_step(ctx)`` with a :class:`formcam.gait.step_values.StepContext`:
-        the per-step ``(side, frame, value)`` list, or the reason there is none.
+        the per-step :class:`~formcam.gait.steps.StepValue` list, or why there is none
+        (:class:`~formcam.gait.steps.Unavailable`).
         None: the median of ``step_signal`` over each regular step.
     step_signal : str or None
         The per-frame signal whose median over a step is the per-step value.
@@ -178,7 +180,7 @@ class MetricSpec:
     reference: str
     landmark_error: float
     landmark_error_text: str
-    per_step: Callable[[sv.StepContext], list | str] | None = None
+    per_step: Callable[[sv.StepContext], list[StepValue] | Unavailable] | None = None
     step_signal: str | None = None
     watch_above: float | None = None
     high_above: float | None = None
@@ -203,7 +205,7 @@ class MetricSpec:
 
     @property
     def expected_error(self) -> str:
-        """The report's ``expected_error`` text for this metric at no particular frame rate (:func:`expected_error_text`)."""
+        """The report's ``expected_error`` text at no particular frame rate (:func:`expected_error_text`)."""
         return expected_error_text(self)
 
     @property
@@ -220,8 +222,8 @@ class MetricSpec:
         """How the capture warnings name it."""
         return self.plain_name or self.name
 
-    def step_values(self, ctx: sv.StepContext) -> list | str:
-        """Per-step ``(side, frame, value)`` of one clip, or the reason there are none."""
+    def step_values(self, ctx: sv.StepContext) -> list[StepValue] | Unavailable:
+        """The per-step values of one clip, or why there are none."""
         return self.per_step(ctx) if self.per_step is not None else ctx.step_medians(self.step_signal)
 
 

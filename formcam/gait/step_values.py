@@ -18,23 +18,23 @@ from formcam.gait.contact_angles import (CONTACT_ANGLE_MIN_FRAMES, CONTACT_ANGLE
 from formcam.gait.geometry import knee_flexion_deg, midpoint
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import runner_right_sign
-from formcam.gait.steps import GaitEvents, Stances, regular_steps, stances
+from formcam.gait.steps import GaitEvents, Stances, StepValue, Unavailable, regular_steps, stances, step_rows
 from formcam.gait.view import ViewEstimate
-from formcam.gait.windows import peak_half_window, peak_rows, refined_extrema, running_mean, running_mean_gain, window_matrix
+from formcam.gait.windows import (peak_half_window, peak_rows, refined_extrema, running_mean, running_mean_gain,
+                                  window_matrix)
 
-#: Why no metric has a per-step value when fewer than two contacts were found.
-NO_EVENTS = "no gait events (foot contacts) were found"
 #: Mid-hip to mid-shoulder length as a fraction of standing height (Winter 2009: 0.818 - 0.530).
 TRUNK_TO_HEIGHT = 0.288
 
-
+#: Why no metric has per-step values when fewer than two contacts were found.
+NO_EVENTS = Unavailable("no gait events (foot contacts) were found")
 #: Why a metric has no per-step values.
-NO_STANCE = "no complete stance (contact to toe-off) was found"
-NO_STEPS = "no regular steps (alternating contacts) were found"
-NO_LEG = "the leg length could not be measured at midstance"
-NO_TRUNK = "the trunk length could not be measured"
-NO_HEIGHT = "needs the runner's height (--height-cm)"
-NO_DIRECTION = "no contacts or running direction found"
+NO_STANCE = Unavailable("no complete stance (contact to toe-off) was found")
+NO_STEPS = Unavailable("no regular steps (alternating contacts) were found")
+NO_LEG = Unavailable("the leg length could not be measured at midstance")
+NO_TRUNK = Unavailable("the trunk length could not be measured")
+NO_HEIGHT = Unavailable("needs the runner's height (--height-cm)")
+NO_DIRECTION = Unavailable("no contacts or running direction found")
 
 
 @dataclass
@@ -119,10 +119,11 @@ class StepContext:
         """(half-width of the running mean taken before frontal peaks, frames; its gain at the stride)."""
         t_ms, steps = self.t_ms, self.steps
         half = peak_half_window(t_ms)
-        stride_ms = 2 * float(np.median(np.diff(t_ms[self.paired.contact_frames])[steps])) if steps.size else float("nan")
+        contacts_ms = t_ms[self.paired.contact_frames]
+        stride_ms = 2 * float(np.median(np.diff(contacts_ms)[steps])) if steps.size else float("nan")
         return half, running_mean_gain(half, median_frame_interval_ms(t_ms), stride_ms)
 
-    def stance_peaks(self, signal: str, sign: float, how: str) -> list | str:
+    def stance_peaks(self, signal: str, sign: float, how: str) -> list[StepValue] | Unavailable:
         """Per usable stance: the peak of a frontal signal turned into the stance side's sign.
 
         ``signal`` is positive towards the runner's right; times ``sign`` and
@@ -138,13 +139,13 @@ class StepContext:
         frames_w, w = window_matrix(peaks, start, stop)
         return peak_rows(sides, frames_w, sign * w * np.where(sides == "left", 1.0, -1.0)[:, None], how)
 
-    def step_medians(self, signal: str) -> list | str:
+    def step_medians(self, signal: str) -> list[StepValue] | Unavailable:
         """Per regular step: the median of a per-frame signal from its contact to the frame before the next."""
         if not self.steps.size:
             return NO_STEPS
         sides, start, stop = self.step_windows
         frames_w, w = window_matrix(self.signals[signal], start, stop - 1)
-        return list(zip(sides, start, np.nanmedian(w, axis=1)))
+        return step_rows(sides, start, np.nanmedian(w, axis=1))
 
     @cached_property
     def hip_travel_px(self) -> np.ndarray:
@@ -154,7 +155,7 @@ class StepContext:
         return np.nanmax(w, axis=1) - np.nanmin(w, axis=1)
 
     @cached_property
-    def at_contact(self) -> dict[str, list | str]:
+    def at_contact(self) -> dict[str, list[StepValue] | Unavailable]:
         """Overstride, knee flexion and shank angle at each contact (:func:`_at_contact`)."""
         st = self.paired
         return _at_contact(self.xy_at_contact, self.xy_measured, self.view, st, self.leg_px, self.t_ms,
@@ -162,40 +163,40 @@ class StepContext:
 
 
 # The per-step functions of the metric registry (formcam.gait.registry): each takes the clip's StepContext
-# and gives a list of (side, frame, value) or the reason there are none.
-def pelvic_drop(ctx: StepContext) -> list | str:
+# and gives a list of StepValue or why there are none (Unavailable).
+def pelvic_drop(ctx: StepContext) -> list[StepValue] | Unavailable:
     """Per stance: the hip line's largest tilt with the swing-side hip lower."""
     return ctx.stance_peaks("hip_tilt_deg", 1.0, "max")  # + right hip lower = swing-side drop in left stance
 
 
-def shoulder_dip(ctx: StepContext) -> list | str:
+def shoulder_dip(ctx: StepContext) -> list[StepValue] | Unavailable:
     """Per stance: the shoulder line's tilt at its largest, + = stance-side shoulder lower."""
     return ctx.stance_peaks("shoulder_tilt_deg", -1.0, "absmax")
 
 
-def trunk_lateral_lean(ctx: StepContext) -> list | str:
+def trunk_lateral_lean(ctx: StepContext) -> list[StepValue] | Unavailable:
     """Per stance: the trunk's sideways lean at its largest, + = towards the stance side."""
     return ctx.stance_peaks("trunk_lateral_lean_deg", -1.0, "absmax")
 
 
-def arm_crossover(ctx: StepContext) -> list | str:
+def arm_crossover(ctx: StepContext) -> list[StepValue] | Unavailable:
     """Per stride of each arm: the wrist's largest crossing of the midline."""
     if not ctx.stance_index.size:
         return NO_STANCE
     return _arm_crossover(ctx.xy, ctx.view, ctx.paired, ctx.t_ms, ctx.steps)
 
 
-def vertical_oscillation_pct(ctx: StepContext) -> list | str:
+def vertical_oscillation_pct(ctx: StepContext) -> list[StepValue] | Unavailable:
     """Per regular step: the mid-hip's travel, % of the leg length."""
     if not ctx.steps.size:
         return NO_STEPS
     if not (np.isfinite(ctx.leg_px) and ctx.leg_px > 0):
         return NO_LEG
     sides, start, _ = ctx.step_windows
-    return list(zip(sides, start, 100.0 * ctx.hip_travel_px / ctx.leg_px))
+    return step_rows(sides, start, 100.0 * ctx.hip_travel_px / ctx.leg_px)
 
 
-def vertical_oscillation_cm(ctx: StepContext) -> list | str:
+def vertical_oscillation_cm(ctx: StepContext) -> list[StepValue] | Unavailable:
     """Per regular step: the mid-hip's travel in cm, scaled by the runner's height through the trunk's length."""
     if not ctx.steps.size:
         return NO_STEPS
@@ -207,20 +208,20 @@ def vertical_oscillation_cm(ctx: StepContext) -> list | str:
         return NO_TRUNK
     cm_per_px = ctx.height_cm * TRUNK_TO_HEIGHT / float(np.median(trunk))
     sides, start, _ = ctx.step_windows
-    return list(zip(sides, start, ctx.hip_travel_px * cm_per_px))
+    return step_rows(sides, start, ctx.hip_travel_px * cm_per_px)
 
 
-def overstride(ctx: StepContext) -> list | str:
+def overstride(ctx: StepContext) -> list[StepValue] | Unavailable:
     """At each contact: the heel's forward distance from the mid-hip, % of the leg length."""
     return ctx.at_contact["overstride_pct"]
 
 
-def knee_flexion_at_contact(ctx: StepContext) -> list | str:
+def knee_flexion_at_contact(ctx: StepContext) -> list[StepValue] | Unavailable:
     """At each contact: the stance knee's flexion."""
     return ctx.at_contact["knee_flexion_contact_deg"]
 
 
-def shank_angle_at_contact(ctx: StepContext) -> list | str:
+def shank_angle_at_contact(ctx: StepContext) -> list[StepValue] | Unavailable:
     """At each contact: the shin's angle from vertical, + = ankle ahead of the knee."""
     return ctx.at_contact["shank_angle_contact_deg"]
 
@@ -246,18 +247,18 @@ def _usable_stances(st, t_ms: np.ndarray, steps: np.ndarray, events: GaitEvents)
         return ok & (duration > 0) & (duration <= 1.5 * typical_step)
 
 
-def _at_contact(xy, xy_measured, view, st, leg, t_ms, contact_t_ms=None) -> dict[str, list | str]:
+def _at_contact(xy, xy_measured, view, st, leg, t_ms, contact_t_ms=None) -> dict[str, list[StepValue] | Unavailable]:
     facing = view.facing
     if not st.contact_frames.size or not facing:
-        return {name: NO_DIRECTION for name in ("overstride_pct", "knee_flexion_contact_deg", "shank_angle_contact_deg")}
+        return dict.fromkeys(("overstride_pct", "knee_flexion_contact_deg", "shank_angle_contact_deg"), NO_DIRECTION)
     frames = landing_frames(xy, t_ms, st.contact_frames, st.sides, contact_t_ms)
     left = st.sides == "left"
     heel = np.where(left, lm.LEFT_HEEL, lm.RIGHT_HEEL)
     mid_hip_x = midpoint(xy, lm.LEFT_HIP)[frames, 0]
-    out: dict[str, list | str] = {}
+    out: dict[str, list[StepValue] | Unavailable] = {}
     if np.isfinite(leg) and leg > 0:
-        overstride = 100.0 * (xy[frames, heel, 0] - mid_hip_x) * facing / leg
-        out["overstride_pct"] = list(zip(st.sides, frames, overstride))
+        ahead_pct = 100.0 * (xy[frames, heel, 0] - mid_hip_x) * facing / leg
+        out["overstride_pct"] = step_rows(st.sides, frames, ahead_pct)
     else:
         out["overstride_pct"] = NO_LEG
     when = t_ms[st.contact_frames] if contact_t_ms is None else np.where(np.isfinite(contact_t_ms), contact_t_ms,
@@ -273,12 +274,12 @@ def _at_contact(xy, xy_measured, view, st, leg, t_ms, contact_t_ms=None) -> dict
         flex[mine] = value_at_corner(knee_flexion, t_ms, landing, half_width)
         shank[mine] = value_at_corner(np.degrees(np.arctan2(shin[:, 0] * facing, shin[:, 1])), t_ms, landing,
                                       half_width)
-    out["knee_flexion_contact_deg"] = list(zip(st.sides, st.contact_frames, flex))
-    out["shank_angle_contact_deg"] = list(zip(st.sides, st.contact_frames, shank))
+    out["knee_flexion_contact_deg"] = step_rows(st.sides, st.contact_frames, flex)
+    out["shank_angle_contact_deg"] = step_rows(st.sides, st.contact_frames, shank)
     return out
 
 
-def _arm_crossover(xy, view, st, t_ms, steps) -> list | str:
+def _arm_crossover(xy, view, st, t_ms, steps) -> list[StepValue] | Unavailable:
     """Per stride of each arm (that side's contact to its next contact): peak crossing of the midline."""
     right_sign = runner_right_sign(xy, view)
     mid_sh_x = midpoint(xy, lm.LEFT_SHOULDER)[:, 0]
@@ -286,7 +287,7 @@ def _arm_crossover(xy, view, st, t_ms, steps) -> list | str:
     if not steps.size:
         return NO_STEPS
     typical_stride = 2 * float(np.median(np.diff(t_ms[st.contact_frames])[steps]))
-    rows = []
+    rows: list[StepValue] = []
     for side, wrist, sigma in (("left", lm.LEFT_WRIST, right_sign), ("right", lm.RIGHT_WRIST, -right_sign)):
         mine = st.contact_frames[st.sides == side]
         if len(mine) < 2:

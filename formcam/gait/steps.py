@@ -15,6 +15,39 @@ import numpy as np
 SIDES = ("left", "right")
 
 
+@dataclass(frozen=True)
+class StepValue:
+    """One step's value of one metric.
+
+    Attributes
+    ----------
+    side : {'left', 'right'}
+        The stance leg (or the arm) the value belongs to.
+    frame : int
+        The frame it belongs to: its peak, its contact or its step's first frame.
+    value : float
+        In the metric's unit; NaN where it could not be measured.
+    """
+
+    side: str
+    frame: int
+    value: float
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Why a metric has no per-step values in a clip (instead of a list of :class:`StepValue`)."""
+
+    reason: str
+
+
+def step_rows(sides, frames, values) -> list[StepValue]:
+    """:class:`StepValue` rows from equal-length sequences of sides, frames and values."""
+    return [StepValue(side, frame, value) for side, frame, value in zip(np.asarray(sides).tolist(),
+                                                                        np.asarray(frames).tolist(),
+                                                                        np.asarray(values, dtype=np.float64).tolist())]
+
+
 #: Steps whose duration differs from the median step by more than this fraction are not used.
 STEP_TIME_TOLERANCE = 0.30
 

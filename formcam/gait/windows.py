@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcam.gait.rhythm import median_frame_interval_ms
+from formcam.gait.steps import StepValue, step_rows
 
 
 #: Frontal peaks (pelvic drop, shoulder dip, side lean) are taken after a running mean over this long, ms.
@@ -79,7 +80,7 @@ def window_matrix(values: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> 
     return frames, np.where(inside, values[frames], np.nan)
 
 
-def peak_rows(sides, frames_w, w, how: str) -> list[tuple[str, int, float]]:
+def peak_rows(sides, frames_w, w, how: str) -> list[StepValue]:
     """Per window: (side, frame of the peak, peak value); 'max' or 'absmax' (signed value of largest magnitude)."""
     if not len(w):
         return []
@@ -88,7 +89,7 @@ def peak_rows(sides, frames_w, w, how: str) -> list[tuple[str, int, float]]:
     col = np.argmax(np.where(np.isfinite(key), key, -np.inf), axis=1)
     rows = np.arange(len(w))
     values = np.where(finite, w[rows, col], np.nan)
-    return list(zip(np.asarray(sides).tolist(), frames_w[rows, col].tolist(), values.tolist()))
+    return step_rows(sides, frames_w[rows, col], values)
 
 
 def refined_extrema(y: np.ndarray) -> np.ndarray:

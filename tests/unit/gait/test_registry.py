@@ -15,7 +15,7 @@ from formcam.gait.registry import (BLUR_SENSITIVE_METRICS, CAMERA_MOTION_SENSITI
                                    accuracy_study, expected_error, expected_error_text, panel_hints, panel_metrics)
 from formcam.gait.signals import frame_signals
 from formcam.gait.step_values import StepContext
-from formcam.gait.steps import SIDES
+from formcam.gait.steps import SIDES, StepValue, Unavailable
 from formcam.gait.view import View, detect_view
 from formcam.report.explanations import explanation
 from formcam.synthetic.gait import make_gait
@@ -80,10 +80,11 @@ def test_per_step_functions_give_side_frame_value_rows_or_a_reason(view):
         if view not in spec.views:
             continue
         rows = spec.step_values(context)
-        if isinstance(rows, str):
+        if isinstance(rows, Unavailable):
+            assert rows.reason, name
             continue
         measured += 1
-        assert rows, name
-        for side, frame, value in rows:
-            assert side in SIDES and 0 <= int(frame) < len(pose.t_ms) and isinstance(float(value), float), name
+        assert rows and all(isinstance(row, StepValue) for row in rows), name
+        for row in rows:
+            assert row.side in SIDES and 0 <= row.frame < len(pose.t_ms) and isinstance(row.value, float), name
     assert measured == sum(view in spec.views for spec in METRICS.values())
