@@ -72,18 +72,18 @@ def expected_errors(reports: Iterable[dict]) -> dict[str, float | None]:
     """Each metric's expected error, in its unit (None where unknown).
 
     The registry's number (:func:`formcam.gait.registry.expected_error`, the
-    one report.json's ``expected_error`` opens with) at the real-time frame
-    rate of the first report that measured the metric: values read at foot
-    contact have the noise study's number for their frame rate.  A metric no
-    report measured gets the number for no particular frame rate.
+    one report.json's ``expected_error`` opens with), as the first report
+    that has the metric states it: at that clip's real-time frame rate where
+    the metric is valid in its view (values read at foot contact have the
+    noise study's number for their frame rate), else at no particular frame
+    rate; a metric no report has gets the latter too.
     """
     rates: dict[str, float | None] = {}
     for report in reports:
         video = report.get("video") or {}
         fps = video.get("fps") * (video.get("slow_motion_factor") or 1.0) if video.get("fps") else None
         for name, metric in report.get("metrics", {}).items():
-            if metric.get("n"):
-                rates.setdefault(name, fps)
+            rates.setdefault(name, fps if metric.get("valid_for_view") else None)
     return {name: expected_error(spec, rates.get(name)) for name, spec in METRICS.items()}
 
 
