@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -30,14 +31,15 @@ from formcam.atomic import write_text_atomic
 from formcam.errors import OutputExistsError, UnreadableInputError, UsageError
 from formcam.report.html import page
 from formcam.report.json_report import read_report
-from formcam.batch.summary_compare import CADENCE_EXPECTED_ERROR_SPM, expected_error_value
+from formcam.batch.summary_compare import CADENCE_EXPECTED_ERROR_SPM
 
 __all__ = ["COMPARE_FORMAT", "Comparison", "MetricChange", "compare", "compare_reports", "load_report",
-           "write_comparison"]
+           "expected_error_value", "write_comparison"]
 
 COMPARE_FORMAT = "formcam-compare/1"
 OUTPUT_NAMES = ("compare.json", "compare.html")
 _UNIT_TEXT = {"deg": "°"}
+_ERROR_PATTERN = re.compile(r"±\s*(\d+(?:\.\d+)?)(?:\s*[-–]\s*(\d+(?:\.\d+)?))?\s*(%)?")
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,32 @@ def _side(report: dict, path: Path) -> dict:
         "view": (report.get("view") or {}).get("label"),
         "formcam_version": report.get("formcam_version"),
     }
+
+
+def expected_error_value(text, value: float | None = None) -> float | None:
+    """The expected error of a measurement, as a number in the metric's unit.
+
+    Reports read from disk may come from another formcam version, so their
+    own text is read rather than this version's registry.
+
+    Parameters
+    ----------
+    text : str or float or None
+        report.json's ``expected_error``: a number, or text such as ``"±3° per
+        step"``, ``"±2-4°"`` (the upper bound is used) or ``"±15 %"`` (relative
+        to ``value`` when the ``%`` follows the number directly).
+    value : float, optional
+        The measured value, for relative errors.
+    """
+    if isinstance(text, (int, float)):
+        return float(text)
+    match = _ERROR_PATTERN.search(text or "")
+    if match is None:
+        return None
+    bound = float(match.group(2) or match.group(1))
+    if match.group(3):
+        return None if value is None else abs(value) * bound / 100
+    return bound
 
 
 def _change_row(name: str, before: dict | None, after: dict | None) -> MetricChange:

@@ -22,6 +22,7 @@ from formcam.quality.capture import CaptureQuality, measure_capture, null_affect
 from formcam.video.probe import VideoInfo, probe_video
 from formcam.errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
 from formcam.gait.kinematics import Kinematics, analyse_pose
+from formcam.gait.view import CLEAR_VIEWS
 from formcam.pose.models import resolve_model
 from formcam.pose.people import choose_person, parse_person, runner_section, several_people_warning
 from formcam.pose.parallel import detect_people_parallel
@@ -39,7 +40,6 @@ from formcam.quality.refusal import MIN_DETECTED_FRACTION, MIN_DETECTED_FRAMES, 
 from formcam.quality.refusal import check_analysable, feet_in_picture, forced_notes, presence, presence_notes, require_person
 
 ALL_OUTPUTS = frozenset({"report.json", "annotated.mp4", "pose.npz", "report.html", "frames.csv", "steps.csv"})
-VIEWS = ("side", "rear", "front")
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,8 @@ class AnalysisOptions:
         if self.video_size not in VIDEO_SIZES:
             raise UsageError(f"--video-size must be one of {', '.join(VIDEO_SIZES)}, not '{self.video_size}'.")
         parse_person(self.person)  # a bad --person fails now, not after the pose model
-        if self.view is not None and self.view not in VIEWS:
-            raise UsageError(f"--view must be one of {', '.join(VIEWS)}, not '{self.view}'.")
+        if self.view is not None and self.view not in CLEAR_VIEWS:
+            raise UsageError(f"--view must be one of {', '.join(CLEAR_VIEWS)}, not '{self.view}'.")
         if self.slowmo is not None and not self.slowmo >= 1:
             raise UsageError(f"--slowmo is how many times slower than real time the clip plays, so at least 1 (got {self.slowmo}).")
         if self.height_cm is not None and not 50 <= self.height_cm <= 250:

@@ -254,7 +254,7 @@ def _write_summary(out_root: Path, clips: Sequence[Clip], results: dict[str, Cli
     ]
     summary = BatchSummary(out_root, ordered, rows, out_root / SUMMARY_CSV, out_root / SUMMARY_HTML)
     if old_rows is not None:
-        summary.comparison = compare_summaries(old_rows, rows, _expected_errors(r.report for r in ordered if r.report))
+        summary.comparison = compare_summaries(old_rows, rows, expected_errors(r.report for r in ordered if r.report))
     try:
         out_root.mkdir(parents=True, exist_ok=True)
         if summary.comparison is not None:
@@ -264,15 +264,6 @@ def _write_summary(out_root: Path, clips: Sequence[Clip], results: dict[str, Cli
     except OSError as error:
         raise OutputWriteError(f"Cannot write the batch summary into {out_root}: {os_reason(error)}.") from error
     return summary
-
-
-def _expected_errors(reports: Iterable[dict]) -> dict[str, object]:
-    from formcam.gait.metrics import METRICS
-
-    errors = expected_errors(reports)
-    for name, spec in METRICS.items():  # when no clip measured it, the table's own error
-        errors.setdefault(name, spec.expected_error)
-    return errors
 
 
 def _pending(clip: Clip, out_root: Path) -> ClipResult:

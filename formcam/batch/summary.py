@@ -2,7 +2,7 @@
 
 Each row holds the clip's name and runner, how its analysis ended (status and
 message), its view and cadence, the headline metrics with their left/right
-values and flags, and its quality warnings. Numbers are rounded to two
+values and flags (:data:`formcam.gait.registry.HEADLINE_METRICS`), and its quality warnings. Numbers are rounded to two
 decimals; a blank cell means "not measured" (see the clip's report.json for why).
 """
 
@@ -16,18 +16,8 @@ from pathlib import Path
 
 from formcam.atomic import write_text_atomic
 from formcam.errors import UnreadableInputError
+from formcam.gait.registry import HEADLINE_METRICS
 
-#: The metrics a summary row carries (all of report.json stays in each clip's folder).
-HEADLINE_METRICS = (
-    "head_forward_pct",
-    "shoulder_dip_deg",
-    "pelvic_drop_deg",
-    "trunk_lateral_lean_deg",
-    "trunk_forward_lean_deg",
-    "vertical_oscillation_pct",
-    "overstride_pct",
-    "knee_flexion_contact_deg",
-)
 _METRIC_PARTS = ("", "_left", "_right", "_flag")
 
 SUMMARY_COLUMNS = (

@@ -5,8 +5,9 @@ Clips are grouped by their ``runner`` column (the naming rule is in
 measure's value is the median over that runner's analysed clips; the change is
 new minus old, and it counts as a change only when it is larger than the two
 values' combined expected error, ``sqrt(e_before**2 + e_after**2)`` with each
-``e`` from report.json's ``expected_error`` of that metric: the rule
-``formcam compare`` (:mod:`formcam.compare`) uses for two single analyses.
+``e`` the number report.json's ``expected_error`` of that metric opens with
+(:func:`expected_errors`): the rule ``formcam compare`` (:mod:`formcam.compare`)
+uses for two single analyses.
 """
 
 from __future__ import annotations
@@ -14,20 +15,18 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcam.atomic import write_text_atomic
-from formcam.batch.summary import HEADLINE_METRICS
+from formcam.gait.registry import HEADLINE_METRICS, METRICS, expected_error
 
 #: Cadence has no ``expected_error`` in report.json: contact timing is good to
 #: about 0.01 s per event (Young 2023, BlazePose), about 3 % of a step, and the
 #: median over a clip's steps shrinks that; 3 steps/min is a safe margin.
 CADENCE_EXPECTED_ERROR_SPM = 3.0
-_ERROR_PATTERN = re.compile(r"±\s*(\d+(?:\.\d+)?)(?:\s*[-–]\s*(\d+(?:\.\d+)?))?\s*(%)?")
 
 
 @dataclass(frozen=True)
@@ -69,40 +68,26 @@ class Comparison:
     only_after: list[str] = field(default_factory=list)
 
 
-def expected_error_value(text, value: float | None = None) -> float | None:
-    """The expected error of a measurement, as a number in the metric's unit.
+def expected_errors(reports: Iterable[dict]) -> dict[str, float | None]:
+    """Each metric's expected error, in its unit (None where unknown).
 
-    Parameters
-    ----------
-    text : str or float or None
-        report.json's ``expected_error``: a number, or text such as ``"±3° per
-        step"``, ``"±2-4°"`` (the upper bound is used) or ``"±15 %"`` (relative
-        to ``value`` when the ``%`` follows the number directly).
-    value : float, optional
-        The measured value, for relative errors.
+    The registry's number (:func:`formcam.gait.registry.expected_error`, the
+    one report.json's ``expected_error`` opens with), as the first report
+    that has the metric states it: at that clip's real-time frame rate where
+    the metric is valid in its view (values read at foot contact have the
+    noise study's number for their frame rate), else at no particular frame
+    rate; a metric no report has gets the latter too.
     """
-    if isinstance(text, (int, float)):
-        return float(text)
-    match = _ERROR_PATTERN.search(text or "")
-    if match is None:
-        return None
-    bound = float(match.group(2) or match.group(1))
-    if match.group(3):
-        return None if value is None else abs(value) * bound / 100
-    return bound
-
-
-def expected_errors(reports: Iterable[dict]) -> dict[str, object]:
-    """Each headline metric's ``expected_error`` as the reports give it (the first one found)."""
-    errors: dict[str, object] = {}
+    rates: dict[str, float | None] = {}
     for report in reports:
+        video = report.get("video") or {}
+        fps = video.get("fps") * (video.get("slow_motion_factor") or 1.0) if video.get("fps") else None
         for name, metric in report.get("metrics", {}).items():
-            if metric.get("expected_error") is not None:
-                errors.setdefault(name, metric["expected_error"])
-    return errors
+            rates.setdefault(name, fps if metric.get("valid_for_view") else None)
+    return {name: expected_error(spec, rates.get(name)) for name, spec in METRICS.items()}
 
 
-def compare_summaries(before: Sequence[dict], after: Sequence[dict], errors: dict[str, object]) -> Comparison:
+def compare_summaries(before: Sequence[dict], after: Sequence[dict], errors: dict[str, float | None]) -> Comparison:
     """Per-runner changes of cadence and the headline metrics.
 
     Parameters
@@ -112,7 +97,7 @@ def compare_summaries(before: Sequence[dict], after: Sequence[dict], errors: dic
         :func:`~formcam.batch.summary.summary_row`); only rows with status
         ``ok`` count.
     errors : dict
-        Metric name -> expected error (see :func:`expected_errors`).
+        Metric name -> expected error in the metric's unit, or None (see :func:`expected_errors`).
     """
     old, new = _by_runner(before), _by_runner(after)
     comparison = Comparison(only_before=sorted(set(old) - set(new)), only_after=sorted(set(new) - set(old)))
@@ -126,13 +111,12 @@ def compare_summaries(before: Sequence[dict], after: Sequence[dict], errors: dic
     return comparison
 
 
-def _combined_error(text, before: float | None, after: float | None, *, cadence: bool) -> float | None:
+def _combined_error(error: float | None, before: float | None, after: float | None, *, cadence: bool) -> float | None:
     if before is None or after is None:
         return None
     if cadence:
         return math.hypot(CADENCE_EXPECTED_ERROR_SPM, CADENCE_EXPECTED_ERROR_SPM)
-    errors = (expected_error_value(text, before), expected_error_value(text, after))
-    return None if None in errors else math.hypot(*errors)
+    return None if error is None else math.hypot(error, error)
 
 
 def _by_runner(rows: Sequence[dict]) -> dict[str, list[dict]]:

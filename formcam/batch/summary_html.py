@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from formcam import __version__
 from formcam.atomic import write_text_atomic
-from formcam.gait.metrics import METRICS
-from formcam.batch.summary import HEADLINE_METRICS, QUALITY_MESSAGE_SEPARATOR
+from formcam.gait.registry import HEADLINE_METRICS, METRICS
+from formcam.batch.summary import QUALITY_MESSAGE_SEPARATOR
 from formcam.batch.summary_compare import Comparison
 
 GENERATOR = "formcam batch"

@@ -30,13 +30,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcam.pose import landmarks as lm
-from formcam.gait.clean import CleanedTracks, clean_tracks, median_frame_interval_ms
-from formcam.gait.events import (Cadence, GaitEvents, detect_events, estimate_cadence, gait_phase_fractions, knee_flexion_deg,
-                     regular_steps)
-from formcam.gait.metrics import STABLE_STEPS_PER_SIDE, MetricResult, compute_metrics, frame_signals
+from formcam.gait.cadence import Cadence, estimate_cadence, gait_phase_fractions
+from formcam.gait.clean import CleanedTracks, clean_tracks
+from formcam.gait.events import detect_events
+from formcam.gait.geometry import knee_flexion_deg
+from formcam.gait.metrics import MetricResult, compute_metrics
+from formcam.gait.registry import STABLE_STEPS_PER_SIDE
+from formcam.gait.rhythm import median_frame_interval_ms
+from formcam.gait.signals import frame_signals
+from formcam.gait.steps import GaitEvents, regular_steps
 from formcam.pose.posefile import PoseSequence
 from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
-from formcam.gait.view import ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
+from formcam.gait.view import View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
 
 #: Below this share of frames with a runner: 'low_detection'.
 LOW_DETECTION = 0.5
@@ -78,7 +83,7 @@ class Kinematics:
     events : GaitEvents
     cadence : Cadence
     signals : dict of str -> ndarray (T,)
-        Per-frame signals (:func:`formcam.gait.metrics.frame_signals`), from the
+        Per-frame signals (:func:`formcam.gait.signals.frame_signals`), from the
         levelled landmarks.
     metrics : dict of str -> MetricResult
     quality : list of dict
@@ -88,7 +93,7 @@ class Kinematics:
     detected_fraction : float
         Share of frames in which a runner was found.
     phase_fractions : dict
-        :func:`formcam.gait.events.gait_phase_fractions` output.
+        :func:`formcam.gait.cadence.gait_phase_fractions` output.
     not_running_reason : str or None
         One sentence saying why the clip is not running (None when it is).
     roll : RollEstimate
@@ -190,7 +195,7 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
     view : ViewEstimate
     events : GaitEvents
     phases : dict
-        :func:`formcam.gait.events.gait_phase_fractions` output.
+        :func:`formcam.gait.cadence.gait_phase_fractions` output.
 
     Returns
     -------
@@ -229,7 +234,7 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
     if len(steps) < MIN_RUNNING_STEPS:
         return False, (f"only {len(steps)} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are "
                        "needed), so this does not look like running")
-    if view.label == "side" and view.facing:
+    if view.label == View.SIDE and view.facing:
         sweep = foot_sweep(xy, events, view.facing)
         if np.isfinite(sweep) and sweep < MIN_FOOT_SWEEP:
             return False, (f"the feet stay under the hips (they sweep {100 * sweep:.0f} % of the leg length, running "
@@ -240,7 +245,7 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
                            f"{MIN_RUNNING_SWING_KNEE_DEG:.0f}° or more): this looks like walking")
     flight = phases.get("flight", float("nan"))
     double = phases.get("double_support", float("nan"))
-    knee_says_running = view.label == "side" and swing_knee_flexion_deg(xy) >= MIN_RUNNING_SWING_KNEE_DEG
+    knee_says_running = view.label == View.SIDE and swing_knee_flexion_deg(xy) >= MIN_RUNNING_SWING_KNEE_DEG
     if knee_says_running:
         # Side-view toe-offs are the least reliable events; overrule the knee only on clear double support.
         if np.isfinite(double) and double >= CLEAR_DOUBLE_SUPPORT and flight < MIN_FLIGHT_FRACTION:
@@ -328,7 +333,7 @@ def quality_warnings(*, detected_fraction: float, view: ViewEstimate, events: Ga
     if detected_fraction < LOW_DETECTION:
         warn("low_detection", f"A runner was found in only {100 * detected_fraction:.0f}% of the frames; "
                               "results rest on the frames where they were seen.")
-    if not view_forced and view.label in ("oblique", "unknown"):
+    if not view_forced and view.label in (View.OBLIQUE, View.UNKNOWN):
         warn("view_uncertain", f"The camera view looks {view.label}; film from the side, behind or in front, "
                                "or set it with --view.")
     elif not view_forced and view.confidence < 0.6:

@@ -53,7 +53,9 @@ import numpy as np
 # formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
 
 from formcam.pose import landmarks as lm
-from formcam.gait.clean import body_scale_px, median_frame_interval_ms
+from formcam.gait.geometry import body_scale_px
+from formcam.gait.rhythm import median_frame_interval_ms
+from formcam.gait.view import View
 
 #: Larger estimated rolls are not trusted (and not removed): the camera or the method is off.
 MAX_AUTO_ROLL_DEG = 15.0
@@ -118,9 +120,9 @@ def estimate_camera_roll(xy: np.ndarray, t_ms: np.ndarray, view_label: str, *,
     xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim != 3 or xy.shape[1:] != (lm.N_LANDMARKS, 2) or xy.shape[0] < MIN_FRAMES:
         return RollEstimate()
-    if view_label in ("rear", "front", "oblique"):
+    if view_label in (View.REAR, View.FRONT, View.OBLIQUE):
         roll, source = balance_axis_roll_deg(xy), "balance_axis"
-    elif view_label == "side":
+    elif view_label == View.SIDE:
         roll, source = ground_line_roll_deg(xy, t_ms), "ground_line"
     else:
         return RollEstimate()

@@ -28,6 +28,7 @@ in parts of the clip where they are valid.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -39,7 +40,29 @@ FRONTAL_MIN_WIDTH = 0.45
 #: Fewer usable frames than this: the view is 'unknown'.
 MIN_FRAMES = 5
 
-LABELS = ("side", "rear", "front", "oblique", "unknown")
+
+
+class View(str, Enum):
+    """A camera view of the runner.
+
+    A ``str``: it equals its value (``View.SIDE == "side"``), and prints,
+    formats and serialises to JSON and CSV as it, so reports read the same.
+    """
+
+    SIDE = "side"
+    REAR = "rear"
+    FRONT = "front"
+    OBLIQUE = "oblique"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: The views formcam measures in: those that can be asked for (``--view``) and rendered.
+CLEAR_VIEWS = (View.SIDE, View.REAR, View.FRONT)
+#: The views of the runner's frontal plane (from behind or in front).
+FRONTAL = (View.REAR, View.FRONT)
 #: Length of the windows classified by :func:`view_segments`, s (about five strides).
 SEGMENT_S = 4.0
 
@@ -50,7 +73,7 @@ class ViewEstimate:
 
     Attributes
     ----------
-    label : {'side', 'rear', 'front', 'oblique', 'unknown'}
+    label : View
     confidence : float
         0-1.
     direction : {'left', 'right', 'toward', 'away'} or None
@@ -61,7 +84,7 @@ class ViewEstimate:
         side view.
     """
 
-    label: str = "unknown"
+    label: View = View.UNKNOWN
     confidence: float = 0.0
     direction: str | None = None
     facing: int = 0
@@ -88,7 +111,7 @@ class ViewSegment:
     stop_frame: int
     start_ms: float
     end_ms: float
-    label: str
+    label: View
     confidence: float
     direction: str | None
 
@@ -143,7 +166,7 @@ def view_segments(xy: np.ndarray, t_ms: np.ndarray, *, window_s: float = SEGMENT
 
 def frame_view_labels(segments: list[ViewSegment], n_frames: int) -> np.ndarray:
     """Each frame's segment label, str array (T,); 'unknown' where no segment covers it."""
-    labels = np.full(n_frames, "unknown", dtype="<U7")
+    labels = np.full(n_frames, View.UNKNOWN, dtype="<U7")
     for segment in segments:  # loop over segments
         labels[segment.start_frame:segment.stop_frame] = segment.label
     return labels
@@ -156,7 +179,7 @@ def detect_view(xy: np.ndarray, *, override: str | None = None) -> ViewEstimate:
     ----------
     xy : ndarray, shape (T, 33, 2)
         Landmark pixels of the upright image; NaN where missing.
-    override : {'side', 'rear', 'front'}, optional
+    override : View or {'side', 'rear', 'front'}, optional
         Force the label (the command line's ``--view``); the facing direction
         of a forced side view is still measured.  Confidence is then 1.
 
@@ -185,16 +208,16 @@ def detect_view(xy: np.ndarray, *, override: str | None = None) -> ViewEstimate:
     share = counts[winner] / votes.size
     if winner == 0:
         if facing == 0:
-            return ViewEstimate("side", float(share) * 0.5, None, 0)
-        return ViewEstimate("side", float(share * facing_agreement), "right" if facing > 0 else "left", facing)
+            return ViewEstimate(View.SIDE, float(share) * 0.5, None, 0)
+        return ViewEstimate(View.SIDE, float(share * facing_agreement), "right" if facing > 0 else "left", facing)
     if winner == 2:
-        return ViewEstimate("oblique", float(share), None, facing)
+        return ViewEstimate(View.OBLIQUE, float(share), None, facing)
     frontal_order = order[usable][votes == 1]
     frontal_order = frontal_order[np.isfinite(frontal_order)]
     rear_share = float(np.mean(frontal_order > 0)) if frontal_order.size else 0.5
     if rear_share >= 0.5:
-        return ViewEstimate("rear", float(share * rear_share), "away", 0)
-    return ViewEstimate("front", float(share * (1 - rear_share)), "toward", 0)
+        return ViewEstimate(View.REAR, float(share * rear_share), "away", 0)
+    return ViewEstimate(View.FRONT, float(share * (1 - rear_share)), "toward", 0)
 
 
 def estimate_facing(xy: np.ndarray) -> tuple[int, float]:
@@ -241,9 +264,10 @@ def _width_and_order(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _forced(label: str, facing: int, agreement: float) -> ViewEstimate:
-    if label not in ("side", "rear", "front"):
+    if label not in CLEAR_VIEWS:
         raise UsageError(f"The view must be side, rear or front, not '{label}'.")
-    if label == "side":
+    view = View(label)
+    if view == View.SIDE:
         direction = {1: "right", -1: "left"}.get(facing)
-        return ViewEstimate("side", 1.0, direction, facing)
-    return ViewEstimate(label, 1.0, "away" if label == "rear" else "toward", 0)
+        return ViewEstimate(View.SIDE, 1.0, direction, facing)
+    return ViewEstimate(view, 1.0, "away" if view == View.REAR else "toward", 0)

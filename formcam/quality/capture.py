@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from formcam.gait.registry import BLUR_SENSITIVE_METRICS, CAMERA_MOTION_SENSITIVE_METRICS, METRICS
 from formcam.video.sampling import N_SAMPLES, FramePair, sample_frame_pairs
 
 __all__ = [
@@ -72,14 +73,6 @@ BAR_PICTURE_SHARE = 0.9
 #: Bars thinner than this share of the frame are ignored (encoder edge noise).
 MIN_BAR_FRACTION = 0.02
 
-#: Metrics that rest on distal landmarks (ankles, heels, wrists), which motion
-#: blur smears first; trunk, pelvis and head lines stay usable.
-BLUR_SENSITIVE_METRICS = ("overstride_pct", "knee_flexion_contact_deg", "arm_crossover_pct")
-#: Metrics measured as travel in the picture, which a moving camera adds to.
-CAMERA_MOTION_SENSITIVE_METRICS = ("vertical_oscillation_pct", "vertical_oscillation_cm")
-#: How the warnings name those metrics.
-_PLAIN_NAMES = {"overstride_pct": "overstride", "knee_flexion_contact_deg": "knee flexion at contact",
-                "arm_crossover_pct": "arm crossover", "vertical_oscillation_pct": "vertical oscillation"}
 
 
 @dataclass(frozen=True)
@@ -461,7 +454,7 @@ def capture_warnings(quality: CaptureQuality) -> list[dict]:
 
 
 def _listing(names) -> str:
-    names = [_PLAIN_NAMES.get(name, name) for name in names]
+    names = [METRICS[name].warning_name for name in names]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

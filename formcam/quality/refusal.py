@@ -45,12 +45,12 @@ import numpy as np
 # scipy is imported inside the functions that use it: importing it takes about a second, which
 # formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
 
-from formcam.gait.clean import leading_foot_contacts
+from formcam.gait.swaps import leading_foot_contacts
 from formcam.errors import NothingToAnalyseError
-from formcam.gait.events import regular_steps
+from formcam.gait.steps import regular_steps
 from formcam.gait.kinematics import MIN_RUNNING_STEPS, MIN_RUNNING_SWING_KNEE_DEG, swing_knee_flexion_deg
 from formcam.pose.landmarks import LEFT_ANKLE, RIGHT_ANKLE
-from formcam.gait.view import ViewEstimate
+from formcam.gait.view import View, ViewEstimate
 
 #: Fewer frames with a person than this and there is nothing to measure.
 MIN_DETECTED_FRAMES = 10
@@ -272,7 +272,7 @@ def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) ->
     Notes
     -----
     The steps are timed from the leading foot's reach
-    (:func:`formcam.gait.clean.leading_foot_contacts`), which does not depend on
+    (:func:`formcam.gait.swaps.leading_foot_contacts`), which does not depend on
     which leg the pose model calls left: in a clip whose speed changes, the
     legs' rhythm (and so the gaps the contact detector keeps between a
     foot's contacts) is a blend of two speeds, and the contacts themselves
@@ -318,7 +318,7 @@ def too_few_slow_steps(kinematics, t_ms: np.ndarray, n_steps: int) -> str | None
     -------
     str or None
         A clause (no capital, no full stop) when, in a side view, the
-        steps the leading foot marks (:func:`formcam.gait.clean.leading_foot_contacts`)
+        steps the leading foot marks (:func:`formcam.gait.swaps.leading_foot_contacts`)
         last :data:`SLOW_MOTION_STEP_S` or longer (median) while the swinging
         knee folds as in running
         (:data:`formcam.gait.kinematics.MIN_RUNNING_SWING_KNEE_DEG`): a slow-motion
@@ -339,7 +339,7 @@ def too_few_slow_steps(kinematics, t_ms: np.ndarray, n_steps: int) -> str | None
 
 def _leading_steps(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) -> tuple[np.ndarray, np.ndarray]:
     """Side view: (leading-foot contact frames (n,), the n-1 step times between them, ms); empty otherwise."""
-    if xy is None or view.label != "side" or not view.facing:
+    if xy is None or view.label != View.SIDE or not view.facing:
         return np.zeros(0, dtype=int), np.zeros(0)
     t_ms = np.asarray(t_ms, dtype=np.float64)
     contacts = leading_foot_contacts(np.asarray(xy, dtype=np.float64), t_ms, view.facing)

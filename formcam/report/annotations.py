@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcam.gait.events import GaitEvents, stances
+from formcam.gait.registry import panel_hints, panel_metrics
+from formcam.gait.steps import GaitEvents, stances
 from formcam.report.overlay import FrameAnnotation
 from formcam.report.panel import PanelRow
 
-__all__ = ["PANEL_METRICS", "FrameAnnotator", "contact_labels", "panel_rows", "stance_side"]
+__all__ = ["FrameAnnotator", "contact_labels", "panel_rows", "stance_side"]
 
-#: The panel's rows after cadence, per view: the headline measurements a runner filmed that way can get.
-PANEL_METRICS = {
-    "side": ("head_forward_pct", "trunk_forward_lean_deg", "overstride_pct", "knee_flexion_contact_deg"),
-    "rear": ("pelvic_drop_deg", "shoulder_dip_deg", "trunk_lateral_lean_deg", "arm_crossover_pct"),
-    "front": ("pelvic_drop_deg", "shoulder_dip_deg", "trunk_lateral_lean_deg", "arm_crossover_pct"),
-}
-#: Oblique and unknown views measure nothing view-specific; their panel says which metrics a clear view would give.
-_OTHER_VIEW_METRICS = ("head_forward_pct", "shoulder_dip_deg", "pelvic_drop_deg")
 _UNIT_TEXT = {"deg": "°"}
 #: How long the contact badge and ring stay on screen, seconds.
 CONTACT_HOLD_S = 0.25
@@ -35,7 +28,7 @@ def stance_side(events: GaitEvents, n_frames: int) -> np.ndarray:
     Parameters
     ----------
     events : GaitEvents
-        Contacts and toe-offs; paired by :func:`formcam.gait.events.stances`.
+        Contacts and toe-offs; paired by :func:`formcam.gait.steps.stances`.
     n_frames : int
 
     Returns
@@ -81,7 +74,8 @@ def panel_rows(report: dict) -> list[PanelRow]:
     cadence = report["cadence_spm"]["value"]
     rows = [PanelRow("Cadence", f"{cadence:.0f} steps/min" if cadence else "n/a", None)]
     view = report["view"]["label"]
-    for name in PANEL_METRICS.get(view, _OTHER_VIEW_METRICS):
+    # Oblique and unknown views measure nothing view-specific; their panel says which metrics a clear view would give.
+    for name in panel_metrics(view) or panel_hints():
         metric = report["metrics"].get(name)
         if metric is None:
             continue

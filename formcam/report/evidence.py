@@ -23,21 +23,13 @@ import numpy as np
 from formcam.video.probe import probe_video
 from formcam.threads import usable_cores
 from formcam.errors import FormcamError
-from formcam.gait.metrics import METRICS
+from formcam.gait.registry import DRAWN_METRICS, METRICS
 from formcam.report.annotations import FrameAnnotator
 from formcam.report.overlay import draw_overlay
 from formcam.video.seek import iter_frames_at
 
 __all__ = ["EvidenceFrame", "EvidencePlan", "collect_evidence", "flagged_metrics", "plan_evidence", "shown_frame", "stretches_of_time", "worst_and_typical"]
 
-#: Metrics whose per-step value is the median of a per-frame signal over the step.
-STEP_MEDIAN_SIGNALS = {
-    "head_forward_pct": "head_forward_pct",
-    "head_forward_deg": "head_forward_deg",
-    "trunk_forward_lean_deg": "trunk_forward_lean_deg",
-}
-#: Metrics with geometry of their own to draw (see FrameAnnotation.highlight).
-HIGHLIGHTED = frozenset({"overstride_pct", "knee_flexion_contact_deg", "shank_angle_contact_deg", "arm_crossover_pct"})
 _SEVERITY = {"high": 0, "watch": 1}
 #: Evidence images are scaled to this height in pixels (sharp on a phone, small in the page).
 EVIDENCE_HEIGHT = 480
@@ -102,7 +94,7 @@ def worst_and_typical(name: str, metric: dict) -> dict[str, dict]:
     Parameters
     ----------
     name : str
-        Metric name (a key of :data:`formcam.gait.metrics.METRICS`).
+        Metric name (a key of :data:`formcam.gait.registry.METRICS`).
     metric : dict
         Its report.json entry, with ``per_step`` ``{side, frame, t_ms, value}``.
 
@@ -134,7 +126,8 @@ def shown_frame(name: str, step: dict, signals: dict, contact_frames: Sequence[i
     every other metric at the step's own frame (the peak, or the contact).
     """
     frame = int(step["frame"])
-    signal = signals.get(STEP_MEDIAN_SIGNALS.get(name, ""))
+    spec = METRICS.get(name)
+    signal = signals.get(spec.step_signal) if spec is not None and spec.step_signal else None
     if signal is None:
         return frame
     later = [c for c in contact_frames if c > frame]
@@ -215,7 +208,7 @@ class EvidencePlan:
     def draw(self, k: int, image: np.ndarray) -> bytes:
         """The JPEG of entry ``k``, drawn on ``image`` (the full-size upright frame ``shown[k]``)."""
         name, _, step = self.chosen[k]
-        ann = self.annotate(self.shown[k], highlight=name if name in HIGHLIGHTED else None, in_stance=step.get("side"))
+        ann = self.annotate(self.shown[k], highlight=name if name in DRAWN_METRICS else None, in_stance=step.get("side"))
         drawn = draw_overlay(image, ann, [], show_panel=False, text_scale=EVIDENCE_TEXT_SCALE)
         return encode_jpeg(crop_to_runner(drawn, self.xy[self.shown[k]]))
 

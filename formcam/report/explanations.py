@@ -1,10 +1,11 @@
 """Plain-words texts of the reports: what each metric is, why it matters, and practical cues.
 
 One data module, so the wording is reviewed in one place and the HTML report,
-the comparison page and any future output say the same thing. The norms, their
-sources and the expected errors are *not* here: they live with the numbers in
-:data:`formcam.gait.metrics.METRICS` and reach the report through report.json
-(``reference``, ``expected_error``).
+the comparison page and any future output say the same thing. Which metrics
+exist, and in which order, is the registry's (:data:`formcam.gait.registry.METRICS`);
+each finds its text here by its ``explanation_key``. The norms, their sources
+and the expected errors are *not* here: they live with the numbers in the
+registry and reach the report through report.json (``reference``, ``expected_error``).
 
 Cues are suggestions from the coaching and physiotherapy literature, worded as
 such; formcam gives no diagnosis (:data:`DISCLAIMER`).
@@ -13,6 +14,8 @@ such; formcam gives no diagnosis (:data:`DISCLAIMER`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from formcam.gait.registry import METRICS
 
 __all__ = ["CADENCE", "DISCLAIMER", "EXPLANATIONS", "Explanation", "HOW_TO_READ", "explanation"]
 
@@ -240,4 +243,5 @@ def explanation(name: str) -> Explanation | None:
     """The plain-words text of metric ``name`` (``cadence_spm`` included), or None for an unknown one."""
     if name == "cadence_spm":
         return CADENCE
-    return EXPLANATIONS.get(name)
+    spec = METRICS.get(name)
+    return EXPLANATIONS.get(spec.explanation_key if spec is not None else name)

@@ -26,8 +26,8 @@ import numpy as np
 
 from formcam import __version__
 from formcam.atomic import write_text_atomic
-from formcam.gait.events import GaitEvents
-from formcam.gait.metrics import METRICS
+from formcam.gait.steps import GaitEvents
+from formcam.gait.registry import METRICS, PlotSignal
 from formcam.report.annotations import stance_side
 from formcam.report.evidence import EvidenceFrame, collect_evidence, worst_and_typical
 from formcam.report.explanations import CADENCE, DISCLAIMER, HOW_TO_READ, explanation
@@ -38,17 +38,6 @@ __all__ = ["CSP", "page", "report_html", "write_report_html"]
 #: The page may load nothing: no scripts, fonts, frames or remote images; only data: images and inline CSS.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
-#: Per-frame signals plotted under each metric: (signal, sign per stance side or None, label).
-#: Frontal metrics are turned into the metric's own sign during each stance (+1 left, -1 right),
-#: so the line and the per-step dots mean the same thing.
-_PLOT_SIGNALS = {
-    "pelvic_drop_deg": ("hip_tilt_deg", (1.0, -1.0), "swing-side hip below the stance-side hip"),
-    "shoulder_dip_deg": ("shoulder_tilt_deg", (-1.0, 1.0), "stance-side shoulder lower"),
-    "trunk_lateral_lean_deg": ("trunk_lateral_lean_deg", (-1.0, 1.0), "lean towards the stance leg"),
-    "head_forward_pct": ("head_forward_pct", None, "ear ahead of the shoulder"),
-    "head_forward_deg": ("head_forward_deg", None, "shoulder-to-ear angle from vertical"),
-    "trunk_forward_lean_deg": ("trunk_forward_lean_deg", None, "forward lean"),
-}
 _UNIT_TEXT = {"deg": "°"}
 _FLAG_WORDS = {"ok": "ok", "watch": "watch", "high": "high", None: "no norm"}
 
@@ -154,17 +143,23 @@ def _stance(report: dict, n_frames: int) -> np.ndarray:
     return stance_side(events, n_frames)
 
 
+def _plot_signal(name: str) -> PlotSignal | None:
+    spec = METRICS.get(name)
+    return spec.plot if spec is not None else None
+
+
 def _metric_lines(name: str, signals: dict, stance: np.ndarray | None) -> list[Line]:
-    """The per-frame line(s) drawn under metric ``name`` (in its own sign convention)."""
-    if name == "knee_flexion_contact_deg":
-        return [Line(np.asarray(signals[key], dtype=float), f"{side} knee", colour)
-                for key, side, colour in (("knee_flexion_left_deg", "left", LEFT_CSS),
-                                          ("knee_flexion_right_deg", "right", RIGHT_CSS)) if key in signals]
-    spec = _PLOT_SIGNALS.get(name)
-    if spec is None or spec[0] not in signals:
+    """The per-frame line(s) drawn under metric ``name`` (in its own sign convention, :class:`PlotSignal`)."""
+    plot = _plot_signal(name)
+    if plot is None:
         return []
-    key, signs, label = spec
-    values = np.asarray(signals[key], dtype=float)
+    if not isinstance(plot.signal, str):  # one line per side
+        return [Line(np.asarray(signals[key], dtype=float), f"{side} {plot.label}", colour)
+                for key, side, colour in zip(plot.signal, ("left", "right"), (LEFT_CSS, RIGHT_CSS)) if key in signals]
+    if plot.signal not in signals:
+        return []
+    signs, label = plot.signs, plot.label
+    values = np.asarray(signals[plot.signal], dtype=float)
     if signs is None:
         return [Line(values, label)]
     if stance is None:
@@ -342,11 +337,11 @@ def _metric_section(name: str, metric: dict, plot: str, evidence: Sequence[Evide
 
 
 def _plot_caption(name: str) -> str:
-    spec = _PLOT_SIGNALS.get(name)
-    if spec and spec[1] is not None:
+    plot = _plot_signal(name)
+    if plot and plot.signs is not None:
         return ("The line is the value during each stance (blue: left foot down, pink: right), "
                 "dots the per-step peaks.")
-    if spec or name == "knee_flexion_contact_deg":
+    if plot:
         return "The line is the value in every frame, dots the per-step values."
     return "Dots are the per-step values (blue: left, pink: right)."
 
@@ -404,7 +399,7 @@ def report_html(
         Frame times in ms (the pose file's); with ``signals`` the plots show
         per-frame lines, without them only per-step values.
     signals : dict of str -> ndarray (T,), optional
-        :func:`formcam.gait.metrics.frame_signals` output.
+        :func:`formcam.gait.signals.frame_signals` output.
     evidence : sequence of EvidenceFrame
         From :func:`formcam.report.evidence.collect_evidence`.
     evidence_note : str, optional

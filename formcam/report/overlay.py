@@ -24,6 +24,7 @@ from formcam.report.drawing import (
     overlay_style, text_size,
 )  # fmt: skip
 from formcam.report.panel import PanelRow, ValuesPanel
+from formcam.gait.view import FRONTAL, View
 
 __all__ = ["FrameAnnotation", "OverlayPainter", "draw_overlay"]
 
@@ -405,7 +406,7 @@ class OverlayPainter:
 
         style = self.style
         present = _present(xy)
-        lateral = ann.view in ("rear", "front")
+        lateral = ann.view in FRONTAL
         if present.any():
             _draw_skeleton(img, xy, present, style, ann.in_stance, skip_centre=lateral)
             if lateral:
@@ -414,7 +415,7 @@ class OverlayPainter:
                 for name, a, b, angle in tilt_lines:
                     if present[a] and present[b]:
                         _draw_tilt_line(img, xy[a], xy[b], name, angle, style)
-            elif ann.view == "side":
+            elif ann.view == View.SIDE:
                 _draw_trunk_line(img, xy, present, ann.trunk_lean_deg, style, ann.facing)
                 _draw_head_line(img, xy, present, ann.head_forward_deg, style, ann.facing)
             if ann.highlight:

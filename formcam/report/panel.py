@@ -15,6 +15,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from formcam.gait.view import CLEAR_VIEWS, View
 from formcam.report.drawing import (
     BOLD, DIM_TEXT_COLOUR, FLAG_COLOURS, LEFT_COLOUR, PANEL_COLOUR, REGULAR, RIGHT_COLOUR, SEMIBOLD, TEXT_COLOUR,
     OverlayStyle, blend_box, draw_text, text_size,
@@ -87,7 +88,7 @@ class ValuesPanel:
         view : str
             The view named in the subtitle.
         """
-        subtitle = f"{view} view" if view in ("side", "rear", "front", "oblique") else "view unknown"
+        subtitle = f"{view} view" if view in (*CLEAR_VIEWS, View.OBLIQUE) else "view unknown"
         layout = self._layouts.get(subtitle)
         if layout is None:
             layout = self._layouts[subtitle] = _panel_layout(self.rows, self.title, subtitle, self.style,

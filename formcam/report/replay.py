@@ -17,8 +17,9 @@ import cv2
 import numpy as np
 
 from formcam.video.probe import probe_video
-from formcam.report.annotations import PANEL_METRICS, FrameAnnotator, panel_rows
-from formcam.report.evidence import HIGHLIGHTED, flagged_metrics, worst_and_typical
+from formcam.gait.registry import DRAWN_METRICS, panel_metrics
+from formcam.report.annotations import FrameAnnotator, panel_rows
+from formcam.report.evidence import flagged_metrics, worst_and_typical
 from formcam.report.drawing import draw_banner
 from formcam.report.overlay import draw_overlay
 from formcam.video.seek import frames_between
@@ -70,7 +71,7 @@ class ReplayStep:
 def replay_step(report: dict) -> ReplayStep | None:
     """Choose the step to replay from report.json, or None when no metric has per-step values."""
     view = report["view"]["label"]
-    candidates = flagged_metrics(report) + [name for name in PANEL_METRICS.get(view, ())
+    candidates = flagged_metrics(report) + [name for name in panel_metrics(view)
                                             if report["metrics"].get(name, {}).get("per_step")]
     contacts = sorted((e["frame"], e["t_ms"]) for e in report["events"] if e["kind"] == "contact")
     for name in candidates:
@@ -146,7 +147,7 @@ def append_replay(writer, video_path: Path, kinematics, report: dict, *, last_pt
     annotate = FrameAnnotator(kinematics, fps=fps, scale=(size[0] / info.width, size[1] / info.height))
     indices = _analysed_frames(np.array([t for t, _ in frames]), step, t_ms, annotate.n_frames)
     panel = panel_rows(report)
-    highlight = step.metric if step.metric in HIGHLIGHTED else None
+    highlight = step.metric if step.metric in DRAWN_METRICS else None
     ticks = max(1, round(1.0 / (fps * float(writer.time_base))))
     pts = last_pts
     written = 0

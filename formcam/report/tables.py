@@ -3,7 +3,7 @@
 Every column that holds a quantity says its unit in the header as
 ``name [unit]`` (``t_ms [ms]``, ``hip_tilt_deg [deg]``,
 ``head_forward_pct [% trunk]``); ``name`` is the key used in report.json and
-in :func:`formcam.gait.metrics.frame_signals`, so a script can split the header at
+in :func:`formcam.gait.signals.frame_signals`, so a script can split the header at
 ``" ["``. Missing values are empty cells, never ``nan``.
 """
 
@@ -20,7 +20,7 @@ from formcam.atomic import write_text_atomic
 
 __all__ = ["SIGNAL_UNITS", "frames_table", "steps_table", "write_tables"]
 
-#: Units of the per-frame signals (:func:`formcam.gait.metrics.frame_signals`); others go by their name's suffix.
+#: Units of the per-frame signals (:func:`formcam.gait.signals.frame_signals`); others go by their name's suffix.
 SIGNAL_UNITS = {
     "head_forward_pct": "% trunk",
     "mid_hip_y_px": "px (y down)",

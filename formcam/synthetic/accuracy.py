@@ -18,7 +18,7 @@ minus the true value the metric's definition gives for that view
 Per metric and condition the study reports the bias (mean error), the median
 absolute error and the 95th percentile of the absolute error.  The last,
 with noise, is each metric's ``expected_error`` in report.json
-(:func:`formcam.gait.metrics.expected_error_text` reads ``formcam/data/accuracy.json``),
+(:func:`formcam.gait.registry.expected_error_text` reads ``formcam/data/accuracy.json``),
 so the stated error is what formcam measurably achieves on data with a known
 answer.  It is a lower bound for real clips: the synthetic landmarks sit
 exactly on the joints, while a pose model's hip and knee centres are off by
@@ -40,7 +40,8 @@ import numpy as np
 
 from formcam.atomic import write_text_atomic
 from formcam.gait.kinematics import analyse_pose
-from formcam.gait.metrics import CONTACT_RATE_SPLIT_FPS, METRICS, contact_rate_key
+from formcam.gait.registry import CONTACT_RATE_SPLIT_FPS, METRICS, contact_rate_key
+from formcam.gait.view import CLEAR_VIEWS, View
 from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
 
 #: Uniform ranges of the gait parameters drawn for each synthetic runner.
@@ -57,7 +58,6 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "arm_crossover_pct": (-15.0, 10.0),
 }
 FRAME_RATES = (24.0, 30.0, 60.0, 120.0, 240.0)
-VIEWS = ("side", "rear", "front")
 #: Runner height range, px (a phone clip of a runner filling a third to most of the frame).
 RUNNER_HEIGHT_PX = (400.0, 900.0)
 #: Camera roll drawn for noisy gaits, degrees either way.
@@ -92,7 +92,7 @@ def draw_gait(rng: np.random.Generator) -> dict:
     params = {name: float(rng.uniform(low, high)) for name, (low, high) in PARAMETER_RANGES.items()}
     height = float(rng.uniform(*RUNNER_HEIGHT_PX))
     params.update(
-        view=str(rng.choice(VIEWS)), direction=str(rng.choice(("left", "right"))), fps=float(rng.choice(FRAME_RATES)),
+        view=str(rng.choice(CLEAR_VIEWS)), direction=str(rng.choice(("left", "right"))), fps=float(rng.choice(FRAME_RATES)),
         duration_s=DURATION_S, runner_height_px=height,
         frame_size=(int(round(1.5 * height)) // 2 * 2, int(round(height / 0.8)) // 2 * 2),
     )
@@ -110,7 +110,7 @@ def draw_noise(rng: np.random.Generator, runner_height_px: float, view: str) -> 
     noise = dict(REALISTIC_NOISE)
     noise["jitter_px"] = REALISTIC_NOISE["jitter_px"] * runner_height_px / 600.0
     roll = float(rng.uniform(-MAX_ROLL_DEG, MAX_ROLL_DEG))
-    noise["camera_roll_deg"] = 0.0 if view == "side" else roll
+    noise["camera_roll_deg"] = 0.0 if view == View.SIDE else roll
     noise["seed"] = int(rng.integers(0, 2**31))
     return noise
 
@@ -249,11 +249,11 @@ def markdown_document(record: dict) -> str:
         "",
         "Values taken at foot contact depend on the frame rate. The knee and shin angles turn sharply at landing, "
         "so formcam reads them at the contact's time between frames from a fit either side of it "
-        "(`formcam.gait.metrics.value_at_corner`: two parabolas meeting at the contact, fitted to the measured, "
+        "(`formcam.gait.contact_angles.value_at_corner`: two parabolas meeting at the contact, fitted to the measured, "
         "unfiltered samples within 80 ms or four frames) rather than from the nearest frame, which lies up to half "
         "a frame along the steep side, or from the low-passed tracks, which round the corner. Where the fit shows "
         "the knee already flexing before the contact (found late) or still extending after it (early), both "
-        "angles are read at the fit's straightest knee within 40 ms instead (`formcam.gait.metrics.knee_landing_times`): "
+        "angles are read at the fit's straightest knee within 40 ms instead (`formcam.gait.contact_angles.knee_landing_times`): "
         "on MediaPipe's landmarks of rendered runners one leg's contacts came up to 40 ms late, which read the "
         "knee 1.3-2.1° more flexed (docs/validation.md). Below 50 fps a frame "
         "lasts 33-42 ms, in which the knee flexes by several degrees after landing: the fit has to reach over "

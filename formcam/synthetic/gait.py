@@ -90,6 +90,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcam.pose import landmarks as lm
+from formcam.gait.view import CLEAR_VIEWS, View
 from formcam.pose.posefile import PoseSequence
 
 # Segment lengths as fractions of standing height (Winter 2009, rounded).
@@ -202,7 +203,7 @@ def make_gait(
         (``contact_t_ms``/``contact_sides``, ``toe_off_t_ms``/``toe_off_sides``)
         and the values the metric definitions give for this view.
     """
-    if view not in ("side", "rear", "front"):
+    if view not in CLEAR_VIEWS:
         raise ValueError(f"view must be 'side', 'rear' or 'front', not {view!r}")
     if direction not in ("right", "left"):
         raise ValueError(f"direction must be 'right' or 'left', not {direction!r}")
@@ -365,9 +366,9 @@ class _Projection:
         self.view, self.facing, self.cx, self.ground_y = view, facing, cx, ground_y
 
     def __call__(self, body: np.ndarray) -> np.ndarray:
-        if self.view == "side":
+        if self.view == View.SIDE:
             x = self.cx + body[..., 0] * self.facing
-        elif self.view == "rear":
+        elif self.view == View.REAR:
             x = self.cx + body[..., 1]
         else:
             x = self.cx - body[..., 1]

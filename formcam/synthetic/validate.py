@@ -28,7 +28,8 @@ import numpy as np
 
 from formcam.pose import landmarks as lm
 from formcam.gait.kinematics import Kinematics, analyse_pose
-from formcam.gait.metrics import METRICS as METRIC_SPECS
+from formcam.gait.registry import METRICS as METRIC_SPECS
+from formcam.gait.view import FRONTAL, View
 from formcam.pose.posefile import PoseSequence
 from formcam.synthetic.render import ClipSpec, Gait, read_truth, render_clip, truth_path
 
@@ -160,11 +161,11 @@ def _line_angle_deg(xy: np.ndarray, a: int | tuple, b: int | tuple, from_vertica
 
 #: Frame-by-frame angles whose pose-model response :func:`angle_response` measures, per view.
 RESPONSE_SIGNALS = {
-    "hip line tilt": (("rear", "front"), (lm.LEFT_HIP, lm.RIGHT_HIP), False),
-    "shoulder line tilt": (("rear", "front"), (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), False),
-    "trunk lateral angle": (("rear", "front"), ((lm.LEFT_HIP, lm.RIGHT_HIP), (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)), True),
-    "trunk forward angle": (("side",), ((lm.LEFT_HIP, lm.RIGHT_HIP), (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)), True),
-    "head angle": (("side",), ((lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), (lm.LEFT_EAR, lm.RIGHT_EAR)), True),
+    "hip line tilt": (FRONTAL, (lm.LEFT_HIP, lm.RIGHT_HIP), False),
+    "shoulder line tilt": (FRONTAL, (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), False),
+    "trunk lateral angle": (FRONTAL, ((lm.LEFT_HIP, lm.RIGHT_HIP), (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)), True),
+    "trunk forward angle": ((View.SIDE,), ((lm.LEFT_HIP, lm.RIGHT_HIP), (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)), True),
+    "head angle": ((View.SIDE,), ((lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), (lm.LEFT_EAR, lm.RIGHT_EAR)), True),
 }
 
 
@@ -241,7 +242,7 @@ def metrics_with_true_events(kin: Kinematics, t_ms: np.ndarray, truth: dict) -> 
     Separates the pose model's share of a metric's error from the gait-event
     detection's: the events are exact, the landmarks are the pose model's.
     """
-    from formcam.gait.events import GaitEvents
+    from formcam.gait.steps import GaitEvents
     from formcam.gait.metrics import compute_metrics
 
     t_ms = np.asarray(t_ms, dtype=np.float64)

@@ -25,7 +25,7 @@ REAR_S, SIDE_S = 7.5, 6.0
 # The rear camera stands low (a phone on the floor behind the treadmill): perspective moves the stance foot
 # down the image as it travels back. In the portrait clip the runner is also larger, and there MediaPipe
 # swaps the feet for about 80 ms after each landing; rear steps are timed from the hip's bounce so that
-# this cannot add or drop a step (formcam.gait.events._stances_around_midstances).
+# this cannot add or drop a step (formcam.gait.foot_motion.stances_around_midstances).
 LOW = dict(camera_height_m=0.3)
 
 CLIPS = {

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-VIEWS = ("side", "rear", "front")
+from formcam.gait.view import CLEAR_VIEWS, View
+
 PROJECTIONS = ("perspective", "orthographic")
 
 
@@ -117,17 +118,17 @@ def view_camera(
     -------
     Camera
     """
-    if view not in VIEWS:
-        raise ValueError(f"view must be one of {VIEWS}, not {view!r}")
+    if view not in CLEAR_VIEWS:
+        raise ValueError(f"view must be one of {tuple(map(str, CLEAR_VIEWS))}, not {view!r}")
     if direction not in ("right", "left"):
         raise ValueError(f"direction must be 'right' or 'left', not {direction!r}")
     if projection not in PROJECTIONS:
         raise ValueError(f"projection must be one of {PROJECTIONS}, not {projection!r}")
     forward, lateral, up = np.eye(3)
-    if view == "side":
+    if view == View.SIDE:
         facing = 1.0 if direction == "right" else -1.0
         right, axis, position = facing * forward, -facing * lateral, facing * distance_m * lateral
-    elif view == "rear":
+    elif view == View.REAR:
         right, axis, position = lateral, forward, -distance_m * forward
     else:
         right, axis, position = -lateral, -forward, distance_m * forward

@@ -19,7 +19,8 @@ from formcam.pose import landmarks as lm
 from formcam.atomic import write_text_atomic
 from formcam.video.encode import H264Writer, remux_mp4
 from formcam.synthetic.gait import gait_body_points, make_gait
-from formcam.synthetic.render.camera import PROJECTIONS, VIEWS, Camera, view_camera
+from formcam.gait.view import CLEAR_VIEWS, View
+from formcam.synthetic.render.camera import PROJECTIONS, Camera, view_camera
 from formcam.synthetic.render.container import stored_frame
 from formcam.synthetic.render.figure import BYSTANDER_OUTFIT, Outfit, ProjectedFigure, draw_figure, project_figure
 from formcam.synthetic.render.scene import BACKGROUNDS, Treadmill, background, belt_speed, place_body, standing_body_points
@@ -118,13 +119,13 @@ class ClipSpec:
     outfit: Outfit = field(default_factory=Outfit)
 
     def __post_init__(self) -> None:
-        for name, value, allowed in (("view", self.view, VIEWS), ("projection", self.projection, PROJECTIONS),
+        for name, value, allowed in (("view", self.view, CLEAR_VIEWS), ("projection", self.projection, PROJECTIONS),
                                      ("motion", self.motion, MOTIONS), ("background", self.background, BACKGROUNDS),
                                      ("second_person", self.second_person, SECOND_PEOPLE),
                                      ("direction", self.direction, ("right", "left"))):
             if value not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
-        if self.motion == "across" and self.view != "side":
+                raise ValueError(f"{name} must be one of {tuple(map(str, allowed))}, not {value!r}")
+        if self.motion == "across" and self.view != View.SIDE:
             raise ValueError("a runner moving across the frame is filmed from the side (view='side')")
         if self.rotation_deg not in (0, 90, 180, 270):
             raise ValueError(f"rotation_deg must be 0, 90, 180 or 270, not {self.rotation_deg}")

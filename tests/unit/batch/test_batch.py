@@ -37,9 +37,11 @@ from formcam.pipeline import ALL_OUTPUTS, AnalysisOptions
 from formcam.pose.posefile import PoseSequence, save_pose
 from formcam.report.json_report import build_report
 from formcam.batch.summary import (
-    HEADLINE_METRICS, QUALITY_MESSAGE_SEPARATOR, SUMMARY_COLUMNS, read_summary_csv, summary_row, write_summary_csv,
+    QUALITY_MESSAGE_SEPARATOR, SUMMARY_COLUMNS, read_summary_csv, summary_row, write_summary_csv,
 )
-from formcam.batch.summary_compare import compare_summaries, expected_error_value
+from formcam.gait.registry import HEADLINE_METRICS
+from formcam.batch.summary_compare import compare_summaries
+from formcam.compare import expected_error_value
 from formcam.batch.summary_html import STATUS_TEXT, summary_html, write_summary_html
 from formcam.synthetic.gait import make_gait
 
@@ -188,7 +190,7 @@ def test_summary_page_fits_a_laptop_screen_and_never_scrolls_the_page(tmp_path):
           for status in ("output_not_written", "usage_error", "timed_out", "failed", "pending")),
     ]
     before = [{**every_metric, "pelvic_drop_deg": 3.0}]
-    comparison = compare_summaries(before, rows, {"pelvic_drop_deg": "±3° per step"})
+    comparison = compare_summaries(before, rows, {"pelvic_drop_deg": 3.0})
     page = write_summary_html(rows, tmp_path / "summary.html", comparison)
 
     assert sideways_scrolling(page, width=1280) == []
@@ -218,7 +220,7 @@ def test_per_runner_changes_count_only_beyond_the_expected_error():
               row("ben", pelvic_drop_deg=6.0), row("carl", pelvic_drop_deg=5.0)]
     after = [row("anna", pelvic_drop_deg=6.0, cadence_spm=172.0), row("ben", pelvic_drop_deg=7.0),
              row("ben", status="unreadable", pelvic_drop_deg=40.0), row("dana", pelvic_drop_deg=3.0)]
-    comparison = compare_summaries(before, after, {"pelvic_drop_deg": "±3° per step"})
+    comparison = compare_summaries(before, after, {"pelvic_drop_deg": 3.0})
     changes = {(c.runner, c.measure): c for c in comparison.changes}
     anna = changes["anna", "pelvic_drop_deg"]
     assert (anna.before, anna.after, anna.change, anna.beyond_error) == (11.0, 6.0, -5.0, True)

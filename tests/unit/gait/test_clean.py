@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcam.gait.clean import clean_landmarks, default_cutoffs_hz, fill_short_gaps, lowpass_segments
+from formcam.gait.clean import clean_landmarks, default_cutoffs_hz
+from formcam.gait.filters import fill_short_gaps, lowpass_segments
 from formcam.pose import landmarks as lm
 
 
@@ -104,8 +105,10 @@ def test_all_missing_stays_missing():
 
 
 # ------------------------------------------------------------------ Hampel filter, swaps, long gaps
-from formcam.gait.clean import (CleanedTracks, clean_tracks, hampel_outliers, long_gaps, stride_period_ms,  # noqa: E402
-                           undo_left_right_swaps)
+from formcam.gait.clean import CleanedTracks, clean_tracks, long_gaps  # noqa: E402
+from formcam.gait.filters import hampel_outliers  # noqa: E402
+from formcam.gait.rhythm import stride_period_ms  # noqa: E402
+from formcam.gait.swaps import undo_left_right_swaps  # noqa: E402
 from formcam.synthetic.gait import LEG_SWAP, make_gait  # noqa: E402
 
 
@@ -181,8 +184,8 @@ def test_cleaning_reports_what_it_did():
 
 
 # ------------------------------------------------------------------ side view: legs named by position
-from formcam.gait.clean import leading_foot_contacts, undo_side_view_leg_swaps  # noqa: E402
-from formcam.gait.events import regular_steps  # noqa: E402
+from formcam.gait.steps import regular_steps  # noqa: E402
+from formcam.gait.swaps import leading_foot_contacts, undo_side_view_leg_swaps  # noqa: E402
 from formcam.gait.kinematics import analyse_pose  # noqa: E402
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from formcam.gait.clean import clean_tracks
 from formcam.gait.kinematics import analyse_pose
-from formcam.gait.metrics import compute_metrics, knee_landing_times, value_at_corner
+from formcam.gait.contact_angles import knee_landing_times, value_at_corner
+from formcam.gait.metrics import compute_metrics
 from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
 
 

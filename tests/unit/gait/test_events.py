@@ -7,9 +7,10 @@ import pytest
 
 from formcam.gait.clean import clean_landmarks
 from formcam.pose import landmarks as lm
-from formcam.gait.events import (GaitEvents, detect_events, estimate_cadence, gait_phase_fractions, midstance_frames,
-                            regular_steps,
-                            stances)
+from formcam.gait.cadence import estimate_cadence, gait_phase_fractions
+from formcam.gait.events import detect_events
+from formcam.gait.foot_motion import midstance_frames
+from formcam.gait.steps import GaitEvents, regular_steps, stances
 from formcam.synthetic.gait import make_gait
 from formcam.gait.view import ViewEstimate, detect_view
 

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 from formcam.gait.clean import clean_landmarks
-from formcam.gait.events import GaitEvents, detect_events
-from formcam.gait.metrics import METRICS, MetricSpec, compute_metrics, flag_for, frame_signals, summarise
+from formcam.gait.events import detect_events
+from formcam.gait.metrics import compute_metrics, flag_for, summarise
+from formcam.gait.registry import METRICS, MetricSpec
+from formcam.gait.signals import frame_signals
+from formcam.gait.steps import GaitEvents, StepValue
 from formcam.synthetic.gait import make_gait
 from formcam.gait.view import ViewEstimate, detect_view
 
@@ -83,10 +86,10 @@ def test_frontal_signals_use_the_runners_right_in_rear_and_front_views():
 
 def test_too_few_steps_per_side_gives_null_with_a_reason_and_low_confidence_below_seven():
     t_ms = np.arange(100) * 10.0
-    steps = [("left", 10, 5.0), ("right", 20, 6.0), ("left", 30, 5.5)]
+    steps = [StepValue("left", 10, 5.0), StepValue("right", 20, 6.0), StepValue("left", 30, 5.5)]
     result = summarise("shoulder_dip_deg", steps, t_ms)
     assert result.value is None and "per side" in result.reason and result.n == 3
-    steps = [(side, 10 * i, 5.0) for i, side in enumerate(["left", "right"] * 4)]
+    steps = [StepValue(side, 10 * i, 5.0) for i, side in enumerate(["left", "right"] * 4)]
     result = summarise("shoulder_dip_deg", steps, t_ms)
     assert result.value == 5.0 and result.confidence == "low" and result.flag == "ok"
 
@@ -95,18 +98,18 @@ def test_too_few_steps_per_side_gives_null_with_a_reason_and_low_confidence_belo
                                   "knee_flexion_contact_deg"])
 def test_angles_studied_by_dingenen_need_seven_steps_per_side_and_say_so(name):
     t_ms = np.arange(200) * 10.0
-    six = [(side, 10 * i, 5.0) for i, side in enumerate(["left", "right"] * 6)]
+    six = [StepValue(side, 10 * i, 5.0) for i, side in enumerate(["left", "right"] * 6)]
     result = summarise(name, six, t_ms)
     assert result.value is None and result.left is None
     assert "at least 7 per side" in result.reason and "Dingenen" in result.reason
-    seven = [(side, 10 * i, 5.0) for i, side in enumerate(["left", "right"] * 7)]
+    seven = [StepValue(side, 10 * i, 5.0) for i, side in enumerate(["left", "right"] * 7)]
     assert summarise(name, seven, t_ms).value == 5.0
 
 
 def test_every_metric_states_its_minimum_and_its_source():
     for name, spec in METRICS.items():
         assert spec.min_steps_per_side >= 3 and spec.min_steps_source, name
-    unsided = summarise("head_forward_pct", [("left", 10 * i, 5.0) for i in range(5)], np.arange(100) * 10.0)
+    unsided = summarise("head_forward_pct", [StepValue("left", 10 * i, 5.0) for i in range(5)], np.arange(100) * 10.0)
     assert unsided.value is None and "at least 6 are needed" in unsided.reason and "formcam" in unsided.reason
 
 
@@ -118,7 +121,7 @@ def test_flag_tiers_and_asymmetry():
     assert flag_for(spec, 6.0, 4.0, 8.0) == "watch"  # left-right difference above 3 degrees
     lean = METRICS["trunk_forward_lean_deg"]
     assert flag_for(lean, 2.0, None, None) == "watch" and flag_for(lean, 7.0, None, None) == "ok"
-    assert flag_for(MetricSpec("X", "x", ("side",), True, "", ""), 100.0, None, None) is None
+    assert flag_for(MetricSpec("x", "X", "x", ("side",), True, "", 0.0, ""), 100.0, None, None) is None
 
 
 def test_no_events_nulls_every_metric_with_a_reason():
@@ -149,12 +152,12 @@ def test_steps_in_parts_of_the_clip_seen_from_another_view_are_left_out():
 
 
 def test_expected_error_comes_from_the_noise_study():
-    from formcam.gait.metrics import accuracy_study, expected_error_text
-    from formcam.batch.summary_compare import expected_error_value
+    from formcam.gait.registry import accuracy_study, expected_error_text
+    from formcam.compare import expected_error_value
 
     study = accuracy_study()["metrics"]
     for name, spec in METRICS.items():
-        text = expected_error_text(name, spec)
+        text = expected_error_text(spec)
         assert text == spec.expected_error
         if name in study:
             assert text.startswith(f"±{study[name]['noisy']['p95']:.1f}") and "formcam.synthetic.accuracy" in text
@@ -162,7 +165,7 @@ def test_expected_error_comes_from_the_noise_study():
 
 
 def test_values_read_at_contact_state_the_error_for_their_frame_rate():
-    from formcam.gait.metrics import accuracy_study
+    from formcam.gait.registry import accuracy_study
 
     by_rate = accuracy_study()["contact_timed_by_frame_rate"]
     for fps, key in ((30, "below 50 fps"), (120, "50 fps and above")):

@@ -7,7 +7,7 @@ import pytest
 
 from formcam.video.decode import iter_frames, scaled_size
 from formcam.video.probe import probe_video
-from formcam.gait.events import GaitEvents
+from formcam.gait.steps import GaitEvents
 from formcam.pipeline import AnalysisOptions, analyze
 from formcam.report.annotated import render_annotated_video
 from formcam.report.annotations import FrameAnnotator, panel_rows, stance_side

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from formcam.synthetic import accuracy
-from formcam.gait.metrics import METRICS, accuracy_study
+from formcam.gait.registry import METRICS, accuracy_study
 from formcam.synthetic.gait import REALISTIC_NOISE
 
 

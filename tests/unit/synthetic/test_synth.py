@@ -179,7 +179,7 @@ def test_running_in_place_keeps_the_feet_under_the_hips():
 
 
 def test_knee_is_still_just_before_contact_and_flexes_after_it():
-    from formcam.gait.events import knee_flexion_deg
+    from formcam.gait.geometry import knee_flexion_deg
 
     pose = make_gait(view="side", fps=1000, duration_s=2, vertical_oscillation_pct=8, overstride_pct=10)
     truth = pose.extras["truth"]
