@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import av
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcam.quality.capture import CaptureQuality, measure_capture, null_affected_metrics
 from formcam.video.decode import VideoInfo, probe_video
@@ -37,6 +37,33 @@ from formcam.report.preview import write_people_preview
 from formcam.report.tables import write_tables
 from formcam.quality.refusal import MIN_DETECTED_FRACTION, MIN_DETECTED_FRAMES, Presence  # noqa: F401 (re-exported)
 from formcam.quality.refusal import check_analysable, feet_in_picture, forced_notes, presence, presence_notes, require_person
+
+class ProgressCallback(Protocol):
+    """How the library reports progress: it prints nothing itself; the command line draws bars from these calls.
+
+    Called as ``on_progress(stage, done, total)``, always from the thread that
+    called the library.
+
+    Parameters
+    ----------
+    stage : str
+        What is being counted: ``"Pose"`` and ``"Video"`` (frames) in
+        :func:`analyze`, ``"Batch"`` (clips) in :func:`formcam.batch.run_batch`,
+        a model's file name (bytes) in :func:`formcam.pose.models.fetch_model`.
+    done : int
+        How many are done so far (0 when the stage starts).
+    total : int or None
+        How many there will be; None when not known in advance.
+
+    Notes
+    -----
+    A stage that completes ends with a call where ``done == total``: where the
+    count fell short of (or passed) the announced total, that last call passes
+    the count reached as ``total``. A stage cut short by an error gets no such call.
+    """
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None: ...
+
 
 ALL_OUTPUTS = frozenset({"report.json", "annotated.mp4", "pose.npz", "report.html", "frames.csv", "steps.csv"})
 VIEWS = ("side", "rear", "front")
@@ -75,7 +102,8 @@ class AnalysisOptions:
     overwrite : bool
         Replace an earlier analysis in the output folder.
     progress : bool
-        Show progress bars.
+        Report progress to the ``on_progress`` given to :func:`analyze` (the
+        command line's ``--quiet`` turns it off); without one nothing is shown.
     force : bool
         Analyse even what formcam would refuse as not running or too short;
         the report is marked ``runner.forced`` (see :mod:`formcam.quality.refusal`).
@@ -144,7 +172,8 @@ def is_pose_file(path: Path) -> bool:
     return Path(path).suffix.lower() == ".npz"
 
 
-def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analysis:
+def analyze(path, out_dir=None, options: AnalysisOptions | None = None, *,
+            on_progress: ProgressCallback | None = None) -> Analysis:
     """Analyse a running video (or a saved ``pose.npz``) and write the outputs.
 
     Parameters
@@ -156,6 +185,9 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
         Output folder; default ``./formcam-out/<input name>/``. ``None`` with
         ``options.outputs`` empty writes nothing.
     options : AnalysisOptions, optional
+    on_progress : ProgressCallback, optional
+        Told the frames done in the ``"Pose"`` and ``"Video"`` stages (when
+        ``options.progress``). formcam itself prints nothing.
 
     Returns
     -------
@@ -185,7 +217,7 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
         source_video = Path(video["path"]) if video.get("path") else None
         capture = CaptureQuality.from_json(pose.extras["capture_quality"]) if "capture_quality" in pose.extras else None
     else:
-        pose, video, capture = estimate_pose(path, options)
+        pose, video, capture = estimate_pose(path, options, on_progress)
         source_video = path
     where = presence(pose.detected, pose.t_ms, feet_in_picture(pose.image_xy, pose.visibility, pose.frame_size))
     require_person(where, path.name, capture.hints() if capture else [],
@@ -205,7 +237,7 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
     analysis = Analysis(report=report, pose=pose, kinematics=kinematics, out_dir=out_dir if options.outputs else None)
     if options.outputs:
         try:
-            _write_outputs(analysis, path, source_video, options)
+            _write_outputs(analysis, path, source_video, options, on_progress)
             _write_people_preview(analysis, source_video)
         except (OSError, av.error.FFmpegError) as exc:
             raise OutputWriteError(cannot_write_outputs(out_dir, exc)) from exc
@@ -237,7 +269,8 @@ def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None
         path.unlink(missing_ok=True)
 
 
-def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, dict, CaptureQuality]:
+def estimate_pose(path: Path, options: AnalysisOptions, on_progress: ProgressCallback | None = None,
+                  ) -> tuple[PoseSequence, dict, CaptureQuality]:
     """Decode ``path`` and run the pose model.
 
     Returns the runner's pose, the report's video section, and the capture
@@ -248,7 +281,8 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
     preloading = preload_analysis_libraries()
     # Choosing among people needs room for more than one; otherwise a quick look decides.
     num_poses = options.num_poses or (DEFAULT_NUM_POSES if options.person is not None else None)
-    with _progress(options.progress, "Pose", _expected_frames(probe_video(path, slowmo=options.slowmo))) as advance:
+    expected = _expected_frames(probe_video(path, slowmo=options.slowmo))
+    with _stage(on_progress if options.progress else None, "Pose", expected) as advance:
         run = detect_people_parallel(path, model_path, slowmo=options.slowmo, num_poses=num_poses,
                                      workers=options.workers, max_fps=options.max_fps, on_frame=advance)
     preloading.join()  # before anything else imports scipy: two threads importing one package can meet half-way
@@ -340,7 +374,8 @@ def _video_section_without_file(pose: PoseSequence) -> dict:
     }
 
 
-def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | None, options: AnalysisOptions) -> None:
+def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | None, options: AnalysisOptions,
+                   on_progress: ProgressCallback | None) -> None:
     out_dir = prepare_out_dir(analysis.out_dir, input_path, overwrite=options.overwrite, create=True)
     files = analysis.files
     kin, pose, report = analysis.kinematics, analysis.pose, analysis.report
@@ -353,7 +388,7 @@ def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | No
     if "annotated.mp4" in options.outputs and video_there:
         # The video pass decodes every frame anyway: it hands the HTML report's evidence frames over at full size.
         plan = plan_evidence(report, kin) if "report.html" in options.outputs else None
-        with _progress(options.progress, "Video", pose.n_frames) as advance:
+        with _stage(on_progress if options.progress else None, "Video", pose.n_frames) as advance:
             files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report,
                                                 on_frame=advance, replay=options.replay, t_ms=pose.t_ms,
                                                 workers=options.workers, max_side=VIDEO_SIZES[options.video_size],
@@ -376,23 +411,19 @@ def _expected_frames(info: VideoInfo) -> int | None:
 
 
 @contextmanager
-def _progress(enabled: bool, label: str, total: int | None) -> Iterator:
-    """A rich progress bar (frames, frames/s, time left); yields ``advance(count)``."""
-    if not enabled:
+def _stage(on_progress: ProgressCallback | None, label: str, total: int | None) -> Iterator[Callable[[int], None] | None]:
+    """Report one stage to ``on_progress``; yields ``advance(count)`` (None without a callback)."""
+    if on_progress is None:
         yield None
         return
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} frames/s"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, transient=True) as progress:
-        task = progress.add_task(label, total=total, rate="-")
+    done = 0
 
-        def advance(count: int) -> None:
-            speed = progress.tasks[0].speed
-            progress.update(task, completed=count, rate=f"{speed:.0f}" if speed else "-")
+    def advance(count: int) -> None:
+        nonlocal done
+        done = count
+        on_progress(label, count, total)
 
-        yield advance
+    on_progress(label, 0, total)
+    yield advance
+    if done != total:  # the count the stage ended at closes it (see ProgressCallback)
+        on_progress(label, done, done)

@@ -38,21 +38,22 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from typing import TYPE_CHECKING
 
 from formcam.errors import (
     NothingToAnalyseError, OutputExistsError, OutputWriteError, UnreadableInputError, UsageError, os_reason,
 )
 from formcam.batch.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
 from formcam.batch.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
-from formcam.batch.summary_html import STATUS_TEXT, is_summary_html, write_summary_html
+from formcam.batch.summary_html import is_summary_html, write_summary_html
 from formcam.batch.clip import (
     MANIFEST_NAME, ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
 )  # fmt: skip
 from formcam.pose.parallel import usable_cores as default_workers  # noqa: F401 (part of the batch API)
 from formcam.batch.engines import check_engine, run_jobs, threads_per_clip
+
+if TYPE_CHECKING:
+    from formcam.pipeline import ProgressCallback  # pipeline is imported when a batch runs, not with this module
 
 #: Files a folder search picks up (a file named on the command line is tried whatever its suffix).
 VIDEO_SUFFIXES = frozenset(
@@ -270,7 +271,8 @@ def run_batch(
     clip_timeout: float | None = None,
     compare_to: str | os.PathLike | None = None,
     on_clip: Callable[[ClipResult], None] | None = None,
-    console: Console | None = None,
+    on_planned: Callable[[list[ClipResult], int], None] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> BatchSummary:
     """Analyse every clip in ``inputs``; write one folder per clip and the summary.
 
@@ -281,8 +283,8 @@ def run_batch(
     out_root : str or path, optional
         The batch folder; default ``./formcam-out/batch/``.
     options : formcam.pipeline.AnalysisOptions, optional
-        As for :func:`formcam.analyze`; ``progress`` shows the batch's overall
-        bar and one line per finished clip. report.json is always written.
+        As for :func:`formcam.analyze`; ``progress`` reports the clips done to
+        ``on_progress``. report.json is always written.
     engine : {'local', 'ray', 'serial'}
         ``local``: a process pool on this machine; ``ray``: one Ray task per
         clip (``pip install 'formcam[ray]'``); ``serial``: one clip after
@@ -303,8 +305,12 @@ def run_batch(
         summary.html and ``changes.csv``.
     on_clip : callable, optional
         Called with each :class:`ClipResult` as its clip finishes.
-    console : rich.console.Console, optional
-        Where progress goes.
+    on_planned : callable, optional
+        Called once before any clip runs, with the results already settled
+        (clips done earlier with these options, or refused: :attr:`ClipResult.reused`
+        tells which) and the number of clips left to analyse.
+    on_progress : formcam.pipeline.ProgressCallback, optional
+        Told the clips settled so far, as stage ``"Batch"``. formcam itself prints nothing.
 
     Returns
     -------
@@ -345,27 +351,28 @@ def run_batch(
     except OSError as error:
         raise OutputWriteError(f"Cannot create the batch folder {out_root}: {os_reason(error)}.") from error
 
-    with _BatchDisplay(len(clips), options.progress, console) as display:
-        display.already_done(list(results.values()), n_to_run=len(jobs))
+    tell = on_progress if options.progress else None
+    if tell is not None:
+        tell("Batch", len(results), len(clips))
+    if on_planned is not None:
+        on_planned(list(results.values()), len(jobs))
 
-        def finished(outcome: ClipOutcome) -> None:
-            clip = by_name[outcome.name]
-            result = ClipResult.of(clip, out_root / clip.name, outcome)
-            results[clip.name] = result
-            display.finished(result)
-            if on_clip is not None:
-                on_clip(result)
+    def finished(outcome: ClipOutcome) -> None:
+        clip = by_name[outcome.name]
+        result = ClipResult.of(clip, out_root / clip.name, outcome)
+        results[clip.name] = result
+        if on_clip is not None:
+            on_clip(result)
+        if tell is not None:
+            tell("Batch", len(results), len(clips))
 
-        try:
-            run_jobs(jobs, finished, engine=engine, workers=workers, address=address, clip_timeout=clip_timeout)
-        except KeyboardInterrupt:
-            with contextlib.suppress(OutputWriteError):  # the interrupt is what to report
-                _write_summary(out_root, clips, results, old_rows)
-            display.interrupted(len(results), len(clips))
-            raise
-    summary = _write_summary(out_root, clips, results, old_rows)
-    display.done(summary)
-    return summary
+    try:
+        run_jobs(jobs, finished, engine=engine, workers=workers, address=address, clip_timeout=clip_timeout)
+    except KeyboardInterrupt:
+        with contextlib.suppress(OutputWriteError):  # the interrupt is what to report
+            _write_summary(out_root, clips, results, old_rows)
+        raise
+    return _write_summary(out_root, clips, results, old_rows)
 
 
 def _plan(clips: Sequence[Clip], out_root: Path, options, *, force: bool) -> tuple[dict[str, ClipResult], list[ClipJob]]:
@@ -453,81 +460,6 @@ def _expected_errors(reports: Iterable[dict]) -> dict[str, object]:
 def _pending(clip: Clip, out_root: Path) -> ClipResult:
     message = "Not analysed yet: the batch was interrupted; run it again to finish."
     return ClipResult.of(clip, out_root / clip.name, ClipOutcome(clip.name, "pending", message))
-
-
-# ----------------------------------------------------------------------------------------- display
-class _BatchDisplay:
-    """The overall progress bar and one line per finished clip (nothing when ``enabled`` is false)."""
-
-    def __init__(self, total: int, enabled: bool, console: Console | None):
-        self.total, self.enabled = total, enabled
-        self.console = console or Console(stderr=False)
-        self.progress: Progress | None = None
-
-    def __enter__(self) -> _BatchDisplay:
-        if self.enabled:
-            self.progress = Progress(
-                TextColumn("[bold]Batch"), BarColumn(), MofNCompleteColumn(), TextColumn("clips"),
-                TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=True,
-            )  # fmt: skip
-            self.progress.__enter__()
-            self.task = self.progress.add_task("Batch", total=self.total)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.progress is not None:
-            self.progress.__exit__(*exc)
-
-    def _print(self, text: str) -> None:
-        if self.progress is not None:
-            self.progress.console.print(text, highlight=False, soft_wrap=True)
-
-    def already_done(self, results: list[ClipResult], n_to_run: int) -> None:
-        if self.progress is None:
-            return
-        reused = [r for r in results if r.reused]
-        if reused:
-            self._print(f"[dim]{len(reused)} clips already analysed with these options (skipped; --force redoes them).[/]")
-        for result in results:
-            if not result.reused:
-                self._print(clip_line(result))
-        self.progress.update(self.task, completed=len(results))
-        if n_to_run:
-            self._print(f"Analysing {n_to_run} clips.")
-
-    def finished(self, result: ClipResult) -> None:
-        if self.progress is not None:
-            self._print(clip_line(result))
-            self.progress.advance(self.task)
-
-    def interrupted(self, done: int, total: int) -> None:
-        self._print(f"[yellow]{done} of {total} clips are done; run the same command again to do the rest.[/]")
-
-    def done(self, summary: BatchSummary) -> None:
-        if self.progress is None:
-            return
-        tally = ", ".join(f"{n} {STATUS_TEXT.get(s, s)}" for s, n in summary.counts.most_common())
-        self.progress.__exit__(None, None, None)
-        self.progress = None
-        self.console.print(f"{len(summary.results)} clips: {tally}. Summary: [bold]{summary.html_path}[/]",
-                           highlight=False, soft_wrap=True)
-
-
-def clip_line(result: ClipResult) -> str:
-    """One line about a finished clip (rich markup)."""
-    name = f"[bold]{result.clip.name}[/]"
-    if result.status != "ok":
-        return f"[red]✗[/] {name}  {STATUS_TEXT.get(result.status, result.status)}: {result.message}"
-    report = result.report or {}
-    cadence = (report.get("cadence_spm") or {}).get("value")
-    flags = Counter(m.get("flag") for m in report.get("metrics", {}).values() if m.get("value") is not None)
-    parts = [f"{report.get('view', {}).get('label', '?')} view"]
-    parts.append(f"{cadence:.0f} steps/min" if cadence else "no cadence")
-    if flags["high"] or flags["watch"]:
-        parts.append(", ".join(f"{flags[k]} {k}" for k in ("high", "watch") if flags[k]))
-    if result.seconds is not None:
-        parts.append(f"{result.seconds:.1f} s")
-    return f"[green]✓[/] {name}  " + " · ".join(parts)
 
 
 __all__ = [

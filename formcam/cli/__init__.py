@@ -91,7 +91,7 @@ def analyze(
     def action() -> None:
         from formcam.pipeline import AnalysisOptions, analyze as run_analysis
         from formcam.cli.formats import outputs_for
-        from formcam.cli.terminal import print_summary
+        from formcam.cli.terminal import ProgressBars, print_summary
 
         source = _one_input(video, pose)
         outputs = outputs_for(formats, no_video=no_video)
@@ -100,7 +100,8 @@ def analyze(
             outputs=outputs, overwrite=overwrite, progress=not quiet, force=force, replay=replay, level_deg=level,
             max_fps=max_fps, num_poses=people_per_frame, workers=workers, video_size=video_size,
         )
-        result = run_analysis(source, out_dir=out, options=options)
+        with ProgressBars() as bars:
+            result = run_analysis(source, out_dir=out, options=options, on_progress=None if quiet else bars)
         if not quiet:
             print_summary(result.report, result.out_dir, files=result.files)
             if "annotated.mp4" in outputs and not any(f.name == "annotated.mp4" for f in result.files):

@@ -13,10 +13,12 @@ from typing import Annotated, Callable, Optional
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from formcam.pose import models
+from formcam.cli.terminal import ProgressBars
 from formcam.errors import FormcamError
+from formcam.pose import models
 
 app = typer.Typer(
     name="models",
@@ -88,7 +90,10 @@ def fetch_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Download a model, verify its size and SHA-256, and install it."""
-    path = models.fetch_model(name, dest_dir=dest, progress=not quiet)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+               TimeRemainingColumn())
+    with ProgressBars(columns, console=Console(stderr=True), transient=False) as bars:
+        path = models.fetch_model(name, dest_dir=dest, progress=not quiet, on_progress=bars)
     typer.echo(str(path))
 
 

@@ -24,12 +24,12 @@ def demo(
     from formcam.cli import run_reporting_errors
 
     def action() -> None:
-        from formcam.cli.terminal import print_summary
+        from formcam.cli.terminal import ProgressBars, print_summary
         from formcam.synthetic.samples import DEMO_SAMPLE, SAMPLES, run_demo
 
         console = Console(quiet=quiet)
-        with _RenderStatus(not quiet) as on_sample:
-            result = run_demo(samples, out, progress=not quiet, on_sample=on_sample)
+        with _RenderStatus(not quiet) as on_sample, ProgressBars() as bars:
+            result = run_demo(samples, out, progress=not quiet, on_sample=on_sample, on_progress=bars)
         table = Table(title=f"Sample videos in {samples}/ (each with a .truth.json of its true values)",
                       title_justify="left", show_header=False, box=None)
         for name, (what, _) in SAMPLES.items():
