@@ -16,6 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from formcam.cli.errors import run_reporting_errors
+from formcam.cli.formats import outputs_for
+
 if TYPE_CHECKING:  # formcam.batch loads PyAV and the analysis: imported when a batch runs, not with the command line
     from formcam.batch import BatchSummary, ClipResult
 
@@ -55,7 +58,6 @@ def batch(
 
     Exit code: 0 when every clip was analysed, 6 when some were, 7 when none was (docs/exit-codes.md).
     """
-    from formcam.cli import run_reporting_errors
 
     exit_code = 0
 
@@ -63,7 +65,6 @@ def batch(
         nonlocal exit_code
         from formcam.batch import run_batch
         from formcam.pipeline import AnalysisOptions
-        from formcam.cli.formats import outputs_for
 
         outputs = outputs_for(formats, no_video=no_video)
         options = AnalysisOptions(model=model, slowmo=slowmo, view=view, outputs=outputs, progress=not quiet)

@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from formcam.cli.errors import run_reporting_errors
+
 
 def compare_command(
     before: Path = typer.Argument(..., help="The earlier analysis: its output folder or report.json.", show_default=False),
@@ -23,7 +25,6 @@ def compare_command(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Compare two analyses (before and after): each metric's change and whether it exceeds the expected error."""
-    from formcam.cli import run_reporting_errors  # the shared one-line error handling; cli imports this module
 
     def action() -> None:
         from formcam.compare import compare, default_compare_dir, write_comparison

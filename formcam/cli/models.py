@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
+from formcam.cli.errors import EXIT_INTERRUPTED
 from formcam.cli.terminal import ProgressBars
 from formcam.errors import FormcamError
 from formcam.pose import models
@@ -26,8 +27,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-_EXIT_INTERRUPTED = 130
 
 
 def _one_line_errors(command: Callable) -> Callable:
@@ -42,7 +41,7 @@ def _one_line_errors(command: Callable) -> Callable:
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("formcam: interrupted; nothing was installed.", err=True)
-            raise typer.Exit(_EXIT_INTERRUPTED) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper
 

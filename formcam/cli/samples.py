@@ -13,6 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from formcam.cli.errors import run_reporting_errors
+from formcam.cli.terminal import ProgressBars, print_summary
+
 
 def demo(
     samples: Path = typer.Option(Path("sample_videos"), "--samples", help="Folder for the rendered sample videos."),
@@ -21,10 +24,8 @@ def demo(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Render the sample videos (runners with known answers) and analyse one: the whole tool in one command."""
-    from formcam.cli import run_reporting_errors
 
     def action() -> None:
-        from formcam.cli.terminal import ProgressBars, print_summary
         from formcam.synthetic.samples import DEMO_SAMPLE, SAMPLES, run_demo
 
         console = Console(quiet=quiet)
@@ -85,7 +86,6 @@ def validate(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Accuracy end to end: render runners with known answers, analyse them, print the errors."""
-    from formcam.cli import run_reporting_errors
 
     def action() -> None:
         from formcam.atomic import write_text_atomic
@@ -150,7 +150,6 @@ def render(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Render one synthetic runner with known answers to an H.264 MP4 plus its ground-truth JSON."""
-    from formcam.cli import run_reporting_errors
 
     def action() -> None:
         from formcam.errors import UsageError
