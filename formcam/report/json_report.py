@@ -15,6 +15,7 @@ from pathlib import Path
 from formcam import __version__
 from formcam.atomic import write_text_atomic
 from formcam.errors import UnreadableInputError
+from formcam.quality.warnings import Code, QualityWarning
 
 SCHEMA_VERSION = 1
 
@@ -97,14 +98,14 @@ def build_report(video: dict, t_ms, kinematics, *, height_cm: float | None = Non
         },
         "metrics": {name: result.to_json() for name, result in kin.metrics.items()},
         "events": events,
-        "quality": _decode_warnings(video) + list(kin.quality),
+        "quality": [w.to_json() for w in _decode_warnings(video) + list(kin.quality)],
     }
     return _clean_number(report)
 
 
-def _decode_warnings(video: dict) -> list[dict]:
+def _decode_warnings(video: dict) -> list[QualityWarning]:
     if video.get("decode_error"):
-        return [{"code": "decode_stopped_early", "message": video["decode_error"] + " Only the part before it was analysed."}]
+        return [QualityWarning(Code.DECODE_STOPPED_EARLY, video["decode_error"] + " Only the part before it was analysed.")]
     return []
 
 

@@ -131,7 +131,7 @@ def test_runner_section_and_warning(three_people):
     assert section["track"] == 1 and section["people_tracked"] == 3 and section["chosen_by"] == "auto"
     assert all("candidate" not in c for c in section["candidates"])
     (warning,) = several_people_warning(tracking)
-    assert warning["code"] == "several_people" and "person 1" in warning["message"] and "--person" in warning["message"]
+    assert warning.code == "several_people" and "person 1" in warning.message and "--person" in warning.message
     assert runner_section(None) == {} and several_people_warning(None) == []
 
 
