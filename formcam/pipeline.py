@@ -24,19 +24,19 @@ from formcam.video.decode import VideoInfo, probe_video
 from formcam.errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
 from formcam.gait.kinematics import Kinematics, analyse_pose
 from formcam.pose.models import resolve_model
-from formcam.pose.people import choose_person, parse_person, runner_section, several_people_warning
+from formcam.pose.people import choose_person, parse_person
 from formcam.pose.parallel import detect_people_parallel
 from formcam.pose.detector import DEFAULT_NUM_POSES
 from formcam.pose.posefile import PoseSequence, load_pose, save_pose
 from formcam.report.annotated import VIDEO_SIZES, render_annotated_video
 from formcam.report.evidence import plan_evidence
 from formcam.report.html import write_report_html
-from formcam.report.json_report import build_report, write_report
+from formcam.report.json_report import ReportContent, build_report, write_report
 from formcam.outputs import default_out_dir, prepare_out_dir
 from formcam.report.preview import write_people_preview
 from formcam.report.tables import write_tables
 from formcam.quality.refusal import MIN_DETECTED_FRACTION, MIN_DETECTED_FRAMES, Presence  # noqa: F401 (re-exported)
-from formcam.quality.refusal import check_analysable, feet_in_picture, forced_notes, presence, presence_notes, require_person
+from formcam.quality.refusal import check_analysable, feet_in_picture, presence, require_person
 
 class ProgressCallback(Protocol):
     """How the library reports progress: it prints nothing itself; the command line draws bars from these calls.
@@ -159,12 +159,27 @@ class AnalysisOptions:
 
 @dataclass
 class Analysis:
-    """The result of :func:`analyze`: the report, the data behind it, and the files written."""
+    """The result of :func:`analyze`: the report, the data behind it, and the files written.
+
+    Attributes
+    ----------
+    report : dict
+        report.json's content, made from ``content`` by :func:`formcam.report.json_report.build_report`.
+    pose : PoseSequence
+    kinematics : Kinematics
+    out_dir : Path or None
+        Where the outputs went (None when none were asked for).
+    content : ReportContent
+        Everything the analysis found, typed.
+    files : list of Path
+        The files written.
+    """
 
     report: dict
     pose: PoseSequence
     kinematics: Kinematics
     out_dir: Path | None
+    content: ReportContent
     files: list[Path] = field(default_factory=list)
 
 
@@ -213,28 +228,27 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None, *,
             raise UsageError("--person chooses among the people in a video; a pose file holds only the person chosen "
                              "when it was made, so analyse the video again with --person.")
         pose = load_pose(path)
-        video = pose.extras.get("video") or _video_section_without_file(pose)
+        video = pose.extras.video or _video_section_without_file(pose)
         source_video = Path(video["path"]) if video.get("path") else None
-        capture = CaptureQuality.from_json(pose.extras["capture_quality"]) if "capture_quality" in pose.extras else None
+        capture = CaptureQuality.from_json(pose.extras.capture_quality) if pose.extras.capture_quality is not None else None
     else:
         pose, video, capture = estimate_pose(path, options, on_progress)
         source_video = path
     where = presence(pose.detected, pose.t_ms, feet_in_picture(pose.image_xy, pose.visibility, pose.frame_size))
     require_person(where, path.name, capture.hints() if capture else [],
-                   person=(pose.extras.get("tracking") or {}).get("person"))
+                   person=(pose.extras.tracking or {}).get("person"))
 
     kinematics = analyse_pose(pose, view=options.view, height_cm=options.height_cm, level_deg=options.level_deg)
     forced_over, short_view = check_analysable(kinematics, where, pose.t_ms, path.name, force=options.force)
     kinematics.quality.extend(short_view)
-    report = build_report(
-        video, pose.t_ms, _with_input_notes(kinematics, pose, capture, where, forced_over),
-        height_cm=options.height_cm, view_source="user" if options.view else "detected",
-    )
-    report["runner"].update({**runner_section(pose.extras.get("tracking")), **presence_notes(where)[0],
-                             **forced_notes(forced_over)[0]})
     if capture is not None:
-        report["video"]["capture"] = {k: v for k, v in capture.to_json().items() if k != "warnings"}
-    analysis = Analysis(report=report, pose=pose, kinematics=kinematics, out_dir=out_dir if options.outputs else None)
+        kinematics.metrics = null_affected_metrics(kinematics.metrics, capture)
+    content = ReportContent(video=video, t_ms=pose.t_ms, kinematics=kinematics, height_cm=options.height_cm,
+                            view_source="user" if options.view else "detected", tracking=pose.extras.tracking,
+                            presence=where, forced_over=forced_over, capture=capture)
+    report = build_report(content)
+    analysis = Analysis(report=report, pose=pose, kinematics=kinematics, out_dir=out_dir if options.outputs else None,
+                        content=content)
     if options.outputs:
         try:
             _write_outputs(analysis, path, source_video, options, on_progress)
@@ -244,24 +258,12 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None, *,
     return analysis
 
 
-def _with_input_notes(kinematics: Kinematics, pose: PoseSequence, capture: CaptureQuality | None, where: Presence,
-                      forced_over: str | None) -> Kinematics:
-    """Add what the input itself limits: metrics the capture invalidates, partial presence, other people, --force."""
-    if capture is not None:
-        kinematics.metrics = null_affected_metrics(kinematics.metrics, capture)
-        kinematics.quality.extend(capture.warnings)
-    kinematics.quality.extend(presence_notes(where)[1])
-    kinematics.quality.extend(several_people_warning(pose.extras.get("tracking")))
-    kinematics.quality.extend(forced_notes(forced_over)[1])
-    return kinematics
-
-
 def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None:
     """people.jpg when several people were in view; an earlier analysis's stale one is removed."""
     path = analysis.out_dir / "people.jpg"
     written = None
     if source_video is not None and source_video.is_file():
-        written = write_people_preview(source_video, analysis.pose.extras.get("tracking"), path,
+        written = write_people_preview(source_video, analysis.pose.extras.tracking, path,
                                        slow_motion_factor=analysis.report["video"].get("slow_motion_factor") or 1.0)
     if written is not None:
         analysis.files.append(written)
@@ -296,12 +298,12 @@ def estimate_pose(path: Path, options: AnalysisOptions, on_progress: ProgressCal
     if len(detections.t_ms) < run.frames_decoded:
         video["corrections"].append(f"The pose model saw at most {options.max_fps:g} frames per second (--max-fps): "
                                     f"{len(detections.t_ms)} of the {run.frames_decoded} frames, at their true times.")
-    pose.extras["video"] = video
-    pose.extras["model"] = model_path.name
-    pose.extras["pose_stage"] = {"people_per_frame": run.num_poses, "picture_max_side": run.picture_max_side,
+    pose.extras.video = video
+    pose.extras.model = model_path.name
+    pose.extras.pose_stage = {"people_per_frame": run.num_poses, "picture_max_side": run.picture_max_side,
                                  "segments": run.segments, "max_fps": options.max_fps}
     capture = measure_capture(run.frame_pairs, frame_size=pose.frame_size, image_xy=pose.image_xy, t_ms=pose.t_ms)
-    pose.extras["capture_quality"] = capture.to_json()
+    pose.extras.capture_quality = capture.to_json()
     return pose, video, capture
 
 

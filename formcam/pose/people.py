@@ -317,7 +317,7 @@ def choose_person(detections: Detections, person=None) -> tuple[PoseSequence, di
     Returns
     -------
     pose : PoseSequence
-        The chosen person; ``pose.extras["tracking"]`` is the ``tracking`` dict.
+        The chosen person; ``pose.extras.tracking`` is the ``tracking`` dict.
     tracking : dict
         :func:`formcam.pose.detector.select_runner`'s ``n_tracks``, ``chosen_track``,
         ``scores``, plus ``chosen_by`` (``auto``, ``index``, ``position``),
@@ -342,7 +342,7 @@ def choose_person(detections: Detections, person=None) -> tuple[PoseSequence, di
         candidates=listed,
         preview=preview_panels(detections, track_id, [t["index"] for t in listed]) if len(listed) > 1 else [],
     )
-    pose.extras["tracking"] = tracking
+    pose.extras.tracking = tracking
     return pose, tracking
 
 

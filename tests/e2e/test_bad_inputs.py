@@ -273,7 +273,7 @@ def test_a_running_clip_is_not_marked_forced(gaits, tmp_path):
 
 def test_capture_warnings_kept_in_the_pose_file_null_the_metrics_they_invalidate(tmp_path):
     pose = make_gait(view="side", duration_s=6, overstride_pct=12, vertical_oscillation_pct=8, seed=5)
-    pose.extras["capture_quality"] = {"n_samples": 30, "blur": 0.7, "warnings": [
+    pose.extras.capture_quality = {"n_samples": 30, "blur": 0.7, "warnings": [
         {"code": "motion_blur", "message": "The runner is heavily motion-blurred."},
         {"code": "camera_moving", "message": "The camera moved."}]}
     save_pose(pose, tmp_path / "blurred.npz")

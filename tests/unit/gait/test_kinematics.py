@@ -29,7 +29,7 @@ AT_CONTACT = ["knee_flexion_contact_deg", "shank_angle_contact_deg"]
 
 def _analyse(**params) -> tuple[Kinematics, dict]:
     pose = make_gait(**params)
-    return analyse_pose(pose), pose.extras["truth"]
+    return analyse_pose(pose), pose.extras.truth
 
 
 def _assert_close(kin: Kinematics, truth: dict, names, tol: float, side_tol: float | None = None) -> None:
@@ -207,7 +207,7 @@ def test_forced_view_overrides_detection():
 
 def test_height_gives_vertical_oscillation_in_cm():
     pose = make_gait(view="side", vertical_oscillation_pct=8.0)
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     kin = analyse_pose(pose, height_cm=180.0)
     expected_cm = truth["vertical_oscillation_px"] * 180.0 / truth["runner_height_px"]
     assert kin.metrics["vertical_oscillation_cm"].value == pytest.approx(expected_cm, rel=0.03)
@@ -215,7 +215,7 @@ def test_height_gives_vertical_oscillation_in_cm():
 
 def test_level_hint_replaces_the_estimate():
     pose = make_gait(view="rear", camera_roll_deg=5.0, **FRONTAL)
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     hinted = analyse_pose(pose, level_deg=5.0)
     assert (hinted.roll.source, hinted.roll.roll_deg) == ("user", 5.0)
     assert hinted.metrics["pelvic_drop_deg"].left == pytest.approx(truth["pelvic_drop_deg"], abs=0.3)
@@ -226,7 +226,7 @@ def test_level_hint_replaces_the_estimate():
 
 def test_a_rolled_side_view_is_measured_as_filmed_unless_level_is_given():
     pose = make_gait(view="side", camera_roll_deg=5.0, **SAGITTAL)
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     as_filmed = analyse_pose(pose)
     assert as_filmed.roll.source == "ground_line" and not as_filmed.roll.applied
     assert as_filmed.roll.roll_deg == pytest.approx(5.0, abs=0.3)
@@ -271,10 +271,10 @@ def test_ten_minutes_at_60_fps_are_analysed_without_drift():
 
 def test_report_json_carries_view_segments_roll_and_the_not_running_reason():
     from formcam.pipeline import _video_section_without_file
-    from formcam.report.json_report import build_report, validate_report
+    from formcam.report.json_report import ReportContent, build_report, validate_report
 
     pose = make_gait(view="rear", camera_roll_deg=3.0, **FRONTAL)
-    report = build_report(_video_section_without_file(pose), pose.t_ms, analyse_pose(pose))
+    report = build_report(ReportContent(_video_section_without_file(pose), pose.t_ms, analyse_pose(pose)))
     validate_report(report)
     assert [s["label"] for s in report["view"]["segments"]] == ["rear"]
     assert report["view"]["segments"][0]["stop_frame"] == pose.n_frames
@@ -282,6 +282,6 @@ def test_report_json_carries_view_segments_roll_and_the_not_running_reason():
     assert report["view"]["camera_roll"]["roll_deg"] == pytest.approx(3.0, abs=0.1)
     assert report["runner"]["is_running"] and report["runner"]["not_running_reason"] is None
     walk = make_gait(view="side", flight=False)
-    walking = build_report(_video_section_without_file(walk), walk.t_ms, analyse_pose(walk))
+    walking = build_report(ReportContent(_video_section_without_file(walk), walk.t_ms, analyse_pose(walk)))
     validate_report(walking)
     assert "walking" in walking["runner"]["not_running_reason"]
