@@ -236,7 +236,7 @@ def comparison_rows(comparison: Comparison) -> list[tuple[str, ...]]:
     Before, after, change (signed) and the combined expected error carry their
     unit; the verdict is :func:`verdict`'s; flags read ``before → after``.
     """
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for c in comparison.changes:
         error = f"±{_fmt(c.combined_error, c.unit)}" if c.combined_error is not None else "–"
         flags = f"{c.flag_before or '-'} → {c.flag_after or '-'}" if (c.flag_before or c.flag_after) else ""

@@ -121,7 +121,7 @@ class _BatchDisplay:
             return {}
         return {"on_progress": self.advance, "on_planned": self.already_done, "on_clip": self.finished}
 
-    def __enter__(self) -> "_BatchDisplay":
+    def __enter__(self) -> _BatchDisplay:
         return self
 
     def __exit__(self, kind, *exc) -> None:

@@ -37,4 +37,5 @@ def run_reporting_errors(action: Callable[[], None], *, debug: bool) -> None:
     except Exception as exc:  # a bug, not a user error: still no traceback unless asked
         if debug:
             traceback.print_exc()
-        raise _fail(f"Unexpected internal error ({type(exc).__name__}: {exc}); re-run with --debug and report it.", 1) from None
+        message = f"Unexpected internal error ({type(exc).__name__}: {exc}); re-run with --debug and report it."
+        raise _fail(message, 1) from None

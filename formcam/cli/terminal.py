@@ -146,8 +146,7 @@ class ProgressBars:
             return
         if stage != self._stage or self._progress is None:
             self._close()
-            kwargs = {"console": self._console} if self._console is not None else {}
-            self._progress = Progress(*self._columns, transient=self._transient, **kwargs)
+            self._progress = Progress(*self._columns, console=self._console, transient=self._transient)
             self._progress.start()
             self._task = self._progress.add_task(stage, total=total, rate="-")
             self._stage = stage

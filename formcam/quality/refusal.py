@@ -202,7 +202,7 @@ def require_person(where: Presence, name: str, hints: list[str] = (), person: st
     raise NothingToAnalyseError(f"No runner was found in {name} (a person was seen in {seen} of {total} frames){because}.")
 
 
-def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, list[dict]]:
+def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, list[QualityWarning]]:
     """The sentence refusing this analysis (or None), and warnings for an analysis that goes ahead.
 
     Parameters
@@ -216,7 +216,7 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
     -------
     refusal : str or None
         Why not, as a clause (no capital, no full stop); None when the analysis can go ahead.
-    warnings : list of dict
+    warnings : list of QualityWarning
         ``too_short_to_confirm_running`` when the runner is in view too briefly
         for the kinematics core to confirm running from the number of steps,
         but at least one step was measured: the part where they are is analysed.
@@ -372,14 +372,14 @@ def not_running_reason(kinematics) -> str | None:
 
 
 def check_analysable(kinematics, where: Presence, t_ms: np.ndarray, name: str, *,
-                     force: bool) -> tuple[str | None, list[dict]]:
+                     force: bool) -> tuple[str | None, list[QualityWarning]]:
     """Raise the refusal unless ``force``.
 
     Returns
     -------
     forced_over : str or None
         The refusal ``force`` overrode.
-    warnings : list of dict
+    warnings : list of QualityWarning
         As :func:`refusal`.
 
     Raises

@@ -17,7 +17,7 @@ PACKAGE = Path(formcam.__file__).parent
 
 def imported_modules(path: Path) -> set[str]:
     """Every module ``path`` imports, at any depth (inside functions and ``if TYPE_CHECKING`` too)."""
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
@@ -46,7 +46,7 @@ def test_analyze_batch_and_compare_print_nothing(tmp_path, capfd):
     capfd.readouterr()
     # Default options (progress on, every output) and no callback: a notebook's call.
     first = analyze(pose_path, out_dir=tmp_path / "first")
-    second = analyze(pose_path, out_dir=tmp_path / "second", options=AnalysisOptions(outputs=ALL_OUTPUTS))
+    analyze(pose_path, out_dir=tmp_path / "second", options=AnalysisOptions(outputs=ALL_OUTPUTS))
     summary = run_batch([pose_path], tmp_path / "batch", engine="serial")
     result = compare(tmp_path / "first", tmp_path / "second")
     assert first.report["cadence_spm"]["value"] and summary.exit_code == 0 and result.changes
