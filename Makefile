@@ -15,7 +15,7 @@ endif
 
 DEMO_VIDEO ?= $(FORMCAM_VIDEOS_DIR)/treadmill_side_portrait_60fps.mp4
 
-.PHONY: setup system-deps test test-fast bench demo samples validate accuracy clean
+.PHONY: setup system-deps test test-fast lint bench demo samples validate accuracy clean
 
 setup: system-deps $(BIN)/formcam
 	@$(BIN)/formcam models path full >/dev/null 2>&1 || $(BIN)/formcam models fetch full
@@ -30,10 +30,11 @@ system-deps:
 	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else echo "Install $(SYSTEM_PACKAGES) with your package manager to run the tests."; fi; }
 
-$(BIN)/formcam: pyproject.toml
+# constraints.txt holds the exact versions the tests ran with; pyproject.toml says which versions formcam accepts.
+$(BIN)/formcam: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test,dev]"
 	@touch $@
 
 test:
@@ -41,6 +42,15 @@ test:
 
 test-fast:
 	$(BIN)/python -m pytest -q -m "not e2e"
+
+# All three checks run, and the target fails if any found something.
+LINTED := formcam tests bench
+lint:
+	@status=0; \
+	$(BIN)/ruff check $(LINTED) || status=1; \
+	$(BIN)/ruff format --check $(LINTED) || status=1; \
+	$(BIN)/mypy $(LINTED) || status=1; \
+	exit $$status
 
 bench:
 	$(BIN)/python bench/run.py

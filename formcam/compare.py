@@ -25,19 +25,19 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rich.table import Table
-
 from formcam.atomic import write_text_atomic
 from formcam.errors import OutputExistsError, UnreadableInputError, UsageError
 from formcam.report.html import page
 from formcam.report.json_report import read_report
 from formcam.batch.summary_compare import CADENCE_EXPECTED_ERROR_SPM
 
-__all__ = ["COMPARE_FORMAT", "Comparison", "MetricChange", "compare", "compare_reports", "load_report",
-           "expected_error_value", "write_comparison"]
+__all__ = ["COMPARE_FORMAT", "COMPARISON_COLUMNS", "Comparison", "MetricChange", "compare", "compare_reports",
+           "comparison_rows", "expected_error_value", "load_report", "write_comparison"]
 
 COMPARE_FORMAT = "formcam-compare/1"
 OUTPUT_NAMES = ("compare.json", "compare.html")
+#: The columns of :func:`comparison_rows`.
+COMPARISON_COLUMNS = ("measure", "before", "after", "change", "expected error", "verdict", "flags")
 _UNIT_TEXT = {"deg": "°"}
 _ERROR_PATTERN = re.compile(r"±\s*(\d+(?:\.\d+)?)(?:\s*[-–]\s*(\d+(?:\.\d+)?))?\s*(%)?")
 
@@ -258,20 +258,19 @@ def verdict(change: MetricChange) -> str:
     return "changed" if change.beyond_error else "within error"
 
 
-def comparison_table(comparison: Comparison) -> Table:
-    """A rich table: before, after, change, combined expected error, verdict, flags."""
-    table = Table(title="What changed (after minus before)", title_justify="left", header_style="bold")
-    for column, justify in (("measure", "left"), ("before", "right"), ("after", "right"), ("change", "right"),
-                            ("expected error", "right"), ("verdict", "left"), ("flags", "left")):
-        table.add_column(column, justify=justify)
+def comparison_rows(comparison: Comparison) -> list[tuple[str, ...]]:
+    """The comparison as a table of text, one row per change, in :data:`COMPARISON_COLUMNS` order.
+
+    Before, after, change (signed) and the combined expected error carry their
+    unit; the verdict is :func:`verdict`'s; flags read ``before → after``.
+    """
+    rows: list[tuple[str, ...]] = []
     for c in comparison.changes:
-        words = verdict(c)
-        style = "bold" if words == "changed" else "dim" if c.change is None else ""
         error = f"±{_fmt(c.combined_error, c.unit)}" if c.combined_error is not None else "–"
         flags = f"{c.flag_before or '-'} → {c.flag_after or '-'}" if (c.flag_before or c.flag_after) else ""
-        table.add_row(c.label, _fmt(c.before, c.unit), _fmt(c.after, c.unit), _fmt(c.change, c.unit, signed=True),
-                      error, f"[{style}]{words}[/]" if style else words, flags)
-    return table
+        rows.append((c.label, _fmt(c.before, c.unit), _fmt(c.after, c.unit), _fmt(c.change, c.unit, signed=True),
+                     error, verdict(c), flags))
+    return rows
 
 
 def comparison_html(comparison: Comparison) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcam.quality.capture import CaptureQuality, measure_capture, null_affected_metrics
 from formcam.video.probe import VideoInfo, probe_video
@@ -24,20 +24,47 @@ from formcam.errors import OutputWriteError, UnreadableInputError, UsageError, c
 from formcam.gait.kinematics import Kinematics, analyse_pose
 from formcam.gait.view import CLEAR_VIEWS
 from formcam.pose.models import resolve_model
-from formcam.pose.people import choose_person, parse_person, runner_section, several_people_warning
+from formcam.pose.people import choose_person, parse_person
 from formcam.pose.parallel import detect_people_parallel
 from formcam.pose.detector import DEFAULT_NUM_POSES
 from formcam.pose.posefile import PoseSequence, load_pose, save_pose
 from formcam.report.annotated import VIDEO_SIZES, render_annotated_video
 from formcam.report.evidence import plan_evidence
 from formcam.report.html import write_report_html
-from formcam.report.json_report import build_report, write_report
+from formcam.report.json_report import ReportContent, build_report, write_report
 from formcam.outputs import default_out_dir, prepare_out_dir
 from formcam.report.preview import write_people_preview
 from formcam.report.tables import write_tables
 from formcam.video.encode import CodecError
 from formcam.quality.refusal import MIN_DETECTED_FRACTION, MIN_DETECTED_FRAMES, Presence  # noqa: F401 (re-exported)
-from formcam.quality.refusal import check_analysable, feet_in_picture, forced_notes, presence, presence_notes, require_person
+from formcam.quality.refusal import check_analysable, feet_in_picture, presence, require_person
+
+class ProgressCallback(Protocol):
+    """How the library reports progress: it prints nothing itself; the command line draws bars from these calls.
+
+    Called as ``on_progress(stage, done, total)``, always from the thread that
+    called the library.
+
+    Parameters
+    ----------
+    stage : str
+        What is being counted: ``"Pose"`` and ``"Video"`` (frames) in
+        :func:`analyze`, ``"Batch"`` (clips) in :func:`formcam.batch.run_batch`,
+        a model's file name (bytes) in :func:`formcam.pose.models.fetch_model`.
+    done : int
+        How many are done so far (0 when the stage starts).
+    total : int or None
+        How many there will be; None when not known in advance.
+
+    Notes
+    -----
+    A stage that completes ends with a call where ``done == total``: where the
+    count fell short of (or passed) the announced total, that last call passes
+    the count reached as ``total``. A stage cut short by an error gets no such call.
+    """
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None: ...
+
 
 ALL_OUTPUTS = frozenset({"report.json", "annotated.mp4", "pose.npz", "report.html", "frames.csv", "steps.csv"})
 
@@ -75,7 +102,8 @@ class AnalysisOptions:
     overwrite : bool
         Replace an earlier analysis in the output folder.
     progress : bool
-        Show progress bars.
+        Report progress to the ``on_progress`` given to :func:`analyze` (the
+        command line's ``--quiet`` turns it off); without one nothing is shown.
     force : bool
         Analyse even what formcam would refuse as not running or too short;
         the report is marked ``runner.forced`` (see :mod:`formcam.quality.refusal`).
@@ -131,12 +159,27 @@ class AnalysisOptions:
 
 @dataclass
 class Analysis:
-    """The result of :func:`analyze`: the report, the data behind it, and the files written."""
+    """The result of :func:`analyze`: the report, the data behind it, and the files written.
+
+    Attributes
+    ----------
+    report : dict
+        report.json's content, made from ``content`` by :func:`formcam.report.json_report.build_report`.
+    pose : PoseSequence
+    kinematics : Kinematics
+    out_dir : Path or None
+        Where the outputs went (None when none were asked for).
+    content : ReportContent
+        Everything the analysis found, typed.
+    files : list of Path
+        The files written.
+    """
 
     report: dict
     pose: PoseSequence
     kinematics: Kinematics
     out_dir: Path | None
+    content: ReportContent
     files: list[Path] = field(default_factory=list)
 
 
@@ -144,7 +187,8 @@ def is_pose_file(path: Path) -> bool:
     return Path(path).suffix.lower() == ".npz"
 
 
-def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analysis:
+def analyze(path, out_dir=None, options: AnalysisOptions | None = None, *,
+            on_progress: ProgressCallback | None = None) -> Analysis:
     """Analyse a running video (or a saved ``pose.npz``) and write the outputs.
 
     Parameters
@@ -156,6 +200,9 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
         Output folder; default ``./formcam-out/<input name>/``. ``None`` with
         ``options.outputs`` empty writes nothing.
     options : AnalysisOptions, optional
+    on_progress : ProgressCallback, optional
+        Told the frames done in the ``"Pose"`` and ``"Video"`` stages (when
+        ``options.progress``). formcam itself prints nothing.
 
     Returns
     -------
@@ -181,47 +228,34 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None) -> Analy
             raise UsageError("--person chooses among the people in a video; a pose file holds only the person chosen "
                              "when it was made, so analyse the video again with --person.")
         pose = load_pose(path)
-        video = pose.extras.get("video") or _video_section_without_file(pose)
+        video = pose.extras.video or _video_section_without_file(pose)
         source_video = Path(video["path"]) if video.get("path") else None
-        capture = CaptureQuality.from_json(pose.extras["capture_quality"]) if "capture_quality" in pose.extras else None
+        capture = CaptureQuality.from_json(pose.extras.capture_quality) if pose.extras.capture_quality is not None else None
     else:
-        pose, video, capture = estimate_pose(path, options)
+        pose, video, capture = estimate_pose(path, options, on_progress)
         source_video = path
     where = presence(pose.detected, pose.t_ms, feet_in_picture(pose.image_xy, pose.visibility, pose.frame_size))
     require_person(where, path.name, capture.hints() if capture else [],
-                   person=(pose.extras.get("tracking") or {}).get("person"))
+                   person=(pose.extras.tracking or {}).get("person"))
 
     kinematics = analyse_pose(pose, view=options.view, height_cm=options.height_cm, level_deg=options.level_deg)
     forced_over, short_view = check_analysable(kinematics, where, pose.t_ms, path.name, force=options.force)
     kinematics.quality.extend(short_view)
-    report = build_report(
-        video, pose.t_ms, _with_input_notes(kinematics, pose, capture, where, forced_over),
-        height_cm=options.height_cm, view_source="user" if options.view else "detected",
-    )
-    report["runner"].update({**runner_section(pose.extras.get("tracking")), **presence_notes(where)[0],
-                             **forced_notes(forced_over)[0]})
     if capture is not None:
-        report["video"]["capture"] = {k: v for k, v in capture.to_json().items() if k != "warnings"}
-    analysis = Analysis(report=report, pose=pose, kinematics=kinematics, out_dir=out_dir if options.outputs else None)
+        kinematics.metrics = null_affected_metrics(kinematics.metrics, capture)
+    content = ReportContent(video=video, t_ms=pose.t_ms, kinematics=kinematics, height_cm=options.height_cm,
+                            view_source="user" if options.view else "detected", tracking=pose.extras.tracking,
+                            presence=where, forced_over=forced_over, capture=capture)
+    report = build_report(content)
+    analysis = Analysis(report=report, pose=pose, kinematics=kinematics, out_dir=out_dir if options.outputs else None,
+                        content=content)
     if options.outputs:
         try:
-            _write_outputs(analysis, path, source_video, options)
+            _write_outputs(analysis, path, source_video, options, on_progress)
             _write_people_preview(analysis, source_video)
         except (OSError, CodecError) as exc:
             raise OutputWriteError(cannot_write_outputs(out_dir, exc)) from exc
     return analysis
-
-
-def _with_input_notes(kinematics: Kinematics, pose: PoseSequence, capture: CaptureQuality | None, where: Presence,
-                      forced_over: str | None) -> Kinematics:
-    """Add what the input itself limits: metrics the capture invalidates, partial presence, other people, --force."""
-    if capture is not None:
-        kinematics.metrics = null_affected_metrics(kinematics.metrics, capture)
-        kinematics.quality.extend(capture.warnings)
-    kinematics.quality.extend(presence_notes(where)[1])
-    kinematics.quality.extend(several_people_warning(pose.extras.get("tracking")))
-    kinematics.quality.extend(forced_notes(forced_over)[1])
-    return kinematics
 
 
 def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None:
@@ -229,7 +263,7 @@ def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None
     path = analysis.out_dir / "people.jpg"
     written = None
     if source_video is not None and source_video.is_file():
-        written = write_people_preview(source_video, analysis.pose.extras.get("tracking"), path,
+        written = write_people_preview(source_video, analysis.pose.extras.tracking, path,
                                        slow_motion_factor=analysis.report["video"].get("slow_motion_factor") or 1.0)
     if written is not None:
         analysis.files.append(written)
@@ -237,7 +271,8 @@ def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None
         path.unlink(missing_ok=True)
 
 
-def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, dict, CaptureQuality]:
+def estimate_pose(path: Path, options: AnalysisOptions, on_progress: ProgressCallback | None = None,
+                  ) -> tuple[PoseSequence, dict, CaptureQuality]:
     """Decode ``path`` and run the pose model.
 
     Returns the runner's pose, the report's video section, and the capture
@@ -248,7 +283,8 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
     preloading = preload_analysis_libraries()
     # Choosing among people needs room for more than one; otherwise a quick look decides.
     num_poses = options.num_poses or (DEFAULT_NUM_POSES if options.person is not None else None)
-    with _progress(options.progress, "Pose", _expected_frames(probe_video(path, slowmo=options.slowmo))) as advance:
+    expected = _expected_frames(probe_video(path, slowmo=options.slowmo))
+    with _stage(on_progress if options.progress else None, "Pose", expected) as advance:
         run = detect_people_parallel(path, model_path, slowmo=options.slowmo, num_poses=num_poses,
                                      workers=options.workers, max_fps=options.max_fps, on_frame=advance)
     preloading.join()  # before anything else imports scipy: two threads importing one package can meet half-way
@@ -262,12 +298,12 @@ def estimate_pose(path: Path, options: AnalysisOptions) -> tuple[PoseSequence, d
     if len(detections.t_ms) < run.frames_decoded:
         video["corrections"].append(f"The pose model saw at most {options.max_fps:g} frames per second (--max-fps): "
                                     f"{len(detections.t_ms)} of the {run.frames_decoded} frames, at their true times.")
-    pose.extras["video"] = video
-    pose.extras["model"] = model_path.name
-    pose.extras["pose_stage"] = {"people_per_frame": run.num_poses, "picture_max_side": run.picture_max_side,
+    pose.extras.video = video
+    pose.extras.model = model_path.name
+    pose.extras.pose_stage = {"people_per_frame": run.num_poses, "picture_max_side": run.picture_max_side,
                                  "segments": run.segments, "max_fps": options.max_fps}
     capture = measure_capture(run.frame_pairs, frame_size=pose.frame_size, image_xy=pose.image_xy, t_ms=pose.t_ms)
-    pose.extras["capture_quality"] = capture.to_json()
+    pose.extras.capture_quality = capture.to_json()
     return pose, video, capture
 
 
@@ -340,7 +376,8 @@ def _video_section_without_file(pose: PoseSequence) -> dict:
     }
 
 
-def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | None, options: AnalysisOptions) -> None:
+def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | None, options: AnalysisOptions,
+                   on_progress: ProgressCallback | None) -> None:
     out_dir = prepare_out_dir(analysis.out_dir, input_path, overwrite=options.overwrite, create=True)
     files = analysis.files
     kin, pose, report = analysis.kinematics, analysis.pose, analysis.report
@@ -353,7 +390,7 @@ def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | No
     if "annotated.mp4" in options.outputs and video_there:
         # The video pass decodes every frame anyway: it hands the HTML report's evidence frames over at full size.
         plan = plan_evidence(report, kin) if "report.html" in options.outputs else None
-        with _progress(options.progress, "Video", pose.n_frames) as advance:
+        with _stage(on_progress if options.progress else None, "Video", pose.n_frames) as advance:
             files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report,
                                                 on_frame=advance, replay=options.replay, t_ms=pose.t_ms,
                                                 workers=options.workers, max_side=VIDEO_SIZES[options.video_size],
@@ -376,23 +413,19 @@ def _expected_frames(info: VideoInfo) -> int | None:
 
 
 @contextmanager
-def _progress(enabled: bool, label: str, total: int | None) -> Iterator:
-    """A rich progress bar (frames, frames/s, time left); yields ``advance(count)``."""
-    if not enabled:
+def _stage(on_progress: ProgressCallback | None, label: str, total: int | None) -> Iterator[Callable[[int], None] | None]:
+    """Report one stage to ``on_progress``; yields ``advance(count)`` (None without a callback)."""
+    if on_progress is None:
         yield None
         return
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} frames/s"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, transient=True) as progress:
-        task = progress.add_task(label, total=total, rate="-")
+    done = 0
 
-        def advance(count: int) -> None:
-            speed = progress.tasks[0].speed
-            progress.update(task, completed=count, rate=f"{speed:.0f}" if speed else "-")
+    def advance(count: int) -> None:
+        nonlocal done
+        done = count
+        on_progress(label, count, total)
 
-        yield advance
+    on_progress(label, 0, total)
+    yield advance
+    if done != total:  # the count the stage ended at closes it (see ProgressCallback)
+        on_progress(label, done, done)

@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 
 from formcam.errors import OutputExistsError, OutputWriteError, UsageError, os_reason
 from formcam.batch.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
@@ -26,8 +26,10 @@ from formcam.batch.clip import (
     ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
 )  # fmt: skip
 from formcam.batch.discover import Clip, find_clips
-from formcam.batch.display import BatchDisplay
 from formcam.batch.engines import check_engine, run_jobs, threads_per_clip
+
+if TYPE_CHECKING:
+    from formcam.pipeline import ProgressCallback  # pipeline is imported when a batch runs, not with this module
 
 __all__ = ["run_batch", "ClipResult", "BatchSummary", "EXIT_SOME_FAILED", "EXIT_NONE_ANALYSED"]
 
@@ -95,7 +97,8 @@ def run_batch(
     clip_timeout: float | None = None,
     compare_to: str | os.PathLike | None = None,
     on_clip: Callable[[ClipResult], None] | None = None,
-    console: Console | None = None,
+    on_planned: Callable[[list[ClipResult], int], None] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> BatchSummary:
     """Analyse every clip in ``inputs``; write one folder per clip and the summary.
 
@@ -106,8 +109,8 @@ def run_batch(
     out_root : str or path, optional
         The batch folder; default ``./formcam-out/batch/``.
     options : formcam.pipeline.AnalysisOptions, optional
-        As for :func:`formcam.analyze`; ``progress`` shows the batch's overall
-        bar and one line per finished clip. report.json is always written.
+        As for :func:`formcam.analyze`; ``progress`` reports the clips done to
+        ``on_progress``. report.json is always written.
     engine : {'local', 'ray', 'serial'}
         ``local``: a process pool on this machine; ``ray``: one Ray task per
         clip (``pip install 'formcam[ray]'``); ``serial``: one clip after
@@ -128,8 +131,12 @@ def run_batch(
         summary.html and ``changes.csv``.
     on_clip : callable, optional
         Called with each :class:`ClipResult` as its clip finishes.
-    console : rich.console.Console, optional
-        Where progress goes.
+    on_planned : callable, optional
+        Called once before any clip runs, with the results already settled
+        (clips done earlier with these options, or refused: :attr:`ClipResult.reused`
+        tells which) and the number of clips left to analyse.
+    on_progress : formcam.pipeline.ProgressCallback, optional
+        Told the clips settled so far, as stage ``"Batch"``. formcam itself prints nothing.
 
     Returns
     -------
@@ -170,27 +177,28 @@ def run_batch(
     except OSError as error:
         raise OutputWriteError(f"Cannot create the batch folder {out_root}: {os_reason(error)}.") from error
 
-    with BatchDisplay(len(clips), options.progress, console) as display:
-        display.already_done(list(results.values()), n_to_run=len(jobs))
+    tell = on_progress if options.progress else None
+    if tell is not None:
+        tell("Batch", len(results), len(clips))
+    if on_planned is not None:
+        on_planned(list(results.values()), len(jobs))
 
-        def finished(outcome: ClipOutcome) -> None:
-            clip = by_name[outcome.name]
-            result = ClipResult.of(clip, out_root / clip.name, outcome)
-            results[clip.name] = result
-            display.finished(result)
-            if on_clip is not None:
-                on_clip(result)
+    def finished(outcome: ClipOutcome) -> None:
+        clip = by_name[outcome.name]
+        result = ClipResult.of(clip, out_root / clip.name, outcome)
+        results[clip.name] = result
+        if on_clip is not None:
+            on_clip(result)
+        if tell is not None:
+            tell("Batch", len(results), len(clips))
 
-        try:
-            run_jobs(jobs, finished, engine=engine, workers=workers, address=address, clip_timeout=clip_timeout)
-        except KeyboardInterrupt:
-            with contextlib.suppress(OutputWriteError):  # the interrupt is what to report
-                _write_summary(out_root, clips, results, old_rows)
-            display.interrupted(len(results), len(clips))
-            raise
-    summary = _write_summary(out_root, clips, results, old_rows)
-    display.done(summary)
-    return summary
+    try:
+        run_jobs(jobs, finished, engine=engine, workers=workers, address=address, clip_timeout=clip_timeout)
+    except KeyboardInterrupt:
+        with contextlib.suppress(OutputWriteError):  # the interrupt is what to report
+            _write_summary(out_root, clips, results, old_rows)
+        raise
+    return _write_summary(out_root, clips, results, old_rows)
 
 
 def _plan(clips: Sequence[Clip], out_root: Path, options, *, force: bool) -> tuple[dict[str, ClipResult], list[ClipJob]]:

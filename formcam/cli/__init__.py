@@ -6,19 +6,20 @@ Errors are one sentence on stderr with the documented exit code
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from formcam import __version__
-from formcam.errors import FormcamError, UsageError
 from formcam.cli import samples
 from formcam.cli.batch import batch as batch_command
 from formcam.cli.compare import compare_command
+from formcam.cli.errors import err_console, run_reporting_errors
+from formcam.cli.formats import outputs_for
 from formcam.cli.models import app as models_app
+from formcam.cli.terminal import ProgressBars, print_summary
+from formcam.errors import UsageError
 
 app = typer.Typer(
     name="formcam",
@@ -28,31 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(models_app, name="models", help="List, fetch and locate the pose models.")
-
-EXIT_INTERRUPTED = 130
-err_console = Console(stderr=True)
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    err_console.print(f"[bold red]formcam:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def run_reporting_errors(action, *, debug: bool) -> None:
-    """Run ``action()``; turn any failure into one line on stderr and an exit code."""
-    try:
-        action()
-    except FormcamError as exc:
-        if debug:
-            traceback.print_exc()
-        raise _fail(str(exc), exc.exit_code) from None
-    except KeyboardInterrupt:
-        raise _fail("Interrupted; no half-written output was left behind.", EXIT_INTERRUPTED) from None
-    except Exception as exc:  # a bug, not a user error: still no traceback unless asked
-        if debug:
-            traceback.print_exc()
-        raise _fail(f"Unexpected internal error ({type(exc).__name__}: {exc}); re-run with --debug and report it.", 1) from None
-
 
 @app.command()
 def analyze(
@@ -90,8 +66,6 @@ def analyze(
 
     def action() -> None:
         from formcam.pipeline import AnalysisOptions, analyze as run_analysis
-        from formcam.cli.formats import outputs_for
-        from formcam.cli.terminal import print_summary
 
         source = _one_input(video, pose)
         outputs = outputs_for(formats, no_video=no_video)
@@ -100,7 +74,8 @@ def analyze(
             outputs=outputs, overwrite=overwrite, progress=not quiet, force=force, replay=replay, level_deg=level,
             max_fps=max_fps, num_poses=people_per_frame, workers=workers, video_size=video_size,
         )
-        result = run_analysis(source, out_dir=out, options=options)
+        with ProgressBars() as bars:
+            result = run_analysis(source, out_dir=out, options=options, on_progress=None if quiet else bars)
         if not quiet:
             print_summary(result.report, result.out_dir, files=result.files)
             if "annotated.mp4" in outputs and not any(f.name == "annotated.mp4" for f in result.files):

@@ -7,12 +7,20 @@ errors about the batch as a whole are one sentence with the usual codes.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+
+from formcam.cli.errors import run_reporting_errors
+from formcam.cli.formats import outputs_for
+
+if TYPE_CHECKING:  # formcam.batch loads PyAV and the analysis: imported when a batch runs, not with the command line
+    from formcam.batch import BatchSummary, ClipResult
 
 
 def batch(
@@ -50,7 +58,6 @@ def batch(
 
     Exit code: 0 when every clip was analysed, 6 when some were, 7 when none was (docs/exit-codes.md).
     """
-    from formcam.cli import run_reporting_errors
 
     exit_code = 0
 
@@ -58,12 +65,13 @@ def batch(
         nonlocal exit_code
         from formcam.batch import run_batch
         from formcam.pipeline import AnalysisOptions
-        from formcam.cli.formats import outputs_for
 
         outputs = outputs_for(formats, no_video=no_video)
         options = AnalysisOptions(model=model, slowmo=slowmo, view=view, outputs=outputs, progress=not quiet)
-        summary = run_batch(inputs, out, options, engine=engine, workers=workers, address=address, force=force,
-                            clip_timeout=clip_timeout, compare_to=compare_to)
+        with _BatchDisplay(enabled=not quiet) as display:
+            summary = run_batch(inputs, out, options, engine=engine, workers=workers, address=address, force=force,
+                                clip_timeout=clip_timeout, compare_to=compare_to, **display.callbacks())
+            display.done(summary)
         if summary.comparison is not None and not quiet:
             print_changes(summary.comparison, summary.changes_path)
         exit_code = summary.exit_code
@@ -93,3 +101,93 @@ def print_changes(comparison, changes_path: Optional[Path], console: Optional[Co
     for label, runners in (("Only in the earlier batch", comparison.only_before), ("Only in this batch", comparison.only_after)):
         if runners:
             console.print(f"{label}: {', '.join(runners)}.")
+
+
+class _BatchDisplay:
+    """The overall progress bar and one line per finished clip, from :func:`formcam.batch.run_batch`'s callbacks.
+
+    Nothing is shown when ``enabled`` is false. The bar starts with the first
+    report; after Ctrl-C the ``with`` block says how many clips are done.
+    """
+
+    def __init__(self, enabled: bool, console: Optional[Console] = None):
+        self.enabled = enabled
+        self.console = console or Console(stderr=False)
+        self.progress: Optional[Progress] = None
+        self.done_count, self.total = 0, 0
+
+    def callbacks(self) -> dict:
+        if not self.enabled:
+            return {}
+        return {"on_progress": self.advance, "on_planned": self.already_done, "on_clip": self.finished}
+
+    def __enter__(self) -> _BatchDisplay:
+        return self
+
+    def __exit__(self, kind, *exc) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt) and self.progress is not None:
+            self._print(f"[yellow]{self.done_count} of {self.total} clips are done; "
+                        "run the same command again to do the rest.[/]")
+        self._stop()
+
+    def advance(self, stage: str, done: int, total: Optional[int]) -> None:
+        if self.progress is None:
+            self.progress = Progress(
+                TextColumn("[bold]Batch"), BarColumn(), MofNCompleteColumn(), TextColumn("clips"),
+                TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=True,
+            )  # fmt: skip
+            self.progress.start()
+            self.task = self.progress.add_task(stage, total=total)
+        self.done_count, self.total = done, total or 0
+        self.progress.update(self.task, completed=done)
+
+    def _print(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress.console.print(text, highlight=False, soft_wrap=True)
+
+    def already_done(self, results: List[ClipResult], n_to_run: int) -> None:
+        reused = [r for r in results if r.reused]
+        if reused:
+            self._print(f"[dim]{len(reused)} clips already analysed with these options (skipped; --force redoes them).[/]")
+        for result in results:
+            if not result.reused:
+                self._print(clip_line(result))
+        if n_to_run:
+            self._print(f"Analysing {n_to_run} clips.")
+
+    def finished(self, result: ClipResult) -> None:
+        self._print(clip_line(result))
+
+    def _stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+    def done(self, summary: BatchSummary) -> None:
+        from formcam.batch.summary_html import STATUS_TEXT
+
+        if not self.enabled:
+            return
+        tally = ", ".join(f"{n} {STATUS_TEXT.get(s, s)}" for s, n in summary.counts.most_common())
+        self._stop()
+        self.console.print(f"{len(summary.results)} clips: {tally}. Summary: [bold]{summary.html_path}[/]",
+                           highlight=False, soft_wrap=True)
+
+
+def clip_line(result: ClipResult) -> str:
+    """One line about a finished clip (rich markup)."""
+    from formcam.batch.summary_html import STATUS_TEXT
+
+    name = f"[bold]{result.clip.name}[/]"
+    if result.status != "ok":
+        return f"[red]✗[/] {name}  {STATUS_TEXT.get(result.status, result.status)}: {result.message}"
+    report = result.report or {}
+    cadence = (report.get("cadence_spm") or {}).get("value")
+    flags = Counter(m.get("flag") for m in report.get("metrics", {}).values() if m.get("value") is not None)
+    parts = [f"{report.get('view', {}).get('label', '?')} view"]
+    parts.append(f"{cadence:.0f} steps/min" if cadence else "no cadence")
+    if flags["high"] or flags["watch"]:
+        parts.append(", ".join(f"{flags[k]} {k}" for k in ("high", "watch") if flags[k]))
+    if result.seconds is not None:
+        parts.append(f"{result.seconds:.1f} s")
+    return f"[green]✓[/] {name}  " + " · ".join(parts)

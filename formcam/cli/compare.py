@@ -10,6 +10,9 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.table import Table
+
+from formcam.cli.errors import run_reporting_errors
 
 
 def compare_command(
@@ -22,10 +25,9 @@ def compare_command(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Compare two analyses (before and after): each metric's change and whether it exceeds the expected error."""
-    from formcam.cli import run_reporting_errors  # the shared one-line error handling; cli imports this module
 
     def action() -> None:
-        from formcam.compare import compare, comparison_table, default_compare_dir, write_comparison
+        from formcam.compare import compare, default_compare_dir, write_comparison
 
         result = compare(before, after)
         files = write_comparison(result, out or default_compare_dir(before, after), overwrite=overwrite)
@@ -38,3 +40,17 @@ def compare_command(
             console.print(f"Wrote [bold]{path}[/]", highlight=False, soft_wrap=True)
 
     run_reporting_errors(action, debug=debug)
+
+
+def comparison_table(comparison) -> Table:
+    """A rich table of :func:`formcam.compare.comparison_rows`: changes in bold, what cannot be compared dimmed."""
+    from formcam.compare import COMPARISON_COLUMNS, comparison_rows
+
+    table = Table(title="What changed (after minus before)", title_justify="left", header_style="bold")
+    for column in COMPARISON_COLUMNS:
+        table.add_column(column, justify="left" if column in ("measure", "verdict", "flags") else "right")
+    for change, row in zip(comparison.changes, comparison_rows(comparison)):
+        words = row[5]
+        style = "bold" if words == "changed" else "dim" if change.change is None else ""
+        table.add_row(*row[:5], f"[{style}]{words}[/]" if style else words, row[6])
+    return table

@@ -13,10 +13,13 @@ from typing import Annotated, Callable, Optional
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from formcam.pose import models
+from formcam.cli.errors import EXIT_INTERRUPTED
+from formcam.cli.terminal import ProgressBars
 from formcam.errors import FormcamError
+from formcam.pose import models
 
 app = typer.Typer(
     name="models",
@@ -24,8 +27,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-_EXIT_INTERRUPTED = 130
 
 
 def _one_line_errors(command: Callable) -> Callable:
@@ -40,7 +41,7 @@ def _one_line_errors(command: Callable) -> Callable:
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("formcam: interrupted; nothing was installed.", err=True)
-            raise typer.Exit(_EXIT_INTERRUPTED) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper
 
@@ -88,7 +89,10 @@ def fetch_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Download a model, verify its size and SHA-256, and install it."""
-    path = models.fetch_model(name, dest_dir=dest, progress=not quiet)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+               TimeRemainingColumn())
+    with ProgressBars(columns, console=Console(stderr=True), transient=False) as bars:
+        path = models.fetch_model(name, dest_dir=dest, progress=not quiet, on_progress=bars)
     typer.echo(str(path))
 
 

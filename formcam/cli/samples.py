@@ -13,6 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from formcam.cli.errors import run_reporting_errors
+from formcam.cli.terminal import ProgressBars, print_summary
+
 
 def demo(
     samples: Path = typer.Option(Path("sample_videos"), "--samples", help="Folder for the rendered sample videos."),
@@ -21,15 +24,13 @@ def demo(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Render the sample videos (runners with known answers) and analyse one: the whole tool in one command."""
-    from formcam.cli import run_reporting_errors
 
     def action() -> None:
-        from formcam.cli.terminal import print_summary
         from formcam.synthetic.samples import DEMO_SAMPLE, SAMPLES, run_demo
 
         console = Console(quiet=quiet)
-        with _RenderStatus(not quiet) as on_sample:
-            result = run_demo(samples, out, progress=not quiet, on_sample=on_sample)
+        with _RenderStatus(not quiet) as on_sample, ProgressBars() as bars:
+            result = run_demo(samples, out, progress=not quiet, on_sample=on_sample, on_progress=bars)
         table = Table(title=f"Sample videos in {samples}/ (each with a .truth.json of its true values)",
                       title_justify="left", show_header=False, box=None)
         for name, (what, _) in SAMPLES.items():
@@ -85,7 +86,6 @@ def validate(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Accuracy end to end: render runners with known answers, analyse them, print the errors."""
-    from formcam.cli import run_reporting_errors
 
     def action() -> None:
         from formcam.atomic import write_text_atomic
@@ -150,7 +150,6 @@ def render(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
     """Render one synthetic runner with known answers to an H.264 MP4 plus its ground-truth JSON."""
-    from formcam.cli import run_reporting_errors
 
     def action() -> None:
         from formcam.errors import UsageError

@@ -1,4 +1,4 @@
-"""The short summary printed after an analysis (rich)."""
+"""What the command line shows: progress bars while the library works, the short summary after an analysis (rich)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 FLAG_STYLE = {"ok": "green", "watch": "yellow", "high": "bold red", None: "dim"}
@@ -96,3 +97,66 @@ def print_summary(report: dict, out_dir: Path | None, console: Console | None = 
         console.print(files_table(files))
     elif out_dir is not None:
         console.print(f"Outputs in [bold]{out_dir}[/]")
+
+
+def frame_columns() -> tuple[ProgressColumn, ...]:
+    """Stage, bar, frames done of total, frames per second, time left."""
+    return (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} frames/s"),
+        TimeRemainingColumn(),
+    )
+
+
+class ProgressBars:
+    """A :class:`formcam.pipeline.ProgressCallback` drawing one rich bar per stage, in turn.
+
+    A stage's bar appears at its first call and goes when the stage ends
+    (``done`` reaches ``total``), another stage starts, or the ``with`` block
+    closes; transient bars leave nothing behind.
+
+    Parameters
+    ----------
+    columns : sequence of rich.progress.ProgressColumn, optional
+        Default :func:`frame_columns`; a column may show ``{task.fields[rate]}``
+        (units per second, ``-`` until known).
+    console : rich.console.Console, optional
+    transient : bool
+        Erase each bar when its stage ends.
+    """
+
+    def __init__(self, columns: Sequence[ProgressColumn] | None = None, *, console: Console | None = None,
+                 transient: bool = True):
+        self._columns = tuple(columns) if columns is not None else frame_columns()
+        self._console, self._transient = console, transient
+        self._progress: Progress | None = None
+        self._stage: str | None = None
+        self._ended: set[str] = set()
+
+    def __enter__(self) -> ProgressBars:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._close()
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage in self._ended:
+            return
+        if stage != self._stage or self._progress is None:
+            self._close()
+            self._progress = Progress(*self._columns, console=self._console, transient=self._transient)
+            self._progress.start()
+            self._task = self._progress.add_task(stage, total=total, rate="-")
+            self._stage = stage
+        speed = self._progress.tasks[0].speed
+        self._progress.update(self._task, completed=done, total=total, rate=f"{speed:.0f}" if speed else "-")
+        if total is not None and done >= total:
+            self._ended.add(stage)
+            self._close()
+
+    def _close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+        self._progress, self._stage = None, None

@@ -42,6 +42,7 @@ from formcam.gait.steps import GaitEvents, regular_steps
 from formcam.pose.posefile import PoseSequence
 from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
 from formcam.gait.view import View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
+from formcam.quality.warnings import Code, QualityWarning
 
 #: Below this share of frames with a runner: 'low_detection'.
 LOW_DETECTION = 0.5
@@ -86,8 +87,8 @@ class Kinematics:
         Per-frame signals (:func:`formcam.gait.signals.frame_signals`), from the
         levelled landmarks.
     metrics : dict of str -> MetricResult
-    quality : list of dict
-        Warnings ``{code, message}``.
+    quality : list of formcam.quality.warnings.QualityWarning
+        What limits the results.
     is_running : bool
         The decision of :func:`running_decision`.
     detected_fraction : float
@@ -113,7 +114,7 @@ class Kinematics:
     cadence: Cadence
     signals: dict[str, np.ndarray]
     metrics: dict[str, MetricResult]
-    quality: list[dict] = field(default_factory=list)
+    quality: list[QualityWarning] = field(default_factory=list)
     is_running: bool = False
     detected_fraction: float = 0.0
     phase_fractions: dict = field(default_factory=dict)
@@ -312,8 +313,8 @@ def quality_warnings(*, detected_fraction: float, view: ViewEstimate, events: Ga
                      phases: dict, is_running: bool, view_forced: bool = False, not_running_reason: str | None = None,
                      xy: np.ndarray | None = None, t_ms: np.ndarray | None = None,
                      frame_size: tuple[int, int] | None = None, cleaning: CleanedTracks | None = None,
-                     roll: RollEstimate | None = None) -> list[dict]:
-    """Warnings about how far the results can be trusted, as ``{code, message}`` dicts.
+                     roll: RollEstimate | None = None) -> list[QualityWarning]:
+    """Warnings about how far the results can be trusted.
 
     Codes: ``low_detection``, ``view_uncertain``, ``few_steps``,
     ``not_running``, ``slow_motion_suspected``, ``subject_small`` (runner
@@ -325,61 +326,61 @@ def quality_warnings(*, detected_fraction: float, view: ViewEstimate, events: Ga
     ``camera_tilted`` (a roll too large to trust was left).  A moving camera
     is found from the pictures, by :mod:`formcam.quality.capture`.
     """
-    warnings: list[dict] = []
+    warnings: list[QualityWarning] = []
 
     def warn(code: str, message: str) -> None:
-        warnings.append({"code": code, "message": message})
+        warnings.append(QualityWarning(code, message))
 
     if detected_fraction < LOW_DETECTION:
-        warn("low_detection", f"A runner was found in only {100 * detected_fraction:.0f}% of the frames; "
+        warn(Code.LOW_DETECTION, f"A runner was found in only {100 * detected_fraction:.0f}% of the frames; "
                               "results rest on the frames where they were seen.")
     if not view_forced and view.label in (View.OBLIQUE, View.UNKNOWN):
-        warn("view_uncertain", f"The camera view looks {view.label}; film from the side, behind or in front, "
+        warn(Code.VIEW_UNCERTAIN, f"The camera view looks {view.label}; film from the side, behind or in front, "
                                "or set it with --view.")
     elif not view_forced and view.confidence < 0.6:
-        warn("view_uncertain", f"The {view.label} view was detected with low confidence ({view.confidence:.2f}); "
+        warn(Code.VIEW_UNCERTAIN, f"The {view.label} view was detected with low confidence ({view.confidence:.2f}); "
                                "set it with --view if it is wrong.")
     left, right = events.count("left"), events.count("right")
     if min(left, right) < STABLE_STEPS_PER_SIDE:
-        warn("few_steps", f"Only {left} left and {right} right foot contacts were found; at least "
+        warn(Code.FEW_STEPS, f"Only {left} left and {right} right foot contacts were found; at least "
                           f"{STABLE_STEPS_PER_SIDE} per side give stable values (Dingenen et al. 2018), so some "
                           "metrics are left out and the others are rough.")
     if not is_running and not_running_reason:
-        warn("not_running", f"This does not look like running: {not_running_reason}. The running norms do not apply.")
+        warn(Code.NOT_RUNNING, f"This does not look like running: {not_running_reason}. The running norms do not apply.")
     spm = cadence.value_spm
     if is_running and np.isfinite(spm) and spm < SLOW_MOTION_CADENCE:
         factor = max(2, int(round(TYPICAL_CADENCE / spm)))
-        warn("slow_motion_suspected", f"Cadence of {spm:.0f} steps/min with a flight phase is too slow for running; "
+        warn(Code.SLOW_MOTION_SUSPECTED, f"Cadence of {spm:.0f} steps/min with a flight phase is too slow for running; "
                                       f"if this clip is slow motion, re-run with --slowmo {factor}.")
     if xy is not None and frame_size is not None:
         height = runner_height_px(xy)
         if np.isfinite(height) and (height < SMALL_SUBJECT_FRACTION * frame_size[1] or height < SMALL_SUBJECT_PX):
-            warn("subject_small", f"The runner is only {height:.0f} px tall ({100 * height / frame_size[1]:.0f}% of the "
+            warn(Code.SUBJECT_SMALL, f"The runner is only {height:.0f} px tall ({100 * height / frame_size[1]:.0f}% of the "
                                   "frame height); landmarks are less precise on a small figure, so film closer.")
     if t_ms is not None and len(t_ms) > 1:
         dt_ms = median_frame_interval_ms(t_ms)
         fps = 1000.0 / dt_ms if np.isfinite(dt_ms) and dt_ms > 0 else float("nan")
         if np.isfinite(fps) and fps < MIN_FPS_CONTACT_TIMING:
-            warn("low_frame_rate", f"At {fps:.0f} frames/s one frame lasts {dt_ms:.0f} ms, longer than the best "
+            warn(Code.LOW_FRAME_RATE, f"At {fps:.0f} frames/s one frame lasts {dt_ms:.0f} ms, longer than the best "
                                    "contact-timing error (about 20 ms, Fellin et al. 2010): values at foot contact "
                                    "(overstride, knee and shin angles) are rough; film at 60 frames/s or more.")
     if cleaning is not None and cleaning.long_gaps and t_ms is not None and len(t_ms):
         durations = [float(t_ms[min(stop, len(t_ms) - 1)] - t_ms[max(start - 1, 0)]) for start, stop in cleaning.long_gaps]
-        warn("long_gaps", f"The runner's hips, shoulders or ankles were lost {len(durations)} times for longer than "
+        warn(Code.LONG_GAPS, f"The runner's hips, shoulders or ankles were lost {len(durations)} times for longer than "
                           f"can be filled (longest {max(durations) / 1000:.1f} s); those stretches are left out, "
                           "not guessed.")
     if roll is not None and roll.source != "user" and np.isfinite(roll.roll_deg):
         if roll.source == "ground_line" and not roll.applied:
             if abs(roll.roll_deg) > NOTABLE_ROLL_DEG:
-                warn("camera_tilted", f"The ground under the runner slopes by {roll.roll_deg:.1f}° in the picture: "
+                warn(Code.CAMERA_TILTED, f"The ground under the runner slopes by {roll.roll_deg:.1f}° in the picture: "
                                       "the camera is tilted or not square to the running direction. Side-view "
                                       "angles are measured as filmed; if the camera was tilted, give the tilt "
                                       "with --level.")
         elif not roll.applied:
-            warn("camera_tilted", f"The picture looks tilted by {roll.roll_deg:.0f}°, more than formcam corrects "
+            warn(Code.CAMERA_TILTED, f"The picture looks tilted by {roll.roll_deg:.0f}°, more than formcam corrects "
                                   f"by itself ({MAX_AUTO_ROLL_DEG:.0f}°); angles are as filmed. If the camera was "
                                   "tilted, give the tilt with --level.")
         elif abs(roll.roll_deg) > NOTABLE_ROLL_DEG:
-            warn("camera_rolled", f"The camera was tilted by about {roll.roll_deg:.1f}° ({roll.source.replace('_', ' ')}); "
+            warn(Code.CAMERA_ROLLED, f"The camera was tilted by about {roll.roll_deg:.1f}° ({roll.source.replace('_', ' ')}); "
                                   "angles were corrected for it. Give --level 0 if the camera was level.")
     return warnings

@@ -26,7 +26,7 @@ import numpy as np
 
 from formcam.errors import UnreadableInputError, UsageError
 from formcam.pose.landmarks import LEFT_ANKLE, LEFT_HIP, LEFT_SHOULDER, N_LANDMARKS, RIGHT_ANKLE, RIGHT_HIP, RIGHT_SHOULDER
-from formcam.pose.posefile import PoseSequence
+from formcam.pose.posefile import PoseExtras, PoseSequence
 
 #: Poses MediaPipe looks for in each frame: the runner plus one bystander.
 DEFAULT_NUM_POSES = 2
@@ -510,6 +510,6 @@ def select_runner(detections: Detections, person: int | None = None) -> tuple[Po
         visibility=vis,
         world_xyz=world,
         frame_size=detections.frame_size,
-        extras={"tracking": tracking},
+        extras=PoseExtras(tracking=tracking),
     )
     return pose, tracking

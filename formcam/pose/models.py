@@ -39,13 +39,15 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from contextlib import nullcontext
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import TYPE_CHECKING, BinaryIO, Callable
 
 from formcam.errors import ModelNotFoundError
+
+if TYPE_CHECKING:
+    from formcam.pipeline import ProgressCallback  # for annotations only: the pipeline imports this module
 
 VARIANTS = ("lite", "full", "heavy")
 DEFAULT_VARIANT = "full"
@@ -311,28 +313,19 @@ def download_url(spec: ModelSpec) -> str:
     return f"{base.rstrip('/')}/{spec.filename}" if base else spec.url
 
 
-def _progress_bar(spec: ModelSpec, total: int | None):
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
+def _bytes_counter(stage: str, total: int | None, on_progress: ProgressCallback | None) -> Callable[[int], None]:
+    """``on_chunk(n)`` adding ``n`` bytes to a running count reported to ``on_progress`` (which hears 0 at once)."""
+    if on_progress is None:
+        return lambda n: None
+    received = 0
 
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    )
-    task = progress.add_task(f"{spec.filename}", total=total)
-    return progress, lambda n: progress.advance(task, n)
+    def on_chunk(n: int) -> None:
+        nonlocal received
+        received += n
+        on_progress(stage, received, total)
+
+    on_progress(stage, 0, total)
+    return on_chunk
 
 
 def _stream_to_file(
@@ -354,17 +347,22 @@ def _stream_to_file(
     return received
 
 
-def _download(spec: ModelSpec, url: str, part: BinaryIO, progress: bool) -> tuple[int, str, int | None]:
-    """Download ``url`` into the open ``.part`` file; return (bytes, sha256, Content-Length)."""
+def _download(spec: ModelSpec, url: str, part: BinaryIO,
+              on_progress: ProgressCallback | None) -> tuple[int, str, int | None]:
+    """Download ``url`` into the open ``.part`` file; return (bytes, sha256, Content-Length).
+
+    ``on_progress`` is told the bytes received, as stage ``spec.filename``.
+    """
     request = urllib.request.Request(url, headers={"User-Agent": "formcam"})
     digest = hashlib.sha256()
     with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:
         header = response.headers.get("Content-Length") if hasattr(response, "headers") else None
         announced = int(header) if header and header.isdigit() else None
         total = spec.size if spec.size is not None else announced
-        bar, on_chunk = _progress_bar(spec, total) if progress else (nullcontext(), lambda n: None)
-        with bar:
-            received = _stream_to_file(response, part, digest, on_chunk, limit=total)
+        on_chunk = _bytes_counter(spec.filename, total, on_progress)
+        received = _stream_to_file(response, part, digest, on_chunk, limit=total)
+        if on_progress is not None and total is None:  # the count reached closes the stage
+            on_progress(spec.filename, received, received)
         part.flush()
         os.fsync(part.fileno())
     return received, digest.hexdigest(), announced
@@ -403,6 +401,7 @@ def fetch_model(
     dest_dir: Path | None = None,
     progress: bool = True,
     url: str | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> Path:
     """Download an official pose model, verify it and install it.
 
@@ -418,10 +417,13 @@ def fetch_model(
     dest_dir : Path or None
         Folder to install into; None means :func:`cache_dir`.
     progress : bool
-        Show a progress bar (bytes, speed, time left) on stderr.
+        Report the download to ``on_progress``.
     url : str or None
         Download from here instead of ``$FORMCAM_MODEL_BASE_URL`` or the
         official URL (mirrors, tests).
+    on_progress : formcam.pipeline.ProgressCallback, optional
+        Told the bytes received, as stage ``<filename>`` (the command line
+        draws a bar from it); formcam itself prints nothing.
 
     Returns
     -------
@@ -462,7 +464,7 @@ def fetch_model(
     installed = False
     try:
         with part:
-            received, sha256, announced = _download(spec, source, part, progress)
+            received, sha256, announced = _download(spec, source, part, on_progress if progress else None)
         _check_download(spec, source, received, sha256, announced)
         os.replace(part_path, target)
         installed = True

@@ -33,6 +33,7 @@ import numpy as np
 from formcam.errors import UsageError
 from formcam.pose.detector import Detections, link_tracks, runner_scores, select_runner
 from formcam.pose.posefile import PoseSequence
+from formcam.quality.warnings import Code, QualityWarning
 
 #: A track seen in fewer frames than this is a flicker, not a person to offer.
 MIN_CANDIDATE_FRAMES = 10
@@ -316,7 +317,7 @@ def choose_person(detections: Detections, person=None) -> tuple[PoseSequence, di
     Returns
     -------
     pose : PoseSequence
-        The chosen person; ``pose.extras["tracking"]`` is the ``tracking`` dict.
+        The chosen person; ``pose.extras.tracking`` is the ``tracking`` dict.
     tracking : dict
         :func:`formcam.pose.detector.select_runner`'s ``n_tracks``, ``chosen_track``,
         ``scores``, plus ``chosen_by`` (``auto``, ``index``, ``position``),
@@ -341,7 +342,7 @@ def choose_person(detections: Detections, person=None) -> tuple[PoseSequence, di
         candidates=listed,
         preview=preview_panels(detections, track_id, [t["index"] for t in listed]) if len(listed) > 1 else [],
     )
-    pose.extras["tracking"] = tracking
+    pose.extras.tracking = tracking
     return pose, tracking
 
 
@@ -357,7 +358,7 @@ def runner_section(tracking: dict | None) -> dict:
     }
 
 
-def several_people_warning(tracking: dict | None) -> list[dict]:
+def several_people_warning(tracking: dict | None) -> list[QualityWarning]:
     """A ``several_people`` quality warning when more than one person was a candidate."""
     candidates = (tracking or {}).get("candidates", [])
     if len(candidates) < 2:
@@ -365,8 +366,8 @@ def several_people_warning(tracking: dict | None) -> list[dict]:
     chosen = tracking["chosen_track"]
     how = ("the one that moves most like a runner" if tracking.get("chosen_by", "auto") == "auto"
            else f"as asked with --person {tracking.get('person')}")
-    return [{
-        "code": "several_people",
-        "message": f"{len(candidates)} people were in view; formcam followed person {chosen} ({how}). "
-                   "people.jpg shows who is who; choose another with --person N or --person left/right/center.",
-    }]
+    return [QualityWarning(
+        Code.SEVERAL_PEOPLE,
+        f"{len(candidates)} people were in view; formcam followed person {chosen} ({how}). "
+        "people.jpg shows who is who; choose another with --person N or --person left/right/center.",
+    )]

@@ -13,8 +13,9 @@ key            dtype, shape         meaning
 ``frame_size`` int32 (2,)           upright frame ``[width, height]``
 =============  ===================  ==============================================
 
-Extra keys are allowed and kept in :attr:`PoseSequence.extras`; unknown keys are
-ignored by readers.
+and, optionally, ``extras_json``: a JSON object of what formcam knows about the
+clip besides the landmarks, read into the typed :class:`PoseExtras`. Keys it
+does not know are kept (and written back) but ignored.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,62 @@ from formcam.errors import UnreadableInputError
 from formcam.pose.landmarks import N_LANDMARKS
 
 FORMAT = "formcam-pose/1"
+
+
+@dataclass
+class PoseExtras:
+    """What a pose file holds besides the landmarks (its ``extras_json``), one field per key formcam writes.
+
+    A field left None is not written. In the file, the keys keep the order of
+    the fields below (the order formcam has always written them in), then the
+    keys formcam does not know.
+
+    Attributes
+    ----------
+    synthetic : bool, optional
+        True for a runner made by :mod:`formcam.synthetic.gait`.
+    truth : dict, optional
+        A synthetic runner's true values (:func:`formcam.synthetic.gait.make_gait`).
+    tracking : dict, optional
+        Whom the pose stage followed among the people it saw, and why
+        (:func:`formcam.pose.people.choose_person`).
+    video : dict, optional
+        report.json's ``video`` section (:func:`formcam.pipeline.video_section`),
+        so that a re-analysis gives the same report.
+    model : str, optional
+        File name of the pose model used.
+    pose_stage : dict, optional
+        How the pose stage ran: ``people_per_frame``, ``picture_max_side``,
+        ``segments``, ``max_fps``.
+    capture_quality : dict, optional
+        :meth:`formcam.quality.capture.CaptureQuality.to_json` of the sampled frames,
+        so that a re-analysis needs no video.
+    unknown : dict
+        Keys formcam does not know (another tool's, a later version's): kept, written back, not used.
+    """
+
+    synthetic: bool | None = None
+    truth: dict | None = None
+    tracking: dict | None = None
+    video: dict | None = None
+    model: str | None = None
+    pose_stage: dict | None = None
+    capture_quality: dict | None = None
+    unknown: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The ``extras_json`` object: the fields that are set, then the unknown keys."""
+        known = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "unknown"}
+        return {**{k: v for k, v in known.items() if v is not None}, **self.unknown}
+
+    @classmethod
+    def from_json(cls, data) -> PoseExtras:
+        """Read an ``extras_json`` object (anything but an object reads as no extras)."""
+        if not isinstance(data, dict):
+            return cls()
+        names = {f.name for f in fields(cls)} - {"unknown"}
+        return cls(**{k: v for k, v in data.items() if k in names},
+                   unknown={k: v for k, v in data.items() if k not in names})
 
 
 @dataclass
@@ -50,9 +107,9 @@ class PoseSequence:
         MediaPipe world landmarks in metres (hip-centred); may be all NaN.
     frame_size : tuple of int
         Upright frame ``(width, height)`` in pixels.
-    extras : dict
-        Optional metadata (``video`` description, tracking details) kept in the
-        file as extra keys.
+    extras : PoseExtras
+        What formcam knows about the clip besides the landmarks (the video,
+        whom it followed, the capture quality), kept in the file as ``extras_json``.
     """
 
     t_ms: np.ndarray
@@ -60,7 +117,7 @@ class PoseSequence:
     visibility: np.ndarray
     world_xyz: np.ndarray
     frame_size: tuple[int, int]
-    extras: dict = field(default_factory=dict)
+    extras: PoseExtras = field(default_factory=PoseExtras)
 
     def __post_init__(self) -> None:
         self.t_ms = np.asarray(self.t_ms, dtype=np.float64)
@@ -100,8 +157,9 @@ def save_pose(pose: PoseSequence, path: str | os.PathLike) -> Path:
         "world_xyz": pose.world_xyz,
         "frame_size": np.array(pose.frame_size, dtype=np.int32),
     }
-    if pose.extras:
-        arrays["extras_json"] = np.array(json.dumps(pose.extras))
+    extras = pose.extras.to_json()
+    if extras:
+        arrays["extras_json"] = np.array(json.dumps(extras))
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
@@ -118,14 +176,14 @@ def load_pose(path: str | os.PathLike) -> PoseSequence:
             if "format" not in data.files:
                 raise UnreadableInputError(f"{path.name} is not a formcam pose file (it has no 'format' key).")
             _check_format(str(data["format"]), path.name)
-            extras = json.loads(str(data["extras_json"])) if "extras_json" in data.files else {}
+            extras = PoseExtras.from_json(json.loads(str(data["extras_json"])) if "extras_json" in data.files else {})
             pose = PoseSequence(
                 t_ms=data["t_ms"],
                 image_xy=data["image_xy"],
                 visibility=data["visibility"],
                 world_xyz=data["world_xyz"],
                 frame_size=tuple(data["frame_size"]),
-                extras=extras if isinstance(extras, dict) else {},
+                extras=extras,
             )
     except UnreadableInputError:
         raise

@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 
 from formcam.gait.registry import BLUR_SENSITIVE_METRICS, CAMERA_MOTION_SENSITIVE_METRICS, METRICS
+from formcam.quality.warnings import Code, QualityWarning
 from formcam.video.sampling import N_SAMPLES, FramePair, sample_frame_pairs
 
 __all__ = [
@@ -98,8 +99,8 @@ class CaptureQuality:
     bars : dict
         Letterbox bar thickness in px of the upright frame: ``top``, ``bottom``,
         ``left``, ``right``.
-    warnings : list of dict
-        ``{code, message}`` for report.json's ``quality``.
+    warnings : list of QualityWarning
+        For report.json's ``quality``.
     """
 
     n_samples: int
@@ -113,7 +114,7 @@ class CaptureQuality:
 
     @property
     def codes(self) -> set[str]:
-        return {w["code"] for w in self.warnings}
+        return {w.code for w in self.warnings}
 
     def hints(self) -> list[str]:
         """Clauses that may explain why the pose model found nobody (for the refusal message)."""
@@ -135,12 +136,13 @@ class CaptureQuality:
             "camera_speed": rounded(self.camera_speed, 3),
             "moving_fraction": rounded(self.moving_fraction, 3),
             "bars": dict(self.bars),
-            "warnings": [dict(w) for w in self.warnings],
+            "warnings": [w.to_json() for w in self.warnings],
         }
 
     @classmethod
     def from_json(cls, data: dict) -> CaptureQuality:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**{**fields, "warnings": [QualityWarning.from_json(w) for w in fields.get("warnings", [])]})
 
 
 # --------------------------------------------------------------------------- #
@@ -426,30 +428,30 @@ def _shift_box(box: np.ndarray, bars: dict) -> tuple:
     return (box[0] - bars["left"], box[1] - bars["top"], box[2] - bars["left"], box[3] - bars["top"])
 
 
-def capture_warnings(quality: CaptureQuality) -> list[dict]:
+def capture_warnings(quality: CaptureQuality) -> list[QualityWarning]:
     """report.json ``quality`` entries for the conditions ``quality`` shows."""
-    found: list[dict] = []
+    found: list[QualityWarning] = []
 
     def warn(code: str, message: str) -> None:
-        found.append({"code": code, "message": message})
+        found.append(QualityWarning(code, message))
 
     if quality.brightness is not None and quality.brightness < DARK_LUMA:
-        warn("dark_video", f"The video is very dark (median brightness {quality.brightness:.0f} of 255); "
+        warn(Code.DARK_VIDEO, f"The video is very dark (median brightness {quality.brightness:.0f} of 255); "
                            "the pose model misplaces joints in the dark, so film in better light.")
     elif quality.subject_brightness is not None and quality.subject_brightness < DARK_SUBJECT_LUMA:
-        warn("dark_subject", f"The runner is very dark against the background (brightness {quality.subject_brightness:.0f} "
+        warn(Code.DARK_SUBJECT, f"The runner is very dark against the background (brightness {quality.subject_brightness:.0f} "
                              "of 255, backlit?); film with the light behind the camera.")
     if quality.blur is not None and quality.blur > HEAVY_BLUR:
-        warn("motion_blur", f"The runner is heavily motion-blurred (blur {quality.blur:.2f}, 0 sharp to 1 smeared); "
+        warn(Code.MOTION_BLUR, f"The runner is heavily motion-blurred (blur {quality.blur:.2f}, 0 sharp to 1 smeared); "
                             f"{_listing(BLUR_SENSITIVE_METRICS)} rest on the feet and wrists and were left out. "
                             "Film in more light or at a higher frame rate.")
     if quality.moving_fraction is not None and quality.moving_fraction >= PAN_FRACTION:
-        warn("camera_moving", f"The camera moved (panning) in {100 * quality.moving_fraction:.0f}% of the sampled moments; "
+        warn(Code.CAMERA_MOVING, f"The camera moved (panning) in {100 * quality.moving_fraction:.0f}% of the sampled moments; "
                               "travel in the picture is not the runner's own, so "
                               f"{_listing(CAMERA_MOTION_SENSITIVE_METRICS[:1])} was left out. Keep the camera still.")
     if any(quality.bars.values()):
         sizes = ", ".join(f"{side} {px} px" for side, px in quality.bars.items() if px)
-        warn("letterbox", f"The picture has black bars ({sizes}); they were left out of the brightness measures.")
+        warn(Code.LETTERBOX, f"The picture has black bars ({sizes}); they were left out of the brightness measures.")
     return found
 
 

@@ -51,6 +51,7 @@ from formcam.gait.steps import regular_steps
 from formcam.gait.kinematics import MIN_RUNNING_STEPS, MIN_RUNNING_SWING_KNEE_DEG, swing_knee_flexion_deg
 from formcam.pose.landmarks import LEFT_ANKLE, RIGHT_ANKLE
 from formcam.gait.view import View, ViewEstimate
+from formcam.quality.warnings import Code, QualityWarning
 
 #: Fewer frames with a person than this and there is nothing to measure.
 MIN_DETECTED_FRAMES = 10
@@ -201,7 +202,7 @@ def require_person(where: Presence, name: str, hints: list[str] = (), person: st
     raise NothingToAnalyseError(f"No runner was found in {name} (a person was seen in {seen} of {total} frames){because}.")
 
 
-def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, list[dict]]:
+def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, list[QualityWarning]]:
     """The sentence refusing this analysis (or None), and warnings for an analysis that goes ahead.
 
     Parameters
@@ -215,7 +216,7 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
     -------
     refusal : str or None
         Why not, as a clause (no capital, no full stop); None when the analysis can go ahead.
-    warnings : list of dict
+    warnings : list of QualityWarning
         ``too_short_to_confirm_running`` when the runner is in view too briefly
         for the kinematics core to confirm running from the number of steps,
         but at least one step was measured: the part where they are is analysed.
@@ -238,11 +239,11 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
     n_steps = len(regular_steps(kinematics.events, t_ms))
     if where.visible_s < MIN_STEP_SEARCH_S and MIN_STEPS_IN_BRIEF_VIEW <= n_steps < MIN_RUNNING_STEPS:
         # Too few steps because the runner crosses the frame, not because they do not run.
-        return None, [{
-            "code": "too_short_to_confirm_running",
-            "message": f"The runner is in view for only {where.visible_s:.1f} s{_span(where)}, with {n_steps} "
-                       "regular steps: too short to confirm this is running, and every number rests on those steps.",
-        }]
+        return None, [QualityWarning(
+            Code.TOO_SHORT_TO_CONFIRM_RUNNING,
+            f"The runner is in view for only {where.visible_s:.1f} s{_span(where)}, with {n_steps} "
+            "regular steps: too short to confirm this is running, and every number rests on those steps.",
+        )]
     if n_steps < MIN_RUNNING_STEPS:
         return too_few_slow_steps(kinematics, t_ms, n_steps) or reason, []
     return reason, []
@@ -371,14 +372,14 @@ def not_running_reason(kinematics) -> str | None:
 
 
 def check_analysable(kinematics, where: Presence, t_ms: np.ndarray, name: str, *,
-                     force: bool) -> tuple[str | None, list[dict]]:
+                     force: bool) -> tuple[str | None, list[QualityWarning]]:
     """Raise the refusal unless ``force``.
 
     Returns
     -------
     forced_over : str or None
         The refusal ``force`` overrode.
-    warnings : list of dict
+    warnings : list of QualityWarning
         As :func:`refusal`.
 
     Raises
@@ -392,14 +393,14 @@ def check_analysable(kinematics, where: Presence, t_ms: np.ndarray, name: str, *
     return why, warnings
 
 
-def presence_notes(where: Presence) -> tuple[dict, list[dict]]:
+def presence_notes(where: Presence) -> tuple[dict, list[QualityWarning]]:
     """report.json ``runner`` keys and ``quality`` warnings about where the runner is in view.
 
     Returns
     -------
     runner : dict
         ``visible_from_s``, ``visible_to_s`` (s from the first frame; None when never seen).
-    warnings : list of dict
+    warnings : list of QualityWarning
         A ``partial_presence`` warning when the runner is in only part of the clip.
     """
     runner = {
@@ -408,20 +409,20 @@ def presence_notes(where: Presence) -> tuple[dict, list[dict]]:
     }
     warnings = []
     if where.partial:
-        warnings.append({
-            "code": "partial_presence",
-            "message": f"The runner is in view only from {where.first_s:.1f} s to {where.last_s:.1f} s of this "
-                       f"{where.clip_s:.1f} s clip; formcam analysed that part.",
-        })
+        warnings.append(QualityWarning(
+            Code.PARTIAL_PRESENCE,
+            f"The runner is in view only from {where.first_s:.1f} s to {where.last_s:.1f} s of this "
+            f"{where.clip_s:.1f} s clip; formcam analysed that part.",
+        ))
     return runner, warnings
 
 
-def forced_notes(why: str | None) -> tuple[dict, list[dict]]:
+def forced_notes(why: str | None) -> tuple[dict, list[QualityWarning]]:
     """report.json ``runner`` keys and ``quality`` warnings for a refusal overridden with ``--force``."""
     if not why:
         return {"forced": False}, []
     return (
         {"forced": True, "refusal": why},
-        [{"code": "forced_analysis", "message": f"Analysed only because --force was given; otherwise refused: {why}. "
-                                                "The running norms may not apply to these numbers."}],
+        [QualityWarning(Code.FORCED_ANALYSIS, f"Analysed only because --force was given; otherwise refused: {why}. "
+                                         "The running norms may not apply to these numbers.")],
     )

@@ -1,5 +1,7 @@
 """report.json: build it from an analysis, check it against the schema, write it.
 
+:func:`formcam.analyze` gathers what it found into one typed :class:`ReportContent`;
+:func:`build_report` is the one place that turns it into report.json's content.
 The keys other programs rely on are fixed by ``formcam/schema/report.schema.json``
 (the design notes' contract); :func:`validate_report` enforces them.
 """
@@ -8,13 +10,24 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from formcam import __version__
 from formcam.atomic import write_text_atomic
 from formcam.errors import UnreadableInputError
+from formcam.pose.people import runner_section, several_people_warning
+from formcam.quality.refusal import Presence, forced_notes, presence_notes
+from formcam.quality.warnings import Code, QualityWarning
+
+if TYPE_CHECKING:  # annotations only: PyAV and OpenCV load when an analysis runs, not when a report is read
+    from formcam.gait.kinematics import Kinematics
+    from formcam.quality.capture import CaptureQuality
 
 SCHEMA_VERSION = 1
 
@@ -46,23 +59,57 @@ def _clean_number(value):
     return value
 
 
-def build_report(video: dict, t_ms, kinematics, *, height_cm: float | None = None, view_source: str = "detected") -> dict:
-    """Assemble report.json's content.
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything one analysis found, typed: what report.json says.
 
-    Parameters
+    Attributes
     ----------
     video : dict
         The ``video`` section (see :func:`formcam.pipeline.video_section`).
     t_ms : ndarray, float64, shape (T,)
         Real-time frame timestamps, ms (the pose file's ``t_ms``).
-    kinematics : formcam.gait.kinematics.Kinematics
-        The analysed pose.
+    kinematics : Kinematics
+        The analysed pose: its metrics (those the capture invalidates already
+        made null) and its own quality warnings.
     height_cm : float, optional
         The runner's height, if the user gave it.
     view_source : {'detected', 'user'}
         Whether the view label was detected or set with ``--view``.
+    tracking : dict, optional
+        Whom the pose stage followed (the pose file's ``tracking``).
+    presence : Presence, optional
+        Where in the clip the runner is in view.
+    forced_over : str, optional
+        The refusal that ``--force`` overrode.
+    capture : CaptureQuality, optional
+        How the clip was filmed (``video.capture`` and its warnings).
     """
-    kin = kinematics
+
+    video: dict
+    t_ms: np.ndarray
+    kinematics: Kinematics
+    height_cm: float | None = None
+    view_source: str = "detected"
+    tracking: dict | None = None
+    presence: Presence | None = None
+    forced_over: str | None = None
+    capture: CaptureQuality | None = None
+
+    def quality(self) -> list[QualityWarning]:
+        """Every warning, in report order: the decoder's, the kinematics', the capture's, then the input's."""
+        presence = presence_notes(self.presence)[1] if self.presence is not None else []
+        return [*_decode_warnings(self.video), *self.kinematics.quality,
+                *(self.capture.warnings if self.capture is not None else []), *presence,
+                *several_people_warning(self.tracking), *forced_notes(self.forced_over)[1]]
+
+
+def build_report(content: ReportContent) -> dict:
+    """report.json's content (a dict of JSON values; numbers the data cannot support are null)."""
+    kin, t_ms, video = content.kinematics, content.t_ms, content.video
+    if content.capture is not None:
+        video = {**video, "capture": {k: v for k, v in content.capture.to_json().items() if k != "warnings"}}
+    presence = presence_notes(content.presence)[0] if content.presence is not None else {}
     events = [
         {"side": str(side), "kind": kind, "frame": int(frame), "t_ms": round(float(t_ms[frame]), 3)}
         for kind, frames, sides in (
@@ -80,7 +127,7 @@ def build_report(video: dict, t_ms, kinematics, *, height_cm: float | None = Non
             "label": kin.view.label,
             "confidence": round(float(kin.view.confidence), 3),
             "direction": kin.view.direction,
-            "source": view_source,
+            "source": content.view_source,
             "segments": [segment.to_json() for segment in getattr(kin, "segments", [])],
             "camera_roll": kin.roll.to_json() if getattr(kin, "roll", None) is not None else None,
         },
@@ -88,7 +135,10 @@ def build_report(video: dict, t_ms, kinematics, *, height_cm: float | None = Non
             "detected_fraction": round(float(kin.detected_fraction), 4),
             "is_running": bool(kin.is_running),
             "not_running_reason": getattr(kin, "not_running_reason", None),
-            "height_cm": height_cm,
+            "height_cm": content.height_cm,
+            **runner_section(content.tracking),
+            **presence,
+            **forced_notes(content.forced_over)[0],
         },
         "cadence_spm": {
             "value": _round(kin.cadence.value_spm, 1),
@@ -97,14 +147,14 @@ def build_report(video: dict, t_ms, kinematics, *, height_cm: float | None = Non
         },
         "metrics": {name: result.to_json() for name, result in kin.metrics.items()},
         "events": events,
-        "quality": _decode_warnings(video) + list(kin.quality),
+        "quality": [w.to_json() for w in content.quality()],
     }
     return _clean_number(report)
 
 
-def _decode_warnings(video: dict) -> list[dict]:
+def _decode_warnings(video: dict) -> list[QualityWarning]:
     if video.get("decode_error"):
-        return [{"code": "decode_stopped_early", "message": video["decode_error"] + " Only the part before it was analysed."}]
+        return [QualityWarning(Code.DECODE_STOPPED_EARLY, video["decode_error"] + " Only the part before it was analysed.")]
     return []
 
 

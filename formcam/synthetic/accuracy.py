@@ -13,7 +13,7 @@ exactly as generated (*clean*), and with the noise model of
 levels, the jitter scaled to the runner's size and the camera roll drawn from
 +-:data:`MAX_ROLL_DEG` (*noisy*).  The error of a metric is formcam's value
 minus the true value the metric's definition gives for that view
-(``extras["truth"]``); cadence errors are in percent.
+(``extras.truth``); cadence errors are in percent.
 
 Per metric and condition the study reports the bias (mean error), the median
 absolute error and the 95th percentile of the absolute error.  The last,
@@ -118,7 +118,7 @@ def draw_noise(rng: np.random.Generator, runner_height_px: float, view: str) -> 
 def measure(gait: dict, noise: dict | None) -> Trial:
     """Analyse one synthetic gait and return its errors against the truth."""
     pose = make_gait(**gait, **(noise or {}))
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     kin = analyse_pose(pose, height_cm=HEIGHT_CM)
     errors: dict[str, float] = {}
     value = kin.cadence.value_spm

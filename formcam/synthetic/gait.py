@@ -46,7 +46,7 @@ table, rounded).  Time enters through the stride phase ``p`` of each leg
 The components are built so that every image-plane angle the metric
 definitions use equals its parameter exactly (e.g. the lateral lean's lateral
 component is scaled by the forward lean's cosine so that the rear-view angle
-is exact).  ``extras["truth"]`` holds the true contact and toe-off times and
+is exact).  ``extras.truth`` holds the true contact and toe-off times and
 the values the metric definitions give *for this view*, computed by evaluating
 the same model at the exact event times; the leg length used for
 ``vertical_oscillation_pct`` and ``overstride_pct`` is the side-view hip to
@@ -81,7 +81,7 @@ MediaPipe's on a phone clip:
   low visibility (uniform 0-0.3) *and* a position five times as jittery, as a
   pose model's guesses for hidden joints are.
 
-The truth is unaffected by the noise: ``extras["truth"]`` still gives the
+The truth is unaffected by the noise: ``extras.truth`` still gives the
 clean model's events and values, so the difference is the error formcam makes.
 """
 
@@ -91,7 +91,7 @@ import numpy as np
 
 from formcam.pose import landmarks as lm
 from formcam.gait.view import CLEAR_VIEWS, View
-from formcam.pose.posefile import PoseSequence
+from formcam.pose.posefile import PoseExtras, PoseSequence
 
 # Segment lengths as fractions of standing height (Winter 2009, rounded).
 THIGH = 0.245
@@ -199,7 +199,7 @@ def make_gait(
     -------
     PoseSequence
         ``visibility`` is 1 where a pose is present, ``world_xyz`` is NaN,
-        ``extras["truth"]`` holds the true parameters, event times
+        ``extras.truth`` holds the true parameters, event times
         (``contact_t_ms``/``contact_sides``, ``toe_off_t_ms``/``toe_off_sides``)
         and the values the metric definitions give for this view.
     """
@@ -257,7 +257,7 @@ def make_gait(
         visibility=visibility,
         world_xyz=np.full((n_kept, lm.N_LANDMARKS, 3), np.nan),
         frame_size=(width, height),
-        extras={"synthetic": True, "truth": truth},
+        extras=PoseExtras(synthetic=True, truth=truth),
     )
 
 

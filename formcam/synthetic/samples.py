@@ -86,8 +86,11 @@ def render_samples(out_dir: str | os.PathLike = DEFAULT_SAMPLES_DIR, names=None,
 
 
 def run_demo(samples_dir: str | os.PathLike = DEFAULT_SAMPLES_DIR, out_dir: str | os.PathLike | None = None, *,
-             progress: bool = True, on_sample: Callable[[str, int], None] | None = None):
+             progress: bool = True, on_sample: Callable[[str, int], None] | None = None, on_progress=None):
     """Render the samples and analyse :data:`DEMO_SAMPLE` with every output.
+
+    ``on_sample(name, frames)`` hears each sample as its rendering starts;
+    ``on_progress`` (a :class:`formcam.pipeline.ProgressCallback`) the analysis's frames.
 
     Returns
     -------
@@ -99,4 +102,5 @@ def run_demo(samples_dir: str | os.PathLike = DEFAULT_SAMPLES_DIR, out_dir: str 
     render_samples(samples_dir, on_sample=on_sample)
     video = Path(samples_dir) / f"{DEMO_SAMPLE}.mp4"
     out_dir = Path(out_dir) if out_dir is not None else Path("formcam-out") / "demo"
-    return analyze(video, out_dir=out_dir, options=AnalysisOptions(overwrite=True, progress=progress))
+    return analyze(video, out_dir=out_dir, options=AnalysisOptions(overwrite=True, progress=progress),
+                   on_progress=on_progress)

@@ -273,7 +273,7 @@ def test_a_running_clip_is_not_marked_forced(gaits, tmp_path):
 
 def test_capture_warnings_kept_in_the_pose_file_null_the_metrics_they_invalidate(tmp_path):
     pose = make_gait(view="side", duration_s=6, overstride_pct=12, vertical_oscillation_pct=8, seed=5)
-    pose.extras["capture_quality"] = {"n_samples": 30, "blur": 0.7, "warnings": [
+    pose.extras.capture_quality = {"n_samples": 30, "blur": 0.7, "warnings": [
         {"code": "motion_blur", "message": "The runner is heavily motion-blurred."},
         {"code": "camera_moving", "message": "The camera moved."}]}
     save_pose(pose, tmp_path / "blurred.npz")
@@ -311,7 +311,7 @@ def test_presence_span_and_partial():
     assert presence(np.zeros(100, bool), t_ms).first_s is None
     runner, warnings = presence_notes(where)
     assert runner == {"visible_from_s": 1.2, "visible_to_s": 2.36}
-    assert warnings[0]["code"] == "partial_presence" and "from 1.2 s to 2.4 s of this 4.0 s clip" in warnings[0]["message"]
+    assert warnings[0].code == "partial_presence" and "from 1.2 s to 2.4 s of this 4.0 s clip" in warnings[0].message
 
 
 def test_feet_in_picture():
@@ -358,8 +358,8 @@ def test_refusal_policy(contacts, reason, visible, refused_with, warned):
             check_analysable(kinematics, where, t_ms, "run.mp4", force=False)
         assert check_analysable(kinematics, where, t_ms, "run.mp4", force=True)[0] == why
         notes, forced_warnings = forced_notes(why)
-        assert notes == {"forced": True, "refusal": why} and forced_warnings[0]["code"] == "forced_analysis"
-    assert [w["code"] for w in warnings] == ([warned] if warned else [])
+        assert notes == {"forced": True, "refusal": why} and forced_warnings[0].code == "forced_analysis"
+    assert [w.code for w in warnings] == ([warned] if warned else [])
 
 
 # --------------------------------------------------------------------------- #

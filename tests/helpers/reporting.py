@@ -27,7 +27,7 @@ def synthetic_analysis(folder: Path, *, view: str = "rear", replay: bool = False
     folder.mkdir(parents=True, exist_ok=True)
     pose = make_gait(view=view, fps=FPS, duration_s=6, frame_size=SIZE, runner_height_px=180, seed=1, **gait)
     clip = make_cfr_clip(folder / "clip.mp4", n_frames=pose.n_frames, fps=FPS, width=SIZE[0], height=SIZE[1])
-    pose.extras["video"] = video_section(probe_video(clip), n_frames=pose.n_frames)
+    pose.extras.video = video_section(probe_video(clip), n_frames=pose.n_frames)
     pose_path = save_pose(pose, folder / "input.npz")
     options = AnalysisOptions(progress=False, replay=replay, **({"outputs": outputs} if outputs else {}))
     return analyze(pose_path, out_dir=folder / "out", options=options), clip, pose_path

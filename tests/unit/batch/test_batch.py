@@ -35,7 +35,7 @@ from formcam.errors import NothingToAnalyseError, OutputExistsError, UnreadableI
 from formcam.gait.kinematics import analyse_pose
 from formcam.pipeline import ALL_OUTPUTS, AnalysisOptions
 from formcam.pose.posefile import PoseSequence, save_pose
-from formcam.report.json_report import build_report
+from formcam.report.json_report import ReportContent, build_report
 from formcam.batch.summary import (
     QUALITY_MESSAGE_SEPARATOR, SUMMARY_COLUMNS, read_summary_csv, summary_row, write_summary_csv,
 )
@@ -149,7 +149,7 @@ def fake_report(view="rear", **gait) -> dict:
     kin = analyse_pose(pose)
     video = {"path": None, "width": 1280, "height": 720, "fps": 60.0, "frames": pose.n_frames, "duration_s": 8.0,
              "rotation_deg": 0, "slow_motion_factor": 1.0, "slow_motion_source": None, "corrections": [], "decode_error": None}
-    return build_report(video, pose.t_ms, kin)
+    return build_report(ReportContent(video, pose.t_ms, kin))
 
 
 def test_summary_rows_round_trip_through_csv_and_render_as_a_self_contained_page(tmp_path):

@@ -72,7 +72,7 @@ def test_angles_at_contact_are_within_two_degrees_with_realistic_noise_at_60_fps
     """Reading the straightest frame near contact missed the knee by 1.8-5 degrees here; the fit at the corner does not."""
     noise = {**REALISTIC_NOISE, "camera_roll_deg": 0.0, "seed": seed}
     pose = make_gait(view="side", fps=60, duration_s=12, **RUNNERS[runner], **noise)
-    kin, truth = analyse_pose(pose), pose.extras["truth"]
+    kin, truth = analyse_pose(pose), pose.extras.truth
     for name in ("knee_flexion_contact_deg", "shank_angle_contact_deg"):
         assert kin.metrics[name].value == pytest.approx(truth[name], abs=2.0), name
 
@@ -97,7 +97,7 @@ def test_angles_at_contact_do_not_depend_on_one_legs_contacts_coming_late(runner
     """
     noise = {**REALISTIC_NOISE, "camera_roll_deg": 0.0, "seed": seed}
     pose = make_gait(view="side", fps=60, duration_s=12, **RUNNERS[runner], **noise)
-    kin, truth = analyse_pose(pose), pose.extras["truth"]
+    kin, truth = analyse_pose(pose), pose.extras.truth
     t_ms = np.asarray(pose.t_ms, dtype=np.float64)
     events = kin.events
     contact_t_ms = events.contact_times(t_ms) + np.where(events.contact_sides == "right", 25.0, -8.0)

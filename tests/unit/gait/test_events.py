@@ -18,7 +18,7 @@ from formcam.gait.view import ViewEstimate, detect_view
 def _prepared(**params):
     pose = make_gait(**params)
     xy = clean_landmarks(pose.image_xy, pose.visibility, pose.t_ms)
-    return xy, pose.t_ms, detect_view(xy), pose.extras["truth"]
+    return xy, pose.t_ms, detect_view(xy), pose.extras.truth
 
 
 def _match(found_frames, found_sides, truth_ms, truth_sides, fps, tol_frames, n_frames=600):
@@ -129,7 +129,7 @@ def test_side_view_contacts_are_timed_between_frames():
         from formcam.gait.clean import clean_tracks
         cleaned = clean_tracks(pose.image_xy, pose.visibility, pose.t_ms)
         events = detect_events(cleaned.xy, pose.t_ms, detect_view(cleaned.xy), xy_unfiltered=cleaned.unfiltered)
-        truth = np.array(pose.extras["truth"]["contact_t_ms"])
+        truth = np.array(pose.extras.truth["contact_t_ms"])
         times = events.contact_times(pose.t_ms)
         inside = (times > 200) & (times < pose.t_ms[-1] - 200)
         error = [t - truth[np.argmin(np.abs(truth - t))] for t in times[inside]]
@@ -174,7 +174,7 @@ def _feet_mixed_up_after_left_landings(pose, start_ms: float, length_ms: float) 
     times the swing's top speed); a full synthetic swap, 2.6 times, raises the swing speed against which
     a landing is judged so much that every landing reads early.
     """
-    t_ms, truth = pose.t_ms, pose.extras["truth"]
+    t_ms, truth = pose.t_ms, pose.extras.truth
     landings = np.asarray(truth["contact_t_ms"])[np.asarray(truth["contact_sides"]) == "left"]
     since = t_ms[:, None] - landings[None, :]
     burst = ((since >= start_ms) & (since < start_ms + length_ms)).any(axis=1)
@@ -189,7 +189,7 @@ def _feet_mixed_up_after_left_landings(pose, start_ms: float, length_ms: float) 
 def test_feet_mixed_up_after_each_landing_neither_move_nor_drop_a_step(view, start_ms):
     """Each foot's own motion took the end of the mix-up for the landing (145-155 ms late); the hip's bounce does not."""
     pose = make_gait(view=view, vertical_oscillation_pct=8, jitter_px=1.0, seed=2)
-    t_ms, truth = pose.t_ms, pose.extras["truth"]
+    t_ms, truth = pose.t_ms, pose.extras.truth
     xy = clean_landmarks(_feet_mixed_up_after_left_landings(pose, start_ms, 80.0), pose.visibility, t_ms)
     events = detect_events(xy, t_ms, detect_view(xy))
     assert events.method == "midstance"
@@ -205,7 +205,7 @@ def test_feet_mixed_up_after_each_landing_neither_move_nor_drop_a_step(view, sta
 
 def test_midstances_are_the_hips_lowest_points_once_per_step():
     pose = make_gait(view="rear", vertical_oscillation_pct=6, jitter_px=1.0, seed=3)
-    t_ms, truth = pose.t_ms, pose.extras["truth"]
+    t_ms, truth = pose.t_ms, pose.extras.truth
     xy = clean_landmarks(pose.image_xy, pose.visibility, t_ms)
     contacts = np.asarray(truth["contact_t_ms"])
     toe_offs = np.asarray(truth["toe_off_t_ms"])
@@ -228,7 +228,7 @@ def test_a_hip_lowest_in_double_support_leaves_each_foot_to_its_own_motion():
     xy = clean_landmarks(xy, pose.visibility[:-half_step], t_ms)
     events = detect_events(xy, t_ms, detect_view(xy))
     assert events.method == "foot_motion"
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     _match(events.contact_frames, events.contact_sides, truth["contact_t_ms"], truth["contact_sides"], 60, 2.5,
            n_frames=len(t_ms))
 

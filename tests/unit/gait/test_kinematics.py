@@ -29,7 +29,7 @@ AT_CONTACT = ["knee_flexion_contact_deg", "shank_angle_contact_deg"]
 
 def _analyse(**params) -> tuple[Kinematics, dict]:
     pose = make_gait(**params)
-    return analyse_pose(pose), pose.extras["truth"]
+    return analyse_pose(pose), pose.extras.truth
 
 
 def _assert_close(kin: Kinematics, truth: dict, names, tol: float, side_tol: float | None = None) -> None:
@@ -52,7 +52,7 @@ def test_clean_frontal_views_recover_every_frontal_parameter(view, fps):
     assert kin.cadence.value_spm == pytest.approx(170.0, rel=0.005)
     _assert_close(kin, truth, FRONTAL_ANGLES, 1.0)
     _assert_close(kin, truth, FRONTAL_PERCENTAGES, 1.0)
-    assert kin.quality == [] or {q["code"] for q in kin.quality} == {"low_frame_rate"}
+    assert kin.quality == [] or {q.code for q in kin.quality} == {"low_frame_rate"}
 
 
 @pytest.mark.parametrize("fps", [24, 30, 60, 120, 240])
@@ -159,7 +159,7 @@ def test_walking_is_not_running_and_says_why():
     assert kin.phase_fractions["flight"] == 0.0
     assert kin.phase_fractions["double_support"] > 0.1
     assert not kin.is_running and "walking" in kin.not_running_reason
-    assert "not_running" in [q["code"] for q in kin.quality]
+    assert "not_running" in [q.code for q in kin.quality]
     rear, _ = _analyse(view="rear", flight=False, vertical_oscillation_pct=4.0)
     assert not rear.is_running and "walking" in rear.not_running_reason
 
@@ -180,19 +180,19 @@ def test_running_at_half_cadence_suggests_slow_motion():
     kin, _ = _analyse(view="side", cadence_spm=85.0, duration_s=12, vertical_oscillation_pct=8.0)
     assert kin.is_running and kin.not_running_reason is None
     assert kin.cadence.value_spm == pytest.approx(85.0, rel=0.01)
-    warning = [q for q in kin.quality if q["code"] == "slow_motion_suspected"]
-    assert warning and "--slowmo 2" in warning[0]["message"]
+    warning = [q for q in kin.quality if q.code == "slow_motion_suspected"]
+    assert warning and "--slowmo 2" in warning[0].message
 
 
 def test_a_runner_seen_in_few_frames_is_reported():
     kin, _ = _analyse(view="rear", dropout_fraction=0.6, seed=1)
     assert kin.detected_fraction == pytest.approx(0.4, abs=0.06)
-    assert "low_detection" in [q["code"] for q in kin.quality]
+    assert "low_detection" in [q.code for q in kin.quality]
 
 
 def test_short_clip_warns_of_few_steps_and_nulls_metrics_naming_the_minimum():
     kin, _ = _analyse(view="rear", duration_s=3, **FRONTAL)
-    assert "few_steps" in [q["code"] for q in kin.quality]
+    assert "few_steps" in [q.code for q in kin.quality]
     result = kin.metrics["pelvic_drop_deg"]
     assert result.value is None and "at least 7 per side" in result.reason and "Dingenen" in result.reason
     assert kin.metrics["shoulder_dip_deg"].value is not None  # formcam's own minimum, 3 per side
@@ -207,7 +207,7 @@ def test_forced_view_overrides_detection():
 
 def test_height_gives_vertical_oscillation_in_cm():
     pose = make_gait(view="side", vertical_oscillation_pct=8.0)
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     kin = analyse_pose(pose, height_cm=180.0)
     expected_cm = truth["vertical_oscillation_px"] * 180.0 / truth["runner_height_px"]
     assert kin.metrics["vertical_oscillation_cm"].value == pytest.approx(expected_cm, rel=0.03)
@@ -215,23 +215,23 @@ def test_height_gives_vertical_oscillation_in_cm():
 
 def test_level_hint_replaces_the_estimate():
     pose = make_gait(view="rear", camera_roll_deg=5.0, **FRONTAL)
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     hinted = analyse_pose(pose, level_deg=5.0)
     assert (hinted.roll.source, hinted.roll.roll_deg) == ("user", 5.0)
     assert hinted.metrics["pelvic_drop_deg"].left == pytest.approx(truth["pelvic_drop_deg"], abs=0.3)
     ignored = analyse_pose(pose, level_deg=0.0)  # "the camera was level": 5 degrees land on the sides
     assert abs(ignored.metrics["pelvic_drop_deg"].left - ignored.metrics["pelvic_drop_deg"].right) > 8
-    assert "camera_rolled" not in [q["code"] for q in hinted.quality + ignored.quality]
+    assert "camera_rolled" not in [q.code for q in hinted.quality + ignored.quality]
 
 
 def test_a_rolled_side_view_is_measured_as_filmed_unless_level_is_given():
     pose = make_gait(view="side", camera_roll_deg=5.0, **SAGITTAL)
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     as_filmed = analyse_pose(pose)
     assert as_filmed.roll.source == "ground_line" and not as_filmed.roll.applied
     assert as_filmed.roll.roll_deg == pytest.approx(5.0, abs=0.3)
-    warning = next(q for q in as_filmed.quality if q["code"] == "camera_tilted")
-    assert "--level" in warning["message"] and "5.0°" in warning["message"]
+    warning = next(q for q in as_filmed.quality if q.code == "camera_tilted")
+    assert "--level" in warning.message and "5.0°" in warning.message
     # Facing right, a clockwise roll tips everything forward: five degrees more lean.
     assert as_filmed.metrics["trunk_forward_lean_deg"].value == pytest.approx(truth["trunk_forward_lean_deg"] + 5, abs=0.5)
     levelled = analyse_pose(pose, level_deg=5.0)
@@ -242,25 +242,25 @@ def test_a_rolled_camera_is_corrected_and_reported():
     kin, truth = _analyse(view="front", camera_roll_deg=-7.0, **FRONTAL)
     assert kin.roll.applied and kin.roll.roll_deg == pytest.approx(-7.0, abs=0.2)
     _assert_close(kin, truth, FRONTAL_ANGLES, 1.0)
-    warning = next(q for q in kin.quality if q["code"] == "camera_rolled")
-    assert "-7.0°" in warning["message"] and "--level" in warning["message"]
+    warning = next(q for q in kin.quality if q.code == "camera_rolled")
+    assert "-7.0°" in warning.message and "--level" in warning.message
     # kin.xy stays in the picture's coordinates (it is drawn on the video); measurements use xy_level.
     assert not np.allclose(kin.xy, kin.xy_level, equal_nan=True)
 
 
 def test_capture_quality_warnings_from_the_landmarks():
     small, _ = _analyse(view="rear", runner_height_px=150, frame_size=(1280, 720), fps=25, **FRONTAL)
-    codes = {q["code"] for q in small.quality}
+    codes = {q.code for q in small.quality}
     assert {"subject_small", "low_frame_rate"} <= codes
     pose = make_gait(view="rear", **FRONTAL)
     pose.image_xy[200:260] = np.nan  # one second without the runner
     pose.visibility[200:260] = np.nan
     kin = analyse_pose(pose)
-    gap = next(q for q in kin.quality if q["code"] == "long_gaps")
-    assert "1.0 s" in gap["message"]
+    gap = next(q for q in kin.quality if q.code == "long_gaps")
+    assert "1.0 s" in gap.message
     assert kin.cleaning.long_gaps == [(200, 260)]
     big, _ = _analyse(view="rear", **FRONTAL)
-    assert not {"subject_small", "low_frame_rate", "long_gaps"} & {q["code"] for q in big.quality}
+    assert not {"subject_small", "low_frame_rate", "long_gaps"} & {q.code for q in big.quality}
 
 
 def test_ten_minutes_at_60_fps_are_analysed_without_drift():
@@ -271,10 +271,10 @@ def test_ten_minutes_at_60_fps_are_analysed_without_drift():
 
 def test_report_json_carries_view_segments_roll_and_the_not_running_reason():
     from formcam.pipeline import _video_section_without_file
-    from formcam.report.json_report import build_report, validate_report
+    from formcam.report.json_report import ReportContent, build_report, validate_report
 
     pose = make_gait(view="rear", camera_roll_deg=3.0, **FRONTAL)
-    report = build_report(_video_section_without_file(pose), pose.t_ms, analyse_pose(pose))
+    report = build_report(ReportContent(_video_section_without_file(pose), pose.t_ms, analyse_pose(pose)))
     validate_report(report)
     assert [s["label"] for s in report["view"]["segments"]] == ["rear"]
     assert report["view"]["segments"][0]["stop_frame"] == pose.n_frames
@@ -282,6 +282,6 @@ def test_report_json_carries_view_segments_roll_and_the_not_running_reason():
     assert report["view"]["camera_roll"]["roll_deg"] == pytest.approx(3.0, abs=0.1)
     assert report["runner"]["is_running"] and report["runner"]["not_running_reason"] is None
     walk = make_gait(view="side", flight=False)
-    walking = build_report(_video_section_without_file(walk), walk.t_ms, analyse_pose(walk))
+    walking = build_report(ReportContent(_video_section_without_file(walk), walk.t_ms, analyse_pose(walk)))
     validate_report(walking)
     assert "walking" in walking["runner"]["not_running_reason"]

@@ -40,7 +40,7 @@ def _check(kin) -> None:
     assert isinstance(kin.is_running, bool)
     assert kin.is_running or kin.not_running_reason
     for warning in kin.quality:
-        assert set(warning) == {"code", "message"}
+        assert set(warning.to_json()) == {"code", "message"}
 
 
 @pytest.mark.parametrize("xy", [

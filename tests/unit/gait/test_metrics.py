@@ -28,7 +28,7 @@ def _analysed(**params):
     xy = clean_landmarks(pose.image_xy, pose.visibility, pose.t_ms)
     view = detect_view(xy)
     events = detect_events(xy, pose.t_ms, view)
-    return xy, pose.t_ms, view, events, pose.extras["truth"]
+    return xy, pose.t_ms, view, events, pose.extras.truth
 
 
 def test_every_design_metric_is_in_the_table_and_in_the_results():

@@ -294,14 +294,14 @@ def test_video_drawn_in_parallel_parts_matches_the_one_drawn_in_one_pass(tmp_pat
     from formcam.gait.kinematics import analyse_pose
     from formcam.pipeline import _video_section_without_file
     from formcam.report.annotated import render_annotated_video
-    from formcam.report.json_report import build_report
+    from formcam.report.json_report import ReportContent, build_report
     from formcam.synthetic.gait import make_gait
 
     clip = keyframed_clip(tmp_path / "clip.mp4", 250, width=320, height=180)
     pose = make_gait(fps=FPS, duration_s=250 / FPS)
     pose.image_xy *= 0.25  # onto the small frame
     kinematics = analyse_pose(pose)
-    report = build_report(_video_section_without_file(pose), pose.t_ms, kinematics)
+    report = build_report(ReportContent(_video_section_without_file(pose), pose.t_ms, kinematics))
     outputs = {}
     for workers in (1, 2):
         out = tmp_path / f"annotated{workers}.mp4"

@@ -72,7 +72,7 @@ def test_candidates_say_who_was_where_first(three_people):
     assert by_index[2]["first_frame"] == 40 and by_index[2]["first_t_s"] == pytest.approx(40 * 0.0333, abs=1e-3)
     assert by_index[0]["first_centre"][0] == pytest.approx(1100 / 1280, abs=0.01)
     assert [c["chosen"] for c in tracking["candidates"]] == [False, True, False]
-    assert pose.extras["tracking"] is tracking
+    assert pose.extras.tracking is tracking
 
 
 @pytest.mark.parametrize("spec, chosen_x", [("0", 1100), ("left", 150), ("right", 1100), ("center", 640),
@@ -131,7 +131,7 @@ def test_runner_section_and_warning(three_people):
     assert section["track"] == 1 and section["people_tracked"] == 3 and section["chosen_by"] == "auto"
     assert all("candidate" not in c for c in section["candidates"])
     (warning,) = several_people_warning(tracking)
-    assert warning["code"] == "several_people" and "person 1" in warning["message"] and "--person" in warning["message"]
+    assert warning.code == "several_people" and "person 1" in warning.message and "--person" in warning.message
     assert runner_section(None) == {} and several_people_warning(None) == []
 
 

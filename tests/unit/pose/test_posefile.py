@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from formcam.errors import UnreadableInputError
-from formcam.pose.posefile import FORMAT, PoseSequence, load_pose, save_pose
+from formcam.pose.posefile import FORMAT, PoseExtras, PoseSequence, load_pose, save_pose
 
 
 def sample_pose(n=5):
@@ -13,7 +13,7 @@ def sample_pose(n=5):
         visibility=rng.uniform(0, 1, (n, 33)),
         world_xyz=np.full((n, 33, 3), np.nan),
         frame_size=(640, 480),
-        extras={"video": {"path": "x.mp4"}},
+        extras=PoseExtras(video={"path": "x.mp4"}),
     )
 
 

@@ -22,6 +22,7 @@ from formcam.quality.capture import (
 from formcam.video.sampling import PairSampler, sample_frame_pairs, sample_moments_s
 from formcam.video.decode import iter_frames
 from formcam.gait.metrics import MetricResult
+from formcam.quality.warnings import QualityWarning
 from tests.helpers.media import make_cfr_clip
 
 WIDTH, HEIGHT, FPS = 320, 240, 30
@@ -96,7 +97,7 @@ def test_dark_clip(clips):
     quality = assess_capture(clips["dark"])
     assert quality.codes == {"dark_video"}
     assert quality.brightness < 40
-    assert "very dark" in quality.warnings[0]["message"]
+    assert "very dark" in quality.warnings[0].message
     assert quality.hints() and "very dark" in quality.hints()[0]
 
 
@@ -223,7 +224,7 @@ def metric(value, unit="%"):
 def test_blur_and_camera_motion_null_the_metrics_they_invalidate():
     metrics = {"overstride_pct": metric(12.0), "vertical_oscillation_pct": metric(9.0),
                "pelvic_drop_deg": metric(6.0, "deg"), "arm_crossover_pct": metric(None)}
-    blurred = CaptureQuality(n_samples=30, warnings=[{"code": "motion_blur", "message": "."}])
+    blurred = CaptureQuality(n_samples=30, warnings=[QualityWarning("motion_blur", ".")])
     out = null_affected_metrics(metrics, blurred)
     assert out["overstride_pct"].value is None and out["overstride_pct"].left is None
     assert "motion-blurred" in out["overstride_pct"].reason
@@ -233,7 +234,7 @@ def test_blur_and_camera_motion_null_the_metrics_they_invalidate():
     assert out["arm_crossover_pct"] is metrics["arm_crossover_pct"]  # already null: its own reason is kept
     assert metrics["overstride_pct"].value == 12.0  # the input is not changed
 
-    panning = CaptureQuality(n_samples=30, warnings=[{"code": "camera_moving", "message": "."}])
+    panning = CaptureQuality(n_samples=30, warnings=[QualityWarning("camera_moving", ".")])
     out = null_affected_metrics(metrics, panning)
     assert out["vertical_oscillation_pct"].value is None and "camera moved" in out["vertical_oscillation_pct"].reason
     assert out["overstride_pct"] is metrics["overstride_pct"]
@@ -241,5 +242,5 @@ def test_blur_and_camera_motion_null_the_metrics_they_invalidate():
 
 def test_json_round_trip():
     quality = CaptureQuality(n_samples=3, brightness=20.0, blur=0.7, bars={"top": 5, "bottom": 5, "left": 0, "right": 0},
-                             warnings=[{"code": "dark_video", "message": "m"}])
+                             warnings=[QualityWarning("dark_video", "m")])
     assert CaptureQuality.from_json(quality.to_json()) == quality

@@ -16,7 +16,7 @@ def test_output_is_a_pose_sequence_with_truth():
     assert pose.image_xy.shape == (120, 33, 2) and pose.frame_size == (720, 1280)
     assert np.all(pose.visibility == 1) and np.isnan(pose.world_xyz).all()
     assert np.all(np.diff(pose.t_ms) == pytest.approx(1000 / 30))
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     assert truth["cadence_spm"] == 170.0 and truth["params"]["view"] == "rear"
     xy = pose.image_xy
     assert (xy[..., 0] >= 0).all() and (xy[..., 0] < 720).all() and (xy[..., 1] >= 0).all() and (xy[..., 1] < 1280).all()
@@ -25,11 +25,11 @@ def test_output_is_a_pose_sequence_with_truth():
 def test_pose_file_round_trip_keeps_the_truth(tmp_path):
     pose = make_gait(view="side", duration_s=2)
     loaded = load_pose(save_pose(pose, tmp_path / "pose.npz"))
-    assert loaded.extras["truth"]["contact_t_ms"] == pytest.approx(pose.extras["truth"]["contact_t_ms"])
+    assert loaded.extras.truth["contact_t_ms"] == pytest.approx(pose.extras.truth["contact_t_ms"])
 
 
 def test_contacts_alternate_one_step_apart_and_toe_off_follows_at_the_duty_factor():
-    truth = make_gait(cadence_spm=180, duration_s=5).extras["truth"]
+    truth = make_gait(cadence_spm=180, duration_s=5).extras.truth
     contacts = np.array(truth["contact_t_ms"])
     assert np.diff(contacts) == pytest.approx(60000 / 180)
     sides = truth["contact_sides"]
@@ -45,7 +45,7 @@ def _frame_at(pose, t_ms):
 
 def test_frontal_angles_are_exact_at_midstance():
     pose = make_gait(view="rear", fps=1000, duration_s=1.5, pelvic_drop_deg=7, shoulder_dip_deg=4, trunk_lateral_lean_deg=3)
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     # Left stance: the right (swing) hip lowest, the left shoulder lowest, trunk leaning left (image left).
     mid = _frame_at(pose, truth["contact_t_ms"][0] + truth["duty_factor"] * 60000 / 170)
     assert truth["contact_sides"][0] == "left"
@@ -79,7 +79,7 @@ def test_left_and_right_running_are_mirror_images():
 
 
 def test_knee_flexion_at_contact_and_oscillation_match_their_parameters():
-    truth = make_gait(view="side", knee_flexion_contact_deg=15, vertical_oscillation_pct=9, overstride_pct=12).extras["truth"]
+    truth = make_gait(view="side", knee_flexion_contact_deg=15, vertical_oscillation_pct=9, overstride_pct=12).extras.truth
     assert truth["knee_flexion_contact_deg"] == pytest.approx(15.0, abs=1e-6)
     assert truth["vertical_oscillation_pct"] == pytest.approx(9.0, abs=1e-6)
     assert truth["overstride_pct"] == pytest.approx(12.0, abs=1e-6)
@@ -102,7 +102,7 @@ def test_bad_view_is_refused():
 
 def test_zero_duration_gives_an_empty_sequence():
     pose = make_gait(duration_s=0)
-    assert pose.n_frames == 0 and pose.extras["truth"]["contact_t_ms"] == []
+    assert pose.n_frames == 0 and pose.extras.truth["contact_t_ms"] == []
 
 
 # ------------------------------------------------------------------ the noise model
@@ -142,7 +142,7 @@ def test_skipped_frames_make_timestamps_irregular_but_keep_the_truth():
     steps = np.diff(pose.t_ms)
     assert steps.min() == pytest.approx(1000 / 60) and steps.max() >= 2 * 1000 / 60
     assert pose.world_xyz.shape[0] == pose.n_frames
-    assert pose.extras["truth"]["contact_t_ms"] == make_gait(fps=60, duration_s=10).extras["truth"]["contact_t_ms"]
+    assert pose.extras.truth["contact_t_ms"] == make_gait(fps=60, duration_s=10).extras.truth["contact_t_ms"]
 
 
 def test_visibility_noise_marks_some_landmarks_unsure_and_moves_them():
@@ -163,7 +163,7 @@ def test_realistic_noise_is_documented_and_complete():
     for key in keys:
         assert key in synth.__doc__ and key in synth.add_pose_noise.__doc__
     pose = make_gait(**REALISTIC_NOISE)
-    assert pose.extras["truth"]["params"]["camera_roll_deg"] == REALISTIC_NOISE["camera_roll_deg"]
+    assert pose.extras.truth["params"]["camera_roll_deg"] == REALISTIC_NOISE["camera_roll_deg"]
 
 
 def test_add_pose_noise_on_empty_input():
@@ -175,14 +175,14 @@ def test_running_in_place_keeps_the_feet_under_the_hips():
     pose = make_gait(view="side", running_in_place=True)
     xy = pose.image_xy
     reach = xy[:, lm.LEFT_HEEL, 0] - (xy[:, lm.LEFT_HIP, 0] + xy[:, lm.RIGHT_HIP, 0]) / 2
-    assert np.ptp(reach) < 0.1 * pose.extras["truth"]["leg_length_px"]
+    assert np.ptp(reach) < 0.1 * pose.extras.truth["leg_length_px"]
 
 
 def test_knee_is_still_just_before_contact_and_flexes_after_it():
     from formcam.gait.geometry import knee_flexion_deg
 
     pose = make_gait(view="side", fps=1000, duration_s=2, vertical_oscillation_pct=8, overstride_pct=10)
-    truth = pose.extras["truth"]
+    truth = pose.extras.truth
     contact = int(round(truth["contact_t_ms"][1]))
     flexion = knee_flexion_deg(pose.image_xy.astype(float), truth["contact_sides"][1])
     before = (flexion[contact] - flexion[contact - 10]) / 10  # deg per ms, last 10 ms before

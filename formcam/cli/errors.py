@@ -1,0 +1,41 @@
+"""How every ``formcam`` subcommand fails: one sentence on stderr and the documented exit code.
+
+Errors are one sentence with the exit code of ``docs/exit-codes.md``
+(:mod:`formcam.errors`); ``--debug`` shows the traceback as well.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+
+import typer
+from rich.console import Console
+
+from formcam.errors import FormcamError
+
+#: Exit code after Ctrl-C.
+EXIT_INTERRUPTED = 130
+err_console = Console(stderr=True)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err_console.print(f"[bold red]formcam:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def run_reporting_errors(action: Callable[[], None], *, debug: bool) -> None:
+    """Run ``action()``; turn any failure into one line on stderr and an exit code."""
+    try:
+        action()
+    except FormcamError as exc:
+        if debug:
+            traceback.print_exc()
+        raise _fail(str(exc), exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise _fail("Interrupted; no half-written output was left behind.", EXIT_INTERRUPTED) from None
+    except Exception as exc:  # a bug, not a user error: still no traceback unless asked
+        if debug:
+            traceback.print_exc()
+        message = f"Unexpected internal error ({type(exc).__name__}: {exc}); re-run with --debug and report it."
+        raise _fail(message, 1) from None
