@@ -382,7 +382,7 @@ def expected_error_text(spec: MetricSpec, fps: float | None = None) -> str:
     p95, where = study
     unit = {"deg": "°", "cm": " cm"}.get(spec.unit, " points")
     return (f"±{p95:.1f}{unit} on synthetic gaits with pose-model-like noise{where} (95 % of clips, "
-            f"formcam.accuracy); real landmarks add: {spec.landmark_error_text}")
+            f"formcam.synthetic.accuracy); real landmarks add: {spec.landmark_error_text}")
 
 
 def _study_row(name: str, fps: float | None) -> tuple[float, str] | None:
