@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from formcam.batch import run_batch  # noqa: E402
-from formcam.threads import usable_cores  # noqa: E402
 from formcam.pipeline import AnalysisOptions  # noqa: E402
+from formcam.threads import usable_cores  # noqa: E402
 
 OUTPUTS = frozenset({"report.json", "pose.npz", "frames.csv", "steps.csv"})
 
@@ -78,7 +78,9 @@ def main() -> None:
     print(f"batch, {len(clips)} real clips (report.json, pose.npz, CSVs), the pose model on one core per clip:")
     for run in results["runs"]:
         label = "one after another" if run["engine"] == "serial" else f"local, {run['workers']} workers"
-        print(f"  {label:20s} {run['clips_per_min']:6.2f} clips/min  ({run['wall_s']} s; load before: {run['load_before']})")
+        print(
+            f"  {label:20s} {run['clips_per_min']:6.2f} clips/min  ({run['wall_s']} s; load before: {run['load_before']})"
+        )
     print(f"  local engine speed-up: {results['speedup']}x; results in bench/results/batch.json")
 
 

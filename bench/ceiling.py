@@ -114,8 +114,8 @@ def run_models(frames: list, model: Path, size: tuple[int, int], threads: int) -
 def draw_and_encode(frames: list, analysis, out: Path) -> tuple[Cost, Cost]:
     """Draw formcam's overlay on ``frames`` (in place), then encode them."""
     from formcam.report.annotations import FrameAnnotator, panel_rows
-    from formcam.video.encode import H264Writer
     from formcam.report.overlay import OverlayPainter
+    from formcam.video.encode import H264Writer
 
     height, width = frames[0].rgb.shape[:2]
     full_width, full_height = analysis.pose.frame_size
@@ -141,19 +141,21 @@ def measure_once(video: Path, model: Path) -> tuple[dict[str, Cost], Cost]:
     """Every part's cost a frame, and the pose model's in two threads at once."""
     from plain_loop import run_plain_loop
 
-    from formcam.pose.parallel import look_at_keyframes, pose_picture_side
-    from formcam.threads import opencv_on_one_thread
-    from formcam.video.segments import clip_span
     from formcam.pipeline import AnalysisOptions, analyze
     from formcam.pose.detector import native_stderr_silenced
+    from formcam.pose.parallel import look_at_keyframes, pose_picture_side
     from formcam.report.annotated import VIDEO_MAX_SIDE, render_annotated_video
+    from formcam.threads import opencv_on_one_thread
+    from formcam.video.segments import clip_span
 
     costs: dict[str, Cost] = {}
     span = clip_span(video)
     pose_side = pose_picture_side(span.info, look_at_keyframes(span, model))  # as formcam chooses it
     with native_stderr_silenced():  # MediaPipe's C++ warnings on the first frames, hidden as formcam hides them
         plain = run_plain_loop(str(video), str(model))
-    costs["plain loop"] = Cost(plain["loop_cpu_s"] / plain["frames"] * 1e3, plain["loop_wall_s"] / plain["frames"] * 1e3)
+    costs["plain loop"] = Cost(
+        plain["loop_cpu_s"] / plain["frames"] * 1e3, plain["loop_wall_s"] / plain["frames"] * 1e3
+    )
     # As in formcam's threads when both cores are busy: OpenCV's own worker
     # threads, idle-spinning between calls, would be counted against each part.
     with opencv_on_one_thread():
@@ -180,8 +182,9 @@ def measure_once(video: Path, model: Path) -> tuple[dict[str, Cost], Cost]:
             del video_frames
 
         def video_pass() -> int:
-            render_annotated_video(video, Path(scratch) / "annotated.mp4", analysis.kinematics, analysis.report,
-                                   t_ms=analysis.pose.t_ms)
+            render_annotated_video(
+                video, Path(scratch) / "annotated.mp4", analysis.kinematics, analysis.report, t_ms=analysis.pose.t_ms
+            )
             return analysis.pose.n_frames
 
         costs["formcam video pass, as run"] = timed(video_pass)
@@ -191,8 +194,10 @@ def measure_once(video: Path, model: Path) -> tuple[dict[str, Cost], Cost]:
 def measure(video: Path, model: Path, rounds: int = ROUNDS) -> dict:
     """:func:`measure_once` ``rounds`` times; each part's cheapest round counts (the machine's speed drifts)."""
     tries = [measure_once(video, model) for _ in range(rounds)]
-    costs = {name: Cost(min(t[0][name].cpu_ms for t in tries), min(t[0][name].wall_ms for t in tries))
-             for name in tries[0][0]}
+    costs = {
+        name: Cost(min(t[0][name].cpu_ms for t in tries), min(t[0][name].wall_ms for t in tries))
+        for name in tries[0][0]
+    }
     # Frames a second of two threads against one; above 2 only where the machine sped up between the two.
     cores = min(2.0, costs["model"].wall_ms / min(pair.wall_ms for _, pair in tries))
 
@@ -208,8 +213,9 @@ def measure(video: Path, model: Path, rounds: int = ROUNDS) -> dict:
         "ceilings": {
             "no_video": round(ceiling("decode for the model", "model"), 2),
             "no_video_as_run": round(ceiling("formcam pose stage, as run"), 2),
-            "with_video": round(ceiling("decode for the model", "model", "decode for the video", "drawing",
-                                        "encoding"), 2),
+            "with_video": round(
+                ceiling("decode for the model", "model", "decode for the video", "drawing", "encoding"), 2
+            ),
             "with_video_as_run": round(ceiling("formcam pose stage, as run", "formcam video pass, as run"), 2),
             "with_video_any_program": round(ceiling("decode for the video", "model", "drawing", "encoding"), 2),
         },
@@ -226,8 +232,10 @@ LABELS = {
 
 
 def print_ceiling(result: dict) -> None:
-    print(f"what a frame costs, {result['clip']} (CPU ms a frame, one part at a time, cheapest of "
-          f"{result['rounds']} rounds):")
+    print(
+        f"what a frame costs, {result['clip']} (CPU ms a frame, one part at a time, cheapest of "
+        f"{result['rounds']} rounds):"
+    )
     for name, ms in result["cpu_ms_per_frame"].items():
         wall = f"  ({result['plain_loop_wall_ms_per_frame']:.1f} ms wall)" if name == "plain loop" else ""
         print(f"  {name:30s} {ms:6.1f}{wall}")

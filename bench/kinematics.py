@@ -37,8 +37,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from formcam.pose import landmarks as lm  # noqa: E402
 from formcam.gait.kinematics import analyse_pose  # noqa: E402
+from formcam.pose import landmarks as lm  # noqa: E402
 from formcam.pose.posefile import PoseSequence  # noqa: E402
 from formcam.synthetic.gait import REALISTIC_NOISE, make_gait  # noqa: E402
 
@@ -48,9 +48,17 @@ DURATION_S = 600.0
 
 def bench_pose() -> PoseSequence:
     """The benchmark's input: 10 minutes at 60 fps, side view, realistic noise."""
-    return make_gait(view="side", fps=FRAMES_PER_S, duration_s=DURATION_S, head_forward_pct=12.0,
-                     trunk_forward_lean_deg=8.0, vertical_oscillation_pct=8.0, overstride_pct=10.0,
-                     **REALISTIC_NOISE, seed=3)
+    return make_gait(
+        view="side",
+        fps=FRAMES_PER_S,
+        duration_s=DURATION_S,
+        head_forward_pct=12.0,
+        trunk_forward_lean_deg=8.0,
+        vertical_oscillation_pct=8.0,
+        overstride_pct=10.0,
+        **REALISTIC_NOISE,
+        seed=3,
+    )
 
 
 # ----------------------------------------------------------------------------- the obvious loop
@@ -62,6 +70,7 @@ def _median(values: list[float]) -> float:
 
 def _lowpass_loop(x: list[float], b: np.ndarray, a: np.ndarray) -> list[float]:
     """Butterworth filter forwards then backwards, one sample at a time (direct form I)."""
+
     def run(samples: list[float]) -> list[float]:
         out, x1, x2, y1, y2 = [], samples[0], samples[0], samples[0], samples[0]
         for value in samples:
@@ -69,6 +78,7 @@ def _lowpass_loop(x: list[float], b: np.ndarray, a: np.ndarray) -> list[float]:
             x2, x1, y2, y1 = x1, value, y1, y
             out.append(y)
         return out
+
     return run(run(x)[::-1])[::-1]
 
 
@@ -89,7 +99,7 @@ def naive_analyse(pose: PoseSequence) -> dict:
         for c in (0, 1):
             column = [xy[i][j][c] for i in range(n)]
             for i in range(n):
-                window = [v for v in column[max(0, i - 3): i + 4] if v == v]
+                window = [v for v in column[max(0, i - 3) : i + 4] if v == v]
                 if column[i] == column[i] and window and abs(column[i] - _median(window)) > 15.0:
                     xy[i][j] = [math.nan, math.nan]
     # 3. linear gap filling and 4. zero-phase low-pass, landmark by landmark, sample by sample.
@@ -116,7 +126,9 @@ def naive_analyse(pose: PoseSequence) -> dict:
     votes, rolls = [], []
     for i in range(n):
         f = xy[i]
-        trunk = math.hypot((f[11][0] + f[12][0] - f[23][0] - f[24][0]) / 2, (f[11][1] + f[12][1] - f[23][1] - f[24][1]) / 2)
+        trunk = math.hypot(
+            (f[11][0] + f[12][0] - f[23][0] - f[24][0]) / 2, (f[11][1] + f[12][1] - f[23][1] - f[24][1]) / 2
+        )
         if trunk == trunk and trunk > 0:
             votes.append((abs(f[12][0] - f[11][0]) + abs(f[24][0] - f[23][0])) / 2 / trunk)
         for heel in (29, 30):
@@ -140,10 +152,16 @@ def naive_analyse(pose: PoseSequence) -> dict:
         reach = [(xy[i][heel][0] - (xy[i][23][0] + xy[i][24][0]) / 2) * facing for i in range(n)]
         finite = [v for v in reach if v == v]
         low, high = sorted(finite)[len(finite) // 20], sorted(finite)[-len(finite) // 20]
-        last_peak = -10**9
+        last_peak = -(10**9)
         for i in range(1, n - 1):
             v = reach[i]
-            if v == v and v >= reach[i - 1] and v > reach[i + 1] and v > low + 0.6 * (high - low) and i - last_peak > 0.22 * fs:
+            if (
+                v == v
+                and v >= reach[i - 1]
+                and v > reach[i + 1]
+                and v > low + 0.6 * (high - low)
+                and i - last_peak > 0.22 * fs
+            ):
                 contacts.append(i)
                 last_peak = i
     contacts.sort()
@@ -158,9 +176,14 @@ def naive_analyse(pose: PoseSequence) -> dict:
         ear = ((f[7][0] + f[8][0]) / 2, (f[7][1] + f[8][1]) / 2)
         lean.append(math.degrees(math.atan2((sh[0] - hip[0]) * facing, hip[1] - sh[1])))
         head.append(math.degrees(math.atan2((ear[0] - sh[0]) * facing, sh[1] - ear[1])))
-    return {"cadence_spm": cadence, "side": view_is_side, "swapped_frames": swapped,
-            "trunk_forward_lean_deg": _median([v for v in lean if v == v]),
-            "head_forward_deg": _median([v for v in head if v == v]), "ground_y": _median(rolls)}
+    return {
+        "cadence_spm": cadence,
+        "side": view_is_side,
+        "swapped_frames": swapped,
+        "trunk_forward_lean_deg": _median([v for v in lean if v == v]),
+        "head_forward_deg": _median([v for v in head if v == v]),
+        "ground_y": _median(rolls),
+    }
 
 
 # ----------------------------------------------------------------------------- the benchmark
@@ -194,15 +217,22 @@ def bench_kinematics(repeats: int = 3, verbose: bool = True) -> dict:
         "whole_stage_speedup": round(loop / best, 1),
         "speedup": round(loop / best, 1),
         "under_one_second": bool(best < 1.0),
-        "cadence_spm": {"formcam": round(float(kin.cadence.value_spm), 2), "loop": round(float(naive["cadence_spm"]), 2)},
+        "cadence_spm": {
+            "formcam": round(float(kin.cadence.value_spm), 2),
+            "loop": round(float(naive["cadence_spm"]), 2),
+        },
     }
     if verbose:
         print(f"kinematics, whole stage, {result['frames']} frames ({result['input']}):")
-        print(f"  formcam analyse_pose   {best:.3f} s wall, {min(cpus):.3f} s CPU (best of {repeats}); "
-              f"target < 1 s: {'met' if result['under_one_second'] else 'NOT met'}")
+        print(
+            f"  formcam analyse_pose   {best:.3f} s wall, {min(cpus):.3f} s CPU (best of {repeats}); "
+            f"target < 1 s: {'met' if result['under_one_second'] else 'NOT met'}"
+        )
         print(f"  per-frame Python loop  {loop:.1f} s   -> formcam is {result['whole_stage_speedup']}x faster")
-        print(f"  cadence: formcam {result['cadence_spm']['formcam']}, loop {result['cadence_spm']['loop']} steps/min "
-              "(true 170)")
+        print(
+            f"  cadence: formcam {result['cadence_spm']['formcam']}, loop {result['cadence_spm']['loop']} steps/min "
+            "(true 170)"
+        )
     return result
 
 

@@ -126,8 +126,16 @@ def measure(command: list[str], env: dict | None = None) -> dict:
     }
 
 
-def run_clip(video: Path, model: Path, work: Path, *, plain: bool = True, no_video: bool = True,
-             extra: tuple[str, ...] = (), rounds: int = 1) -> dict:
+def run_clip(
+    video: Path,
+    model: Path,
+    work: Path,
+    *,
+    plain: bool = True,
+    no_video: bool = True,
+    extra: tuple[str, ...] = (),
+    rounds: int = 1,
+) -> dict:
     """(a), (b), (c) on one clip, ``rounds`` times in turn; the fastest run of each, frames per second and ratios.
 
     The machine's speed drifts by 10 % and more over minutes (a shared virtual
@@ -139,7 +147,10 @@ def run_clip(video: Path, model: Path, work: Path, *, plain: bool = True, no_vid
     formcam = [sys.executable, "-m", "formcam", "analyze", str(video), "--quiet", "--overwrite", "--force", *extra]
     commands = {"analyze": formcam + ["--out", str(work / "default")]}
     if plain:
-        commands = {"plain": [sys.executable, str(REPO / "bench" / "plain_loop.py"), str(video), str(model)], **commands}
+        commands = {
+            "plain": [sys.executable, str(REPO / "bench" / "plain_loop.py"), str(video), str(model)],
+            **commands,
+        }
     if no_video:
         commands["no_video"] = formcam + ["--no-video", "--out", str(work / "no-video")]
     tries: dict[str, list[dict]] = {name: [] for name in commands}
@@ -156,9 +167,14 @@ def run_clip(video: Path, model: Path, work: Path, *, plain: bool = True, no_vid
         run["frames_per_s"] = round(frames / run["wall_s"], 1)
         run.pop("stdout")
         runs[name] = run
-    result = {"clip": video.name, "frames": frames, "size": [report["video"]["width"], report["video"]["height"]],
-              "fps": report["video"]["fps"], "runs": runs,
-              "annotated_mb": round((work / "default" / "annotated.mp4").stat().st_size / 2**20, 1)}
+    result = {
+        "clip": video.name,
+        "frames": frames,
+        "size": [report["video"]["width"], report["video"]["height"]],
+        "fps": report["video"]["fps"],
+        "runs": runs,
+        "annotated_mb": round((work / "default" / "annotated.mp4").stat().st_size / 2**20, 1),
+    }
     if plain:
         for name in ("analyze", "no_video"):
             if name in runs:
@@ -179,8 +195,25 @@ def make_loop(source: Path, seconds: float, out: Path, fps: float | None = None)
     slowdown = source_fps / (fps or source_fps)  # the same frames, fps of them per second
     loops = int(seconds / (duration * slowdown)) + 1
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-y", "-v", "error", "-stream_loop", str(loops), "-itsscale", f"{slowdown:.6f}",
-         "-i", str(source), "-t", f"{seconds:.3f}", "-an", "-c", "copy", str(out)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-stream_loop",
+            str(loops),
+            "-itsscale",
+            f"{slowdown:.6f}",
+            "-i",
+            str(source),
+            "-t",
+            f"{seconds:.3f}",
+            "-an",
+            "-c",
+            "copy",
+            str(out),
+        ],
         check=True,
     )
     return out, slowdown
@@ -203,8 +236,9 @@ def bench_speed(videos: Path, model: Path, scratch: Path) -> dict:
         # into segments like the long one, so both run the same threads.
         for name, seconds, fps in (("short", SHORT_S, None), ("long", LONG_S, LONG_FPS)):
             clip, slowdown = make_loop(source, seconds, scratch / f"{name}.mp4", fps)
-            clips[name] = run_clip(clip, model, scratch / "clip", plain=False, no_video=False,
-                                   extra=("--slowmo", f"{slowdown:.6f}"))
+            clips[name] = run_clip(
+                clip, model, scratch / "clip", plain=False, no_video=False, extra=("--slowmo", f"{slowdown:.6f}")
+            )
             clip.unlink()
         short, long = clips["short"], clips["long"]
         growth = long["runs"]["analyze"]["peak_rss_mb"] / short["runs"]["analyze"]["peak_rss_mb"]
@@ -216,14 +250,18 @@ def bench_speed(videos: Path, model: Path, scratch: Path) -> dict:
 def print_clip(clip: dict) -> None:
     width, height = clip["size"]
     rounds = len(next(iter(clip["runs"].values()))["wall_s_rounds"])
-    print(f"{clip['clip']} ({width}x{height}, {clip['fps']:g} fps, {clip['frames']} frames; annotated.mp4 "
-          f"{clip['annotated_mb']} MB; fastest of {rounds} rounds)")
+    print(
+        f"{clip['clip']} ({width}x{height}, {clip['fps']:g} fps, {clip['frames']} frames; annotated.mp4 "
+        f"{clip['annotated_mb']} MB; fastest of {rounds} rounds)"
+    )
     labels = {"plain": "(a) plain loop", "analyze": "(b) formcam analyze", "no_video": "(c) analyze --no-video"}
     for name, run in clip["runs"].items():
         ratio = clip.get(f"ratio_{name}")
         ratio_text = f"  {ratio:4.2f}x (a)" if ratio else ""
-        print(f"  {labels[name]:24s} {run['frames_per_s']:6.1f} frames/s{ratio_text:13s}  {run['wall_s']:7.1f} s  "
-              f"peak {run['peak_rss_mb']:6.0f} MB  {run['cores_busy']:.2f} cores busy")
+        print(
+            f"  {labels[name]:24s} {run['frames_per_s']:6.1f} frames/s{ratio_text:13s}  {run['wall_s']:7.1f} s  "
+            f"peak {run['peak_rss_mb']:6.0f} MB  {run['cores_busy']:.2f} cores busy"
+        )
 
 
 def print_memory(memory: dict) -> None:
@@ -231,8 +269,10 @@ def print_memory(memory: dict) -> None:
     print(f"memory, formcam analyze on {LONG_SOURCE} looped (10 s at 60 fps, {LONG_S / 60:g} min at {LONG_FPS:g} fps):")
     for label, clip in (("10 s", short), (f"{LONG_S / 60:g} min", long)):
         run = clip["runs"]["analyze"]
-        print(f"  {label:7s} {clip['frames']:6d} frames  peak {run['peak_rss_mb']:6.0f} MB  "
-              f"{run['frames_per_s']:5.1f} frames/s  {run['cores_busy']:.2f} cores busy")
+        print(
+            f"  {label:7s} {clip['frames']:6d} frames  peak {run['peak_rss_mb']:6.0f} MB  "
+            f"{run['frames_per_s']:5.1f} frames/s  {run['cores_busy']:.2f} cores busy"
+        )
     print(f"  long / short peak memory: {memory['long_over_short']:.2f}")
 
 
@@ -242,8 +282,14 @@ def main() -> None:
     videos = Path(os.environ.get("FORMCAM_VIDEOS_DIR", REPO.parent / "shared" / "videos"))
     model = resolve_model(None)
     started = time.perf_counter()
-    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                           "load_average_at_start": os.getloadavg()}}
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": os.getloadavg(),
+        }
+    }
     with tempfile.TemporaryDirectory(prefix="formcam-bench-") as scratch:
         results["speed"] = bench_speed(videos, model, Path(scratch))
     results["machine"]["load_average_at_end"] = os.getloadavg()
@@ -253,7 +299,8 @@ def main() -> None:
         bench_kinematics = None
     if bench_kinematics is not None:
         results["kinematics"] = bench_kinematics()
-    from bench.ceiling import measure as measure_ceiling, print_ceiling
+    from bench.ceiling import measure as measure_ceiling
+    from bench.ceiling import print_ceiling
 
     results["ceiling"] = measure_ceiling(videos / LONG_SOURCE, model)
     print_ceiling(results["ceiling"])

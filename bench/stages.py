@@ -33,8 +33,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import formcam.pose.parallel as parallel  # noqa: E402
 import formcam.pipeline as pipeline  # noqa: E402
+import formcam.pose.parallel as parallel  # noqa: E402
 import formcam.report.html as html  # noqa: E402
 from formcam.cli import main as formcam_main  # noqa: E402
 

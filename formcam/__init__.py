@@ -33,4 +33,13 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'formcam' has no attribute {name!r}")
 
 
-__all__ = ["analyze", "AnalysisOptions", "Analysis", "analyse_pose", "PoseSequence", "load_pose", "save_pose", "FormcamError"]
+__all__ = [
+    "analyze",
+    "AnalysisOptions",
+    "Analysis",
+    "analyse_pose",
+    "PoseSequence",
+    "load_pose",
+    "save_pose",
+    "FormcamError",
+]

@@ -26,13 +26,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from formcam.atomic import write_text_atomic
+from formcam.batch.summary_compare import CADENCE_EXPECTED_ERROR_SPM
 from formcam.errors import OutputExistsError, UnreadableInputError, UsageError
 from formcam.report.html import page
 from formcam.report.json_report import read_report
-from formcam.batch.summary_compare import CADENCE_EXPECTED_ERROR_SPM
 
-__all__ = ["COMPARE_FORMAT", "COMPARISON_COLUMNS", "Comparison", "MetricChange", "compare", "compare_reports",
-           "comparison_rows", "expected_error_value", "load_report", "write_comparison"]
+__all__ = [
+    "COMPARE_FORMAT",
+    "COMPARISON_COLUMNS",
+    "Comparison",
+    "MetricChange",
+    "compare",
+    "compare_reports",
+    "comparison_rows",
+    "expected_error_value",
+    "load_report",
+    "write_comparison",
+]
 
 COMPARE_FORMAT = "formcam-compare/1"
 OUTPUT_NAMES = ("compare.json", "compare.html")
@@ -123,7 +133,9 @@ def load_report(path: str | Path) -> tuple[dict, Path]:
     if path.is_dir():
         path = path / "report.json"
         if not path.is_file():
-            raise UnreadableInputError(f"{path.parent} holds no report.json; give a formcam output folder or a report.json.")
+            raise UnreadableInputError(
+                f"{path.parent} holds no report.json; give a formcam output folder or a report.json."
+            )
     elif not path.is_file():
         raise UnreadableInputError(f"There is no file or folder at {path}.")
     return read_report(path), path
@@ -186,15 +198,29 @@ def _change_row(name: str, before: dict | None, after: dict | None) -> MetricCha
     label = a.get("label") or b.get("label") or ("Cadence" if name == "cadence_spm" else name)
     unit = a.get("unit") or b.get("unit") or ("steps/min" if name == "cadence_spm" else "")
     return MetricChange(
-        name=name, label=label, unit=unit, before=old, after=new, change=change,
-        expected_error_before=e_old, expected_error_after=e_new, combined_error=combined, beyond_error=beyond,
-        flag_before=b.get("flag"), flag_after=a.get("flag"), left_before=b.get("left"), left_after=a.get("left"),
-        right_before=b.get("right"), right_after=a.get("right"), note=note,
+        name=name,
+        label=label,
+        unit=unit,
+        before=old,
+        after=new,
+        change=change,
+        expected_error_before=e_old,
+        expected_error_after=e_new,
+        combined_error=combined,
+        beyond_error=beyond,
+        flag_before=b.get("flag"),
+        flag_after=a.get("flag"),
+        left_before=b.get("left"),
+        left_after=a.get("left"),
+        right_before=b.get("right"),
+        right_after=a.get("right"),
+        note=note,
     )
 
 
-def compare_reports(before: dict, after: dict, *, before_path: Path | None = None,
-                    after_path: Path | None = None) -> Comparison:
+def compare_reports(
+    before: dict, after: dict, *, before_path: Path | None = None, after_path: Path | None = None
+) -> Comparison:
     """Compare two report.json contents.
 
     Parameters
@@ -210,7 +236,9 @@ def compare_reports(before: dict, after: dict, *, before_path: Path | None = Non
         Cadence first, then every metric either report measured (in the later
         report's order); metrics neither measured are left out.
     """
-    result = Comparison(before=_side(before, before_path or Path("before")), after=_side(after, after_path or Path("after")))
+    result = Comparison(
+        before=_side(before, before_path or Path("before")), after=_side(after, after_path or Path("after"))
+    )
     result.changes.append(_change_row("cadence_spm", before.get("cadence_spm"), after.get("cadence_spm")))
     names = list(after.get("metrics", {})) + [n for n in before.get("metrics", {}) if n not in after.get("metrics", {})]
     for name in names:
@@ -220,15 +248,21 @@ def compare_reports(before: dict, after: dict, *, before_path: Path | None = Non
         result.changes.append(_change_row(name, old, new))
     views = (result.before["view"], result.after["view"])
     if views[0] != views[1]:
-        result.warnings.append(f"The two clips were filmed from different views ({views[0]} before, {views[1]} after); "
-                               "only the metrics both views measure can be compared.")
+        result.warnings.append(
+            f"The two clips were filmed from different views ({views[0]} before, {views[1]} after); "
+            "only the metrics both views measure can be compared."
+        )
     heights = ((before.get("runner") or {}).get("height_cm"), (after.get("runner") or {}).get("height_cm"))
     if heights[0] != heights[1] and None not in heights:
-        result.warnings.append(f"Different runner heights were given ({heights[0]} and {heights[1]} cm); "
-                               "centimetre values are not comparable.")
+        result.warnings.append(
+            f"Different runner heights were given ({heights[0]} and {heights[1]} cm); "
+            "centimetre values are not comparable."
+        )
     if before.get("formcam_version") != after.get("formcam_version"):
-        result.warnings.append(f"The analyses were made by different formcam versions ({before.get('formcam_version')} "
-                               f"and {after.get('formcam_version')}); a change may come from formcam itself.")
+        result.warnings.append(
+            f"The analyses were made by different formcam versions ({before.get('formcam_version')} "
+            f"and {after.get('formcam_version')}); a change may come from formcam itself."
+        )
     return result
 
 
@@ -268,13 +302,23 @@ def comparison_rows(comparison: Comparison) -> list[tuple[str, ...]]:
     for c in comparison.changes:
         error = f"±{_fmt(c.combined_error, c.unit)}" if c.combined_error is not None else "–"
         flags = f"{c.flag_before or '-'} → {c.flag_after or '-'}" if (c.flag_before or c.flag_after) else ""
-        rows.append((c.label, _fmt(c.before, c.unit), _fmt(c.after, c.unit), _fmt(c.change, c.unit, signed=True),
-                     error, verdict(c), flags))
+        rows.append(
+            (
+                c.label,
+                _fmt(c.before, c.unit),
+                _fmt(c.after, c.unit),
+                _fmt(c.change, c.unit, signed=True),
+                error,
+                verdict(c),
+                flags,
+            )
+        )
     return rows
 
 
 def comparison_html(comparison: Comparison) -> str:
     """compare.html: the same table as a self-contained page (see :func:`formcam.report.html.page`)."""
+
     def e(text) -> str:
         return html.escape(str(text))
 
@@ -285,12 +329,16 @@ def comparison_html(comparison: Comparison) -> str:
         error = f"±{_fmt(c.combined_error, c.unit)}" if c.combined_error is not None else "–"
         sides = ""
         if c.left_after is not None or c.left_before is not None:
-            sides = (f'<br><span class="dim">L {_fmt(c.left_before, c.unit)} → {_fmt(c.left_after, c.unit)}, '
-                     f'R {_fmt(c.right_before, c.unit)} → {_fmt(c.right_after, c.unit)}</span>')
-        rows.append(f"<tr><td>{e(c.label)}{sides}</td><td class=\"n\">{_fmt(c.before, c.unit)}</td>"
-                    f"<td class=\"n\">{_fmt(c.after, c.unit)}</td><td class=\"n\"><strong>{_fmt(c.change, c.unit, True)}"
-                    f"</strong></td><td class=\"n\">{error}</td><td><span class=\"chip {css}\">{e(words)}</span></td>"
-                    f"<td>{e(c.flag_before or '-')} → {e(c.flag_after or '-')}</td></tr>")
+            sides = (
+                f'<br><span class="dim">L {_fmt(c.left_before, c.unit)} → {_fmt(c.left_after, c.unit)}, '
+                f"R {_fmt(c.right_before, c.unit)} → {_fmt(c.right_after, c.unit)}</span>"
+            )
+        rows.append(
+            f'<tr><td>{e(c.label)}{sides}</td><td class="n">{_fmt(c.before, c.unit)}</td>'
+            f'<td class="n">{_fmt(c.after, c.unit)}</td><td class="n"><strong>{_fmt(c.change, c.unit, True)}'
+            f'</strong></td><td class="n">{error}</td><td><span class="chip {css}">{e(words)}</span></td>'
+            f"<td>{e(c.flag_before or '-')} → {e(c.flag_after or '-')}</td></tr>"
+        )
     warnings = "".join(f'<p class="warn">{e(w)}</p>' for w in comparison.warnings)
 
     def where(side: dict) -> str:
@@ -305,12 +353,17 @@ def comparison_html(comparison: Comparison) -> str:
         '<th class="n">Change</th><th class="n">Expected error</th><th>Verdict</th><th>Flags</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
-    return page("formcam: before and after", body, heading="Before and after",
-                subheading="What changed between two formcam analyses")
+    return page(
+        "formcam: before and after",
+        body,
+        heading="Before and after",
+        subheading="What changed between two formcam analyses",
+    )
 
 
 def default_compare_dir(before: Path, after: Path) -> Path:
     """``./formcam-out/compare-<before>-vs-<after>/``, named after the analyses' folders."""
+
     def name(path: Path) -> str:
         path = Path(path)
         return (path if path.is_dir() else path.parent).resolve().name or "analysis"
@@ -333,8 +386,10 @@ def write_comparison(comparison: Comparison, out_dir: str | Path, *, overwrite: 
         raise UsageError(f"The output path {out_dir} is a file, not a folder; choose another with --out.")
     taken = [name for name in OUTPUT_NAMES if (out_dir / name).exists()]
     if taken and not overwrite:
-        raise OutputExistsError(f"{out_dir} already holds a comparison ({', '.join(taken)}); "
-                                "pass --overwrite to replace it or choose --out.")
+        raise OutputExistsError(
+            f"{out_dir} already holds a comparison ({', '.join(taken)}); "
+            "pass --overwrite to replace it or choose --out."
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     return [
         write_text_atomic(out_dir / "compare.json", json.dumps(comparison.to_json(), indent=2, allow_nan=False) + "\n"),

@@ -17,27 +17,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-
-from formcam.quality.capture import CaptureQuality, measure_capture, null_affected_metrics
-from formcam.video.probe import VideoInfo, probe_video
 from formcam.errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
 from formcam.gait.kinematics import Kinematics, analyse_pose
 from formcam.gait.view import CLEAR_VIEWS
-from formcam.pose.models import resolve_model
-from formcam.pose.people import choose_person, parse_person
-from formcam.pose.parallel import detect_people_parallel
+from formcam.outputs import default_out_dir, prepare_out_dir
 from formcam.pose.detector import DEFAULT_NUM_POSES
+from formcam.pose.models import resolve_model
+from formcam.pose.parallel import detect_people_parallel
+from formcam.pose.people import choose_person, parse_person
 from formcam.pose.posefile import PoseSequence, load_pose, save_pose
+from formcam.quality.capture import CaptureQuality, measure_capture, null_affected_metrics
+from formcam.quality.refusal import (  # noqa: F401 (re-exported)
+    MIN_DETECTED_FRACTION,
+    MIN_DETECTED_FRAMES,
+    Presence,
+    check_analysable,
+    feet_in_picture,
+    presence,
+    require_person,
+)
 from formcam.report.annotated import VIDEO_SIZES, render_annotated_video
 from formcam.report.evidence import plan_evidence
 from formcam.report.html import write_report_html
 from formcam.report.json_report import ReportContent, build_report, write_report
-from formcam.outputs import default_out_dir, prepare_out_dir
 from formcam.report.preview import write_people_preview
 from formcam.report.tables import write_tables
 from formcam.video.encode import CodecError
-from formcam.quality.refusal import MIN_DETECTED_FRACTION, MIN_DETECTED_FRAMES, Presence  # noqa: F401 (re-exported)
-from formcam.quality.refusal import check_analysable, feet_in_picture, presence, require_person
+from formcam.video.probe import VideoInfo, probe_video
+
 
 class ProgressCallback(Protocol):
     """How the library reports progress: it prints nothing itself; the command line draws bars from these calls.
@@ -141,9 +148,13 @@ class AnalysisOptions:
         if self.view is not None and self.view not in CLEAR_VIEWS:
             raise UsageError(f"--view must be one of {', '.join(CLEAR_VIEWS)}, not '{self.view}'.")
         if self.slowmo is not None and not self.slowmo >= 1:
-            raise UsageError(f"--slowmo is how many times slower than real time the clip plays, so at least 1 (got {self.slowmo}).")
+            raise UsageError(
+                f"--slowmo is how many times slower than real time the clip plays, so at least 1 (got {self.slowmo})."
+            )
         if self.height_cm is not None and not 50 <= self.height_cm <= 250:
-            raise UsageError(f"--height-cm should be a runner's height in centimetres, between 50 and 250 (got {self.height_cm}).")
+            raise UsageError(
+                f"--height-cm should be a runner's height in centimetres, between 50 and 250 (got {self.height_cm})."
+            )
         if self.level_deg is not None and not -45 <= self.level_deg <= 45:
             raise UsageError(f"--level is the camera's tilt in degrees, between -45 and 45 (got {self.level_deg}).")
         if self.num_poses is not None and self.num_poses not in (1, 2):
@@ -151,7 +162,9 @@ class AnalysisOptions:
         if self.workers is not None and not self.workers >= 1:
             raise UsageError(f"--workers is how many cores to use, at least 1 (got {self.workers}).")
         if self.max_fps is not None and not self.max_fps >= 1:
-            raise UsageError(f"--max-fps is the most frames per second the pose model sees, at least 1 (got {self.max_fps}).")
+            raise UsageError(
+                f"--max-fps is the most frames per second the pose model sees, at least 1 (got {self.max_fps})."
+            )
         unknown = set(self.outputs) - ALL_OUTPUTS
         if unknown:
             raise UsageError(f"Unknown output {sorted(unknown)[0]}; choose from {', '.join(sorted(ALL_OUTPUTS))}.")
@@ -187,8 +200,9 @@ def is_pose_file(path: Path) -> bool:
     return Path(path).suffix.lower() == ".npz"
 
 
-def analyze(path, out_dir=None, options: AnalysisOptions | None = None, *,
-            on_progress: ProgressCallback | None = None) -> Analysis:
+def analyze(
+    path, out_dir=None, options: AnalysisOptions | None = None, *, on_progress: ProgressCallback | None = None
+) -> Analysis:
     """Analyse a running video (or a saved ``pose.npz``) and write the outputs.
 
     Parameters
@@ -225,30 +239,44 @@ def analyze(path, out_dir=None, options: AnalysisOptions | None = None, *,
 
     if is_pose_file(path):
         if options.person is not None:
-            raise UsageError("--person chooses among the people in a video; a pose file holds only the person chosen "
-                             "when it was made, so analyse the video again with --person.")
+            raise UsageError(
+                "--person chooses among the people in a video; a pose file holds only the person chosen "
+                "when it was made, so analyse the video again with --person."
+            )
         pose = load_pose(path)
         video = pose.extras.video or _video_section_without_file(pose)
         source_video = Path(video["path"]) if video.get("path") else None
-        capture = CaptureQuality.from_json(pose.extras.capture_quality) if pose.extras.capture_quality is not None else None
+        capture = (
+            CaptureQuality.from_json(pose.extras.capture_quality) if pose.extras.capture_quality is not None else None
+        )
     else:
         pose, video, capture = estimate_pose(path, options, on_progress)
         source_video = path
     where = presence(pose.detected, pose.t_ms, feet_in_picture(pose.image_xy, pose.visibility, pose.frame_size))
-    require_person(where, path.name, capture.hints() if capture else [],
-                   person=(pose.extras.tracking or {}).get("person"))
+    require_person(
+        where, path.name, capture.hints() if capture else [], person=(pose.extras.tracking or {}).get("person")
+    )
 
     kinematics = analyse_pose(pose, view=options.view, height_cm=options.height_cm, level_deg=options.level_deg)
     forced_over, short_view = check_analysable(kinematics, where, pose.t_ms, path.name, force=options.force)
     kinematics.quality.extend(short_view)
     if capture is not None:
         kinematics.metrics = null_affected_metrics(kinematics.metrics, capture)
-    content = ReportContent(video=video, t_ms=pose.t_ms, kinematics=kinematics, height_cm=options.height_cm,
-                            view_source="user" if options.view else "detected", tracking=pose.extras.tracking,
-                            presence=where, forced_over=forced_over, capture=capture)
+    content = ReportContent(
+        video=video,
+        t_ms=pose.t_ms,
+        kinematics=kinematics,
+        height_cm=options.height_cm,
+        view_source="user" if options.view else "detected",
+        tracking=pose.extras.tracking,
+        presence=where,
+        forced_over=forced_over,
+        capture=capture,
+    )
     report = build_report(content)
-    analysis = Analysis(report=report, pose=pose, kinematics=kinematics, out_dir=out_dir if options.outputs else None,
-                        content=content)
+    analysis = Analysis(
+        report=report, pose=pose, kinematics=kinematics, out_dir=out_dir if options.outputs else None, content=content
+    )
     if options.outputs:
         try:
             _write_outputs(analysis, path, source_video, options, on_progress)
@@ -263,16 +291,23 @@ def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None
     path = analysis.out_dir / "people.jpg"
     written = None
     if source_video is not None and source_video.is_file():
-        written = write_people_preview(source_video, analysis.pose.extras.tracking, path,
-                                       slow_motion_factor=analysis.report["video"].get("slow_motion_factor") or 1.0)
+        written = write_people_preview(
+            source_video,
+            analysis.pose.extras.tracking,
+            path,
+            slow_motion_factor=analysis.report["video"].get("slow_motion_factor") or 1.0,
+        )
     if written is not None:
         analysis.files.append(written)
     else:
         path.unlink(missing_ok=True)
 
 
-def estimate_pose(path: Path, options: AnalysisOptions, on_progress: ProgressCallback | None = None,
-                  ) -> tuple[PoseSequence, dict, CaptureQuality]:
+def estimate_pose(
+    path: Path,
+    options: AnalysisOptions,
+    on_progress: ProgressCallback | None = None,
+) -> tuple[PoseSequence, dict, CaptureQuality]:
     """Decode ``path`` and run the pose model.
 
     Returns the runner's pose, the report's video section, and the capture
@@ -285,8 +320,15 @@ def estimate_pose(path: Path, options: AnalysisOptions, on_progress: ProgressCal
     num_poses = options.num_poses or (DEFAULT_NUM_POSES if options.person is not None else None)
     expected = _expected_frames(probe_video(path, slowmo=options.slowmo))
     with _stage(on_progress if options.progress else None, "Pose", expected) as advance:
-        run = detect_people_parallel(path, model_path, slowmo=options.slowmo, num_poses=num_poses,
-                                     workers=options.workers, max_fps=options.max_fps, on_frame=advance)
+        run = detect_people_parallel(
+            path,
+            model_path,
+            slowmo=options.slowmo,
+            num_poses=num_poses,
+            workers=options.workers,
+            max_fps=options.max_fps,
+            on_frame=advance,
+        )
     preloading.join()  # before anything else imports scipy: two threads importing one package can meet half-way
     detections = run.detections
     if len(detections.t_ms) == 0:
@@ -296,12 +338,18 @@ def estimate_pose(path: Path, options: AnalysisOptions, on_progress: ProgressCal
     video["corrections"] = _corrections(run.info, run.repaired_timestamps)
     video["decode_error"] = run.decode_error
     if len(detections.t_ms) < run.frames_decoded:
-        video["corrections"].append(f"The pose model saw at most {options.max_fps:g} frames per second (--max-fps): "
-                                    f"{len(detections.t_ms)} of the {run.frames_decoded} frames, at their true times.")
+        video["corrections"].append(
+            f"The pose model saw at most {options.max_fps:g} frames per second (--max-fps): "
+            f"{len(detections.t_ms)} of the {run.frames_decoded} frames, at their true times."
+        )
     pose.extras.video = video
     pose.extras.model = model_path.name
-    pose.extras.pose_stage = {"people_per_frame": run.num_poses, "picture_max_side": run.picture_max_side,
-                                 "segments": run.segments, "max_fps": options.max_fps}
+    pose.extras.pose_stage = {
+        "people_per_frame": run.num_poses,
+        "picture_max_side": run.picture_max_side,
+        "segments": run.segments,
+        "max_fps": options.max_fps,
+    }
     capture = measure_capture(run.frame_pairs, frame_size=pose.frame_size, image_xy=pose.image_xy, t_ms=pose.t_ms)
     pose.extras.capture_quality = capture.to_json()
     return pose, video, capture
@@ -321,6 +369,7 @@ def preload_analysis_libraries() -> threading.Thread:
     run native code. Join the thread before the analysis, which imports scipy
     where it uses it.
     """
+
     def load() -> None:
         for name in PRELOADED:
             importlib.import_module(name)
@@ -352,10 +401,16 @@ def _corrections(info: VideoInfo, repaired_timestamps: int) -> list[str]:
     if info.rotation_deg:
         notes.append(f"Frames turned {info.rotation_deg}° clockwise to upright, as the file's rotation metadata says.")
     if info.slow_motion_factor != 1:
-        why = "the file says it was captured faster than it plays" if info.slow_motion_source == "metadata" else "--slowmo"
+        why = (
+            "the file says it was captured faster than it plays"
+            if info.slow_motion_source == "metadata"
+            else "--slowmo"
+        )
         notes.append(f"Slow motion: times divided by {info.slow_motion_factor:g} to give real time ({why}).")
     if repaired_timestamps:
-        notes.append(f"{repaired_timestamps} frames had missing or repeated timestamps; they were placed one frame apart.")
+        notes.append(
+            f"{repaired_timestamps} frames had missing or repeated timestamps; they were placed one frame apart."
+        )
     return notes
 
 
@@ -376,8 +431,13 @@ def _video_section_without_file(pose: PoseSequence) -> dict:
     }
 
 
-def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | None, options: AnalysisOptions,
-                   on_progress: ProgressCallback | None) -> None:
+def _write_outputs(
+    analysis: Analysis,
+    input_path: Path,
+    source_video: Path | None,
+    options: AnalysisOptions,
+    on_progress: ProgressCallback | None,
+) -> None:
     out_dir = prepare_out_dir(analysis.out_dir, input_path, overwrite=options.overwrite, create=True)
     files = analysis.files
     kin, pose, report = analysis.kinematics, analysis.pose, analysis.report
@@ -391,15 +451,33 @@ def _write_outputs(analysis: Analysis, input_path: Path, source_video: Path | No
         # The video pass decodes every frame anyway: it hands the HTML report's evidence frames over at full size.
         plan = plan_evidence(report, kin) if "report.html" in options.outputs else None
         with _stage(on_progress if options.progress else None, "Video", pose.n_frames) as advance:
-            files.append(render_annotated_video(source_video, out_dir / "annotated.mp4", kin, report,
-                                                on_frame=advance, replay=options.replay, t_ms=pose.t_ms,
-                                                workers=options.workers, max_side=VIDEO_SIZES[options.video_size],
-                                                full_size_frames=plan.shown if plan else (),
-                                                on_full_size_frame=plan.take if plan else None))
+            files.append(
+                render_annotated_video(
+                    source_video,
+                    out_dir / "annotated.mp4",
+                    kin,
+                    report,
+                    on_frame=advance,
+                    replay=options.replay,
+                    t_ms=pose.t_ms,
+                    workers=options.workers,
+                    max_side=VIDEO_SIZES[options.video_size],
+                    full_size_frames=plan.shown if plan else (),
+                    on_full_size_frame=plan.take if plan else None,
+                )
+            )
         evidence = plan.frames() if plan else None
     if "report.html" in options.outputs:
-        files.append(write_report_html(out_dir / "report.html", report, kin, t_ms=pose.t_ms,
-                                       source_video=source_video if video_there else None, evidence=evidence))
+        files.append(
+            write_report_html(
+                out_dir / "report.html",
+                report,
+                kin,
+                t_ms=pose.t_ms,
+                source_video=source_video if video_there else None,
+                evidence=evidence,
+            )
+        )
     if "report.json" in options.outputs:
         files.append(write_report(report, out_dir / "report.json"))
 
@@ -413,7 +491,9 @@ def _expected_frames(info: VideoInfo) -> int | None:
 
 
 @contextmanager
-def _stage(on_progress: ProgressCallback | None, label: str, total: int | None) -> Iterator[Callable[[int], None] | None]:
+def _stage(
+    on_progress: ProgressCallback | None, label: str, total: int | None
+) -> Iterator[Callable[[int], None] | None]:
     """Report one stage to ``on_progress``; yields ``advance(count)`` (None without a callback)."""
     if on_progress is None:
         yield None

@@ -129,6 +129,7 @@ def run_in_threads(
         call stops the others (at their next frame) and is raised here, as is
         a KeyboardInterrupt.
     """
+
     def run(item, progress: Progress):
         try:
             return function(item, progress)

@@ -27,10 +27,15 @@ from pathlib import Path
 from formcam import __version__
 from formcam.atomic import temporary_path, write_text_atomic
 from formcam.errors import (
-    FormcamError, NothingToAnalyseError, OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs,
+    FormcamError,
+    NothingToAnalyseError,
+    OutputWriteError,
+    UnreadableInputError,
+    UsageError,
+    cannot_write_outputs,
 )
-from formcam.pose.models import file_sha256
 from formcam.outputs import OUTPUT_NAMES
+from formcam.pose.models import file_sha256
 
 #: The per-clip manifest's file name.
 MANIFEST_NAME = "batch.json"
@@ -199,8 +204,10 @@ def analyse_clip(job: ClipJob) -> ClipOutcome:
         status, message = "unreadable", f"Cannot read {Path(job.source).name} ({error.strerror or error})."
     except Exception as error:  # a bug: recorded for this clip, with its traceback, and retried next run
         status = "failed"
-        message = (f"Unexpected internal error ({type(error).__name__}: {error}); please report it with the traceback "
-                   f"in {out_dir / MANIFEST_NAME}.")
+        message = (
+            f"Unexpected internal error ({type(error).__name__}: {error}); please report it with the traceback "
+            f"in {out_dir / MANIFEST_NAME}."
+        )
         record["traceback"] = traceback.format_exc()
     seconds = round(time.perf_counter() - started, 3)
     record.update(status=status, message=message, seconds=seconds, finished=_now())
@@ -246,8 +253,14 @@ def remove_outputs(out_dir: str | os.PathLike) -> None:
 
 
 def _new_record(job: ClipJob) -> dict:
-    return {"format": MANIFEST_FORMAT, "formcam_version": __version__, "clip": job.name, "source": job.source,
-            "options": options_fingerprint(job.options), "status": "running"}
+    return {
+        "format": MANIFEST_FORMAT,
+        "formcam_version": __version__,
+        "clip": job.name,
+        "source": job.source,
+        "options": options_fingerprint(job.options),
+        "status": "running",
+    }
 
 
 def _now() -> str:

@@ -104,7 +104,9 @@ def _expand(item: str, excluded: Path | None) -> list[tuple[Path, tuple[str, ...
     clips = []
     for match in matches:
         if match.is_dir():
-            clips += [(p, Path(os.path.relpath(p, os.path.abspath(base))).parts) for p, _ in _videos_under(match, excluded)]
+            clips += [
+                (p, Path(os.path.relpath(p, os.path.abspath(base))).parts) for p, _ in _videos_under(match, excluded)
+            ]
         elif match.is_file() and _is_video(match) and not _is_output(match.parent, excluded):
             clips.append((Path(os.path.abspath(match)), Path(os.path.relpath(match, base)).parts))
     if not matches:
@@ -127,8 +129,13 @@ def _videos_under(folder: Path, excluded: Path | None) -> list[tuple[Path, tuple
     for root, dirs, files in os.walk(folder, followlinks=True):
         root_path = Path(root)
         visited.add(root_path.resolve())  # a link back up the tree is followed once, not forever
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _is_output(root_path / d, excluded)
-                         and (root_path / d).resolve() not in visited)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and not _is_output(root_path / d, excluded)
+            and (root_path / d).resolve() not in visited
+        )
         for name in sorted(files):
             path = root_path / name
             if not name.startswith(".") and _is_video(path):
@@ -158,11 +165,13 @@ def unique_names(paths: Sequence[Path], parts: Sequence[tuple[str, ...]]) -> lis
         Each path's components under the folder it was found in (at least the file name).
     """
     same_stem = Counter(p.with_suffix("") for p in paths)  # run.mp4 and run.mov side by side keep their suffixes
-    full = [(*p.parent.parts[1:], p.stem if same_stem[p.with_suffix("")] == 1 else f"{p.stem}_{p.suffix.lstrip('.')}")
-            for p in paths]
+    full = [
+        (*p.parent.parts[1:], p.stem if same_stem[p.with_suffix("")] == 1 else f"{p.stem}_{p.suffix.lstrip('.')}")
+        for p in paths
+    ]
     depth = [min(len(part), len(f)) for part, f in zip(parts, full)]
     while True:
-        names = ["/".join(f[len(f) - d:]) for f, d in zip(full, depth)]
+        names = ["/".join(f[len(f) - d :]) for f, d in zip(full, depth)]
         counts = Counter(names)
         widen = [i for i, name in enumerate(names) if counts[name] > 1 and depth[i] < len(full[i])]
         if not widen:

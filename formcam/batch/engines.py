@@ -25,9 +25,9 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from multiprocessing import connection
 
+from formcam.batch.clip import ClipJob, ClipOutcome, analyse_clip, record_stopped
 from formcam.errors import UsageError
 from formcam.threads import usable_cores
-from formcam.batch.clip import ClipJob, ClipOutcome, analyse_clip, record_stopped
 
 ENGINES = ("local", "ray", "serial")
 
@@ -50,8 +50,9 @@ def threads_per_clip(engine: str, workers: int | None, n_jobs: int) -> int | Non
     return max(1, usable_cores() // at_once)
 
 
-def check_engine(engine: str, workers: int | None = None, address: str | None = None,
-                 clip_timeout: float | None = None) -> None:
+def check_engine(
+    engine: str, workers: int | None = None, address: str | None = None, clip_timeout: float | None = None
+) -> None:
     """Raise :class:`~formcam.errors.UsageError` for an engine, worker count, address or time limit that cannot work."""
     if engine not in ENGINES:
         raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not '{engine}'.")
@@ -63,18 +64,28 @@ def check_engine(engine: str, workers: int | None = None, address: str | None = 
         if not clip_timeout > 0:  # also refuses NaN
             raise UsageError(f"--clip-timeout must be a number of seconds above 0 (got {clip_timeout}).")
         if engine == "serial":
-            raise UsageError("--clip-timeout stops a clip's worker process, and --engine serial has none; "
-                             "use --engine local.")
+            raise UsageError(
+                "--clip-timeout stops a clip's worker process, and --engine serial has none; use --engine local."
+            )
 
 
 def timed_out_message(clip_timeout: float) -> str:
     """The one sentence a clip stopped by ``--clip-timeout`` gets in the summary."""
-    return (f"Stopped after {clip_timeout:g} s (--clip-timeout); run the batch again with a longer --clip-timeout, "
-            "or analyse this clip alone with formcam analyze.")
+    return (
+        f"Stopped after {clip_timeout:g} s (--clip-timeout); run the batch again with a longer --clip-timeout, "
+        "or analyse this clip alone with formcam analyze."
+    )
 
 
-def run_jobs(jobs: Sequence[ClipJob], on_done: OnDone, *, engine: str = "local", workers: int | None = None,
-             address: str | None = None, clip_timeout: float | None = None) -> None:
+def run_jobs(
+    jobs: Sequence[ClipJob],
+    on_done: OnDone,
+    *,
+    engine: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    clip_timeout: float | None = None,
+) -> None:
     """Analyse ``jobs`` with ``engine``; ``on_done`` receives each outcome as it finishes.
 
     ``clip_timeout`` (seconds, local and ray engines): a clip still running
@@ -105,8 +116,14 @@ CRASH_ATTEMPTS = 2
 _READY = "ready"
 
 
-def run_local(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int, clip_timeout: float | None = None,
-              work: Callable[[ClipJob], ClipOutcome] = analyse_clip) -> None:
+def run_local(
+    jobs: Sequence[ClipJob],
+    on_done: OnDone,
+    *,
+    workers: int,
+    clip_timeout: float | None = None,
+    work: Callable[[ClipJob], ClipOutcome] = analyse_clip,
+) -> None:
     """A pool of ``workers`` processes, each running ``work`` on one clip at a time.
 
     The pool knows which clip each process is running, so one clip's trouble
@@ -131,8 +148,15 @@ def run_local(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int, clip_ti
 class _Pool:
     """The worker processes of :func:`run_local`, the clips not yet handed out, and the crashes seen so far."""
 
-    def __init__(self, jobs: Sequence[ClipJob], on_done: OnDone, *, size: int, clip_timeout: float | None,
-                 work: Callable[[ClipJob], ClipOutcome]):
+    def __init__(
+        self,
+        jobs: Sequence[ClipJob],
+        on_done: OnDone,
+        *,
+        size: int,
+        clip_timeout: float | None,
+        work: Callable[[ClipJob], ClipOutcome],
+    ):
         self.todo = deque(jobs)
         self.on_done = on_done
         self.size = size
@@ -207,8 +231,13 @@ class _Pool:
         if self.crashes[job.name] < CRASH_ATTEMPTS:
             self.todo.appendleft(job)
         else:
-            self.on_done(record_stopped(job, "failed", "The analysis crashed its worker process "
-                                        f"{CRASH_ATTEMPTS} times; please report this clip."))
+            self.on_done(
+                record_stopped(
+                    job,
+                    "failed",
+                    f"The analysis crashed its worker process {CRASH_ATTEMPTS} times; please report this clip.",
+                )
+            )
 
     def _stop_over_time(self, worker: _Worker) -> None:
         """Kill the process of a clip over ``clip_timeout`` (threads and all), then record the clip ``timed_out``."""
@@ -299,8 +328,15 @@ def _serve(conn: connection.Connection, work: Callable[[ClipJob], ClipOutcome]) 
 
 
 # --------------------------------------------------------------------------------------------- ray
-def run_ray(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int | None = None, address: str | None = None,
-            clip_timeout: float | None = None, work: Callable[[ClipJob], ClipOutcome] = analyse_clip) -> None:
+def run_ray(
+    jobs: Sequence[ClipJob],
+    on_done: OnDone,
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    clip_timeout: float | None = None,
+    work: Callable[[ClipJob], ClipOutcome] = analyse_clip,
+) -> None:
     """One Ray task per clip, each asking for one CPU.
 
     Uses the Ray instance this process is already connected to, if any;
@@ -343,8 +379,12 @@ def run_ray(jobs: Sequence[ClipJob], on_done: OnDone, *, workers: int | None = N
                 job, _ = pending.pop(ref)
                 try:
                     outcome = ray.get(ref)
-                except ray.exceptions.RayError as error:  # the worker crashed (twice: Ray retried it once), or Ray failed
-                    outcome = record_stopped(job, "failed", f"The Ray task for this clip failed ({type(error).__name__}).")
+                except (
+                    ray.exceptions.RayError
+                ) as error:  # the worker crashed (twice: Ray retried it once), or Ray failed
+                    outcome = record_stopped(
+                        job, "failed", f"The Ray task for this clip failed ({type(error).__name__})."
+                    )
                 on_done(outcome)
             for ref, (job, handed) in list(pending.items()):
                 if clip_timeout and time.monotonic() - handed >= clip_timeout:

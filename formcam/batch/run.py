@@ -17,16 +17,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-
-from formcam.errors import OutputExistsError, OutputWriteError, UsageError, os_reason
-from formcam.batch.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
-from formcam.batch.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
-from formcam.batch.summary_html import is_summary_html, write_summary_html
 from formcam.batch.clip import (
-    ClipJob, ClipOutcome, holds_foreign_analysis, is_up_to_date, options_fingerprint, read_manifest,
+    ClipJob,
+    ClipOutcome,
+    holds_foreign_analysis,
+    is_up_to_date,
+    options_fingerprint,
+    read_manifest,
 )  # fmt: skip
 from formcam.batch.discover import Clip, find_clips
 from formcam.batch.engines import check_engine, run_jobs, threads_per_clip
+from formcam.batch.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
+from formcam.batch.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
+from formcam.batch.summary_html import is_summary_html, write_summary_html
+from formcam.errors import OutputExistsError, OutputWriteError, UsageError, os_reason
 
 if TYPE_CHECKING:
     from formcam.pipeline import ProgressCallback  # pipeline is imported when a batch runs, not with this module
@@ -152,8 +156,8 @@ def run_batch(
         After writing a summary of what was done, in which the clips not done
         have status ``pending``.
     """
-    from formcam.pose.models import resolve_model
     from formcam.pipeline import AnalysisOptions, is_pose_file
+    from formcam.pose.models import resolve_model
 
     options = options or AnalysisOptions()
     check_engine(engine, workers, address, clip_timeout)
@@ -162,7 +166,9 @@ def run_batch(
     _check_out_root(out_root)
     clips = find_clips(inputs, exclude=out_root)
     needs_model = any(not is_pose_file(clip.source) for clip in clips)
-    if needs_model and not (engine == "ray" and address):  # fail now, not once per clip; a cluster's nodes look for themselves
+    if needs_model and not (
+        engine == "ray" and address
+    ):  # fail now, not once per clip; a cluster's nodes look for themselves
         resolve_model(options.model)
     job_options = replace(options, progress=False, outputs=frozenset(options.outputs) | {"report.json"})
 
@@ -201,7 +207,9 @@ def run_batch(
     return _write_summary(out_root, clips, results, old_rows)
 
 
-def _plan(clips: Sequence[Clip], out_root: Path, options, *, force: bool) -> tuple[dict[str, ClipResult], list[ClipJob]]:
+def _plan(
+    clips: Sequence[Clip], out_root: Path, options, *, force: bool
+) -> tuple[dict[str, ClipResult], list[ClipJob]]:
     """The clips already done (their recorded results) or not to touch, and the jobs for the others."""
     fingerprint = options_fingerprint(options)
     results: dict[str, ClipResult] = {}
@@ -212,8 +220,10 @@ def _plan(clips: Sequence[Clip], out_root: Path, options, *, force: bool) -> tup
         if earlier is not None:
             results[clip.name] = earlier
         elif not force and holds_foreign_analysis(folder):
-            message = (f"{folder} already holds an analysis that formcam batch did not make; pass --force to replace it, "
-                       "or choose another --out.")
+            message = (
+                f"{folder} already holds an analysis that formcam batch did not make; pass --force to replace it, "
+                "or choose another --out."
+            )
             results[clip.name] = ClipResult.of(clip, folder, ClipOutcome(clip.name, "usage_error", message))
         else:
             jobs.append(ClipJob(clip.name, str(clip.source), str(folder.resolve()), options))
@@ -252,12 +262,20 @@ def _check_out_root(out_root: Path) -> None:
             raise OutputExistsError(f"{out_root} holds a {name} that formcam did not write; choose another --out.")
 
 
-def _write_summary(out_root: Path, clips: Sequence[Clip], results: dict[str, ClipResult],
-                   old_rows: list[dict] | None) -> BatchSummary:
+def _write_summary(
+    out_root: Path, clips: Sequence[Clip], results: dict[str, ClipResult], old_rows: list[dict] | None
+) -> BatchSummary:
     ordered = [results.get(clip.name) or _pending(clip, out_root) for clip in clips]
     rows = [
-        summary_row(clip=r.clip.name, runner=r.clip.runner, status=r.status, message=r.message, report=r.report,
-                    folder=r.clip.name, source=str(r.clip.source))
+        summary_row(
+            clip=r.clip.name,
+            runner=r.clip.runner,
+            status=r.status,
+            message=r.message,
+            report=r.report,
+            folder=r.clip.name,
+            source=str(r.clip.source),
+        )
         for r in ordered
     ]
     summary = BatchSummary(out_root, ordered, rows, out_root / SUMMARY_CSV, out_root / SUMMARY_HTML)

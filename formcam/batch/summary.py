@@ -34,8 +34,16 @@ _QUALITY_SEPARATOR = "; "
 QUALITY_MESSAGE_SEPARATOR = " | "
 
 
-def summary_row(*, clip: str, runner: str, status: str, message: str = "", report: dict | None = None,
-                folder: str = "", source: str = "") -> dict:
+def summary_row(
+    *,
+    clip: str,
+    runner: str,
+    status: str,
+    message: str = "",
+    report: dict | None = None,
+    folder: str = "",
+    source: str = "",
+) -> dict:
     """One clip's row, keyed by :data:`SUMMARY_COLUMNS`; measurements are None without a report."""
     row = dict.fromkeys(SUMMARY_COLUMNS)
     row.update(clip=clip, runner=runner, status=status, message=message, folder=folder, source=source)

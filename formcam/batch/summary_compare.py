@@ -107,7 +107,9 @@ def compare_summaries(before: Sequence[dict], after: Sequence[dict], errors: dic
             if was is None and now is None:
                 continue
             error = _combined_error(errors.get(measure), was, now, cadence=measure == "cadence_spm")
-            comparison.changes.append(MeasureChange(runner, measure, was, now, error, len(old[runner]), len(new[runner])))
+            comparison.changes.append(
+                MeasureChange(runner, measure, was, now, error, len(old[runner]), len(new[runner]))
+            )
     return comparison
 
 
@@ -133,7 +135,15 @@ def _median(rows: list[dict], column: str) -> float | None:
 
 
 CHANGE_COLUMNS = (
-    "runner", "measure", "before", "after", "change", "expected_error", "beyond_error", "clips_before", "clips_after",
+    "runner",
+    "measure",
+    "before",
+    "after",
+    "change",
+    "expected_error",
+    "beyond_error",
+    "clips_before",
+    "clips_after",
 )
 
 
@@ -145,8 +155,19 @@ def changes_csv(comparison: Comparison) -> str:
     for change in comparison.changes:
         beyond = {True: "yes", False: "no", None: ""}[change.beyond_error]
         error = None if change.expected_error is None else round(change.expected_error, 2)
-        writer.writerow([change.runner, change.measure, _blank(change.before), _blank(change.after), _blank(change.change),
-                         _blank(error), beyond, change.clips_before, change.clips_after])
+        writer.writerow(
+            [
+                change.runner,
+                change.measure,
+                _blank(change.before),
+                _blank(change.after),
+                _blank(change.change),
+                _blank(error),
+                beyond,
+                change.clips_before,
+                change.clips_after,
+            ]
+        )
     return buffer.getvalue()
 
 

@@ -16,9 +16,9 @@ from urllib.parse import quote
 
 from formcam import __version__
 from formcam.atomic import write_text_atomic
-from formcam.gait.registry import HEADLINE_METRICS, METRICS
 from formcam.batch.summary import QUALITY_MESSAGE_SEPARATOR
 from formcam.batch.summary_compare import Comparison
+from formcam.gait.registry import HEADLINE_METRICS, METRICS
 
 GENERATOR = "formcam batch"
 #: Each status of :data:`formcam.batch.clip.STATUSES`, and ``pending``, in words.
@@ -63,7 +63,9 @@ ul.quality { margin: 0; padding-left: 1rem; font-size: .85em; color: #6b5310; mi
 def summary_html(rows: Sequence[dict], out_root: str | Path | None = None, comparison: Comparison | None = None) -> str:
     """The page's HTML; ``out_root`` (the batch folder) lets clip names link to their reports."""
     counts = Counter(row["status"] for row in rows)
-    tally = ", ".join(f"{n} {STATUS_TEXT.get(status, status)}" for status, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    tally = ", ".join(
+        f"{n} {STATUS_TEXT.get(status, status)}" for status, n in sorted(counts.items(), key=lambda kv: -kv[1])
+    )
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -112,7 +114,11 @@ def _clips_table(rows: Sequence[dict], out_root: Path | None) -> str:
     headings.append("Quality warnings")
     body = [_clip_row(row, out_root) for row in rows]
     head = "".join(f"<th>{h}</th>" for h in headings)
-    return f'<div class="wrap"><table><thead><tr>{head}</tr></thead><tbody>\n' + "\n".join(body) + "\n</tbody></table></div>"
+    return (
+        f'<div class="wrap"><table><thead><tr>{head}</tr></thead><tbody>\n'
+        + "\n".join(body)
+        + "\n</tbody></table></div>"
+    )
 
 
 def _clip_row(row: dict, out_root: Path | None) -> str:
@@ -191,11 +197,17 @@ def _comparison_section(comparison: Comparison) -> str:
         notes.append(f"Only in the earlier batch: {escape(', '.join(comparison.only_before))}.")
     if comparison.only_after:
         notes.append(f"Only in this batch: {escape(', '.join(comparison.only_after))}.")
-    heading = "<tr><th>Runner</th><th>Measure</th><th>Before</th><th>Now</th><th>Change</th><th>Error</th><th></th></tr>"
-    table = f'<div class="wrap"><table><thead>{heading}</thead><tbody>{"".join(rows)}</tbody></table></div>' if rows else ""
-    intro = ("Per runner, the median over the runner's analysed clips; a change counts only when it is larger "
-             "than the measurement's expected error.")
-    return f"<h2>Changes since the earlier batch</h2><p class=\"meta\">{intro} {' '.join(notes)}</p>{table}"
+    heading = (
+        "<tr><th>Runner</th><th>Measure</th><th>Before</th><th>Now</th><th>Change</th><th>Error</th><th></th></tr>"
+    )
+    table = (
+        f'<div class="wrap"><table><thead>{heading}</thead><tbody>{"".join(rows)}</tbody></table></div>' if rows else ""
+    )
+    intro = (
+        "Per runner, the median over the runner's analysed clips; a change counts only when it is larger "
+        "than the measurement's expected error."
+    )
+    return f'<h2>Changes since the earlier batch</h2><p class="meta">{intro} {" ".join(notes)}</p>{table}'
 
 
 def _plain(value, signed: bool = False) -> str:

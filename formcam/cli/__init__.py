@@ -30,34 +30,73 @@ app = typer.Typer(
 )
 app.add_typer(models_app, name="models", help="List, fetch and locate the pose models.")
 
+
 @app.command()
 def analyze(
     # readable=False: formcam itself says, in one sentence, why a file cannot be read.
-    video: Optional[Path] = typer.Argument(None, help="The running video (or a pose.npz from an earlier run).", show_default=False, readable=False),
-    pose: Optional[Path] = typer.Option(None, "--pose", help="Re-analyse a saved pose.npz without running the pose model.", readable=False),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: ./formcam-out/ and the video's name)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
-    height_cm: Optional[float] = typer.Option(None, "--height-cm", help="Runner's height in cm, to give distances in cm."),
-    slowmo: Optional[float] = typer.Option(None, "--slowmo", help="The clip plays this many times slower than real time."),
-    view: Optional[str] = typer.Option(None, "--view", help="Camera view, if detection gets it wrong: side, rear or front."),
-    person: Optional[str] = typer.Option(
-        None, "--person", help="Whom to analyse when several people are in view: a number shown in people.jpg, "
-        "or left, right, center, or X,Y (fractions of the frame) where the person first appears."),
-    level: Optional[float] = typer.Option(
-        None, "--level", help="Camera tilt in degrees: a level line slopes down to the right by this much in the picture "
-        "(negative: up); 0 if the camera was level [default: measured from the runner]."),
-    force: bool = typer.Option(False, "--force", help="Analyse even a clip that does not look like running, or is too short; the report says so."),
-    formats: Optional[str] = typer.Option(
-        None, "--format", help="Outputs to write, comma-separated: video, json, html, csv, pose [default: all]."),
+    video: Path | None = typer.Argument(
+        None, help="The running video (or a pose.npz from an earlier run).", show_default=False, readable=False
+    ),
+    pose: Path | None = typer.Option(
+        None, "--pose", help="Re-analyse a saved pose.npz without running the pose model.", readable=False
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output folder (default: ./formcam-out/ and the video's name)."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."
+    ),
+    height_cm: float | None = typer.Option(
+        None, "--height-cm", help="Runner's height in cm, to give distances in cm."
+    ),
+    slowmo: float | None = typer.Option(
+        None, "--slowmo", help="The clip plays this many times slower than real time."
+    ),
+    view: str | None = typer.Option(
+        None, "--view", help="Camera view, if detection gets it wrong: side, rear or front."
+    ),
+    person: str | None = typer.Option(
+        None,
+        "--person",
+        help="Whom to analyse when several people are in view: a number shown in people.jpg, "
+        "or left, right, center, or X,Y (fractions of the frame) where the person first appears.",
+    ),
+    level: float | None = typer.Option(
+        None,
+        "--level",
+        help="Camera tilt in degrees: a level line slopes down to the right by this much in the picture "
+        "(negative: up); 0 if the camera was level [default: measured from the runner].",
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Analyse even a clip that does not look like running, or is too short; the report says so.",
+    ),
+    formats: str | None = typer.Option(
+        None, "--format", help="Outputs to write, comma-separated: video, json, html, csv, pose [default: all]."
+    ),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
     video_size: str = typer.Option(
-        "720p", "--video-size", help="Size of annotated.mp4: 720p, 1080p (longest side 1280 or 1920 px) or full (the input's)."),
-    max_fps: Optional[float] = typer.Option(
-        None, "--max-fps", help="Analyse at most this many frames per second (e.g. 120 for a 240 fps clip: faster; true timestamps kept)."),
-    people_per_frame: Optional[int] = typer.Option(
-        None, "--people", help="People to look for in each frame, 1 or 2 (default: 2 when a quick look finds a second person)."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="CPU cores to use (default: all); the results do not depend on it."),
-    replay: bool = typer.Option(False, "--replay", help="End the annotated video with a slow-motion replay of the worst step."),
+        "720p",
+        "--video-size",
+        help="Size of annotated.mp4: 720p, 1080p (longest side 1280 or 1920 px) or full (the input's).",
+    ),
+    max_fps: float | None = typer.Option(
+        None,
+        "--max-fps",
+        help="Analyse at most this many frames per second (e.g. 120 for a 240 fps clip: faster; true timestamps kept).",
+    ),
+    people_per_frame: int | None = typer.Option(
+        None,
+        "--people",
+        help="People to look for in each frame, 1 or 2 (default: 2 when a quick look finds a second person).",
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", help="CPU cores to use (default: all); the results do not depend on it."
+    ),
+    replay: bool = typer.Option(
+        False, "--replay", help="End the annotated video with a slow-motion replay of the worst step."
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier analysis in the output folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
@@ -65,14 +104,27 @@ def analyze(
     """Analyse one running video: annotated.mp4, report.html, report.json, pose.npz and CSVs in one folder."""
 
     def action() -> None:
-        from formcam.pipeline import AnalysisOptions, analyze as run_analysis
+        from formcam.pipeline import AnalysisOptions
+        from formcam.pipeline import analyze as run_analysis
 
         source = _one_input(video, pose)
         outputs = outputs_for(formats, no_video=no_video)
         options = AnalysisOptions(
-            model=model, slowmo=slowmo, view=view, height_cm=height_cm, person=person,
-            outputs=outputs, overwrite=overwrite, progress=not quiet, force=force, replay=replay, level_deg=level,
-            max_fps=max_fps, num_poses=people_per_frame, workers=workers, video_size=video_size,
+            model=model,
+            slowmo=slowmo,
+            view=view,
+            height_cm=height_cm,
+            person=person,
+            outputs=outputs,
+            overwrite=overwrite,
+            progress=not quiet,
+            force=force,
+            replay=replay,
+            level_deg=level,
+            max_fps=max_fps,
+            num_poses=people_per_frame,
+            workers=workers,
+            video_size=video_size,
         )
         with ProgressBars() as bars:
             result = run_analysis(source, out_dir=out, options=options, on_progress=None if quiet else bars)
@@ -82,13 +134,15 @@ def analyze(
                 err_console.print("No annotated video: the original video is not where the pose file says it was.")
             people = next((f for f in result.files if f.name == "people.jpg"), None)
             if people is not None:
-                typer.echo(f"Several people were in view: {people} shows who is who; "
-                           "analyse another with --person N (or --person left/right/center).")
+                typer.echo(
+                    f"Several people were in view: {people} shows who is who; "
+                    "analyse another with --person N (or --person left/right/center)."
+                )
 
     run_reporting_errors(action, debug=debug)
 
 
-def _one_input(video: Optional[Path], pose: Optional[Path]) -> Path:
+def _one_input(video: Path | None, pose: Path | None) -> Path:
     if video is not None and pose is not None:
         raise UsageError("Give either a video or --pose FILE, not both.")
     if video is None and pose is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -24,29 +24,59 @@ if TYPE_CHECKING:  # formcam.batch loads PyAV and the analysis: imported when a 
 
 
 def batch(
-    inputs: List[str] = typer.Argument(
-        ..., help="Videos, folders (searched recursively) and glob patterns such as 'clips/*.mp4'.", show_default=False),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Batch folder: one folder per clip, summary.csv, summary.html "
-                                       "\\[default: ./formcam-out/batch/]."),
-    formats: Optional[str] = typer.Option(
-        None, "--format", help="Outputs per clip, comma-separated: video, json, html, csv, pose \\[default: all]; "
-        "report.json is always written."),
+    inputs: list[str] = typer.Argument(
+        ..., help="Videos, folders (searched recursively) and glob patterns such as 'clips/*.mp4'.", show_default=False
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Batch folder: one folder per clip, summary.csv, summary.html \\[default: ./formcam-out/batch/].",
+    ),
+    formats: str | None = typer.Option(
+        None,
+        "--format",
+        help="Outputs per clip, comma-separated: video, json, html, csv, pose \\[default: all]; "
+        "report.json is always written.",
+    ),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (much faster)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
-    view: Optional[str] = typer.Option(
-        None, "--view", help="Camera view of every clip, if detection gets it wrong: side, rear or front."),
-    slowmo: Optional[float] = typer.Option(None, "--slowmo", help="Every clip plays this many times slower than real time."),
-    force: bool = typer.Option(False, "--force", help="Analyse every clip again, even those already done with these options."),
-    compare_to: Optional[Path] = typer.Option(
-        None, "--compare-to", help="An earlier batch's summary.csv: show each runner's changes (runner: the clip's "
-        "first folder, or its file name up to the first '_')."),
-    engine: str = typer.Option("local", "--engine", help="local (a process pool on this machine), ray (one Ray task per "
-                               "clip; pip install 'formcam\\[ray]') or serial (one after another, in this process)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Clips analysed at once \\[default: one per core]."),
-    address: Optional[str] = typer.Option(None, "--address", help="With --engine ray: the Ray cluster to use (e.g. ray://head:10001)."),
-    clip_timeout: Optional[float] = typer.Option(
-        None, "--clip-timeout", metavar="SECONDS", help="Stop a clip still running after this many seconds (its worker "
-        "process is killed; status timed_out, retried next run) and go on \\[default: no limit]."),
+    model: str | None = typer.Option(
+        None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."
+    ),
+    view: str | None = typer.Option(
+        None, "--view", help="Camera view of every clip, if detection gets it wrong: side, rear or front."
+    ),
+    slowmo: float | None = typer.Option(
+        None, "--slowmo", help="Every clip plays this many times slower than real time."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Analyse every clip again, even those already done with these options."
+    ),
+    compare_to: Path | None = typer.Option(
+        None,
+        "--compare-to",
+        help="An earlier batch's summary.csv: show each runner's changes (runner: the clip's "
+        "first folder, or its file name up to the first '_').",
+    ),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="local (a process pool on this machine), ray (one Ray task per "
+        "clip; pip install 'formcam\\[ray]') or serial (one after another, in this process).",
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", "-j", help="Clips analysed at once \\[default: one per core]."
+    ),
+    address: str | None = typer.Option(
+        None, "--address", help="With --engine ray: the Ray cluster to use (e.g. ray://head:10001)."
+    ),
+    clip_timeout: float | None = typer.Option(
+        None,
+        "--clip-timeout",
+        metavar="SECONDS",
+        help="Stop a clip still running after this many seconds (its worker "
+        "process is killed; status timed_out, retried next run) and go on \\[default: no limit].",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or per-clip lines."),
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
 ) -> None:
@@ -69,8 +99,18 @@ def batch(
         outputs = outputs_for(formats, no_video=no_video)
         options = AnalysisOptions(model=model, slowmo=slowmo, view=view, outputs=outputs, progress=not quiet)
         with _BatchDisplay(enabled=not quiet) as display:
-            summary = run_batch(inputs, out, options, engine=engine, workers=workers, address=address, force=force,
-                                clip_timeout=clip_timeout, compare_to=compare_to, **display.callbacks())
+            summary = run_batch(
+                inputs,
+                out,
+                options,
+                engine=engine,
+                workers=workers,
+                address=address,
+                force=force,
+                clip_timeout=clip_timeout,
+                compare_to=compare_to,
+                **display.callbacks(),
+            )
             display.done(summary)
         if summary.comparison is not None and not quiet:
             print_changes(summary.comparison, summary.changes_path)
@@ -80,7 +120,7 @@ def batch(
     raise typer.Exit(exit_code)
 
 
-def print_changes(comparison, changes_path: Optional[Path], console: Optional[Console] = None) -> None:
+def print_changes(comparison, changes_path: Path | None, console: Console | None = None) -> None:
     """The changes larger than their expected error, as a table; the rest are counted."""
     from formcam.batch.summary_html import metric_heading
 
@@ -91,14 +131,26 @@ def print_changes(comparison, changes_path: Optional[Path], console: Optional[Co
         table.add_column(column, justify="left" if column in ("runner", "measure") else "right")
     for change in beyond:
         label = "Cadence" if change.measure == "cadence_spm" else metric_heading(change.measure)[0]
-        table.add_row(change.runner, label, f"{change.before:.1f}", f"{change.after:.1f}", f"{change.change:+.1f}",
-                      f"±{change.expected_error:.1f}")
+        table.add_row(
+            change.runner,
+            label,
+            f"{change.before:.1f}",
+            f"{change.after:.1f}",
+            f"{change.change:+.1f}",
+            f"±{change.expected_error:.1f}",
+        )
     if beyond:
         console.print(table)
     within = sum(1 for c in comparison.changes if c.beyond_error is False)
-    console.print(f"{len(beyond)} changes beyond the measurement error, {within} within it"
-                  + (f"; all in {changes_path}" if changes_path else "") + ".")
-    for label, runners in (("Only in the earlier batch", comparison.only_before), ("Only in this batch", comparison.only_after)):
+    console.print(
+        f"{len(beyond)} changes beyond the measurement error, {within} within it"
+        + (f"; all in {changes_path}" if changes_path else "")
+        + "."
+    )
+    for label, runners in (
+        ("Only in the earlier batch", comparison.only_before),
+        ("Only in this batch", comparison.only_after),
+    ):
         if runners:
             console.print(f"{label}: {', '.join(runners)}.")
 
@@ -110,10 +162,10 @@ class _BatchDisplay:
     report; after Ctrl-C the ``with`` block says how many clips are done.
     """
 
-    def __init__(self, enabled: bool, console: Optional[Console] = None):
+    def __init__(self, enabled: bool, console: Console | None = None):
         self.enabled = enabled
         self.console = console or Console(stderr=False)
-        self.progress: Optional[Progress] = None
+        self.progress: Progress | None = None
         self.done_count, self.total = 0, 0
 
     def callbacks(self) -> dict:
@@ -126,11 +178,13 @@ class _BatchDisplay:
 
     def __exit__(self, kind, *exc) -> None:
         if kind is not None and issubclass(kind, KeyboardInterrupt) and self.progress is not None:
-            self._print(f"[yellow]{self.done_count} of {self.total} clips are done; "
-                        "run the same command again to do the rest.[/]")
+            self._print(
+                f"[yellow]{self.done_count} of {self.total} clips are done; "
+                "run the same command again to do the rest.[/]"
+            )
         self._stop()
 
-    def advance(self, stage: str, done: int, total: Optional[int]) -> None:
+    def advance(self, stage: str, done: int, total: int | None) -> None:
         if self.progress is None:
             self.progress = Progress(
                 TextColumn("[bold]Batch"), BarColumn(), MofNCompleteColumn(), TextColumn("clips"),
@@ -145,10 +199,12 @@ class _BatchDisplay:
         if self.progress is not None:
             self.progress.console.print(text, highlight=False, soft_wrap=True)
 
-    def already_done(self, results: List[ClipResult], n_to_run: int) -> None:
+    def already_done(self, results: list[ClipResult], n_to_run: int) -> None:
         reused = [r for r in results if r.reused]
         if reused:
-            self._print(f"[dim]{len(reused)} clips already analysed with these options (skipped; --force redoes them).[/]")
+            self._print(
+                f"[dim]{len(reused)} clips already analysed with these options (skipped; --force redoes them).[/]"
+            )
         for result in results:
             if not result.reused:
                 self._print(clip_line(result))
@@ -170,8 +226,11 @@ class _BatchDisplay:
             return
         tally = ", ".join(f"{n} {STATUS_TEXT.get(s, s)}" for s, n in summary.counts.most_common())
         self._stop()
-        self.console.print(f"{len(summary.results)} clips: {tally}. Summary: [bold]{summary.html_path}[/]",
-                           highlight=False, soft_wrap=True)
+        self.console.print(
+            f"{len(summary.results)} clips: {tally}. Summary: [bold]{summary.html_path}[/]",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def clip_line(result: ClipResult) -> str:

@@ -6,7 +6,6 @@ Registered in :mod:`formcam.cli` with ``app.command("compare")(compare_command)`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -16,10 +15,13 @@ from formcam.cli.errors import run_reporting_errors
 
 
 def compare_command(
-    before: Path = typer.Argument(..., help="The earlier analysis: its output folder or report.json.", show_default=False),
+    before: Path = typer.Argument(
+        ..., help="The earlier analysis: its output folder or report.json.", show_default=False
+    ),
     after: Path = typer.Argument(..., help="The later analysis: its output folder or report.json.", show_default=False),
-    out: Optional[Path] = typer.Option(
-        None, "--out", "-o", help="Folder for compare.json and compare.html [default: ./formcam-out/compare-A-vs-B/]."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Folder for compare.json and compare.html [default: ./formcam-out/compare-A-vs-B/]."
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier comparison in the output folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only where the files went."),
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),

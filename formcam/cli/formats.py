@@ -45,7 +45,9 @@ def outputs_for(formats: str | None = None, *, no_video: bool = False) -> frozen
         kinds = [k.strip().lower() for k in formats.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in FORMATS]
     if unknown:
-        raise UsageError(f"--format does not know '{unknown[0]}'; choose from {', '.join(FORMATS)} (comma-separated), or all.")
+        raise UsageError(
+            f"--format does not know '{unknown[0]}'; choose from {', '.join(FORMATS)} (comma-separated), or all."
+        )
     outputs = frozenset(name for kind in kinds for name in FORMATS[kind])
     if no_video:
         outputs -= {"annotated.mp4"}

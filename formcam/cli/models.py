@@ -8,8 +8,9 @@ error's ``exit_code``; Ctrl-C exits with 130.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -83,14 +84,19 @@ def list_command() -> None:
 def fetch_command(
     name: Annotated[str, typer.Argument(help="Model to download: lite, full or heavy.")] = models.DEFAULT_VARIANT,
     dest: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--dest", help="Folder to install into (default: the user cache)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Download a model, verify its size and SHA-256, and install it."""
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
     with ProgressBars(columns, console=Console(stderr=True), transient=False) as bars:
         path = models.fetch_model(name, dest_dir=dest, progress=not quiet, on_progress=bars)
     typer.echo(str(path))

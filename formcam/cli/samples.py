@@ -7,7 +7,6 @@ Thin layers over :mod:`formcam.synthetic.samples`, :mod:`formcam.synthetic.valid
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -31,16 +30,22 @@ def demo(
         console = Console(quiet=quiet)
         with _RenderStatus(not quiet) as on_sample, ProgressBars() as bars:
             result = run_demo(samples, out, progress=not quiet, on_sample=on_sample, on_progress=bars)
-        table = Table(title=f"Sample videos in {samples}/ (each with a .truth.json of its true values)",
-                      title_justify="left", show_header=False, box=None)
+        table = Table(
+            title=f"Sample videos in {samples}/ (each with a .truth.json of its true values)",
+            title_justify="left",
+            show_header=False,
+            box=None,
+        )
         for name, (what, _) in SAMPLES.items():
             table.add_row(f"{name}.mp4", what)
         console.print(table)
         console.print(f"\n[bold]Analysed {DEMO_SAMPLE}.mp4[/] (true values: {_truth_line(samples, DEMO_SAMPLE)})")
         if not quiet:
             print_summary(result.report, result.out_dir, console=console, files=result.files)
-        console.print(f"Try another: [bold]formcam analyze {samples / 'rear_treadmill.mp4'}[/]; "
-                      "check accuracy on all views: [bold]formcam validate[/].")
+        console.print(
+            f"Try another: [bold]formcam analyze {samples / 'rear_treadmill.mp4'}[/]; "
+            "check accuracy on all views: [bold]formcam validate[/]."
+        )
 
     run_reporting_errors(action, debug=debug)
 
@@ -49,8 +54,10 @@ def _truth_line(samples: Path, name: str) -> str:
     from formcam.synthetic.render import read_truth
 
     truth = read_truth(samples / f"{name}.mp4")["truth"]
-    return (f"cadence {truth['cadence_spm']:.0f} steps/min, head forward {truth['head_forward_pct']:.0f} % "
-            f"of the trunk, forward lean {truth['trunk_forward_lean_deg']:.0f}°")
+    return (
+        f"cadence {truth['cadence_spm']:.0f} steps/min, head forward {truth['head_forward_pct']:.0f} % "
+        f"of the trunk, forward lean {truth['trunk_forward_lean_deg']:.0f}°"
+    )
 
 
 class _RenderStatus:
@@ -76,10 +83,16 @@ class _RenderStatus:
 
 
 def validate(
-    out: Path = typer.Option(Path("formcam-out/validation"), "--out", "-o",
-                             help="Folder for the rendered clips (kept, re-used when unchanged)."),
-    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Also write the tables to this Markdown file."),
-    model: Optional[str] = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
+    out: Path = typer.Option(
+        Path("formcam-out/validation"),
+        "--out",
+        "-o",
+        help="Folder for the rendered clips (kept, re-used when unchanged).",
+    ),
+    markdown: Path | None = typer.Option(None, "--markdown", help="Also write the tables to this Markdown file."),
+    model: str | None = typer.Option(
+        None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."
+    ),
     duration: float = typer.Option(8.0, "--duration", help="Length of each clip in seconds."),
     rerender: bool = typer.Option(False, "--rerender", help="Render the clips again even if they exist."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
@@ -90,24 +103,39 @@ def validate(
     def action() -> None:
         from formcam.atomic import write_text_atomic
         from formcam.errors import UsageError
-        from formcam.synthetic.validate import (LANDMARK_HEADER, METRIC_HEADER, RESPONSE_HEADER, landmark_rows, markdown_report,
-                                metric_rows, response_rows, run_validation, validation_set)
+        from formcam.synthetic.validate import (
+            LANDMARK_HEADER,
+            METRIC_HEADER,
+            RESPONSE_HEADER,
+            landmark_rows,
+            markdown_report,
+            metric_rows,
+            response_rows,
+            run_validation,
+            validation_set,
+        )
 
         if not duration >= 4:
             raise UsageError(f"--duration must be at least 4 seconds, enough steps to measure (got {duration}).")
         console = Console()
         err = Console(stderr=True, quiet=quiet)
-        results = run_validation(out, validation_set(duration_s=duration), model=model, rerender=rerender,
-                                 on_clip=lambda name, stage: err.print(f"{stage:>8} {name}"))
-        for title, header, rows in (("Metric error (formcam minus truth)", METRIC_HEADER, metric_rows(results)),
-                                    ("Pose-model landmark error, median, % of body height", LANDMARK_HEADER,
-                                     landmark_rows(results)),
-                                    ("Pose-model angle response (gain 1: follows the drawn angle)", RESPONSE_HEADER,
-                                     response_rows(results))):
+        results = run_validation(
+            out,
+            validation_set(duration_s=duration),
+            model=model,
+            rerender=rerender,
+            on_clip=lambda name, stage: err.print(f"{stage:>8} {name}"),
+        )
+        for title, header, rows in (
+            ("Metric error (formcam minus truth)", METRIC_HEADER, metric_rows(results)),
+            ("Pose-model landmark error, median, % of body height", LANDMARK_HEADER, landmark_rows(results)),
+            ("Pose-model angle response (gain 1: follows the drawn angle)", RESPONSE_HEADER, response_rows(results)),
+        ):
             table = Table(title=title, title_justify="left")
             for column in header:
-                table.add_column(column, justify="left" if column in ("clip", "condition", "view", "metric", "angle")
-                                 else "right")
+                table.add_column(
+                    column, justify="left" if column in ("clip", "condition", "view", "metric", "angle") else "right"
+                )
             for row in rows:
                 table.add_row(*row)
             console.print(table)
@@ -128,13 +156,21 @@ def render(
     duration: float = typer.Option(8.0, "--duration", help="Seconds of real time."),
     fps: float = typer.Option(60.0, "--fps", help="Capture frame rate (120, 240 ...)."),
     size: str = typer.Option("1280x720", "--size", help="Upright frame size WIDTHxHEIGHT (portrait: 720x1280)."),
-    rotation: int = typer.Option(0, "--rotation", help="Store the frames turned, with this display rotation (90, 180, 270) as phones do."),
+    rotation: int = typer.Option(
+        0, "--rotation", help="Store the frames turned, with this display rotation (90, 180, 270) as phones do."
+    ),
     slowmo: float = typer.Option(1.0, "--slowmo", help="Play this many times slower than real time."),
-    no_slowmo_metadata: bool = typer.Option(False, "--no-slowmo-metadata", help="With --slowmo: leave out Android's capture-rate tag."),
-    vfr: float = typer.Option(0.0, "--vfr", help="Variable frame rate: intervals vary by up to this fraction (e.g. 0.3)."),
-    motion: str = typer.Option("treadmill", "--motion", help="treadmill, or across (side view: running across the frame)."),
+    no_slowmo_metadata: bool = typer.Option(
+        False, "--no-slowmo-metadata", help="With --slowmo: leave out Android's capture-rate tag."
+    ),
+    vfr: float = typer.Option(
+        0.0, "--vfr", help="Variable frame rate: intervals vary by up to this fraction (e.g. 0.3)."
+    ),
+    motion: str = typer.Option(
+        "treadmill", "--motion", help="treadmill, or across (side view: running across the frame)."
+    ),
     background: str = typer.Option("plain", "--background", help="plain or clutter."),
-    second_person: Optional[str] = typer.Option(None, "--second-person", help="standing or walking."),
+    second_person: str | None = typer.Option(None, "--second-person", help="standing or walking."),
     projection: str = typer.Option("perspective", "--projection", help="perspective or orthographic."),
     cadence: float = typer.Option(170.0, "--cadence", help="Steps per minute."),
     pelvic_drop: float = typer.Option(0.0, "--pelvic-drop", help="Degrees."),
@@ -144,7 +180,9 @@ def render(
     head_forward: float = typer.Option(0.0, "--head-forward", help="Ear ahead of the shoulder, % of trunk length."),
     vertical_oscillation: float = typer.Option(8.0, "--vertical-oscillation", help="% of leg length."),
     overstride: float = typer.Option(5.0, "--overstride", help="Heel ahead of the hip at contact, % of leg length."),
-    arm_crossover: float = typer.Option(-10.0, "--arm-crossover", help="Wrist across the midline, % of shoulder width."),
+    arm_crossover: float = typer.Option(
+        -10.0, "--arm-crossover", help="Wrist across the midline, % of shoulder width."
+    ),
     walk: bool = typer.Option(False, "--walk", help="Walk (double support) instead of run."),
     seed: int = typer.Option(0, "--seed", help="Seed of the clutter, bystander and frame-time jitter."),
     debug: bool = typer.Option(False, "--debug", help="Show a traceback on errors."),
@@ -161,13 +199,32 @@ def render(
             raise UsageError(f"--size must be WIDTHxHEIGHT in pixels, such as 1280x720 (got '{size}').") from None
         try:
             spec = ClipSpec(
-                gait=Gait(cadence_spm=cadence, pelvic_drop_deg=pelvic_drop, shoulder_dip_deg=shoulder_dip,
-                          trunk_lateral_lean_deg=lateral_lean, trunk_forward_lean_deg=forward_lean,
-                          head_forward_pct=head_forward, vertical_oscillation_pct=vertical_oscillation,
-                          overstride_pct=overstride, arm_crossover_pct=arm_crossover, flight=not walk),
-                view=view, direction=direction, duration_s=duration, fps=fps, frame_size=(width, height),
-                rotation_deg=rotation, slowmo=slowmo, slowmo_metadata=not no_slowmo_metadata, vfr=vfr,
-                motion=motion, background=background, second_person=second_person, projection=projection, seed=seed,
+                gait=Gait(
+                    cadence_spm=cadence,
+                    pelvic_drop_deg=pelvic_drop,
+                    shoulder_dip_deg=shoulder_dip,
+                    trunk_lateral_lean_deg=lateral_lean,
+                    trunk_forward_lean_deg=forward_lean,
+                    head_forward_pct=head_forward,
+                    vertical_oscillation_pct=vertical_oscillation,
+                    overstride_pct=overstride,
+                    arm_crossover_pct=arm_crossover,
+                    flight=not walk,
+                ),
+                view=view,
+                direction=direction,
+                duration_s=duration,
+                fps=fps,
+                frame_size=(width, height),
+                rotation_deg=rotation,
+                slowmo=slowmo,
+                slowmo_metadata=not no_slowmo_metadata,
+                vfr=vfr,
+                motion=motion,
+                background=background,
+                second_person=second_person,
+                projection=projection,
+                seed=seed,
             )
         except ValueError as exc:
             raise UsageError(f"Cannot render that clip: {exc}.") from None

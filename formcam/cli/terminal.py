@@ -22,8 +22,14 @@ def _fmt(value, unit: str = "") -> str:
 def summary_table(report: dict) -> Table:
     """Cadence and the measured metrics: value, per-side values, steps used, flag."""
     table = Table(title="Running form", title_justify="left", header_style="bold")
-    for column, justify in (("measure", "left"), ("value", "right"), ("left", "right"), ("right", "right"),
-                            ("steps", "right"), ("flag", "left")):
+    for column, justify in (
+        ("measure", "left"),
+        ("value", "right"),
+        ("left", "right"),
+        ("right", "right"),
+        ("steps", "right"),
+        ("flag", "left"),
+    ):
         table.add_column(column, justify=justify)
     cadence = report["cadence_spm"]
     table.add_row("Cadence", _fmt(cadence["value"], "steps/min"), "", "", str(cadence["n_steps"]), "")
@@ -75,8 +81,9 @@ def files_table(files: Sequence[Path]) -> Table:
     return table
 
 
-def print_summary(report: dict, out_dir: Path | None, console: Console | None = None, *,
-                  files: Sequence[Path] = ()) -> None:
+def print_summary(
+    report: dict, out_dir: Path | None, console: Console | None = None, *, files: Sequence[Path] = ()
+) -> None:
     """Print the view, the metrics table, quality warnings and where the files are (``files``: each one)."""
     console = console or Console()
     video, view, runner = report["video"], report["view"], report["runner"]
@@ -127,8 +134,9 @@ class ProgressBars:
         Erase each bar when its stage ends.
     """
 
-    def __init__(self, columns: Sequence[ProgressColumn] | None = None, *, console: Console | None = None,
-                 transient: bool = True):
+    def __init__(
+        self, columns: Sequence[ProgressColumn] | None = None, *, console: Console | None = None, transient: bool = True
+    ):
         self._columns = tuple(columns) if columns is not None else frame_columns()
         self._console, self._transient = console, transient
         self._progress: Progress | None = None

@@ -13,7 +13,6 @@ import numpy as np
 from formcam.gait.rhythm import CONFIRMED_RHYTHM_TOLERANCE, bounce_confirms_rhythm, bounce_spm, stride_period_ms
 from formcam.gait.steps import STEP_TIME_TOLERANCE, GaitEvents, regular_steps, stances
 
-
 #: Contacts whose cadence differs from the legs' rhythm by more than this fraction are not trusted.
 RHYTHM_TOLERANCE = 0.08
 
@@ -51,8 +50,9 @@ class Cadence:
     source: str = "none"
 
 
-def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None = None, *,
-                     stride_ms: float | None = None) -> Cadence:
+def estimate_cadence(
+    events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None = None, *, stride_ms: float | None = None
+) -> Cadence:
     """Steps per minute from contact times, cross-checked with the legs' rhythm and the hip's bounce.
 
     Parameters
@@ -108,8 +108,14 @@ def estimate_cadence(events: GaitEvents, t_ms: np.ndarray, xy: np.ndarray | None
             value, confidence = rhythm, 0.7 * confidence
         else:
             value, confidence, source = rhythm, 0.5 * max(confidence, min(1.0, np.sqrt(n_steps / 14.0))), "rhythm"
-    return Cadence(value_spm=float(value), n_steps=n_steps, confidence=float(confidence), spectral_spm=spectral,
-                   rhythm_spm=float(rhythm), source=source)
+    return Cadence(
+        value_spm=float(value),
+        n_steps=n_steps,
+        confidence=float(confidence),
+        spectral_spm=spectral,
+        rhythm_spm=float(rhythm),
+        source=source,
+    )
 
 
 def _contact_cadence(events: GaitEvents, t_ms: np.ndarray, spectral: float) -> tuple[float, int, float]:
@@ -202,5 +208,9 @@ def gait_phase_fractions(xy: np.ndarray | None, t_ms: np.ndarray, events: GaitEv
     if not total > 0:
         return nan
     flight_f, double_f = float(flight.sum() / total), float(double.sum() / total)
-    return {"flight": flight_f, "double_support": double_f,
-            "single_support": float(max(0.0, 1 - flight_f - double_f)), "n_steps": int(steps.size)}
+    return {
+        "flight": flight_f,
+        "double_support": double_f,
+        "single_support": float(max(0.0, 1 - flight_f - double_f)),
+        "n_steps": int(steps.size),
+    }

@@ -62,11 +62,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcam.pose import landmarks as lm
 from formcam.gait.filters import HAMPEL_SIGMAS, fill_short_gaps, hampel_outliers, lowpass_segments, runs
 from formcam.gait.geometry import body_scale_px
 from formcam.gait.rhythm import median_frame_interval_ms, stride_period_ms
 from formcam.gait.swaps import undo_left_right_swaps, undo_side_view_leg_swaps
+from formcam.pose import landmarks as lm
 
 #: Wanted -3 dB cut-offs (Hz) of the zero-phase filter, by landmark.
 TRUNK_CUTOFF_HZ = 6.0
@@ -82,10 +82,27 @@ MAX_HAMPEL_HALF_WINDOW = 50
 HAMPEL_MIN_DEVIATION = 0.08
 #: Landmarks formcam measures or draws: the Hampel filter runs on these (the eyes, mouth and fingers are
 #: only low-passed, which halves its cost).
-MEASURED_LANDMARKS = (lm.NOSE, lm.LEFT_EAR, lm.RIGHT_EAR, lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, lm.LEFT_ELBOW,
-                      lm.RIGHT_ELBOW, lm.LEFT_WRIST, lm.RIGHT_WRIST, lm.LEFT_HIP, lm.RIGHT_HIP, lm.LEFT_KNEE,
-                      lm.RIGHT_KNEE, lm.LEFT_ANKLE, lm.RIGHT_ANKLE, lm.LEFT_HEEL, lm.RIGHT_HEEL, lm.LEFT_FOOT_INDEX,
-                      lm.RIGHT_FOOT_INDEX)
+MEASURED_LANDMARKS = (
+    lm.NOSE,
+    lm.LEFT_EAR,
+    lm.RIGHT_EAR,
+    lm.LEFT_SHOULDER,
+    lm.RIGHT_SHOULDER,
+    lm.LEFT_ELBOW,
+    lm.RIGHT_ELBOW,
+    lm.LEFT_WRIST,
+    lm.RIGHT_WRIST,
+    lm.LEFT_HIP,
+    lm.RIGHT_HIP,
+    lm.LEFT_KNEE,
+    lm.RIGHT_KNEE,
+    lm.LEFT_ANKLE,
+    lm.RIGHT_ANKLE,
+    lm.LEFT_HEEL,
+    lm.RIGHT_HEEL,
+    lm.LEFT_FOOT_INDEX,
+    lm.RIGHT_FOOT_INDEX,
+)
 #: Landmarks whose absence makes a frame unmeasurable, for the long-gap report.
 KEY_LANDMARKS = (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, lm.LEFT_HIP, lm.RIGHT_HIP, lm.LEFT_ANKLE, lm.RIGHT_ANKLE)
 
@@ -208,7 +225,9 @@ def clean_tracks(
         # After the bursts: a burst inside a step must not outvote the rest of that step.
         xy, relabelled = undo_side_view_leg_swaps(xy, t_ms)
         swapped += relabelled
-    cutoffs = default_cutoffs_hz() if cutoff_hz is None else np.broadcast_to(np.asarray(cutoff_hz, float), (lm.N_LANDMARKS,))
+    cutoffs = (
+        default_cutoffs_hz() if cutoff_hz is None else np.broadcast_to(np.asarray(cutoff_hz, float), (lm.N_LANDMARKS,))
+    )
     columns = xy.reshape(n_frames, -1)  # (T, 66): landmark-major, x then y
     column_cutoffs = np.repeat(cutoffs, 2)
 
@@ -232,8 +251,15 @@ def clean_tracks(
     gaps = long_gaps(filled.reshape(n_frames, lm.N_LANDMARKS, 2))
     smooth = lowpass_segments(filled, fs, column_cutoffs)
     smooth = smooth.reshape(n_frames, lm.N_LANDMARKS, 2)
-    return CleanedTracks(smooth, swapped, n_outliers, gaps, filled.reshape(n_frames, lm.N_LANDMARKS, 2),
-                         stride_period_ms(smooth, t_ms), is_measured)
+    return CleanedTracks(
+        smooth,
+        swapped,
+        n_outliers,
+        gaps,
+        filled.reshape(n_frames, lm.N_LANDMARKS, 2),
+        stride_period_ms(smooth, t_ms),
+        is_measured,
+    )
 
 
 def long_gaps(xy: np.ndarray, landmarks: tuple[int, ...] = KEY_LANDMARKS) -> list[tuple[int, int]]:
@@ -260,7 +286,7 @@ def long_gaps(xy: np.ndarray, landmarks: tuple[int, ...] = KEY_LANDMARKS) -> lis
     if not present.any():
         return []
     first, last = np.flatnonzero(present)[[0, -1]]
-    return [(start + first, stop + first) for start, stop in runs(~present[first:last + 1])]
+    return [(start + first, stop + first) for start, stop in runs(~present[first : last + 1])]
 
 
 def _present(xy: np.ndarray) -> np.ndarray:

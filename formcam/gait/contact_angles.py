@@ -16,7 +16,6 @@ import numpy as np
 from formcam.gait.geometry import knee_flexion_deg
 from formcam.gait.rhythm import median_frame_interval_ms
 
-
 #: Overstride is read at the straightest stance knee within this long before the contact, ms.
 LANDING_WINDOW_MS = 40.0
 
@@ -33,8 +32,9 @@ CONTACT_ANGLE_MIN_FRAMES = 4
 KNEE_LANDING_REACH_MS = 40.0
 
 
-def landing_frames(xy: np.ndarray, t_ms: np.ndarray, frames: np.ndarray, sides: np.ndarray,
-                   contact_t_ms: np.ndarray | None = None) -> np.ndarray:
+def landing_frames(
+    xy: np.ndarray, t_ms: np.ndarray, frames: np.ndarray, sides: np.ndarray, contact_t_ms: np.ndarray | None = None
+) -> np.ndarray:
     """The frame at which to read each contact's overstride: the straightest stance knee just before contact.
 
     Parameters
@@ -71,9 +71,11 @@ def landing_frames(xy: np.ndarray, t_ms: np.ndarray, frames: np.ndarray, sides: 
     anchor = t_ms[frames] if contact_t_ms is None else np.where(np.isfinite(contact_t_ms), contact_t_ms, t_ms[frames])
     inside = t_ms[candidates] >= anchor[:, None] - max(LANDING_WINDOW_MS, dt_ms if np.isfinite(dt_ms) else 0) - 1e-6
     inside[:, 0] = True
-    flex = np.where(np.asarray(sides)[:, None] == "left",
-                    knee_flexion_deg(xy[candidates.ravel()], "left").reshape(candidates.shape),
-                    knee_flexion_deg(xy[candidates.ravel()], "right").reshape(candidates.shape))
+    flex = np.where(
+        np.asarray(sides)[:, None] == "left",
+        knee_flexion_deg(xy[candidates.ravel()], "left").reshape(candidates.shape),
+        knee_flexion_deg(xy[candidates.ravel()], "right").reshape(candidates.shape),
+    )
     flex = np.where(inside & np.isfinite(flex), flex, np.inf)
     best = np.argmin(flex, axis=1)
     return np.where(np.isfinite(flex[np.arange(len(frames)), best]), candidates[np.arange(len(frames)), best], frames)
@@ -149,8 +151,9 @@ def corner_fit(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_wid
     design = _two_parabolas(offset) * use[..., None]
     normal = np.einsum("nkp,nkq->npq", design, design)
     right = np.einsum("nkp,nk->np", design, np.where(use, y, 0.0))
-    solvable = ((use.sum(axis=1) >= 5) & ((use & (offset < 0)).sum(axis=1) >= 2)
-                & ((use & (offset > 0)).sum(axis=1) >= 2))
+    solvable = (
+        (use.sum(axis=1) >= 5) & ((use & (offset < 0)).sum(axis=1) >= 2) & ((use & (offset > 0)).sum(axis=1) >= 2)
+    )
     normal[~solvable] = np.eye(5)  # placeholders; their rows stay NaN
     eigenvalues = np.linalg.eigvalsh(normal)  # ascending; repeated timestamps can leave too few distinct times
     solvable &= eigenvalues[:, 0] > 1e-10 * eigenvalues[:, -1]
@@ -165,8 +168,13 @@ def _two_parabolas(d: np.ndarray) -> np.ndarray:
     return np.stack([np.ones_like(d), before, before**2, after, after**2], axis=-1)
 
 
-def knee_landing_times(knee_flexion: np.ndarray, t_ms: np.ndarray, contact_t_ms: np.ndarray, half_width_ms: float,
-                       reach_ms: float = KNEE_LANDING_REACH_MS) -> np.ndarray:
+def knee_landing_times(
+    knee_flexion: np.ndarray,
+    t_ms: np.ndarray,
+    contact_t_ms: np.ndarray,
+    half_width_ms: float,
+    reach_ms: float = KNEE_LANDING_REACH_MS,
+) -> np.ndarray:
     """The knee's own landing near each contact: the straightest point of the corner fit there.
 
     Parameters
@@ -214,13 +222,17 @@ def knee_landing_times(knee_flexion: np.ndarray, t_ms: np.ndarray, contact_t_ms:
         vertex_after = np.clip(np.where(c2 != 0, -b2 / (2 * c2), 0.0), 0.0, reach)
     # Scaled times to try: the contact (first, so that it wins ties), each parabola's far end and lowest point;
     # a side only where the knee still turns the wrong way at the contact.
-    candidates = np.stack([np.zeros_like(a), np.full_like(a, -reach), vertex_before, np.full_like(a, reach),
-                           vertex_after], axis=-1)
+    candidates = np.stack(
+        [np.zeros_like(a), np.full_like(a, -reach), vertex_before, np.full_like(a, reach), vertex_after], axis=-1
+    )
     curve = np.einsum("nkp,np->nk", _two_parabolas(candidates), np.stack([a, b1, c1, b2, c2], axis=-1))
     wrong_way = np.stack([np.ones_like(a, dtype=bool), b1 > 0, b1 > 0, b2 < 0, b2 < 0], axis=-1)
     best = np.argmin(np.where(wrong_way & np.isfinite(curve), curve, np.inf), axis=1)
     landing = contact_t_ms + candidates[np.arange(len(contact_t_ms)), best] * half_width_ms
     moved = np.isfinite(landing) & (landing != contact_t_ms)
-    landing[moved] = np.where(np.isfinite(value_at_corner(knee_flexion, t_ms, landing[moved], half_width_ms)),
-                              landing[moved], contact_t_ms[moved])
+    landing[moved] = np.where(
+        np.isfinite(value_at_corner(knee_flexion, t_ms, landing[moved], half_width_ms)),
+        landing[moved],
+        contact_t_ms[moved],
+    )
     return np.where(np.isfinite(landing), landing, contact_t_ms)

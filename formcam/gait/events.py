@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcam.pose import landmarks as lm
 from formcam.gait.filters import find_peaks_robust
 from formcam.gait.foot_motion import frame_at_or_before, stance_from_foot_motion, stances_around_midstances
 from formcam.gait.geometry import forward_reach, knee_flexion_deg
 from formcam.gait.rhythm import median_frame_interval_ms, stride_period_ms
 from formcam.gait.steps import SIDES, GaitEvents
 from formcam.gait.view import View, ViewEstimate, estimate_facing
+from formcam.pose import landmarks as lm
 
 #: Shortest time between two contacts of the same foot, s (zzzhushi uses fps * 0.22).
 MIN_SAME_FOOT_INTERVAL_S = 0.22
@@ -47,8 +47,14 @@ MIN_STRIDE_SHARE = 0.6
 RUNNING_STANCE_FLEXION_DEG = 15.0
 
 
-def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, stride_ms: float | None = None,
-                  xy_unfiltered: np.ndarray | None = None) -> GaitEvents:
+def detect_events(
+    xy: np.ndarray,
+    t_ms: np.ndarray,
+    view: ViewEstimate,
+    *,
+    stride_ms: float | None = None,
+    xy_unfiltered: np.ndarray | None = None,
+) -> GaitEvents:
     """Find initial contacts and toe-offs of both feet.
 
     Parameters
@@ -81,7 +87,9 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
         return GaitEvents()
     if stride_ms is None:
         stride_ms = stride_period_ms(xy, t_ms)
-    shortest_ms = max(MIN_SAME_FOOT_INTERVAL_S * 1000.0, MIN_STRIDE_SHARE * stride_ms if np.isfinite(stride_ms) else 0.0)
+    shortest_ms = max(
+        MIN_SAME_FOOT_INTERVAL_S * 1000.0, MIN_STRIDE_SHARE * stride_ms if np.isfinite(stride_ms) else 0.0
+    )
     min_gap = int(np.clip(np.ceil(shortest_ms / dt_ms), 1, len(t_ms)))
 
     per_side: dict[str, tuple[np.ndarray, ...]] = {}
@@ -90,8 +98,10 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
         if facing == 0:
             return GaitEvents()
         raw = xy if xy_unfiltered is None or np.shape(xy_unfiltered) != xy.shape else np.asarray(xy_unfiltered, float)
-        for side, heel, ankle, toe in (("left", lm.LEFT_HEEL, lm.LEFT_ANKLE, lm.LEFT_FOOT_INDEX),
-                                       ("right", lm.RIGHT_HEEL, lm.RIGHT_ANKLE, lm.RIGHT_FOOT_INDEX)):
+        for side, heel, ankle, toe in (
+            ("left", lm.LEFT_HEEL, lm.LEFT_ANKLE, lm.LEFT_FOOT_INDEX),
+            ("right", lm.RIGHT_HEEL, lm.RIGHT_ANKLE, lm.RIGHT_FOOT_INDEX),
+        ):
             reach = _reach(xy, heel, ankle, facing)
             contacts = find_peaks_robust(reach, min_gap)
             toe_offs = find_peaks_robust(-_reach(xy, toe, ankle, facing), min_gap)
@@ -103,9 +113,13 @@ def detect_events(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, *, strid
         method = "zeni"
     else:
         window = min(max(int(round(2000.0 / dt_ms)), 3), len(t_ms))
-        feet_y = {side: _nanmean_rows(xy[:, points, 1])
-                  for side, points in (("left", (lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)),
-                                       ("right", (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX)))}
+        feet_y = {
+            side: _nanmean_rows(xy[:, points, 1])
+            for side, points in (
+                ("left", (lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)),
+                ("right", (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX)),
+            )
+        }
         per_side = stances_around_midstances(xy, feet_y, t_ms, stride_ms, window, min_gap)
         method = "midstance"
         if per_side is None:  # no clear running bounce: each foot on its own
@@ -133,8 +147,14 @@ def _reach(xy: np.ndarray, point: int, fallback: int, facing: int, *, hips: np.n
     return forward_reach(xy, [point], [fallback], facing, hips=hips)[:, 0]
 
 
-def refine_contacts(reach: np.ndarray, reach_unfiltered: np.ndarray, contacts: np.ndarray, t_ms: np.ndarray,
-                    *, fit_ms: float = CONTACT_FIT_MS) -> np.ndarray:
+def refine_contacts(
+    reach: np.ndarray,
+    reach_unfiltered: np.ndarray,
+    contacts: np.ndarray,
+    t_ms: np.ndarray,
+    *,
+    fit_ms: float = CONTACT_FIT_MS,
+) -> np.ndarray:
     """Zeni contacts timed between frames, where the foot starts moving back with the ground.
 
     Parameters

@@ -11,7 +11,6 @@ import numpy as np
 
 # scipy is imported inside the functions that use it: importing it takes about a second, which
 # formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
-
 from formcam.gait.rhythm import median_frame_interval_ms
 
 #: A peak must stand out by this fraction of the signal's 5-95 percentile range.
@@ -29,8 +28,9 @@ _DOUBLE_PASS_CORRECTION = 0.802
 _ORDER = 2
 
 
-def hampel_outliers(columns: np.ndarray, half_window: int, *, n_sigmas: float = HAMPEL_SIGMAS,
-                    min_deviation: float = 0.0) -> np.ndarray:
+def hampel_outliers(
+    columns: np.ndarray, half_window: int, *, n_sigmas: float = HAMPEL_SIGMAS, min_deviation: float = 0.0
+) -> np.ndarray:
     """Hampel filter: which samples lie too far from their running median.
 
     Parameters
@@ -57,13 +57,17 @@ def hampel_outliers(columns: np.ndarray, half_window: int, *, n_sigmas: float = 
     Pearson et al. (2016) review the filter and its window/threshold choices.
     """
     from scipy import ndimage
+
     columns = np.asarray(columns, dtype=np.float64)
     n, k = columns.shape
     finite = np.isfinite(columns)
     if not finite.any() or n < 3:
         return np.zeros(columns.shape, dtype=bool)
-    bridged = columns if finite.all() else np.nan_to_num(interpolate_missing(columns, np.arange(n, dtype=float),
-                                                                              fill_ends=True))
+    bridged = (
+        columns
+        if finite.all()
+        else np.nan_to_num(interpolate_missing(columns, np.arange(n, dtype=float), fill_ends=True))
+    )
     width = 2 * half_window + 1
     # Filtering the transposed, contiguous copy is about 1.7x faster than along axis 0.
     rows = np.ascontiguousarray(bridged.T)
@@ -81,7 +85,9 @@ def hampel_outliers(columns: np.ndarray, half_window: int, *, n_sigmas: float = 
     return outliers
 
 
-def fill_short_gaps(columns: np.ndarray, t_ms: np.ndarray, *, max_gap_ms: float, dt_ms: float | None = None) -> np.ndarray:
+def fill_short_gaps(
+    columns: np.ndarray, t_ms: np.ndarray, *, max_gap_ms: float, dt_ms: float | None = None
+) -> np.ndarray:
     """Linearly interpolate runs of NaN spanning at most ``max_gap_ms`` of missing time.
 
     Parameters
@@ -111,8 +117,9 @@ def fill_short_gaps(columns: np.ndarray, t_ms: np.ndarray, *, max_gap_ms: float,
     return interpolate_missing(columns, np.asarray(t_ms, dtype=np.float64), max_span=max_gap_ms + dt_ms + 1e-9)
 
 
-def interpolate_missing(columns: np.ndarray, t: np.ndarray, *, max_span: float = np.inf,
-                         fill_ends: bool = False) -> np.ndarray:
+def interpolate_missing(
+    columns: np.ndarray, t: np.ndarray, *, max_span: float = np.inf, fill_ends: bool = False
+) -> np.ndarray:
     """Linear interpolation in ``t`` over runs of NaN whose neighbours are at most ``max_span`` apart.
 
     ``fill_ends``: leading and trailing NaN take the nearest value.  Columns
@@ -171,6 +178,7 @@ def lowpass_segments(columns: np.ndarray, fs: float, cutoffs_hz: np.ndarray) -> 
     ``sosfiltfilt`` call per segment.
     """
     from scipy import signal
+
     out = np.array(columns, dtype=np.float64, copy=True)
     n = out.shape[0]
     if n < 2 or not np.isfinite(fs) or fs <= 0:
@@ -189,7 +197,9 @@ def lowpass_segments(columns: np.ndarray, fs: float, cutoffs_hz: np.ndarray) -> 
             for start, stop in runs(finite[:, group_cols[0]]):
                 if stop - start <= padlen:
                     continue
-                out[start:stop, group_cols] = signal.sosfiltfilt(sos, out[start:stop, group_cols], axis=0, padlen=padlen)
+                out[start:stop, group_cols] = signal.sosfiltfilt(
+                    sos, out[start:stop, group_cols], axis=0, padlen=padlen
+                )
     return out
 
 
@@ -227,6 +237,7 @@ def find_peaks_robust(values: np.ndarray, min_distance: int) -> np.ndarray:
         whose neighbours are not missing.
     """
     from scipy import signal
+
     values = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(values)
     if finite.sum() < 5:

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# scipy is imported inside the functions that use it: importing it takes about a second, which
-# formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
-
-from formcam.pose import landmarks as lm
 from formcam.gait.filters import find_peaks_robust
 from formcam.gait.rhythm import bounce_confirms_rhythm, bounce_spm, median_frame_interval_ms
 from formcam.gait.steps import SIDES
 
+# scipy is imported inside the functions that use it: importing it takes about a second, which
+# formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
+from formcam.pose import landmarks as lm
 
 #: Rear/front: a foot on the ground moves slower than this share of its fastest swing speed ...
 STANCE_SPEED_SHARE = 0.3
@@ -55,8 +54,9 @@ MIDSTANCE_FEET_APART_SHARE = 0.3
 MIDSTANCE_SEARCH_STEPS = 1.5
 
 
-def stance_from_foot_motion(foot_y: np.ndarray, t_ms: np.ndarray, window: int,
-                             min_gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def stance_from_foot_motion(
+    foot_y: np.ndarray, t_ms: np.ndarray, window: int, min_gap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Contacts and toe-offs of one foot from its image height (rear, front and oblique views).
 
     Parameters
@@ -157,6 +157,7 @@ def _foot_motion(foot_y: np.ndarray, t_ms: np.ndarray, window: int) -> _FootMoti
         (:data:`MIN_SWING_PX`).
     """
     from scipy import ndimage
+
     finite = np.isfinite(foot_y)
     dt_ms = median_frame_interval_ms(t_ms)
     if finite.sum() < 5 or not np.isfinite(dt_ms):
@@ -170,8 +171,11 @@ def _foot_motion(foot_y: np.ndarray, t_ms: np.ndarray, window: int) -> _FootMoti
     swing_height = lowest - highest
     if not np.median(swing_height) > MIN_SWING_PX:
         return None
-    on_ground = ((filled >= highest + STANCE_HEIGHT_SHARE * swing_height) & (speed <= STANCE_SPEED_SHARE * fastest)
-                 & (swing_height > 0.3 * np.median(swing_height)))
+    on_ground = (
+        (filled >= highest + STANCE_HEIGHT_SHARE * swing_height)
+        & (speed <= STANCE_SPEED_SHARE * fastest)
+        & (swing_height > 0.3 * np.median(swing_height))
+    )
     return _FootMotion(speed, fastest, swing_height, on_ground, finite & np.concatenate([[False], finite[:-1]]))
 
 
@@ -210,6 +214,7 @@ def midstance_frames(xy: np.ndarray, t_ms: np.ndarray, step_ms: float) -> np.nda
     clock does not suffer from the feet's errors.
     """
     from scipy import ndimage
+
     xy = np.asarray(xy, dtype=np.float64)
     dt_ms = median_frame_interval_ms(t_ms)
     if xy.ndim != 3 or not (np.isfinite(step_ms) and step_ms > 0 and np.isfinite(dt_ms)):
@@ -225,8 +230,9 @@ def midstance_frames(xy: np.ndarray, t_ms: np.ndarray, step_ms: float) -> np.nda
     return find_peaks_robust(hip_y - trend, max(int(0.6 * step), 1))
 
 
-def stances_around_midstances(xy: np.ndarray, feet_y: dict[str, np.ndarray], t_ms: np.ndarray, stride_ms: float,
-                               window: int, min_gap: int) -> dict[str, tuple[np.ndarray, ...]] | None:
+def stances_around_midstances(
+    xy: np.ndarray, feet_y: dict[str, np.ndarray], t_ms: np.ndarray, stride_ms: float, window: int, min_gap: int
+) -> dict[str, tuple[np.ndarray, ...]] | None:
     """Contacts and toe-offs of both feet, one stance per bounce of the hip (rear, front and oblique views).
 
     Parameters
@@ -344,8 +350,9 @@ def _first_edge_within(edges: np.ndarray, after: np.ndarray, until: np.ndarray) 
     return np.where((index < len(edges)) & (first <= until), first, -1)
 
 
-def _settled_ms(speed: np.ndarray, fastest: np.ndarray, on_ground: np.ndarray, starts: np.ndarray,
-                t_ms: np.ndarray) -> np.ndarray:
+def _settled_ms(
+    speed: np.ndarray, fastest: np.ndarray, on_ground: np.ndarray, starts: np.ndarray, t_ms: np.ndarray
+) -> np.ndarray:
     """When the foot's speed settles to its stance's level after each stance start, ms (see above).
 
     Parameters
@@ -364,6 +371,7 @@ def _settled_ms(speed: np.ndarray, fastest: np.ndarray, on_ground: np.ndarray, s
         frame; the start's own time where the speed never settles.
     """
     from scipy import ndimage
+
     starts = np.asarray(starts, dtype=int)
     if not starts.size:
         return np.zeros(0)
@@ -387,6 +395,7 @@ def _settled_ms(speed: np.ndarray, fastest: np.ndarray, on_ground: np.ndarray, s
 def _without_flicker(flags: np.ndarray, frames: int) -> np.ndarray:
     """A boolean series with runs and gaps of at most ``frames`` removed (jitter at a threshold)."""
     from scipy import ndimage
+
     structure = np.ones(2 * frames + 1, dtype=bool)
     pad = len(structure)
     padded = np.pad(flags, pad, mode="edge")  # so the clip's ends do not look like edges

@@ -49,7 +49,9 @@ def body_scale_px(xy: np.ndarray) -> float:
 
 def knee_flexion_deg(xy: np.ndarray, side: str) -> np.ndarray:
     """180 minus the hip-knee-ankle angle of one leg, degrees, shape (T,); 0 = straight."""
-    hip, knee, ankle = (lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE) if side == "left" else (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE)
+    hip, knee, ankle = (
+        (lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE) if side == "left" else (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE)
+    )
     a, b = xy[:, hip] - xy[:, knee], xy[:, ankle] - xy[:, knee]
     with np.errstate(invalid="ignore", divide="ignore"):
         cos = np.sum(a * b, axis=1) / (np.hypot(a[:, 0], a[:, 1]) * np.hypot(b[:, 0], b[:, 1]))

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcam.pose import landmarks as lm
 from formcam.gait.cadence import Cadence, estimate_cadence, gait_phase_fractions
 from formcam.gait.clean import CleanedTracks, clean_tracks
 from formcam.gait.events import detect_events
@@ -37,11 +36,12 @@ from formcam.gait.geometry import knee_flexion_deg
 from formcam.gait.metrics import MetricResult, compute_metrics
 from formcam.gait.registry import STABLE_STEPS_PER_SIDE
 from formcam.gait.rhythm import median_frame_interval_ms
+from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
 from formcam.gait.signals import frame_signals
 from formcam.gait.steps import GaitEvents, regular_steps
-from formcam.pose.posefile import PoseSequence
-from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
 from formcam.gait.view import View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
+from formcam.pose import landmarks as lm
+from formcam.pose.posefile import PoseSequence
 from formcam.quality.warnings import Code, QualityWarning
 
 #: Below this share of frames with a runner: 'low_detection'.
@@ -125,8 +125,9 @@ class Kinematics:
     cleaning: CleanedTracks | None = None
 
 
-def analyse_pose(pose: PoseSequence, *, view: str | None = None, height_cm: float | None = None,
-                 level_deg: float | None = None) -> Kinematics:
+def analyse_pose(
+    pose: PoseSequence, *, view: str | None = None, height_cm: float | None = None, level_deg: float | None = None
+) -> Kinematics:
     """Run the kinematics core on a pose sequence.
 
     Parameters
@@ -170,22 +171,55 @@ def analyse_pose(pose: PoseSequence, *, view: str | None = None, height_cm: floa
     cadence = estimate_cadence(events, t_ms, xy_level, stride_ms=stride_ms)
     phases = gait_phase_fractions(xy_level, t_ms, events)
     signals = frame_signals(xy_level, view_estimate)
-    metrics = compute_metrics(xy_level, t_ms, view_estimate, events, height_cm=height_cm, signals=signals,
-                              frame_views=frame_views, xy_unfiltered=unfiltered_level, measured=cleaning.measured)
+    metrics = compute_metrics(
+        xy_level,
+        t_ms,
+        view_estimate,
+        events,
+        height_cm=height_cm,
+        signals=signals,
+        frame_views=frame_views,
+        xy_unfiltered=unfiltered_level,
+        measured=cleaning.measured,
+    )
     is_running, reason = running_decision(xy_level, t_ms, view_estimate, events, phases)
     quality = quality_warnings(
-        detected_fraction=detected_fraction, view=view_estimate, events=events, cadence=cadence,
-        phases=phases, is_running=is_running, view_forced=view is not None, not_running_reason=reason,
-        xy=xy, t_ms=t_ms, frame_size=pose.frame_size, cleaning=cleaning, roll=roll,
+        detected_fraction=detected_fraction,
+        view=view_estimate,
+        events=events,
+        cadence=cadence,
+        phases=phases,
+        is_running=is_running,
+        view_forced=view is not None,
+        not_running_reason=reason,
+        xy=xy,
+        t_ms=t_ms,
+        frame_size=pose.frame_size,
+        cleaning=cleaning,
+        roll=roll,
     )
-    return Kinematics(xy=xy, view=view_estimate, events=events, cadence=cadence, signals=signals, metrics=metrics,
-                      quality=quality, is_running=is_running, detected_fraction=detected_fraction,
-                      phase_fractions=phases, not_running_reason=reason, roll=roll, xy_level=xy_level,
-                      segments=segments, cleaning=cleaning)
+    return Kinematics(
+        xy=xy,
+        view=view_estimate,
+        events=events,
+        cadence=cadence,
+        signals=signals,
+        metrics=metrics,
+        quality=quality,
+        is_running=is_running,
+        detected_fraction=detected_fraction,
+        phase_fractions=phases,
+        not_running_reason=reason,
+        roll=roll,
+        xy_level=xy_level,
+        segments=segments,
+        cleaning=cleaning,
+    )
 
 
-def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, events: GaitEvents,
-                     phases: dict) -> tuple[bool, str | None]:
+def running_decision(
+    xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, events: GaitEvents, phases: dict
+) -> tuple[bool, str | None]:
     """Whether the clip shows running, and if not, why, in one sentence.
 
     Parameters
@@ -233,25 +267,33 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
     """
     steps = regular_steps(events, t_ms)
     if len(steps) < MIN_RUNNING_STEPS:
-        return False, (f"only {len(steps)} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are "
-                       "needed), so this does not look like running")
+        return False, (
+            f"only {len(steps)} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are "
+            "needed), so this does not look like running"
+        )
     if view.label == View.SIDE and view.facing:
         sweep = foot_sweep(xy, events, view.facing)
         if np.isfinite(sweep) and sweep < MIN_FOOT_SWEEP:
-            return False, (f"the feet stay under the hips (they sweep {100 * sweep:.0f} % of the leg length, running "
-                           f"sweeps {100 * MIN_FOOT_SWEEP:.0f} % or more): this looks like running on the spot")
+            return False, (
+                f"the feet stay under the hips (they sweep {100 * sweep:.0f} % of the leg length, running "
+                f"sweeps {100 * MIN_FOOT_SWEEP:.0f} % or more): this looks like running on the spot"
+            )
         knee = swing_knee_flexion_deg(xy)
         if np.isfinite(knee) and knee < MIN_RUNNING_SWING_KNEE_DEG:
-            return False, (f"the knees bend to only {knee:.0f}° in the swing (running bends them to "
-                           f"{MIN_RUNNING_SWING_KNEE_DEG:.0f}° or more): this looks like walking")
+            return False, (
+                f"the knees bend to only {knee:.0f}° in the swing (running bends them to "
+                f"{MIN_RUNNING_SWING_KNEE_DEG:.0f}° or more): this looks like walking"
+            )
     flight = phases.get("flight", float("nan"))
     double = phases.get("double_support", float("nan"))
     knee_says_running = view.label == View.SIDE and swing_knee_flexion_deg(xy) >= MIN_RUNNING_SWING_KNEE_DEG
     if knee_says_running:
         # Side-view toe-offs are the least reliable events; overrule the knee only on clear double support.
         if np.isfinite(double) and double >= CLEAR_DOUBLE_SUPPORT and flight < MIN_FLIGHT_FRACTION:
-            return False, (f"both feet are on the ground {100 * double:.0f} % of the time and neither {100 * flight:.0f} %: "
-                           "this looks like walking")
+            return False, (
+                f"both feet are on the ground {100 * double:.0f} % of the time and neither {100 * flight:.0f} %: "
+                "this looks like walking"
+            )
         return True, None
     if events.method == "midstance" and not double >= CLEAR_DOUBLE_SUPPORT:
         # Rear/front steps timed at the hip's lowest points with one foot high in the air: a bouncing gait.
@@ -260,8 +302,10 @@ def running_decision(xy: np.ndarray, t_ms: np.ndarray, view: ViewEstimate, event
     if not np.isfinite(flight):
         return False, "no complete stance (contact to toe-off) was found, so running cannot be told from walking"
     if not (flight >= MIN_FLIGHT_FRACTION and flight > double):
-        return False, (f"a foot is nearly always on the ground (flight {100 * flight:.0f} % of the time, both feet "
-                       f"down {100 * double:.0f} %): this looks like walking")
+        return False, (
+            f"a foot is nearly always on the ground (flight {100 * flight:.0f} % of the time, both feet "
+            f"down {100 * double:.0f} %): this looks like walking"
+        )
     return True, None
 
 
@@ -276,8 +320,12 @@ def foot_sweep(xy: np.ndarray, events: GaitEvents, facing: int) -> float:
     with np.errstate(invalid="ignore"):
         mid_hip = (xy[:, lm.LEFT_HIP] + xy[:, lm.RIGHT_HIP]) / 2
         reach = np.concatenate([(xy[:, heel, 0] - mid_hip[:, 0]) * facing for heel in (lm.LEFT_HEEL, lm.RIGHT_HEEL)])
-        leg = np.concatenate([np.hypot(*(xy[:, hip] - xy[:, ankle]).T)
-                              for hip, ankle in ((lm.LEFT_HIP, lm.LEFT_ANKLE), (lm.RIGHT_HIP, lm.RIGHT_ANKLE))])
+        leg = np.concatenate(
+            [
+                np.hypot(*(xy[:, hip] - xy[:, ankle]).T)
+                for hip, ankle in ((lm.LEFT_HIP, lm.LEFT_ANKLE), (lm.RIGHT_HIP, lm.RIGHT_ANKLE))
+            ]
+        )
     reach, leg = reach[np.isfinite(reach)], leg[np.isfinite(leg)]
     if reach.size < 10 or leg.size < 10 or not np.median(leg) > 0:
         return float("nan")
@@ -309,11 +357,22 @@ def runner_height_px(xy: np.ndarray) -> float:
     return float(np.median(extent))
 
 
-def quality_warnings(*, detected_fraction: float, view: ViewEstimate, events: GaitEvents, cadence: Cadence,
-                     phases: dict, is_running: bool, view_forced: bool = False, not_running_reason: str | None = None,
-                     xy: np.ndarray | None = None, t_ms: np.ndarray | None = None,
-                     frame_size: tuple[int, int] | None = None, cleaning: CleanedTracks | None = None,
-                     roll: RollEstimate | None = None) -> list[QualityWarning]:
+def quality_warnings(
+    *,
+    detected_fraction: float,
+    view: ViewEstimate,
+    events: GaitEvents,
+    cadence: Cadence,
+    phases: dict,
+    is_running: bool,
+    view_forced: bool = False,
+    not_running_reason: str | None = None,
+    xy: np.ndarray | None = None,
+    t_ms: np.ndarray | None = None,
+    frame_size: tuple[int, int] | None = None,
+    cleaning: CleanedTracks | None = None,
+    roll: RollEstimate | None = None,
+) -> list[QualityWarning]:
     """Warnings about how far the results can be trusted.
 
     Codes: ``low_detection``, ``view_uncertain``, ``few_steps``,
@@ -332,55 +391,91 @@ def quality_warnings(*, detected_fraction: float, view: ViewEstimate, events: Ga
         warnings.append(QualityWarning(code, message))
 
     if detected_fraction < LOW_DETECTION:
-        warn(Code.LOW_DETECTION, f"A runner was found in only {100 * detected_fraction:.0f}% of the frames; "
-                              "results rest on the frames where they were seen.")
+        warn(
+            Code.LOW_DETECTION,
+            f"A runner was found in only {100 * detected_fraction:.0f}% of the frames; "
+            "results rest on the frames where they were seen.",
+        )
     if not view_forced and view.label in (View.OBLIQUE, View.UNKNOWN):
-        warn(Code.VIEW_UNCERTAIN, f"The camera view looks {view.label}; film from the side, behind or in front, "
-                               "or set it with --view.")
+        warn(
+            Code.VIEW_UNCERTAIN,
+            f"The camera view looks {view.label}; film from the side, behind or in front, or set it with --view.",
+        )
     elif not view_forced and view.confidence < 0.6:
-        warn(Code.VIEW_UNCERTAIN, f"The {view.label} view was detected with low confidence ({view.confidence:.2f}); "
-                               "set it with --view if it is wrong.")
+        warn(
+            Code.VIEW_UNCERTAIN,
+            f"The {view.label} view was detected with low confidence ({view.confidence:.2f}); "
+            "set it with --view if it is wrong.",
+        )
     left, right = events.count("left"), events.count("right")
     if min(left, right) < STABLE_STEPS_PER_SIDE:
-        warn(Code.FEW_STEPS, f"Only {left} left and {right} right foot contacts were found; at least "
-                          f"{STABLE_STEPS_PER_SIDE} per side give stable values (Dingenen et al. 2018), so some "
-                          "metrics are left out and the others are rough.")
+        warn(
+            Code.FEW_STEPS,
+            f"Only {left} left and {right} right foot contacts were found; at least "
+            f"{STABLE_STEPS_PER_SIDE} per side give stable values (Dingenen et al. 2018), so some "
+            "metrics are left out and the others are rough.",
+        )
     if not is_running and not_running_reason:
-        warn(Code.NOT_RUNNING, f"This does not look like running: {not_running_reason}. The running norms do not apply.")
+        warn(
+            Code.NOT_RUNNING, f"This does not look like running: {not_running_reason}. The running norms do not apply."
+        )
     spm = cadence.value_spm
     if is_running and np.isfinite(spm) and spm < SLOW_MOTION_CADENCE:
         factor = max(2, int(round(TYPICAL_CADENCE / spm)))
-        warn(Code.SLOW_MOTION_SUSPECTED, f"Cadence of {spm:.0f} steps/min with a flight phase is too slow for running; "
-                                      f"if this clip is slow motion, re-run with --slowmo {factor}.")
+        warn(
+            Code.SLOW_MOTION_SUSPECTED,
+            f"Cadence of {spm:.0f} steps/min with a flight phase is too slow for running; "
+            f"if this clip is slow motion, re-run with --slowmo {factor}.",
+        )
     if xy is not None and frame_size is not None:
         height = runner_height_px(xy)
         if np.isfinite(height) and (height < SMALL_SUBJECT_FRACTION * frame_size[1] or height < SMALL_SUBJECT_PX):
-            warn(Code.SUBJECT_SMALL, f"The runner is only {height:.0f} px tall ({100 * height / frame_size[1]:.0f}% of the "
-                                  "frame height); landmarks are less precise on a small figure, so film closer.")
+            warn(
+                Code.SUBJECT_SMALL,
+                f"The runner is only {height:.0f} px tall ({100 * height / frame_size[1]:.0f}% of the "
+                "frame height); landmarks are less precise on a small figure, so film closer.",
+            )
     if t_ms is not None and len(t_ms) > 1:
         dt_ms = median_frame_interval_ms(t_ms)
         fps = 1000.0 / dt_ms if np.isfinite(dt_ms) and dt_ms > 0 else float("nan")
         if np.isfinite(fps) and fps < MIN_FPS_CONTACT_TIMING:
-            warn(Code.LOW_FRAME_RATE, f"At {fps:.0f} frames/s one frame lasts {dt_ms:.0f} ms, longer than the best "
-                                   "contact-timing error (about 20 ms, Fellin et al. 2010): values at foot contact "
-                                   "(overstride, knee and shin angles) are rough; film at 60 frames/s or more.")
+            warn(
+                Code.LOW_FRAME_RATE,
+                f"At {fps:.0f} frames/s one frame lasts {dt_ms:.0f} ms, longer than the best "
+                "contact-timing error (about 20 ms, Fellin et al. 2010): values at foot contact "
+                "(overstride, knee and shin angles) are rough; film at 60 frames/s or more.",
+            )
     if cleaning is not None and cleaning.long_gaps and t_ms is not None and len(t_ms):
-        durations = [float(t_ms[min(stop, len(t_ms) - 1)] - t_ms[max(start - 1, 0)]) for start, stop in cleaning.long_gaps]
-        warn(Code.LONG_GAPS, f"The runner's hips, shoulders or ankles were lost {len(durations)} times for longer than "
-                          f"can be filled (longest {max(durations) / 1000:.1f} s); those stretches are left out, "
-                          "not guessed.")
+        durations = [
+            float(t_ms[min(stop, len(t_ms) - 1)] - t_ms[max(start - 1, 0)]) for start, stop in cleaning.long_gaps
+        ]
+        warn(
+            Code.LONG_GAPS,
+            f"The runner's hips, shoulders or ankles were lost {len(durations)} times for longer than "
+            f"can be filled (longest {max(durations) / 1000:.1f} s); those stretches are left out, "
+            "not guessed.",
+        )
     if roll is not None and roll.source != "user" and np.isfinite(roll.roll_deg):
         if roll.source == "ground_line" and not roll.applied:
             if abs(roll.roll_deg) > NOTABLE_ROLL_DEG:
-                warn(Code.CAMERA_TILTED, f"The ground under the runner slopes by {roll.roll_deg:.1f}° in the picture: "
-                                      "the camera is tilted or not square to the running direction. Side-view "
-                                      "angles are measured as filmed; if the camera was tilted, give the tilt "
-                                      "with --level.")
+                warn(
+                    Code.CAMERA_TILTED,
+                    f"The ground under the runner slopes by {roll.roll_deg:.1f}° in the picture: "
+                    "the camera is tilted or not square to the running direction. Side-view "
+                    "angles are measured as filmed; if the camera was tilted, give the tilt "
+                    "with --level.",
+                )
         elif not roll.applied:
-            warn(Code.CAMERA_TILTED, f"The picture looks tilted by {roll.roll_deg:.0f}°, more than formcam corrects "
-                                  f"by itself ({MAX_AUTO_ROLL_DEG:.0f}°); angles are as filmed. If the camera was "
-                                  "tilted, give the tilt with --level.")
+            warn(
+                Code.CAMERA_TILTED,
+                f"The picture looks tilted by {roll.roll_deg:.0f}°, more than formcam corrects "
+                f"by itself ({MAX_AUTO_ROLL_DEG:.0f}°); angles are as filmed. If the camera was "
+                "tilted, give the tilt with --level.",
+            )
         elif abs(roll.roll_deg) > NOTABLE_ROLL_DEG:
-            warn(Code.CAMERA_ROLLED, f"The camera was tilted by about {roll.roll_deg:.1f}° ({roll.source.replace('_', ' ')}); "
-                                  "angles were corrected for it. Give --level 0 if the camera was level.")
+            warn(
+                Code.CAMERA_ROLLED,
+                f"The camera was tilted by about {roll.roll_deg:.1f}° ({roll.source.replace('_', ' ')}); "
+                "angles were corrected for it. Give --level 0 if the camera was level.",
+            )
     return warnings

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcam.pose import landmarks as lm
 from formcam.gait.registry import METRICS, STABLE_STEPS_PER_SIDE, MetricSpec, expected_error_text
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import frame_signals
 from formcam.gait.step_values import NO_EVENTS, StepContext
 from formcam.gait.steps import GaitEvents, StepValue, Unavailable
 from formcam.gait.view import View, ViewEstimate
+from formcam.pose import landmarks as lm
 
 
 @dataclass
@@ -77,11 +77,21 @@ class MetricResult:
     def to_json(self) -> dict:
         """The report.json form (NaN becomes null)."""
         return {
-            "label": self.label, "value": _num(self.value), "unit": self.unit, "left": _num(self.left), "right": _num(self.right),
-            "n": int(self.n), "valid_for_view": bool(self.valid_for_view), "flag": self.flag,
-            "reference": self.reference, "reason": self.reason, "expected_error": self.expected_error,
+            "label": self.label,
+            "value": _num(self.value),
+            "unit": self.unit,
+            "left": _num(self.left),
+            "right": _num(self.right),
+            "n": int(self.n),
+            "valid_for_view": bool(self.valid_for_view),
+            "flag": self.flag,
+            "reference": self.reference,
+            "reason": self.reason,
+            "expected_error": self.expected_error,
             "confidence": self.confidence,
-            "per_step": [{k: (_num(v) if k in ("value", "t_ms") else v) for k, v in step.items()} for step in self.per_step],
+            "per_step": [
+                {k: (_num(v) if k in ("value", "t_ms") else v) for k, v in step.items()} for step in self.per_step
+            ],
         }
 
 
@@ -151,19 +161,26 @@ def compute_metrics(
 
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        at_contact = xy if xy_unfiltered is None or np.shape(xy_unfiltered) != xy.shape else np.asarray(xy_unfiltered, float)
+        at_contact = (
+            xy if xy_unfiltered is None or np.shape(xy_unfiltered) != xy.shape else np.asarray(xy_unfiltered, float)
+        )
         if measured is not None and np.shape(measured) == at_contact.shape[:2]:
             measured_xy = np.where(np.asarray(measured, bool)[..., None], at_contact, np.nan)
         else:
             measured_xy = at_contact
         context = StepContext(xy, t_ms, view, events, signals, height_cm, at_contact, measured_xy)
         # Only the metrics the view can give are measured; each takes what it needs from the context.
-        per_step = {name: spec.step_values(context) if events.n_contacts >= 2 else NO_EVENTS
-                    for name, spec in METRICS.items() if view.label in spec.views}
+        per_step = {
+            name: spec.step_values(context) if events.n_contacts >= 2 else NO_EVENTS
+            for name, spec in METRICS.items()
+            if view.label in spec.views
+        }
     results = {}
     for name, spec in METRICS.items():
         if view.label not in spec.views:
-            results[name] = _null(name, view, f"needs a {' or '.join(spec.views)} view; this clip's view is {view.label}", valid=False)
+            results[name] = _null(
+                name, view, f"needs a {' or '.join(spec.views)} view; this clip's view is {view.label}", valid=False
+            )
         elif isinstance(per_step[name], Unavailable):
             results[name] = _null(name, view, per_step[name].reason)
         else:
@@ -172,8 +189,9 @@ def compute_metrics(
     return results
 
 
-def _in_valid_views(steps: list[StepValue], frame_views: np.ndarray | None,
-                    views: tuple[View, ...]) -> tuple[list[StepValue], str]:
+def _in_valid_views(
+    steps: list[StepValue], frame_views: np.ndarray | None, views: tuple[View, ...]
+) -> tuple[list[StepValue], str]:
     """Steps whose frame lies in a part of the clip seen from one of ``views`` (or of unknown view), and a note."""
     if frame_views is None or not len(steps):
         return steps, ""
@@ -198,20 +216,29 @@ def summarise(name: str, steps: list[StepValue], t_ms: np.ndarray, *, note: str 
     spec = METRICS[name]
     minimum = spec.min_steps_per_side
     steps = [StepValue(step.side, int(step.frame), float(step.value)) for step in steps if np.isfinite(step.value)]
-    per_step = [{"side": step.side, "frame": step.frame, "t_ms": float(t_ms[step.frame]), "value": step.value}
-                for step in steps]
+    per_step = [
+        {"side": step.side, "frame": step.frame, "t_ms": float(t_ms[step.frame]), "value": step.value} for step in steps
+    ]
     values = np.array([step.value for step in steps])
     sides = np.array([step.side for step in steps])
     counts = {side: int(np.sum(sides == side)) for side in ("left", "right")}
     dt_ms = median_frame_interval_ms(t_ms)
     fps = 1000.0 / dt_ms if np.isfinite(dt_ms) else None
-    base = dict(unit=spec.unit, label=spec.label, reference=spec.reference,
-                expected_error=expected_error_text(spec, fps), per_step=per_step, n=len(steps))
+    base = dict(
+        unit=spec.unit,
+        label=spec.label,
+        reference=spec.reference,
+        expected_error=expected_error_text(spec, fps),
+        per_step=per_step,
+        n=len(steps),
+    )
     if spec.sided:
         short = [side for side in ("left", "right") if counts[side] < minimum]
         if short:
-            reason = (f"only {counts['left']} left and {counts['right']} right steps could be measured{note}; "
-                      f"at least {minimum} per side are needed ({spec.min_steps_source})")
+            reason = (
+                f"only {counts['left']} left and {counts['right']} right steps could be measured{note}; "
+                f"at least {minimum} per side are needed ({spec.min_steps_source})"
+            )
             left = float(np.median(values[sides == "left"])) if counts["left"] >= minimum else None
             right = float(np.median(values[sides == "right"])) if counts["right"] >= minimum else None
             return MetricResult(value=None, left=left, right=right, reason=reason, **base)
@@ -219,13 +246,23 @@ def summarise(name: str, steps: list[StepValue], t_ms: np.ndarray, *, note: str 
         low = min(counts.values()) < STABLE_STEPS_PER_SIDE
     else:
         if len(steps) < spec.min_steps:
-            return MetricResult(value=None, reason=f"only {len(steps)} steps could be measured{note}; at least "
-                                f"{spec.min_steps} are needed ({spec.min_steps_source})", **base)
+            return MetricResult(
+                value=None,
+                reason=f"only {len(steps)} steps could be measured{note}; at least "
+                f"{spec.min_steps} are needed ({spec.min_steps_source})",
+                **base,
+            )
         left = right = None
         low = len(steps) < 2 * STABLE_STEPS_PER_SIDE
     value = float(np.median(values))
-    return MetricResult(value=value, left=left, right=right, flag=flag_for(spec, value, left, right),
-                        confidence="low" if low else "normal", **base)
+    return MetricResult(
+        value=value,
+        left=left,
+        right=right,
+        flag=flag_for(spec, value, left, right),
+        confidence="low" if low else "normal",
+        **base,
+    )
 
 
 def flag_for(spec: MetricSpec, value: float, left: float | None, right: float | None) -> str | None:
@@ -235,7 +272,8 @@ def flag_for(spec: MetricSpec, value: float, left: float | None, right: float | 
     if spec.high_above is not None and value > spec.high_above:
         return "high"
     watch = (spec.watch_above is not None and value > spec.watch_above) or (
-        spec.watch_below is not None and value < spec.watch_below)
+        spec.watch_below is not None and value < spec.watch_below
+    )
     if spec.asymmetry_watch is not None and left is not None and right is not None:
         watch = watch or abs(left - right) > spec.asymmetry_watch
     return "watch" if watch else "ok"
@@ -243,5 +281,12 @@ def flag_for(spec: MetricSpec, value: float, left: float | None, right: float | 
 
 def _null(name: str, view: ViewEstimate, reason: str, *, valid: bool = True) -> MetricResult:
     spec = METRICS[name]
-    return MetricResult(value=None, unit=spec.unit, label=spec.label, valid_for_view=valid, reference=spec.reference,
-                        reason=reason, expected_error=expected_error_text(spec))
+    return MetricResult(
+        value=None,
+        unit=spec.unit,
+        label=spec.label,
+        valid_for_view=valid,
+        reference=spec.reference,
+        reason=reason,
+        expected_error=expected_error_text(spec),
+    )

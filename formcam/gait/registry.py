@@ -230,94 +230,218 @@ class MetricSpec:
 _DINGENEN_MINIMUM = dict(min_steps_per_side=STABLE_STEPS_PER_SIDE, min_steps_source=DINGENEN_MINIMUM)
 
 #: Every metric, in report order.
-METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
-    MetricSpec(
-        "pelvic_drop_deg", "Pelvic drop", "deg", FRONTAL, True,
-        "Matsuzaki et al. (2D, adolescents) 6.0 ± 2.2°; watch > 8°, high > 10° (mean + 1/2 SD) and "
-        "L-R > 3° (Dingenen 2018 SDD) are formcam heuristics",
-        3.0, "±3° per step (hip landmarks are estimated joint centres; 1 cm ≈ 3°)",
-        per_step=sv.pelvic_drop, watch_above=8.0, high_above=10.0, asymmetry_watch=3.0, **_DINGENEN_MINIMUM,
-        plot=PlotSignal("hip_tilt_deg", (1.0, -1.0), "swing-side hip below the stance-side hip"),
-        in_panel=True, panel_hint=3, headline=3),
-    MetricSpec(
-        "shoulder_dip_deg", "Shoulder dip", "deg", FRONTAL, True,
-        "no published norms; flagged on the left-right difference only (formcam heuristic)",
-        2.0, "±2° per step (1 cm ≈ 1.5° at shoulder width)",
-        per_step=sv.shoulder_dip, asymmetry_watch=3.0,
-        plot=PlotSignal("shoulder_tilt_deg", (-1.0, 1.0), "stance-side shoulder lower"),
-        in_panel=True, panel_hint=2, headline=2),
-    MetricSpec(
-        "trunk_lateral_lean_deg", "Side lean", "deg", FRONTAL, True,
-        "Dingenen 2018 (2D SDD 1.3-2.3°); watch > 5° towards the stance side or L-R > 2° (formcam heuristic)",
-        2.0, "±2°",
-        per_step=sv.trunk_lateral_lean, watch_above=5.0, high_above=8.0, asymmetry_watch=2.0,
-        **_DINGENEN_MINIMUM,
-        plot=PlotSignal("trunk_lateral_lean_deg", (-1.0, 1.0), "lean towards the stance leg"),
-        in_panel=True, headline=4),
-    MetricSpec(
-        "head_forward_pct", "Head forward", "% trunk", _SIDE, False,
-        "no running norms; watch > 10 %, high > 20 % of trunk length are formcam heuristics "
-        "(clinical craniovertebral-angle norms do not apply to BlazePose landmarks)",
-        5.0, "±5 points (ear landmark not validated in running)",
-        step_signal="head_forward_pct", watch_above=10.0, high_above=20.0,
-        plot=PlotSignal("head_forward_pct", None, "ear ahead of the shoulder"),
-        in_panel=True, panel_hint=1, headline=1),
-    MetricSpec(
-        "head_forward_deg", "Head forward angle", "deg", _SIDE, False,
-        "no running norms; watch > 12°, high > 24° are formcam heuristics",
-        5.0, "±5°",
-        step_signal="head_forward_deg", watch_above=12.0, high_above=24.0,
-        plot=PlotSignal("head_forward_deg", None, "shoulder-to-ear angle from vertical")),
-    MetricSpec(
-        "trunk_forward_lean_deg", "Forward lean", "deg", _SIDE, False,
-        "Teng & Powers 2014: self-selected 7.3 ± 3.6°, cued flexed 14.1 ± 4.8°; "
-        "< 3° or > 15° flagged as informational",
-        4.0, "±2-4° (2D vs 3D 1.7° in squats; hip landmark offsets)",
-        step_signal="trunk_forward_lean_deg", watch_below=3.0, watch_above=15.0,
-        plot=PlotSignal("trunk_forward_lean_deg", None, "forward lean"),
-        in_panel=True, headline=5),
-    MetricSpec(
-        "vertical_oscillation_pct", "Bounce", "% leg", _ANY, True,
-        "zzzhushi/running-gait-analysis heuristic band ≤ 12 % leg length (informational)",
-        1.0, "±1 point with a static camera",
-        per_step=sv.vertical_oscillation_pct, watch_above=12.0, high_above=15.0,
-        headline=6, camera_motion_sensitive=True, plain_name="vertical oscillation"),
-    MetricSpec(
-        "vertical_oscillation_cm", "Bounce (cm)", "cm", _ANY, True,
-        "Stryd: typical 3-15 cm; no flags",
-        15.0, "±15 % (height scale from the trunk length)", landmark_error_relative=True,
-        per_step=sv.vertical_oscillation_cm,
-        camera_motion_sensitive=True, plain_name="vertical oscillation in cm"),
-    MetricSpec(
-        "overstride_pct", "Overstride", "% leg", _SIDE, True,
-        "Lieberman et al. 2015 (foot ahead of hip relates to braking); no consensus threshold (Baker et al. 2024)",
-        5.0, "±5 points; contact timing dominates (one frame at 30 fps ≈ 3-7 points)",
-        per_step=sv.overstride,
-        drawn=True, in_panel=True, headline=7, blur_sensitive=True, plain_name="overstride"),
-    MetricSpec(
-        "knee_flexion_contact_deg", "Knee bend at contact", "deg", _SIDE, True,
-        "Matsuzaki et al. (2D) 13.2 ± 3.8° at contact; watch < 5° (formcam heuristic)",
-        8.0, "±5-8° (Van Hooren et al. 2023: markerless knee RMSE 7-8°)",
-        per_step=sv.knee_flexion_at_contact, watch_below=5.0, **_DINGENEN_MINIMUM,
-        plot=PlotSignal(("knee_flexion_left_deg", "knee_flexion_right_deg"), None, "knee"),
-        drawn=True, in_panel=True, headline=8, blur_sensitive=True, plain_name="knee flexion at contact"),
-    MetricSpec(
-        "shank_angle_contact_deg", "Shin angle at contact", "deg", _SIDE, True,
-        "Matsuzaki et al. (2D) 8.5 ± 3.2°; watch > 15° (mean + 2 SD, formcam heuristic)",
-        5.0, "±3-5° (2D SDD 2.2-4.8°, Dingenen 2018)",
-        per_step=sv.shank_angle_at_contact, watch_above=15.0, **_DINGENEN_MINIMUM,
-        drawn=True),
-    MetricSpec(
-        "arm_crossover_pct", "Arm crossover", "% shoulder width", FRONTAL, True,
-        "no norms; a wrist crossing the midline (> 0) is flagged as informational (formcam heuristic)",
-        10.0, "±10 points (wrist depth is ambiguous from behind)",
-        per_step=sv.arm_crossover, watch_above=0.0, high_above=15.0,
-        drawn=True, in_panel=True, blur_sensitive=True, plain_name="arm crossover"),
-)}
+METRICS: dict[str, MetricSpec] = {
+    spec.name: spec
+    for spec in (
+        MetricSpec(
+            "pelvic_drop_deg",
+            "Pelvic drop",
+            "deg",
+            FRONTAL,
+            True,
+            "Matsuzaki et al. (2D, adolescents) 6.0 ± 2.2°; watch > 8°, high > 10° (mean + 1/2 SD) and "
+            "L-R > 3° (Dingenen 2018 SDD) are formcam heuristics",
+            3.0,
+            "±3° per step (hip landmarks are estimated joint centres; 1 cm ≈ 3°)",
+            per_step=sv.pelvic_drop,
+            watch_above=8.0,
+            high_above=10.0,
+            asymmetry_watch=3.0,
+            **_DINGENEN_MINIMUM,
+            plot=PlotSignal("hip_tilt_deg", (1.0, -1.0), "swing-side hip below the stance-side hip"),
+            in_panel=True,
+            panel_hint=3,
+            headline=3,
+        ),
+        MetricSpec(
+            "shoulder_dip_deg",
+            "Shoulder dip",
+            "deg",
+            FRONTAL,
+            True,
+            "no published norms; flagged on the left-right difference only (formcam heuristic)",
+            2.0,
+            "±2° per step (1 cm ≈ 1.5° at shoulder width)",
+            per_step=sv.shoulder_dip,
+            asymmetry_watch=3.0,
+            plot=PlotSignal("shoulder_tilt_deg", (-1.0, 1.0), "stance-side shoulder lower"),
+            in_panel=True,
+            panel_hint=2,
+            headline=2,
+        ),
+        MetricSpec(
+            "trunk_lateral_lean_deg",
+            "Side lean",
+            "deg",
+            FRONTAL,
+            True,
+            "Dingenen 2018 (2D SDD 1.3-2.3°); watch > 5° towards the stance side or L-R > 2° (formcam heuristic)",
+            2.0,
+            "±2°",
+            per_step=sv.trunk_lateral_lean,
+            watch_above=5.0,
+            high_above=8.0,
+            asymmetry_watch=2.0,
+            **_DINGENEN_MINIMUM,
+            plot=PlotSignal("trunk_lateral_lean_deg", (-1.0, 1.0), "lean towards the stance leg"),
+            in_panel=True,
+            headline=4,
+        ),
+        MetricSpec(
+            "head_forward_pct",
+            "Head forward",
+            "% trunk",
+            _SIDE,
+            False,
+            "no running norms; watch > 10 %, high > 20 % of trunk length are formcam heuristics "
+            "(clinical craniovertebral-angle norms do not apply to BlazePose landmarks)",
+            5.0,
+            "±5 points (ear landmark not validated in running)",
+            step_signal="head_forward_pct",
+            watch_above=10.0,
+            high_above=20.0,
+            plot=PlotSignal("head_forward_pct", None, "ear ahead of the shoulder"),
+            in_panel=True,
+            panel_hint=1,
+            headline=1,
+        ),
+        MetricSpec(
+            "head_forward_deg",
+            "Head forward angle",
+            "deg",
+            _SIDE,
+            False,
+            "no running norms; watch > 12°, high > 24° are formcam heuristics",
+            5.0,
+            "±5°",
+            step_signal="head_forward_deg",
+            watch_above=12.0,
+            high_above=24.0,
+            plot=PlotSignal("head_forward_deg", None, "shoulder-to-ear angle from vertical"),
+        ),
+        MetricSpec(
+            "trunk_forward_lean_deg",
+            "Forward lean",
+            "deg",
+            _SIDE,
+            False,
+            "Teng & Powers 2014: self-selected 7.3 ± 3.6°, cued flexed 14.1 ± 4.8°; "
+            "< 3° or > 15° flagged as informational",
+            4.0,
+            "±2-4° (2D vs 3D 1.7° in squats; hip landmark offsets)",
+            step_signal="trunk_forward_lean_deg",
+            watch_below=3.0,
+            watch_above=15.0,
+            plot=PlotSignal("trunk_forward_lean_deg", None, "forward lean"),
+            in_panel=True,
+            headline=5,
+        ),
+        MetricSpec(
+            "vertical_oscillation_pct",
+            "Bounce",
+            "% leg",
+            _ANY,
+            True,
+            "zzzhushi/running-gait-analysis heuristic band ≤ 12 % leg length (informational)",
+            1.0,
+            "±1 point with a static camera",
+            per_step=sv.vertical_oscillation_pct,
+            watch_above=12.0,
+            high_above=15.0,
+            headline=6,
+            camera_motion_sensitive=True,
+            plain_name="vertical oscillation",
+        ),
+        MetricSpec(
+            "vertical_oscillation_cm",
+            "Bounce (cm)",
+            "cm",
+            _ANY,
+            True,
+            "Stryd: typical 3-15 cm; no flags",
+            15.0,
+            "±15 % (height scale from the trunk length)",
+            landmark_error_relative=True,
+            per_step=sv.vertical_oscillation_cm,
+            camera_motion_sensitive=True,
+            plain_name="vertical oscillation in cm",
+        ),
+        MetricSpec(
+            "overstride_pct",
+            "Overstride",
+            "% leg",
+            _SIDE,
+            True,
+            "Lieberman et al. 2015 (foot ahead of hip relates to braking); no consensus threshold (Baker et al. 2024)",
+            5.0,
+            "±5 points; contact timing dominates (one frame at 30 fps ≈ 3-7 points)",
+            per_step=sv.overstride,
+            drawn=True,
+            in_panel=True,
+            headline=7,
+            blur_sensitive=True,
+            plain_name="overstride",
+        ),
+        MetricSpec(
+            "knee_flexion_contact_deg",
+            "Knee bend at contact",
+            "deg",
+            _SIDE,
+            True,
+            "Matsuzaki et al. (2D) 13.2 ± 3.8° at contact; watch < 5° (formcam heuristic)",
+            8.0,
+            "±5-8° (Van Hooren et al. 2023: markerless knee RMSE 7-8°)",
+            per_step=sv.knee_flexion_at_contact,
+            watch_below=5.0,
+            **_DINGENEN_MINIMUM,
+            plot=PlotSignal(("knee_flexion_left_deg", "knee_flexion_right_deg"), None, "knee"),
+            drawn=True,
+            in_panel=True,
+            headline=8,
+            blur_sensitive=True,
+            plain_name="knee flexion at contact",
+        ),
+        MetricSpec(
+            "shank_angle_contact_deg",
+            "Shin angle at contact",
+            "deg",
+            _SIDE,
+            True,
+            "Matsuzaki et al. (2D) 8.5 ± 3.2°; watch > 15° (mean + 2 SD, formcam heuristic)",
+            5.0,
+            "±3-5° (2D SDD 2.2-4.8°, Dingenen 2018)",
+            per_step=sv.shank_angle_at_contact,
+            watch_above=15.0,
+            **_DINGENEN_MINIMUM,
+            drawn=True,
+        ),
+        MetricSpec(
+            "arm_crossover_pct",
+            "Arm crossover",
+            "% shoulder width",
+            FRONTAL,
+            True,
+            "no norms; a wrist crossing the midline (> 0) is flagged as informational (formcam heuristic)",
+            10.0,
+            "±10 points (wrist depth is ambiguous from behind)",
+            per_step=sv.arm_crossover,
+            watch_above=0.0,
+            high_above=15.0,
+            drawn=True,
+            in_panel=True,
+            blur_sensitive=True,
+            plain_name="arm crossover",
+        ),
+    )
+}
 
 #: The batch summary's headline metrics, in column order.
-HEADLINE_METRICS = tuple(name for name, spec in sorted(
-    ((n, s) for n, s in METRICS.items() if s.headline is not None), key=lambda item: item[1].headline))
+HEADLINE_METRICS = tuple(
+    name
+    for name, spec in sorted(
+        ((n, s) for n, s in METRICS.items() if s.headline is not None), key=lambda item: item[1].headline
+    )
+)
 #: Metrics that motion blur makes unreliable, and those a moving camera does (quality warnings null them).
 BLUR_SENSITIVE_METRICS = tuple(name for name, spec in METRICS.items() if spec.blur_sensitive)
 CAMERA_MOTION_SENSITIVE_METRICS = tuple(name for name, spec in METRICS.items() if spec.camera_motion_sensitive)
@@ -333,8 +457,12 @@ def panel_metrics(view: str) -> tuple[str, ...]:
 
 def panel_hints() -> tuple[str, ...]:
     """The metrics the panel of an oblique or unknown view names as needing a clear view, in order."""
-    return tuple(name for name, spec in sorted(
-        ((n, s) for n, s in METRICS.items() if s.panel_hint is not None), key=lambda item: item[1].panel_hint))
+    return tuple(
+        name
+        for name, spec in sorted(
+            ((n, s) for n, s in METRICS.items() if s.panel_hint is not None), key=lambda item: item[1].panel_hint
+        )
+    )
 
 
 # ----------------------------------------------------------------------------------- expected errors
@@ -381,8 +509,10 @@ def expected_error_text(spec: MetricSpec, fps: float | None = None) -> str:
         return spec.landmark_error_text
     p95, where = study
     unit = {"deg": "°", "cm": " cm"}.get(spec.unit, " points")
-    return (f"±{p95:.1f}{unit} on synthetic gaits with pose-model-like noise{where} (95 % of clips, "
-            f"formcam.synthetic.accuracy); real landmarks add: {spec.landmark_error_text}")
+    return (
+        f"±{p95:.1f}{unit} on synthetic gaits with pose-model-like noise{where} (95 % of clips, "
+        f"formcam.synthetic.accuracy); real landmarks add: {spec.landmark_error_text}"
+    )
 
 
 def _study_row(name: str, fps: float | None) -> tuple[float, str] | None:
@@ -403,7 +533,11 @@ def _study_row(name: str, fps: float | None) -> tuple[float, str] | None:
 
 def contact_rate_key(fps: float) -> str:
     """The noise study's frame-rate group for values read at contact: below or at/above :data:`CONTACT_RATE_SPLIT_FPS`."""
-    return f"below {CONTACT_RATE_SPLIT_FPS:g} fps" if fps < CONTACT_RATE_SPLIT_FPS else f"{CONTACT_RATE_SPLIT_FPS:g} fps and above"
+    return (
+        f"below {CONTACT_RATE_SPLIT_FPS:g} fps"
+        if fps < CONTACT_RATE_SPLIT_FPS
+        else f"{CONTACT_RATE_SPLIT_FPS:g} fps and above"
+    )
 
 
 @lru_cache(maxsize=1)

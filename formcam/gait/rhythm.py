@@ -14,7 +14,6 @@ import numpy as np
 
 # scipy is imported inside the functions that use it: importing it takes about a second, which
 # formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
-
 from formcam.pose import landmarks as lm
 
 #: The legs' landmarks (left index; right = its twin): their right-minus-left difference repeats every stride.
@@ -90,7 +89,7 @@ def _stride_lag(diff: np.ndarray, dt_ms: float) -> tuple[int | None, np.ndarray]
     auto = _autocorrelation(diff, hi + 2)
     if hi <= lo or not auto[0] > 0:
         return None, auto
-    lag = lo + int(np.argmax(auto[lo:hi + 1]))
+    lag = lo + int(np.argmax(auto[lo : hi + 1]))
     return (lag if auto[lag] > 0.2 * auto[0] else None), auto
 
 
@@ -147,6 +146,7 @@ def bounce_confirms_rhythm(spectral_spm: float, rhythm_spm: float) -> bool:
 def bounce_spm(xy: np.ndarray, t_ms: np.ndarray) -> float:
     """Dominant frequency of the mid-hip's vertical motion in 0.7-4.5 Hz, per minute; NaN if unclear."""
     from scipy import signal
+
     xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim != 3 or xy.shape[0] < 16:
         return float("nan")

@@ -49,13 +49,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# scipy is imported inside the functions that use it: importing it takes about a second, which
-# formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
-
-from formcam.pose import landmarks as lm
 from formcam.gait.geometry import body_scale_px
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.view import View
+
+# scipy is imported inside the functions that use it: importing it takes about a second, which
+# formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
+from formcam.pose import landmarks as lm
 
 #: Larger estimated rolls are not trusted (and not removed): the camera or the method is off.
 MAX_AUTO_ROLL_DEG = 15.0
@@ -93,8 +93,9 @@ class RollEstimate:
         return {"roll_deg": value, "source": self.source, "applied": bool(self.applied)}
 
 
-def estimate_camera_roll(xy: np.ndarray, t_ms: np.ndarray, view_label: str, *,
-                         apply_ground_line: bool = False) -> RollEstimate:
+def estimate_camera_roll(
+    xy: np.ndarray, t_ms: np.ndarray, view_label: str, *, apply_ground_line: bool = False
+) -> RollEstimate:
     """Estimate the camera roll of a whole clip from the runner's landmarks.
 
     Parameters
@@ -147,7 +148,9 @@ def balance_axis_roll_deg(xy: np.ndarray) -> float:
         NaN with fewer than :data:`MIN_FRAMES` usable frames.
     """
     with np.errstate(invalid="ignore"):
-        up = (xy[:, lm.LEFT_SHOULDER] + xy[:, lm.RIGHT_SHOULDER]) / 2 - (xy[:, lm.LEFT_ANKLE] + xy[:, lm.RIGHT_ANKLE]) / 2
+        up = (xy[:, lm.LEFT_SHOULDER] + xy[:, lm.RIGHT_SHOULDER]) / 2 - (
+            xy[:, lm.LEFT_ANKLE] + xy[:, lm.RIGHT_ANKLE]
+        ) / 2
         # A true vertical (0, -1) turned by the roll r becomes (sin r, -cos r).
         angle = np.degrees(np.arctan2(up[:, 0], -up[:, 1]))
     angle = angle[np.isfinite(angle) & (up[:, 1] < 0)]
@@ -171,6 +174,7 @@ def ground_line_roll_deg(xy: np.ndarray, t_ms: np.ndarray, *, iterations: int = 
         NaN when the ground points are too few or span too little width.
     """
     from scipy import ndimage
+
     t_ms = np.asarray(t_ms, dtype=np.float64)
     feet = xy[:, list(_FOOT_POINTS)]  # (T, 4, 2)
     n = feet.shape[0]
@@ -190,7 +194,9 @@ def ground_line_roll_deg(xy: np.ndarray, t_ms: np.ndarray, *, iterations: int = 
         if finite.sum(axis=0).min() < MIN_FRAMES:
             return float("nan")
         frames = np.arange(n)
-        filled = np.stack([np.interp(frames, frames[finite[:, k]], y[finite[:, k], k]) for k in range(y.shape[1])], axis=1)
+        filled = np.stack(
+            [np.interp(frames, frames[finite[:, k]], y[finite[:, k], k]) for k in range(y.shape[1])], axis=1
+        )
         lowest = ndimage.maximum_filter1d(filled, size=window, axis=0, mode="nearest")
         spread = np.array([np.ptp(np.percentile(y[finite[:, k], k], [5, 95])) for k in range(y.shape[1])])
         ground = finite & (y >= lowest - GROUND_BAND * spread)

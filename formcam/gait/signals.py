@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcam.pose import landmarks as lm
 from formcam.gait.geometry import knee_flexion_deg, midpoint
 from formcam.gait.view import FRONTAL, View, ViewEstimate
+from formcam.pose import landmarks as lm
 
 
 # ----------------------------------------------------------------------------------- signals
@@ -39,8 +39,17 @@ def frame_signals(xy: np.ndarray, view: ViewEstimate) -> dict[str, np.ndarray]:
     """
     xy = np.asarray(xy, dtype=np.float64)
     n = xy.shape[0] if xy.ndim == 3 else 0
-    names = ("shoulder_tilt_deg", "hip_tilt_deg", "trunk_lateral_lean_deg", "trunk_forward_lean_deg",
-             "head_forward_deg", "head_forward_pct", "knee_flexion_left_deg", "knee_flexion_right_deg", "mid_hip_y_px")
+    names = (
+        "shoulder_tilt_deg",
+        "hip_tilt_deg",
+        "trunk_lateral_lean_deg",
+        "trunk_forward_lean_deg",
+        "head_forward_deg",
+        "head_forward_pct",
+        "knee_flexion_left_deg",
+        "knee_flexion_right_deg",
+        "mid_hip_y_px",
+    )
     out = {name: np.full(n, np.nan) for name in names}
     if n == 0 or xy.shape[1:] != (lm.N_LANDMARKS, 2):
         return out
@@ -57,9 +66,15 @@ def frame_signals(xy: np.ndarray, view: ViewEstimate) -> dict[str, np.ndarray]:
             out["trunk_lateral_lean_deg"] = lean_image_right * runner_right_sign(xy, view)
         facing = view.facing
         if facing and view.label not in FRONTAL:
-            out["trunk_forward_lean_deg"] = np.degrees(np.arctan2((mid_sh[:, 0] - mid_hip[:, 0]) * facing, mid_hip[:, 1] - mid_sh[:, 1]))
-            out["head_forward_deg"] = np.degrees(np.arctan2((mid_ear[:, 0] - mid_sh[:, 0]) * facing, mid_sh[:, 1] - mid_ear[:, 1]))
-            out["head_forward_pct"] = 100.0 * (mid_ear[:, 0] - mid_sh[:, 0]) * facing / np.where(trunk_len > 0, trunk_len, np.nan)
+            out["trunk_forward_lean_deg"] = np.degrees(
+                np.arctan2((mid_sh[:, 0] - mid_hip[:, 0]) * facing, mid_hip[:, 1] - mid_sh[:, 1])
+            )
+            out["head_forward_deg"] = np.degrees(
+                np.arctan2((mid_ear[:, 0] - mid_sh[:, 0]) * facing, mid_sh[:, 1] - mid_ear[:, 1])
+            )
+            out["head_forward_pct"] = (
+                100.0 * (mid_ear[:, 0] - mid_sh[:, 0]) * facing / np.where(trunk_len > 0, trunk_len, np.nan)
+            )
     return out
 
 

@@ -12,16 +12,27 @@ from functools import cached_property
 
 import numpy as np
 
-from formcam.pose import landmarks as lm
-from formcam.gait.contact_angles import (CONTACT_ANGLE_MIN_FRAMES, CONTACT_ANGLE_WINDOW_MS, knee_landing_times,
-                                         landing_frames, value_at_corner)
+from formcam.gait.contact_angles import (
+    CONTACT_ANGLE_MIN_FRAMES,
+    CONTACT_ANGLE_WINDOW_MS,
+    knee_landing_times,
+    landing_frames,
+    value_at_corner,
+)
 from formcam.gait.geometry import knee_flexion_deg, midpoint
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import runner_right_sign
 from formcam.gait.steps import GaitEvents, Stances, StepValue, Unavailable, regular_steps, stances, step_rows
 from formcam.gait.view import ViewEstimate
-from formcam.gait.windows import (peak_half_window, peak_rows, refined_extrema, running_mean, running_mean_gain,
-                                  window_matrix)
+from formcam.gait.windows import (
+    peak_half_window,
+    peak_rows,
+    refined_extrema,
+    running_mean,
+    running_mean_gain,
+    window_matrix,
+)
+from formcam.pose import landmarks as lm
 
 #: Mid-hip to mid-shoulder length as a fraction of standing height (Winter 2009: 0.818 - 0.530).
 TRUNK_TO_HEIGHT = 0.288
@@ -158,8 +169,15 @@ class StepContext:
     def at_contact(self) -> dict[str, list[StepValue] | Unavailable]:
         """Overstride, knee flexion and shank angle at each contact (:func:`_at_contact`)."""
         st = self.paired
-        return _at_contact(self.xy_at_contact, self.xy_measured, self.view, st, self.leg_px, self.t_ms,
-                           _stance_contact_times(self.events, st))
+        return _at_contact(
+            self.xy_at_contact,
+            self.xy_measured,
+            self.view,
+            st,
+            self.leg_px,
+            self.t_ms,
+            _stance_contact_times(self.events, st),
+        )
 
 
 # The per-step functions of the metric registry (formcam.gait.registry): each takes the clip's StepContext
@@ -261,10 +279,17 @@ def _at_contact(xy, xy_measured, view, st, leg, t_ms, contact_t_ms=None) -> dict
         out["overstride_pct"] = step_rows(st.sides, frames, ahead_pct)
     else:
         out["overstride_pct"] = NO_LEG
-    when = t_ms[st.contact_frames] if contact_t_ms is None else np.where(np.isfinite(contact_t_ms), contact_t_ms,
-                                                                          t_ms[st.contact_frames])
+    when = (
+        t_ms[st.contact_frames]
+        if contact_t_ms is None
+        else np.where(np.isfinite(contact_t_ms), contact_t_ms, t_ms[st.contact_frames])
+    )
     dt_ms = median_frame_interval_ms(t_ms)
-    half_width = max(CONTACT_ANGLE_WINDOW_MS, CONTACT_ANGLE_MIN_FRAMES * dt_ms) if np.isfinite(dt_ms) else CONTACT_ANGLE_WINDOW_MS
+    half_width = (
+        max(CONTACT_ANGLE_WINDOW_MS, CONTACT_ANGLE_MIN_FRAMES * dt_ms)
+        if np.isfinite(dt_ms)
+        else CONTACT_ANGLE_WINDOW_MS
+    )
     flex, shank = np.full(len(when), np.nan), np.full(len(when), np.nan)
     for side, knee, ankle in (("left", lm.LEFT_KNEE, lm.LEFT_ANKLE), ("right", lm.RIGHT_KNEE, lm.RIGHT_ANKLE)):
         mine = st.sides == side
@@ -272,8 +297,9 @@ def _at_contact(xy, xy_measured, view, st, leg, t_ms, contact_t_ms=None) -> dict
         knee_flexion = knee_flexion_deg(xy_measured, side)
         landing = knee_landing_times(knee_flexion, t_ms, when[mine], half_width)
         flex[mine] = value_at_corner(knee_flexion, t_ms, landing, half_width)
-        shank[mine] = value_at_corner(np.degrees(np.arctan2(shin[:, 0] * facing, shin[:, 1])), t_ms, landing,
-                                      half_width)
+        shank[mine] = value_at_corner(
+            np.degrees(np.arctan2(shin[:, 0] * facing, shin[:, 1])), t_ms, landing, half_width
+        )
     out["knee_flexion_contact_deg"] = step_rows(st.sides, st.contact_frames, flex)
     out["shank_angle_contact_deg"] = step_rows(st.sides, st.contact_frames, shank)
     return out

@@ -43,9 +43,12 @@ class Unavailable:
 
 def step_rows(sides, frames, values) -> list[StepValue]:
     """:class:`StepValue` rows from equal-length sequences of sides, frames and values."""
-    return [StepValue(side, frame, value) for side, frame, value in zip(np.asarray(sides).tolist(),
-                                                                        np.asarray(frames).tolist(),
-                                                                        np.asarray(values, dtype=np.float64).tolist())]
+    return [
+        StepValue(side, frame, value)
+        for side, frame, value in zip(
+            np.asarray(sides).tolist(), np.asarray(frames).tolist(), np.asarray(values, dtype=np.float64).tolist()
+        )
+    ]
 
 
 #: Steps whose duration differs from the median step by more than this fraction are not used.
@@ -100,8 +103,10 @@ class GaitEvents:
         t_ms = np.asarray(t_ms, dtype=np.float64)
         rows = [
             {"side": str(side), "kind": kind, "frame": int(frame), "t_ms": float(t_ms[frame])}
-            for kind, frames, sides in (("contact", self.contact_frames, self.contact_sides),
-                                        ("toe_off", self.toe_off_frames, self.toe_off_sides))
+            for kind, frames, sides in (
+                ("contact", self.contact_frames, self.contact_sides),
+                ("toe_off", self.toe_off_frames, self.toe_off_sides),
+            )
             for frame, side in zip(frames, sides)
         ]
         return sorted(rows, key=lambda row: (row["frame"], row["kind"]))

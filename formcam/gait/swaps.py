@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-# scipy is imported inside the functions that use it: importing it takes about a second, which
-# formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
-
-from formcam.pose import landmarks as lm
 from formcam.gait.filters import fill_short_gaps, interpolate_missing, runs
 from formcam.gait.geometry import body_scale_px, forward_reach
 from formcam.gait.rhythm import LEG_POINTS, median_frame_interval_ms, stride_frames
 from formcam.gait.view import View, view_segments
 
+# scipy is imported inside the functions that use it: importing it takes about a second, which
+# formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
+from formcam.pose import landmarks as lm
 
 #: Longest left/right swap burst that is undone, ms; a longer one is left as it is (it may be real).
 MAX_SWAP_BURST_MS = 300.0
@@ -75,8 +74,14 @@ MIN_RELABEL_STEPS = 4
 FEET_APART = 0.5
 
 
-def undo_left_right_swaps(xy: np.ndarray, t_ms: np.ndarray, *, scale_px: float | None = None,
-                          max_burst_ms: float = MAX_SWAP_BURST_MS, stride_ms: float | None = None) -> tuple[np.ndarray, int]:
+def undo_left_right_swaps(
+    xy: np.ndarray,
+    t_ms: np.ndarray,
+    *,
+    scale_px: float | None = None,
+    max_burst_ms: float = MAX_SWAP_BURST_MS,
+    stride_ms: float | None = None,
+) -> tuple[np.ndarray, int]:
     """Find and undo short bursts of left/right swapped legs, arms or trunk points.
 
     Parameters
@@ -128,8 +133,10 @@ def undo_left_right_swaps(xy: np.ndarray, t_ms: np.ndarray, *, scale_px: float |
     dt_ms = median_frame_interval_ms(t_ms)
     if not (np.isfinite(scale_px) and scale_px > 0 and np.isfinite(dt_ms)):
         return xy, 0
-    diffs = {name: (xy[:, np.asarray(left) + 1] - xy[:, np.asarray(left)]).reshape(n, -1)
-             for name, left in SWAP_GROUPS.items()}
+    diffs = {
+        name: (xy[:, np.asarray(left) + 1] - xy[:, np.asarray(left)]).reshape(n, -1)
+        for name, left in SWAP_GROUPS.items()
+    }
     if stride_ms is None:
         stride = stride_frames(diffs["legs"], dt_ms)
     else:
@@ -245,6 +252,7 @@ def leading_foot_contacts(xy: np.ndarray, t_ms: np.ndarray, facing: int) -> np.n
 def _leading_reach(xy: np.ndarray, t_ms: np.ndarray, facing: int) -> tuple[np.ndarray, np.ndarray]:
     """(leading-foot reach peaks (n,), left minus right forward reach (T,) in px, gaps filled)."""
     from scipy import ndimage, signal
+
     n = xy.shape[0]
     dt_ms = median_frame_interval_ms(t_ms)
     nothing = (np.zeros(0, dtype=int), np.full(n, np.nan))
@@ -264,14 +272,16 @@ def _leading_reach(xy: np.ndarray, t_ms: np.ndarray, facing: int) -> tuple[np.nd
     low, high = np.percentile(lead[seen], [5, 95])
     if not high > low:
         return nothing
-    peaks, _ = signal.find_peaks(lead, distance=max(int(np.ceil(MIN_STEP_MS / dt_ms)), 1),
-                                 prominence=MIN_STEP_PROMINENCE * (high - low))
+    peaks, _ = signal.find_peaks(
+        lead, distance=max(int(np.ceil(MIN_STEP_MS / dt_ms)), 1), prominence=MIN_STEP_PROMINENCE * (high - low)
+    )
     return peaks[seen[peaks]], ahead
 
 
 def _mislabelled_frames(xy: np.ndarray, t_ms: np.ndarray, facing: int) -> np.ndarray:
     """bool (T,): frames in which the leading leg has the wrong label (see :func:`undo_side_view_leg_swaps`)."""
     from scipy import ndimage
+
     n = xy.shape[0]
     none = np.zeros(n, dtype=bool)
     peaks, ahead = _leading_reach(xy, t_ms, facing)

@@ -32,14 +32,13 @@ from enum import Enum
 
 import numpy as np
 
-from formcam.pose import landmarks as lm
 from formcam.errors import UsageError
+from formcam.pose import landmarks as lm
 
 SIDE_MAX_WIDTH = 0.25
 FRONTAL_MIN_WIDTH = 0.45
 #: Fewer usable frames than this: the view is 'unknown'.
 MIN_FRAMES = 5
-
 
 
 class View(str, Enum):
@@ -116,9 +115,15 @@ class ViewSegment:
     direction: str | None
 
     def to_json(self) -> dict:
-        return {"start_frame": int(self.start_frame), "stop_frame": int(self.stop_frame),
-                "start_ms": round(float(self.start_ms), 3), "end_ms": round(float(self.end_ms), 3),
-                "label": self.label, "confidence": round(float(self.confidence), 3), "direction": self.direction}
+        return {
+            "start_frame": int(self.start_frame),
+            "stop_frame": int(self.stop_frame),
+            "start_ms": round(float(self.start_ms), 3),
+            "end_ms": round(float(self.end_ms), 3),
+            "label": self.label,
+            "confidence": round(float(self.confidence), 3),
+            "direction": self.direction,
+        }
 
 
 def view_segments(xy: np.ndarray, t_ms: np.ndarray, *, window_s: float = SEGMENT_S) -> list[ViewSegment]:
@@ -155,12 +160,30 @@ def view_segments(xy: np.ndarray, t_ms: np.ndarray, *, window_s: float = SEGMENT
         previous = segments[-1] if segments else None
         if previous and (previous.label, previous.direction) == (estimate.label, estimate.direction):
             frames_before = previous.stop_frame - previous.start_frame
-            confidence = (previous.confidence * frames_before + estimate.confidence * (stop - start)) / (stop - previous.start_frame)
-            segments[-1] = ViewSegment(previous.start_frame, stop, previous.start_ms, float(t_ms[stop - 1]),
-                                       estimate.label, float(confidence), estimate.direction)
+            confidence = (previous.confidence * frames_before + estimate.confidence * (stop - start)) / (
+                stop - previous.start_frame
+            )
+            segments[-1] = ViewSegment(
+                previous.start_frame,
+                stop,
+                previous.start_ms,
+                float(t_ms[stop - 1]),
+                estimate.label,
+                float(confidence),
+                estimate.direction,
+            )
         else:
-            segments.append(ViewSegment(start, stop, float(t_ms[start]), float(t_ms[stop - 1]), estimate.label,
-                                        float(estimate.confidence), estimate.direction))
+            segments.append(
+                ViewSegment(
+                    start,
+                    stop,
+                    float(t_ms[start]),
+                    float(t_ms[stop - 1]),
+                    estimate.label,
+                    float(estimate.confidence),
+                    estimate.direction,
+                )
+            )
     return segments
 
 
@@ -168,7 +191,7 @@ def frame_view_labels(segments: list[ViewSegment], n_frames: int) -> np.ndarray:
     """Each frame's segment label, str array (T,); 'unknown' where no segment covers it."""
     labels = np.full(n_frames, View.UNKNOWN, dtype="<U7")
     for segment in segments:  # loop over segments
-        labels[segment.start_frame:segment.stop_frame] = segment.label
+        labels[segment.start_frame : segment.stop_frame] = segment.label
     return labels
 
 
@@ -235,10 +258,12 @@ def estimate_facing(xy: np.ndarray) -> tuple[int, float]:
         Fraction of frames whose cue has the winning sign (0 when unknown).
     """
     with np.errstate(invalid="ignore"):
-        heel_to_toe = np.concatenate([
-            xy[:, lm.LEFT_FOOT_INDEX, 0] - xy[:, lm.LEFT_HEEL, 0],
-            xy[:, lm.RIGHT_FOOT_INDEX, 0] - xy[:, lm.RIGHT_HEEL, 0],
-        ])
+        heel_to_toe = np.concatenate(
+            [
+                xy[:, lm.LEFT_FOOT_INDEX, 0] - xy[:, lm.LEFT_HEEL, 0],
+                xy[:, lm.RIGHT_FOOT_INDEX, 0] - xy[:, lm.RIGHT_HEEL, 0],
+            ]
+        )
         mid_ear = (xy[:, lm.LEFT_EAR, 0] + xy[:, lm.RIGHT_EAR, 0]) / 2
         nose_ahead = xy[:, lm.NOSE, 0] - mid_ear
     for cue in (heel_to_toe, nose_ahead):

@@ -12,7 +12,6 @@ import numpy as np
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.steps import StepValue, step_rows
 
-
 #: Frontal peaks (pelvic drop, shoulder dip, side lean) are taken after a running mean over this long, ms.
 PEAK_SMOOTHING_MS = 60.0
 

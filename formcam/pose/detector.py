@@ -25,7 +25,15 @@ from pathlib import Path
 import numpy as np
 
 from formcam.errors import UnreadableInputError, UsageError
-from formcam.pose.landmarks import LEFT_ANKLE, LEFT_HIP, LEFT_SHOULDER, N_LANDMARKS, RIGHT_ANKLE, RIGHT_HIP, RIGHT_SHOULDER
+from formcam.pose.landmarks import (
+    LEFT_ANKLE,
+    LEFT_HIP,
+    LEFT_SHOULDER,
+    N_LANDMARKS,
+    RIGHT_ANKLE,
+    RIGHT_HIP,
+    RIGHT_SHOULDER,
+)
 from formcam.pose.posefile import PoseExtras, PoseSequence
 
 #: Poses MediaPipe looks for in each frame: the runner plus one bystander.
@@ -250,9 +258,13 @@ class DetectionsBuilder:
         row = len(self.t_ms) % self.BLOCK
         if row == 0:
             k = self.num_poses
-            self._blocks.append((np.empty((self.BLOCK, k, N_LANDMARKS, 2), np.float32),
-                                 np.empty((self.BLOCK, k, N_LANDMARKS), np.float32),
-                                 np.empty((self.BLOCK, k, N_LANDMARKS, 3), np.float32)))
+            self._blocks.append(
+                (
+                    np.empty((self.BLOCK, k, N_LANDMARKS, 2), np.float32),
+                    np.empty((self.BLOCK, k, N_LANDMARKS), np.float32),
+                    np.empty((self.BLOCK, k, N_LANDMARKS, 3), np.float32),
+                )
+            )
         block_xy, block_vis, block_world = self._blocks[-1]
         block_xy[row], block_vis[row], block_world[row] = xy, vis, world
         self.t_ms.append(t_ms)
@@ -263,8 +275,13 @@ class DetectionsBuilder:
             return empty_detections(self.num_poses, self.frame_size)
         xy, vis, world = (np.concatenate([block[j] for block in self._blocks])[:n] for j in range(3))
         self._blocks = []
-        return Detections(t_ms=np.asarray(self.t_ms, dtype=np.float64), image_xy=xy, visibility=vis, world_xyz=world,
-                          frame_size=self.frame_size)
+        return Detections(
+            t_ms=np.asarray(self.t_ms, dtype=np.float64),
+            image_xy=xy,
+            visibility=vis,
+            world_xyz=world,
+            frame_size=self.frame_size,
+        )
 
 
 def empty_detections(num_poses: int, frame_size: tuple[int, int]) -> Detections:
@@ -486,7 +503,9 @@ def select_runner(detections: Detections, person: int | None = None) -> tuple[Po
     scores = runner_scores(detections.image_xy, track_id)
     if person is not None:
         if not 0 <= person < len(scores):
-            raise UsageError(f"--person {person} is not one of the {len(scores)} people formcam followed (0 to {len(scores) - 1}).")
+            raise UsageError(
+                f"--person {person} is not one of the {len(scores)} people formcam followed (0 to {len(scores) - 1})."
+            )
         chosen = person
     else:
         chosen = int(np.argmax(scores)) if len(scores) else -1

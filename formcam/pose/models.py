@@ -39,10 +39,11 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable
+from typing import TYPE_CHECKING, BinaryIO
 
 from formcam.errors import ModelNotFoundError
 
@@ -114,8 +115,7 @@ def _manifest_text() -> str:
         if text.lstrip().startswith("{"):
             return text
     raise ModelNotFoundError(
-        "formcam's model manifest (formcam/data/models.json) is missing from this "
-        "installation; reinstall formcam."
+        "formcam's model manifest (formcam/data/models.json) is missing from this installation; reinstall formcam."
     )
 
 
@@ -145,8 +145,7 @@ def _spec(name: str) -> ModelSpec:
     manifest = load_manifest()
     if name not in manifest:
         raise ModelNotFoundError(
-            f"Unknown pose model {name!r}; use one of {', '.join(manifest)} "
-            "or the path of a .task file."
+            f"Unknown pose model {name!r}; use one of {', '.join(manifest)} or the path of a .task file."
         )
     return manifest[name]
 
@@ -223,8 +222,7 @@ def _resolve_path(model: str) -> Path:
             f"or set {MODEL_DIR_ENV} to the folder and pass a model name."
         )
     raise ModelNotFoundError(
-        f"Pose model file {path} does not exist; check the path, or pass a model "
-        f"name ({', '.join(VARIANTS)})."
+        f"Pose model file {path} does not exist; check the path, or pass a model name ({', '.join(VARIANTS)})."
     )
 
 
@@ -347,8 +345,9 @@ def _stream_to_file(
     return received
 
 
-def _download(spec: ModelSpec, url: str, part: BinaryIO,
-              on_progress: ProgressCallback | None) -> tuple[int, str, int | None]:
+def _download(
+    spec: ModelSpec, url: str, part: BinaryIO, on_progress: ProgressCallback | None
+) -> tuple[int, str, int | None]:
     """Download ``url`` into the open ``.part`` file; return (bytes, sha256, Content-Length).
 
     ``on_progress`` is told the bytes received, as stage ``spec.filename``.
@@ -451,9 +450,7 @@ def fetch_model(
     source = url or download_url(spec)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        part = tempfile.NamedTemporaryFile(
-            dir=folder, prefix=f"{spec.filename}.", suffix=".part", delete=False
-        )
+        part = tempfile.NamedTemporaryFile(dir=folder, prefix=f"{spec.filename}.", suffix=".part", delete=False)
     except OSError as error:
         raise ModelNotFoundError(
             f"Cannot write to {folder} ({error.strerror or error}); pass another "

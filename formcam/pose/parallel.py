@@ -45,16 +45,34 @@ from typing import Literal
 
 import numpy as np
 
+from formcam.pose.detector import (
+    Detections,
+    DetectionsBuilder,
+    PeopleSeen,
+    PoseDetector,
+    concatenate_detections,
+    look_for_people,
+)
 from formcam.threads import (
-    Progress, opencv_on_one_thread, release_free_memory, run_in_threads, usable_cores, uses_threads,
+    Progress,
+    opencv_on_one_thread,
+    release_free_memory,
+    run_in_threads,
+    usable_cores,
+    uses_threads,
 )  # fmt: skip
 from formcam.video.decode import FrameStream, iter_frames, keyframes_near, scaled_size
 from formcam.video.probe import VideoInfo
 from formcam.video.sampling import FramePair, PairSampler, sample_moments_s
 from formcam.video.segments import (
-    MIN_SEGMENT_FRAMES, TARGET_SEGMENT_FRAMES, WHOLE_CLIP, ClipSpan, Segment, clip_span, split_evenly,
+    MIN_SEGMENT_FRAMES,
+    TARGET_SEGMENT_FRAMES,
+    WHOLE_CLIP,
+    ClipSpan,
+    Segment,
+    clip_span,
+    split_evenly,
 )  # fmt: skip
-from formcam.pose.detector import Detections, DetectionsBuilder, PeopleSeen, PoseDetector, concatenate_detections, look_for_people
 
 #: Frames a segment's tracker runs before the frames it keeps (and at least WARMUP_S).
 WARMUP_FRAMES = 20
@@ -318,13 +336,21 @@ class _PoseJob:
     moments_s: np.ndarray  # where capture quality samples the clip (file time, s)
 
     def run(self, segment: Segment, progress: Progress) -> _SegmentResult:
-        frames = iter_frames(self.path, slowmo=self.slowmo, start_s=segment.decode_from_s, stop_s=segment.stop_s,
-                             max_side=self.max_side, fast=True)
+        frames = iter_frames(
+            self.path,
+            slowmo=self.slowmo,
+            start_s=segment.decode_from_s,
+            stop_s=segment.stop_s,
+            max_side=self.max_side,
+            fast=True,
+        )
         frame_size = (frames.info.width, frames.info.height)
         collected = DetectionsBuilder(self.num_poses, frame_size)
         keep_from = -math.inf if segment.start_s is None else segment.start_s
         cap = frame_rate_cap(frames.info, self.max_fps)  # one per segment: it remembers the last slot
-        sampler = PairSampler(self.moments_s[(self.moments_s >= keep_from) & (self.moments_s < (segment.stop_s or math.inf))])
+        sampler = PairSampler(
+            self.moments_s[(self.moments_s >= keep_from) & (self.moments_s < (segment.stop_s or math.inf))]
+        )
         decoded = 0
         with frames, PoseDetector(self.model_path, self.num_poses, frame_size) as detector:
             for frame in frames:

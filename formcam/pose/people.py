@@ -45,8 +45,10 @@ MAX_PREVIEW_PANELS = 4
 #: Where ``left``, ``center`` and ``right`` look, as a fraction of the width.
 POSITION_WORDS = {"left": 0.0, "center": 0.5, "centre": 0.5, "right": 1.0}
 
-_PERSON_HELP = ("--person takes the number of a person shown in people.jpg, or a position in the frame: "
-                "left, right, center, or X,Y as fractions of the width and height (e.g. 0.3,0.6)")
+_PERSON_HELP = (
+    "--person takes the number of a person shown in people.jpg, or a position in the frame: "
+    "left, right, center, or X,Y as fractions of the width and height (e.g. 0.3,0.6)"
+)
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,9 @@ def drop_duplicates(detections: Detections, max_iou: float = DUPLICATE_IOU) -> D
             drop[:, a] |= same & ~weaker_b
     if not drop.any():
         return detections
-    image_xy, visibility_out, world = (np.array(x, copy=True) for x in
-                                       (detections.image_xy, detections.visibility, detections.world_xyz))
+    image_xy, visibility_out, world = (
+        np.array(x, copy=True) for x in (detections.image_xy, detections.visibility, detections.world_xyz)
+    )
     image_xy[drop], visibility_out[drop], world[drop] = np.nan, np.nan, np.nan
     return replace(detections, image_xy=image_xy, visibility=visibility_out, world_xyz=world)
 
@@ -217,16 +220,18 @@ def describe_tracks(detections: Detections, track_id: np.ndarray, scores) -> lis
             continue
         box = boxes[frames[0], slots[0]]
         centre = [(box[0] + box[2]) / 2 / max(width, 1), (box[1] + box[3]) / 2 / max(height, 1)]
-        tracks.append({
-            "index": j,
-            "frames": int(len(frames)),
-            "first_frame": int(frames[0]),
-            "first_t_s": round(float(detections.t_ms[frames[0]] - t0) / 1000.0, 3),
-            "first_box": [int(round(v)) for v in box],
-            "first_centre": [round(float(c), 3) for c in centre],
-            "score": round(float(scores[j]), 3),
-            "candidate": bool(len(frames) >= MIN_CANDIDATE_FRAMES),
-        })
+        tracks.append(
+            {
+                "index": j,
+                "frames": int(len(frames)),
+                "first_frame": int(frames[0]),
+                "first_t_s": round(float(detections.t_ms[frames[0]] - t0) / 1000.0, 3),
+                "first_box": [int(round(v)) for v in box],
+                "first_centre": [round(float(c), 3) for c in centre],
+                "score": round(float(scores[j]), 3),
+                "candidate": bool(len(frames) >= MIN_CANDIDATE_FRAMES),
+            }
+        )
     return tracks
 
 
@@ -241,8 +246,10 @@ def resolve_person(choice: PersonChoice, tracks: list[dict]) -> int:
     if choice.index is not None:
         if not any(t["index"] == choice.index for t in tracks):
             last = max((t["index"] for t in tracks), default=-1)
-            raise UsageError(f"--person {choice.index} is not one of the {last + 1} people formcam followed "
-                             f"(0 to {last}); see people.jpg.")
+            raise UsageError(
+                f"--person {choice.index} is not one of the {last + 1} people formcam followed "
+                f"(0 to {last}); see people.jpg."
+            )
         return choice.index
     pool = [t for t in tracks if t["candidate"]] or tracks
     if not pool:
@@ -252,8 +259,9 @@ def resolve_person(choice: PersonChoice, tracks: list[dict]) -> int:
     return min(pool, key=lambda t: math.dist(t["first_centre"], choice.point))["index"]
 
 
-def preview_panels(detections: Detections, track_id: np.ndarray, shown: list[int],
-                   max_panels: int = MAX_PREVIEW_PANELS) -> list[dict]:
+def preview_panels(
+    detections: Detections, track_id: np.ndarray, shown: list[int], max_panels: int = MAX_PREVIEW_PANELS
+) -> list[dict]:
     """A few frames that between them show every person in ``shown``, with their boxes.
 
     Frames are picked greedily: the one showing most of the people not shown
@@ -298,7 +306,9 @@ def preview_panels(detections: Detections, track_id: np.ndarray, shown: list[int
             "frame": frame,
             "t_ms": float(detections.t_ms[frame]),
             "t_s": round(float(detections.t_ms[frame] - t0) / 1000.0, 3),
-            "boxes": [{"index": j, "box": [int(round(v)) for v in where[j][frame]]} for j in shown if frame in where[j]],
+            "boxes": [
+                {"index": j, "box": [int(round(v)) for v in where[j][frame]]} for j in shown if frame in where[j]
+            ],
         }
         for frame in sorted(picked)
     ]
@@ -364,10 +374,15 @@ def several_people_warning(tracking: dict | None) -> list[QualityWarning]:
     if len(candidates) < 2:
         return []
     chosen = tracking["chosen_track"]
-    how = ("the one that moves most like a runner" if tracking.get("chosen_by", "auto") == "auto"
-           else f"as asked with --person {tracking.get('person')}")
-    return [QualityWarning(
-        Code.SEVERAL_PEOPLE,
-        f"{len(candidates)} people were in view; formcam followed person {chosen} ({how}). "
-        "people.jpg shows who is who; choose another with --person N or --person left/right/center.",
-    )]
+    how = (
+        "the one that moves most like a runner"
+        if tracking.get("chosen_by", "auto") == "auto"
+        else f"as asked with --person {tracking.get('person')}"
+    )
+    return [
+        QualityWarning(
+            Code.SEVERAL_PEOPLE,
+            f"{len(candidates)} people were in view; formcam followed person {chosen} ({how}). "
+            "people.jpg shows who is who; choose another with --person N or --person left/right/center.",
+        )
+    ]

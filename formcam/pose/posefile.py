@@ -87,8 +87,9 @@ class PoseExtras:
         if not isinstance(data, dict):
             return cls()
         names = {f.name for f in fields(cls)} - {"unknown"}
-        return cls(**{k: v for k, v in data.items() if k in names},
-                   unknown={k: v for k, v in data.items() if k not in names})
+        return cls(
+            **{k: v for k, v in data.items() if k in names}, unknown={k: v for k, v in data.items() if k not in names}
+        )
 
 
 @dataclass
@@ -217,7 +218,9 @@ def _check_contents(pose: PoseSequence, name: str) -> None:
     if pose.t_ms.ndim != 1 or not np.isfinite(pose.t_ms).all() or np.any(np.diff(pose.t_ms) <= 0):
         raise UnreadableInputError(f"{name} is damaged: its frame times (t_ms) are not finite and strictly increasing.")
     if len(pose.frame_size) != 2 or min(pose.frame_size) < 1:
-        raise UnreadableInputError(f"{name} is damaged: its frame_size {list(pose.frame_size)} is not a width and height.")
+        raise UnreadableInputError(
+            f"{name} is damaged: its frame_size {list(pose.frame_size)} is not a width and height."
+        )
 
 
 def _one_line(exc: Exception) -> str:

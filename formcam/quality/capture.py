@@ -75,7 +75,6 @@ BAR_PICTURE_SHARE = 0.9
 MIN_BAR_FRACTION = 0.02
 
 
-
 @dataclass(frozen=True)
 class CaptureQuality:
     """What the sampled pictures say about how the clip was filmed.
@@ -125,6 +124,7 @@ class CaptureQuality:
 
     def to_json(self) -> dict:
         """A JSON-ready summary (kept in the pose file, so re-analysis needs no video)."""
+
         def rounded(value, digits):
             return None if value is None else round(float(value), digits)
 
@@ -184,8 +184,9 @@ def blur_effect(grey: np.ndarray) -> float:
     return float(np.nanmax(blurs)) if np.isfinite(blurs).any() else float("nan")
 
 
-def global_shift(first: np.ndarray, second: np.ndarray, *, exclude: tuple | None = None,
-                 grid: int = 4) -> tuple[float, float, float]:
+def global_shift(
+    first: np.ndarray, second: np.ndarray, *, exclude: tuple | None = None, grid: int = 4
+) -> tuple[float, float, float]:
     """Global image motion from ``first`` to ``second`` by phase correlation on background tiles.
 
     Parameters
@@ -219,7 +220,7 @@ def global_shift(first: np.ndarray, second: np.ndarray, *, exclude: tuple | None
             y0, x0 = row * th, col * tw
             if exclude is not None and _overlaps((x0, y0, x0 + tw, y0 + th), exclude):
                 continue
-            tile_a, tile_b = a[y0:y0 + th, x0:x0 + tw], b[y0:y0 + th, x0:x0 + tw]
+            tile_a, tile_b = a[y0 : y0 + th, x0 : x0 + tw], b[y0 : y0 + th, x0 : x0 + tw]
             if tile_a.std() < 2.0:  # flat sky or a black bar: nothing to lock onto
                 continue
             (dx, dy), response = cv2.phaseCorrelate(tile_a, tile_b, window)
@@ -329,10 +330,16 @@ def runner_boxes(image_xy: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, *, m
 # The assessment
 
 
-def assess_capture(path: str | os.PathLike, *, frame_size: tuple[int, int] | None = None,
-                   image_xy: np.ndarray | None = None, t_ms: np.ndarray | None = None,
-                   rotation_deg: int = 0, slow_motion_factor: float = 1.0,
-                   n_samples: int = N_SAMPLES) -> CaptureQuality:
+def assess_capture(
+    path: str | os.PathLike,
+    *,
+    frame_size: tuple[int, int] | None = None,
+    image_xy: np.ndarray | None = None,
+    t_ms: np.ndarray | None = None,
+    rotation_deg: int = 0,
+    slow_motion_factor: float = 1.0,
+    n_samples: int = N_SAMPLES,
+) -> CaptureQuality:
     """Sample a video's pictures and say how well it was filmed.
 
     Parameters
@@ -358,13 +365,19 @@ def assess_capture(path: str | os.PathLike, *, frame_size: tuple[int, int] | Non
     CaptureQuality
         Never raises on a damaged file: what could be sampled is measured.
     """
-    pairs = sample_frame_pairs(path, n_samples=n_samples, rotation_deg=rotation_deg,
-                               slow_motion_factor=slow_motion_factor)
+    pairs = sample_frame_pairs(
+        path, n_samples=n_samples, rotation_deg=rotation_deg, slow_motion_factor=slow_motion_factor
+    )
     return measure_capture(pairs, frame_size=frame_size, image_xy=image_xy, t_ms=t_ms)
 
 
-def measure_capture(pairs: list[FramePair], *, frame_size: tuple[int, int] | None = None,
-                    image_xy: np.ndarray | None = None, t_ms: np.ndarray | None = None) -> CaptureQuality:
+def measure_capture(
+    pairs: list[FramePair],
+    *,
+    frame_size: tuple[int, int] | None = None,
+    image_xy: np.ndarray | None = None,
+    t_ms: np.ndarray | None = None,
+) -> CaptureQuality:
     """Say how well a clip was filmed from pairs of its frames.
 
     Parameters
@@ -397,7 +410,7 @@ def measure_capture(pairs: list[FramePair], *, frame_size: tuple[int, int] | Non
     for pair, box in zip(pairs, boxes):
         has_box = np.isfinite(box).all() and box[2] - box[0] >= 10 and box[3] - box[1] >= 10
         if has_box:
-            region = pair.first[int(box[1]):int(box[3]), int(box[0]):int(box[2])]
+            region = pair.first[int(box[1]) : int(box[3]), int(box[0]) : int(box[2])]
             subject_luma.append(region.mean())
             blurs.append(blur_effect(region))
         elif not runner_known:
@@ -405,8 +418,9 @@ def measure_capture(pairs: list[FramePair], *, frame_size: tuple[int, int] | Non
             # them, frames without the runner say nothing about their blur (a
             # smooth empty scene reads as blurred).
             blurs.append(blur_effect(pair.first[content]))
-        dx, dy, _ = global_shift(pair.first[content], pair.second[content],
-                                 exclude=_shift_box(box, bars) if has_box else None)
+        dx, dy, _ = global_shift(
+            pair.first[content], pair.second[content], exclude=_shift_box(box, bars) if has_box else None
+        )
         if np.isfinite(dx):
             content_width = w - bars["left"] - bars["right"]
             speeds.append(math.hypot(dx, dy) / content_width / pair.dt_s)
@@ -436,19 +450,31 @@ def capture_warnings(quality: CaptureQuality) -> list[QualityWarning]:
         found.append(QualityWarning(code, message))
 
     if quality.brightness is not None and quality.brightness < DARK_LUMA:
-        warn(Code.DARK_VIDEO, f"The video is very dark (median brightness {quality.brightness:.0f} of 255); "
-                           "the pose model misplaces joints in the dark, so film in better light.")
+        warn(
+            Code.DARK_VIDEO,
+            f"The video is very dark (median brightness {quality.brightness:.0f} of 255); "
+            "the pose model misplaces joints in the dark, so film in better light.",
+        )
     elif quality.subject_brightness is not None and quality.subject_brightness < DARK_SUBJECT_LUMA:
-        warn(Code.DARK_SUBJECT, f"The runner is very dark against the background (brightness {quality.subject_brightness:.0f} "
-                             "of 255, backlit?); film with the light behind the camera.")
+        warn(
+            Code.DARK_SUBJECT,
+            f"The runner is very dark against the background (brightness {quality.subject_brightness:.0f} "
+            "of 255, backlit?); film with the light behind the camera.",
+        )
     if quality.blur is not None and quality.blur > HEAVY_BLUR:
-        warn(Code.MOTION_BLUR, f"The runner is heavily motion-blurred (blur {quality.blur:.2f}, 0 sharp to 1 smeared); "
-                            f"{_listing(BLUR_SENSITIVE_METRICS)} rest on the feet and wrists and were left out. "
-                            "Film in more light or at a higher frame rate.")
+        warn(
+            Code.MOTION_BLUR,
+            f"The runner is heavily motion-blurred (blur {quality.blur:.2f}, 0 sharp to 1 smeared); "
+            f"{_listing(BLUR_SENSITIVE_METRICS)} rest on the feet and wrists and were left out. "
+            "Film in more light or at a higher frame rate.",
+        )
     if quality.moving_fraction is not None and quality.moving_fraction >= PAN_FRACTION:
-        warn(Code.CAMERA_MOVING, f"The camera moved (panning) in {100 * quality.moving_fraction:.0f}% of the sampled moments; "
-                              "travel in the picture is not the runner's own, so "
-                              f"{_listing(CAMERA_MOTION_SENSITIVE_METRICS[:1])} was left out. Keep the camera still.")
+        warn(
+            Code.CAMERA_MOVING,
+            f"The camera moved (panning) in {100 * quality.moving_fraction:.0f}% of the sampled moments; "
+            "travel in the picture is not the runner's own, so "
+            f"{_listing(CAMERA_MOTION_SENSITIVE_METRICS[:1])} was left out. Keep the camera still.",
+        )
     if any(quality.bars.values()):
         sizes = ", ".join(f"{side} {px} px" for side, px in quality.bars.items() if px)
         warn(Code.LETTERBOX, f"The picture has black bars ({sizes}); they were left out of the brightness measures.")
@@ -475,15 +501,28 @@ def null_affected_metrics(metrics: dict, quality: CaptureQuality) -> dict:
     """
     reasons = {}
     if "motion_blur" in quality.codes:
-        reasons.update(dict.fromkeys(BLUR_SENSITIVE_METRICS, "the runner's feet and wrists are motion-blurred in the video"))
+        reasons.update(
+            dict.fromkeys(BLUR_SENSITIVE_METRICS, "the runner's feet and wrists are motion-blurred in the video")
+        )
     if "camera_moving" in quality.codes:
-        reasons.update(dict.fromkeys(CAMERA_MOTION_SENSITIVE_METRICS,
-                                     "the camera moved, so up-and-down travel in the picture is not the runner's own"))
+        reasons.update(
+            dict.fromkeys(
+                CAMERA_MOTION_SENSITIVE_METRICS,
+                "the camera moved, so up-and-down travel in the picture is not the runner's own",
+            )
+        )
     out = dict(metrics)
     for name, reason in reasons.items():
         result = out.get(name)
         if result is None or result.value is None or not np.isfinite(result.value):
             continue
-        out[name] = replace(result, value=None, left=None, right=None, flag=None, reason=reason,
-                            per_step=[{**step, "value": None} for step in result.per_step])
+        out[name] = replace(
+            result,
+            value=None,
+            left=None,
+            right=None,
+            flag=None,
+            reason=reason,
+            per_step=[{**step, "value": None} for step in result.per_step],
+        )
     return out

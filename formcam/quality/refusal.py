@@ -42,15 +42,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcam.errors import NothingToAnalyseError
+from formcam.gait.kinematics import MIN_RUNNING_STEPS, MIN_RUNNING_SWING_KNEE_DEG, swing_knee_flexion_deg
+from formcam.gait.steps import regular_steps
+
 # scipy is imported inside the functions that use it: importing it takes about a second, which
 # formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
-
 from formcam.gait.swaps import leading_foot_contacts
-from formcam.errors import NothingToAnalyseError
-from formcam.gait.steps import regular_steps
-from formcam.gait.kinematics import MIN_RUNNING_STEPS, MIN_RUNNING_SWING_KNEE_DEG, swing_knee_flexion_deg
-from formcam.pose.landmarks import LEFT_ANKLE, RIGHT_ANKLE
 from formcam.gait.view import View, ViewEstimate
+from formcam.pose.landmarks import LEFT_ANKLE, RIGHT_ANKLE
 from formcam.quality.warnings import Code, QualityWarning
 
 #: Fewer frames with a person than this and there is nothing to measure.
@@ -173,8 +173,13 @@ def feet_in_picture(image_xy: np.ndarray, visibility: np.ndarray, frame_size: tu
     ankles = np.asarray(image_xy, dtype=np.float64)[:, [LEFT_ANKLE, RIGHT_ANKLE]]
     width, height = frame_size
     with np.errstate(invalid="ignore"):
-        inside = ((ankles[..., 0] >= 0) & (ankles[..., 0] < width) & (ankles[..., 1] >= 0) & (ankles[..., 1] < height)
-                  & (np.asarray(visibility)[:, [LEFT_ANKLE, RIGHT_ANKLE]] >= FOOT_VISIBILITY))
+        inside = (
+            (ankles[..., 0] >= 0)
+            & (ankles[..., 0] < width)
+            & (ankles[..., 1] >= 0)
+            & (ankles[..., 1] < height)
+            & (np.asarray(visibility)[:, [LEFT_ANKLE, RIGHT_ANKLE]] >= FOOT_VISIBILITY)
+        )
     return inside.any(axis=1)
 
 
@@ -197,9 +202,12 @@ def require_person(where: Presence, name: str, hints: list[str] = (), person: st
     if person is not None:
         raise NothingToAnalyseError(
             f"The person chosen with --person {person} is in only {seen} of the {total} frames of {name}, too few "
-            "to analyse; run without --person to see everyone formcam followed (report.json, people.jpg).")
+            "to analyse; run without --person to see everyone formcam followed (report.json, people.jpg)."
+        )
     because = f"; {' and '.join(hints)}" if hints else ""
-    raise NothingToAnalyseError(f"No runner was found in {name} (a person was seen in {seen} of {total} frames){because}.")
+    raise NothingToAnalyseError(
+        f"No runner was found in {name} (a person was seen in {seen} of {total} frames){because}."
+    )
 
 
 def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, list[QualityWarning]]:
@@ -224,26 +232,34 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
     # Contacts found on feet mostly out of the picture rest on the pose model's guesses of where they are.
     if where.feet_seen is not None and where.feet_seen < MIN_FEET_IN_VIEW * where.frames_seen:
         hidden = 100 * (1 - where.feet_seen / max(where.frames_seen, 1))
-        return (f"the runner's feet are out of the picture in {hidden:.0f}% of the frames they are in, so no "
-                "step could be measured: film the whole runner, head to feet"), []
+        return (
+            f"the runner's feet are out of the picture in {hidden:.0f}% of the frames they are in, so no "
+            "step could be measured: film the whole runner, head to feet"
+        ), []
     if kinematics.events.n_contacts < MIN_CONTACTS:
         if where.visible_s < MIN_STEP_SEARCH_S:
-            return (f"the runner is in view for only {where.visible_s:.1f} s"
-                    f"{_span(where)}, too short to measure a running step "
-                    f"(formcam needs about {MIN_STEP_SEARCH_S:.0f} s of running)"), []
-        return (f"no running step was found in the {where.visible_s:.0f} s a person is "
-                "in view (standing, or an exercise in place?)"), []
+            return (
+                f"the runner is in view for only {where.visible_s:.1f} s"
+                f"{_span(where)}, too short to measure a running step "
+                f"(formcam needs about {MIN_STEP_SEARCH_S:.0f} s of running)"
+            ), []
+        return (
+            f"no running step was found in the {where.visible_s:.0f} s a person is "
+            "in view (standing, or an exercise in place?)"
+        ), []
     reason = not_running_reason(kinematics)
     if reason is None:
         return speed_change(kinematics.xy_level, t_ms, kinematics.view), []
     n_steps = len(regular_steps(kinematics.events, t_ms))
     if where.visible_s < MIN_STEP_SEARCH_S and MIN_STEPS_IN_BRIEF_VIEW <= n_steps < MIN_RUNNING_STEPS:
         # Too few steps because the runner crosses the frame, not because they do not run.
-        return None, [QualityWarning(
-            Code.TOO_SHORT_TO_CONFIRM_RUNNING,
-            f"The runner is in view for only {where.visible_s:.1f} s{_span(where)}, with {n_steps} "
-            "regular steps: too short to confirm this is running, and every number rests on those steps.",
-        )]
+        return None, [
+            QualityWarning(
+                Code.TOO_SHORT_TO_CONFIRM_RUNNING,
+                f"The runner is in view for only {where.visible_s:.1f} s{_span(where)}, with {n_steps} "
+                "regular steps: too short to confirm this is running, and every number rests on those steps.",
+            )
+        ]
     if n_steps < MIN_RUNNING_STEPS:
         return too_few_slow_steps(kinematics, t_ms, n_steps) or reason, []
     return reason, []
@@ -284,12 +300,13 @@ def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) ->
     which is neither.
     """
     from scipy import ndimage
+
     contacts, steps = _leading_steps(xy, t_ms, view)
     if len(steps) < 2 * SPEED_CHANGE_STEPS:
         return None
     half = SPEED_CHANGE_STEPS // 2
     # Medians of whole windows only: at the clip's ends a window would repeat its last step.
-    stretch = ndimage.median_filter(steps, size=SPEED_CHANGE_STEPS)[half:len(steps) - half]
+    stretch = ndimage.median_filter(steps, size=SPEED_CHANGE_STEPS)[half : len(steps) - half]
     fast, slow = int(np.argmin(stretch)), int(np.argmax(stretch))
     if not stretch[slow] >= SPEED_CHANGE_FACTOR * stretch[fast]:
         return None
@@ -298,10 +315,12 @@ def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) ->
         return None
     # Each stretch's time: its middle step's, from the clip's first frame.
     at_s = (np.asarray(t_ms, dtype=np.float64)[contacts[[fast + half, slow + half]]] - t_ms[0]) / 1000.0
-    return (f"the steps last {stretch[fast] / 1000:.2f} s around {at_s[0]:.1f} s but {stretch[slow] / 1000:.2f} s "
-            f"around {at_s[1]:.1f} s, {stretch[slow] / stretch[fast]:.1f} times longer: the clip's speed changes "
-            "(slow motion in part of it?), so no one cadence fits it; cut it to a stretch of one speed, "
-            "and give --slowmo for a slow-motion one")
+    return (
+        f"the steps last {stretch[fast] / 1000:.2f} s around {at_s[0]:.1f} s but {stretch[slow] / 1000:.2f} s "
+        f"around {at_s[1]:.1f} s, {stretch[slow] / stretch[fast]:.1f} times longer: the clip's speed changes "
+        "(slow motion in part of it?), so no one cadence fits it; cut it to a stretch of one speed, "
+        "and give --slowmo for a slow-motion one"
+    )
 
 
 def too_few_slow_steps(kinematics, t_ms: np.ndarray, n_steps: int) -> str | None:
@@ -332,10 +351,12 @@ def too_few_slow_steps(kinematics, t_ms: np.ndarray, n_steps: int) -> str | None
     step_s = float(np.median(steps)) / 1000.0
     if step_s < SLOW_MOTION_STEP_S or not swing_knee_flexion_deg(kinematics.xy_level) >= MIN_RUNNING_SWING_KNEE_DEG:
         return None
-    return (f"only {n_steps} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are needed), and "
-            f"the steps found take about {step_s:.1f} s each, slower than a walk although the knees fold as in "
-            "running: this looks like slow motion with too few steps in it, so film a longer stretch (and give "
-            "--slowmo)")
+    return (
+        f"only {n_steps} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are needed), and "
+        f"the steps found take about {step_s:.1f} s each, slower than a walk although the knees fold as in "
+        "running: this looks like slow motion with too few steps in it, so film a longer stretch (and give "
+        "--slowmo)"
+    )
 
 
 def _leading_steps(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) -> tuple[np.ndarray, np.ndarray]:
@@ -349,8 +370,8 @@ def _leading_steps(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) 
 
 def _ankle_speed(xy: np.ndarray, t_ms: np.ndarray, first: int, last: int) -> float:
     """Median speed of both ankles from frame ``first`` to ``last``, px/ms (NaN where never seen)."""
-    ankles = np.asarray(xy, dtype=np.float64)[first:last + 1, [LEFT_ANKLE, RIGHT_ANKLE]]
-    step_ms = np.diff(np.asarray(t_ms, dtype=np.float64)[first:last + 1])
+    ankles = np.asarray(xy, dtype=np.float64)[first : last + 1, [LEFT_ANKLE, RIGHT_ANKLE]]
+    step_ms = np.diff(np.asarray(t_ms, dtype=np.float64)[first : last + 1])
     speed = np.linalg.norm(np.diff(ankles, axis=0), axis=-1) / step_ms[:, None]
     return float(np.nanmedian(speed)) if np.isfinite(speed).any() else float("nan")
 
@@ -371,8 +392,9 @@ def not_running_reason(kinematics) -> str | None:
     return reason[0].lower() + reason[1:]
 
 
-def check_analysable(kinematics, where: Presence, t_ms: np.ndarray, name: str, *,
-                     force: bool) -> tuple[str | None, list[QualityWarning]]:
+def check_analysable(
+    kinematics, where: Presence, t_ms: np.ndarray, name: str, *, force: bool
+) -> tuple[str | None, list[QualityWarning]]:
     """Raise the refusal unless ``force``.
 
     Returns
@@ -409,11 +431,13 @@ def presence_notes(where: Presence) -> tuple[dict, list[QualityWarning]]:
     }
     warnings = []
     if where.partial:
-        warnings.append(QualityWarning(
-            Code.PARTIAL_PRESENCE,
-            f"The runner is in view only from {where.first_s:.1f} s to {where.last_s:.1f} s of this "
-            f"{where.clip_s:.1f} s clip; formcam analysed that part.",
-        ))
+        warnings.append(
+            QualityWarning(
+                Code.PARTIAL_PRESENCE,
+                f"The runner is in view only from {where.first_s:.1f} s to {where.last_s:.1f} s of this "
+                f"{where.clip_s:.1f} s clip; formcam analysed that part.",
+            )
+        )
     return runner, warnings
 
 
@@ -423,6 +447,11 @@ def forced_notes(why: str | None) -> tuple[dict, list[QualityWarning]]:
         return {"forced": False}, []
     return (
         {"forced": True, "refusal": why},
-        [QualityWarning(Code.FORCED_ANALYSIS, f"Analysed only because --force was given; otherwise refused: {why}. "
-                                         "The running norms may not apply to these numbers.")],
+        [
+            QualityWarning(
+                Code.FORCED_ANALYSIS,
+                f"Analysed only because --force was given; otherwise refused: {why}. "
+                "The running norms may not apply to these numbers.",
+            )
+        ],
     )

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from formcam.video.decode import iter_frames, scaled_size
-from formcam.threads import Progress, run_in_threads, usable_cores
-from formcam.video.segments import WHOLE_CLIP, Segment, clip_span, plan_work_segments
 from formcam.pose.detector import prefetch
 from formcam.report.annotations import FrameAnnotator, panel_rows
-from formcam.video.encode import H264Writer, concat_mp4
 from formcam.report.overlay import OverlayPainter
 from formcam.report.replay import append_replay
+from formcam.threads import Progress, run_in_threads, usable_cores
+from formcam.video.decode import iter_frames, scaled_size
+from formcam.video.encode import H264Writer, concat_mp4
+from formcam.video.segments import WHOLE_CLIP, Segment, clip_span, plan_work_segments
 
 #: ``--video-size``: the annotated video's longest side, px (None: the input's
 #: size; a smaller input is never enlarged). 720p is the default: it plays
@@ -113,7 +113,9 @@ def render_annotated_video(
         return out_path
     parts = [out_path.with_name(f".{out_path.name}.{k:03d}.mp4") for k in range(len(segments) + 1)]
     try:
-        last = run_in_threads(lambda item, progress: job.render_part(*item, progress), list(zip(segments, parts)), workers, on_frame)
+        last = run_in_threads(
+            lambda item, progress: job.render_part(*item, progress), list(zip(segments, parts)), workers, on_frame
+        )
         written = [part for part, last_pts in zip(parts, last) if last_pts is not None]
         last_pts = max((pts for pts in last if pts is not None), default=None)
         if replay and last_pts is not None:
@@ -185,8 +187,15 @@ class _RenderJob:
 
     def writer(self, path: Path, *, faststart: bool) -> H264Writer:
         width, height = self.size
-        return H264Writer(path, width=width, height=height, time_base=self.time_base, fps=self.fps,
-                          threads=self.encoder_threads, faststart=faststart)
+        return H264Writer(
+            path,
+            width=width,
+            height=height,
+            time_base=self.time_base,
+            fps=self.fps,
+            threads=self.encoder_threads,
+            faststart=faststart,
+        )
 
     def render_part(self, segment: Segment, part: Path, progress: Progress) -> int | None:
         """Render one segment into ``part``; return the last pts written (None: no frame)."""
@@ -201,8 +210,14 @@ class _RenderJob:
         """Decode, draw and encode the frames of ``segment``; return the last pts written."""
         n_frames = self.annotate.n_frames
         last_pts = None
-        frames = iter_frames(self.video_path, slowmo=self.slowmo, start_s=segment.start_s, stop_s=segment.stop_s,
-                             max_side=self.max_side, full_size_at=self.full_size_at)
+        frames = iter_frames(
+            self.video_path,
+            slowmo=self.slowmo,
+            start_s=segment.start_s,
+            stop_s=segment.stop_s,
+            max_side=self.max_side,
+            full_size_at=self.full_size_at,
+        )
         with frames:
             # Alone, the decoder gets a thread of its own.
             for frame in prefetch(frames) if segment is WHOLE_CLIP else frames:

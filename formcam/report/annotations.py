@@ -52,7 +52,7 @@ def contact_labels(events: GaitEvents, n_frames: int, hold_frames: int) -> np.nd
     """``'L contact'`` / ``'R contact'`` for ``hold_frames`` frames from each contact, else None; shape (T,)."""
     labels = np.full(n_frames, None, dtype=object)
     for frame, side in zip(np.asarray(events.contact_frames, dtype=int), np.asarray(events.contact_sides)):
-        labels[frame:frame + hold_frames] = f"{str(side)[0].upper()} contact"
+        labels[frame : frame + hold_frames] = f"{str(side)[0].upper()} contact"
     return labels
 
 

@@ -23,11 +23,11 @@ __all__ = [
 
 RGB = tuple[int, int, int]
 
-LEFT_COLOUR: RGB = (56, 189, 248)        # sky blue: the runner's left side
-RIGHT_COLOUR: RGB = (244, 114, 182)      # pink: the runner's right side
-MEASURE_COLOUR: RGB = (250, 204, 21)     # yellow: the lines the angles are measured on
+LEFT_COLOUR: RGB = (56, 189, 248)  # sky blue: the runner's left side
+RIGHT_COLOUR: RGB = (244, 114, 182)  # pink: the runner's right side
+MEASURE_COLOUR: RGB = (250, 204, 21)  # yellow: the lines the angles are measured on
 REFERENCE_COLOUR: RGB = (255, 255, 255)  # dashed horizontal / vertical references
-OUTLINE_COLOUR: RGB = (15, 15, 20)       # dark edge under every line, for contrast on any background
+OUTLINE_COLOUR: RGB = (15, 15, 20)  # dark edge under every line, for contrast on any background
 PANEL_COLOUR: RGB = (17, 20, 26)
 TEXT_COLOUR: RGB = (245, 245, 245)
 DIM_TEXT_COLOUR: RGB = (170, 176, 186)
@@ -55,15 +55,15 @@ class OverlayStyle:
     same share of the picture at 480x854 as at 1080x1920.
     """
 
-    unit: float            # short side / 1080
-    bone: int              # skeleton line width
-    outline: int           # extra width of the dark edge under lines
+    unit: float  # short side / 1080
+    bone: int  # skeleton line width
+    outline: int  # extra width of the dark edge under lines
     joint_radius: int
-    measure: int           # shoulder/hip/head line width
-    reference: int         # dashed reference width
-    dash: int              # dash length
-    font_scale: float      # OpenCV text scale of the panel text
-    margin: int            # gap between the panel and the frame edge
+    measure: int  # shoulder/hip/head line width
+    reference: int  # dashed reference width
+    dash: int  # dash length
+    font_scale: float  # OpenCV text scale of the panel text
+    margin: int  # gap between the panel and the frame edge
 
 
 def overlay_style(width: int, height: int) -> OverlayStyle:
@@ -138,8 +138,7 @@ def draw_dots(img: np.ndarray, points: np.ndarray, colours: Sequence[RGB], radiu
         cv2.circle(img, centre, radius * ONE, colour, -1, cv2.LINE_AA, SHIFT)
 
 
-def blend_box(img: np.ndarray, rect: tuple[int, int, int, int], colour: RGB, alpha: float,
-               radius: int = 0) -> None:
+def blend_box(img: np.ndarray, rect: tuple[int, int, int, int], colour: RGB, alpha: float, radius: int = 0) -> None:
     """Blend a filled (rounded) rectangle into ``img`` in place; only its region is touched."""
     h, w = img.shape[:2]
     x0, y0, x1, y1 = max(rect[0], 0), max(rect[1], 0), min(rect[2], w), min(rect[3], h)
@@ -153,8 +152,12 @@ def blend_box(img: np.ndarray, rect: tuple[int, int, int, int], colour: RGB, alp
     if r > 0:
         cv2.rectangle(layer, (ox + r, oy), (ox + bw - 1 - r, oy + bh - 1), colour, -1)
         cv2.rectangle(layer, (ox, oy + r), (ox + bw - 1, oy + bh - 1 - r), colour, -1)
-        for cx, cy in ((ox + r, oy + r), (ox + bw - 1 - r, oy + r),
-                       (ox + r, oy + bh - 1 - r), (ox + bw - 1 - r, oy + bh - 1 - r)):
+        for cx, cy in (
+            (ox + r, oy + r),
+            (ox + bw - 1 - r, oy + r),
+            (ox + r, oy + bh - 1 - r),
+            (ox + bw - 1 - r, oy + bh - 1 - r),
+        ):
             cv2.circle(layer, (cx, cy), r, colour, -1, cv2.LINE_AA)
     else:
         layer[:] = colour
@@ -167,15 +170,23 @@ def text_size(text: str, weight: tuple[int, int], scale: float) -> tuple[int, in
     return width, ascent, descent
 
 
-def draw_text(img: np.ndarray, text: str, origin: tuple[int, int], weight: tuple[int, int],
-          scale: float, colour: RGB) -> None:
+def draw_text(
+    img: np.ndarray, text: str, origin: tuple[int, int], weight: tuple[int, int], scale: float, colour: RGB
+) -> None:
     """Draw ``text`` with its baseline starting at ``origin`` (anti-aliased)."""
     cv2.putText(img, text, (int(origin[0]), int(origin[1])), weight[0], scale, colour, weight[1], cv2.LINE_AA)
 
 
-def draw_label(img: np.ndarray, text: str, anchor: tuple[float, float], style: OverlayStyle,
-           align: Literal["left", "right", "center"] = "left", fill: RGB = PANEL_COLOUR,
-           colour: RGB = TEXT_COLOUR, alpha: float = 0.72) -> None:
+def draw_label(
+    img: np.ndarray,
+    text: str,
+    anchor: tuple[float, float],
+    style: OverlayStyle,
+    align: Literal["left", "right", "center"] = "left",
+    fill: RGB = PANEL_COLOUR,
+    colour: RGB = TEXT_COLOUR,
+    alpha: float = 0.72,
+) -> None:
     """Text in a rounded dark pill, vertically centred on ``anchor`` and kept inside the frame."""
     h, w = img.shape[:2]
     scale = style.font_scale * 0.9
@@ -214,6 +225,14 @@ def draw_banner(rgb: np.ndarray, text: str) -> np.ndarray:
     big = replace(style, font_scale=style.font_scale * 1.15)
     while big.font_scale > 0.3 and text_size(text, SEMIBOLD, big.font_scale * 0.9)[0] > 0.9 * w:
         big = replace(big, font_scale=big.font_scale * 0.9)
-    draw_label(img, text, (w / 2, style.margin + 30 * style.unit), big, align="center", fill=MEASURE_COLOUR,
-           colour=PANEL_COLOUR, alpha=0.92)
+    draw_label(
+        img,
+        text,
+        (w / 2, style.margin + 30 * style.unit),
+        big,
+        align="center",
+        fill=MEASURE_COLOUR,
+        colour=PANEL_COLOUR,
+        alpha=0.92,
+    )
     return img

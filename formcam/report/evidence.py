@@ -20,15 +20,24 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcam.video.probe import probe_video
-from formcam.threads import usable_cores
 from formcam.errors import FormcamError
 from formcam.gait.registry import DRAWN_METRICS, METRICS
 from formcam.report.annotations import FrameAnnotator
 from formcam.report.overlay import draw_overlay
+from formcam.threads import usable_cores
+from formcam.video.probe import probe_video
 from formcam.video.seek import iter_frames_at
 
-__all__ = ["EvidenceFrame", "EvidencePlan", "collect_evidence", "flagged_metrics", "plan_evidence", "shown_frame", "stretches_of_time", "worst_and_typical"]
+__all__ = [
+    "EvidenceFrame",
+    "EvidencePlan",
+    "collect_evidence",
+    "flagged_metrics",
+    "plan_evidence",
+    "shown_frame",
+    "stretches_of_time",
+    "worst_and_typical",
+]
 
 _SEVERITY = {"high": 0, "watch": 1}
 #: Evidence images are scaled to this height in pixels (sharp on a phone, small in the page).
@@ -208,7 +217,9 @@ class EvidencePlan:
     def draw(self, k: int, image: np.ndarray) -> bytes:
         """The JPEG of entry ``k``, drawn on ``image`` (the full-size upright frame ``shown[k]``)."""
         name, _, step = self.chosen[k]
-        ann = self.annotate(self.shown[k], highlight=name if name in DRAWN_METRICS else None, in_stance=step.get("side"))
+        ann = self.annotate(
+            self.shown[k], highlight=name if name in DRAWN_METRICS else None, in_stance=step.get("side")
+        )
         drawn = draw_overlay(image, ann, [], show_panel=False, text_scale=EVIDENCE_TEXT_SCALE)
         return encode_jpeg(crop_to_runner(drawn, self.xy[self.shown[k]]))
 
@@ -219,23 +230,30 @@ class EvidencePlan:
 
     def frames(self) -> list[EvidenceFrame]:
         """The evidence frames, with the JPEGs drawn so far (None: not read)."""
-        return [EvidenceFrame(name, role, step.get("side"), frame, float(step["t_ms"]), float(step["value"]), jpeg)
-                for (name, role, step), frame, jpeg in zip(self.chosen, self.shown, self.jpegs)]
+        return [
+            EvidenceFrame(name, role, step.get("side"), frame, float(step["t_ms"]), float(step["value"]), jpeg)
+            for (name, role, step), frame, jpeg in zip(self.chosen, self.shown, self.jpegs)
+        ]
 
 
 def plan_evidence(report: dict, kinematics) -> EvidencePlan:
     """The :class:`EvidencePlan` of an analysis (report.json content and its kinematics)."""
-    chosen = [(name, role, step) for name in flagged_metrics(report)
-              for role, step in worst_and_typical(name, report["metrics"][name]).items()]
+    chosen = [
+        (name, role, step)
+        for name in flagged_metrics(report)
+        for role, step in worst_and_typical(name, report["metrics"][name]).items()
+    ]
     annotate = FrameAnnotator(kinematics, fps=report["video"].get("fps") or 30.0)
     contacts = sorted(int(f) for f in kinematics.events.contact_frames)
-    shown = [min(shown_frame(name, step, kinematics.signals, contacts), annotate.n_frames - 1)
-             for name, _, step in chosen]
+    shown = [
+        min(shown_frame(name, step, kinematics.signals, contacts), annotate.n_frames - 1) for name, _, step in chosen
+    ]
     return EvidencePlan(chosen, shown, annotate, kinematics.xy)
 
 
-def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
-                     source_video: Path | None) -> tuple[list[EvidenceFrame], str | None]:
+def collect_evidence(
+    report: dict, kinematics, t_ms: np.ndarray, source_video: Path | None
+) -> tuple[list[EvidenceFrame], str | None]:
     """Evidence frames of every flagged metric, read from ``source_video``.
 
     Parameters
@@ -262,8 +280,10 @@ def collect_evidence(report: dict, kinematics, t_ms: np.ndarray,
         return [], None
     if source_video is None or not Path(source_video).is_file():
         where = f" ({source_video})" if source_video else ""
-        note = (f"The source video is not available{where}, so the evidence frames cannot be shown; "
-                "re-run formcam analyze on the video to see them.")
+        note = (
+            f"The source video is not available{where}, so the evidence frames cannot be shown; "
+            "re-run formcam analyze on the video to see them."
+        )
         return plan.frames(), note  # no image read: every jpeg is None
     try:
         info = probe_video(source_video)

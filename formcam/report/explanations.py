@@ -142,9 +142,7 @@ EXPLANATIONS: dict[str, Explanation] = {
         what="The angle of the line from your shoulder to your ear, measured from vertical, seen from the side.",
         why="The same head posture as the head-forward distance, as an angle: independent of your trunk length.",
         sign="Positive: the head is forward of the shoulders. Zero: ear straight above the shoulder.",
-        cues=(
-            "Look ahead rather than down; think 'chin slightly back', tall through the crown of the head.",
-        ),
+        cues=("Look ahead rather than down; think 'chin slightly back', tall through the crown of the head.",),
         film=_SIDE,
     ),
     "trunk_forward_lean_deg": Explanation(
@@ -167,9 +165,7 @@ EXPLANATIONS: dict[str, Explanation] = {
             "harder landings."
         ),
         sign="Larger: more bounce.",
-        cues=(
-            "Think of running forward rather than up; a slightly quicker cadence usually lowers the bounce.",
-        ),
+        cues=("Think of running forward rather than up; a slightly quicker cadence usually lowers the bounce.",),
         film="Any view with a fixed camera (not panning up and down).",
     ),
     "vertical_oscillation_cm": Explanation(
@@ -202,9 +198,7 @@ EXPLANATIONS: dict[str, Explanation] = {
             "more of the shock up the leg."
         ),
         sign="Larger: a more bent knee at landing.",
-        cues=(
-            "Think of landing 'softly' with the knee slightly bent, the foot under the body rather than reaching.",
-        ),
+        cues=("Think of landing 'softly' with the knee slightly bent, the foot under the body rather than reaching.",),
         film=_SIDE,
     ),
     "shank_angle_contact_deg": Explanation(

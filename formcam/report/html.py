@@ -26,8 +26,8 @@ import numpy as np
 
 from formcam import __version__
 from formcam.atomic import write_text_atomic
-from formcam.gait.steps import GaitEvents
 from formcam.gait.registry import METRICS, PlotSignal
+from formcam.gait.steps import GaitEvents
 from formcam.report.annotations import stance_side
 from formcam.report.evidence import EvidenceFrame, collect_evidence, worst_and_typical
 from formcam.report.explanations import CADENCE, DISCLAIMER, HOW_TO_READ, explanation
@@ -114,12 +114,12 @@ def page(title: str, body: str, *, heading: str = "", subheading: str = "") -> s
         The dark header's title and line under it (plain text).
     """
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<meta name=\"generator\" content=\"formcam {_e(__version__)}\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="generator" content="formcam {_e(__version__)}">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
-        f"<header class=\"top\"><div class=\"inner\"><h1>{_e(heading or title)}</h1>"
+        f'<header class="top"><div class="inner"><h1>{_e(heading or title)}</h1>'
         f"<p>{_e(subheading)}</p></div></header>"
         f"<main>{body}</main>"
         f"<footer><p><strong>Not medical advice.</strong> {_e(DISCLAIMER)}</p>"
@@ -133,12 +133,15 @@ def page(title: str, body: str, *, heading: str = "", subheading: str = "") -> s
 
 def _stance(report: dict, n_frames: int) -> np.ndarray:
     """(T,) stance side per frame from report.json's events."""
+
     def pick(kind, key):
         return np.array([e[key] for e in report["events"] if e["kind"] == kind])
 
     events = GaitEvents(
-        contact_frames=pick("contact", "frame").astype(int), contact_sides=pick("contact", "side").astype(str),
-        toe_off_frames=pick("toe_off", "frame").astype(int), toe_off_sides=pick("toe_off", "side").astype(str),
+        contact_frames=pick("contact", "frame").astype(int),
+        contact_sides=pick("contact", "side").astype(str),
+        toe_off_frames=pick("toe_off", "frame").astype(int),
+        toe_off_sides=pick("toe_off", "side").astype(str),
     )
     return stance_side(events, n_frames)
 
@@ -154,8 +157,11 @@ def _metric_lines(name: str, signals: dict, stance: np.ndarray | None) -> list[L
     if plot is None:
         return []
     if not isinstance(plot.signal, str):  # one line per side
-        return [Line(np.asarray(signals[key], dtype=float), f"{side} {plot.label}", colour)
-                for key, side, colour in zip(plot.signal, ("left", "right"), (LEFT_CSS, RIGHT_CSS)) if key in signals]
+        return [
+            Line(np.asarray(signals[key], dtype=float), f"{side} {plot.label}", colour)
+            for key, side, colour in zip(plot.signal, ("left", "right"), (LEFT_CSS, RIGHT_CSS))
+            if key in signals
+        ]
     if plot.signal not in signals:
         return []
     signs, label = plot.signs, plot.label
@@ -165,12 +171,21 @@ def _metric_lines(name: str, signals: dict, stance: np.ndarray | None) -> list[L
     if stance is None:
         return []
     # During each stance, in the metric's sign; in flight (no stance) the metric is not defined.
-    return [Line(np.where(stance == side, sign * values, np.nan), f"{side} stance", colour)
-            for side, sign, colour in (("left", signs[0], LEFT_CSS), ("right", signs[1], RIGHT_CSS))]
+    return [
+        Line(np.where(stance == side, sign * values, np.nan), f"{side} stance", colour)
+        for side, sign, colour in (("left", signs[0], LEFT_CSS), ("right", signs[1], RIGHT_CSS))
+    ]
 
 
-def _plot(name: str, metric: dict, report: dict, t_ms: np.ndarray | None, signals: dict | None,
-          stance: np.ndarray | None, marks: dict[int, str]) -> str:
+def _plot(
+    name: str,
+    metric: dict,
+    report: dict,
+    t_ms: np.ndarray | None,
+    signals: dict | None,
+    stance: np.ndarray | None,
+    marks: dict[int, str],
+) -> str:
     contacts_ms = [(e["t_ms"], e["side"]) for e in report["events"] if e["kind"] == "contact"]
     steps = metric.get("per_step") or []
     if t_ms is not None and len(t_ms):
@@ -183,8 +198,11 @@ def _plot(name: str, metric: dict, report: dict, t_ms: np.ndarray | None, signal
     lines = _metric_lines(name, signals, stance) if signals is not None and t_ms is not None else []
     if not lines and not steps:
         return ""  # nothing measured to draw
-    points = [StepPoint((s["t_ms"] - t0) / 1000.0, s["value"], s.get("side"), marks.get(i))
-              for i, s in enumerate(steps) if s.get("value") is not None]
+    points = [
+        StepPoint((s["t_ms"] - t0) / 1000.0, s["value"], s.get("side"), marks.get(i))
+        for i, s in enumerate(steps)
+        if s.get("value") is not None
+    ]
     spec = METRICS.get(name)
     band = None
     watch, high = [], []
@@ -195,9 +213,16 @@ def _plot(name: str, metric: dict, report: dict, t_ms: np.ndarray | None, signal
         high = [spec.high_above] if spec.high_above is not None else []
     unit = metric["unit"]
     return time_plot_svg(
-        t_s, lines, steps=points, contacts=[((t - t0) / 1000.0, side) for t, side in contacts_ms],
-        ok_band=band, watch_levels=watch, high_levels=high, y_label=f"{metric.get('label') or name} ({unit})",
-        title=f"{metric.get('label') or name} over time", name=name,
+        t_s,
+        lines,
+        steps=points,
+        contacts=[((t - t0) / 1000.0, side) for t, side in contacts_ms],
+        ok_band=band,
+        watch_levels=watch,
+        high_levels=high,
+        y_label=f"{metric.get('label') or name} ({unit})",
+        title=f"{metric.get('label') or name} over time",
+        name=name,
     )
 
 
@@ -208,14 +233,26 @@ def _summary(report: dict) -> str:
     video, view, runner, cadence = report["video"], report["view"], report["runner"], report["cadence_spm"]
     direction = f", running {view['direction']}" if view.get("direction") else ""
     cards = [
-        ("Cadence", f'<div class="big">{_num(cadence["value"], "", 0)}</div><div class="dim">steps/min, '
-                    f'{cadence["n_steps"]} steps</div>'),
-        ("Camera view", f'<div class="big">{_e(view["label"])}</div><div class="dim">'
-                        f'{view["confidence"]:.0%} sure{_e(direction)}</div>'),
-        ("Clip", f'<div class="big">{_num(video.get("duration_s"), "s")}</div><div class="dim">{video["frames"]} frames'
-                 f'{", %.0f fps" % video["fps"] if video.get("fps") else ""}</div>'),
-        ("Runner seen", f'<div class="big">{runner["detected_fraction"]:.0%}</div><div class="dim">of the frames'
-                        f'{"" if runner["is_running"] else ", not running?"}</div>'),
+        (
+            "Cadence",
+            f'<div class="big">{_num(cadence["value"], "", 0)}</div><div class="dim">steps/min, '
+            f"{cadence['n_steps']} steps</div>",
+        ),
+        (
+            "Camera view",
+            f'<div class="big">{_e(view["label"])}</div><div class="dim">'
+            f"{view['confidence']:.0%} sure{_e(direction)}</div>",
+        ),
+        (
+            "Clip",
+            f'<div class="big">{_num(video.get("duration_s"), "s")}</div><div class="dim">{video["frames"]} frames'
+            f"{', %.0f fps' % video['fps'] if video.get('fps') else ''}</div>",
+        ),
+        (
+            "Runner seen",
+            f'<div class="big">{runner["detected_fraction"]:.0%}</div><div class="dim">of the frames'
+            f"{'' if runner['is_running'] else ', not running?'}</div>",
+        ),
     ]
     out = ['<section id="summary"><h2>Summary</h2><div class="cards">']
     out += [f'<div class="card"><div class="k">{_e(k)}</div>{v}</div>' for k, v in cards]
@@ -225,18 +262,24 @@ def _summary(report: dict) -> str:
     if findings:
         out.append("<h3>Worth a look</h3><ul>")
         for name, m in sorted(findings, key=lambda item: item[1]["flag"] != "high"):
-            out.append(f'<li><a href="#{_e(name)}">{_e(m["label"])}</a>: {_num(m["value"], m["unit"])} '
-                       f'{_chip(m["flag"])} {_e(_finding_words(name, m))}</li>')
+            out.append(
+                f'<li><a href="#{_e(name)}">{_e(m["label"])}</a>: {_num(m["value"], m["unit"])} '
+                f"{_chip(m['flag'])} {_e(_finding_words(name, m))}</li>"
+            )
         out.append("</ul>")
     elif measured:
         out.append("<p>No measurement is outside its usual range in this clip.</p>")
     if measured:
-        out.append('<table><thead><tr><th>Measurement</th><th class="n">Value</th><th class="n">Left</th>'
-                   '<th class="n">Right</th><th class="n">Steps</th><th>Flag</th></tr></thead><tbody>')
+        out.append(
+            '<table><thead><tr><th>Measurement</th><th class="n">Value</th><th class="n">Left</th>'
+            '<th class="n">Right</th><th class="n">Steps</th><th>Flag</th></tr></thead><tbody>'
+        )
         for name, m in measured:
-            out.append(f'<tr><td><a href="#{_e(name)}">{_e(m["label"])}</a></td><td class="n">{_num(m["value"], m["unit"])}</td>'
-                       f'<td class="n">{_num(m["left"], m["unit"])}</td><td class="n">{_num(m["right"], m["unit"])}</td>'
-                       f'<td class="n">{m["n"]}</td><td>{_chip(m["flag"])}</td></tr>')
+            out.append(
+                f'<tr><td><a href="#{_e(name)}">{_e(m["label"])}</a></td><td class="n">{_num(m["value"], m["unit"])}</td>'
+                f'<td class="n">{_num(m["left"], m["unit"])}</td><td class="n">{_num(m["right"], m["unit"])}</td>'
+                f'<td class="n">{m["n"]}</td><td>{_chip(m["flag"])}</td></tr>'
+            )
         out.append("</tbody></table>")
     else:
         out.append('<p class="warn">No measurement could be made in this clip; see the notes below.</p>')
@@ -268,30 +311,37 @@ def _notes(report: dict) -> str:
     if items:
         out.append('<div class="warn"><ul>' + "".join(items) + "</ul></div>")
     out.append(f"<p>{_e(HOW_TO_READ)}</p>")
-    out.append('<p class="legend"><span><i class="swatch" style="background:var(--left)"></i>runner\'s left</span>'
-               '<span><i class="swatch" style="background:var(--right)"></i>runner\'s right</span>'
-               '<span><i class="swatch" style="background:#dcfce7;height:10px"></i>usual range</span>'
-               '<span><i class="swatch" style="background:#d97706"></i>watch level</span>'
-               '<span><i class="swatch" style="background:#dc2626"></i>high level</span></p>')
-    out.append("<p class=\"dim\">In the plots, thin coloured lines and ticks on the time axis mark each foot "
-               "contact; dots are the per-step values.</p></section>")
+    out.append(
+        '<p class="legend"><span><i class="swatch" style="background:var(--left)"></i>runner\'s left</span>'
+        '<span><i class="swatch" style="background:var(--right)"></i>runner\'s right</span>'
+        '<span><i class="swatch" style="background:#dcfce7;height:10px"></i>usual range</span>'
+        '<span><i class="swatch" style="background:#d97706"></i>watch level</span>'
+        '<span><i class="swatch" style="background:#dc2626"></i>high level</span></p>'
+    )
+    out.append(
+        '<p class="dim">In the plots, thin coloured lines and ticks on the time axis mark each foot '
+        "contact; dots are the per-step values.</p></section>"
+    )
     return "".join(out)
 
 
 def _cadence_section(report: dict) -> str:
     cadence = report["cadence_spm"]
     value = _num(cadence["value"], "steps/min", 0)
-    return (f'<section id="cadence_spm"><h2>Cadence</h2><p>{_e(CADENCE.what)}</p>'
-            f"<h3>Why it matters</h3><p>{_e(CADENCE.why)}</p>"
-            f'<dl class="facts"><dt>Your value</dt><dd><strong>{value}</strong> from {cadence["n_steps"]} steps'
-            f'{" (confidence %.0f%%)" % (100 * cadence["confidence"]) if cadence.get("confidence") is not None else ""}</dd>'
-            f"<dt>Typical</dt><dd>About 160-180 steps/min for recreational runners; it rises with speed.</dd></dl>"
-            f'<div class="cues"><strong>You could try</strong><ul>{"".join(f"<li>{_e(c)}</li>" for c in CADENCE.cues)}</ul></div>'
-            "</section>")
+    return (
+        f'<section id="cadence_spm"><h2>Cadence</h2><p>{_e(CADENCE.what)}</p>'
+        f"<h3>Why it matters</h3><p>{_e(CADENCE.why)}</p>"
+        f'<dl class="facts"><dt>Your value</dt><dd><strong>{value}</strong> from {cadence["n_steps"]} steps'
+        f"{' (confidence %.0f%%)' % (100 * cadence['confidence']) if cadence.get('confidence') is not None else ''}</dd>"
+        f"<dt>Typical</dt><dd>About 160-180 steps/min for recreational runners; it rises with speed.</dd></dl>"
+        f'<div class="cues"><strong>You could try</strong><ul>{"".join(f"<li>{_e(c)}</li>" for c in CADENCE.cues)}</ul></div>'
+        "</section>"
+    )
 
 
-def _metric_section(name: str, metric: dict, plot: str, evidence: Sequence[EvidenceFrame],
-                    evidence_note: str | None) -> str:
+def _metric_section(
+    name: str, metric: dict, plot: str, evidence: Sequence[EvidenceFrame], evidence_note: str | None
+) -> str:
     text = explanation(name)
     unit = metric["unit"]
     out = [f'<section id="{_e(name)}"><h2>{_e(metric["label"])} {_chip(metric["flag"])}</h2>']
@@ -300,15 +350,25 @@ def _metric_section(name: str, metric: dict, plot: str, evidence: Sequence[Evide
     facts = []
     if metric["value"] is not None:
         low = " Fewer than 7 steps per side: treat it as rough." if metric.get("confidence") == "low" else ""
-        facts.append(("Your value", f'<strong>{_num(metric["value"], unit)}</strong>, the median of {metric["n"]} steps.{_e(low)}'))
+        facts.append(
+            (
+                "Your value",
+                f"<strong>{_num(metric['value'], unit)}</strong>, the median of {metric['n']} steps.{_e(low)}",
+            )
+        )
     else:
-        facts.append(("Your value", f'not measured: {_e(metric.get("reason") or "no data")}.'))
+        facts.append(("Your value", f"not measured: {_e(metric.get('reason') or 'no data')}."))
     if metric["left"] is not None or metric["right"] is not None:
         diff = ""
         if metric["left"] is not None and metric["right"] is not None:
-            diff = f' (difference {abs(metric["left"] - metric["right"]):.1f}{_UNIT_TEXT.get(unit, " " + unit)})'
-        facts.append(("Left vs right", f'<span class="left">L {_num(metric["left"], unit)}</span> · '
-                                       f'<span class="right">R {_num(metric["right"], unit)}</span>{diff}'))
+            diff = f" (difference {abs(metric['left'] - metric['right']):.1f}{_UNIT_TEXT.get(unit, ' ' + unit)})"
+        facts.append(
+            (
+                "Left vs right",
+                f'<span class="left">L {_num(metric["left"], unit)}</span> · '
+                f'<span class="right">R {_num(metric["right"], unit)}</span>{diff}',
+            )
+        )
     if text:
         facts.append(("Reading the number", _e(text.sign)))
     facts.append(("Norm and source", _e(metric.get("reference") or "none published")))
@@ -316,22 +376,31 @@ def _metric_section(name: str, metric: dict, plot: str, evidence: Sequence[Evide
         facts.append(("Expected error", _e(metric["expected_error"])))
     out.append('<dl class="facts">' + "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     if plot:
-        out.append(f"<figure>{plot}<figcaption>{_e(metric['label'])} over the clip. "
-                   f"{_e(_plot_caption(name))}</figcaption></figure>")
+        out.append(
+            f"<figure>{plot}<figcaption>{_e(metric['label'])} over the clip. "
+            f"{_e(_plot_caption(name))}</figcaption></figure>"
+        )
     mine = [e for e in evidence if e.metric == name]
     if mine:
         out.append(_evidence_block(metric, mine, evidence_note))
     if metric["flag"] in ("watch", "high") and text and text.cues:
-        out.append('<div class="cues"><strong>You could try</strong> (suggestions from coaching practice, not a '
-                   f'prescription)<ul>{"".join(f"<li>{_e(c)}</li>" for c in text.cues)}</ul></div>')
+        out.append(
+            '<div class="cues"><strong>You could try</strong> (suggestions from coaching practice, not a '
+            f"prescription)<ul>{''.join(f'<li>{_e(c)}</li>' for c in text.cues)}</ul></div>"
+        )
     steps = metric.get("per_step") or []
     if steps:
-        rows = "".join(f'<tr><td class="n">{i + 1}</td><td class="{_e(s.get("side") or "")}">{_e(s.get("side") or "")}</td>'
-                       f'<td class="n">{s["frame"]}</td><td class="n">{(s.get("t_ms") or 0) / 1000:.2f}</td>'
-                       f'<td class="n">{_num(s["value"], unit, 2)}</td></tr>' for i, s in enumerate(steps))
-        out.append(f"<details><summary>Per-step values ({len(steps)} steps)</summary><table><thead><tr>"
-                   '<th class="n">#</th><th>Side</th><th class="n">Frame</th><th class="n">Time (s)</th>'
-                   f'<th class="n">Value</th></tr></thead><tbody>{rows}</tbody></table></details>')
+        rows = "".join(
+            f'<tr><td class="n">{i + 1}</td><td class="{_e(s.get("side") or "")}">{_e(s.get("side") or "")}</td>'
+            f'<td class="n">{s["frame"]}</td><td class="n">{(s.get("t_ms") or 0) / 1000:.2f}</td>'
+            f'<td class="n">{_num(s["value"], unit, 2)}</td></tr>'
+            for i, s in enumerate(steps)
+        )
+        out.append(
+            f"<details><summary>Per-step values ({len(steps)} steps)</summary><table><thead><tr>"
+            '<th class="n">#</th><th>Side</th><th class="n">Frame</th><th class="n">Time (s)</th>'
+            f'<th class="n">Value</th></tr></thead><tbody>{rows}</tbody></table></details>'
+        )
     out.append("</section>")
     return "".join(out)
 
@@ -339,8 +408,7 @@ def _metric_section(name: str, metric: dict, plot: str, evidence: Sequence[Evide
 def _plot_caption(name: str) -> str:
     plot = _plot_signal(name)
     if plot and plot.signs is not None:
-        return ("The line is the value during each stance (blue: left foot down, pink: right), "
-                "dots the per-step peaks.")
+        return "The line is the value during each stance (blue: left foot down, pink: right), dots the per-step peaks."
     if plot:
         return "The line is the value in every frame, dots the per-step values."
     return "Dots are the per-step values (blue: left, pink: right)."
@@ -353,12 +421,16 @@ def _evidence_block(metric: dict, frames: Sequence[EvidenceFrame], note: str | N
     figures = []
     for frame in frames:
         what = "Worst step" if frame.role == "worst" else "Typical step"
-        caption = (f"{what}: {_e(frame.side or '')} {_num(frame.value, metric['unit'])} "
-                   f"at {frame.t_ms / 1000:.2f} s (frame {frame.frame})")
+        caption = (
+            f"{what}: {_e(frame.side or '')} {_num(frame.value, metric['unit'])} "
+            f"at {frame.t_ms / 1000:.2f} s (frame {frame.frame})"
+        )
         if frame.jpeg is not None:
             data = base64.b64encode(frame.jpeg).decode("ascii")
-            figures.append(f'<figure><img src="data:image/jpeg;base64,{data}" alt="{_e(what)} of '
-                           f'{_e(metric["label"])}"><figcaption>{caption}</figcaption></figure>')
+            figures.append(
+                f'<figure><img src="data:image/jpeg;base64,{data}" alt="{_e(what)} of '
+                f'{_e(metric["label"])}"><figcaption>{caption}</figcaption></figure>'
+            )
         else:
             figures.append(f"<figure><figcaption>{caption} (frame not available)</figcaption></figure>")
     out.append('<div class="evidence">' + "".join(figures) + "</div>")
@@ -372,10 +444,14 @@ def _other_views(report: dict) -> str:
     items = []
     for name, m in missing:
         text = explanation(name)
-        items.append(f"<li><strong>{_e(m['label'])}</strong>: {_e(text.what if text else '')} "
-                     f"<span class=\"dim\">{_e(text.film if text else m.get('reason') or '')}</span></li>")
-    return (f'<section id="other-views"><h2>Not measurable from a {_e(report["view"]["label"])} view</h2>'
-            f"<ul>{''.join(items)}</ul></section>")
+        items.append(
+            f"<li><strong>{_e(m['label'])}</strong>: {_e(text.what if text else '')} "
+            f'<span class="dim">{_e(text.film if text else m.get("reason") or "")}</span></li>'
+        )
+    return (
+        f'<section id="other-views"><h2>Not measurable from a {_e(report["view"]["label"])} view</h2>'
+        f"<ul>{''.join(items)}</ul></section>"
+    )
 
 
 # --------------------------------------------------------------------------- public entry points
@@ -429,8 +505,15 @@ def report_html(
     return page(f"formcam: {name}", "".join(sections), heading="Running form report", subheading=subtitle)
 
 
-def write_report_html(path: str | Path, report: dict, kinematics=None, *, t_ms: np.ndarray | None = None,
-                      source_video: Path | None = None, evidence: list[EvidenceFrame] | None = None) -> Path:
+def write_report_html(
+    path: str | Path,
+    report: dict,
+    kinematics=None,
+    *,
+    t_ms: np.ndarray | None = None,
+    source_video: Path | None = None,
+    evidence: list[EvidenceFrame] | None = None,
+) -> Path:
     """Write report.html (atomically), with evidence frames read from ``source_video``.
 
     Parameters
@@ -459,6 +542,11 @@ def write_report_html(path: str | Path, report: dict, kinematics=None, *, t_ms: 
         evidence = []
         if kinematics is not None and t_ms is not None:
             evidence, note = collect_evidence(report, kinematics, t_ms, source_video)
-    text = report_html(report, t_ms=t_ms, signals=kinematics.signals if kinematics is not None else None,
-                       evidence=evidence, evidence_note=note)
+    text = report_html(
+        report,
+        t_ms=t_ms,
+        signals=kinematics.signals if kinematics is not None else None,
+        evidence=evidence,
+        evidence_note=note,
+    )
     return write_text_atomic(path, text)

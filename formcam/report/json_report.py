@@ -99,9 +99,14 @@ class ReportContent:
     def quality(self) -> list[QualityWarning]:
         """Every warning, in report order: the decoder's, the kinematics', the capture's, then the input's."""
         presence = presence_notes(self.presence)[1] if self.presence is not None else []
-        return [*_decode_warnings(self.video), *self.kinematics.quality,
-                *(self.capture.warnings if self.capture is not None else []), *presence,
-                *several_people_warning(self.tracking), *forced_notes(self.forced_over)[1]]
+        return [
+            *_decode_warnings(self.video),
+            *self.kinematics.quality,
+            *(self.capture.warnings if self.capture is not None else []),
+            *presence,
+            *several_people_warning(self.tracking),
+            *forced_notes(self.forced_over)[1],
+        ]
 
 
 def build_report(content: ReportContent) -> dict:
@@ -154,7 +159,9 @@ def build_report(content: ReportContent) -> dict:
 
 def _decode_warnings(video: dict) -> list[QualityWarning]:
     if video.get("decode_error"):
-        return [QualityWarning(Code.DECODE_STOPPED_EARLY, video["decode_error"] + " Only the part before it was analysed.")]
+        return [
+            QualityWarning(Code.DECODE_STOPPED_EARLY, video["decode_error"] + " Only the part before it was analysed.")
+        ]
     return []
 
 

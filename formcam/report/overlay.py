@@ -17,18 +17,34 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from formcam.gait.view import FRONTAL, View
 from formcam.pose import landmarks as lm
 from formcam.report.drawing import (
-    LEFT_COLOUR, MEASURE_COLOUR, ONE, OUTLINE_COLOUR, PANEL_COLOUR, REFERENCE_COLOUR, RIGHT_COLOUR, SEMIBOLD, SHIFT,
-    TEXT_COLOUR, OverlayStyle, dashed_segments, draw_dots, draw_label, draw_lines, fixed_point, format_angle,
-    overlay_style, text_size,
+    LEFT_COLOUR,
+    MEASURE_COLOUR,
+    ONE,
+    OUTLINE_COLOUR,
+    PANEL_COLOUR,
+    REFERENCE_COLOUR,
+    RIGHT_COLOUR,
+    SEMIBOLD,
+    SHIFT,
+    TEXT_COLOUR,
+    OverlayStyle,
+    dashed_segments,
+    draw_dots,
+    draw_label,
+    draw_lines,
+    fixed_point,
+    format_angle,
+    overlay_style,
+    text_size,
 )  # fmt: skip
 from formcam.report.panel import PanelRow, ValuesPanel
-from formcam.gait.view import FRONTAL, View
 
 __all__ = ["FrameAnnotation", "OverlayPainter", "draw_overlay"]
 
-_LINE_EXTENSION = 0.3         # shoulder/hip lines reach this fraction of their length beyond each joint
+_LINE_EXTENSION = 0.3  # shoulder/hip lines reach this fraction of their length beyond each joint
 
 # Bones whose both ends are on one side; the rest (shoulder and hip lines) are drawn neutral.
 _LEFT_IDS = frozenset({1, 2, 3, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31})
@@ -46,8 +62,12 @@ _JOINT_COLOURS = [LEFT_COLOUR if i in _LEFT_IDS else RIGHT_COLOUR for i in _JOIN
 _BONES = np.array(lm.SKELETON)  # (n_bones, 2) landmark ids
 # Each bone's colour, an index into _BONE_COLOURS: both ends on the runner's left, both on the right, or across.
 _BONE_COLOURS = (LEFT_COLOUR, RIGHT_COLOUR, TEXT_COLOUR)
-_BONE_COLOUR = np.array([0 if a in _LEFT_IDS and b in _LEFT_IDS else 1 if a in _RIGHT_IDS and b in _RIGHT_IDS else 2
-                         for a, b in lm.SKELETON])
+_BONE_COLOUR = np.array(
+    [
+        0 if a in _LEFT_IDS and b in _LEFT_IDS else 1 if a in _RIGHT_IDS and b in _RIGHT_IDS else 2
+        for a, b in lm.SKELETON
+    ]
+)
 _STANCE_BONES = {side: np.array([a in ids and b in ids for a, b in lm.SKELETON]) for side, ids in _LEG_IDS.items()}
 _NO_STANCE_BONES = np.zeros(len(_BONES), bool)
 
@@ -110,8 +130,9 @@ def _present(xy: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- annotation layers
 
 
-def _draw_skeleton(img: np.ndarray, xy: np.ndarray, present: np.ndarray, style: OverlayStyle,
-                   in_stance: str | None, skip_centre: bool) -> None:
+def _draw_skeleton(
+    img: np.ndarray, xy: np.ndarray, present: np.ndarray, style: OverlayStyle, in_stance: str | None, skip_centre: bool
+) -> None:
     """Bones coloured by side (neutral bones across the body), stance leg thicker, then joints."""
     drawn = present[_BONES].all(axis=1)
     if skip_centre:
@@ -122,8 +143,10 @@ def _draw_skeleton(img: np.ndarray, xy: np.ndarray, present: np.ndarray, style: 
     h, w = img.shape[:2]
     segments = fixed_point(xy[_BONES[drawn]], w, h)
     _, first = np.unique(groups, return_index=True)
-    calls = [(_BONE_COLOURS[g // 2], round(style.bone * 1.8) if g % 2 else style.bone, list(segments[groups == g]))
-             for g in groups[np.sort(first)].tolist()]
+    calls = [
+        (_BONE_COLOURS[g // 2], round(style.bone * 1.8) if g % 2 else style.bone, list(segments[groups == g]))
+        for g in groups[np.sort(first)].tolist()
+    ]
     # Outlines of every group first so no dark edge is drawn over a neighbouring bone.
     for _, width, polylines in calls:
         cv2.polylines(img, polylines, False, OUTLINE_COLOUR, width + 2 * style.outline, cv2.LINE_AA, SHIFT)
@@ -134,8 +157,9 @@ def _draw_skeleton(img: np.ndarray, xy: np.ndarray, present: np.ndarray, style: 
     draw_dots(img, xy[_JOINT_IDS[joints]], [c for c, on in zip(_JOINT_COLOURS, joints) if on], style.joint_radius)
 
 
-def _draw_tilt_line(img: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, angle_deg: float,
-                    style: OverlayStyle) -> None:
+def _draw_tilt_line(
+    img: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, angle_deg: float, style: OverlayStyle
+) -> None:
     """A left-right joint line extended past both joints, a dashed horizontal level with its
     higher joint (so the lower side visibly drops below it), and ``name angle`` beside it."""
     if a[0] > b[0]:
@@ -144,8 +168,9 @@ def _draw_tilt_line(img: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, an
     p0, p1 = a - extension, b + extension
     level_y = min(a[1], b[1])  # image y grows downwards: the higher joint
     overhang = 0.15 * abs(p1[0] - p0[0]) + 10 * style.unit
-    reference = dashed_segments(np.array([p0[0] - overhang, level_y]), np.array([p1[0] + overhang, level_y]),
-                        style.dash)
+    reference = dashed_segments(
+        np.array([p0[0] - overhang, level_y]), np.array([p1[0] + overhang, level_y]), style.dash
+    )
     draw_lines(img, reference, REFERENCE_COLOUR, style.reference, style.outline)
     draw_lines(img, np.array([[p0, p1]]), MEASURE_COLOUR, style.measure, style.outline)
 
@@ -161,8 +186,9 @@ def _draw_tilt_line(img: np.ndarray, a: np.ndarray, b: np.ndarray, name: str, an
         draw_label(img, text, (p0[0] - overhang - gap, (p0[1] + level_y) / 2), style, align="right")
 
 
-def _draw_head_line(img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_deg: float,
-                    style: OverlayStyle, facing: int = 0) -> None:
+def _draw_head_line(
+    img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_deg: float, style: OverlayStyle, facing: int = 0
+) -> None:
     """Mid-shoulder to mid-ear line, a dashed vertical through the shoulders, the arc
     between them, and ``Head angle`` behind the head.
 
@@ -173,25 +199,39 @@ def _draw_head_line(img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_
     if not all(present[a] and present[b] for a, b in pairs):
         return
     ear, shoulder = ((xy[a] + xy[b]) / 2 for a, b in pairs)
-    _draw_from_vertical(img, shoulder, ear, "Head", angle_deg, style, facing, reach=1.25, reference=1.3,
-                        label_height=1.1)
+    _draw_from_vertical(
+        img, shoulder, ear, "Head", angle_deg, style, facing, reach=1.25, reference=1.3, label_height=1.1
+    )
 
 
-def _draw_trunk_line(img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_deg: float,
-                     style: OverlayStyle, facing: int = 0) -> None:
+def _draw_trunk_line(
+    img: np.ndarray, xy: np.ndarray, present: np.ndarray, angle_deg: float, style: OverlayStyle, facing: int = 0
+) -> None:
     """Mid-hip to mid-shoulder line (the trunk whose forward lean is measured), its
     vertical reference and arc, and ``Lean angle`` behind the back."""
     pairs = ((lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), (lm.LEFT_HIP, lm.RIGHT_HIP))
     if not all(present[a] and present[b] for a, b in pairs):
         return
     shoulder, hip = ((xy[a] + xy[b]) / 2 for a, b in pairs)
-    _draw_from_vertical(img, hip, shoulder, "Lean", angle_deg, style, facing, reach=1.0, reference=1.1,
-                        label_height=0.45, arc=0.3)
+    _draw_from_vertical(
+        img, hip, shoulder, "Lean", angle_deg, style, facing, reach=1.0, reference=1.1, label_height=0.45, arc=0.3
+    )
 
 
-def _draw_from_vertical(img: np.ndarray, base: np.ndarray, tip: np.ndarray, name: str, angle_deg: float,
-                        style: OverlayStyle, facing: int, *, reach: float, reference: float,
-                        label_height: float, arc: float = 0.55) -> None:
+def _draw_from_vertical(
+    img: np.ndarray,
+    base: np.ndarray,
+    tip: np.ndarray,
+    name: str,
+    angle_deg: float,
+    style: OverlayStyle,
+    facing: int,
+    *,
+    reach: float,
+    reference: float,
+    label_height: float,
+    arc: float = 0.55,
+) -> None:
     """A measured line from ``base`` towards ``tip`` (``reach`` times its length), a dashed
     vertical ``reference`` times its length up from ``base``, the arc between them, and
     ``name angle`` behind the runner (``facing`` +1 = image-right; 0 = away from the lean)."""
@@ -223,8 +263,7 @@ def _draw_from_vertical(img: np.ndarray, base: np.ndarray, tip: np.ndarray, name
     draw_label(img, text, anchor, style, align="right" if behind < 0 else "left")
 
 
-def _draw_event(img: np.ndarray, xy: np.ndarray, present: np.ndarray, event: str,
-                style: OverlayStyle) -> None:
+def _draw_event(img: np.ndarray, xy: np.ndarray, present: np.ndarray, event: str, style: OverlayStyle) -> None:
     """A badge under the foot named by the event's leading ``L``/``R``, else under the runner."""
     words = event.split()
     side = {"L": "left", "R": "right"}.get(words[0].upper()) if words else None
@@ -249,29 +288,44 @@ def _draw_event(img: np.ndarray, xy: np.ndarray, present: np.ndarray, event: str
     draw_label(img, event, anchor, style, align="center", fill=colour, colour=PANEL_COLOUR, alpha=0.9)
 
 
-def _draw_highlight(img: np.ndarray, xy: np.ndarray, present: np.ndarray, ann: FrameAnnotation,
-                    style: OverlayStyle) -> None:
+def _draw_highlight(
+    img: np.ndarray, xy: np.ndarray, present: np.ndarray, ann: FrameAnnotation, style: OverlayStyle
+) -> None:
     """The geometry of one at-contact or arm metric, for evidence frames (see ``FrameAnnotation.highlight``)."""
     side = ann.in_stance or "left"
-    hip, knee, ankle, heel = ((lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL) if side == "left"
-                              else (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL))
+    hip, knee, ankle, heel = (
+        (lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL)
+        if side == "left"
+        else (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL)
+    )
     facing = ann.facing or 1
     if ann.highlight == "overstride_pct" and present[[lm.LEFT_HIP, lm.RIGHT_HIP, heel]].all():
         mid_hip = (xy[lm.LEFT_HIP] + xy[lm.RIGHT_HIP]) / 2
         plumb = np.array([mid_hip[0], xy[heel][1]])
         draw_lines(img, dashed_segments(mid_hip, plumb, style.dash), REFERENCE_COLOUR, style.reference, style.outline)
         draw_lines(img, np.array([[plumb, xy[heel]]]), MEASURE_COLOUR, style.measure, style.outline)
-        draw_label(img, "Heel ahead of hip", (float(plumb[0] + xy[heel][0]) / 2, float(plumb[1]) + 45 * style.unit),
-               style, align="center")
+        draw_label(
+            img,
+            "Heel ahead of hip",
+            (float(plumb[0] + xy[heel][0]) / 2, float(plumb[1]) + 45 * style.unit),
+            style,
+            align="center",
+        )
     elif ann.highlight == "knee_flexion_contact_deg" and present[[hip, knee, ankle]].all():
-        draw_lines(img, np.array([[xy[hip], xy[knee]], [xy[knee], xy[ankle]]]), MEASURE_COLOUR, style.measure,
-               style.outline)
+        draw_lines(
+            img, np.array([[xy[hip], xy[knee]], [xy[knee], xy[ankle]]]), MEASURE_COLOUR, style.measure, style.outline
+        )
         thigh, shank = xy[knee] - xy[hip], xy[ankle] - xy[knee]
         cosine = float(np.dot(thigh, shank) / max(np.hypot(*thigh) * np.hypot(*shank), 1e-9))
         bend = math.degrees(math.acos(min(1.0, max(-1.0, cosine))))
         gap = 20 * style.unit + style.measure
-        draw_label(img, f"Knee bend {bend:.0f}°", (float(xy[knee][0]) + facing * gap, float(xy[knee][1])), style,
-               align="left" if facing > 0 else "right")
+        draw_label(
+            img,
+            f"Knee bend {bend:.0f}°",
+            (float(xy[knee][0]) + facing * gap, float(xy[knee][1])),
+            style,
+            align="left" if facing > 0 else "right",
+        )
     elif ann.highlight == "shank_angle_contact_deg" and present[[knee, ankle]].all():
         shin = xy[ankle] - xy[knee]
         below = xy[knee] + [0.0, 1.1 * float(np.hypot(*shin))]
@@ -279,8 +333,13 @@ def _draw_highlight(img: np.ndarray, xy: np.ndarray, present: np.ndarray, ann: F
         draw_lines(img, np.array([[xy[knee], xy[ankle]]]), MEASURE_COLOUR, style.measure, style.outline)
         angle = math.degrees(math.atan2(shin[0] * facing, shin[1]))
         gap = 20 * style.unit + style.measure
-        draw_label(img, f"Shin {angle:.0f}°", (float(xy[knee][0]) - facing * gap, float(xy[knee][1] + 0.5 * shin[1])),
-               style, align="right" if facing > 0 else "left")
+        draw_label(
+            img,
+            f"Shin {angle:.0f}°",
+            (float(xy[knee][0]) - facing * gap, float(xy[knee][1] + 0.5 * shin[1])),
+            style,
+            align="right" if facing > 0 else "left",
+        )
     elif ann.highlight == "arm_crossover_pct" and present[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]].all():
         mid = (xy[lm.LEFT_SHOULDER] + xy[lm.RIGHT_SHOULDER]) / 2
         bottom = mid + [0.0, 1.6 * abs(float(xy[lm.RIGHT_SHOULDER][0] - xy[lm.LEFT_SHOULDER][0])) + 1.0]
@@ -291,8 +350,15 @@ def _draw_highlight(img: np.ndarray, xy: np.ndarray, present: np.ndarray, ann: F
 # --------------------------------------------------------------------------- public entry point
 
 
-def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow], *,
-                 title: str = "formcam", show_panel: bool = True, text_scale: float = 1.0) -> np.ndarray:
+def draw_overlay(
+    rgb: np.ndarray,
+    ann: FrameAnnotation,
+    panel: Sequence[PanelRow],
+    *,
+    title: str = "formcam",
+    show_panel: bool = True,
+    text_scale: float = 1.0,
+) -> np.ndarray:
     """Return a copy of one upright frame with the runner's annotations drawn on it.
 
     Parameters
@@ -335,8 +401,9 @@ def draw_overlay(rgb: np.ndarray, ann: FrameAnnotation, panel: Sequence[PanelRow
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
     img = np.array(rgb, dtype=np.uint8, order="C", copy=True)
-    painter = OverlayPainter(img.shape[1], img.shape[0], panel, title=title, show_panel=show_panel,
-                             text_scale=text_scale)
+    painter = OverlayPainter(
+        img.shape[1], img.shape[0], panel, title=title, show_panel=show_panel, text_scale=text_scale
+    )
     painter.draw_on(img, ann)
     return img
 
@@ -368,8 +435,16 @@ class OverlayPainter:
     memo of layouts by subtitle (the view), each entry a pure function of its key.
     """
 
-    def __init__(self, width: int, height: int, panel: Sequence[PanelRow] = (), *, title: str = "formcam",
-                 show_panel: bool = True, text_scale: float = 1.0):
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        panel: Sequence[PanelRow] = (),
+        *,
+        title: str = "formcam",
+        show_panel: bool = True,
+        text_scale: float = 1.0,
+    ):
         self.width, self.height = int(width), int(height)
         self.panel = tuple(panel)
         self.title = title
@@ -396,8 +471,9 @@ class OverlayPainter:
             If ``img`` is not such a frame of the painter's size, or ``ann.xy`` is not (33, 2).
         """
         if img.shape != (self.height, self.width, 3) or img.dtype != np.uint8:
-            raise ValueError(f"expected a ({self.height}, {self.width}, 3) uint8 RGB frame, "
-                             f"got {img.shape} {img.dtype}")
+            raise ValueError(
+                f"expected a ({self.height}, {self.width}, 3) uint8 RGB frame, got {img.shape} {img.dtype}"
+            )
         if not (img.flags.c_contiguous and img.flags.writeable):
             raise ValueError("the frame must be C-contiguous and writeable to be drawn on in place")
         xy = np.asarray(ann.xy, dtype=np.float64)
@@ -410,8 +486,10 @@ class OverlayPainter:
         if present.any():
             _draw_skeleton(img, xy, present, style, ann.in_stance, skip_centre=lateral)
             if lateral:
-                tilt_lines = (("Shoulders", lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, ann.shoulder_tilt_deg),
-                              ("Hips", lm.LEFT_HIP, lm.RIGHT_HIP, ann.hip_tilt_deg))
+                tilt_lines = (
+                    ("Shoulders", lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, ann.shoulder_tilt_deg),
+                    ("Hips", lm.LEFT_HIP, lm.RIGHT_HIP, ann.hip_tilt_deg),
+                )
                 for name, a, b, angle in tilt_lines:
                     if present[a] and present[b]:
                         _draw_tilt_line(img, xy[a], xy[b], name, angle, style)

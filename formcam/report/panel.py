@@ -17,8 +17,19 @@ import numpy as np
 
 from formcam.gait.view import CLEAR_VIEWS, View
 from formcam.report.drawing import (
-    BOLD, DIM_TEXT_COLOUR, FLAG_COLOURS, LEFT_COLOUR, PANEL_COLOUR, REGULAR, RIGHT_COLOUR, SEMIBOLD, TEXT_COLOUR,
-    OverlayStyle, blend_box, draw_text, text_size,
+    BOLD,
+    DIM_TEXT_COLOUR,
+    FLAG_COLOURS,
+    LEFT_COLOUR,
+    PANEL_COLOUR,
+    REGULAR,
+    RIGHT_COLOUR,
+    SEMIBOLD,
+    TEXT_COLOUR,
+    OverlayStyle,
+    blend_box,
+    draw_text,
+    text_size,
 )  # fmt: skip
 
 __all__ = ["PanelRow", "ValuesPanel", "pick_panel_corner"]
@@ -26,8 +37,8 @@ __all__ = ["PanelRow", "ValuesPanel", "pick_panel_corner"]
 Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
 
 _PANEL_ALPHA = 0.68
-_MAX_PANEL_WIDTH = 0.62       # of the frame width; the panel font shrinks to stay within it
-_MAX_PANEL_HEIGHT = 0.45      # of the frame height, so a small landscape clip still shows the runner
+_MAX_PANEL_WIDTH = 0.62  # of the frame width; the panel font shrinks to stay within it
+_MAX_PANEL_HEIGHT = 0.45  # of the frame height, so a small landscape clip still shows the runner
 
 
 @dataclass(frozen=True)
@@ -91,8 +102,9 @@ class ValuesPanel:
         subtitle = f"{view} view" if view in (*CLEAR_VIEWS, View.OBLIQUE) else "view unknown"
         layout = self._layouts.get(subtitle)
         if layout is None:
-            layout = self._layouts[subtitle] = _panel_layout(self.rows, self.title, subtitle, self.style,
-                                                             self.width, self.height)
+            layout = self._layouts[subtitle] = _panel_layout(
+                self.rows, self.title, subtitle, self.style, self.width, self.height
+            )
         size, margin = (self.width, self.height), self.style.margin
         rect = _panel_rect(pick_panel_corner(xy, layout.size, size, margin), layout.size, size, margin)
         _draw_panel(img, rect, layout, self.rows, self.title, subtitle)
@@ -177,12 +189,18 @@ class _PanelLayout:
     legend_height: int
     value_x: int
     size: tuple[int, int]
-    title_width: int                 # of the title alone
-    legend_widths: tuple[int, int]   # of the words "left" and "right"
+    title_width: int  # of the title alone
+    legend_widths: tuple[int, int]  # of the words "left" and "right"
 
 
-def _panel_layout(rows: Sequence[PanelRow], title: str, subtitle: str, style: OverlayStyle,
-                  frame_width: int, frame_height: int | None = None) -> _PanelLayout:
+def _panel_layout(
+    rows: Sequence[PanelRow],
+    title: str,
+    subtitle: str,
+    style: OverlayStyle,
+    frame_width: int,
+    frame_height: int | None = None,
+) -> _PanelLayout:
     """Measure the panel, shrinking its font so it stays within _MAX_PANEL_WIDTH of the
     frame's width and _MAX_PANEL_HEIGHT of its height."""
     scale = style.font_scale
@@ -208,12 +226,28 @@ def _panel_layout(rows: Sequence[PanelRow], title: str, subtitle: str, style: Ov
         if room >= 1 or scale <= 0.3:
             break
         scale = max(0.3, 0.97 * scale * room)
-    return _PanelLayout(scale, ascent, pad, title_height, row_height, legend_height, value_x,
-                        (int(width), int(height)), title_width, legend_words)
+    return _PanelLayout(
+        scale,
+        ascent,
+        pad,
+        title_height,
+        row_height,
+        legend_height,
+        value_x,
+        (int(width), int(height)),
+        title_width,
+        legend_words,
+    )
 
 
-def _draw_panel(img: np.ndarray, rect: tuple[int, int, int, int], layout: _PanelLayout,
-                rows: Sequence[PanelRow], title: str, subtitle: str) -> None:
+def _draw_panel(
+    img: np.ndarray,
+    rect: tuple[int, int, int, int],
+    layout: _PanelLayout,
+    rows: Sequence[PanelRow],
+    title: str,
+    subtitle: str,
+) -> None:
     """Dark translucent box: title and view, one row per value with its flag dot, side legend."""
     x0, y0 = rect[0], rect[1]
     scale, ascent, pad = layout.scale, layout.ascent, layout.pad
@@ -225,15 +259,22 @@ def _draw_panel(img: np.ndarray, rect: tuple[int, int, int, int], layout: _Panel
     y = y0 + pad
     b = baseline(y, layout.title_height) - round(0.15 * ascent)
     draw_text(img, title, (x0 + pad, b), BOLD, scale * 1.15, TEXT_COLOUR)
-    draw_text(img, subtitle, (x0 + pad + layout.title_width + round(0.8 * ascent), b), REGULAR, scale * 0.8,
-          DIM_TEXT_COLOUR)
+    draw_text(
+        img, subtitle, (x0 + pad + layout.title_width + round(0.8 * ascent), b), REGULAR, scale * 0.8, DIM_TEXT_COLOUR
+    )
     y += layout.title_height
 
     dot_r = max(3, round(0.32 * ascent))
     for row in rows:
         b = baseline(y, layout.row_height)
-        cv2.circle(img, (x0 + pad + dot_r, b - ascent // 2), dot_r,
-                   FLAG_COLOURS.get(row.flag, FLAG_COLOURS[None]), -1, cv2.LINE_AA)
+        cv2.circle(
+            img,
+            (x0 + pad + dot_r, b - ascent // 2),
+            dot_r,
+            FLAG_COLOURS.get(row.flag, FLAG_COLOURS[None]),
+            -1,
+            cv2.LINE_AA,
+        )
         draw_text(img, row.label, (x0 + pad + round(1.3 * ascent), b), REGULAR, scale, DIM_TEXT_COLOUR)
         # Values that need attention take their flag's colour; the rest stay white.
         value_colour = FLAG_COLOURS[row.flag] if row.flag in ("watch", "high") else TEXT_COLOUR

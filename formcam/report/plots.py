@@ -197,33 +197,51 @@ def time_plot_svg(
         top = y_of(min(band[1], hi)) if band[1] is not None else _TOP
         bottom = y_of(max(band[0], lo)) if band[0] is not None else _TOP + plot_h
         if bottom > top:
-            out.append(f'<rect class="ok-band" x="{_LEFT}" y="{top:.1f}" width="{plot_w}" height="{bottom - top:.1f}" '
-                       f'fill="{OK_BAND_CSS}"/>')
+            out.append(
+                f'<rect class="ok-band" x="{_LEFT}" y="{top:.1f}" width="{plot_w}" height="{bottom - top:.1f}" '
+                f'fill="{OK_BAND_CSS}"/>'
+            )
     for tick in nice_ticks(lo, hi):
         y = y_of(tick)
         out.append(f'<line x1="{_LEFT}" x2="{_LEFT + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
-        out.append(f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#475569">{_fmt(tick)}</text>')
+        out.append(
+            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#475569">{_fmt(tick)}</text>'
+        )
     for tick in nice_ticks(t0, t1, target=8):
         x = x_of(tick)
-        out.append(f'<text x="{x:.1f}" y="{_TOP + plot_h + 28}" text-anchor="middle" font-size="11" '
-                   f'fill="#475569">{_fmt(tick)}</text>')
-    out.append(f'<text x="{_LEFT + plot_w}" y="{_HEIGHT - 2}" text-anchor="end" font-size="11" fill="#475569">time (s)</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{_TOP + plot_h + 28}" text-anchor="middle" font-size="11" '
+            f'fill="#475569">{_fmt(tick)}</text>'
+        )
+    out.append(
+        f'<text x="{_LEFT + plot_w}" y="{_HEIGHT - 2}" text-anchor="end" font-size="11" fill="#475569">time (s)</text>'
+    )
     if y_label:
-        out.append(f'<text x="12" y="{_TOP + plot_h / 2:.1f}" transform="rotate(-90 12 {_TOP + plot_h / 2:.1f})" '
-                   f'text-anchor="middle" font-size="11" fill="#475569">{html.escape(y_label)}</text>')
-    for level, colour, name in [*((v, WATCH_CSS, "watch") for v in watch_levels),
-                                *((v, HIGH_CSS, "high") for v in high_levels)]:
+        out.append(
+            f'<text x="12" y="{_TOP + plot_h / 2:.1f}" transform="rotate(-90 12 {_TOP + plot_h / 2:.1f})" '
+            f'text-anchor="middle" font-size="11" fill="#475569">{html.escape(y_label)}</text>'
+        )
+    for level, colour, name in [
+        *((v, WATCH_CSS, "watch") for v in watch_levels),
+        *((v, HIGH_CSS, "high") for v in high_levels),
+    ]:
         if level is not None and lo <= level <= hi:
             y = y_of(level)
-            out.append(f'<line class="level-{name}" x1="{_LEFT}" x2="{_LEFT + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
-                       f'stroke="{colour}" stroke-dasharray="6 4" stroke-width="1.2"/>')
+            out.append(
+                f'<line class="level-{name}" x1="{_LEFT}" x2="{_LEFT + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
+                f'stroke="{colour}" stroke-dasharray="6 4" stroke-width="1.2"/>'
+            )
     for t, side in contacts:
         x = x_of(t)
         colour = SIDE_CSS.get(side, LINE_CSS)
-        out.append(f'<line class="contact" x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP}" y2="{_TOP + plot_h}" stroke="{colour}" '
-                   f'stroke-opacity="0.18"/>')
-        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP + plot_h}" y2="{_TOP + plot_h + 8}" stroke="{colour}" '
-                   f'stroke-width="2"/>')
+        out.append(
+            f'<line class="contact" x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP}" y2="{_TOP + plot_h}" stroke="{colour}" '
+            f'stroke-opacity="0.18"/>'
+        )
+        out.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP + plot_h}" y2="{_TOP + plot_h + 8}" stroke="{colour}" '
+            f'stroke-width="2"/>'
+        )
     for line in lines:
         out.extend(_polyline(x_of, y_of, t_s, np.asarray(line.values, dtype=float), line.colour, lo, hi))
     for step in steps:
@@ -234,7 +252,9 @@ def time_plot_svg(
         out.append(f'<circle class="step" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" stroke="#fff"/>')
         if step.mark:
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="8" fill="none" stroke="#0f172a" stroke-width="1.5"/>')
-            out.append(f'<text x="{x + 10:.1f}" y="{y - 8:.1f}" font-size="11" fill="#0f172a">{html.escape(step.mark)}</text>')
+            out.append(
+                f'<text x="{x + 10:.1f}" y="{y - 8:.1f}" font-size="11" fill="#0f172a">{html.escape(step.mark)}</text>'
+            )
     out.append("</svg>")
     return "".join(out)
 
@@ -252,6 +272,8 @@ def _polyline(x_of, y_of, t: np.ndarray, y: np.ndarray, colour: str, lo: float, 
             continue
         xs, ys = x_of(t[chunk]), y_of(np.clip(y[chunk], lo, hi))
         points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys))
-        parts.append(f'<polyline class="signal" points="{points}" fill="none" stroke="{colour}" stroke-width="1.6" '
-                     f'stroke-linejoin="round"/>')
+        parts.append(
+            f'<polyline class="signal" points="{points}" fill="none" stroke="{colour}" stroke-width="1.6" '
+            f'stroke-linejoin="round"/>'
+        )
     return parts

@@ -23,8 +23,9 @@ OTHER_RGB = (255, 150, 30)
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def grab_frames(video_path: str | os.PathLike, times_ms: list[float], *,
-                slow_motion_factor: float = 1.0) -> dict[float, np.ndarray]:
+def grab_frames(
+    video_path: str | os.PathLike, times_ms: list[float], *, slow_motion_factor: float = 1.0
+) -> dict[float, np.ndarray]:
     """Decode the upright RGB frames nearest the real times ``times_ms`` (the pose file's clock).
 
     Frames are found by time, not by number, because the pose model may have
@@ -66,8 +67,9 @@ def draw_panel(rgb: np.ndarray, boxes: list[dict], chosen: int, t_s: float, heig
     scale = height / rgb.shape[0]
     panel = cv2.resize(rgb, (max(1, round(rgb.shape[1] * scale)), height), interpolation=cv2.INTER_AREA)
     thick = max(2, height // 160)
-    taken: list[tuple[int, int, int, int]] = [_label(panel, f"{t_s:.1f} s", (0, 0), (30, 30, 30), height,
-                                                     text_rgb=(255, 255, 255))]
+    taken: list[tuple[int, int, int, int]] = [
+        _label(panel, f"{t_s:.1f} s", (0, 0), (30, 30, 30), height, text_rgb=(255, 255, 255))
+    ]
     for entry in boxes:
         x0, y0, x1, y1 = (int(round(v * scale)) for v in entry["box"])
         colour = CHOSEN_RGB if entry["index"] == chosen else OTHER_RGB
@@ -77,8 +79,15 @@ def draw_panel(rgb: np.ndarray, boxes: list[dict], chosen: int, t_s: float, heig
     return panel
 
 
-def _label(image: np.ndarray, text: str, corner: tuple[int, int], rgb, height: int, text_rgb=(0, 0, 0),
-           avoid: list[tuple[int, int, int, int]] = ()) -> tuple[int, int, int, int]:
+def _label(
+    image: np.ndarray,
+    text: str,
+    corner: tuple[int, int],
+    rgb,
+    height: int,
+    text_rgb=(0, 0, 0),
+    avoid: list[tuple[int, int, int, int]] = (),
+) -> tuple[int, int, int, int]:
     """Draw ``text`` on a filled patch at ``corner``, moved down past the patches in ``avoid``; return its patch."""
     size = height / 600
     stroke = max(1, height // 300)
@@ -95,8 +104,9 @@ def _label(image: np.ndarray, text: str, corner: tuple[int, int], rgb, height: i
     return x, y, x + w + 6, y + h + base + 4
 
 
-def write_people_preview(video_path: str | os.PathLike, tracking: dict, out_path: str | os.PathLike, *,
-                         slow_motion_factor: float = 1.0) -> Path | None:
+def write_people_preview(
+    video_path: str | os.PathLike, tracking: dict, out_path: str | os.PathLike, *, slow_motion_factor: float = 1.0
+) -> Path | None:
     """Write ``people.jpg`` from the pose stage's ``tracking`` (:func:`formcam.pose.people.choose_person`).
 
     ``slow_motion_factor`` is the video's (report.json ``video.slow_motion_factor``),
@@ -112,8 +122,11 @@ def write_people_preview(video_path: str | os.PathLike, tracking: dict, out_path
     if not panels:
         return None
     frames = grab_frames(video_path, [p["t_ms"] for p in panels], slow_motion_factor=slow_motion_factor)
-    images = [draw_panel(frames[p["t_ms"]], p["boxes"], tracking["chosen_track"], p["t_s"])
-              for p in panels if p["t_ms"] in frames]
+    images = [
+        draw_panel(frames[p["t_ms"]], p["boxes"], tracking["chosen_track"], p["t_s"])
+        for p in panels
+        if p["t_ms"] in frames
+    ]
     if not images:
         return None
     gap = np.full((PANEL_HEIGHT, 8, 3), 255, np.uint8)

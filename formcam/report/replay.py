@@ -16,12 +16,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcam.video.probe import probe_video
 from formcam.gait.registry import DRAWN_METRICS, panel_metrics
 from formcam.report.annotations import FrameAnnotator, panel_rows
-from formcam.report.evidence import flagged_metrics, worst_and_typical
 from formcam.report.drawing import draw_banner
+from formcam.report.evidence import flagged_metrics, worst_and_typical
 from formcam.report.overlay import draw_overlay
+from formcam.video.probe import probe_video
 from formcam.video.seek import frames_between
 
 __all__ = ["SLOWDOWN", "ReplayStep", "append_replay", "replay_step"]
@@ -71,8 +71,9 @@ class ReplayStep:
 def replay_step(report: dict) -> ReplayStep | None:
     """Choose the step to replay from report.json, or None when no metric has per-step values."""
     view = report["view"]["label"]
-    candidates = flagged_metrics(report) + [name for name in panel_metrics(view)
-                                            if report["metrics"].get(name, {}).get("per_step")]
+    candidates = flagged_metrics(report) + [
+        name for name in panel_metrics(view) if report["metrics"].get(name, {}).get("per_step")
+    ]
     contacts = sorted((e["frame"], e["t_ms"]) for e in report["events"] if e["kind"] == "contact")
     for name in candidates:
         chosen = worst_and_typical(name, report["metrics"][name])
@@ -85,9 +86,15 @@ def replay_step(report: dict) -> ReplayStep | None:
         later = [c for c in contacts if c[0] > contact_frame]
         stop_t = max(later[0][1] if later else t_ms, t_ms)
         return ReplayStep(
-            metric=name, label=metric.get("label") or name, unit=metric["unit"], side=step.get("side"),
-            value=float(step["value"]), contact_frame=int(contact_frame), contact_t_ms=float(contact_t),
-            start_ms=contact_t - 1000 * LEAD_IN_S, stop_ms=stop_t + 1000 * TAIL_S,
+            metric=name,
+            label=metric.get("label") or name,
+            unit=metric["unit"],
+            side=step.get("side"),
+            value=float(step["value"]),
+            contact_frame=int(contact_frame),
+            contact_t_ms=float(contact_t),
+            start_ms=contact_t - 1000 * LEAD_IN_S,
+            stop_ms=stop_t + 1000 * TAIL_S,
         )
     return None
 
@@ -110,8 +117,9 @@ def _analysed_frames(times_ms: np.ndarray, step: ReplayStep, t_ms: np.ndarray | 
     return np.where((index >= 0) & (index < n_frames), index, -1)
 
 
-def append_replay(writer, video_path: Path, kinematics, report: dict, *, last_pts: int,
-                  t_ms: np.ndarray | None = None) -> int:
+def append_replay(
+    writer, video_path: Path, kinematics, report: dict, *, last_pts: int, t_ms: np.ndarray | None = None
+) -> int:
     """Write the replay of the worst step after the clip in ``writer``.
 
     Parameters

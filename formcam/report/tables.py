@@ -102,19 +102,21 @@ def steps_table(report: dict) -> str:
     rows = []
     for i, contact in enumerate(contacts):
         side = contact["side"]
-        next_same = next((c["frame"] for c in contacts[i + 1:] if c["side"] == side), float("inf"))
+        next_same = next((c["frame"] for c in contacts[i + 1 :] if c["side"] == side), float("inf"))
         toe_off = next((t for t in toe_offs if t["side"] == side and contact["frame"] < t["frame"] < next_same), None)
         next_contact = contacts[i + 1] if i + 1 < len(contacts) else None
-        rows.append({
-            "step": i + 1,
-            "side": side,
-            "contact_frame": contact["frame"],
-            "contact_t_ms": contact["t_ms"],
-            "toe_off_frame": toe_off["frame"] if toe_off else None,
-            "toe_off_t_ms": toe_off["t_ms"] if toe_off else None,
-            "stance_ms": toe_off["t_ms"] - contact["t_ms"] if toe_off else None,
-            "step_ms": next_contact["t_ms"] - contact["t_ms"] if next_contact else None,
-        })
+        rows.append(
+            {
+                "step": i + 1,
+                "side": side,
+                "contact_frame": contact["frame"],
+                "contact_t_ms": contact["t_ms"],
+                "toe_off_frame": toe_off["frame"] if toe_off else None,
+                "toe_off_t_ms": toe_off["t_ms"] if toe_off else None,
+                "stance_ms": toe_off["t_ms"] - contact["t_ms"] if toe_off else None,
+                "step_ms": next_contact["t_ms"] - contact["t_ms"] if next_contact else None,
+            }
+        )
     metric_names = [name for name, m in report["metrics"].items() if m.get("per_step")]
     by_side = {side: [row for row in rows if row["side"] == side] for side in {row["side"] for row in rows}}
     starts = {side: [row["contact_frame"] for row in mine] for side, mine in by_side.items()}
@@ -125,13 +127,29 @@ def steps_table(report: dict) -> str:
             if at >= 0:
                 by_side[side][at].setdefault(name, step.get("value"))
 
-    header = ["step", "side", "contact_frame", column("contact_t_ms", "ms"), "toe_off_frame", column("toe_off_t_ms", "ms"),
-              column("stance_ms", "ms"), column("step_ms", "ms"),
-              *(column(name, report["metrics"][name]["unit"]) for name in metric_names)]
+    header = [
+        "step",
+        "side",
+        "contact_frame",
+        column("contact_t_ms", "ms"),
+        "toe_off_frame",
+        column("toe_off_t_ms", "ms"),
+        column("stance_ms", "ms"),
+        column("step_ms", "ms"),
+        *(column(name, report["metrics"][name]["unit"]) for name in metric_names),
+    ]
     lines = (
-        [row["step"], row["side"], row["contact_frame"], _cell(row["contact_t_ms"]),
-         "" if row["toe_off_frame"] is None else row["toe_off_frame"], _cell(row["toe_off_t_ms"]),
-         _cell(row["stance_ms"]), _cell(row["step_ms"]), *(_cell(row.get(name)) for name in metric_names)]
+        [
+            row["step"],
+            row["side"],
+            row["contact_frame"],
+            _cell(row["contact_t_ms"]),
+            "" if row["toe_off_frame"] is None else row["toe_off_frame"],
+            _cell(row["toe_off_t_ms"]),
+            _cell(row["stance_ms"]),
+            _cell(row["step_ms"]),
+            *(_cell(row.get(name)) for name in metric_names),
+        ]
         for row in rows
     )
     return _write(header, lines)

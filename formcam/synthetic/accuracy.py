@@ -92,8 +92,11 @@ def draw_gait(rng: np.random.Generator) -> dict:
     params = {name: float(rng.uniform(low, high)) for name, (low, high) in PARAMETER_RANGES.items()}
     height = float(rng.uniform(*RUNNER_HEIGHT_PX))
     params.update(
-        view=str(rng.choice(CLEAR_VIEWS)), direction=str(rng.choice(("left", "right"))), fps=float(rng.choice(FRAME_RATES)),
-        duration_s=DURATION_S, runner_height_px=height,
+        view=str(rng.choice(CLEAR_VIEWS)),
+        direction=str(rng.choice(("left", "right"))),
+        fps=float(rng.choice(FRAME_RATES)),
+        duration_s=DURATION_S,
+        runner_height_px=height,
         frame_size=(int(round(1.5 * height)) // 2 * 2, int(round(height / 0.8)) // 2 * 2),
     )
     return params
@@ -123,7 +126,9 @@ def measure(gait: dict, noise: dict | None) -> Trial:
     errors: dict[str, float] = {}
     value = kin.cadence.value_spm
     errors["cadence_spm"] = 100.0 * (value / truth["cadence_spm"] - 1.0) if np.isfinite(value) else float("nan")
-    truth = dict(truth, vertical_oscillation_cm=truth["vertical_oscillation_px"] * HEIGHT_CM / truth["runner_height_px"])
+    truth = dict(
+        truth, vertical_oscillation_cm=truth["vertical_oscillation_px"] * HEIGHT_CM / truth["runner_height_px"]
+    )
     for name, result in kin.metrics.items():
         if not result.valid_for_view or name not in truth:
             continue
@@ -157,14 +162,28 @@ def summarise(trials: list[Trial], *, contact_fps: str | None = None) -> dict:
     for name in names:
         out[name] = {}
         for condition, noisy in (("clean", False), ("noisy", True)):
-            values = np.array([t.errors[name] for t in trials if t.noisy == noisy and name in t.errors
-                               and (contact_fps is None or (t.fps < LOW_FPS) == (contact_fps == "low"))])
+            values = np.array(
+                [
+                    t.errors[name]
+                    for t in trials
+                    if t.noisy == noisy
+                    and name in t.errors
+                    and (contact_fps is None or (t.fps < LOW_FPS) == (contact_fps == "low"))
+                ]
+            )
             found = values[np.isfinite(values)]
             if not found.size:
-                out[name][condition] = {"n": 0, "missing": int(values.size), "bias": None, "median_abs": None, "p95": None}
+                out[name][condition] = {
+                    "n": 0,
+                    "missing": int(values.size),
+                    "bias": None,
+                    "median_abs": None,
+                    "p95": None,
+                }
                 continue
             out[name][condition] = {
-                "n": int(found.size), "missing": int(values.size - found.size),
+                "n": int(found.size),
+                "missing": int(values.size - found.size),
                 "bias": round(float(np.mean(found)), 3),
                 "median_abs": round(float(np.median(np.abs(found))), 3),
                 "p95": round(float(np.percentile(np.abs(found), 95)), 3),
@@ -183,18 +202,22 @@ def _unit(name: str) -> str:
 
 def markdown_table(summary: dict) -> str:
     """The study as a markdown table: one row per metric, clean and noisy columns."""
-    lines = ["| metric | unit | clean: bias | clean: median abs | clean: 95 % | noisy: bias | noisy: median abs "
-             "| noisy: 95 % | gaits (no value) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| metric | unit | clean: bias | clean: median abs | clean: 95 % | noisy: bias | noisy: median abs "
+        "| noisy: 95 % | gaits (no value) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, stats in summary.items():
         clean, noisy = stats["clean"], stats["noisy"]
 
         def cell(value, signed=False):
             return "-" if value is None else f"{value:+.2f}" if signed else f"{value:.2f}"
 
-        lines.append(f"| `{name}` | {_unit(name)} | {cell(clean['bias'], True)} | {cell(clean['median_abs'])} | "
-                     f"{cell(clean['p95'])} | {cell(noisy['bias'], True)} | {cell(noisy['median_abs'])} | "
-                     f"{cell(noisy['p95'])} | {noisy['n']} ({noisy['missing']}) |")
+        lines.append(
+            f"| `{name}` | {_unit(name)} | {cell(clean['bias'], True)} | {cell(clean['median_abs'])} | "
+            f"{cell(clean['p95'])} | {cell(noisy['bias'], True)} | {cell(noisy['median_abs'])} | "
+            f"{cell(noisy['p95'])} | {noisy['n']} ({noisy['missing']}) |"
+        )
     return "\n".join(lines)
 
 
@@ -205,15 +228,21 @@ def study_record(trials: list[Trial], n_gaits: int, seed: int, seconds: float) -
         "n_gaits": n_gaits,
         "seed": seed,
         "seconds": round(seconds, 1),
-        "noise": {**{k: (list(v) if isinstance(v, tuple) else v) for k, v in REALISTIC_NOISE.items()},
-                  "jitter_px": f"{REALISTIC_NOISE['jitter_px']} per 600 px of runner",
-                  "camera_roll_deg": f"uniform +-{MAX_ROLL_DEG} (rear and front views; 0 in side views)"},
+        "noise": {
+            **{k: (list(v) if isinstance(v, tuple) else v) for k, v in REALISTIC_NOISE.items()},
+            "jitter_px": f"{REALISTIC_NOISE['jitter_px']} per 600 px of runner",
+            "camera_roll_deg": f"uniform +-{MAX_ROLL_DEG} (rear and front views; 0 in side views)",
+        },
         "parameter_ranges": {k: list(v) for k, v in PARAMETER_RANGES.items()},
         "frame_rates": list(FRAME_RATES),
         "metrics": summarise(trials),
         "contact_timed_by_frame_rate": {
-            contact_rate_key(LOW_FPS - 1): {k: v for k, v in summarise(trials, contact_fps="low").items() if k in CONTACT_TIMED},
-            contact_rate_key(LOW_FPS): {k: v for k, v in summarise(trials, contact_fps="high").items() if k in CONTACT_TIMED},
+            contact_rate_key(LOW_FPS - 1): {
+                k: v for k, v in summarise(trials, contact_fps="low").items() if k in CONTACT_TIMED
+            },
+            contact_rate_key(LOW_FPS): {
+                k: v for k, v in summarise(trials, contact_fps="high").items() if k in CONTACT_TIMED
+            },
         },
     }
 

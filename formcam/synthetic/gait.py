@@ -89,8 +89,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcam.pose import landmarks as lm
 from formcam.gait.view import CLEAR_VIEWS, View
+from formcam.pose import landmarks as lm
 from formcam.pose.posefile import PoseExtras, PoseSequence
 
 # Segment lengths as fractions of standing height (Winter 2009, rounded).
@@ -115,8 +115,13 @@ WALKING_DUTY = 0.62
 #: 0.4 % of the height of jitter, 5 % of poses lost, 2 % of frames skipped, a swap burst every
 #: two seconds lasting up to 150 ms, the camera rolled by 4 degrees, 3 % of landmarks unsure.
 REALISTIC_NOISE: dict = dict(
-    jitter_px=2.4, dropout_fraction=0.05, skipped_frame_fraction=0.02, swap_rate_hz=0.5,
-    swap_burst_ms=(20.0, 150.0), camera_roll_deg=4.0, visibility_noise=0.03,
+    jitter_px=2.4,
+    dropout_fraction=0.05,
+    skipped_frame_fraction=0.02,
+    swap_rate_hz=0.5,
+    swap_burst_ms=(20.0, 150.0),
+    camera_roll_deg=4.0,
+    visibility_noise=0.03,
 )
 
 #: Landmarks swapped together in a leg or an arm swap burst (left index; the right twin is +1).
@@ -234,22 +239,48 @@ def make_gait(
     t_s = np.arange(n, dtype=np.float64) / fps
     image_xy = projection(gait.body(t_s))
     t_ms, image_xy, visibility = add_pose_noise(
-        t_s * 1000.0, image_xy, frame_size=(width, height), jitter_px=jitter_px, dropout_fraction=dropout_fraction,
-        skipped_frame_fraction=skipped_frame_fraction, swap_rate_hz=swap_rate_hz, swap_burst_ms=swap_burst_ms,
-        camera_roll_deg=camera_roll_deg, visibility_noise=visibility_noise, seed=seed)
+        t_s * 1000.0,
+        image_xy,
+        frame_size=(width, height),
+        jitter_px=jitter_px,
+        dropout_fraction=dropout_fraction,
+        skipped_frame_fraction=skipped_frame_fraction,
+        swap_rate_hz=swap_rate_hz,
+        swap_burst_ms=swap_burst_ms,
+        camera_roll_deg=camera_roll_deg,
+        visibility_noise=visibility_noise,
+        seed=seed,
+    )
     n_kept = len(t_ms)
 
     truth = gait.truth(duration_s=n / fps if n else 0.0, projection=projection)
     truth["params"] = dict(
-        view=view, direction=direction, cadence_spm=cadence_spm, fps=fps, duration_s=duration_s,
-        pelvic_drop_deg=pelvic_drop_deg, shoulder_dip_deg=shoulder_dip_deg,
-        head_forward_pct=head_forward_pct, trunk_forward_lean_deg=trunk_forward_lean_deg,
-        trunk_lateral_lean_deg=trunk_lateral_lean_deg, vertical_oscillation_pct=vertical_oscillation_pct,
-        overstride_pct=overstride_pct, knee_flexion_contact_deg=knee_flexion_contact_deg,
-        arm_crossover_pct=arm_crossover_pct, runner_height_px=runner_height_px,
-        frame_size=[width, height], flight=flight, running_in_place=running_in_place, jitter_px=jitter_px,
-        dropout_fraction=dropout_fraction, skipped_frame_fraction=skipped_frame_fraction, swap_rate_hz=swap_rate_hz,
-        swap_burst_ms=list(swap_burst_ms), camera_roll_deg=camera_roll_deg, visibility_noise=visibility_noise, seed=seed,
+        view=view,
+        direction=direction,
+        cadence_spm=cadence_spm,
+        fps=fps,
+        duration_s=duration_s,
+        pelvic_drop_deg=pelvic_drop_deg,
+        shoulder_dip_deg=shoulder_dip_deg,
+        head_forward_pct=head_forward_pct,
+        trunk_forward_lean_deg=trunk_forward_lean_deg,
+        trunk_lateral_lean_deg=trunk_lateral_lean_deg,
+        vertical_oscillation_pct=vertical_oscillation_pct,
+        overstride_pct=overstride_pct,
+        knee_flexion_contact_deg=knee_flexion_contact_deg,
+        arm_crossover_pct=arm_crossover_pct,
+        runner_height_px=runner_height_px,
+        frame_size=[width, height],
+        flight=flight,
+        running_in_place=running_in_place,
+        jitter_px=jitter_px,
+        dropout_fraction=dropout_fraction,
+        skipped_frame_fraction=skipped_frame_fraction,
+        swap_rate_hz=swap_rate_hz,
+        swap_burst_ms=list(swap_burst_ms),
+        camera_roll_deg=camera_roll_deg,
+        visibility_noise=visibility_noise,
+        seed=seed,
     )
     return PoseSequence(
         t_ms=t_ms,
@@ -378,9 +409,24 @@ class _Projection:
 class _GaitModel:
     """The gait as a function of time; see the module docstring."""
 
-    def __init__(self, *, cadence_spm, duty, height, pelvic_drop, shoulder_dip, head_forward_pct,
-                 forward_lean, lateral_lean, vertical_oscillation_pct, overstride_pct,
-                 knee_flexion_contact, arm_crossover_pct, swing_clearance, in_place=False):
+    def __init__(
+        self,
+        *,
+        cadence_spm,
+        duty,
+        height,
+        pelvic_drop,
+        shoulder_dip,
+        head_forward_pct,
+        forward_lean,
+        lateral_lean,
+        vertical_oscillation_pct,
+        overstride_pct,
+        knee_flexion_contact,
+        arm_crossover_pct,
+        swing_clearance,
+        in_place=False,
+    ):
         self.stride_s = 120.0 / cadence_spm
         self.step_s = self.stride_s / 2.0
         self.duty = duty
@@ -414,8 +460,12 @@ class _GaitModel:
             fwd_contact = self.overstride + self.heel_back
             vert_contact = np.sqrt(max(d_contact**2 - fwd_contact**2, 1.0))
             # Mid-hip height so that the contact-side hip joint sits vert_contact above the ankle.
-            self.hip_mean_up = (vert_contact + self.ankle_h - self.hip_w / 2 * np.sin(tilt_contact)
-                                + self.vertical_osc / 2 * np.cos(2 * np.pi * self.duty))
+            self.hip_mean_up = (
+                vert_contact
+                + self.ankle_h
+                - self.hip_w / 2 * np.sin(tilt_contact)
+                + self.vertical_osc / 2 * np.cos(2 * np.pi * self.duty)
+            )
             self.sweep = (0.02 if self.in_place else 0.35 if self.duty < 0.5 else 0.45) * (l1 + l2)
             self.clearance = self.clearance_frac * (l1 + l2)
             new_leg = self._side_leg_length_at_midstance()
@@ -442,8 +492,11 @@ class _GaitModel:
         stance = p < self.duty
         u = p / self.duty
         s = (p - self.duty) / (1.0 - self.duty)
-        forward = np.where(stance, self.overstride - self.sweep * u,
-                           self.overstride - self.sweep + self.sweep * (1 - np.cos(np.pi * s)) / 2)
+        forward = np.where(
+            stance,
+            self.overstride - self.sweep * u,
+            self.overstride - self.sweep + self.sweep * (1 - np.cos(np.pi * s)) / 2,
+        )
         # Heel kick early in swing, then a descent that touches down at the hip's own descent speed:
         # the leg is still just before contact and the knee flexes after it, as in running.
         s = np.clip(s, 0, 1)
@@ -471,8 +524,10 @@ class _GaitModel:
         # rear-view angle is exact).
         up = self.trunk * np.cos(self.forward_lean)
         lateral_angle = -self.lateral_lean * wave  # left stance: lean to the left (negative lateral)
-        mid_sh = np.stack([np.full_like(t, self.trunk * np.sin(self.forward_lean)),
-                           up * np.tan(lateral_angle), mid_hip_up + up], axis=1)
+        mid_sh = np.stack(
+            [np.full_like(t, self.trunk * np.sin(self.forward_lean)), up * np.tan(lateral_angle), mid_hip_up + up],
+            axis=1,
+        )
         dip = -self.shoulder_dip * wave  # > 0: right shoulder lower; left stance: left shoulder lower
         twist = np.radians(8.0) * np.sin(2 * np.pi * (t - self.t0) / self.stride_s)
         half = self.shoulder_w / 2 * np.cos(dip)
@@ -485,11 +540,17 @@ class _GaitModel:
         mid_ear = mid_sh + np.array([self.head_forward, 0.0, self.neck])
         h = self.height
         face = {  # offsets from the mid-ear: forward, lateral-right, up (fractions of height)
-            lm.LEFT_EAR: (0, -EAR_WIDTH / 2, 0), lm.RIGHT_EAR: (0, EAR_WIDTH / 2, 0),
+            lm.LEFT_EAR: (0, -EAR_WIDTH / 2, 0),
+            lm.RIGHT_EAR: (0, EAR_WIDTH / 2, 0),
             lm.NOSE: (0.06, 0, -0.01),
-            1: (0.05, -0.015, 0.01), 2: (0.05, -0.025, 0.01), 3: (0.045, -0.035, 0.01),
-            4: (0.05, 0.015, 0.01), 5: (0.05, 0.025, 0.01), 6: (0.045, 0.035, 0.01),
-            lm.LEFT_EAR + 2: (0.05, -0.02, -0.035), lm.RIGHT_EAR + 2: (0.05, 0.02, -0.035),
+            1: (0.05, -0.015, 0.01),
+            2: (0.05, -0.025, 0.01),
+            3: (0.045, -0.035, 0.01),
+            4: (0.05, 0.015, 0.01),
+            5: (0.05, 0.025, 0.01),
+            6: (0.045, 0.035, 0.01),
+            lm.LEFT_EAR + 2: (0.05, -0.02, -0.035),
+            lm.RIGHT_EAR + 2: (0.05, 0.02, -0.035),
         }
         for index, offset in face.items():
             out[:, index] = mid_ear + np.asarray(offset) * h
@@ -497,18 +558,25 @@ class _GaitModel:
         # Arms: swing opposite to the same-side leg; wrists towards the midline when forward.
         p_left, p_right = self._stride_phase(t)
         for side, p in ((-1, p_left), (1, p_right)):
-            shoulder_i, elbow_i, wrist_i = ((lm.LEFT_SHOULDER, lm.LEFT_ELBOW, lm.LEFT_WRIST) if side < 0
-                                            else (lm.RIGHT_SHOULDER, lm.RIGHT_ELBOW, lm.RIGHT_WRIST))
+            shoulder_i, elbow_i, wrist_i = (
+                (lm.LEFT_SHOULDER, lm.LEFT_ELBOW, lm.LEFT_WRIST)
+                if side < 0
+                else (lm.RIGHT_SHOULDER, lm.RIGHT_ELBOW, lm.RIGHT_WRIST)
+            )
             swing = -np.cos(2 * np.pi * p)  # +1 most forward (the same-side leg is behind)
             angle = np.radians(35.0) * swing
             shoulder = out[:, shoulder_i]
             forward01 = (1 + swing) / 2
             own_side = shoulder_width_image * (0.25 - (0.25 + self.arm_crossover) * forward01)
             wrist_lateral = mid_sh[:, 1] + side * own_side
-            elbow = shoulder + np.stack([self.upper_arm * np.sin(angle), np.zeros_like(t), -self.upper_arm * np.cos(angle)], axis=1)
+            elbow = shoulder + np.stack(
+                [self.upper_arm * np.sin(angle), np.zeros_like(t), -self.upper_arm * np.cos(angle)], axis=1
+            )
             elbow[:, 1] = (shoulder[:, 1] + wrist_lateral) / 2 + side * 0.03 * h
             fore = angle + np.radians(75.0)
-            wrist = elbow + np.stack([self.forearm * np.sin(fore), np.zeros_like(t), -self.forearm * np.cos(fore)], axis=1)
+            wrist = elbow + np.stack(
+                [self.forearm * np.sin(fore), np.zeros_like(t), -self.forearm * np.cos(fore)], axis=1
+            )
             wrist[:, 1] = wrist_lateral
             out[:, elbow_i], out[:, wrist_i] = elbow, wrist
             hand = np.stack([0.05 * h * np.sin(fore), np.zeros_like(t), -0.05 * h * np.cos(fore)], axis=1)
@@ -518,9 +586,11 @@ class _GaitModel:
 
         # Legs: heel path from the stride phase, knee by two-link inverse kinematics.
         for side, p in ((-1, p_left), (1, p_right)):
-            hip_i, knee_i, ankle_i, heel_i, toe_i = ((lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)
-                                                     if side < 0 else
-                                                     (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX))
+            hip_i, knee_i, ankle_i, heel_i, toe_i = (
+                (lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX)
+                if side < 0
+                else (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX)
+            )
             heel_forward, lift = self._heel_forward_and_lift(p)
             lateral = np.full_like(t, side * self.hip_w / 2)
             ankle = np.stack([heel_forward + self.heel_back, lateral, self.ankle_h + lift], axis=1)
@@ -636,11 +706,18 @@ def gait_body_points(
         knee_flexion_contact_deg = 20.0 if flight else 5.0
     model_height = 1000.0  # the model floors one length at 1 unit, so build it large and scale
     gait = _GaitModel(
-        cadence_spm=cadence_spm, duty=RUNNING_DUTY if flight else WALKING_DUTY, height=model_height,
-        pelvic_drop=np.radians(pelvic_drop_deg), shoulder_dip=np.radians(shoulder_dip_deg),
-        head_forward_pct=head_forward_pct, forward_lean=np.radians(trunk_forward_lean_deg),
-        lateral_lean=np.radians(trunk_lateral_lean_deg), vertical_oscillation_pct=vertical_oscillation_pct,
-        overstride_pct=overstride_pct, knee_flexion_contact=np.radians(knee_flexion_contact_deg),
-        arm_crossover_pct=arm_crossover_pct, swing_clearance=0.30 if flight else 0.12,
+        cadence_spm=cadence_spm,
+        duty=RUNNING_DUTY if flight else WALKING_DUTY,
+        height=model_height,
+        pelvic_drop=np.radians(pelvic_drop_deg),
+        shoulder_dip=np.radians(shoulder_dip_deg),
+        head_forward_pct=head_forward_pct,
+        forward_lean=np.radians(trunk_forward_lean_deg),
+        lateral_lean=np.radians(trunk_lateral_lean_deg),
+        vertical_oscillation_pct=vertical_oscillation_pct,
+        overstride_pct=overstride_pct,
+        knee_flexion_contact=np.radians(knee_flexion_contact_deg),
+        arm_crossover_pct=arm_crossover_pct,
+        swing_clearance=0.30 if flight else 0.12,
     )
     return gait.body(np.atleast_1d(np.asarray(t_s, dtype=np.float64))) * (runner_height / model_height)

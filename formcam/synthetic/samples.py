@@ -24,31 +24,58 @@ _HIP_DROP = Gait(pelvic_drop_deg=9.0, shoulder_dip_deg=5.0, trunk_lateral_lean_d
 
 #: File name (without .mp4) -> what it shows, and how it is rendered.
 SAMPLES: dict[str, tuple[str, ClipSpec]] = {
-    "side_treadmill": ("side view on a treadmill; head held forward, forward lean",
-                       ClipSpec(view="side", gait=_POSTURE)),
-    "rear_treadmill": ("rear view on a treadmill; pelvic drop, shoulder dip, lateral lean",
-                       ClipSpec(view="rear", gait=_HIP_DROP)),
-    "front_treadmill": ("front view on a treadmill; arms crossing the midline",
-                        ClipSpec(view="front", gait=Gait(arm_crossover_pct=8.0, shoulder_dip_deg=3.0))),
-    "side_across_clutter": ("side view, running across a cluttered room, facing left",
-                            ClipSpec(view="side", direction="left", motion="across", background="clutter",
-                                     runner_height_frac=0.45, distance_m=6.0, gait=Gait(cadence_spm=178.0))),
-    "rear_bystander": ("rear view with a person standing by",
-                       ClipSpec(view="rear", second_person="standing", background="clutter", seed=4, gait=_HIP_DROP)),
-    "phone_portrait_rotated": ("phone portrait clip: frames stored sideways with a 90° rotation in the metadata",
-                               ClipSpec(view="side", frame_size=(720, 1280), rotation_deg=90, gait=_POSTURE)),
-    "phone_slowmo_240fps": ("Android slow motion: 240 fps capture played at 30 fps, capture rate in the metadata",
-                            ClipSpec(view="side", fps=240.0, slowmo=8.0, duration_s=4.0, frame_size=(960, 540),
-                                     gait=_POSTURE)),
-    "phone_vfr_30fps": ("phone variable frame rate around 30 fps with dropped frames",
-                        ClipSpec(view="side", fps=30.0, vfr=0.3, gait=_POSTURE)),
+    "side_treadmill": (
+        "side view on a treadmill; head held forward, forward lean",
+        ClipSpec(view="side", gait=_POSTURE),
+    ),
+    "rear_treadmill": (
+        "rear view on a treadmill; pelvic drop, shoulder dip, lateral lean",
+        ClipSpec(view="rear", gait=_HIP_DROP),
+    ),
+    "front_treadmill": (
+        "front view on a treadmill; arms crossing the midline",
+        ClipSpec(view="front", gait=Gait(arm_crossover_pct=8.0, shoulder_dip_deg=3.0)),
+    ),
+    "side_across_clutter": (
+        "side view, running across a cluttered room, facing left",
+        ClipSpec(
+            view="side",
+            direction="left",
+            motion="across",
+            background="clutter",
+            runner_height_frac=0.45,
+            distance_m=6.0,
+            gait=Gait(cadence_spm=178.0),
+        ),
+    ),
+    "rear_bystander": (
+        "rear view with a person standing by",
+        ClipSpec(view="rear", second_person="standing", background="clutter", seed=4, gait=_HIP_DROP),
+    ),
+    "phone_portrait_rotated": (
+        "phone portrait clip: frames stored sideways with a 90° rotation in the metadata",
+        ClipSpec(view="side", frame_size=(720, 1280), rotation_deg=90, gait=_POSTURE),
+    ),
+    "phone_slowmo_240fps": (
+        "Android slow motion: 240 fps capture played at 30 fps, capture rate in the metadata",
+        ClipSpec(view="side", fps=240.0, slowmo=8.0, duration_s=4.0, frame_size=(960, 540), gait=_POSTURE),
+    ),
+    "phone_vfr_30fps": (
+        "phone variable frame rate around 30 fps with dropped frames",
+        ClipSpec(view="side", fps=30.0, vfr=0.3, gait=_POSTURE),
+    ),
 }
 #: The sample :func:`run_demo` analyses.
 DEMO_SAMPLE = "side_treadmill"
 
 
-def render_samples(out_dir: str | os.PathLike = DEFAULT_SAMPLES_DIR, names=None, *, force: bool = False,
-                   on_sample: Callable[[str, int], None] | None = None) -> list[ClipFiles]:
+def render_samples(
+    out_dir: str | os.PathLike = DEFAULT_SAMPLES_DIR,
+    names=None,
+    *,
+    force: bool = False,
+    on_sample: Callable[[str, int], None] | None = None,
+) -> list[ClipFiles]:
     """Render the sample videos (those missing, or all with ``force``) with their ground truth.
 
     Parameters
@@ -85,8 +112,14 @@ def render_samples(out_dir: str | os.PathLike = DEFAULT_SAMPLES_DIR, names=None,
     return files
 
 
-def run_demo(samples_dir: str | os.PathLike = DEFAULT_SAMPLES_DIR, out_dir: str | os.PathLike | None = None, *,
-             progress: bool = True, on_sample: Callable[[str, int], None] | None = None, on_progress=None):
+def run_demo(
+    samples_dir: str | os.PathLike = DEFAULT_SAMPLES_DIR,
+    out_dir: str | os.PathLike | None = None,
+    *,
+    progress: bool = True,
+    on_sample: Callable[[str, int], None] | None = None,
+    on_progress=None,
+):
     """Render the samples and analyse :data:`DEMO_SAMPLE` with every output.
 
     ``on_sample(name, frames)`` hears each sample as its rendering starts;
@@ -102,5 +135,6 @@ def run_demo(samples_dir: str | os.PathLike = DEFAULT_SAMPLES_DIR, out_dir: str 
     render_samples(samples_dir, on_sample=on_sample)
     video = Path(samples_dir) / f"{DEMO_SAMPLE}.mp4"
     out_dir = Path(out_dir) if out_dir is not None else Path("formcam-out") / "demo"
-    return analyze(video, out_dir=out_dir, options=AnalysisOptions(overwrite=True, progress=progress),
-                   on_progress=on_progress)
+    return analyze(
+        video, out_dir=out_dir, options=AnalysisOptions(overwrite=True, progress=progress), on_progress=on_progress
+    )

@@ -26,15 +26,27 @@ from pathlib import Path
 
 import numpy as np
 
-from formcam.pose import landmarks as lm
 from formcam.gait.kinematics import Kinematics, analyse_pose
 from formcam.gait.registry import METRICS as METRIC_SPECS
 from formcam.gait.view import FRONTAL, View
+from formcam.pose import landmarks as lm
 from formcam.pose.posefile import PoseSequence
 from formcam.synthetic.render import ClipSpec, Gait, read_truth, render_clip, truth_path
 
-__all__ = ["ValidationClip", "MetricError", "ClipResult", "validation_set", "landmark_errors", "metric_errors",
-           "angle_response", "metrics_with_true_events", "validate_clip", "run_validation", "markdown_report", "LANDMARK_GROUPS"]
+__all__ = [
+    "ValidationClip",
+    "MetricError",
+    "ClipResult",
+    "validation_set",
+    "landmark_errors",
+    "metric_errors",
+    "angle_response",
+    "metrics_with_true_events",
+    "validate_clip",
+    "run_validation",
+    "markdown_report",
+    "LANDMARK_GROUPS",
+]
 
 #: Landmarks compared, grouped as a physio would name them.
 LANDMARK_GROUPS: dict[str, tuple[int, ...]] = {
@@ -50,9 +62,19 @@ LANDMARK_GROUPS: dict[str, tuple[int, ...]] = {
     "toes": (lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX),
 }
 #: Metrics compared where the clip's view supports them, with the unit of their error.
-METRICS = ("cadence_spm", "pelvic_drop_deg", "shoulder_dip_deg", "trunk_lateral_lean_deg", "trunk_forward_lean_deg",
-           "head_forward_deg", "head_forward_pct", "vertical_oscillation_pct", "overstride_pct",
-           "knee_flexion_contact_deg", "arm_crossover_pct")
+METRICS = (
+    "cadence_spm",
+    "pelvic_drop_deg",
+    "shoulder_dip_deg",
+    "trunk_lateral_lean_deg",
+    "trunk_forward_lean_deg",
+    "head_forward_deg",
+    "head_forward_pct",
+    "vertical_oscillation_pct",
+    "overstride_pct",
+    "knee_flexion_contact_deg",
+    "arm_crossover_pct",
+)
 
 
 @dataclass(frozen=True)
@@ -77,13 +99,20 @@ def validation_set(duration_s: float = 8.0, fps: float = 60.0) -> list[Validatio
         ValidationClip("side_clean", "clean", ClipSpec(view="side", gait=side, **common)),
         ValidationClip("rear_clean", "clean", ClipSpec(view="rear", gait=rear, **common)),
         ValidationClip("front_clean", "clean", ClipSpec(view="front", gait=front, **common)),
-        ValidationClip("side_clutter", "clutter", ClipSpec(view="side", gait=side, background="clutter", seed=3,
-                                                           direction="left", **common)),
-        ValidationClip("rear_clutter", "clutter", ClipSpec(view="rear", gait=rear, background="clutter", seed=5, **common)),
-        ValidationClip("side_person", "second person", ClipSpec(view="side", gait=side, second_person="walking",
-                                                                seed=2, **common)),
-        ValidationClip("rear_person", "second person", ClipSpec(view="rear", gait=rear, second_person="standing",
-                                                                seed=4, **common)),
+        ValidationClip(
+            "side_clutter",
+            "clutter",
+            ClipSpec(view="side", gait=side, background="clutter", seed=3, direction="left", **common),
+        ),
+        ValidationClip(
+            "rear_clutter", "clutter", ClipSpec(view="rear", gait=rear, background="clutter", seed=5, **common)
+        ),
+        ValidationClip(
+            "side_person", "second person", ClipSpec(view="side", gait=side, second_person="walking", seed=2, **common)
+        ),
+        ValidationClip(
+            "rear_person", "second person", ClipSpec(view="rear", gait=rear, second_person="standing", seed=4, **common)
+        ),
     ]
 
 
@@ -115,8 +144,12 @@ class ClipResult:
     note: str = ""  # what formcam would have refused, or why the clip could not be analysed
 
 
-def landmark_errors(pose_xy: np.ndarray, drawn_xy: np.ndarray, height_px: np.ndarray,
-                    groups: dict[str, tuple[int, ...]] = LANDMARK_GROUPS) -> tuple[dict, dict]:
+def landmark_errors(
+    pose_xy: np.ndarray,
+    drawn_xy: np.ndarray,
+    height_px: np.ndarray,
+    groups: dict[str, tuple[int, ...]] = LANDMARK_GROUPS,
+) -> tuple[dict, dict]:
     """Pose-model landmark error against the drawn joints, in % of the runner's height.
 
     Parameters
@@ -169,8 +202,9 @@ RESPONSE_SIGNALS = {
 }
 
 
-def angle_response(pose_xy: np.ndarray, drawn_xy: np.ndarray, view: str, *,
-                   max_lag_frames: int = 0) -> dict[str, tuple[float, float]]:
+def angle_response(
+    pose_xy: np.ndarray, drawn_xy: np.ndarray, view: str, *, max_lag_frames: int = 0
+) -> dict[str, tuple[float, float]]:
     """How the pose model's line angles follow the drawn ones, frame by frame.
 
     For each angle of :data:`RESPONSE_SIGNALS` valid in ``view``, the least-squares
@@ -215,8 +249,9 @@ def _fit_at_lag(drawn: np.ndarray, seen: np.ndarray, lag: int) -> tuple[float, f
     return float(gain), float(offset), float(np.corrcoef(x[ok], y[ok])[0, 1])
 
 
-def metric_errors(measured: Kinematics, truth: dict, view: str, drawn: Kinematics | None = None,
-                  true_events: dict | None = None) -> list[MetricError]:
+def metric_errors(
+    measured: Kinematics, truth: dict, view: str, drawn: Kinematics | None = None, true_events: dict | None = None
+) -> list[MetricError]:
     """Compare the metrics defined for the clip's true ``view`` with the truth (see :class:`MetricError`).
 
     ``drawn``: the kinematics on the drawn landmarks; ``true_events``: metric name
@@ -231,8 +266,16 @@ def metric_errors(measured: Kinematics, truth: dict, view: str, drawn: Kinematic
         value = _metric_value(measured, name)
         reference = _metric_value(drawn, name) if drawn is not None else None
         with_events = (true_events or {}).get(name)
-        rows.append(MetricError(name, true_value, value, _error(name, value, true_value),
-                                _error(name, reference, true_value), _error(name, with_events, true_value)))
+        rows.append(
+            MetricError(
+                name,
+                true_value,
+                value,
+                _error(name, value, true_value),
+                _error(name, reference, true_value),
+                _error(name, with_events, true_value),
+            )
+        )
     return rows
 
 
@@ -242,21 +285,26 @@ def metrics_with_true_events(kin: Kinematics, t_ms: np.ndarray, truth: dict) -> 
     Separates the pose model's share of a metric's error from the gait-event
     detection's: the events are exact, the landmarks are the pose model's.
     """
-    from formcam.gait.steps import GaitEvents
     from formcam.gait.metrics import compute_metrics
+    from formcam.gait.steps import GaitEvents
 
     t_ms = np.asarray(t_ms, dtype=np.float64)
 
     def frames(times_ms) -> np.ndarray:
         return np.abs(t_ms[None, :] - np.asarray(times_ms, dtype=np.float64)[:, None]).argmin(axis=1)
 
-    events = GaitEvents(contact_frames=frames(truth["contact_t_ms"]), contact_sides=np.array(truth["contact_sides"]),
-                        toe_off_frames=frames(truth["toe_off_t_ms"]), toe_off_sides=np.array(truth["toe_off_sides"]),
-                        method="truth")
+    events = GaitEvents(
+        contact_frames=frames(truth["contact_t_ms"]),
+        contact_sides=np.array(truth["contact_sides"]),
+        toe_off_frames=frames(truth["toe_off_t_ms"]),
+        toe_off_sides=np.array(truth["toe_off_sides"]),
+        method="truth",
+    )
     xy = getattr(kin, "xy_level", None)
     metrics = compute_metrics(kin.xy if xy is None else xy, t_ms, kin.view, events)
-    return {name: (None if m.value is None or not np.isfinite(m.value) else float(m.value))
-            for name, m in metrics.items()}
+    return {
+        name: (None if m.value is None or not np.isfinite(m.value) else float(m.value)) for name, m in metrics.items()
+    }
 
 
 def _metric_value(kin: Kinematics, name: str) -> float | None:
@@ -278,12 +326,18 @@ def drawn_pose(truth: dict) -> PoseSequence:
     xy = truth["frames"]["landmarks_xy"]
     n = len(xy)
     video = truth["video"]
-    return PoseSequence(t_ms=truth["frames"]["t_ms"], image_xy=xy, visibility=np.ones((n, lm.N_LANDMARKS)),
-                        world_xyz=np.full((n, lm.N_LANDMARKS, 3), np.nan), frame_size=(video["width"], video["height"]))
+    return PoseSequence(
+        t_ms=truth["frames"]["t_ms"],
+        image_xy=xy,
+        visibility=np.ones((n, lm.N_LANDMARKS)),
+        world_xyz=np.full((n, lm.N_LANDMARKS, 3), np.nan),
+        frame_size=(video["width"], video["height"]),
+    )
 
 
-def validate_clip(video: str | os.PathLike, *, name: str | None = None, condition: str = "",
-                  model: str | None = None) -> ClipResult:
+def validate_clip(
+    video: str | os.PathLike, *, name: str | None = None, condition: str = "", model: str | None = None
+) -> ClipResult:
     """Analyse one rendered clip with the real pose model and compare it with its truth file.
 
     Parameters
@@ -308,8 +362,9 @@ def validate_clip(video: str | os.PathLike, *, name: str | None = None, conditio
     try:
         analysis = analyze(video, out_dir=None, options=options)
     except FormcamError as exc:
-        return ClipResult(name=name, condition=condition, view=view, detected_view="–", detected_fraction=0.0,
-                          note=str(exc))
+        return ClipResult(
+            name=name, condition=condition, view=view, detected_view="–", detected_fraction=0.0, note=str(exc)
+        )
     drawn = analyse_pose(drawn_pose(truth))
     pose = analysis.pose
     drawn_xy = truth["frames"]["landmarks_xy"]
@@ -319,20 +374,35 @@ def validate_clip(video: str | os.PathLike, *, name: str | None = None, conditio
     median, p90 = landmark_errors(pose.image_xy, drawn_xy, height)
     refusal = analysis.report["runner"].get("refusal")
     return ClipResult(
-        name=name, condition=condition, view=view, detected_view=analysis.kinematics.view.label,
+        name=name,
+        condition=condition,
+        view=view,
+        detected_view=analysis.kinematics.view.label,
         detected_fraction=float(np.mean(pose.detected)),
-        metrics=metric_errors(analysis.kinematics, truth["truth"], view, drawn,
-                              metrics_with_true_events(analysis.kinematics, pose.t_ms, truth["truth"])),
-        landmarks=median, landmarks_p90=p90,
-        response=angle_response(pose.image_xy, drawn_xy, view,
-                                max_lag_frames=int(round(0.15 * truth["video"]["capture_fps"]))),
+        metrics=metric_errors(
+            analysis.kinematics,
+            truth["truth"],
+            view,
+            drawn,
+            metrics_with_true_events(analysis.kinematics, pose.t_ms, truth["truth"]),
+        ),
+        landmarks=median,
+        landmarks_p90=p90,
+        response=angle_response(
+            pose.image_xy, drawn_xy, view, max_lag_frames=int(round(0.15 * truth["video"]["capture_fps"]))
+        ),
         note=f"formcam would refuse it without --force: {refusal}" if refusal else "",
     )
 
 
-def run_validation(out_dir: str | os.PathLike, clips: Sequence[ValidationClip] | None = None, *,
-                   model: str | None = None, rerender: bool = False,
-                   on_clip: Callable[[str, str], None] | None = None) -> list[ClipResult]:
+def run_validation(
+    out_dir: str | os.PathLike,
+    clips: Sequence[ValidationClip] | None = None,
+    *,
+    model: str | None = None,
+    rerender: bool = False,
+    on_clip: Callable[[str, str], None] | None = None,
+) -> list[ClipResult]:
     """Render (where missing) and validate every clip of ``clips`` (default :func:`validation_set`).
 
     Parameters
@@ -377,8 +447,13 @@ def _same_spec(video: Path, spec: ClipSpec) -> bool:
 # --------------------------------------------------------------------------- #
 # Tables
 
-_UNITS = {"cadence_spm": "%", "head_forward_pct": "pts", "vertical_oscillation_pct": "pts",
-          "overstride_pct": "pts", "arm_crossover_pct": "pts"}
+_UNITS = {
+    "cadence_spm": "%",
+    "head_forward_pct": "pts",
+    "vertical_oscillation_pct": "pts",
+    "overstride_pct": "pts",
+    "arm_crossover_pct": "pts",
+}
 
 
 def _fmt(value: float | None, digits: int = 1, signed: bool = False) -> str:
@@ -394,20 +469,42 @@ def metric_rows(results: Sequence[ClipResult]) -> list[list[str]]:
         view = result.view if result.detected_view == result.view else f"{result.view} (seen as {result.detected_view})"
         for m in result.metrics:
             unit = _UNITS.get(m.name, "°")
-            rows.append([result.name, result.condition, view, m.name, _fmt(m.truth), _fmt(m.measured),
-                         *(f"{_fmt(e, signed=True)} {unit}" if e is not None else "–"
-                           for e in (m.error, m.true_events_error, m.drawn_error))])
+            rows.append(
+                [
+                    result.name,
+                    result.condition,
+                    view,
+                    m.name,
+                    _fmt(m.truth),
+                    _fmt(m.measured),
+                    *(
+                        f"{_fmt(e, signed=True)} {unit}" if e is not None else "–"
+                        for e in (m.error, m.true_events_error, m.drawn_error)
+                    ),
+                ]
+            )
     return rows
 
 
-METRIC_HEADER = ["clip", "condition", "view", "metric", "true", "formcam", "error", "error with true events",
-                 "error on drawn joints"]
+METRIC_HEADER = [
+    "clip",
+    "condition",
+    "view",
+    "metric",
+    "true",
+    "formcam",
+    "error",
+    "error with true events",
+    "error on drawn joints",
+]
 
 
 def landmark_rows(results: Sequence[ClipResult]) -> list[list[str]]:
     """Rows of the landmark table: clip, condition, frames with a pose (%), then one median error per group."""
-    return [[r.name, r.condition, f"{100 * r.detected_fraction:.0f}"] + [_fmt(r.landmarks.get(g)) for g in LANDMARK_GROUPS]
-            for r in results]
+    return [
+        [r.name, r.condition, f"{100 * r.detected_fraction:.0f}"] + [_fmt(r.landmarks.get(g)) for g in LANDMARK_GROUPS]
+        for r in results
+    ]
 
 
 LANDMARK_HEADER = ["clip", "condition", "pose found (% frames)"] + list(LANDMARK_GROUPS)
@@ -415,8 +512,11 @@ LANDMARK_HEADER = ["clip", "condition", "pose found (% frames)"] + list(LANDMARK
 
 def response_rows(results: Sequence[ClipResult]) -> list[list[str]]:
     """Rows of the angle-response table: clip, signal, gain, offset (degrees)."""
-    return [[r.name, name, _fmt(gain, 2), _fmt(offset, 1, signed=True)]
-            for r in results for name, (gain, offset) in r.response.items()]
+    return [
+        [r.name, name, _fmt(gain, 2), _fmt(offset, 1, signed=True)]
+        for r in results
+        for name, (gain, offset) in r.response.items()
+    ]
 
 
 RESPONSE_HEADER = ["clip", "angle", "gain (pose model / drawn)", "offset (°)"]

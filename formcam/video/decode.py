@@ -271,8 +271,9 @@ def iter_frames(
     ...     if frames.decode_error:
     ...         warn(frames.decode_error)
     """
-    return FrameStream(path, slowmo=slowmo, start_s=start_s, stop_s=stop_s, max_side=max_side, fast=fast,
-                       full_size_at=full_size_at)
+    return FrameStream(
+        path, slowmo=slowmo, start_s=start_s, stop_s=stop_s, max_side=max_side, fast=fast, full_size_at=full_size_at
+    )
 
 
 def scaled_size(info: VideoInfo, max_side: int | None) -> tuple[int, int]:
@@ -427,8 +428,8 @@ def _scaled_rgb_from_yuv420p(av_frame, size: tuple[int, int]) -> np.ndarray:
     i420 = flat.reshape(height * 3 // 2, width)
     targets = (
         flat[:luma].reshape(height, width),
-        flat[luma:luma + chroma].reshape(height // 2, width // 2),
-        flat[luma + chroma:].reshape(height // 2, width // 2),
+        flat[luma : luma + chroma].reshape(height // 2, width // 2),
+        flat[luma + chroma :].reshape(height // 2, width // 2),
     )
     for k, (plane, target) in enumerate(zip(av_frame.planes, targets)):
         rows = av_frame.height if k == 0 else (av_frame.height + 1) // 2

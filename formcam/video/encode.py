@@ -155,9 +155,7 @@ class H264Writer:
         if self._container is None:
             raise ValueError(f"{self.path.name} is already closed")
         if rgb.shape != (self.height, self.width, 3) or rgb.dtype != np.uint8:
-            raise ValueError(
-                f"expected a ({self.height}, {self.width}, 3) uint8 frame, got {rgb.shape} {rgb.dtype}"
-            )
+            raise ValueError(f"expected a ({self.height}, {self.width}, 3) uint8 frame, got {rgb.shape} {rgb.dtype}")
         pts = self._checked_pts(pts)
         frame = _yuv420p_frame(cv2.cvtColor(_pad_to_even(rgb), cv2.COLOR_RGB2YUV_I420))
         frame.pts = pts
@@ -296,8 +294,9 @@ def _copy_packets(part: Path, out, stream) -> None:
             out.mux(packet)
 
 
-def remux_mp4(src: str | os.PathLike, dst: str | os.PathLike, *, rotation_deg: int = 0,
-              capture_fps: float | None = None) -> Path:
+def remux_mp4(
+    src: str | os.PathLike, dst: str | os.PathLike, *, rotation_deg: int = 0, capture_fps: float | None = None
+) -> Path:
     """Copy the video of ``src`` into ``dst`` with a display rotation and/or a capture rate, as phones write them.
 
     Parameters
@@ -320,8 +319,10 @@ def remux_mp4(src: str | os.PathLike, dst: str | os.PathLike, *, rotation_deg: i
     movflags = "+faststart+use_metadata_tags" if capture_fps else "+faststart"
 
     def write(part: Path) -> None:
-        with av.open(os.fspath(src)) as source, av.open(str(part), "w", format="mp4",
-                                                        options={"movflags": movflags}) as out:
+        with (
+            av.open(os.fspath(src)) as source,
+            av.open(str(part), "w", format="mp4", options={"movflags": movflags}) as out,
+        ):
             video_in = source.streams.video[0]
             video_out = out.add_stream_from_template(video_in)
             if rotation_deg % 360:

@@ -274,8 +274,12 @@ def video_stream(container, path: str):
     """
     streams = [s for s in container.streams.video if not _is_cover_art(s)]
     if not streams:
-        raise _not_a_video(path, "moov atom not found: the recording or the download was cut short"
-                           if _mp4_without_index(path) else "it has no video stream")
+        raise _not_a_video(
+            path,
+            "moov atom not found: the recording or the download was cut short"
+            if _mp4_without_index(path)
+            else "it has no video stream",
+        )
     if container.format.name == "image2" or container.format.name.endswith("_pipe"):
         raise _not_a_video(path, "it is a still image")
     stream = streams[0]

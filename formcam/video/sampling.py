@@ -47,8 +47,14 @@ class FramePair:
     second: np.ndarray
 
 
-def sample_frame_pairs(path: str | os.PathLike, *, n_samples: int = N_SAMPLES, width: int = WORK_WIDTH,
-                       rotation_deg: int = 0, slow_motion_factor: float = 1.0) -> list[FramePair]:
+def sample_frame_pairs(
+    path: str | os.PathLike,
+    *,
+    n_samples: int = N_SAMPLES,
+    width: int = WORK_WIDTH,
+    rotation_deg: int = 0,
+    slow_motion_factor: float = 1.0,
+) -> list[FramePair]:
     """Decode ``n_samples`` pairs of consecutive frames spread evenly over a video.
 
     Parameters
@@ -156,8 +162,11 @@ class PairSampler:
             held_ms, first = self._held
             self._held = None
             if t_ms > held_ms:
-                self.pairs.append(FramePair(t_ms=held_ms, dt_s=(t_ms - held_ms) / 1000.0, first=first,
-                                            second=grey_picture(rgb, self._width)))
+                self.pairs.append(
+                    FramePair(
+                        t_ms=held_ms, dt_s=(t_ms - held_ms) / 1000.0, first=first, second=grey_picture(rgb, self._width)
+                    )
+                )
         elif self._next < len(self._moments_s) and pts_s >= self._moments_s[self._next]:
             self._next = int(np.searchsorted(self._moments_s, pts_s, side="right"))
             self._held = (t_ms, grey_picture(rgb, self._width))
@@ -225,12 +234,14 @@ def _decode_pairs(container, stream, keyframes, targets, width, turns_ccw, slow_
                 continue
             dt_s = (frame.pts - held.pts) * time_base / slow_motion_factor
             if dt_s > 0:
-                pairs.append(FramePair(
-                    t_ms=held.pts * time_base * 1000.0 / slow_motion_factor,
-                    dt_s=dt_s,
-                    first=_grey(held, width, turns_ccw),
-                    second=_grey(frame, width, turns_ccw),
-                ))
+                pairs.append(
+                    FramePair(
+                        t_ms=held.pts * time_base * 1000.0 / slow_motion_factor,
+                        dt_s=dt_s,
+                        first=_grey(held, width, turns_ccw),
+                        second=_grey(frame, width, turns_ccw),
+                    )
+                )
             break
     return pairs
 

@@ -66,7 +66,9 @@ class _Reader:
 
     def seek(self, time_s: float) -> None:
         try:
-            self.container.seek(max(int(time_s / self.time_base), 0), stream=self.stream, backward=True, any_frame=False)
+            self.container.seek(
+                max(int(time_s / self.time_base), 0), stream=self.stream, backward=True, any_frame=False
+            )
         except av.error.FFmpegError:
             self.container.seek(0)
         self._decoder.full_from_s = time_s

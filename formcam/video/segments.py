@@ -94,7 +94,9 @@ def split_evenly(span: ClipSpan, count: int, warmup_s: float = 0.0) -> list[Segm
     first = (span.end_s - span.first_s + (count - 1) * warmup_s) / count
     bounds = [span.first_s] + [span.first_s + first + k * (first - warmup_s) for k in range(count)]
     return [
-        Segment(start_s=None if k == 0 else bounds[k], stop_s=None if k == count - 1 else bounds[k + 1], warmup_s=warmup_s)
+        Segment(
+            start_s=None if k == 0 else bounds[k], stop_s=None if k == count - 1 else bounds[k + 1], warmup_s=warmup_s
+        )
         for k in range(count)
     ]
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcam.video.decode import scaled_size
-from formcam.video.probe import probe_video
 from formcam.pose.landmarks import LEFT_ANKLE, NOSE, RIGHT_ANKLE
 from formcam.pose.posefile import load_pose
 from formcam.report.json_report import validate_report
+from formcam.video.decode import scaled_size
+from formcam.video.probe import probe_video
 from tests.helpers.media import ffprobe_json, phone_portrait_clip, retime
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +39,12 @@ FORCED = {"rear", "two_people"}
 def formcam(*args, cwd=None) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "120"}
     return subprocess.run(
-        [sys.executable, "-m", "formcam", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=900
+        [sys.executable, "-m", "formcam", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=900,
     )
 
 

@@ -33,15 +33,22 @@ from formcam import pipeline
 from formcam.atomic import write_atomic
 from formcam.cli import app
 from formcam.errors import NothingToAnalyseError, UnreadableInputError
+from formcam.gait.view import ViewEstimate
 from formcam.pose.posefile import FORMAT, load_pose, save_pose
-from formcam.quality.refusal import (check_analysable, feet_in_picture, forced_notes, presence, presence_notes, refusal,
-                             require_person)
+from formcam.quality.refusal import (
+    check_analysable,
+    feet_in_picture,
+    forced_notes,
+    presence,
+    presence_notes,
+    refusal,
+    require_person,
+)
 from formcam.report.json_report import read_report, validate_report
 from formcam.synthetic.gait import make_gait
-from formcam.gait.view import ViewEstimate
+from tests.conftest import REPO
 from tests.helpers.media import ffprobe_json, make_cfr_clip, need_ffmpeg, run_ffmpeg, truncate
 
-from tests.conftest import REPO
 runner = CliRunner()
 
 
@@ -49,8 +56,9 @@ runner = CliRunner()
 # How a failure must look
 
 
-def formcam(*args, model_path: Path | None = None, file_permissions_apply: bool = False,
-            timeout: int = 600) -> subprocess.CompletedProcess:
+def formcam(
+    *args, model_path: Path | None = None, file_permissions_apply: bool = False, timeout: int = 600
+) -> subprocess.CompletedProcess:
     """Run the real command line in a new process (so stderr is what a terminal would show).
 
     ``file_permissions_apply``: root reads and writes any file whatever its
@@ -65,8 +73,13 @@ def formcam(*args, model_path: Path | None = None, file_permissions_apply: bool 
         if shutil.which("setpriv") is None:
             pytest.skip("running as root without setpriv (util-linux): cannot make file permissions apply")
         prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
-    return subprocess.run([*prefix, sys.executable, "-m", "formcam", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=timeout)
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "formcam", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def refused(proc, code: int) -> str:
@@ -130,9 +143,16 @@ def non_video_files(folder: Path) -> dict[str, Path]:
     return files
 
 
-@pytest.mark.parametrize("kind, words", [("text", "not a video file"), ("empty", "not a video file"),
-                                         ("png", "still image"), ("m4a", "no video stream"),
-                                         ("wav", "no video stream")])
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        ("text", "not a video file"),
+        ("empty", "not a video file"),
+        ("png", "still image"),
+        ("m4a", "no video stream"),
+        ("wav", "no video stream"),
+    ],
+)
 def test_non_video_files_exit_3(tmp_path, model_path, kind, words):
     path = non_video_files(tmp_path)[kind]
     message = refused(formcam("analyze", path, "--out", tmp_path / "o", model_path=model_path), 3)
@@ -141,11 +161,17 @@ def test_non_video_files_exit_3(tmp_path, model_path, kind, words):
 
 
 def test_corrupt_video_exits_3_and_says_why(shared_video, model_path, tmp_path):
-    message = refused(formcam("analyze", shared_video("bad/corrupt_truncated_no_moov.mp4"), "--out", tmp_path / "o",
-                              model_path=model_path), 3)
+    message = refused(
+        formcam(
+            "analyze", shared_video("bad/corrupt_truncated_no_moov.mp4"), "--out", tmp_path / "o", model_path=model_path
+        ),
+        3,
+    )
     # CATALOG: "moov atom not found"; the file is in fact a web page saved under a video's name.
-    assert message == ("Cannot read corrupt_truncated_no_moov.mp4: it is not a video file formcam can decode "
-                       "(it is an HTML web page, not a video: the download probably failed).")
+    assert message == (
+        "Cannot read corrupt_truncated_no_moov.mp4: it is not a video file formcam can decode "
+        "(it is an HTML web page, not a video: the download probably failed)."
+    )
     assert nothing_written(tmp_path / "o")
 
 
@@ -153,8 +179,10 @@ def test_recording_cut_before_its_index_was_written_exits_3(tmp_path, model_path
     whole = make_cfr_clip(tmp_path / "whole.mp4", 30)  # the index (moov) at the end, as cameras write it
     cut = truncate(whole, tmp_path / "cut.mp4", 0.7)
     message = refused(formcam("analyze", cut, "--out", tmp_path / "o", model_path=model_path), 3)
-    assert message == ("Cannot read cut.mp4: it is not a video file formcam can decode "
-                       "(moov atom not found: the recording or the download was cut short).")
+    assert message == (
+        "Cannot read cut.mp4: it is not a video file formcam can decode "
+        "(moov atom not found: the recording or the download was cut short)."
+    )
 
 
 def test_no_read_permission_exits_3(tmp_path, model_path):
@@ -180,8 +208,14 @@ def test_output_folder_that_cannot_be_written_exits_5(tmp_path):
 
 def save_raw_pose(path: Path, **changes) -> Path:
     pose = make_gait(view="side", duration_s=2, seed=1)
-    arrays = {"format": FORMAT, "t_ms": pose.t_ms, "image_xy": pose.image_xy, "visibility": pose.visibility,
-              "world_xyz": pose.world_xyz, "frame_size": np.array(pose.frame_size, np.int32)}
+    arrays = {
+        "format": FORMAT,
+        "t_ms": pose.t_ms,
+        "image_xy": pose.image_xy,
+        "visibility": pose.visibility,
+        "world_xyz": pose.world_xyz,
+        "frame_size": np.array(pose.frame_size, np.int32),
+    }
     arrays.update(changes)
     np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
     return path
@@ -242,9 +276,14 @@ def gaits(tmp_path_factory):
     return {name: save_pose(pose, folder / f"{name}.npz") for name, pose in made.items()}
 
 
-@pytest.mark.parametrize("kind, words", [("walking", "this looks like walking"),
-                                         ("in_place", "this looks like running on the spot"),
-                                         ("half_second", "too short to measure a running step")])
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        ("walking", "this looks like walking"),
+        ("in_place", "this looks like running on the spot"),
+        ("half_second", "too short to measure a running step"),
+    ],
+)
 def test_not_running_or_too_short_exits_4_with_the_reason(gaits, tmp_path, kind, words):
     message = refused_in_process(invoke("analyze", "--pose", gaits[kind], "--out", tmp_path / "o"), 4)
     assert message.startswith(f"{kind}.npz was not analysed: ") and words in message
@@ -273,9 +312,14 @@ def test_a_running_clip_is_not_marked_forced(gaits, tmp_path):
 
 def test_capture_warnings_kept_in_the_pose_file_null_the_metrics_they_invalidate(tmp_path):
     pose = make_gait(view="side", duration_s=6, overstride_pct=12, vertical_oscillation_pct=8, seed=5)
-    pose.extras.capture_quality = {"n_samples": 30, "blur": 0.7, "warnings": [
-        {"code": "motion_blur", "message": "The runner is heavily motion-blurred."},
-        {"code": "camera_moving", "message": "The camera moved."}]}
+    pose.extras.capture_quality = {
+        "n_samples": 30,
+        "blur": 0.7,
+        "warnings": [
+            {"code": "motion_blur", "message": "The runner is heavily motion-blurred."},
+            {"code": "camera_moving", "message": "The camera moved."},
+        ],
+    }
     save_pose(pose, tmp_path / "blurred.npz")
     assert invoke("analyze", "--pose", tmp_path / "blurred.npz", "--out", tmp_path / "o", "-q").exit_code == 0
     report = json.loads((tmp_path / "o" / "report.json").read_text())
@@ -283,7 +327,10 @@ def test_capture_warnings_kept_in_the_pose_file_null_the_metrics_they_invalidate
     metrics = report["metrics"]
     assert metrics["overstride_pct"]["value"] is None and "motion-blurred" in metrics["overstride_pct"]["reason"]
     assert metrics["knee_flexion_contact_deg"]["value"] is None
-    assert metrics["vertical_oscillation_pct"]["value"] is None and "camera moved" in metrics["vertical_oscillation_pct"]["reason"]
+    assert (
+        metrics["vertical_oscillation_pct"]["value"] is None
+        and "camera moved" in metrics["vertical_oscillation_pct"]["reason"]
+    )
     assert metrics["head_forward_deg"]["value"] is not None  # the head and trunk lines stay usable
     assert {"motion_blur", "camera_moving"} <= {q["code"] for q in report["quality"]}
     assert report["video"]["capture"]["blur"] == 0.7
@@ -295,8 +342,11 @@ def test_capture_warnings_kept_in_the_pose_file_null_the_metrics_they_invalidate
 
 def fake_kinematics(n_contacts: int, reason: str | None, contact_frames=None):
     frames = np.asarray(contact_frames if contact_frames is not None else np.arange(n_contacts) * 20)
-    events = SimpleNamespace(n_contacts=len(frames), contact_frames=frames,
-                             contact_sides=np.array(["left", "right"] * len(frames))[: len(frames)])
+    events = SimpleNamespace(
+        n_contacts=len(frames),
+        contact_frames=frames,
+        contact_sides=np.array(["left", "right"] * len(frames))[: len(frames)],
+    )
     return SimpleNamespace(events=events, not_running_reason=reason, quality=[], xy_level=None, view=ViewEstimate())
 
 
@@ -324,8 +374,11 @@ def test_feet_in_picture():
 
 def test_require_person_says_why_and_names_a_chosen_person():
     where = presence(np.r_[np.ones(5, bool), np.zeros(95, bool)], np.arange(100) * 40.0)
-    with pytest.raises(NothingToAnalyseError, match=r"No runner was found in a.mp4 \(a person was seen in 5 of 100 "
-                                                    r"frames\); the video is very dark\.$"):
+    with pytest.raises(
+        NothingToAnalyseError,
+        match=r"No runner was found in a.mp4 \(a person was seen in 5 of 100 "
+        r"frames\); the video is very dark\.$",
+    ):
         require_person(where, "a.mp4", ["the video is very dark"])
     with pytest.raises(NothingToAnalyseError, match="The person chosen with --person 3 is in only 5 of the 100 frames"):
         require_person(where, "a.mp4", person="3")
@@ -354,7 +407,9 @@ def test_refusal_policy(contacts, reason, visible, refused_with, warned):
     assert (why is None) == (refused_with is None)
     if refused_with:
         assert refused_with in why and not why.endswith(".")
-        with pytest.raises(NothingToAnalyseError, match=r"^run\.mp4 was not analysed: .* Pass --force to analyse it anyway\.$"):
+        with pytest.raises(
+            NothingToAnalyseError, match=r"^run\.mp4 was not analysed: .* Pass --force to analyse it anyway\.$"
+        ):
             check_analysable(kinematics, where, t_ms, "run.mp4", force=False)
         assert check_analysable(kinematics, where, t_ms, "run.mp4", force=True)[0] == why
         notes, forced_warnings = forced_notes(why)
@@ -460,7 +515,9 @@ def test_pose_file_input_is_never_opened_for_writing(gaits, tmp_path):
 # Real clips through the real model
 
 
-def trim(src: Path, dst: Path, start_s: float, duration_s: float, *, copy: bool = False, scale: str | None = None) -> Path:
+def trim(
+    src: Path, dst: Path, start_s: float, duration_s: float, *, copy: bool = False, scale: str | None = None
+) -> Path:
     """Cut ``duration_s`` from ``start_s`` (stream copy keeps the codec; otherwise H.264 CRF 18, no audio)."""
     need_ffmpeg()
     args = ["-ss", str(start_s), "-i", str(src), "-t", str(duration_s), "-an"]
@@ -509,7 +566,10 @@ def analysed(model_path, tmp_path_factory):
         key = (str(video), extra)
         if key not in runs:
             out = tmp_path_factory.mktemp("out") / "out"
-            runs[key] = (formcam("analyze", video, "--out", out, "--no-video", "-q", *extra, model_path=model_path), out)
+            runs[key] = (
+                formcam("analyze", video, "--out", out, "--no-video", "-q", *extra, model_path=model_path),
+                out,
+            )
         return runs[key]
 
     return get
@@ -568,7 +628,9 @@ def test_runner_crossing_the_frame_is_analysed_where_they_are(shared_video, anal
 def test_several_people_one_is_followed_and_the_others_are_offered(clips, analysed, model_path, tmp_path):
     out = tmp_path / "out"
     # --people 2: look for two people in every frame, whatever the quick look before the pose pass decides.
-    proc = formcam("analyze", clips("vp9"), "--out", out, "--no-video", "--force", "--people", "2", model_path=model_path)
+    proc = formcam(
+        "analyze", clips("vp9"), "--out", out, "--no-video", "--force", "--people", "2", model_path=model_path
+    )
     assert proc.returncode == 0, proc.stderr
     assert f"Several people were in view: {out / 'people.jpg'} shows who is who" in proc.stdout
     report = report_of(out)
@@ -608,9 +670,12 @@ def test_race_with_several_sprinters_choose_one_by_position(clips, analysed):
 def assert_refused_as_slow_motion_with_too_few_steps(report: dict, most_steps: int) -> None:
     """``--force`` analysed it; without, it is refused for too few steps, said to be slow motion."""
     why = report["runner"]["refusal"]
-    found = re.match(r"only (\d) regular alternating steps were found \(at least 4 are needed\), and the steps found "
-                     r"take about ([\d.]+) s each, slower than a walk although the knees fold as in running: this looks "
-                     r"like slow motion with too few steps in it", why or "")
+    found = re.match(
+        r"only (\d) regular alternating steps were found \(at least 4 are needed\), and the steps found "
+        r"take about ([\d.]+) s each, slower than a walk although the knees fold as in running: this looks "
+        r"like slow motion with too few steps in it",
+        why or "",
+    )
     assert found, why
     assert int(found.group(1)) <= most_steps and float(found.group(2)) >= 1.0
 
@@ -647,8 +712,11 @@ def test_letterboxed_clip_is_analysed_and_the_bars_are_reported(shared_video, an
 def test_slow_motion_sprint_with_normal_speed_ends_is_refused_for_its_changing_speed(clips, analysed):
     proc, out = analysed(clips("sprint_speed_ramp"))
     message = refused(proc, 4)
-    found = re.search(r"was not analysed: the steps last ([\d.]+) s around [\d.]+ s but ([\d.]+) s around [\d.]+ s, "
-                      r"([\d.]+) times longer: the clip's speed changes \(slow motion in part of it\?\)", message)
+    found = re.search(
+        r"was not analysed: the steps last ([\d.]+) s around [\d.]+ s but ([\d.]+) s around [\d.]+ s, "
+        r"([\d.]+) times longer: the clip's speed changes \(slow motion in part of it\?\)",
+        message,
+    )
     assert found, message
     fast, slow, factor = map(float, found.groups())
     assert 0.18 <= fast <= 0.24 and 0.8 <= slow <= 1.0 and 3.5 <= factor <= 5.0
@@ -704,8 +772,15 @@ def test_other_codecs_containers_and_odd_sizes_are_analysed(short_runner_variant
 
 @pytest.mark.e2e
 def test_odd_size_gets_a_playable_annotated_video(short_runner_variants, model_path, tmp_path):
-    proc = formcam("analyze", short_runner_variants["mpeg4_odd.avi"], "--out", tmp_path / "o", "-q", "--force",
-                   model_path=model_path)
+    proc = formcam(
+        "analyze",
+        short_runner_variants["mpeg4_odd.avi"],
+        "--out",
+        tmp_path / "o",
+        "-q",
+        "--force",
+        model_path=model_path,
+    )
     assert proc.returncode == 0, proc.stderr
     annotated = ffprobe_json(tmp_path / "o" / "annotated.mp4")["streams"][0]
     assert annotated["codec_name"] == "h264" and int(annotated["nb_read_frames"]) > 40
@@ -724,7 +799,9 @@ def test_stream_that_breaks_half_way_is_analysed_up_to_the_break(shared_video, a
     assert proc.returncode == 0, proc.stderr
     report = report_of(out)
     stopped = next(q for q in report["quality"] if q["code"] == "decode_stopped_early")
-    assert "broken.mp4 ended early" in stopped["message"] and "Only the part before it was analysed" in stopped["message"]
+    assert (
+        "broken.mp4 ended early" in stopped["message"] and "Only the part before it was analysed" in stopped["message"]
+    )
     assert 60 <= report["video"]["frames"] < 200
 
 
@@ -732,11 +809,25 @@ def test_stream_that_breaks_half_way_is_analysed_up_to_the_break(shared_video, a
 def test_ctrl_c_during_the_pose_stage(shared_video, model_path, tmp_path):
     env = {**os.environ, "FORMCAM_MODEL_DIR": str(model_path.parent), "PYTHONPATH": str(REPO)}
     out = tmp_path / "o"
-    proc = subprocess.Popen([sys.executable, "-m", "formcam", "analyze", str(shared_video("bad/walking_side.mp4")),
-                             "--out", str(out), "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            # A shell starting the test suite in the background makes SIGINT ignored, and that is
-                            # inherited; the child gets Ctrl-C's usual handling as it would from a terminal.
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "formcam",
+            "analyze",
+            str(shared_video("bad/walking_side.mp4")),
+            "--out",
+            str(out),
+            "-q",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # A shell starting the test suite in the background makes SIGINT ignored, and that is
+        # inherited; the child gets Ctrl-C's usual handling as it would from a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     time.sleep(5)  # past start-up and the model load, well inside 400 frames of pose estimation
     assert proc.poll() is None, "the analysis ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
@@ -754,8 +845,17 @@ def test_video_input_is_never_opened_for_writing(short_runner_variants, model_pa
     shutil.copy(short_runner_variants["hevc.mov"], video)
     video.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     before = hashlib.sha256(video.read_bytes()).hexdigest(), video.stat().st_mtime_ns
-    proc = formcam("analyze", video, "--out", tmp_path / "o", "--no-video", "-q", "--force", model_path=model_path,
-                   file_permissions_apply=True)
+    proc = formcam(
+        "analyze",
+        video,
+        "--out",
+        tmp_path / "o",
+        "--no-video",
+        "-q",
+        "--force",
+        model_path=model_path,
+        file_permissions_apply=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (hashlib.sha256(video.read_bytes()).hexdigest(), video.stat().st_mtime_ns) == before
     assert (tmp_path / "o" / "report.json").is_file()

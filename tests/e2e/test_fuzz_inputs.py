@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from formcam.cli import app
+from formcam.errors import UnreadableInputError
 from formcam.video.decode import iter_frames
 from formcam.video.probe import probe_video
-from formcam.errors import UnreadableInputError
 from tests.helpers.media import make_cfr_clip, need_ffmpeg, run_ffmpeg
 
 #: Exit codes a bad file may get (docs/exit-codes.md); 1, an internal error, is never one of them.
@@ -48,8 +48,10 @@ BASES = _bases()
 #: One edit of a file's bytes, positions as fractions of its length.
 MUTATIONS = st.one_of(
     st.tuples(st.just("truncate"), st.floats(0, 1)),
-    st.tuples(st.just("flip"), st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)),
-                                        min_size=1, max_size=40)),
+    st.tuples(
+        st.just("flip"),
+        st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)), min_size=1, max_size=40),
+    ),
     st.tuples(st.just("overwrite"), st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=256)),
     st.tuples(st.just("cut_out"), st.floats(0, 1), st.floats(0, 0.3)),
 )
@@ -66,17 +68,17 @@ def mutate(data: bytes, mutation) -> bytes:
         return bytes(data)
     if kind == "overwrite":
         start = int(len(data) * args[0])
-        data[start:start + len(args[1])] = args[1]
+        data[start : start + len(args[1])] = args[1]
         return bytes(data)
     start = int(len(data) * args[0])
-    return bytes(data[:start] + data[start + int(len(data) * args[1]):])
+    return bytes(data[:start] + data[start + int(len(data) * args[1]) :])
 
 
 def huge_sample_entry(data: bytes) -> bytes:
     """The MP4's avc1 sample entry claiming a 65535 x 65535 picture."""
     data = bytearray(data)
     entry = data.find(b"avc1", data.find(b"stsd"))
-    data[entry + 28:entry + 32] = b"\xff\xff\xff\xff"  # width, height after 24 bytes of fixed fields
+    data[entry + 28 : entry + 32] = b"\xff\xff\xff\xff"  # width, height after 24 bytes of fixed fields
     return bytes(data)
 
 
@@ -126,8 +128,9 @@ def test_decode_never_fails_other_than_clearly(base, mutation):
         path.unlink()
 
 
-@pytest.mark.parametrize("make, suffix", [(lambda: huge_sample_entry(BASES["faststart"]), ".mp4"),
-                                          (huge_y4m, ".y4m"), (huge_png, ".png")])
+@pytest.mark.parametrize(
+    "make, suffix", [(lambda: huge_sample_entry(BASES["faststart"]), ".mp4"), (huge_y4m, ".y4m"), (huge_png, ".png")]
+)
 def test_huge_dimension_headers_decode_or_refuse(make, suffix):
     path = write(make(), suffix)
     try:
@@ -164,8 +167,11 @@ def assert_one_clear_line_or_analysed(path: Path, model_path: Path) -> int:
     """Run ``formcam analyze`` in this process; return the exit code after checking how it failed."""
     with tempfile.TemporaryDirectory(prefix="formcam-fuzz-out-") as folder:
         out = Path(folder) / "out"
-        result = runner.invoke(app, ["analyze", str(path), "--out", str(out), "--no-video", "-q"],
-                               env={"FORMCAM_MODEL_DIR": str(model_path.parent)})
+        result = runner.invoke(
+            app,
+            ["analyze", str(path), "--out", str(out), "--no-video", "-q"],
+            env={"FORMCAM_MODEL_DIR": str(model_path.parent)},
+        )
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         assert result.exit_code in DOCUMENTED, (result.exit_code, result.output)
         assert "Traceback" not in result.output
@@ -187,8 +193,12 @@ def test_command_line_on_non_video_and_huge_headers(model_path, kind):
 
 
 @pytest.mark.e2e
-@settings(max_examples=20, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(base=st.sampled_from(sorted(BASES)), mutation=MUTATIONS)
 def test_command_line_on_mutated_clips(model_path, base, mutation):
     path = write(mutate(BASES[base], mutation))

@@ -36,8 +36,9 @@ CLIPS = {
     "side": ClipSpec(view="side", gait=SIDE, duration_s=SIDE_S, frame_size=LANDSCAPE),
     "side_rotated": ClipSpec(view="side", gait=SIDE, duration_s=SIDE_S, frame_size=PORTRAIT, rotation_deg=90),
     "side_120fps": ClipSpec(view="side", gait=SIDE, duration_s=SIDE_S, frame_size=LANDSCAPE, fps=120.0),
-    "side_upright": ClipSpec(view="side", gait=Gait(trunk_forward_lean_deg=2.0), duration_s=SIDE_S,
-                             frame_size=LANDSCAPE, direction="left"),
+    "side_upright": ClipSpec(
+        view="side", gait=Gait(trunk_forward_lean_deg=2.0), duration_s=SIDE_S, frame_size=LANDSCAPE, direction="left"
+    ),
 }
 REAR_VARIANTS = ["rear", "rear_rotated", "rear_120fps"]
 SIDE_VARIANTS = ["side", "side_rotated", "side_120fps"]
@@ -46,8 +47,10 @@ SIDE_VARIANTS = ["side", "side_rotated", "side_120fps"]
 # part of the drawn hip-line tilt (angle-response gain well below 1, even on still frames), so pelvic
 # drop reads a fraction of the truth. The pose model's limit, not the kinematics': on the drawn
 # joints the kinematics recover the drop within a fraction of a degree.
-HIP_LANDMARKS = ("pose model: MediaPipe's hip landmarks follow only a small part of the drawn hip-line tilt "
-                 "(docs/validation.md, angle response)")
+HIP_LANDMARKS = (
+    "pose model: MediaPipe's hip landmarks follow only a small part of the drawn hip-line tilt "
+    "(docs/validation.md, angle response)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +94,9 @@ def test_rotated_clips_were_turned_upright(analysed, key):
     assert video["rotation_deg"] == 90 and (video["width"], video["height"]) == PORTRAIT
 
 
-@pytest.mark.parametrize("key, name", [(key, name) for key in REAR_VARIANTS
-                                       for name in ("shoulder_dip_deg", "trunk_lateral_lean_deg")])
+@pytest.mark.parametrize(
+    "key, name", [(key, name) for key in REAR_VARIANTS for name in ("shoulder_dip_deg", "trunk_lateral_lean_deg")]
+)
 def test_rear_view_angles_within_2_5_degrees(analysed, key, name):
     analysis, truth = analysed(key)
     assert metric(analysis, name) == pytest.approx(truth["truth"][name], abs=2.5)
@@ -105,29 +109,37 @@ def test_rear_view_pelvic_drop_within_2_5_degrees(analysed, key):
     assert metric(analysis, "pelvic_drop_deg") == pytest.approx(truth["truth"]["pelvic_drop_deg"], abs=2.5)
 
 
-@pytest.mark.parametrize("key, name", [(key, name) for key in SIDE_VARIANTS
-                                       for name in ("head_forward_deg", "trunk_forward_lean_deg")]
-                         + [("side_upright", "trunk_forward_lean_deg")])
+@pytest.mark.parametrize(
+    "key, name",
+    [(key, name) for key in SIDE_VARIANTS for name in ("head_forward_deg", "trunk_forward_lean_deg")]
+    + [("side_upright", "trunk_forward_lean_deg")],
+)
 def test_side_view_posture_within_3_degrees(analysed, key, name):
     analysis, truth = analysed(key)
     assert metric(analysis, name) == pytest.approx(truth["truth"][name], abs=3.0)
 
 
-@pytest.mark.xfail(strict=True, reason="pose model: on an upright head (ear above the shoulder) MediaPipe puts the "
-                   "ears ahead of the drawn ones, the hidden far ear most; measured +8° (+2° with the head 20 % "
-                   "forward), docs/validation.md")
+@pytest.mark.xfail(
+    strict=True,
+    reason="pose model: on an upright head (ear above the shoulder) MediaPipe puts the "
+    "ears ahead of the drawn ones, the hidden far ear most; measured +8° (+2° with the head 20 % "
+    "forward), docs/validation.md",
+)
 def test_upright_head_within_3_degrees(analysed):
     analysis, truth = analysed("side_upright")
     assert metric(analysis, "head_forward_deg") == pytest.approx(truth["truth"]["head_forward_deg"], abs=3.0)
 
 
-@pytest.mark.parametrize("name, effect, level", [
-    ("shoulder_dip_deg", "rear", "rear_level"),
-    ("trunk_lateral_lean_deg", "rear", "rear_level"),
-    ("head_forward_deg", "side", "side_upright"),
-    ("head_forward_pct", "side", "side_upright"),
-    ("trunk_forward_lean_deg", "side", "side_upright"),
-])
+@pytest.mark.parametrize(
+    "name, effect, level",
+    [
+        ("shoulder_dip_deg", "rear", "rear_level"),
+        ("trunk_lateral_lean_deg", "rear", "rear_level"),
+        ("head_forward_deg", "side", "side_upright"),
+        ("head_forward_pct", "side", "side_upright"),
+        ("trunk_forward_lean_deg", "side", "side_upright"),
+    ],
+)
 def test_each_effect_points_the_right_way(analysed, name, effect, level):
     """The runner drawn with the effect measures clearly more: at least half the drawn difference."""
     (with_effect, truth_effect), (without, truth_level) = analysed(effect), analysed(level)

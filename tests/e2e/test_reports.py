@@ -16,11 +16,11 @@ import sys
 import numpy as np
 import pytest
 
-from formcam.video.decode import iter_frames
 from formcam.pipeline import AnalysisOptions, analyze
 from formcam.pose.posefile import load_pose
-from formcam.report.evidence import collect_evidence
 from formcam.report.drawing import PANEL_COLOUR
+from formcam.report.evidence import collect_evidence
+from formcam.video.decode import iter_frames
 from tests.helpers.browser import EXTERNAL, csp_violations, need_chromium, render
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +31,9 @@ OTHER = "treadmill_sprint_side_two_people.mp4"
 
 def formcam(*args) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "formcam", *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "formcam", *map(str, args)], capture_output=True, text=True, env=env, timeout=900
+    )
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +82,15 @@ def test_annotated_video_draws_the_runner_and_the_panel_and_ends_with_a_replay(s
     scale = annotated[60].shape[1] / report["video"]["width"]
     for i in sorted(wanted):
         diff = np.abs(annotated[i] - source[i]).max(axis=2)
-        near = [diff[int(y) - 3:int(y) + 4, int(x) - 3:int(x) + 4].max() for x, y in pose.image_xy[i, [25, 26, 27, 28]] * scale]
+        near = [
+            diff[int(y) - 3 : int(y) + 4, int(x) - 3 : int(x) + 4].max()
+            for x, y in pose.image_xy[i, [25, 26, 27, 28]] * scale
+        ]
         assert np.median(near) > 50, (i, near)  # the bones through knees and ankles
         blended = 0.32 * source[i] + 0.68 * np.array(PANEL_COLOUR)
         panel = np.abs(annotated[i] - blended).max(axis=2) < 16
         h = panel.shape[0]
-        assert max(panel[: h // 2].mean(), panel[h // 2:].mean()) > 0.05, i  # the values panel
+        assert max(panel[: h // 2].mean(), panel[h // 2 :].mean()) > 0.05, i  # the values panel
         assert np.median(diff) < 10  # elsewhere only the codec's noise
     assert total > report["video"]["frames"] + 10  # the slow-motion replay of the worst step
 

@@ -26,8 +26,16 @@ import pytest
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--hide-scrollbars", "--disable-extensions", "--mute-audio",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--disable-extensions",
+    "--mute-audio",
 )
 
 
@@ -52,14 +60,16 @@ class Rendered:
     """What Chromium made of a page."""
 
     screenshot: np.ndarray  # (H, W, 3) uint8 RGB
-    dom: str                # the DOM after parsing, serialised
-    console: str            # Chromium's log, with the page's console messages
+    dom: str  # the DOM after parsing, serialised
+    console: str  # Chromium's log, with the page's console messages
 
 
 def _run(program: str, args: list[str], profile: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [program, *FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

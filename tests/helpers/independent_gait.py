@@ -98,8 +98,22 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 #: Anthropometry, fractions of standing height (Winter 2009, Fig. 4.1).
-WINTER = dict(hip=0.530, knee=0.285, ankle=0.039, shoulder=0.818, eye=0.936, chin=0.870, thigh=0.245, shank=0.246,
-              foot=0.152, hip_width=0.191, shoulder_width=0.259, upper_arm=0.186, forearm=0.146, hand=0.108)
+WINTER = dict(
+    hip=0.530,
+    knee=0.285,
+    ankle=0.039,
+    shoulder=0.818,
+    eye=0.936,
+    chin=0.870,
+    thigh=0.245,
+    shank=0.246,
+    foot=0.152,
+    hip_width=0.191,
+    shoulder_width=0.259,
+    upper_arm=0.186,
+    forearm=0.146,
+    hand=0.108,
+)
 
 #: Values not in the joint-angle data, with their sources (see metrics-research.md for the full references).
 LITERATURE = {
@@ -252,8 +266,17 @@ class Model:
         mtp = in_foot(MTP_AHEAD * self.L_foot, -self.h_ankle)
         toe_angle = np.maximum(foot, 0.0)  # toes stay level while the heel is up (the MTP joint bends) [D]
         toe = mtp + (1.0 - HEEL_BEHIND - MTP_AHEAD) * self.L_foot * np.stack([np.cos(toe_angle), np.sin(toe_angle)], -1)
-        return dict(knee=k, ankle=a, heel=in_foot(-HEEL_BEHIND * self.L_foot, -self.h_ankle), mtp=mtp, toe=toe,
-                    thigh=thigh, shank=shank, knee_flex=knee, foot=foot)
+        return dict(
+            knee=k,
+            ankle=a,
+            heel=in_foot(-HEEL_BEHIND * self.L_foot, -self.h_ankle),
+            mtp=mtp,
+            toe=toe,
+            thigh=thigh,
+            shank=shank,
+            knee_flex=knee,
+            foot=foot,
+        )
 
     def obliquity(self, p_left: np.ndarray) -> np.ndarray:
         """Pelvic obliquity, rad, positive = right hip lower; peak drop of the swing side at mid-stance."""
@@ -309,8 +332,10 @@ class Model:
         lateral = np.stack([np.zeros(n), np.cos(omega), np.sin(omega)], -1) * self.hip_half
         hips = {"left": mid_hip + lateral, "right": mid_hip - lateral}
         sw = self.r.step_width_m / 2
-        for side, p, sign, idx in (("left", pl, 1, (L_HIP, L_KNEE, L_ANKLE, L_HEEL, L_TOE)),
-                                   ("right", pr, -1, (R_HIP, R_KNEE, R_ANKLE, R_HEEL, R_TOE))):
+        for side, p, sign, idx in (
+            ("left", pl, 1, (L_HIP, L_KNEE, L_ANKLE, L_HEEL, L_TOE)),
+            ("right", pr, -1, (R_HIP, R_KNEE, R_ANKLE, R_HEEL, R_TOE)),
+        ):
             hip = hips[side]
             leg = self.leg_sagittal(p)
             out[:, idx[0]] = hip
@@ -322,8 +347,9 @@ class Model:
                 out[:, i] = np.stack([hip[:, 0] + xz[:, 0], y, hip[:, 2] + xz[:, 1]], -1)
 
         # Trunk: forward lean (twice a stride) and lateral lean towards the stance side (+Y in left stance).
-        lam = np.radians(self.r.trunk_forward_lean_deg
-                         + self.r.trunk_lean_swing_deg * np.cos(4 * np.pi * (pl - self.ms)))
+        lam = np.radians(
+            self.r.trunk_forward_lean_deg + self.r.trunk_lean_swing_deg * np.cos(4 * np.pi * (pl - self.ms))
+        )
         mu = np.radians(self.r.trunk_lateral_lean_deg) * np.cos(2 * np.pi * (pl - self.ms))
         d = np.stack([np.tan(lam), np.tan(mu), np.ones(n)], -1)
         d /= np.linalg.norm(d, axis=1, keepdims=True)
@@ -340,8 +366,14 @@ class Model:
         ear_half = 0.075 * self.H / 2  # head breadth about 0.075 H between the ears [D]
         out[:, L_EAR], out[:, R_EAR] = mid_ear + [0, ear_half, 0], mid_ear - [0, ear_half, 0]
         fwd = 0.05 * self.H  # eyes and nose ahead of the ears [D]
-        for i, y in ((L_EYE_IN, 0.006), (L_EYE, 0.010), (L_EYE_OUT, 0.014), (R_EYE_IN, -0.006), (R_EYE, -0.010),
-                     (R_EYE_OUT, -0.014)):
+        for i, y in (
+            (L_EYE_IN, 0.006),
+            (L_EYE, 0.010),
+            (L_EYE_OUT, 0.014),
+            (R_EYE_IN, -0.006),
+            (R_EYE, -0.010),
+            (R_EYE_OUT, -0.014),
+        ):
             out[:, i] = mid_ear + [fwd, y * self.H, 0.005 * self.H]
         out[:, NOSE] = mid_ear + [fwd + 0.012 * self.H, 0, -0.015 * self.H]
         out[:, MOUTH_L] = mid_ear + [fwd, 0.01 * self.H, -0.04 * self.H]
@@ -350,8 +382,9 @@ class Model:
         # Arms: upper arm swings opposite to the same-side leg; elbow bent about 90 deg [D].
         ua, fa, hand = WINTER["upper_arm"] * self.H, WINTER["forearm"] * self.H, WINTER["hand"] * self.H
         for side, p_other, sh, elb, wr, fingers, sign in (
-                ("left", pr, L_SH, L_ELB, L_WR, (L_PINKY, L_INDEX, L_THUMB), 1),
-                ("right", pl, R_SH, R_ELB, R_WR, (R_PINKY, R_INDEX, R_THUMB), -1)):
+            ("left", pr, L_SH, L_ELB, L_WR, (L_PINKY, L_INDEX, L_THUMB), 1),
+            ("right", pl, R_SH, R_ELB, R_WR, (R_PINKY, R_INDEX, R_THUMB), -1),
+        ):
             # Forward swing peaks when the other leg is most flexed at the hip (about 85 % of its cycle).
             swing = np.radians(self.r.arm_swing_deg) * np.cos(2 * np.pi * (p_other - 0.85)) - np.radians(5.0)
             elbow = out[:, sh] + ua * np.stack([np.sin(swing), np.zeros(n), -np.cos(swing)], -1)
@@ -367,14 +400,14 @@ class Model:
             elbow[:, 1] = (out[:, sh, 1] + wrist_y) / 2
             out[:, elb], out[:, wr] = elbow, wrist
             for k, f in enumerate(fingers):
-                out[:, f] = wrist + 0.6 * hand * np.stack([np.sin(fore), np.full(n, 0.02 * (k - 1)),
-                                                           -np.cos(fore)], -1)
+                out[:, f] = wrist + 0.6 * hand * np.stack([np.sin(fore), np.full(n, 0.02 * (k - 1)), -np.cos(fore)], -1)
         return out
 
 
 # ----------------------------------------------------------------------------------------------- projection
-def project(xyz: np.ndarray, view: str, direction: str, frame_size: tuple[int, int], px_per_m: float,
-            ground_y_px: float) -> np.ndarray:
+def project(
+    xyz: np.ndarray, view: str, direction: str, frame_size: tuple[int, int], px_per_m: float, ground_y_px: float
+) -> np.ndarray:
     """Orthographic projection to pixels (x right, y down); the runner centred horizontally."""
     w, _ = frame_size
     X, Y, Z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
@@ -407,8 +440,9 @@ class Clip:
 
     def true_xy(self, t_s: np.ndarray) -> np.ndarray:
         """Noise-free pixels at any times (for checking values against the underlying signal)."""
-        return project(self.model.positions(t_s), self.view, self.direction, self.frame_size, self.px_per_m,
-                       self.ground_y_px)
+        return project(
+            self.model.positions(t_s), self.view, self.direction, self.frame_size, self.px_per_m, self.ground_y_px
+        )
 
 
 def frame_times_s(duration_s: float, fps: float, vfr: tuple[float, float] | None = None) -> np.ndarray:
@@ -421,11 +455,23 @@ def frame_times_s(duration_s: float, fps: float, vfr: tuple[float, float] | None
     return np.concatenate([a, b])
 
 
-def make_clip(path: str | os.PathLike, *, view: str = "side", direction: str = "right", fps: float = 60.0,
-              duration_s: float = 10.0, runner: Runner | None = None, curves: Curves | None = None,
-              jitter_px: float = 0.0, dropout_fraction: float = 0.0, landmark_dropout_fraction: float = 0.0,
-              vfr: tuple[float, float] | None = None, seed: int = 0, runner_height_px: float = 600.0,
-              frame_size: tuple[int, int] = (1280, 720)) -> Clip:
+def make_clip(
+    path: str | os.PathLike,
+    *,
+    view: str = "side",
+    direction: str = "right",
+    fps: float = 60.0,
+    duration_s: float = 10.0,
+    runner: Runner | None = None,
+    curves: Curves | None = None,
+    jitter_px: float = 0.0,
+    dropout_fraction: float = 0.0,
+    landmark_dropout_fraction: float = 0.0,
+    vfr: tuple[float, float] | None = None,
+    seed: int = 0,
+    runner_height_px: float = 600.0,
+    frame_size: tuple[int, int] = (1280, 720),
+) -> Clip:
     """Generate a pose file (``numpy.savez``, the pose-file contract) and return it with its truth.
 
     Noise, all seeded: ``jitter_px`` (Gaussian, px, every coordinate),
@@ -456,10 +502,15 @@ def make_clip(path: str | os.PathLike, *, view: str = "side", direction: str = "
         noisy[gone] = np.nan
         vis[gone] = np.nan
     path = Path(path)
-    np.savez(path, format=np.array(FORMAT), t_ms=(t_s * 1000.0).astype(np.float64),
-             image_xy=noisy.astype(np.float32), visibility=vis.astype(np.float32),
-             world_xyz=np.full(xy.shape[:2] + (3,), np.nan, dtype=np.float32),
-             frame_size=np.array(frame_size, dtype=np.int32))
+    np.savez(
+        path,
+        format=np.array(FORMAT),
+        t_ms=(t_s * 1000.0).astype(np.float64),
+        image_xy=noisy.astype(np.float32),
+        visibility=vis.astype(np.float32),
+        world_xyz=np.full(xy.shape[:2] + (3,), np.nan, dtype=np.float32),
+        frame_size=np.array(frame_size, dtype=np.int32),
+    )
     clip = Clip(path, t_s * 1000.0, noisy, {}, model, view, direction, px_per_m, ground_y, frame_size)
     clip.truth = truth_of(clip, t_s[0], t_s[-1])
     return clip
@@ -494,8 +545,9 @@ def truth_of(clip: Clip, t0_s: float, t1_s: float, dense_hz: float = 2000.0) -> 
     out: dict = {"cadence_spm": 120.0 / T, "stride_s": T}
     # Events from a stride before the clip to a stride after it, so that every event seen in the clip has
     # its true twin; ``clip_ms`` is the span of the clip.
-    contacts = sorted([(s, t) for s in ("left", "right") for t in m.contact_times(t0_s - T, t1_s + T, s)],
-                      key=lambda c: c[1])
+    contacts = sorted(
+        [(s, t) for s in ("left", "right") for t in m.contact_times(t0_s - T, t1_s + T, s)], key=lambda c: c[1]
+    )
     out["contacts"] = [(s, 1000.0 * t) for s, t in contacts]
     out["toe_offs"] = [(s, 1000.0 * (t + r.toe_off_fraction * T)) for s, t in contacts]
     out["clip_ms"] = (1000.0 * t0_s, 1000.0 * t1_s)
@@ -520,13 +572,18 @@ def truth_of(clip: Clip, t0_s: float, t1_s: float, dense_hz: float = 2000.0) -> 
 
     # Sagittal values at contact (side projection: X forward, Z up), exact at each leg's contact instant.
     per_side: dict[str, dict] = {}
-    for side, (hip_i, heel_i, toe_i, knee_i, ankle_i) in (("left", (L_HIP, L_HEEL, L_TOE, L_KNEE, L_ANKLE)),
-                                                         ("right", (R_HIP, R_HEEL, R_TOE, R_KNEE, R_ANKLE))):
+    for side, (hip_i, heel_i, toe_i, knee_i, ankle_i) in (
+        ("left", (L_HIP, L_HEEL, L_TOE, L_KNEE, L_ANKLE)),
+        ("right", (R_HIP, R_HEEL, R_TOE, R_KNEE, R_ANKLE)),
+    ):
         t_c = r.first_contact_s + (0.5 * T if side == "right" else 0.0)
         P0 = m.positions(np.array([t_c]))[0]
         thigh, shank = P0[knee_i] - P0[hip_i], P0[ankle_i] - P0[knee_i]
-        included = np.degrees(np.arccos(np.dot(-thigh[[0, 2]], shank[[0, 2]])
-                                        / np.linalg.norm(thigh[[0, 2]]) / np.linalg.norm(shank[[0, 2]])))
+        included = np.degrees(
+            np.arccos(
+                np.dot(-thigh[[0, 2]], shank[[0, 2]]) / np.linalg.norm(thigh[[0, 2]]) / np.linalg.norm(shank[[0, 2]])
+            )
+        )
         per_side[side] = {
             "knee_flexion_contact_deg": float(180.0 - included),
             "shank_angle_contact_deg": float(_angle_from_vertical(shank[0], -shank[2])),
@@ -543,10 +600,12 @@ def truth_of(clip: Clip, t0_s: float, t1_s: float, dense_hz: float = 2000.0) -> 
     mid_hp = (P[:, L_HIP] + P[:, R_HIP]) / 2
     mid_ear = (P[:, L_EAR] + P[:, R_EAR]) / 2
     trunk_2d = np.hypot(mid_sh[:, 0] - mid_hp[:, 0], mid_sh[:, 2] - mid_hp[:, 2])
-    out["trunk_forward_lean_deg"] = float(np.median(_angle_from_vertical(mid_sh[:, 0] - mid_hp[:, 0],
-                                                                         mid_sh[:, 2] - mid_hp[:, 2])))
-    out["head_forward_deg"] = float(np.median(_angle_from_vertical(mid_ear[:, 0] - mid_sh[:, 0],
-                                                                   mid_ear[:, 2] - mid_sh[:, 2])))
+    out["trunk_forward_lean_deg"] = float(
+        np.median(_angle_from_vertical(mid_sh[:, 0] - mid_hp[:, 0], mid_sh[:, 2] - mid_hp[:, 2]))
+    )
+    out["head_forward_deg"] = float(
+        np.median(_angle_from_vertical(mid_ear[:, 0] - mid_sh[:, 0], mid_ear[:, 2] - mid_sh[:, 2]))
+    )
     out["head_forward_pct"] = float(np.median(100.0 * (mid_ear[:, 0] - mid_sh[:, 0]) / trunk_2d))
 
     # Frontal values per stance (rear projection: lateral Y, Z up), signed per the definitions, each leg's stance
@@ -569,9 +628,11 @@ def truth_of(clip: Clip, t0_s: float, t1_s: float, dense_hz: float = 2000.0) -> 
         dip = np.degrees(np.arctan2(P[:, other, 2] - P[:, own, 2], np.abs(P[:, L_SH, 1] - P[:, R_SH, 1])))
         # Trunk lateral lean: mid-hip to mid-shoulder from vertical, positive towards the stance side.
         lean = _angle_from_vertical(sgn * (mid_sh[:, 1] - mid_hp[:, 1]), mid_sh[:, 2] - mid_hp[:, 2])
-        per_side[side].update(pelvic_drop_deg=stance_peak(side, drop, "max"),
-                              shoulder_dip_deg=stance_peak(side, dip, "absmax"),
-                              trunk_lateral_lean_deg=stance_peak(side, lean, "absmax"))
+        per_side[side].update(
+            pelvic_drop_deg=stance_peak(side, drop, "max"),
+            shoulder_dip_deg=stance_peak(side, dip, "absmax"),
+            trunk_lateral_lean_deg=stance_peak(side, lean, "absmax"),
+        )
     for name in ("pelvic_drop_deg", "shoulder_dip_deg", "trunk_lateral_lean_deg"):
         out[name] = float(np.median([per_side[s][name] for s in per_side]))
     # Every stride is the same: one row per contact, with its side's values.
@@ -580,7 +641,8 @@ def truth_of(clip: Clip, t0_s: float, t1_s: float, dense_hz: float = 2000.0) -> 
     # Arm crossover, per stride of each arm: peak of (wrist - mid-shoulder) towards the other side / shoulder width.
     width = np.abs(P[:, L_SH, 1] - P[:, R_SH, 1])
     for side, wrist in (("left", L_WR), ("right", R_WR)):
-        per_side[side]["arm_crossover_pct"] = float(np.max(100.0 * -toward_left[side] * (P[:, wrist, 1] - mid_sh[:, 1])
-                                                           / width))
+        per_side[side]["arm_crossover_pct"] = float(
+            np.max(100.0 * -toward_left[side] * (P[:, wrist, 1] - mid_sh[:, 1]) / width)
+        )
     out["arm_crossover_pct"] = float(np.median([per_side[s]["arm_crossover_pct"] for s in per_side]))
     return out

@@ -229,8 +229,20 @@ def phone_portrait_clip(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     the runner upright.
     """
     sideways = Path(dst).with_name(f"{Path(dst).stem}_sideways.mp4")
-    run_ffmpeg("-i", os.fspath(src), "-vf", "transpose=2", "-an", "-c:v", "libx264", "-crf", "18",
-               "-pix_fmt", "yuv420p", os.fspath(sideways))
+    run_ffmpeg(
+        "-i",
+        os.fspath(src),
+        "-vf",
+        "transpose=2",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "18",
+        "-pix_fmt",
+        "yuv420p",
+        os.fspath(sideways),
+    )
     remux_with_rotation(sideways, dst, 90)
     sideways.unlink()
     return Path(dst)

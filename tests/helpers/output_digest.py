@@ -57,11 +57,25 @@ def digest_outputs(out_dir: Path) -> dict[str, str]:
 
 
 def analyse(source: Path, out_dir: Path) -> dict:
-    command = [sys.executable, "-m", "formcam", "analyze", str(source), "--out", str(out_dir),
-               "--format", "json,csv,pose", "--no-video", "--overwrite"]
+    command = [
+        sys.executable,
+        "-m",
+        "formcam",
+        "analyze",
+        str(source),
+        "--out",
+        str(out_dir),
+        "--format",
+        "json,csv,pose",
+        "--no-video",
+        "--overwrite",
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
-    return {"exit": done.returncode, "stderr": done.stderr.strip(),
-            "outputs": digest_outputs(out_dir) if out_dir.exists() else {}}
+    return {
+        "exit": done.returncode,
+        "stderr": done.stderr.strip(),
+        "outputs": digest_outputs(out_dir) if out_dir.exists() else {},
+    }
 
 
 def main() -> int:

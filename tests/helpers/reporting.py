@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from formcam.video.probe import probe_video
 from formcam.pipeline import AnalysisOptions, analyze, video_section
 from formcam.pose.posefile import save_pose
 from formcam.synthetic.gait import make_gait
+from formcam.video.probe import probe_video
 from tests.helpers.media import make_cfr_clip
 
 FPS = 30

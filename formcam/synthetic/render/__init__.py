@@ -18,7 +18,14 @@ view, the true event times, and the drawn landmarks of every frame
 """
 
 from formcam.synthetic.render.clip import (
-    ClipFiles, ClipSpec, Gait, Scene, build_scene, read_truth, render_clip, truth_path,
+    ClipFiles,
+    ClipSpec,
+    Gait,
+    Scene,
+    build_scene,
+    read_truth,
+    render_clip,
+    truth_path,
 )  # fmt: skip
 
 __all__ = ["Gait", "ClipSpec", "ClipFiles", "Scene", "build_scene", "render_clip", "truth_path", "read_truth"]

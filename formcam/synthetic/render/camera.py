@@ -138,6 +138,13 @@ def view_camera(
     # Put the ground under the runner at ground_frac of the height by shifting the principal point.
     cy = ground_frac * height - focal * camera_height_m / distance_m
     return Camera(
-        position=position, right=right, down=-up, axis=axis, focal_px=focal, principal=(width / 2.0, cy),
-        frame_size=(width, height), orthographic=projection == "orthographic", reference_depth=distance_m,
+        position=position,
+        right=right,
+        down=-up,
+        axis=axis,
+        focal_px=focal,
+        principal=(width / 2.0, cy),
+        frame_size=(width, height),
+        orthographic=projection == "orthographic",
+        reference_depth=distance_m,
     )

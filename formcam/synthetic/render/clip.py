@@ -15,15 +15,22 @@ from pathlib import Path
 
 import numpy as np
 
-from formcam.pose import landmarks as lm
 from formcam.atomic import write_text_atomic
-from formcam.video.encode import H264Writer, remux_mp4
-from formcam.synthetic.gait import gait_body_points, make_gait
 from formcam.gait.view import CLEAR_VIEWS, View
+from formcam.pose import landmarks as lm
+from formcam.synthetic.gait import gait_body_points, make_gait
 from formcam.synthetic.render.camera import PROJECTIONS, Camera, view_camera
 from formcam.synthetic.render.container import stored_frame
 from formcam.synthetic.render.figure import BYSTANDER_OUTFIT, Outfit, ProjectedFigure, draw_figure, project_figure
-from formcam.synthetic.render.scene import BACKGROUNDS, Treadmill, background, belt_speed, place_body, standing_body_points
+from formcam.synthetic.render.scene import (
+    BACKGROUNDS,
+    Treadmill,
+    background,
+    belt_speed,
+    place_body,
+    standing_body_points,
+)
+from formcam.video.encode import H264Writer, remux_mp4
 
 __all__ = ["Gait", "ClipSpec", "ClipFiles", "Scene", "build_scene", "render_clip", "truth_path", "read_truth"]
 
@@ -119,10 +126,14 @@ class ClipSpec:
     outfit: Outfit = field(default_factory=Outfit)
 
     def __post_init__(self) -> None:
-        for name, value, allowed in (("view", self.view, CLEAR_VIEWS), ("projection", self.projection, PROJECTIONS),
-                                     ("motion", self.motion, MOTIONS), ("background", self.background, BACKGROUNDS),
-                                     ("second_person", self.second_person, SECOND_PEOPLE),
-                                     ("direction", self.direction, ("right", "left"))):
+        for name, value, allowed in (
+            ("view", self.view, CLEAR_VIEWS),
+            ("projection", self.projection, PROJECTIONS),
+            ("motion", self.motion, MOTIONS),
+            ("background", self.background, BACKGROUNDS),
+            ("second_person", self.second_person, SECOND_PEOPLE),
+            ("direction", self.direction, ("right", "left")),
+        ):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {tuple(map(str, allowed))}, not {value!r}")
         if self.motion == "across" and self.view != View.SIDE:
@@ -198,19 +209,32 @@ class Scene:
 def build_scene(spec: ClipSpec) -> Scene:
     """Pose the runner (and bystander) for every frame and set up the camera and backdrop."""
     t_s = frame_times(spec)
-    camera = view_camera(spec.view, direction=spec.direction, frame_size=spec.upright_size,
-                         runner_height_m=spec.runner_height_m, runner_height_frac=spec.runner_height_frac,
-                         distance_m=spec.distance_m, camera_height_m=spec.camera_height_m,
-                         projection=spec.projection)
+    camera = view_camera(
+        spec.view,
+        direction=spec.direction,
+        frame_size=spec.upright_size,
+        runner_height_m=spec.runner_height_m,
+        runner_height_frac=spec.runner_height_frac,
+        distance_m=spec.distance_m,
+        camera_height_m=spec.camera_height_m,
+        projection=spec.projection,
+    )
     points = gait_body_points(t_s, runner_height=spec.runner_height_m, **asdict(spec.gait))
     speed = _belt_speed(spec)
     if spec.motion == "across":
         points = points + (speed * (t_s - t_s[-1] / 2))[:, None, None] * np.array([1.0, 0.0, 0.0])
     runner = project_figure(points, camera, height_m=spec.runner_height_m, outfit=spec.outfit)
     others = [] if spec.second_person is None else [_bystander(spec, camera, t_s)]
-    return Scene(spec=spec, t_s=t_s, camera=camera, runner=runner, runner_points=points, others=others,
-                 backdrop=background(camera, spec.background, seed=spec.seed),
-                 treadmill=Treadmill(camera, speed) if spec.motion == "treadmill" else None)
+    return Scene(
+        spec=spec,
+        t_s=t_s,
+        camera=camera,
+        runner=runner,
+        runner_points=points,
+        others=others,
+        backdrop=background(camera, spec.background, seed=spec.seed),
+        treadmill=Treadmill(camera, speed) if spec.motion == "treadmill" else None,
+    )
 
 
 def _belt_speed(spec: ClipSpec) -> float:
@@ -274,8 +298,9 @@ def render_clip(spec: ClipSpec, path: str | os.PathLike, *, on_frame=None) -> Cl
     if spec.rotation_deg in (90, 270):
         width, height = height, width
     try:
-        with H264Writer(encoded, width=width, height=height, time_base=TIME_BASE, fps=spec.playback_fps,
-                        crf=spec.crf) as writer:
+        with H264Writer(
+            encoded, width=width, height=height, time_base=TIME_BASE, fps=spec.playback_fps, crf=spec.crf
+        ) as writer:
             for index in range(scene.n_frames):
                 writer.write(stored_frame(scene.frame(index), spec.rotation_deg), int(pts[index]))
                 if on_frame is not None:
@@ -308,8 +333,7 @@ def clip_truth(scene: Scene, video_name: str) -> dict:
     gait = asdict(spec.gait)
     # The clip lasts until one frame after its last (a variable frame rate can make it longer than asked).
     covered_s = float(scene.t_s[-1]) + 1.0 / spec.fps
-    truth = make_gait(view=spec.view, direction=spec.direction, fps=spec.fps, duration_s=covered_s,
-                      **gait).extras.truth
+    truth = make_gait(view=spec.view, direction=spec.direction, fps=spec.fps, duration_s=covered_s, **gait).extras.truth
     truth.pop("params", None)
     for key in ("leg_length_px", "side_leg_length_px", "vertical_oscillation_px", "runner_height_px"):
         truth.pop(key, None)  # in make_gait's own pixels, not this clip's
@@ -322,18 +346,27 @@ def clip_truth(scene: Scene, video_name: str) -> dict:
     return {
         "format": TRUTH_FORMAT,
         "video": {
-            "file": video_name, "width": width, "height": height, "stored_width": stored_w,
-            "stored_height": stored_h, "rotation_deg": spec.rotation_deg, "capture_fps": spec.fps,
-            "playback_fps": spec.playback_fps, "slow_motion_factor": spec.slowmo,
+            "file": video_name,
+            "width": width,
+            "height": height,
+            "stored_width": stored_w,
+            "stored_height": stored_h,
+            "rotation_deg": spec.rotation_deg,
+            "capture_fps": spec.fps,
+            "playback_fps": spec.playback_fps,
+            "slow_motion_factor": spec.slowmo,
             "slow_motion_metadata": bool(spec.slowmo > 1 and spec.slowmo_metadata),
-            "variable_frame_rate": spec.vfr > 0, "frames": scene.n_frames,
+            "variable_frame_rate": spec.vfr > 0,
+            "frames": scene.n_frames,
         },
         "spec": spec_dict,
         "truth": truth,
         "frames": {
             "t_ms": np.round(scene.t_s * 1000.0, 4).tolist(),
-            "landmarks_xy": [[[None if off else round(float(v), 2) for v in p] for p, off in zip(frame, out)]
-                             for frame, out in zip(xy, outside)],
+            "landmarks_xy": [
+                [[None if off else round(float(v), 2) for v in p] for p, off in zip(frame, out)]
+                for frame, out in zip(xy, outside)
+            ],
             "runner_height_px": np.round(scene.camera.scale(mid_hip) * spec.runner_height_m, 2).tolist(),
         },
     }
@@ -356,4 +389,3 @@ def read_truth(path: str | os.PathLike) -> dict:
     ).reshape(len(xy), lm.N_LANDMARKS, 2)
     data["frames"]["t_ms"] = np.asarray(data["frames"]["t_ms"], dtype=np.float64)
     return data
-

@@ -56,8 +56,14 @@ class Outfit:
 
 
 #: A second outfit, for a bystander.
-BYSTANDER_OUTFIT = Outfit(skin=(150, 105, 80), shirt=(200, 60, 40), shorts=(60, 70, 110), shoes=(40, 40, 45),
-                          soles=(230, 230, 230), hair=(20, 18, 18))
+BYSTANDER_OUTFIT = Outfit(
+    skin=(150, 105, 80),
+    shirt=(200, 60, 40),
+    shorts=(60, 70, 110),
+    shoes=(40, 40, 45),
+    soles=(230, 230, 230),
+    hair=(20, 18, 18),
+)
 
 # Radii as fractions of standing height (rounded from anthropometric girths).
 _LIMBS = (  # name, from, to, radius at from, radius at to, material
@@ -70,24 +76,42 @@ _LIMBS = (  # name, from, to, radius at from, radius at to, material
     ("ankle", "ankle", "heel_top", 0.023, 0.026, "shoes"),
 )
 _JOINTS = {
-    "left": dict(hip=lm.LEFT_HIP, knee=lm.LEFT_KNEE, ankle=lm.LEFT_ANKLE, shoulder=lm.LEFT_SHOULDER,
-                 elbow=lm.LEFT_ELBOW, wrist=lm.LEFT_WRIST, heel=lm.LEFT_HEEL, toe=lm.LEFT_FOOT_INDEX,
-                 hand=(17, 19, 21)),
-    "right": dict(hip=lm.RIGHT_HIP, knee=lm.RIGHT_KNEE, ankle=lm.RIGHT_ANKLE, shoulder=lm.RIGHT_SHOULDER,
-                  elbow=lm.RIGHT_ELBOW, wrist=lm.RIGHT_WRIST, heel=lm.RIGHT_HEEL, toe=lm.RIGHT_FOOT_INDEX,
-                  hand=(18, 20, 22)),
+    "left": dict(
+        hip=lm.LEFT_HIP,
+        knee=lm.LEFT_KNEE,
+        ankle=lm.LEFT_ANKLE,
+        shoulder=lm.LEFT_SHOULDER,
+        elbow=lm.LEFT_ELBOW,
+        wrist=lm.LEFT_WRIST,
+        heel=lm.LEFT_HEEL,
+        toe=lm.LEFT_FOOT_INDEX,
+        hand=(17, 19, 21),
+    ),
+    "right": dict(
+        hip=lm.RIGHT_HIP,
+        knee=lm.RIGHT_KNEE,
+        ankle=lm.RIGHT_ANKLE,
+        shoulder=lm.RIGHT_SHOULDER,
+        elbow=lm.RIGHT_ELBOW,
+        wrist=lm.RIGHT_WRIST,
+        heel=lm.RIGHT_HEEL,
+        toe=lm.RIGHT_FOOT_INDEX,
+        hand=(18, 20, 22),
+    ),
 }
 # Torso cross-sections: position along the trunk (0 mid-hip, 1 mid-shoulder), half-width, half-depth.
 _WAIST = 0.30
-_TORSO_RINGS = np.array([
-    [0.00, 0.100, 0.066],
-    [_WAIST, 0.088, 0.060],
-    [0.55, 0.090, 0.062],
-    [0.80, 0.104, 0.068],
-    [1.00, 0.112, 0.058],
-    [1.07, 0.080, 0.050],  # above the shoulder line: the slope of the trapezius up to the neck
-    [1.14, 0.045, 0.040],
-])
+_TORSO_RINGS = np.array(
+    [
+        [0.00, 0.100, 0.066],
+        [_WAIST, 0.088, 0.060],
+        [0.55, 0.090, 0.062],
+        [0.80, 0.104, 0.068],
+        [1.00, 0.112, 0.058],
+        [1.07, 0.080, 0.050],  # above the shoulder line: the slope of the trapezius up to the neck
+        [1.14, 0.045, 0.040],
+    ]
+)
 # Head ellipsoid (fractions of height): centre relative to the mid-ear, semi-axes.
 _HEAD_CENTRE = np.array([0.0, 0.0, 0.022])  # forward, lateral, up
 _HEAD_AXES = np.array([0.053, 0.045, 0.063])
@@ -126,7 +150,9 @@ class ProjectedFigure:
     depth: np.ndarray
 
 
-def project_figure(points: np.ndarray, camera: Camera, *, height_m: float, outfit: Outfit = Outfit()) -> ProjectedFigure:
+def project_figure(
+    points: np.ndarray, camera: Camera, *, height_m: float, outfit: Outfit = Outfit()
+) -> ProjectedFigure:
     """Build every part of the figure for every frame.
 
     Parameters
@@ -187,8 +213,14 @@ def _body_axes(points: np.ndarray) -> dict[str, np.ndarray]:
     shoulders = _unit(points[:, lm.RIGHT_SHOULDER] - points[:, lm.LEFT_SHOULDER])
     ears = _unit(points[:, lm.RIGHT_EAR] - points[:, lm.LEFT_EAR])
     # (forward, lateral-right, up) is left-handed: forward = lateral x up.
-    return dict(up=up, hips=hips, shoulders=shoulders, ears=ears,
-                forward=_unit(np.cross(hips, up)), head_forward=_unit(np.cross(ears, up)))
+    return dict(
+        up=up,
+        hips=hips,
+        shoulders=shoulders,
+        ears=ears,
+        forward=_unit(np.cross(hips, up)),
+        head_forward=_unit(np.cross(ears, up)),
+    )
 
 
 def _to_camera(camera: Camera, points: np.ndarray) -> np.ndarray:
@@ -216,8 +248,9 @@ def _depth_shade(depth: np.ndarray, torso_depth: np.ndarray) -> np.ndarray:
 def _ellipse(centre: np.ndarray, ax: np.ndarray, ay: np.ndarray, n: int = _ELLIPSE_POINTS) -> np.ndarray:
     """Axis-aligned ellipses, shape (T, n, 2), from centres (T, 2) and semi-axes (T,)."""
     theta = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    return np.stack([centre[:, None, 0] + ax[:, None] * np.cos(theta),
-                     centre[:, None, 1] + ay[:, None] * np.sin(theta)], axis=-1)
+    return np.stack(
+        [centre[:, None, 0] + ax[:, None] * np.cos(theta), centre[:, None, 1] + ay[:, None] * np.sin(theta)], axis=-1
+    )
 
 
 def _capsule(a: np.ndarray, b: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
@@ -236,8 +269,9 @@ def _capsule(a: np.ndarray, b: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np
     phi_a = -half - s * (2 * np.pi - 2 * half)  # back arc around a
 
     def arc(centre, radius, phi):
-        return (centre[:, None, :] + radius[:, None, None]
-                * (np.cos(phi)[..., None] * u[:, None, :] + np.sin(phi)[..., None] * n[:, None, :]))
+        return centre[:, None, :] + radius[:, None, None] * (
+            np.cos(phi)[..., None] * u[:, None, :] + np.sin(phi)[..., None] * n[:, None, :]
+        )
 
     return np.concatenate([arc(b, rb, phi_b), arc(a, ra, phi_a)], axis=1)
 
@@ -256,12 +290,23 @@ def _shaded_capsule_layers(a, b, ra, rb, colour: RGB, shade: np.ndarray) -> list
     return layers
 
 
-def _capsule_part(name: str, camera: Camera, a3: np.ndarray, b3: np.ndarray, ra_m: float, rb_m: float,
-                  colour: RGB, torso_depth: np.ndarray, bias: float = 0.0) -> _Part:
+def _capsule_part(
+    name: str,
+    camera: Camera,
+    a3: np.ndarray,
+    b3: np.ndarray,
+    ra_m: float,
+    rb_m: float,
+    colour: RGB,
+    torso_depth: np.ndarray,
+    bias: float = 0.0,
+) -> _Part:
     depth = camera.depth((a3 + b3) / 2)
     ra, rb = ra_m * camera.scale(a3), rb_m * camera.scale(b3)
     shade = _depth_shade(depth, torso_depth)
-    return _Part(name, depth + bias, _shaded_capsule_layers(camera.project(a3), camera.project(b3), ra, rb, colour, shade))
+    return _Part(
+        name, depth + bias, _shaded_capsule_layers(camera.project(a3), camera.project(b3), ra, rb, colour, shade)
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -280,26 +325,34 @@ def _torso_parts(points, frame, camera: Camera, h: float, outfit: Outfit, torso_
         centre = mid_hip + position * (mid_sh - mid_hip)
         lateral = _unit((1 - w) * frame["hips"] + w * frame["shoulders"])
         forward = _unit(np.cross(lateral, frame["up"]))
-        ring = (centre[:, None, :]
-                + half_width * h * outfit.build * np.cos(theta)[None, :, None] * lateral[:, None, :]
-                + half_depth * h * outfit.build * np.sin(theta)[None, :, None] * forward[:, None, :])
+        ring = (
+            centre[:, None, :]
+            + half_width * h * outfit.build * np.cos(theta)[None, :, None] * lateral[:, None, :]
+            + half_depth * h * outfit.build * np.sin(theta)[None, :, None] * forward[:, None, :]
+        )
         rings.append(camera.project(ring))
     # One hull for the shorts (hips to waist), one for the shirt (waist to the base of the neck).
     shade = _depth_shade(torso_depth, torso_depth)
     pelvis = np.concatenate(rings[:2], axis=1)
     chest = np.concatenate(rings[1:], axis=1)
-    parts = [_Part("shirt", torso_depth + 0.02, _hull_layers(chest, outfit.shirt, shade)),
-             _Part("pelvis", torso_depth + 0.021, _hull_layers(pelvis, outfit.shorts, shade))]
+    parts = [
+        _Part("shirt", torso_depth + 0.02, _hull_layers(chest, outfit.shirt, shade)),
+        _Part("pelvis", torso_depth + 0.021, _hull_layers(pelvis, outfit.shorts, shade)),
+    ]
     # A light waistband along the hip line: the pelvis's tilt, seen from behind or in front.
     band = []
     for position in (0.16, 0.24):
         centre = mid_hip + position * (mid_sh - mid_hip)
-        band.append(camera.project(
-            centre[:, None, :]
-            + 0.097 * h * outfit.build * np.cos(theta)[None, :, None] * frame["hips"][:, None, :]
-            + 0.066 * h * outfit.build * np.sin(theta)[None, :, None] * frame["forward"][:, None, :]))
-    parts.append(_Part("waistband", torso_depth + 0.0205,
-                       _hull_layers(np.concatenate(band, axis=1), (235, 235, 235), shade)))
+        band.append(
+            camera.project(
+                centre[:, None, :]
+                + 0.097 * h * outfit.build * np.cos(theta)[None, :, None] * frame["hips"][:, None, :]
+                + 0.066 * h * outfit.build * np.sin(theta)[None, :, None] * frame["forward"][:, None, :]
+            )
+        )
+    parts.append(
+        _Part("waistband", torso_depth + 0.0205, _hull_layers(np.concatenate(band, axis=1), (235, 235, 235), shade))
+    )
     return parts
 
 
@@ -318,7 +371,7 @@ def _convex_hulls(points: np.ndarray) -> np.ndarray:
     for t in range(points.shape[0]):  # cv2.convexHull has no batch form
         hull = cv2.convexHull(points[t].astype(np.float32))[:, 0, :]
         out[t, : len(hull)] = hull
-        out[t, len(hull):] = hull[-1]
+        out[t, len(hull) :] = hull[-1]
     return out
 
 
@@ -334,8 +387,16 @@ def _limb_parts(points, side: str, camera: Camera, h: float, outfit: Outfit, tor
     colours = {"skin": outfit.skin, "shoes": outfit.shoes}
     parts = {}
     for name, start, end, ra, rb, material in _LIMBS:
-        parts[name] = _capsule_part(f"{side}_{name}", camera, named[start], named[end], ra * h * outfit.build,
-                                    rb * h * outfit.build, colours[material], torso_depth)
+        parts[name] = _capsule_part(
+            f"{side}_{name}",
+            camera,
+            named[start],
+            named[end],
+            ra * h * outfit.build,
+            rb * h * outfit.build,
+            colours[material],
+            torso_depth,
+        )
     # Clothes over the skin (a sleeve, a shorts leg, a little wider than the limb) and the sole under
     # the shoe, each drawn right after or before the part it belongs to.
     for name, limb, start, end, fraction, ra, rb, colour, after in (
@@ -345,8 +406,9 @@ def _limb_parts(points, side: str, camera: Camera, h: float, outfit: Outfit, tor
     ):
         a = named[start] + (0.006 * h * up if name == "sole" else 0.0)
         b = a + fraction * (named[end] - named[start])
-        part = _capsule_part(f"{side}_{name}", camera, a, b, ra * h * outfit.build, rb * h * outfit.build,
-                             colour, torso_depth)
+        part = _capsule_part(
+            f"{side}_{name}", camera, a, b, ra * h * outfit.build, rb * h * outfit.build, colour, torso_depth
+        )
         part.depth = parts[limb].depth + (-1e-4 if after else 1e-4)
         parts[name] = part
     return list(parts.values())
@@ -394,8 +456,16 @@ def _head_parts(points, frame, camera: Camera, h: float, outfit: Outfit, to_came
         inner = _ellipse(e2 + np.array([0.0, 0.002]) * h * scale[:, None], ear_w * 0.6, ear_h * 0.6, 12)
         # Ears seen edge-on stick out from behind the head; seen flat they lie on it.
         depth = np.where(ear_facing > 0.5, head_depth - 0.02, head_depth + 0.02)
-        parts.append(_Part(f"ear{sign:+.0f}", depth, [(poly, _shade(outfit.skin, np.full(len(ear), 0.85))),
-                                                      (inner, _shade(outfit.skin, np.full(len(ear), 0.6)))]))
+        parts.append(
+            _Part(
+                f"ear{sign:+.0f}",
+                depth,
+                [
+                    (poly, _shade(outfit.skin, np.full(len(ear), 0.85))),
+                    (inner, _shade(outfit.skin, np.full(len(ear), 0.6))),
+                ],
+            )
+        )
 
     skin = np.where((facing > -0.6)[:, None], _shade(outfit.skin, np.ones(len(facing))), np.asarray(outfit.hair, float))
     head = _Part("head", head_depth, [(head_poly, skin)])
@@ -420,7 +490,7 @@ def _clip_convex(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if area > 0 and poly is not None and len(poly) >= 3:
             poly = poly[:, 0, :]
             out[t, : len(poly)] = poly
-            out[t, len(poly):] = poly[-1]
+            out[t, len(poly) :] = poly[-1]
     return out
 
 
@@ -445,8 +515,12 @@ def _face_layers(points, camera: Camera, h, scale, fwd, up, to_camera, outfit: O
         side_on = np.abs(fwd @ camera.right)  # 1 in profile: a narrower eye
         e2 = camera.project(eye)
         white_poly = _ellipse(e2, h * scale * 0.011 * (1 - 0.45 * side_on), h * scale * 0.0055, 14)
-        iris = _ellipse(e2 + h * scale[:, None] * 0.004 * (fwd @ camera.right)[:, None] * np.array([1.0, 0.0]),
-                        h * scale * 0.0048 * (1 - 0.4 * side_on), h * scale * 0.0050, 12)
+        iris = _ellipse(
+            e2 + h * scale[:, None] * 0.004 * (fwd @ camera.right)[:, None] * np.array([1.0, 0.0]),
+            h * scale * 0.0048 * (1 - 0.4 * side_on),
+            h * scale * 0.0050,
+            12,
+        )
         brow_c = camera.project(eye + 0.014 * h * up)
         brow = _ellipse(brow_c, h * scale * 0.012 * (1 - 0.4 * side_on), h * scale * 0.0022, 12)
         for poly in (white_poly, iris, brow):

@@ -105,9 +105,19 @@ class Treadmill:
         L, W = self.half_length, self.half_width
         deck = 0.16  # deck height below the belt surface, shown as the frame's side panel
         for lateral, colour in ((W + 0.08, (55, 58, 64)), (-W - 0.08, (55, 58, 64))):
-            side = [[-L - 0.1, lateral, 0.0], [L + 0.25, lateral, 0.0], [L + 0.25, lateral, -deck], [-L - 0.1, lateral, -deck]]
+            side = [
+                [-L - 0.1, lateral, 0.0],
+                [L + 0.25, lateral, 0.0],
+                [L + 0.25, lateral, -deck],
+                [-L - 0.1, lateral, -deck],
+            ]
             fill_polygon(rgb, self._poly(side), colour)
-        top = [[-L - 0.1, -W - 0.08, 0.0], [L + 0.25, -W - 0.08, 0.0], [L + 0.25, W + 0.08, 0.0], [-L - 0.1, W + 0.08, 0.0]]
+        top = [
+            [-L - 0.1, -W - 0.08, 0.0],
+            [L + 0.25, -W - 0.08, 0.0],
+            [L + 0.25, W + 0.08, 0.0],
+            [-L - 0.1, W + 0.08, 0.0],
+        ]
         fill_polygon(rgb, self._poly(top), (80, 84, 90))
         belt = [[-L, -W, 0.001], [L, -W, 0.001], [L, W, 0.001], [-L, W, 0.001]]
         fill_polygon(rgb, self._poly(belt), (38, 38, 42))
@@ -118,7 +128,12 @@ class Treadmill:
         # The console at the front end, in side views only (from the front it would hide the runner, and
         # from behind its post and panel look like limbs beside the runner to a pose model).
         if abs(self.camera.axis[0]) < 0.5:
-            post = [[L + 0.2, -W - 0.06, 0.0], [L + 0.27, -W - 0.06, 0.0], [L + 0.27, -W - 0.06, 1.15], [L + 0.2, -W - 0.06, 1.15]]
+            post = [
+                [L + 0.2, -W - 0.06, 0.0],
+                [L + 0.27, -W - 0.06, 0.0],
+                [L + 0.27, -W - 0.06, 1.15],
+                [L + 0.2, -W - 0.06, 1.15],
+            ]
             fill_polygon(rgb, self._poly(post), (90, 92, 98))
             console = [[L + 0.1, -W, 1.05], [L + 0.3, -W, 1.05], [L + 0.3, W, 1.3], [L + 0.1, W, 1.3]]
             fill_polygon(rgb, self._poly(console), (60, 62, 70))
@@ -144,7 +159,14 @@ def standing_body_points(t_s: np.ndarray, *, height_m: float = 1.7, seed: int = 
     Built from the walking model's body (same proportions), with straight legs
     under the hips and arms hanging at the sides.
     """
-    from formcam.synthetic.gait import ANKLE_HEIGHT, FOREARM, HEEL_BEHIND_ANKLE, TOE_AHEAD_OF_ANKLE, UPPER_ARM, gait_body_points
+    from formcam.synthetic.gait import (
+        ANKLE_HEIGHT,
+        FOREARM,
+        HEEL_BEHIND_ANKLE,
+        TOE_AHEAD_OF_ANKLE,
+        UPPER_ARM,
+        gait_body_points,
+    )
 
     t_s = np.atleast_1d(np.asarray(t_s, dtype=np.float64))
     pose = gait_body_points(np.zeros(1), runner_height=height_m, flight=False, knee_flexion_contact_deg=0.0)[0]

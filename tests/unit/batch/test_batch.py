@@ -26,25 +26,36 @@ from typer.testing import CliRunner
 from formcam import __version__
 from formcam.batch import EXIT_NONE_ANALYSED, EXIT_SOME_FAILED, find_clips, run_batch, runner_of, unique_names
 from formcam.batch.clip import (
-    FINAL_STATUSES, MANIFEST_NAME, STATUSES, ClipJob, file_sha256, is_up_to_date, options_fingerprint, read_manifest,
-    status_of, write_manifest,
+    FINAL_STATUSES,
+    MANIFEST_NAME,
+    STATUSES,
+    ClipJob,
+    file_sha256,
+    is_up_to_date,
+    options_fingerprint,
+    read_manifest,
+    status_of,
+    write_manifest,
 )
 from formcam.batch.engines import timed_out_message
+from formcam.batch.summary import (
+    QUALITY_MESSAGE_SEPARATOR,
+    SUMMARY_COLUMNS,
+    read_summary_csv,
+    summary_row,
+    write_summary_csv,
+)
+from formcam.batch.summary_compare import compare_summaries
+from formcam.batch.summary_html import STATUS_TEXT, summary_html, write_summary_html
 from formcam.cli import app
+from formcam.compare import expected_error_value
 from formcam.errors import NothingToAnalyseError, OutputExistsError, UnreadableInputError
 from formcam.gait.kinematics import analyse_pose
+from formcam.gait.registry import HEADLINE_METRICS
 from formcam.pipeline import ALL_OUTPUTS, AnalysisOptions
 from formcam.pose.posefile import PoseSequence, save_pose
 from formcam.report.json_report import ReportContent, build_report
-from formcam.batch.summary import (
-    QUALITY_MESSAGE_SEPARATOR, SUMMARY_COLUMNS, read_summary_csv, summary_row, write_summary_csv,
-)
-from formcam.gait.registry import HEADLINE_METRICS
-from formcam.batch.summary_compare import compare_summaries
-from formcam.compare import expected_error_value
-from formcam.batch.summary_html import STATUS_TEXT, summary_html, write_summary_html
 from formcam.synthetic.gait import make_gait
-
 from tests.helpers.media import need_ffmpeg, run_ffmpeg
 
 NO_VIDEO = AnalysisOptions(outputs=ALL_OUTPUTS - {"annotated.mp4"}, progress=False)
@@ -58,14 +69,28 @@ def touch(path: Path, data: bytes = b"") -> Path:
 
 # ------------------------------------------------------------------------------- finding and naming
 def test_folders_files_and_globs_give_named_clips_with_runners(tmp_path):
-    for name in ("anna/run1.mp4", "anna/run2.MOV", "ben/run1.mp4", "notes.txt", ".hidden.mp4", ".cache/x.mp4",
-                 "out/anna/run1/annotated.mp4", "old/annotated.mp4", "old/report.json"):
+    for name in (
+        "anna/run1.mp4",
+        "anna/run2.MOV",
+        "ben/run1.mp4",
+        "notes.txt",
+        ".hidden.mp4",
+        ".cache/x.mp4",
+        "out/anna/run1/annotated.mp4",
+        "old/annotated.mp4",
+        "old/report.json",
+    ):
         touch(tmp_path / "clinic" / name)
     touch(tmp_path / "loose" / "carl_2025-03-01.mp4")
 
-    clips = find_clips([tmp_path / "clinic", tmp_path / "loose" / "carl_2025-03-01.mp4"], exclude=tmp_path / "clinic" / "out")
+    clips = find_clips(
+        [tmp_path / "clinic", tmp_path / "loose" / "carl_2025-03-01.mp4"], exclude=tmp_path / "clinic" / "out"
+    )
     assert [(c.name, c.runner) for c in clips] == [
-        ("anna/run1", "anna"), ("anna/run2", "anna"), ("ben/run1", "ben"), ("carl_2025-03-01", "carl"),
+        ("anna/run1", "anna"),
+        ("anna/run2", "anna"),
+        ("ben/run1", "ben"),
+        ("carl_2025-03-01", "carl"),
     ]
     assert all(c.source.is_absolute() for c in clips)
 
@@ -123,8 +148,14 @@ def test_a_clip_is_up_to_date_only_for_the_same_content_options_and_version(tmp_
     source = touch(tmp_path / "clip.mp4", b"a" * 1000)
     fingerprint = options_fingerprint(NO_VIDEO)
     stat = source.stat()
-    manifest = {"status": "ok", "formcam_version": __version__, "options": fingerprint, "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns, "sha256": file_sha256(source)}
+    manifest = {
+        "status": "ok",
+        "formcam_version": __version__,
+        "options": fingerprint,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "sha256": file_sha256(source),
+    }
     assert is_up_to_date(manifest, source, fingerprint)
     os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same bytes: the hash decides
     assert is_up_to_date(manifest, source, fingerprint)
@@ -147,8 +178,19 @@ def test_options_that_do_not_change_results_do_not_make_a_clip_stale():
 def fake_report(view="rear", **gait) -> dict:
     pose = make_gait(view=view, duration_s=8, seed=1, **gait)
     kin = analyse_pose(pose)
-    video = {"path": None, "width": 1280, "height": 720, "fps": 60.0, "frames": pose.n_frames, "duration_s": 8.0,
-             "rotation_deg": 0, "slow_motion_factor": 1.0, "slow_motion_source": None, "corrections": [], "decode_error": None}
+    video = {
+        "path": None,
+        "width": 1280,
+        "height": 720,
+        "fps": 60.0,
+        "frames": pose.n_frames,
+        "duration_s": 8.0,
+        "rotation_deg": 0,
+        "slow_motion_factor": 1.0,
+        "slow_motion_source": None,
+        "corrections": [],
+        "decode_error": None,
+    }
     return build_report(ReportContent(video, pose.t_ms, kin))
 
 
@@ -162,7 +204,9 @@ def test_summary_rows_round_trip_through_csv_and_render_as_a_self_contained_page
     write_summary_csv(rows, tmp_path / "summary.csv")
     back = read_summary_csv(tmp_path / "summary.csv")
     assert list(back[0]) == list(SUMMARY_COLUMNS)
-    assert back[0]["cadence_spm"] == pytest.approx(168, abs=2) and back[0]["pelvic_drop_deg"] == rows[0]["pelvic_drop_deg"]
+    assert (
+        back[0]["cadence_spm"] == pytest.approx(168, abs=2) and back[0]["pelvic_drop_deg"] == rows[0]["pelvic_drop_deg"]
+    )
     assert back[1]["status"] == "unreadable" and back[1]["pelvic_drop_deg"] is None
 
     page = summary_html(back, tmp_path)
@@ -179,15 +223,24 @@ def test_summary_page_fits_a_laptop_screen_and_never_scrolls_the_page(tmp_path):
     for name in HEADLINE_METRICS:  # the widest cells there can be: every metric measured, three digits and a sign
         every_metric.update({name: -123.4, f"{name}_left": -120.5, f"{name}_right": -126.3, f"{name}_flag": "high"})
     every_metric["quality_messages"] = QUALITY_MESSAGE_SEPARATOR.join(
-        ["The runner is small in the picture (about 18% of its height); landmarks are less precise.",
-         "Someone else is in view at times; the report follows the runner chosen (see people.jpg)."])
+        [
+            "The runner is small in the picture (about 18% of its height); landmarks are less precise.",
+            "Someone else is in view at times; the report follows the runner chosen (see people.jpg).",
+        ]
+    )
     unreadable_path = "/mnt/clinic/uploads/2025/03/14/" + "y" * 90 + ".mp4"
     rows = [
         every_metric,
-        summary_row(clip="corrupt_" + "x" * 80, runner="corrupt", status="unreadable",
-                    message=f"Cannot read {unreadable_path}: it is an HTML page, not a video."),
-        *(summary_row(clip=status, runner=status, status=status, message="One sentence about why. " * 6)
-          for status in ("output_not_written", "usage_error", "timed_out", "failed", "pending")),
+        summary_row(
+            clip="corrupt_" + "x" * 80,
+            runner="corrupt",
+            status="unreadable",
+            message=f"Cannot read {unreadable_path}: it is an HTML page, not a video.",
+        ),
+        *(
+            summary_row(clip=status, runner=status, status=status, message="One sentence about why. " * 6)
+            for status in ("output_not_written", "usage_error", "timed_out", "failed", "pending")
+        ),
     ]
     before = [{**every_metric, "pelvic_drop_deg": 3.0}]
     comparison = compare_summaries(before, rows, {"pelvic_drop_deg": 3.0})
@@ -195,7 +248,9 @@ def test_summary_page_fits_a_laptop_screen_and_never_scrolls_the_page(tmp_path):
 
     assert sideways_scrolling(page, width=1280) == []
     on_a_phone = sideways_scrolling(page, width=600)  # the check sees what does not fit ...
-    assert on_a_phone and not [box for box in on_a_phone if box.startswith("the page")]  # ... and only the table scrolls
+    assert on_a_phone and not [
+        box for box in on_a_phone if box.startswith("the page")
+    ]  # ... and only the table scrolls
 
 
 def test_a_file_that_is_not_a_summary_is_refused(tmp_path):
@@ -216,10 +271,18 @@ def test_per_runner_changes_count_only_beyond_the_expected_error():
     def row(runner, status="ok", **values):
         return {"runner": runner, "status": status, **values}
 
-    before = [row("anna", pelvic_drop_deg=10.0, cadence_spm=160.0), row("anna", pelvic_drop_deg=12.0, cadence_spm=162.0),
-              row("ben", pelvic_drop_deg=6.0), row("carl", pelvic_drop_deg=5.0)]
-    after = [row("anna", pelvic_drop_deg=6.0, cadence_spm=172.0), row("ben", pelvic_drop_deg=7.0),
-             row("ben", status="unreadable", pelvic_drop_deg=40.0), row("dana", pelvic_drop_deg=3.0)]
+    before = [
+        row("anna", pelvic_drop_deg=10.0, cadence_spm=160.0),
+        row("anna", pelvic_drop_deg=12.0, cadence_spm=162.0),
+        row("ben", pelvic_drop_deg=6.0),
+        row("carl", pelvic_drop_deg=5.0),
+    ]
+    after = [
+        row("anna", pelvic_drop_deg=6.0, cadence_spm=172.0),
+        row("ben", pelvic_drop_deg=7.0),
+        row("ben", status="unreadable", pelvic_drop_deg=40.0),
+        row("dana", pelvic_drop_deg=3.0),
+    ]
     comparison = compare_summaries(before, after, {"pelvic_drop_deg": 3.0})
     changes = {(c.runner, c.measure): c for c in comparison.changes}
     anna = changes["anna", "pelvic_drop_deg"]
@@ -243,7 +306,6 @@ def test_clips_running_at_once_share_the_cores(monkeypatch):
 
 def test_a_clip_that_crashes_its_worker_fails_alone(tmp_path):
     from formcam.batch.engines import run_local
-
     from tests.helpers.batch_work import crash_on_crash
 
     outcomes = []
@@ -280,7 +342,6 @@ def assert_stopped_by_time_limit(outcomes, out: Path, clip_timeout: float) -> in
 
 def test_a_clip_over_its_time_limit_has_its_worker_killed_and_the_batch_goes_on(tmp_path):
     from formcam.batch.engines import run_local
-
     from tests.helpers.batch_work import hang_on_slow
 
     outcomes = []
@@ -294,7 +355,6 @@ def test_a_clip_over_its_time_limit_has_its_worker_killed_and_the_batch_goes_on(
 
 def test_a_clip_whose_worker_crashes_is_tried_again_in_a_fresh_one(tmp_path):
     from formcam.batch.engines import CRASH_ATTEMPTS, run_local
-
     from tests.helpers.batch_work import crash_first_tries
 
     always = f"crash-{CRASH_ATTEMPTS}"
@@ -331,7 +391,6 @@ def fails_if_still_running_after(seconds: float):
 
 def test_a_batch_whose_workers_die_as_they_start_stops_with_an_error(tmp_path):
     from formcam.batch.engines import run_local
-
     from tests.helpers.batch_work import DiesStarting
 
     outcomes = []
@@ -343,7 +402,6 @@ def test_a_batch_whose_workers_die_as_they_start_stops_with_an_error(tmp_path):
 
 def test_a_clip_is_timed_from_when_a_started_worker_takes_it(tmp_path):
     from formcam.batch.engines import run_local
-
     from tests.helpers.batch_work import StartsSlowly
 
     outcomes = []  # the worker takes 3 s to start; the clip itself, no time at all
@@ -363,7 +421,9 @@ def test_every_kind_of_error_gives_a_clip_a_status_of_its_own():
         errors.OutputExistsError: "usage_error",
         errors.FormcamError: "failed",
     }
-    defined = {kind for kind in vars(errors).values() if isinstance(kind, type) and issubclass(kind, errors.FormcamError)}
+    defined = {
+        kind for kind in vars(errors).values() if isinstance(kind, type) and issubclass(kind, errors.FormcamError)
+    }
     assert defined == set(expected), "a new error class: decide the batch status it gives"
     for kind, status in expected.items():
         assert status_of(kind("One sentence.")) == status, kind.__name__
@@ -388,8 +448,13 @@ def pose_clips(tmp_path_factory) -> Path:
     save_pose(make_gait(view="side", head_forward_pct=12, duration_s=6, seed=2), folder / "ben_1.npz")
     touch(folder / "broken.npz", b"not a pose file")
     empty = make_gait(duration_s=2, seed=3)
-    empty = PoseSequence(empty.t_ms, np.full_like(empty.image_xy, np.nan), np.full_like(empty.visibility, np.nan),
-                         empty.world_xyz, empty.frame_size)
+    empty = PoseSequence(
+        empty.t_ms,
+        np.full_like(empty.image_xy, np.nan),
+        np.full_like(empty.visibility, np.nan),
+        empty.world_xyz,
+        empty.frame_size,
+    )
     save_pose(empty, folder / "nobody.npz")
     return folder
 
@@ -476,7 +541,10 @@ def test_a_clip_on_a_full_disk_gets_its_own_status_and_is_retried(pose_clips, tm
         summary = run_batch([pose_clips / "anna_1.npz", pose_clips / "ben_1.npz"], out, NO_VIDEO, engine="serial")
         anna = summary.results[0]
         assert anna.status == "output_not_written", anna.message
-        assert anna.message.startswith(f"Cannot write the outputs into {tiny.resolve()}") and "no space left" in anna.message
+        assert (
+            anna.message.startswith(f"Cannot write the outputs into {tiny.resolve()}")
+            and "no space left" in anna.message
+        )
         assert statuses(summary)["ben_1"] == "ok" and summary.exit_code == EXIT_SOME_FAILED
         assert [p.name for p in tiny.iterdir()] == [MANIFEST_NAME]  # what was written is no result, and made room
         assert read_manifest(tiny)["status"] == "output_not_written"
@@ -522,20 +590,39 @@ def test_batch_command_exit_codes_and_comparison(pose_clips, tmp_path):
     assert "anna_1" in result.output and "unreadable" in result.output
 
     ok_only = [str(pose_clips / "anna_1.npz"), str(pose_clips / "ben_1.npz")]
-    result = runner.invoke(app, ["batch", *ok_only, "--out", str(tmp_path / "b"), "--engine", "serial", "--no-video",
-                                 "--compare-to", str(tmp_path / "a" / "summary.csv")])
+    result = runner.invoke(
+        app,
+        [
+            "batch",
+            *ok_only,
+            "--out",
+            str(tmp_path / "b"),
+            "--engine",
+            "serial",
+            "--no-video",
+            "--compare-to",
+            str(tmp_path / "a" / "summary.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "within" in result.output
     changes = (tmp_path / "b" / "changes.csv").read_text()
     assert changes.startswith("runner,measure,") and "anna,pelvic_drop_deg," in changes
     assert "Changes since the earlier batch" in (tmp_path / "b" / "summary.html").read_text()
 
-    result = runner.invoke(app, ["batch", str(pose_clips / "broken.npz"), "--out", str(tmp_path / "c"), "--engine", "serial"])
+    result = runner.invoke(
+        app, ["batch", str(pose_clips / "broken.npz"), "--out", str(tmp_path / "c"), "--engine", "serial"]
+    )
     assert result.exit_code == EXIT_NONE_ANALYSED
     result = runner.invoke(app, ["batch", str(tmp_path / "nope.mp4")])
     assert result.exit_code == 3 and "no file or folder" in result.output
-    for wrong in (["--engine", "spark"], ["--workers", "0"], ["--address", "ray://head:10001"], ["--clip-timeout", "0"],
-                  ["--clip-timeout", "60", "--engine", "serial"]):
+    for wrong in (
+        ["--engine", "spark"],
+        ["--workers", "0"],
+        ["--address", "ray://head:10001"],
+        ["--clip-timeout", "0"],
+        ["--clip-timeout", "60", "--engine", "serial"],
+    ):
         result = runner.invoke(app, ["batch", *ok_only, *wrong])
         assert result.exit_code == 2, result.output
 
@@ -546,12 +633,28 @@ def clip_folder(shared_video, tmp_path_factory) -> Path:
     """Five real clips of 2.5 s or less: two runners with the same file name, a short clip, a game, a corrupt file."""
     need_ffmpeg()
     folder = tmp_path_factory.mktemp("clips")
-    for name, source, start_s in (("anna/run.mp4", "treadmill_side_portrait_60fps.mp4", 0),
-                                  ("ben/run.mp4", "treadmill_side_portrait_60fps.mp4", 3.5),  # other frames, same name
-                                  ("dino_game.mp4", "bad/no_person_dino_game.mp4", 0)):
+    for name, source, start_s in (
+        ("anna/run.mp4", "treadmill_side_portrait_60fps.mp4", 0),
+        ("ben/run.mp4", "treadmill_side_portrait_60fps.mp4", 3.5),  # other frames, same name
+        ("dino_game.mp4", "bad/no_person_dino_game.mp4", 0),
+    ):
         (folder / name).parent.mkdir(exist_ok=True)
-        run_ffmpeg("-ss", str(start_s), "-t", "2.5", "-i", str(shared_video(source)), "-vf", "scale=-2:'min(ih,640)'",
-                   "-an", "-c:v", "libx264", "-crf", "20", str(folder / name))
+        run_ffmpeg(
+            "-ss",
+            str(start_s),
+            "-t",
+            "2.5",
+            "-i",
+            str(shared_video(source)),
+            "-vf",
+            "scale=-2:'min(ih,640)'",
+            "-an",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "20",
+            str(folder / name),
+        )
     (folder / "short_side.mp4").symlink_to(shared_video("outdoor_side_fixed_short.mp4"))
     (folder / "corrupt.mp4").symlink_to(shared_video("bad/corrupt_truncated_no_moov.mp4"))
     return folder
@@ -559,8 +662,13 @@ def clip_folder(shared_video, tmp_path_factory) -> Path:
 
 #: What the end-to-end batches write per clip (report.html's evidence frames and the video are tested elsewhere).
 LEAN = AnalysisOptions(outputs=frozenset({"report.json", "frames.csv", "steps.csv"}), progress=False)
-EXPECTED_STATUSES = {"anna/run": "ok", "ben/run": "ok", "short_side": "ok", "corrupt": "unreadable",
-                     "dino_game": "nothing_to_analyse"}
+EXPECTED_STATUSES = {
+    "anna/run": "ok",
+    "ben/run": "ok",
+    "short_side": "ok",
+    "corrupt": "unreadable",
+    "dino_game": "nothing_to_analyse",
+}
 
 
 def batch_command(*args) -> list[str]:
@@ -586,8 +694,11 @@ def resumed_batch(clip_folder, model_path, tmp_path_factory):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert first_done is not None, f"no clip finished before the batch ended: {process.stderr.read().decode()}"
-    before = {name: (out / name / MANIFEST_NAME).stat().st_mtime_ns for name in EXPECTED_STATUSES
-              if (read_manifest(out / name) or {}).get("status") in FINAL_STATUSES}
+    before = {
+        name: (out / name / MANIFEST_NAME).stat().st_mtime_ns
+        for name in EXPECTED_STATUSES
+        if (read_manifest(out / name) or {}).get("status") in FINAL_STATUSES
+    }
     resumed = subprocess.run(args[:-1], env=env, capture_output=True, text=True, timeout=600)
     return {"out": out, "first_done": first_done, "before": before, "resumed": resumed}
 
@@ -615,7 +726,9 @@ def test_resumed_batch_did_not_redo_finished_clips(resumed_batch):
     for name, mtime in resumed_batch["before"].items():  # a worker rewrites the record first thing
         assert (out / name / MANIFEST_NAME).stat().st_mtime_ns == mtime, f"{name} was analysed again"
     assert f"{len(resumed_batch['before'])} clips already analysed" in resumed.stdout
-    assert resumed.stdout.count("✓") + resumed.stdout.count("✗") == len(EXPECTED_STATUSES) - len(resumed_batch["before"])
+    assert resumed.stdout.count("✓") + resumed.stdout.count("✗") == len(EXPECTED_STATUSES) - len(
+        resumed_batch["before"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -640,7 +753,6 @@ def test_ray_engine_gives_the_same_summary_as_the_local_engine(resumed_batch, cl
 @pytest.mark.e2e  # no model, but a Ray instance is slow to start: it shares the one above
 def test_ray_engine_stops_a_clip_over_its_time_limit(local_ray, tmp_path):
     from formcam.batch.engines import run_ray
-
     from tests.helpers.batch_work import hang_on_slow
 
     run_ray(fake_jobs(tmp_path / "warm-up", "a", "b"), lambda outcome: None, work=hang_on_slow)  # Ray's workers started

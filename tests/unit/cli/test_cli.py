@@ -16,7 +16,9 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def rear_pose(tmp_path_factory):
     path = tmp_path_factory.mktemp("pose") / "rear.npz"
-    save_pose(make_gait(view="rear", cadence_spm=172, pelvic_drop_deg=7, shoulder_dip_deg=4, duration_s=8, seed=2), path)
+    save_pose(
+        make_gait(view="rear", cadence_spm=172, pelvic_drop_deg=7, shoulder_dip_deg=4, duration_s=8, seed=2), path
+    )
     return path
 
 
@@ -56,7 +58,9 @@ def test_same_pose_file_gives_the_same_report(rear_pose, tmp_path):
 
 def test_view_override_and_height(rear_pose, tmp_path):
     # Rear data forced to 'side' shows no side-view steps, so it is refused as not running unless --force.
-    result = invoke("analyze", "--pose", rear_pose, "--out", tmp_path / "o", "--view", "side", "--height-cm", "180", "-q", "--force")
+    result = invoke(
+        "analyze", "--pose", rear_pose, "--out", tmp_path / "o", "--view", "side", "--height-cm", "180", "-q", "--force"
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert report["view"] == {**report["view"], "label": "side", "source": "user"}

@@ -19,18 +19,35 @@ runner = CliRunner()
 
 
 def metric(value, *, error="±3° per step", unit="deg", flag="ok", left=None, right=None):
-    return {"label": "Pelvic drop", "value": value, "unit": unit, "left": left, "right": right, "n": 10,
-            "valid_for_view": True, "flag": flag, "reference": "", "reason": None if value is not None else "few steps",
-            "expected_error": error, "per_step": []}
+    return {
+        "label": "Pelvic drop",
+        "value": value,
+        "unit": unit,
+        "left": left,
+        "right": right,
+        "n": 10,
+        "valid_for_view": True,
+        "flag": flag,
+        "reference": "",
+        "reason": None if value is not None else "few steps",
+        "expected_error": error,
+        "per_step": [],
+    }
 
 
 def report(pelvic, *, cadence=170.0, view="rear", cm=None, version="0.1.0"):
     metrics = {"pelvic_drop_deg": pelvic}
     if cm is not None:
         metrics["vertical_oscillation_cm"] = cm
-    return {"schema_version": 1, "formcam_version": version, "video": {"path": "/v/run.mp4"},
-            "view": {"label": view}, "runner": {"height_cm": None},
-            "cadence_spm": {"value": cadence, "n_steps": 20, "confidence": 0.9}, "metrics": metrics}
+    return {
+        "schema_version": 1,
+        "formcam_version": version,
+        "video": {"path": "/v/run.mp4"},
+        "view": {"label": view},
+        "runner": {"height_cm": None},
+        "cadence_spm": {"value": cadence, "n_steps": 20, "confidence": 0.9},
+        "metrics": metrics,
+    }
 
 
 def test_change_beyond_the_combined_error_counts_and_a_smaller_one_does_not():
@@ -46,8 +63,10 @@ def test_change_beyond_the_combined_error_counts_and_a_smaller_one_does_not():
 
 
 def test_ranges_take_the_upper_bound_and_relative_errors_scale_with_the_value():
-    result = compare_reports(report(metric(10.0, error="±2-4°"), cm=metric(8.0, error="±15 %", unit="cm")),
-                             report(metric(15.0, error="±2-4°"), cm=metric(10.0, error="±15 %", unit="cm")))
+    result = compare_reports(
+        report(metric(10.0, error="±2-4°"), cm=metric(8.0, error="±15 %", unit="cm")),
+        report(metric(15.0, error="±2-4°"), cm=metric(10.0, error="±15 %", unit="cm")),
+    )
     by_name = {c.name: c for c in result.changes}
     assert by_name["pelvic_drop_deg"].combined_error == pytest.approx(math.hypot(4, 4))
     assert by_name["vertical_oscillation_cm"].combined_error == pytest.approx(math.hypot(1.2, 1.5))
@@ -90,25 +109,45 @@ def two_analyses(tmp_path_factory):
     for name, drop in (("before", 9), ("after", 4)):
         pose = root / f"{name}.npz"
         save_pose(make_gait(view="rear", cadence_spm=168, pelvic_drop_deg=drop, duration_s=8, seed=3), pose)
-        result = runner.invoke(app, ["analyze", "--pose", str(pose), "--out", str(root / name), "-q", "--format", "json"])
+        result = runner.invoke(
+            app, ["analyze", "--pose", str(pose), "--out", str(root / name), "-q", "--format", "json"]
+        )
         assert result.exit_code == 0, result.output
     return root
 
 
 def test_compare_command_prints_the_table_and_writes_both_files(two_analyses, tmp_path):
     out = tmp_path / "cmp"
-    result = runner.invoke(app, ["compare", str(two_analyses / "before"), str(two_analyses / "after"), "--out", str(out)],
-                           env={"COLUMNS": "160"})
+    result = runner.invoke(
+        app,
+        ["compare", str(two_analyses / "before"), str(two_analyses / "after"), "--out", str(out)],
+        env={"COLUMNS": "160"},
+    )
     assert result.exit_code == 0, result.output
     assert "Pelvic drop" in result.output and "changed" in result.output
     data = json.loads((out / "compare.json").read_text())
     pelvic = data["metrics"]["pelvic_drop_deg"]
     assert pelvic["change"] == pytest.approx(-5, abs=1) and pelvic["beyond_error"] is True
     assert data["metrics"]["shoulder_dip_deg"]["beyond_error"] is False  # both 0
-    again = runner.invoke(app, ["compare", str(two_analyses / "before"), str(two_analyses / "after"), "--out", str(out)])
+    again = runner.invoke(
+        app, ["compare", str(two_analyses / "before"), str(two_analyses / "after"), "--out", str(out)]
+    )
     assert again.exit_code == 2 and "--overwrite" in again.output
-    assert runner.invoke(app, ["compare", str(two_analyses / "before"), str(two_analyses / "after"), "--out", str(out),
-                               "--overwrite", "-q"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app,
+            [
+                "compare",
+                str(two_analyses / "before"),
+                str(two_analyses / "after"),
+                "--out",
+                str(out),
+                "--overwrite",
+                "-q",
+            ],
+        ).exit_code
+        == 0
+    )
 
 
 def test_compare_command_default_folder_is_new_and_named_after_both(two_analyses, tmp_path, monkeypatch):

@@ -6,10 +6,10 @@ import pytest
 from typer.testing import CliRunner
 
 from formcam.cli import app
+from formcam.cli.formats import outputs_for
 from formcam.errors import UsageError
 from formcam.pipeline import ALL_OUTPUTS
 from formcam.pose.posefile import save_pose
-from formcam.cli.formats import outputs_for
 from formcam.synthetic.gait import make_gait
 
 runner = CliRunner()
@@ -39,8 +39,9 @@ def pose_file(tmp_path_factory):
 
 def test_format_writes_only_what_was_asked_and_lists_it(pose_file, tmp_path):
     out = tmp_path / "out"
-    result = runner.invoke(app, ["analyze", "--pose", str(pose_file), "--out", str(out), "--format", "json,html"],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app, ["analyze", "--pose", str(pose_file), "--out", str(out), "--format", "json,html"], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json"]
     assert "Wrote:" in result.output

@@ -132,8 +132,9 @@ def test_hampel_flags_spikes_against_the_local_spread_only():
 @pytest.mark.parametrize("view", ["side", "rear", "front"])
 def test_left_right_swap_bursts_are_undone(view, fps):
     clean = make_gait(view=view, fps=fps, duration_s=12, overstride_pct=10, vertical_oscillation_pct=8)
-    noisy = make_gait(view=view, fps=fps, duration_s=12, overstride_pct=10, vertical_oscillation_pct=8,
-                      swap_rate_hz=1.0, seed=fps)
+    noisy = make_gait(
+        view=view, fps=fps, duration_s=12, overstride_pct=10, vertical_oscillation_pct=8, swap_rate_hz=1.0, seed=fps
+    )
     swapped = (np.abs(noisy.image_xy - clean.image_xy) > 1).any(axis=(1, 2))
     assert swapped.sum() >= 10
     fixed, n_fixed = undo_left_right_swaps(noisy.image_xy.astype(float), noisy.t_ms)
@@ -184,9 +185,9 @@ def test_cleaning_reports_what_it_did():
 
 
 # ------------------------------------------------------------------ side view: legs named by position
+from formcam.gait.kinematics import analyse_pose  # noqa: E402
 from formcam.gait.steps import regular_steps  # noqa: E402
 from formcam.gait.swaps import leading_foot_contacts, undo_side_view_leg_swaps  # noqa: E402
-from formcam.gait.kinematics import analyse_pose  # noqa: E402
 
 
 def _labelled_by_position(pose, facing: int) -> np.ndarray:
@@ -235,8 +236,9 @@ def test_correctly_labelled_legs_are_not_relabelled(view):
 def test_a_side_view_with_legs_named_by_position_keeps_every_step():
     # A 30 fps treadmill sprint filmed side-on: each label's foot reached forward every step, and the
     # contacts of a label (kept at least 0.6 strides apart) lost every other one.
-    pose = make_gait(view="side", direction="left", fps=30, duration_s=8, cadence_spm=200, overstride_pct=10,
-                     jitter_px=2.0, seed=3)
+    pose = make_gait(
+        view="side", direction="left", fps=30, duration_s=8, cadence_spm=200, overstride_pct=10, jitter_px=2.0, seed=3
+    )
     pose.image_xy[:] = _labelled_by_position(pose, -1)
     kin = analyse_pose(pose)
     assert kin.is_running and kin.cadence.value_spm == pytest.approx(200, rel=0.01)

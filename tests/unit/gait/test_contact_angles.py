@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from formcam.gait.clean import clean_tracks
-from formcam.gait.kinematics import analyse_pose
 from formcam.gait.contact_angles import knee_landing_times, value_at_corner
+from formcam.gait.kinematics import analyse_pose
 from formcam.gait.metrics import compute_metrics
 from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
 
@@ -62,8 +62,10 @@ def test_filled_gaps_and_rejected_spikes_are_not_measurements():
 
 # A runner who lands with a nearly straight knee that then bends fast (the sharpest corner in the
 # noise study), and the test file's usual runner; 60 fps, the noise study's noise, a level camera.
-RUNNERS = [dict(cadence_spm=180.0, knee_flexion_contact_deg=12.0, overstride_pct=17.0, vertical_oscillation_pct=10.0),
-           dict(cadence_spm=170.0, knee_flexion_contact_deg=18.0, overstride_pct=10.0, vertical_oscillation_pct=8.0)]
+RUNNERS = [
+    dict(cadence_spm=180.0, knee_flexion_contact_deg=12.0, overstride_pct=17.0, vertical_oscillation_pct=10.0),
+    dict(cadence_spm=170.0, knee_flexion_contact_deg=18.0, overstride_pct=10.0, vertical_oscillation_pct=8.0),
+]
 
 
 @pytest.mark.parametrize("seed", [3, 4])
@@ -101,10 +103,12 @@ def test_angles_at_contact_do_not_depend_on_one_legs_contacts_coming_late(runner
     t_ms = np.asarray(pose.t_ms, dtype=np.float64)
     events = kin.events
     contact_t_ms = events.contact_times(t_ms) + np.where(events.contact_sides == "right", 25.0, -8.0)
-    shifted = dataclasses.replace(events, contact_t_ms=contact_t_ms,
-                                  contact_frames=np.searchsorted(t_ms, contact_t_ms, side="right") - 1)
-    metrics = compute_metrics(kin.xy_level, t_ms, kin.view, shifted, xy_unfiltered=kin.cleaning.unfiltered,
-                              measured=kin.cleaning.measured)
+    shifted = dataclasses.replace(
+        events, contact_t_ms=contact_t_ms, contact_frames=np.searchsorted(t_ms, contact_t_ms, side="right") - 1
+    )
+    metrics = compute_metrics(
+        kin.xy_level, t_ms, kin.view, shifted, xy_unfiltered=kin.cleaning.unfiltered, measured=kin.cleaning.measured
+    )
     knee, shank = metrics["knee_flexion_contact_deg"], metrics["shank_angle_contact_deg"]
     assert knee.value == pytest.approx(truth["knee_flexion_contact_deg"], abs=1.5)
     assert knee.right == pytest.approx(truth["knee_flexion_contact_deg"], abs=2.5)  # the late leg

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcam.gait.clean import clean_landmarks
-from formcam.pose import landmarks as lm
 from formcam.gait.cadence import estimate_cadence, gait_phase_fractions
+from formcam.gait.clean import clean_landmarks
 from formcam.gait.events import detect_events
 from formcam.gait.foot_motion import midstance_frames
 from formcam.gait.steps import GaitEvents, regular_steps, stances
-from formcam.synthetic.gait import make_gait
 from formcam.gait.view import ViewEstimate, detect_view
+from formcam.pose import landmarks as lm
+from formcam.synthetic.gait import make_gait
 
 
 def _prepared(**params):
@@ -71,8 +71,9 @@ def test_missing_one_foot_is_not_mistaken_for_half_the_cadence():
     xy, t_ms, est, _ = _prepared(view="side", vertical_oscillation_pct=8)
     events = detect_events(xy, t_ms, est)
     left = events.contact_sides == "left"
-    only_left = GaitEvents(events.contact_frames[left], events.contact_sides[left],
-                           events.toe_off_frames, events.toe_off_sides)
+    only_left = GaitEvents(
+        events.contact_frames[left], events.contact_sides[left], events.toe_off_frames, events.toe_off_sides
+    )
     result = estimate_cadence(only_left, t_ms, xy)
     assert result.value_spm == pytest.approx(170.0, rel=0.01)
     assert result.confidence < 0.8
@@ -92,8 +93,12 @@ def test_phase_fractions_tell_running_from_walking():
 
 
 def test_stances_pair_each_contact_with_its_own_toe_off():
-    events = GaitEvents(np.array([10, 20, 30, 40]), np.array(["left", "right", "left", "right"]),
-                        np.array([15, 26, 35]), np.array(["left", "right", "left"]))
+    events = GaitEvents(
+        np.array([10, 20, 30, 40]),
+        np.array(["left", "right", "left", "right"]),
+        np.array([15, 26, 35]),
+        np.array(["left", "right", "left"]),
+    )
     st = stances(events)
     np.testing.assert_array_equal(st.toe_off_frames, [15, 26, 35, -1])
     np.testing.assert_array_equal(regular_steps(events, np.arange(50) * 10.0), [0, 1, 2])
@@ -127,6 +132,7 @@ def test_side_view_contacts_are_timed_between_frames():
     for fps in (60, 120, 240):
         pose = make_gait(view="side", fps=fps, overstride_pct=10, vertical_oscillation_pct=8)
         from formcam.gait.clean import clean_tracks
+
         cleaned = clean_tracks(pose.image_xy, pose.visibility, pose.t_ms)
         events = detect_events(cleaned.xy, pose.t_ms, detect_view(cleaned.xy), xy_unfiltered=cleaned.unfiltered)
         truth = np.array(pose.extras.truth["contact_t_ms"])
@@ -141,8 +147,9 @@ def test_cadence_falls_back_on_the_legs_rhythm_when_contacts_disagree():
     xy, t_ms, est, _ = _prepared(view="side", vertical_oscillation_pct=8)
     events = detect_events(xy, t_ms, est)
     keep = np.arange(events.n_contacts) % 3 != 0  # every third contact lost: irregular steps
-    sparse = GaitEvents(events.contact_frames[keep], events.contact_sides[keep], events.toe_off_frames,
-                        events.toe_off_sides)
+    sparse = GaitEvents(
+        events.contact_frames[keep], events.contact_sides[keep], events.toe_off_frames, events.toe_off_sides
+    )
     result = estimate_cadence(sparse, t_ms, xy)
     assert result.rhythm_spm == pytest.approx(170.0, rel=0.01)
     assert result.value_spm == pytest.approx(170.0, rel=0.01)
@@ -195,8 +202,10 @@ def test_feet_mixed_up_after_each_landing_neither_move_nor_drop_a_step(view, sta
     assert events.method == "midstance"
     found, found_sides = events.contact_times(t_ms), events.contact_sides
     true, true_sides = np.asarray(truth["contact_t_ms"]), np.asarray(truth["contact_sides"])
-    for times, sides, others, other_sides in ((true, true_sides, found, found_sides),  # none missed
-                                              (found, found_sides, true, true_sides)):  # none added
+    for times, sides, others, other_sides in (
+        (true, true_sides, found, found_sides),  # none missed
+        (found, found_sides, true, true_sides),
+    ):  # none added
         inside = (times > 150) & (times < t_ms[-1] - 150)
         for time, side in zip(times[inside], sides[inside]):
             assert np.min(np.abs(others[other_sides == side] - time)) <= 50.0, (side, time)  # three frames
@@ -209,8 +218,8 @@ def test_midstances_are_the_hips_lowest_points_once_per_step():
     xy = clean_landmarks(pose.image_xy, pose.visibility, t_ms)
     contacts = np.asarray(truth["contact_t_ms"])
     toe_offs = np.asarray(truth["toe_off_t_ms"])
-    toe_offs = toe_offs[np.searchsorted(toe_offs, contacts[0]):][:len(contacts)]
-    true = ((contacts[:len(toe_offs)] + toe_offs) / 2)
+    toe_offs = toe_offs[np.searchsorted(toe_offs, contacts[0]) :][: len(contacts)]
+    true = (contacts[: len(toe_offs)] + toe_offs) / 2
     true = true[(true > 100) & (true < t_ms[-1] - 100)]
     found = t_ms[midstance_frames(xy, t_ms, 60000.0 / 170.0)]
     assert len(found) == len(true)
@@ -229,8 +238,15 @@ def test_a_hip_lowest_in_double_support_leaves_each_foot_to_its_own_motion():
     events = detect_events(xy, t_ms, detect_view(xy))
     assert events.method == "foot_motion"
     truth = pose.extras.truth
-    _match(events.contact_frames, events.contact_sides, truth["contact_t_ms"], truth["contact_sides"], 60, 2.5,
-           n_frames=len(t_ms))
+    _match(
+        events.contact_frames,
+        events.contact_sides,
+        truth["contact_t_ms"],
+        truth["contact_sides"],
+        60,
+        2.5,
+        n_frames=len(t_ms),
+    )
 
 
 def test_frontal_running_whose_feet_hide_the_flight_is_still_running():
@@ -244,7 +260,11 @@ def test_frontal_running_whose_feet_hide_the_flight_is_still_running():
     for method, running in (("midstance", True), ("foot_motion", False)):
         events = GaitEvents(frames, sides, frames + 12, sides, method)
         assert running_decision(xy, t_ms, est, events, blurred)[0] is running
-    walking = running_decision(xy, t_ms, est, GaitEvents(frames, sides, frames + 30, sides, "midstance"),
-                               {"flight": 0.0, "double_support": 0.25})
+    walking = running_decision(
+        xy,
+        t_ms,
+        est,
+        GaitEvents(frames, sides, frames + 30, sides, "midstance"),
+        {"flight": 0.0, "double_support": 0.25},
+    )
     assert walking[0] is False and "walking" in walking[1]
-

@@ -174,17 +174,25 @@ def test_clean_side_view_cadence_and_postures(analysed, direction, fps):
         _assert_metric(kin, truth, name, 1.0)
 
 
-KNEE_LOW = _xfail("knee flexion at contact read too low, below any value the knee takes within a frame of the "
-                  "contact (the corner fit extrapolates past the knee's straightest point, 1 % of the cycle before "
-                  "touchdown); measured, truth 10.85: 6.24 (24 fps), 7.44 (30), 9.11 (60), 9.18 (120), 9.14 (240)")
-SHANK_HIGH = _xfail("shank angle at contact read 2.3-3.4 degrees too far forward; measured, truth 11.86: 15.22 "
-                    "(24 fps), 14.81 (30), 14.19 (60), 14.15 (120), 14.15 (240)")
-OVERSTRIDE_EARLY = _xfail("overstride is read at the straightest knee up to 40 ms before contact, where the foot "
-                          "is still reaching forward (swing-leg retraction), not at contact; measured, truth 25.79 "
-                          "%: 28.32 (24 fps), 22.36 (30; left 19.80, right 24.83), 29.84 (60), 29.51 (120), 29.18 (240)")
-AT_CONTACT = [pytest.param("knee_flexion_contact_deg", marks=KNEE_LOW),
-              pytest.param("shank_angle_contact_deg", marks=SHANK_HIGH),
-              pytest.param("overstride_pct", marks=OVERSTRIDE_EARLY)]
+KNEE_LOW = _xfail(
+    "knee flexion at contact read too low, below any value the knee takes within a frame of the "
+    "contact (the corner fit extrapolates past the knee's straightest point, 1 % of the cycle before "
+    "touchdown); measured, truth 10.85: 6.24 (24 fps), 7.44 (30), 9.11 (60), 9.18 (120), 9.14 (240)"
+)
+SHANK_HIGH = _xfail(
+    "shank angle at contact read 2.3-3.4 degrees too far forward; measured, truth 11.86: 15.22 "
+    "(24 fps), 14.81 (30), 14.19 (60), 14.15 (120), 14.15 (240)"
+)
+OVERSTRIDE_EARLY = _xfail(
+    "overstride is read at the straightest knee up to 40 ms before contact, where the foot "
+    "is still reaching forward (swing-leg retraction), not at contact; measured, truth 25.79 "
+    "%: 28.32 (24 fps), 22.36 (30; left 19.80, right 24.83), 29.84 (60), 29.51 (120), 29.18 (240)"
+)
+AT_CONTACT = [
+    pytest.param("knee_flexion_contact_deg", marks=KNEE_LOW),
+    pytest.param("shank_angle_contact_deg", marks=SHANK_HIGH),
+    pytest.param("overstride_pct", marks=OVERSTRIDE_EARLY),
+]
 
 
 @pytest.mark.parametrize("fps", FPS)
@@ -209,9 +217,11 @@ def test_clean_frontal_views_cadence_and_frontal_metrics(analysed, view, fps):
         _assert_metric(kin, truth, name, 1.0)
 
 
-@_xfail("a clean rear or front view of this run (22 % flight) is called walking: contacts found 67-94 ms early and "
-        "toe-offs 12-54 ms late make 'flight 0 %, both feet down 15-20 %'; with pose noise the same run is called "
-        "running (the 'midstance' rule)")
+@_xfail(
+    "a clean rear or front view of this run (22 % flight) is called walking: contacts found 67-94 ms early and "
+    "toe-offs 12-54 ms late make 'flight 0 %, both feet down 15-20 %'; with pose noise the same run is called "
+    "running (the 'midstance' rule)"
+)
 @pytest.mark.parametrize("fps", FPS)
 @pytest.mark.parametrize("view", ["rear", "front"])
 def test_clean_frontal_views_are_called_running(analysed, view, fps):
@@ -231,18 +241,27 @@ def test_noisy_side_view_within_two_units(analysed, direction, fps):
         _assert_metric(kin, truth, name, 2.0, side_tol=2.5)
 
 
-NOISY_KNEE_LOW = _xfail("knee flexion at contact low with noise too; measured, truth 10.85: 6.28 (right, 30 fps), "
-                        "5.81 (left, 30), 8.74 (right, 60), 8.56 (right, 120); left at 60 and 120 fps (8.92, 8.98) "
-                        "scrape inside 2 degrees")
-NOISY_SHANK_HIGH = _xfail("shank angle at contact 2.5-3.8 degrees too far forward with noise; measured, truth 11.86: "
-                          "14.81/15.69 (30 fps, right/left), 14.58/14.36 (60), 14.39/14.46 (120)")
-NOISY_OVERSTRIDE = _xfail("overstride not read at contact, with noise; measured, truth 25.79 %: 20.20/20.66 (30 fps, "
-                          "right/left), 29.46/29.22 (60), 29.54/29.66 (120)")
+NOISY_KNEE_LOW = _xfail(
+    "knee flexion at contact low with noise too; measured, truth 10.85: 6.28 (right, 30 fps), "
+    "5.81 (left, 30), 8.74 (right, 60), 8.56 (right, 120); left at 60 and 120 fps (8.92, 8.98) "
+    "scrape inside 2 degrees"
+)
+NOISY_SHANK_HIGH = _xfail(
+    "shank angle at contact 2.5-3.8 degrees too far forward with noise; measured, truth 11.86: "
+    "14.81/15.69 (30 fps, right/left), 14.58/14.36 (60), 14.39/14.46 (120)"
+)
+NOISY_OVERSTRIDE = _xfail(
+    "overstride not read at contact, with noise; measured, truth 25.79 %: 20.20/20.66 (30 fps, "
+    "right/left), 29.46/29.22 (60), 29.54/29.66 (120)"
+)
 
 
 def _noisy_contact_cases():
-    for name, mark in (("knee_flexion_contact_deg", NOISY_KNEE_LOW), ("shank_angle_contact_deg", NOISY_SHANK_HIGH),
-                       ("overstride_pct", NOISY_OVERSTRIDE)):
+    for name, mark in (
+        ("knee_flexion_contact_deg", NOISY_KNEE_LOW),
+        ("shank_angle_contact_deg", NOISY_SHANK_HIGH),
+        ("overstride_pct", NOISY_OVERSTRIDE),
+    ):
         for direction in ("right", "left"):
             for fps in NOISY_FPS:
                 passes = name == "knee_flexion_contact_deg" and direction == "left" and fps >= 60
@@ -274,9 +293,11 @@ def test_cadence_of_other_speeds_to_half_a_percent(analysed, view, cadence):
     assert kin.cadence.value_spm == pytest.approx(cadence, rel=0.005)
 
 
-@_xfail("after a switch from 60 to 30 or 15 fps the slower frames count as 'long gaps', their contacts are lost and "
-        "the cadence comes from the legs' rhythm; measured, truth 170: 120.4 (side, 60->30 fps), 96.0 (side, "
-        "60->15), 120.4 (rear, 60->30), 95.7 (rear, 60->15)")
+@_xfail(
+    "after a switch from 60 to 30 or 15 fps the slower frames count as 'long gaps', their contacts are lost and "
+    "the cadence comes from the legs' rhythm; measured, truth 170: 120.4 (side, 60->30 fps), 96.0 (side, "
+    "60->15), 120.4 (rear, 60->30), 95.7 (rear, 60->15)"
+)
 @pytest.mark.parametrize("fps2", [30, 15])
 @pytest.mark.parametrize("view", ["side", "rear"])
 def test_variable_frame_rate_keeps_cadence_and_postures(analysed, view, fps2):
@@ -290,9 +311,17 @@ def test_variable_frame_rate_keeps_cadence_and_postures(analysed, view, fps2):
 
 
 # ------------------------------------------------------------------------------------- other runners
-OTHER_FRONTAL = [ig.Runner(pelvic_drop_deg=10.0, shoulder_dip_deg=-2.0, trunk_lateral_lean_deg=5.0, arm_crossover_pct=0.0),
-                 ig.Runner(pelvic_drop_deg=3.0, shoulder_dip_deg=5.0, trunk_lateral_lean_deg=-1.5, arm_crossover_pct=15.0,
-                           cadence_spm=182.0, step_width_m=0.10)]
+OTHER_FRONTAL = [
+    ig.Runner(pelvic_drop_deg=10.0, shoulder_dip_deg=-2.0, trunk_lateral_lean_deg=5.0, arm_crossover_pct=0.0),
+    ig.Runner(
+        pelvic_drop_deg=3.0,
+        shoulder_dip_deg=5.0,
+        trunk_lateral_lean_deg=-1.5,
+        arm_crossover_pct=15.0,
+        cadence_spm=182.0,
+        step_width_m=0.10,
+    ),
+]
 
 
 @pytest.mark.parametrize("runner", range(len(OTHER_FRONTAL)))
@@ -308,9 +337,15 @@ def test_other_frontal_runners(analysed, view, runner):
         _assert_metric(kin, clip.truth, name, 1.0)
 
 
-OTHER_SIDE = [dict(group="BMC", runner=ig.Runner(trunk_forward_lean_deg=12.0, head_forward_deg=25.0, cadence_spm=185.0)),
-              dict(group="RIC", runner=ig.Runner(trunk_forward_lean_deg=3.0, head_forward_deg=5.0, cadence_spm=158.0,
-                                                 pelvic_tilt_deg=5.0, height_m=1.62))]
+OTHER_SIDE = [
+    dict(group="BMC", runner=ig.Runner(trunk_forward_lean_deg=12.0, head_forward_deg=25.0, cadence_spm=185.0)),
+    dict(
+        group="RIC",
+        runner=ig.Runner(
+            trunk_forward_lean_deg=3.0, head_forward_deg=5.0, cadence_spm=158.0, pelvic_tilt_deg=5.0, height_m=1.62
+        ),
+    ),
+]
 
 
 @pytest.mark.parametrize("case", range(len(OTHER_SIDE)))
@@ -325,8 +360,10 @@ def test_other_side_runners_postures(analysed, direction, case):
         _assert_metric(kin, clip.truth, name, 1.0)
 
 
-@_xfail("values at contact off for other runners too (60 fps); measured, truth vs formcam: knee 11.56 vs 10.06 "
-        "(BMC), 10.15 vs 7.92 (RIC); shank 12.45 vs 14.46, 6.28 vs 9.28; overstride 27.12 vs 29.72, 14.63 vs 20.00")
+@_xfail(
+    "values at contact off for other runners too (60 fps); measured, truth vs formcam: knee 11.56 vs 10.06 "
+    "(BMC), 10.15 vs 7.92 (RIC); shank 12.45 vs 14.46, 6.28 vs 9.28; overstride 27.12 vs 29.72, 14.63 vs 20.00"
+)
 @pytest.mark.parametrize("case", range(len(OTHER_SIDE)))
 @pytest.mark.parametrize("name", ["knee_flexion_contact_deg", "shank_angle_contact_deg", "overstride_pct"])
 def test_other_side_runners_values_at_contact(analysed, name, case):
@@ -335,41 +372,75 @@ def test_other_side_runners_values_at_contact(analysed, name, case):
 
 
 # ------------------------------------------------------------------------------------- event timing
-@pytest.mark.parametrize("view", ["side", pytest.param("rear", marks=_xfail(
-    "rear-view contacts early: measured -91 ms median (-94 to -82 ms) at 60 fps; the landing foot hovers within "
-    "2 cm of the ground for its last 60 ms")), pytest.param("front", marks=_xfail(
-        "front-view contacts early: measured -91 ms median (-94 to -82 ms) at 60 fps"))])
+@pytest.mark.parametrize(
+    "view",
+    [
+        "side",
+        pytest.param(
+            "rear",
+            marks=_xfail(
+                "rear-view contacts early: measured -91 ms median (-94 to -82 ms) at 60 fps; the landing foot hovers within "
+                "2 cm of the ground for its last 60 ms"
+            ),
+        ),
+        pytest.param(
+            "front", marks=_xfail("front-view contacts early: measured -91 ms median (-94 to -82 ms) at 60 fps")
+        ),
+    ],
+)
 def test_contacts_within_one_frame_at_60_fps(analysed, view):
     clip, pose, kin = analysed(view=view, fps=60)
     t_ms = np.asarray(pose.t_ms)
     detected = kin.events.contact_times(t_ms)
     assert kin.events.n_contacts >= 26  # 10 s at 170 steps/min: 28 contacts
     offsets = _event_offsets_ms(clip.truth["contacts"], kin.events.contact_sides, detected)
-    assert np.abs(offsets).max() <= 1000.0 / 60, f"contact offsets ms: median {np.median(offsets):.1f}, " \
-        f"range {offsets.min():.1f} to {offsets.max():.1f}"
+    assert np.abs(offsets).max() <= 1000.0 / 60, (
+        f"contact offsets ms: median {np.median(offsets):.1f}, range {offsets.min():.1f} to {offsets.max():.1f}"
+    )
 
 
-@pytest.mark.parametrize("view", [
-    pytest.param("side", marks=_xfail("side-view toe-offs: the clip's first is 124 ms late, the others -2 to -17 ms "
-                                      "(median -9 ms) at 60 fps")),
-    pytest.param("rear", marks=_xfail("rear-view toe-offs late: measured +40 ms median (+32 to +48 ms) at 60 fps; "
-                                      "the model's trailing foot is only 3 mm (1 px) up 40 ms after toe-off, so "
-                                      "part of this may be the model's gentle lift-off")),
-    pytest.param("front", marks=_xfail("front-view toe-offs late: measured +40 ms median (+32 to +48 ms) at 60 fps "
-                                       "(as rear)"))])
+@pytest.mark.parametrize(
+    "view",
+    [
+        pytest.param(
+            "side",
+            marks=_xfail(
+                "side-view toe-offs: the clip's first is 124 ms late, the others -2 to -17 ms (median -9 ms) at 60 fps"
+            ),
+        ),
+        pytest.param(
+            "rear",
+            marks=_xfail(
+                "rear-view toe-offs late: measured +40 ms median (+32 to +48 ms) at 60 fps; "
+                "the model's trailing foot is only 3 mm (1 px) up 40 ms after toe-off, so "
+                "part of this may be the model's gentle lift-off"
+            ),
+        ),
+        pytest.param(
+            "front",
+            marks=_xfail("front-view toe-offs late: measured +40 ms median (+32 to +48 ms) at 60 fps (as rear)"),
+        ),
+    ],
+)
 def test_toe_offs_within_one_frame_at_60_fps(analysed, view):
     clip, pose, kin = analysed(view=view, fps=60)
     t_ms = np.asarray(pose.t_ms)
     assert len(kin.events.toe_off_frames) >= 26
     offsets = _event_offsets_ms(clip.truth["toe_offs"], kin.events.toe_off_sides, t_ms[kin.events.toe_off_frames])
-    assert np.abs(offsets).max() <= 1000.0 / 60, f"toe-off offsets ms: median {np.median(offsets):.1f}, " \
-        f"range {offsets.min():.1f} to {offsets.max():.1f}"
+    assert np.abs(offsets).max() <= 1000.0 / 60, (
+        f"toe-off offsets ms: median {np.median(offsets):.1f}, range {offsets.min():.1f} to {offsets.max():.1f}"
+    )
 
 
 # ------------------------------------------------------------------------------------- property: values at contact
 # No shrinking: one clip is the smallest example, and a failure's message already says what was read.
-PROPERTY = settings(max_examples=10, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 def _true_signal(clip, name: str, side: str, t_ms: np.ndarray) -> np.ndarray:
@@ -399,32 +470,47 @@ def _check_values_at_contacts(analysed, name, cadence, fps, first_contact_s, dir
         signal = _true_signal(clip, name, step["side"], np.linspace(t_true - frame_ms, t_true + frame_ms, 201))
         if not signal.min() - 1e-6 <= step["value"] <= signal.max() + 1e-6:
             outside.append((round(step["value"], 2), round(signal.min(), 2), round(signal.max(), 2)))
-    assert not outside, f"{name} at {fps} fps: value outside the signal's range within a frame of contact: {outside[:4]}"
+    assert not outside, (
+        f"{name} at {fps} fps: value outside the signal's range within a frame of contact: {outside[:4]}"
+    )
 
 
-CASES = dict(cadence=st.floats(150.0, 190.0), fps=st.sampled_from(FPS), first_contact_s=st.floats(0.0, 0.7),
-             direction=st.sampled_from(["right", "left"]))
+CASES = dict(
+    cadence=st.floats(150.0, 190.0),
+    fps=st.sampled_from(FPS),
+    first_contact_s=st.floats(0.0, 0.7),
+    direction=st.sampled_from(["right", "left"]),
+)
 
 
-@_xfail("the knee at contact is read below the knee's smallest flexion within a frame either side of the true contact, at every frame rate (e.g. 9.1 vs 9.75-15.1 at 60 fps)")
+@_xfail(
+    "the knee at contact is read below the knee's smallest flexion within a frame either side of the true contact, at every frame rate (e.g. 9.1 vs 9.75-15.1 at 60 fps)"
+)
 @PROPERTY
 @given(**CASES)
-def test_knee_flexion_at_contact_lies_within_the_signal_a_frame_either_side(analysed, cadence, fps, first_contact_s,
-                                                                            direction):
+def test_knee_flexion_at_contact_lies_within_the_signal_a_frame_either_side(
+    analysed, cadence, fps, first_contact_s, direction
+):
     _check_values_at_contacts(analysed, "knee_flexion_contact_deg", cadence, fps, first_contact_s, direction)
 
 
-@_xfail("the shank angle at contact is read beyond the largest the shank takes within a frame either side of the true contact (e.g. 14.2 vs 7.3-13.9 at 60 fps)")
+@_xfail(
+    "the shank angle at contact is read beyond the largest the shank takes within a frame either side of the true contact (e.g. 14.2 vs 7.3-13.9 at 60 fps)"
+)
 @PROPERTY
 @given(**CASES)
-def test_shank_angle_at_contact_lies_within_the_signal_a_frame_either_side(analysed, cadence, fps, first_contact_s,
-                                                                           direction):
+def test_shank_angle_at_contact_lies_within_the_signal_a_frame_either_side(
+    analysed, cadence, fps, first_contact_s, direction
+):
     _check_values_at_contacts(analysed, "shank_angle_contact_deg", cadence, fps, first_contact_s, direction)
 
 
-@_xfail("overstride is read beyond the largest the foot reaches within a frame either side of the true contact (e.g. 29.8 vs 20.3-28.9 % at 60 fps)")
+@_xfail(
+    "overstride is read beyond the largest the foot reaches within a frame either side of the true contact (e.g. 29.8 vs 20.3-28.9 % at 60 fps)"
+)
 @PROPERTY
 @given(**CASES)
-def test_overstride_at_contact_lies_within_the_signal_a_frame_either_side(analysed, cadence, fps, first_contact_s,
-                                                                          direction):
+def test_overstride_at_contact_lies_within_the_signal_a_frame_either_side(
+    analysed, cadence, fps, first_contact_s, direction
+):
     _check_values_at_contacts(analysed, "overstride_pct", cadence, fps, first_contact_s, direction)

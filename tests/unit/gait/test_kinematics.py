@@ -16,10 +16,20 @@ import pytest
 from formcam.gait.kinematics import Kinematics, analyse_pose
 from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
 
-FRONTAL = dict(pelvic_drop_deg=7.0, shoulder_dip_deg=4.0, trunk_lateral_lean_deg=3.0, vertical_oscillation_pct=8.0,
-               arm_crossover_pct=5.0)
-SAGITTAL = dict(head_forward_pct=12.0, trunk_forward_lean_deg=8.0, vertical_oscillation_pct=8.0, overstride_pct=10.0,
-                knee_flexion_contact_deg=18.0)
+FRONTAL = dict(
+    pelvic_drop_deg=7.0,
+    shoulder_dip_deg=4.0,
+    trunk_lateral_lean_deg=3.0,
+    vertical_oscillation_pct=8.0,
+    arm_crossover_pct=5.0,
+)
+SAGITTAL = dict(
+    head_forward_pct=12.0,
+    trunk_forward_lean_deg=8.0,
+    vertical_oscillation_pct=8.0,
+    overstride_pct=10.0,
+    knee_flexion_contact_deg=18.0,
+)
 FRONTAL_ANGLES = ["pelvic_drop_deg", "shoulder_dip_deg", "trunk_lateral_lean_deg"]
 FRONTAL_PERCENTAGES = ["vertical_oscillation_pct", "arm_crossover_pct"]
 SIDE_ANGLES = ["head_forward_deg", "trunk_forward_lean_deg"]
@@ -137,8 +147,13 @@ def test_a_clip_that_turns_from_behind_to_the_side_measures_each_metric_on_its_o
     rear = make_gait(view="rear", duration_s=16, **FRONTAL)
     side = make_gait(view="side", duration_s=16, **SAGITTAL)
     n = rear.n_frames + side.n_frames
-    pose = PoseSequence(np.arange(n) * 1000 / 60, np.concatenate([rear.image_xy, side.image_xy]),
-                        np.concatenate([rear.visibility, side.visibility]), np.full((n, 33, 3), np.nan), rear.frame_size)
+    pose = PoseSequence(
+        np.arange(n) * 1000 / 60,
+        np.concatenate([rear.image_xy, side.image_xy]),
+        np.concatenate([rear.visibility, side.visibility]),
+        np.full((n, 33, 3), np.nan),
+        rear.frame_size,
+    )
     kin = analyse_pose(pose)
     assert [s.label for s in kin.segments] == ["rear", "side"]
     boundary = kin.segments[1].start_frame
@@ -233,7 +248,9 @@ def test_a_rolled_side_view_is_measured_as_filmed_unless_level_is_given():
     warning = next(q for q in as_filmed.quality if q.code == "camera_tilted")
     assert "--level" in warning.message and "5.0°" in warning.message
     # Facing right, a clockwise roll tips everything forward: five degrees more lean.
-    assert as_filmed.metrics["trunk_forward_lean_deg"].value == pytest.approx(truth["trunk_forward_lean_deg"] + 5, abs=0.5)
+    assert as_filmed.metrics["trunk_forward_lean_deg"].value == pytest.approx(
+        truth["trunk_forward_lean_deg"] + 5, abs=0.5
+    )
     levelled = analyse_pose(pose, level_deg=5.0)
     _assert_close(levelled, truth, SIDE_ANGLES + SIDE_PERCENTAGES, 1.0)
 

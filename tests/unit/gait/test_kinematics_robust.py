@@ -43,9 +43,16 @@ def _check(kin) -> None:
         assert set(warning.to_json()) == {"code", "message"}
 
 
-@pytest.mark.parametrize("xy", [
-    np.zeros((0, 33, 2)), np.ones((1, 33, 2)), np.full((40, 33, 2), np.nan), np.full((90, 33, 2), 7.0),
-], ids=["no frames", "one frame", "all missing", "constant"])
+@pytest.mark.parametrize(
+    "xy",
+    [
+        np.zeros((0, 33, 2)),
+        np.ones((1, 33, 2)),
+        np.full((40, 33, 2), np.nan),
+        np.full((90, 33, 2), 7.0),
+    ],
+    ids=["no frames", "one frame", "all missing", "constant"],
+)
 def test_degenerate_input_gives_empty_results_without_raising(xy):
     kin = analyse_pose(_pose(xy))
     _check(kin)
@@ -57,8 +64,11 @@ def test_degenerate_input_gives_empty_results_without_raising(xy):
 
 @SETTINGS
 @given(
-    xy=hnp.arrays(np.float64, st.tuples(st.integers(0, 40), st.just(33), st.just(2)),
-                  elements=st.one_of(st.just(np.nan), st.floats(-1e4, 1e4))),
+    xy=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(0, 40), st.just(33), st.just(2)),
+        elements=st.one_of(st.just(np.nan), st.floats(-1e4, 1e4)),
+    ),
     forced=st.sampled_from([None, "side", "rear", "front"]),
     level=st.sampled_from([None, 0.0, 12.5, -40.0]),
 )
@@ -89,8 +99,15 @@ def test_timestamps_that_repeat_go_backwards_or_are_missing_do_not_raise(n, step
     seed=st.integers(0, 2**16),
 )
 def test_real_gaits_at_any_scale_with_any_share_missing_do_not_raise(scale, view, missing, seed):
-    pose = make_gait(view=view, duration_s=4, overstride_pct=8, vertical_oscillation_pct=8, seed=seed,
-                     dropout_fraction=missing, jitter_px=1.0)
+    pose = make_gait(
+        view=view,
+        duration_s=4,
+        overstride_pct=8,
+        vertical_oscillation_pct=8,
+        seed=seed,
+        dropout_fraction=missing,
+        jitter_px=1.0,
+    )
     rng = np.random.default_rng(seed)
     xy = pose.image_xy * scale
     holes = rng.random(xy.shape[:2]) < missing / 2  # single landmarks missing too

@@ -13,14 +13,34 @@ from formcam.gait.metrics import compute_metrics, flag_for, summarise
 from formcam.gait.registry import METRICS, MetricSpec
 from formcam.gait.signals import frame_signals
 from formcam.gait.steps import GaitEvents, StepValue
-from formcam.synthetic.gait import make_gait
 from formcam.gait.view import ViewEstimate, detect_view
+from formcam.synthetic.gait import make_gait
 
-DESIGN_NAMES = {"pelvic_drop_deg", "shoulder_dip_deg", "trunk_lateral_lean_deg", "head_forward_pct", "head_forward_deg",
-                "trunk_forward_lean_deg", "vertical_oscillation_pct", "overstride_pct", "knee_flexion_contact_deg",
-                "arm_crossover_pct"}
-REPORT_KEYS = {"value", "unit", "left", "right", "n", "valid_for_view", "flag", "reference", "reason",
-               "expected_error", "per_step"}
+DESIGN_NAMES = {
+    "pelvic_drop_deg",
+    "shoulder_dip_deg",
+    "trunk_lateral_lean_deg",
+    "head_forward_pct",
+    "head_forward_deg",
+    "trunk_forward_lean_deg",
+    "vertical_oscillation_pct",
+    "overstride_pct",
+    "knee_flexion_contact_deg",
+    "arm_crossover_pct",
+}
+REPORT_KEYS = {
+    "value",
+    "unit",
+    "left",
+    "right",
+    "n",
+    "valid_for_view",
+    "flag",
+    "reference",
+    "reason",
+    "expected_error",
+    "per_step",
+}
 
 
 def _analysed(**params):
@@ -94,8 +114,9 @@ def test_too_few_steps_per_side_gives_null_with_a_reason_and_low_confidence_belo
     assert result.value == 5.0 and result.confidence == "low" and result.flag == "ok"
 
 
-@pytest.mark.parametrize("name", ["pelvic_drop_deg", "trunk_lateral_lean_deg", "shank_angle_contact_deg",
-                                  "knee_flexion_contact_deg"])
+@pytest.mark.parametrize(
+    "name", ["pelvic_drop_deg", "trunk_lateral_lean_deg", "shank_angle_contact_deg", "knee_flexion_contact_deg"]
+)
 def test_angles_studied_by_dingenen_need_seven_steps_per_side_and_say_so(name):
     t_ms = np.arange(200) * 10.0
     six = [StepValue(side, 10 * i, 5.0) for i, side in enumerate(["left", "right"] * 6)]
@@ -152,8 +173,8 @@ def test_steps_in_parts_of_the_clip_seen_from_another_view_are_left_out():
 
 
 def test_expected_error_comes_from_the_noise_study():
-    from formcam.gait.registry import accuracy_study, expected_error_text
     from formcam.compare import expected_error_value
+    from formcam.gait.registry import accuracy_study, expected_error_text
 
     study = accuracy_study()["metrics"]
     for name, spec in METRICS.items():

@@ -11,8 +11,17 @@ import pytest
 from formcam.compare import expected_error_value
 from formcam.gait.clean import clean_tracks
 from formcam.gait.events import detect_events
-from formcam.gait.registry import (BLUR_SENSITIVE_METRICS, CAMERA_MOTION_SENSITIVE_METRICS, HEADLINE_METRICS, METRICS,
-                                   accuracy_study, expected_error, expected_error_text, panel_hints, panel_metrics)
+from formcam.gait.registry import (
+    BLUR_SENSITIVE_METRICS,
+    CAMERA_MOTION_SENSITIVE_METRICS,
+    HEADLINE_METRICS,
+    METRICS,
+    accuracy_study,
+    expected_error,
+    expected_error_text,
+    panel_hints,
+    panel_metrics,
+)
 from formcam.gait.signals import frame_signals
 from formcam.gait.step_values import StepContext
 from formcam.gait.steps import SIDES, StepValue, Unavailable
@@ -73,8 +82,16 @@ def test_per_step_functions_give_side_frame_value_rows_or_a_reason(view):
     cleaned = clean_tracks(pose.image_xy, pose.visibility, pose.t_ms)
     estimate = detect_view(cleaned.xy)
     events = detect_events(cleaned.xy, pose.t_ms, estimate, xy_unfiltered=cleaned.unfiltered)
-    context = StepContext(cleaned.xy, pose.t_ms, estimate, events, frame_signals(cleaned.xy, estimate), 175.0,
-                          cleaned.unfiltered, cleaned.unfiltered)
+    context = StepContext(
+        cleaned.xy,
+        pose.t_ms,
+        estimate,
+        events,
+        frame_signals(cleaned.xy, estimate),
+        175.0,
+        cleaned.unfiltered,
+        cleaned.unfiltered,
+    )
     measured = 0
     for name, spec in METRICS.items():
         if view not in spec.views:

@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 from formcam.gait.clean import clean_tracks
-from formcam.gait.roll import (MAX_AUTO_ROLL_DEG, RollEstimate, balance_axis_roll_deg, estimate_camera_roll,
-                          ground_line_roll_deg, level_landmarks)
+from formcam.gait.roll import (
+    MAX_AUTO_ROLL_DEG,
+    RollEstimate,
+    balance_axis_roll_deg,
+    estimate_camera_roll,
+    ground_line_roll_deg,
+    level_landmarks,
+)
 from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
 
 ASYMMETRIC = dict(pelvic_drop_deg=9.0, trunk_lateral_lean_deg=4.0, shoulder_dip_deg=5.0)
@@ -27,11 +33,25 @@ def test_balance_axis_gives_the_roll_of_frontal_views(view, roll):
 @pytest.mark.parametrize("direction", ["right", "left"])
 def test_ground_line_gives_the_roll_of_side_views(direction, fps):
     for roll in (-5.0, 0.0, 7.0):
-        pose = make_gait(view="side", direction=direction, fps=fps, camera_roll_deg=roll, overstride_pct=10,
-                         trunk_forward_lean_deg=10, vertical_oscillation_pct=8)
+        pose = make_gait(
+            view="side",
+            direction=direction,
+            fps=fps,
+            camera_roll_deg=roll,
+            overstride_pct=10,
+            trunk_forward_lean_deg=10,
+            vertical_oscillation_pct=8,
+        )
         assert ground_line_roll_deg(pose.image_xy.astype(float), pose.t_ms) == pytest.approx(roll, abs=0.1)
-        noisy = make_gait(view="side", direction=direction, fps=fps, overstride_pct=10, vertical_oscillation_pct=8,
-                          **{**REALISTIC_NOISE, "camera_roll_deg": roll}, seed=fps)
+        noisy = make_gait(
+            view="side",
+            direction=direction,
+            fps=fps,
+            overstride_pct=10,
+            vertical_oscillation_pct=8,
+            **{**REALISTIC_NOISE, "camera_roll_deg": roll},
+            seed=fps,
+        )
         cleaned = clean_tracks(noisy.image_xy, noisy.visibility, noisy.t_ms)
         estimate = estimate_camera_roll(cleaned.unfiltered, noisy.t_ms, "side")
         assert estimate.source == "ground_line" and estimate.roll_deg == pytest.approx(roll, abs=1.2)

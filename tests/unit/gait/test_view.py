@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from formcam.errors import UsageError
-from formcam.synthetic.gait import make_gait
 from formcam.gait.view import ViewEstimate, detect_view, estimate_facing
+from formcam.synthetic.gait import make_gait
 
 
 @pytest.mark.parametrize("direction,facing", [("right", 1), ("left", -1)])

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from formcam.pose import models
 from formcam.cli.models import app
 from formcam.errors import ModelNotFoundError, UsageError
+from formcam.pose import models
 from formcam.pose.models import ModelSpec
-
 from tests.conftest import REPO
+
 FILENAME = "pose_landmarker_lite.task"
 PAYLOAD = os.urandom(300_000)  # several download chunks
 
@@ -376,7 +376,9 @@ def test_cli_path_missing_model_is_one_line_exit_2(isolated):
 
 
 def test_cli_fetch_installs_and_prints_path(isolated, fake_manifest, server):
-    result = CliRunner().invoke(app, ["fetch", "lite", "--dest", str(isolated / "d"), "-q"], env={models.BASE_URL_ENV: server.base_url})
+    result = CliRunner().invoke(
+        app, ["fetch", "lite", "--dest", str(isolated / "d"), "-q"], env={models.BASE_URL_ENV: server.base_url}
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == str(isolated / "d" / FILENAME)
     assert (isolated / "d" / FILENAME).read_bytes() == PAYLOAD

@@ -17,10 +17,13 @@ import av
 import numpy as np
 import pytest
 
-from formcam.video.decode import iter_frames, keyframes_near
-from formcam.video.probe import VideoInfo, probe_video
+from formcam.pose.detector import Detections, PeopleSeen, concatenate_detections
 from formcam.pose.parallel import MIN_PERSON_PX, POSE_SIDES, frame_rate_cap, plan_pose_segments, pose_picture_side
+from formcam.report.annotated import _FrameMatcher
 from formcam.threads import opencv_on_one_thread, run_in_threads
+from formcam.video.decode import iter_frames, keyframes_near
+from formcam.video.encode import H264Writer, concat_mp4
+from formcam.video.probe import VideoInfo, probe_video
 from formcam.video.segments import (
     MIN_SEGMENT_FRAMES,
     TARGET_SEGMENT_FRAMES,
@@ -29,15 +32,14 @@ from formcam.video.segments import (
     clip_span,
     plan_work_segments,
 )
-from formcam.pose.detector import Detections, PeopleSeen, concatenate_detections
-from formcam.report.annotated import _FrameMatcher
-from formcam.video.encode import H264Writer, concat_mp4
 from tests.helpers.media import pattern_frame
 
 FPS = 30
 
 
-def keyframed_clip(path: Path, n_frames: int, *, fps: int = FPS, gop: int = 24, width: int = 160, height: int = 96) -> Path:
+def keyframed_clip(
+    path: Path, n_frames: int, *, fps: int = FPS, gop: int = 24, width: int = 160, height: int = 96
+) -> Path:
     """Pattern frames with a keyframe every ``gop`` frames and B-frames (x264 defaults), time base 1/(fps*100)."""
     time_base = Fraction(1, fps * 100)
     with av.open(str(path), mode="w") as container:
@@ -54,9 +56,21 @@ def keyframed_clip(path: Path, n_frames: int, *, fps: int = FPS, gop: int = 24, 
 
 
 def span_of(n_frames: int, fps: float = 60.0, slow_motion_factor: float = 1.0) -> ClipSpan:
-    video = VideoInfo(path="x.mp4", codec="h264", width=1080, height=1920, stored_width=1080, stored_height=1920,
-                      rotation_deg=0, fps=fps, frames=n_frames, duration_s=n_frames / fps,
-                      slow_motion_factor=slow_motion_factor, slow_motion_source=None, time_base=Fraction(1, 90_000))
+    video = VideoInfo(
+        path="x.mp4",
+        codec="h264",
+        width=1080,
+        height=1920,
+        stored_width=1080,
+        stored_height=1920,
+        rotation_deg=0,
+        fps=fps,
+        frames=n_frames,
+        duration_s=n_frames / fps,
+        slow_motion_factor=slow_motion_factor,
+        slow_motion_source=None,
+        time_base=Fraction(1, 90_000),
+    )
     return ClipSpan(video, first_s=0.5, end_s=0.5 + n_frames / fps)
 
 
@@ -171,7 +185,13 @@ def test_run_in_threads_keeps_order_sums_progress_and_reports_from_the_calling_t
         return item * 10
 
     reports = []
-    assert run_in_threads(work, [3, 1, 4, 1, 5], 2, lambda n: reports.append((n, threading.get_ident()))) == [30, 10, 40, 10, 50]
+    assert run_in_threads(work, [3, 1, 4, 1, 5], 2, lambda n: reports.append((n, threading.get_ident()))) == [
+        30,
+        10,
+        40,
+        10,
+        50,
+    ]
     assert reports[-1][0] == 14 and {thread for _, thread in reports} == {calling}
     assert calling not in seen_threads
 
@@ -253,9 +273,13 @@ def test_keyframes_near_gives_one_picture_per_moment(tmp_path):
 
 def test_concatenated_detections_pad_the_slots_of_parts_that_looked_for_fewer_people():
     def part(n, k):
-        return Detections(t_ms=np.arange(n, dtype=float), image_xy=np.ones((n, k, 33, 2), np.float32),
-                          visibility=np.ones((n, k, 33), np.float32), world_xyz=np.ones((n, k, 33, 3), np.float32),
-                          frame_size=(10, 10))
+        return Detections(
+            t_ms=np.arange(n, dtype=float),
+            image_xy=np.ones((n, k, 33, 2), np.float32),
+            visibility=np.ones((n, k, 33), np.float32),
+            world_xyz=np.ones((n, k, 33, 3), np.float32),
+            frame_size=(10, 10),
+        )
 
     joined = concatenate_detections([part(3, 1), part(2, 2)])
     assert joined.image_xy.shape == (5, 2, 33, 2)
@@ -325,9 +349,9 @@ def test_one_core_and_two_cores_give_the_same_landmarks_and_metrics(shared_video
     import cv2
 
     from formcam.gait.kinematics import analyse_pose
+    from formcam.pose.detector import PoseDetector
     from formcam.pose.parallel import detect_people_parallel
     from formcam.pose.people import choose_person
-    from formcam.pose.detector import PoseDetector
 
     opencv_threads = []
     detect = PoseDetector.detect
@@ -378,7 +402,9 @@ def test_looks_at_different_keyframes_add_up_to_the_most_people_and_the_smallest
 
 def test_the_pipeline_starts_without_importing_scipy_and_preloads_it_in_the_background():
     # Importing scipy takes about a second, jsonschema 0.07 s; formcam does both while the pose model runs.
-    code = ("import sys, formcam.pipeline as p, formcam.cli; before = {'scipy', 'jsonschema'} & set(sys.modules); "
-            "p.preload_analysis_libraries().join(); print(sorted(before), 'scipy.signal' in sys.modules, 'jsonschema' in sys.modules)")
+    code = (
+        "import sys, formcam.pipeline as p, formcam.cli; before = {'scipy', 'jsonschema'} & set(sys.modules); "
+        "p.preload_analysis_libraries().join(); print(sorted(before), 'scipy.signal' in sys.modules, 'jsonschema' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["[]", "True", "True"]

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from formcam.errors import UsageError
+from formcam.pose.detector import link_tracks
 from formcam.pose.landmarks import N_LANDMARKS
 from formcam.pose.people import (
     PersonChoice,
@@ -19,7 +20,6 @@ from formcam.pose.people import (
     runner_section,
     several_people_warning,
 )
-from formcam.pose.detector import link_tracks
 from formcam.report.preview import draw_panel, write_people_preview
 from tests.helpers.media import make_cfr_clip
 from tests.unit.pose.test_pose_tracking import detections, person
@@ -75,8 +75,10 @@ def test_candidates_say_who_was_where_first(three_people):
     assert pose.extras.tracking is tracking
 
 
-@pytest.mark.parametrize("spec, chosen_x", [("0", 1100), ("left", 150), ("right", 1100), ("center", 640),
-                                            ("0.1,0.3", 150), ("0.9,0.5", 1100)])
+@pytest.mark.parametrize(
+    "spec, chosen_x",
+    [("0", 1100), ("left", 150), ("right", 1100), ("center", 640), ("0.1,0.3", 150), ("0.9,0.5", 1100)],
+)
 def test_person_by_index_or_position(three_people, spec, chosen_x):
     pose, tracking = choose_person(three_people, spec)
     assert np.nanmedian(pose.image_xy[:, 0, 0]) == pytest.approx(chosen_x)
@@ -151,8 +153,13 @@ def test_people_preview_image(tmp_path, three_people):
 
 def test_panel_marks_the_analysed_person_green():
     rgb = np.zeros((100, 200, 3), np.uint8)
-    panel = draw_panel(rgb, [{"index": 0, "box": [10, 10, 90, 90]}, {"index": 1, "box": [110, 10, 190, 90]}],
-                       chosen=1, t_s=1.0, height=200)
+    panel = draw_panel(
+        rgb,
+        [{"index": 0, "box": [10, 10, 90, 90]}, {"index": 1, "box": [110, 10, 190, 90]}],
+        chosen=1,
+        t_s=1.0,
+        height=200,
+    )
     assert panel.shape == (200, 400, 3)
     right_edge = panel[100, 380]  # the analysed person's box edge
     left_edge = panel[100, 180]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from formcam.errors import UsageError
-from formcam.pose.landmarks import LEFT_ANKLE, N_LANDMARKS, RIGHT_ANKLE
 from formcam.pose.detector import Detections, link_tracks, prefetch, runner_scores, select_runner
+from formcam.pose.landmarks import LEFT_ANKLE, N_LANDMARKS, RIGHT_ANKLE
 
 
 def person(n_frames, centre_x, height, *, stride_px=0.0, period=20):

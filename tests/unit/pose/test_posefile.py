@@ -35,16 +35,31 @@ def test_round_trip_keeps_contract_keys_and_dtypes(tmp_path):
 
 def test_unknown_keys_are_ignored(tmp_path):
     pose = sample_pose()
-    np.savez(tmp_path / "p.npz", format=FORMAT, t_ms=pose.t_ms, image_xy=pose.image_xy, visibility=pose.visibility,
-             world_xyz=pose.world_xyz, frame_size=np.array([640, 480], np.int32), something_new=np.zeros(3))
+    np.savez(
+        tmp_path / "p.npz",
+        format=FORMAT,
+        t_ms=pose.t_ms,
+        image_xy=pose.image_xy,
+        visibility=pose.visibility,
+        world_xyz=pose.world_xyz,
+        frame_size=np.array([640, 480], np.int32),
+        something_new=np.zeros(3),
+    )
     assert load_pose(tmp_path / "p.npz").n_frames == 5
 
 
 @pytest.mark.parametrize("fmt", ["formcam-pose/2", "other-tool/1"])
 def test_unsupported_format_is_refused_in_one_sentence(tmp_path, fmt):
     pose = sample_pose()
-    np.savez(tmp_path / "p.npz", format=fmt, t_ms=pose.t_ms, image_xy=pose.image_xy, visibility=pose.visibility,
-             world_xyz=pose.world_xyz, frame_size=np.array([640, 480], np.int32))
+    np.savez(
+        tmp_path / "p.npz",
+        format=fmt,
+        t_ms=pose.t_ms,
+        image_xy=pose.image_xy,
+        visibility=pose.visibility,
+        world_xyz=pose.world_xyz,
+        frame_size=np.array([640, 480], np.int32),
+    )
     with pytest.raises(UnreadableInputError, match="does not support"):
         load_pose(tmp_path / "p.npz")
 

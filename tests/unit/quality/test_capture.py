@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from formcam.gait.metrics import MetricResult
 from formcam.quality.capture import (
     CaptureQuality,
     assess_capture,
@@ -19,10 +20,9 @@ from formcam.quality.capture import (
     null_affected_metrics,
     runner_boxes,
 )
-from formcam.video.sampling import PairSampler, sample_frame_pairs, sample_moments_s
-from formcam.video.decode import iter_frames
-from formcam.gait.metrics import MetricResult
 from formcam.quality.warnings import QualityWarning
+from formcam.video.decode import iter_frames
+from formcam.video.sampling import PairSampler, sample_frame_pairs, sample_moments_s
 from tests.helpers.media import make_cfr_clip
 
 WIDTH, HEIGHT, FPS = 320, 240, 30
@@ -52,14 +52,15 @@ def write_frames(path, frames) -> None:
         container.mux(stream.encode(None))
 
 
-def scene_clip(tmp_path, name: str, *, pan_px: float = 0.0, gain: float = 1.0, blur_px: int = 0,
-               bars_px: int = 0, n: int = 45):
+def scene_clip(
+    tmp_path, name: str, *, pan_px: float = 0.0, gain: float = 1.0, blur_px: int = 0, bars_px: int = 0, n: int = 45
+):
     """A still (or panning) textured scene, optionally darkened, smeared sideways, or letterboxed."""
     world = texture(WIDTH + int(abs(pan_px) * n) + 2, HEIGHT)
     frames = []
     for i in range(n):
         x = int(round(abs(pan_px) * i))
-        grey = world[:, x:x + WIDTH].astype(np.float32)
+        grey = world[:, x : x + WIDTH].astype(np.float32)
         if blur_px:
             grey = cv2.blur(grey, (blur_px, 1))
         grey = np.clip(grey * gain, 0, 255).astype(np.uint8)
@@ -217,13 +218,24 @@ def test_runner_boxes_follow_the_landmarks_and_are_nan_where_unseen():
 
 
 def metric(value, unit="%"):
-    return MetricResult(value=value, unit=unit, left=value, right=value, n=8, flag="ok",
-                        per_step=[{"side": "left", "frame": 3, "t_ms": 50.0, "value": value}])
+    return MetricResult(
+        value=value,
+        unit=unit,
+        left=value,
+        right=value,
+        n=8,
+        flag="ok",
+        per_step=[{"side": "left", "frame": 3, "t_ms": 50.0, "value": value}],
+    )
 
 
 def test_blur_and_camera_motion_null_the_metrics_they_invalidate():
-    metrics = {"overstride_pct": metric(12.0), "vertical_oscillation_pct": metric(9.0),
-               "pelvic_drop_deg": metric(6.0, "deg"), "arm_crossover_pct": metric(None)}
+    metrics = {
+        "overstride_pct": metric(12.0),
+        "vertical_oscillation_pct": metric(9.0),
+        "pelvic_drop_deg": metric(6.0, "deg"),
+        "arm_crossover_pct": metric(None),
+    }
     blurred = CaptureQuality(n_samples=30, warnings=[QualityWarning("motion_blur", ".")])
     out = null_affected_metrics(metrics, blurred)
     assert out["overstride_pct"].value is None and out["overstride_pct"].left is None
@@ -241,6 +253,11 @@ def test_blur_and_camera_motion_null_the_metrics_they_invalidate():
 
 
 def test_json_round_trip():
-    quality = CaptureQuality(n_samples=3, brightness=20.0, blur=0.7, bars={"top": 5, "bottom": 5, "left": 0, "right": 0},
-                             warnings=[QualityWarning("dark_video", "m")])
+    quality = CaptureQuality(
+        n_samples=3,
+        brightness=20.0,
+        blur=0.7,
+        bars={"top": 5, "bottom": 5, "left": 0, "right": 0},
+        warnings=[QualityWarning("dark_video", "m")],
+    )
     assert CaptureQuality.from_json(quality.to_json()) == quality

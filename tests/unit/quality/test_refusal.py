@@ -19,13 +19,27 @@ def _ramped(slowdown: float, *, direction: str = "left"):
     Like a phone's slow-motion clip: the middle was captured at 30 x ``slowdown`` frames/s and every
     frame is shown for 1/30 s.
     """
-    parts = [make_gait(view="side", direction=direction, fps=30 * factor, duration_s=seconds / factor,
-                       cadence_spm=180, overstride_pct=10, jitter_px=2.0, seed=i)
-             for i, (factor, seconds) in enumerate(((1, 3), (slowdown, 6), (1, 3)))]
+    parts = [
+        make_gait(
+            view="side",
+            direction=direction,
+            fps=30 * factor,
+            duration_s=seconds / factor,
+            cadence_spm=180,
+            overstride_pct=10,
+            jitter_px=2.0,
+            seed=i,
+        )
+        for i, (factor, seconds) in enumerate(((1, 3), (slowdown, 6), (1, 3)))
+    ]
     xy = np.concatenate([p.image_xy for p in parts])
-    return dataclasses.replace(parts[0], t_ms=np.arange(len(xy)) * 1000 / 30, image_xy=xy,
-                               visibility=np.concatenate([p.visibility for p in parts]),
-                               world_xyz=np.concatenate([p.world_xyz for p in parts]))
+    return dataclasses.replace(
+        parts[0],
+        t_ms=np.arange(len(xy)) * 1000 / 30,
+        image_xy=xy,
+        visibility=np.concatenate([p.visibility for p in parts]),
+        world_xyz=np.concatenate([p.world_xyz for p in parts]),
+    )
 
 
 @pytest.mark.parametrize("slowdown", [2, 4])
@@ -34,8 +48,9 @@ def test_a_clip_whose_speed_changes_is_refused_with_both_step_times(slowdown):
     kin = analyse_pose(pose)
     why = speed_change(kin.xy_level, pose.t_ms, kin.view)
     assert why is not None
-    fast, slow, factor = map(float, re.search(r"last ([\d.]+) s around .* but ([\d.]+) s around .*, ([\d.]+) times",
-                                              why).groups())
+    fast, slow, factor = map(
+        float, re.search(r"last ([\d.]+) s around .* but ([\d.]+) s around .*, ([\d.]+) times", why).groups()
+    )
     assert fast == pytest.approx(60 / 180, abs=0.03) and slow == pytest.approx(slowdown * 60 / 180, rel=0.1)
     assert factor == pytest.approx(slowdown, rel=0.1)
     assert "slow motion" in why and "--slowmo" in why and not why.endswith(".")
@@ -46,8 +61,16 @@ def test_a_clip_whose_speed_changes_is_refused_with_both_step_times(slowdown):
 
 @pytest.mark.parametrize("cadence", [150, 210])
 def test_a_steady_run_keeps_its_speed(cadence):
-    pose = make_gait(view="side", fps=30, duration_s=12, cadence_spm=cadence, overstride_pct=10, jitter_px=2.0,
-                     swap_rate_hz=0.5, seed=cadence)
+    pose = make_gait(
+        view="side",
+        fps=30,
+        duration_s=12,
+        cadence_spm=cadence,
+        overstride_pct=10,
+        jitter_px=2.0,
+        swap_rate_hz=0.5,
+        seed=cadence,
+    )
     kin = analyse_pose(pose)
     assert speed_change(kin.xy_level, pose.t_ms, kin.view) is None
     where = presence(np.ones(len(pose.t_ms), bool), pose.t_ms, np.ones(len(pose.t_ms), bool))
@@ -63,8 +86,17 @@ def test_only_side_views_with_a_known_facing_are_judged():
 
 def _slowed(seconds: float, *, cadence: float, running: bool = True):
     """``seconds`` of a side-view gait captured at 120 frames/s and played at 30: four times slower."""
-    pose = make_gait(view="side", direction="right", fps=120, duration_s=seconds, cadence_spm=cadence,
-                     overstride_pct=10, flight=running, jitter_px=2.0, seed=7)
+    pose = make_gait(
+        view="side",
+        direction="right",
+        fps=120,
+        duration_s=seconds,
+        cadence_spm=cadence,
+        overstride_pct=10,
+        flight=running,
+        jitter_px=2.0,
+        seed=7,
+    )
     return dataclasses.replace(pose, t_ms=np.arange(len(pose.t_ms)) * 1000 / 30)
 
 

@@ -5,22 +5,24 @@ import cv2
 import numpy as np
 import pytest
 
-from formcam.video.decode import iter_frames, scaled_size
-from formcam.video.probe import probe_video
 from formcam.gait.steps import GaitEvents
 from formcam.pipeline import AnalysisOptions, analyze
 from formcam.report.annotated import render_annotated_video
 from formcam.report.annotations import FrameAnnotator, panel_rows, stance_side
-from formcam.video.encode import H264Writer
 from formcam.report.drawing import PANEL_COLOUR
 from formcam.report.overlay import draw_overlay
+from formcam.video.decode import iter_frames, scaled_size
+from formcam.video.encode import H264Writer
+from formcam.video.probe import probe_video
 from tests.helpers.reporting import synthetic_analysis
 
 
 def events(contacts, toe_offs):
     return GaitEvents(
-        contact_frames=np.array([f for f, _ in contacts]), contact_sides=np.array([s for _, s in contacts]),
-        toe_off_frames=np.array([f for f, _ in toe_offs]), toe_off_sides=np.array([s for _, s in toe_offs]),
+        contact_frames=np.array([f for f, _ in contacts]),
+        contact_sides=np.array([s for _, s in contacts]),
+        toe_off_frames=np.array([f for f, _ in toe_offs]),
+        toe_off_sides=np.array([s for _, s in toe_offs]),
     )
 
 
@@ -39,13 +41,23 @@ def test_a_toe_off_after_the_same_foots_next_contact_is_not_paired():
 
 
 def _metric(label, value, valid=True, flag=None):
-    return {"label": label, "value": value, "unit": "deg", "left": None, "right": None, "valid_for_view": valid,
-            "flag": flag}
+    return {
+        "label": label,
+        "value": value,
+        "unit": "deg",
+        "left": None,
+        "right": None,
+        "valid_for_view": valid,
+        "flag": flag,
+    }
 
 
 def test_panel_lists_the_views_metrics_and_says_why_one_is_missing():
-    metrics = {"pelvic_drop_deg": _metric("Pelvic drop", None), "shoulder_dip_deg": _metric("Shoulder dip", 4.2, flag="watch"),
-               "head_forward_pct": _metric("Head forward", None, valid=False)}
+    metrics = {
+        "pelvic_drop_deg": _metric("Pelvic drop", None),
+        "shoulder_dip_deg": _metric("Shoulder dip", 4.2, flag="watch"),
+        "head_forward_pct": _metric("Head forward", None, valid=False),
+    }
     rows = panel_rows({"cadence_spm": {"value": 171.2}, "view": {"label": "rear"}, "metrics": metrics})
     assert rows[0].value == "171 steps/min"
     assert [r.label for r in rows] == ["Cadence", "Pelvic drop", "Shoulder dip"]  # compact: nothing from other views
@@ -69,8 +81,13 @@ def decoded(path):
 
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory):
-    analysis, clip, _ = synthetic_analysis(tmp_path_factory.mktemp("video"), view="rear", replay=True,
-                                           pelvic_drop_deg=9, outputs=frozenset({"annotated.mp4", "report.json"}))
+    analysis, clip, _ = synthetic_analysis(
+        tmp_path_factory.mktemp("video"),
+        view="rear",
+        replay=True,
+        pelvic_drop_deg=9,
+        outputs=frozenset({"annotated.mp4", "report.json"}),
+    )
     return analysis, decoded(clip), decoded(analysis.out_dir / "annotated.mp4")
 
 
@@ -80,12 +97,12 @@ def test_annotated_frames_differ_where_the_skeleton_is_and_show_the_panel(replay
     for i in (20, 90, 150):
         diff = np.abs(annotated[i] - source[i]).max(axis=2)
         x, y = np.round(xy[i, 25]).astype(int)  # left knee: a bone passes through it
-        assert diff[y - 2:y + 3, x - 2:x + 3].max() > 60, i
+        assert diff[y - 2 : y + 3, x - 2 : x + 3].max() > 60, i
         # The panel: the frame seen through its dark translucent box, over a large block at the top or bottom.
         blended = 0.32 * source[i] + 0.68 * np.array(PANEL_COLOUR)
         panel = np.abs(annotated[i] - blended).max(axis=2) < 14
         h = panel.shape[0]
-        assert max(panel[: h // 2].mean(), panel[h // 2:].mean()) > 0.3, i
+        assert max(panel[: h // 2].mean(), panel[h // 2 :].mean()) > 0.3, i
     far = np.abs(annotated[90] - source[90]).max(axis=2)[200:235, 250:315]  # bottom-right, nothing drawn
     assert np.median(far) < 12  # only the codec's noise
 
@@ -106,8 +123,15 @@ def test_replay_of_the_worst_step_is_appended_in_slow_motion(replayed):
 
 def test_a_smaller_video_is_the_same_drawing_to_scale(replayed, tmp_path):
     analysis, source, annotated = replayed
-    small = render_annotated_video(Path(analysis.report["video"]["path"]), tmp_path / "small.mp4", analysis.kinematics,
-                                   analysis.report, t_ms=analysis.pose.t_ms, replay=True, max_side=160)
+    small = render_annotated_video(
+        Path(analysis.report["video"]["path"]),
+        tmp_path / "small.mp4",
+        analysis.kinematics,
+        analysis.report,
+        t_ms=analysis.pose.t_ms,
+        replay=True,
+        max_side=160,
+    )
     frames = decoded(small)
     assert len(frames) == len(annotated)  # the replay too
     height, width = source[0].shape[:2]
@@ -117,14 +141,23 @@ def test_a_smaller_video_is_the_same_drawing_to_scale(replayed, tmp_path):
         shrunk = cv2.resize(source[i].astype(np.uint8), (160, frames[i].shape[0]), interpolation=cv2.INTER_AREA)
         diff = np.abs(frames[i] - shrunk).max(axis=2)
         x, y = np.round(analysis.kinematics.xy[i, 25] * scale).astype(int)  # the left knee, where its bones meet
-        assert diff[y - 1:y + 2, x - 1:x + 2].max() > 60, i
+        assert diff[y - 1 : y + 2, x - 1 : x + 2].max() > 60, i
 
 
 def test_replay_matches_video_frames_to_analysed_ones_by_time():
     from formcam.report.replay import ReplayStep, _analysed_frames
 
-    step = ReplayStep("pelvic_drop_deg", "Pelvic drop", "deg", "left", 9.0, contact_frame=10,
-                      contact_t_ms=1000 / 3, start_ms=300.0, stop_ms=700.0)
+    step = ReplayStep(
+        "pelvic_drop_deg",
+        "Pelvic drop",
+        "deg",
+        "left",
+        9.0,
+        contact_frame=10,
+        contact_t_ms=1000 / 3,
+        start_ms=300.0,
+        stop_ms=700.0,
+    )
     video_ms = np.arange(9, 22) * 1000 / 30  # 30 fps video frames 9..21
     # Same frames: the frame nearest the contact is analysed frame 10, the rest follow.
     np.testing.assert_array_equal(_analysed_frames(video_ms, step, None, 100), np.arange(9, 22))
@@ -158,15 +191,18 @@ def test_the_video_pass_draws_exactly_what_draw_overlay_draws(real_short_run, ma
     # settings: x264 is deterministic, so the same pictures give the same H.264 packets.
     video, analysis = real_short_run
     kin, report = analysis.kinematics, analysis.report
-    rendered = render_annotated_video(video, tmp_path / "pass.mp4", kin, report, t_ms=analysis.pose.t_ms, workers=1,
-                                      max_side=max_side)
+    rendered = render_annotated_video(
+        video, tmp_path / "pass.mp4", kin, report, t_ms=analysis.pose.t_ms, workers=1, max_side=max_side
+    )
     info = probe_video(video)
     width, height = scaled_size(info, max_side)
     annotate = FrameAnnotator(kin, fps=info.fps, scale=(width / info.width, height / info.height))
     reference = tmp_path / "reference.mp4"
     count = 0
-    with (iter_frames(video, max_side=max_side) as frames,
-          H264Writer(reference, width=width, height=height, time_base=info.time_base, fps=info.fps) as writer):
+    with (
+        iter_frames(video, max_side=max_side) as frames,
+        H264Writer(reference, width=width, height=height, time_base=info.time_base, fps=info.fps) as writer,
+    ):
         for frame in frames:  # the model saw every frame: video frame n is analysed frame n
             writer.write(draw_overlay(frame.rgb, annotate(frame.index), panel_rows(report)), frame.pts)
             count += 1

@@ -66,7 +66,7 @@ def changed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
 
 def changed_near(mask: np.ndarray, point: np.ndarray, radius: int = 3) -> bool:
     x, y = int(round(point[0])), int(round(point[1]))
-    return bool(mask[y - radius:y + radius + 1, x - radius:x + radius + 1].any())
+    return bool(mask[y - radius : y + radius + 1, x - radius : x + radius + 1].any())
 
 
 def test_returns_new_frame_of_same_shape_and_leaves_input_alone():
@@ -96,10 +96,18 @@ def varied_annotations(width: int, height: int) -> list[FrameAnnotation]:
         xy = runner_xy(width, height, width * (0.25 + 0.1 * k), hip_drop_px=3 * k)
         if k == 3:
             xy[[lm.LEFT_KNEE, lm.RIGHT_EAR, lm.RIGHT_HIP]] = np.nan
-        anns.append(annotation(xy, view, in_stance=("left", "right", None)[k % 3], facing=(1, -1, 0)[k % 3],
-                               event=("L contact", "R contact", None, "toe-off")[k % 4], trunk_lean_deg=4.0 + k,
-                               head_forward_deg=np.nan if k == 5 else 10.0 + k,
-                               highlight="knee_flexion_contact_deg" if k == 1 else None))
+        anns.append(
+            annotation(
+                xy,
+                view,
+                in_stance=("left", "right", None)[k % 3],
+                facing=(1, -1, 0)[k % 3],
+                event=("L contact", "R contact", None, "toe-off")[k % 4],
+                trunk_lean_deg=4.0 + k,
+                head_forward_deg=np.nan if k == 5 else 10.0 + k,
+                highlight="knee_flexion_contact_deg" if k == 1 else None,
+            )
+        )
     anns.append(annotation(np.full((lm.N_LANDMARKS, 2), np.nan), "side"))
     return anns
 
@@ -121,8 +129,9 @@ def test_a_painter_reused_over_frames_draws_in_place_what_draw_overlay_returns(s
     for ann in varied_annotations(width, height):
         frame = grey_frame(width, height)
         evidence.draw_on(frame, ann)
-        np.testing.assert_array_equal(frame, draw_overlay(grey_frame(width, height), ann, [], show_panel=False,
-                                                          text_scale=1.6))
+        np.testing.assert_array_equal(
+            frame, draw_overlay(grey_frame(width, height), ann, [], show_panel=False, text_scale=1.6)
+        )
 
 
 def test_a_painter_refuses_frames_it_cannot_draw_on_in_place():
@@ -271,8 +280,8 @@ def test_panel_goes_to_the_side_away_from_the_runner():
         # Only the figure is drawn on the runner's half once the panel is elsewhere:
         # no changes in the runner-free half's opposite corners.
         mask = changed(frame, draw_overlay(frame, annotation(xy, "unknown"), ROWS))
-        half = mask[:, width // 2:] if far_half == "right" else mask[:, :width // 2]
-        other = mask[:, :width // 2] if far_half == "right" else mask[:, width // 2:]
+        half = mask[:, width // 2 :] if far_half == "right" else mask[:, : width // 2]
+        other = mask[:, : width // 2] if far_half == "right" else mask[:, width // 2 :]
         panel_rows = np.nonzero(half.any(axis=1))[0]
         assert len(panel_rows), "the panel was drawn on the far half"
         # The far half holds the panel (a large block), the runner's half only thin lines.

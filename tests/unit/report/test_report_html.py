@@ -17,7 +17,7 @@ import pytest
 
 from formcam.report.explanations import DISCLAIMER, EXPLANATIONS
 from formcam.report.html import CSP, report_html
-from formcam.report.plots import LEFT_CSS, RIGHT_CSS, decimate, nice_ticks, time_plot_svg, Line
+from formcam.report.plots import LEFT_CSS, RIGHT_CSS, Line, decimate, nice_ticks, time_plot_svg
 from tests.helpers.browser import EXTERNAL, csp_violations, need_chromium, render
 from tests.helpers.reporting import synthetic_analysis
 
@@ -30,7 +30,7 @@ def rear(tmp_path_factory):
 
 def section(page: str, name: str) -> str:
     start = page.index(f'<section id="{name}">')
-    return page[start:page.index("</section>", start)]
+    return page[start : page.index("</section>", start)]
 
 
 def test_page_is_one_file_that_loads_nothing(rear):
@@ -105,8 +105,12 @@ def test_metrics_of_other_views_are_listed_with_how_to_film(rear):
 
 def test_without_the_video_the_page_says_why_there_are_no_frames(rear):
     analysis, _ = rear
-    page = report_html(analysis.report, t_ms=analysis.pose.t_ms, signals=analysis.kinematics.signals,
-                       evidence_note="The source video is not available.")
+    page = report_html(
+        analysis.report,
+        t_ms=analysis.pose.t_ms,
+        signals=analysis.kinematics.signals,
+        evidence_note="The source video is not available.",
+    )
     assert "<img" not in page
     from formcam.report.evidence import collect_evidence
 
@@ -169,20 +173,26 @@ def test_page_renders_in_headless_chromium_with_every_plot_and_no_request(rear):
     image = shown.screenshot
     assert image.shape == (3000, 900, 3) and image.std() > 20  # not blank
     for css in (LEFT_CSS, RIGHT_CSS):  # the side colours of the plots' lines and dots were painted
-        rgb = np.array([int(css[i:i + 2], 16) for i in (1, 3, 5)])
+        rgb = np.array([int(css[i : i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(image.astype(int) - rgb).max(axis=2) < 30).sum() > 200, css
 
 
 def test_the_request_check_catches_a_page_that_loads_from_outside(tmp_path):
     need_chromium()
     leaky = tmp_path / "leaky.html"
-    leaky.write_text(f'<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="{CSP}"></head>'
-                     '<body><img src="http://192.0.2.1/x.png"></body></html>')
+    leaky.write_text(
+        f'<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="{CSP}"></head>'
+        '<body><img src="http://192.0.2.1/x.png"></body></html>'
+    )
     assert csp_violations(render(leaky, width=400, height=300).console)
 
 
 def test_the_static_check_finds_external_references():
-    for leaky in ('<img src="https://cdn.example/x.png">', "<a href='//example.org/'>", "a{background:url( http://x/y)}",
-                  "<style>@import 'x.css';</style>"):
+    for leaky in (
+        '<img src="https://cdn.example/x.png">',
+        "<a href='//example.org/'>",
+        "a{background:url( http://x/y)}",
+        "<style>@import 'x.css';</style>",
+    ):
         assert EXTERNAL.search(leaky), leaky
     assert not EXTERNAL.search('<img src="data:image/jpeg;base64,AAAA"><a href="#pelvic_drop_deg">')

@@ -19,8 +19,12 @@ def read(text: str) -> tuple[list[str], list[dict]]:
 
 @pytest.fixture(scope="module")
 def rear(tmp_path_factory):
-    analysis, _, _ = synthetic_analysis(tmp_path_factory.mktemp("tables"), view="rear", pelvic_drop_deg=7,
-                                        outputs=frozenset({"frames.csv", "steps.csv"}))
+    analysis, _, _ = synthetic_analysis(
+        tmp_path_factory.mktemp("tables"),
+        view="rear",
+        pelvic_drop_deg=7,
+        outputs=frozenset({"frames.csv", "steps.csv"}),
+    )
     return analysis
 
 
@@ -40,8 +44,16 @@ def test_frames_csv_has_one_row_per_frame_and_a_unit_for_every_quantity(rear):
 
 def test_steps_csv_has_one_row_per_contact_with_events_and_metric_values(rear):
     header, rows = read((rear.out_dir / "steps.csv").read_text())
-    assert header[:8] == ["step", "side", "contact_frame", "contact_t_ms [ms]", "toe_off_frame", "toe_off_t_ms [ms]",
-                          "stance_ms [ms]", "step_ms [ms]"]
+    assert header[:8] == [
+        "step",
+        "side",
+        "contact_frame",
+        "contact_t_ms [ms]",
+        "toe_off_frame",
+        "toe_off_t_ms [ms]",
+        "stance_ms [ms]",
+        "step_ms [ms]",
+    ]
     assert "pelvic_drop_deg [deg]" in header and "arm_crossover_pct [% shoulder width]" in header
     contacts = [e for e in rear.report["events"] if e["kind"] == "contact"]
     assert len(rows) == len(contacts)
@@ -56,8 +68,10 @@ def test_steps_csv_has_one_row_per_contact_with_events_and_metric_values(rear):
     assert len(values) == len(per_step)
     assert np.median(values) == pytest.approx(7, abs=1)
     for step in per_step:
-        row = max((r for r in rows if r["side"] == step["side"] and int(r["contact_frame"]) <= step["frame"]),
-                  key=lambda r: int(r["contact_frame"]))
+        row = max(
+            (r for r in rows if r["side"] == step["side"] and int(r["contact_frame"]) <= step["frame"]),
+            key=lambda r: int(r["contact_frame"]),
+        )
         assert float(row["pelvic_drop_deg [deg]"]) == pytest.approx(step["value"], abs=1e-3)
 
 

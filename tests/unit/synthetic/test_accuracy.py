@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from formcam.synthetic import accuracy
 from formcam.gait.registry import METRICS, accuracy_study
+from formcam.synthetic import accuracy
 from formcam.synthetic.gait import REALISTIC_NOISE
 
 

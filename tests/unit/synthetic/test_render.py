@@ -8,25 +8,40 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from formcam.pose import landmarks as lm
-from formcam.video.decode import iter_frames
-from formcam.video.probe import probe_video
 from formcam.gait.kinematics import analyse_pose
+from formcam.pose import landmarks as lm
+from formcam.synthetic.gait import gait_body_points, make_gait
 from formcam.synthetic.render import ClipSpec, Gait, build_scene, read_truth, render_clip, truth_path
-from formcam.synthetic.render.clip import clip_truth, frame_times
 from formcam.synthetic.render.camera import view_camera
+from formcam.synthetic.render.clip import clip_truth, frame_times
 from formcam.synthetic.render.container import stored_frame
 from formcam.synthetic.render.scene import belt_speed, place_body, standing_body_points
-from formcam.synthetic.gait import gait_body_points, make_gait
-from formcam.synthetic.validate import (angle_response, drawn_pose, landmark_errors, markdown_report, metric_errors,
-                              metrics_with_true_events)
+from formcam.synthetic.validate import (
+    angle_response,
+    drawn_pose,
+    landmark_errors,
+    markdown_report,
+    metric_errors,
+    metrics_with_true_events,
+)
+from formcam.video.decode import iter_frames
+from formcam.video.probe import probe_video
 
 SMALL = (320, 240)
-GAIT = dict(pelvic_drop_deg=8.0, shoulder_dip_deg=4.0, trunk_forward_lean_deg=6.0, head_forward_pct=12.0,
-            trunk_lateral_lean_deg=3.0, vertical_oscillation_pct=8.0, overstride_pct=5.0)
+GAIT = dict(
+    pelvic_drop_deg=8.0,
+    shoulder_dip_deg=4.0,
+    trunk_forward_lean_deg=6.0,
+    head_forward_pct=12.0,
+    trunk_lateral_lean_deg=3.0,
+    vertical_oscillation_pct=8.0,
+    overstride_pct=5.0,
+)
 
 
-@pytest.mark.parametrize("view, direction", [("side", "right"), ("side", "left"), ("rear", "right"), ("front", "right")])
+@pytest.mark.parametrize(
+    "view, direction", [("side", "right"), ("side", "left"), ("rear", "right"), ("front", "right")]
+)
 def test_orthographic_camera_draws_the_synthetic_gait_of_the_same_view(view, direction):
     """The rendered landmarks are make_gait's landmarks up to scale and offset: the truth applies to the render."""
     t = np.arange(60) / 60.0
@@ -82,7 +97,7 @@ def test_the_far_limbs_are_darker_than_the_near_ones():
 
     def shank_brightness(knee, ankle):
         x, y = np.round((xy[index, knee] + xy[index, ankle]) / 2).astype(int)
-        return frame[y - 1:y + 2, x - 1:x + 2].mean()
+        return frame[y - 1 : y + 2, x - 1 : x + 2].mean()
 
     assert shank_brightness(lm.LEFT_KNEE, lm.LEFT_ANKLE) < 0.9 * shank_brightness(lm.RIGHT_KNEE, lm.RIGHT_ANKLE)
 
@@ -207,8 +222,14 @@ def test_runner_crossing_the_frame_has_off_frame_landmarks_as_null(tmp_path):
 
 def test_kinematics_on_the_drawn_joints_recover_the_truth(tmp_path):
     """The validation's reference path: formcam's kinematics on the exactly drawn landmarks (no pose model)."""
-    spec = ClipSpec(view="rear", duration_s=8.0, fps=30.0, frame_size=(640, 360), projection="orthographic",
-                    gait=Gait(pelvic_drop_deg=8.0, shoulder_dip_deg=5.0))
+    spec = ClipSpec(
+        view="rear",
+        duration_s=8.0,
+        fps=30.0,
+        frame_size=(640, 360),
+        projection="orthographic",
+        gait=Gait(pelvic_drop_deg=8.0, shoulder_dip_deg=5.0),
+    )
     truth = read_truth(render_clip(spec, tmp_path / "rear.mp4").truth)
     kin = analyse_pose(drawn_pose(truth))
     rows = {row.name: row for row in metric_errors(kin, truth["truth"], "rear", kin)}
@@ -240,8 +261,14 @@ def test_true_events_give_the_frontal_metrics_where_event_detection_fails():
     Orthographic: in perspective the counter-rotating shoulders are at different depths, and a camera
     below them sees the shoulder line tilt about 0.5° less than the model's 5° (docs/validation.md).
     """
-    spec = ClipSpec(view="rear", duration_s=8.0, fps=30.0, frame_size=(640, 360), projection="orthographic",
-                    gait=Gait(pelvic_drop_deg=8.0, shoulder_dip_deg=5.0, trunk_lateral_lean_deg=3.0))
+    spec = ClipSpec(
+        view="rear",
+        duration_s=8.0,
+        fps=30.0,
+        frame_size=(640, 360),
+        projection="orthographic",
+        gait=Gait(pelvic_drop_deg=8.0, shoulder_dip_deg=5.0, trunk_lateral_lean_deg=3.0),
+    )
     scene = build_scene(spec)
     truth = clip_truth(scene, "rear.mp4")
     truth["frames"]["landmarks_xy"], truth["frames"]["t_ms"] = scene.runner.landmarks_xy, scene.t_s * 1000.0
@@ -281,9 +308,16 @@ def test_angle_response_measures_how_much_of_a_drawn_tilt_the_model_sees():
 def test_markdown_report_has_the_three_tables():
     from formcam.synthetic.validate import ClipResult, MetricError
 
-    result = ClipResult(name="rear_clean", condition="clean", view="rear", detected_view="rear", detected_fraction=0.98,
-                        metrics=[MetricError("pelvic_drop_deg", 8.0, 3.0, -5.0, 0.1, -4.5)],
-                        landmarks={"hips": 1.2}, response={"hip line tilt": (0.2, 0.5)})
+    result = ClipResult(
+        name="rear_clean",
+        condition="clean",
+        view="rear",
+        detected_view="rear",
+        detected_fraction=0.98,
+        metrics=[MetricError("pelvic_drop_deg", 8.0, 3.0, -5.0, 0.1, -4.5)],
+        landmarks={"hips": 1.2},
+        response={"hip line tilt": (0.2, 0.5)},
+    )
     text = markdown_report([result])
     assert "| rear_clean | clean | rear | pelvic_drop_deg | 8.0 | 3.0 | -5.0 ° | -4.5 ° | +0.1 ° |" in text
     assert "| rear_clean | clean | 98 |" in text and "| rear_clean | hip line tilt | 0.20 | +0.5 |" in text
@@ -294,8 +328,25 @@ def test_render_command_writes_a_clip_and_refuses_bad_options_in_one_line(tmp_pa
 
     runner = CliRunner()
     out = tmp_path / "cli.mp4"
-    result = runner.invoke(app, ["render", str(out), "--view", "rear", "--duration", "0.3", "--fps", "30",
-                                 "--size", "320x240", "--pelvic-drop", "9", "--rotation", "90"])
+    result = runner.invoke(
+        app,
+        [
+            "render",
+            str(out),
+            "--view",
+            "rear",
+            "--duration",
+            "0.3",
+            "--fps",
+            "30",
+            "--size",
+            "320x240",
+            "--pelvic-drop",
+            "9",
+            "--rotation",
+            "90",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert probe_video(out).rotation_deg == 90
     assert read_truth(out)["truth"]["pelvic_drop_deg"] == 9.0

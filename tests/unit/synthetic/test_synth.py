@@ -19,7 +19,9 @@ def test_output_is_a_pose_sequence_with_truth():
     truth = pose.extras.truth
     assert truth["cadence_spm"] == 170.0 and truth["params"]["view"] == "rear"
     xy = pose.image_xy
-    assert (xy[..., 0] >= 0).all() and (xy[..., 0] < 720).all() and (xy[..., 1] >= 0).all() and (xy[..., 1] < 1280).all()
+    assert (
+        (xy[..., 0] >= 0).all() and (xy[..., 0] < 720).all() and (xy[..., 1] >= 0).all() and (xy[..., 1] < 1280).all()
+    )
 
 
 def test_pose_file_round_trip_keeps_the_truth(tmp_path):
@@ -44,7 +46,9 @@ def _frame_at(pose, t_ms):
 
 
 def test_frontal_angles_are_exact_at_midstance():
-    pose = make_gait(view="rear", fps=1000, duration_s=1.5, pelvic_drop_deg=7, shoulder_dip_deg=4, trunk_lateral_lean_deg=3)
+    pose = make_gait(
+        view="rear", fps=1000, duration_s=1.5, pelvic_drop_deg=7, shoulder_dip_deg=4, trunk_lateral_lean_deg=3
+    )
     truth = pose.extras.truth
     # Left stance: the right (swing) hip lowest, the left shoulder lowest, trunk leaning left (image left).
     mid = _frame_at(pose, truth["contact_t_ms"][0] + truth["duty_factor"] * 60000 / 170)
@@ -79,7 +83,9 @@ def test_left_and_right_running_are_mirror_images():
 
 
 def test_knee_flexion_at_contact_and_oscillation_match_their_parameters():
-    truth = make_gait(view="side", knee_flexion_contact_deg=15, vertical_oscillation_pct=9, overstride_pct=12).extras.truth
+    truth = make_gait(
+        view="side", knee_flexion_contact_deg=15, vertical_oscillation_pct=9, overstride_pct=12
+    ).extras.truth
     assert truth["knee_flexion_contact_deg"] == pytest.approx(15.0, abs=1e-6)
     assert truth["vertical_oscillation_pct"] == pytest.approx(9.0, abs=1e-6)
     assert truth["overstride_pct"] == pytest.approx(12.0, abs=1e-6)
@@ -133,7 +139,8 @@ def test_camera_roll_turns_the_picture_clockwise_about_its_centre():
     turn = np.degrees(np.arctan2(hips[:, 1], hips[:, 0]) - np.arctan2(flat[:, 1], flat[:, 0]))
     assert turn == pytest.approx(10.0, abs=1e-4)  # y points down: +10 slopes down to the right
     assert np.linalg.norm(rolled.image_xy - [500, 400], axis=2) == pytest.approx(
-        np.linalg.norm(level.image_xy - [500, 400], axis=2), abs=1e-3)  # float32 storage
+        np.linalg.norm(level.image_xy - [500, 400], axis=2), abs=1e-3
+    )  # float32 storage
 
 
 def test_skipped_frames_make_timestamps_irregular_but_keep_the_truth():
@@ -156,10 +163,18 @@ def test_visibility_noise_marks_some_landmarks_unsure_and_moves_them():
 
 
 def test_realistic_noise_is_documented_and_complete():
-    keys = {"jitter_px", "dropout_fraction", "skipped_frame_fraction", "swap_rate_hz", "swap_burst_ms",
-            "camera_roll_deg", "visibility_noise"}
+    keys = {
+        "jitter_px",
+        "dropout_fraction",
+        "skipped_frame_fraction",
+        "swap_rate_hz",
+        "swap_burst_ms",
+        "camera_roll_deg",
+        "visibility_noise",
+    }
     assert set(REALISTIC_NOISE) == keys
     import formcam.synthetic.gait as synth
+
     for key in keys:
         assert key in synth.__doc__ and key in synth.add_pose_noise.__doc__
     pose = make_gait(**REALISTIC_NOISE)
@@ -188,6 +203,8 @@ def test_knee_is_still_just_before_contact_and_flexes_after_it():
     before = (flexion[contact] - flexion[contact - 10]) / 10  # deg per ms, last 10 ms before
     after = (flexion[contact + 10] - flexion[contact]) / 10
     assert abs(before) < 0.1 < after  # a hockey stick, not a V
-    ankle, knee = (lm.LEFT_ANKLE, lm.LEFT_KNEE) if truth["contact_sides"][1] == "left" else (lm.RIGHT_ANKLE, lm.RIGHT_KNEE)
+    ankle, knee = (
+        (lm.LEFT_ANKLE, lm.LEFT_KNEE) if truth["contact_sides"][1] == "left" else (lm.RIGHT_ANKLE, lm.RIGHT_KNEE)
+    )
     shank = pose.image_xy[contact, ankle] - pose.image_xy[contact, knee]  # facing right: x forward, y down
     assert truth["shank_angle_contact_deg"] == pytest.approx(np.degrees(np.arctan2(shank[0], shank[1])), abs=0.2)

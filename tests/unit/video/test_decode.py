@@ -12,9 +12,9 @@ import cv2
 import numpy as np
 import pytest
 
+from formcam.errors import UnreadableInputError, UsageError
 from formcam.video.decode import FrameStream, PrerollDecoder, _next_pts, iter_frames, scaled_size
 from formcam.video.probe import probe_video
-from formcam.errors import UnreadableInputError, UsageError
 from tests.helpers.media import (
     make_cfr_clip,
     make_vfr_clip,
@@ -172,14 +172,16 @@ def test_preroll_skips_only_unreferenced_frames_before_the_moment_wanted(shared_
     def frames_from_start(full_from_s):
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
-            return [(float(f.pts * stream.time_base), f.to_ndarray(format="gray")[::40, ::40])
-                    for f in PrerollDecoder(container, stream, full_from_s)]
+            return [
+                (float(f.pts * stream.time_base), f.to_ndarray(format="gray")[::40, ::40])
+                for f in PrerollDecoder(container, stream, full_from_s)
+            ]
 
     full, skipping = frames_from_start(0.0), frames_from_start(4.0)
     from_4s = [(time_s, image) for time_s, image in full if time_s >= 4.0]
     assert len(skipping) < len(full) - 100  # most frames before 4 s were never decoded
-    assert [t for t, _ in skipping[-len(from_4s):]] == [t for t, _ in from_4s]
-    for (_, a), (_, b) in zip(skipping[-len(from_4s):], from_4s):
+    assert [t for t, _ in skipping[-len(from_4s) :]] == [t for t, _ in from_4s]
+    for (_, a), (_, b) in zip(skipping[-len(from_4s) :], from_4s):
         np.testing.assert_array_equal(a, b)
     starting_late = list(iter_frames(path, start_s=4.0, fast=True))
     assert [f.pts_s for f in starting_late] == pytest.approx([t for t, _ in from_4s])

@@ -119,7 +119,7 @@ def test_the_encoder_gets_exactly_the_i420_pixels(tmp_path, width, height):
         i420 = cv2.cvtColor(np.pad(rgb, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge"), cv2.COLOR_RGB2YUV_I420)
         expected = np.split(i420.reshape(-1), [frame.width * frame.height, frame.width * frame.height * 5 // 4])
         for plane, pixels in zip(frame.planes, expected):
-            got = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:plane.height, :plane.width]
+            got = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[: plane.height, : plane.width]
             np.testing.assert_array_equal(got, pixels.reshape(plane.height, plane.width))
 
 

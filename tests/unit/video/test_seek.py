@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcam.video.decode import iter_frames
 from formcam.video import seek as seek_module
+from formcam.video.decode import iter_frames
 from formcam.video.seek import frames_at, frames_between
 from tests.helpers.media import make_cfr_clip, need_ffmpeg, remux_with_rotation
 
@@ -65,17 +65,22 @@ def test_rotated_clip_frames_come_out_upright(clip, tmp_path):
     np.testing.assert_array_equal(frames_at(rotated, [decoded[30][0]])[0], decoded[30][1])
 
 
-@pytest.mark.parametrize("keyframe_every, wanted, seeks", [
-    (None, [3, 110], 1),  # one key frame: decoding on beats seeking back to it, however far ahead
-    (30, [3, 20], 1),     # no key frame between: decode on
-    (30, [3, 40], 2),     # a key frame (30) between: seek to it, a second and a third sooner
-])
+@pytest.mark.parametrize(
+    "keyframe_every, wanted, seeks",
+    [
+        (None, [3, 110], 1),  # one key frame: decoding on beats seeking back to it, however far ahead
+        (30, [3, 20], 1),  # no key frame between: decode on
+        (30, [3, 40], 2),  # a key frame (30) between: seek to it, a second and a third sooner
+    ],
+)
 def test_seeks_only_where_a_key_frame_lies_ahead(tmp_path, monkeypatch, keyframe_every, wanted, seeks):
     path = make_cfr_clip(tmp_path / "clip.mp4", n_frames=120, fps=30, keyframe_every=keyframe_every)
     decoded = all_frames(path)
     made = []
     original = seek_module._Reader.seek
-    monkeypatch.setattr(seek_module._Reader, "seek", lambda reader, time_s: made.append(time_s) or original(reader, time_s))
+    monkeypatch.setattr(
+        seek_module._Reader, "seek", lambda reader, time_s: made.append(time_s) or original(reader, time_s)
+    )
     for index, image in zip(wanted, frames_at(path, [decoded[i][0] for i in wanted])):
         np.testing.assert_array_equal(image, decoded[index][1])
     assert len(made) == seeks
