@@ -12,7 +12,7 @@ from pathlib import Path
 
 from formcam.errors import OutputExistsError, UsageError
 
-#: The output names of the design notes' contract.
+#: The output names of the contract in docs/design.md.
 OUTPUT_NAMES = ("report.json", "annotated.mp4", "pose.npz", "report.html", "frames.csv", "steps.csv", "people.jpg")
 
 

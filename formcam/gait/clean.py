@@ -37,8 +37,8 @@ differentiate and take peaks of:
    ``scipy.signal.sosfiltfilt``) on each contiguous finite segment, never
    across a gap.  The double pass lowers the -3 dB point, so the design
    cut-off is the wanted one divided by 0.802 (Winter's correction, as in
-   Stenum's code).  **Cut-offs** follow the research note
-   (``metrics-research.md`` section 4: Stenum et al. 2021 used 5 Hz for
+   Stenum's code).  **Cut-offs** follow
+   ``docs/metrics-research.md`` (section 4: Stenum et al. 2021 used 5 Hz for
    walking; 6-10 Hz is suggested for MediaPipe landmarks; running feet are
    faster than walking ones, so about 8-10 Hz for the feet and 6 Hz for the
    trunk and head): 6 Hz for the head, trunk and hips, whose signals

@@ -117,7 +117,7 @@ def corner_fit(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_wid
     Notes
     -----
     At a foot's landing the leg's angles turn sharply: the knee, extending
-    in late swing, flexes fast from contact on (research note section 3.1:
+    in late swing, flexes fast from contact on (docs/metrics-research.md section 3.1:
     Zeni's and Fellin's contacts are corners of the foot's own path).  The
     value at the corner is therefore read from neither a single frame nor a
     smoothed curve: the nearest frame lies up to half a frame along the

@@ -6,7 +6,7 @@ a foot's contact is a peak of its heel's forward distance from the mid-hip,
 ``(x_toe - x_midhip) * facing``, moved back to the knee's peak extension
 (Fellin et al. 2010) because in running the toe's rearmost point comes after
 the foot has left the ground.  Zeni's method was the most accurate of seven
-kinematic methods in a 588-subject comparison (research note section 3.1).
+kinematic methods in a 588-subject comparison (docs/metrics-research.md section 3.1).
 
 Rear, front and other views - each foot's image height, with the steps from
 the hip's bounce in running (:mod:`formcam.gait.foot_motion`).

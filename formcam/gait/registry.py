@@ -11,7 +11,7 @@ median of a per-frame signal), its plain-words text in
 :data:`formcam.report.explanations.EXPLANATIONS` and its key in the report's
 JSON schema; ``tests/unit/gait/test_registry.py`` checks that they agree.
 
-Definitions (design notes, research note section 1), in pixels of the upright
+Definitions (docs/design.md, docs/metrics-research.md section 1), in pixels of the upright
 image, ``y`` down; ``s`` is the stance side, ``c`` the other side, ``facing``
 +1 when the runner faces image-right:
 

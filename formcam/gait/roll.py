@@ -2,7 +2,7 @@
 
 A camera rolled by a few degrees adds those degrees to every frontal-plane
 angle (pelvic drop, shoulder dip, side lean) and to the side view's leans
-(research note section 0: "a rolled camera biases every frontal-plane
+(docs/metrics-research.md section 0: "a rolled camera biases every frontal-plane
 angle").  formcam measures the roll of rear and front views on the whole
 clip and turns the landmarks back before measuring any angle
 (:func:`level_landmarks`); ``--level DEG`` gives it by hand for any view

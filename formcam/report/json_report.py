@@ -3,7 +3,7 @@
 :func:`formcam.analyze` gathers what it found into one typed :class:`ReportContent`;
 :func:`build_report` is the one place that turns it into report.json's content.
 The keys other programs rely on are fixed by ``formcam/schema/report.schema.json``
-(the design notes' contract); :func:`validate_report` enforces them.
+(the contract in docs/design.md); :func:`validate_report` enforces them.
 """
 
 from __future__ import annotations

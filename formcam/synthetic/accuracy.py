@@ -22,7 +22,7 @@ with noise, is each metric's ``expected_error`` in report.json
 so the stated error is what formcam measurably achieves on data with a known
 answer.  It is a lower bound for real clips: the synthetic landmarks sit
 exactly on the joints, while a pose model's hip and knee centres are off by
-centimetres (research note, section 2), which the literature part of the
+centimetres (docs/metrics-research.md, section 2), which the literature part of the
 ``expected_error`` text describes.
 """
 

@@ -83,7 +83,7 @@ image ``right`` or ``left``), ``rear`` (behind, the runner's right on image
 right) and ``front``.  Pixels: x right, y down.
 
 Truths (:func:`truth_of`) are computed from the biomechanical definitions
-(design notes, metric table) on the model's own geometry sampled densely,
+(docs/design.md, metric table) on the model's own geometry sampled densely,
 never with formcam's code.
 """
 
@@ -115,7 +115,7 @@ WINTER = dict(
     hand=0.108,
 )
 
-#: Values not in the joint-angle data, with their sources (see metrics-research.md for the full references).
+#: Values not in the joint-angle data, with their sources (see docs/metrics-research.md for the full references).
 LITERATURE = {
     # Stance fraction (duty factor): toe-off at 39 % of the cycle in distance running (Novacheck 1998,
     # Gait Posture 7:77-95, Fig. 1; [U] value as commonly quoted, the figure was not re-read here).
@@ -124,9 +124,10 @@ LITERATURE = {
     "pelvic_drop_deg": 6.0,
     # Self-selected trunk flexion at 3.4 m/s: 7.3 +- 3.6 deg (Teng & Powers 2014, JOSPT).
     "trunk_forward_lean_deg": 7.3,
-    # Lateral trunk lean: no running norm; flags start at 5 deg (research note M3 [D]); a smaller, typical value.
+    # Lateral trunk lean: no running norm; flags start at 5 deg (docs/metrics-research.md M3 [D]);
+    # a smaller, typical value.
     "trunk_lateral_lean_deg": 3.0,
-    # Shoulder dip: no norm found (research note M2); a value of the size of the pelvic drop's SD.
+    # Shoulder dip: no norm found (docs/metrics-research.md M2); a value of the size of the pelvic drop's SD.
     "shoulder_dip_deg": 3.0,
     # Cadence: 171.0 +- 7.9 steps/min in uninjured adult men (PMC6044588); 168.7 +- 8.6 adolescents (Matsuzaki).
     "cadence_spm": 170.0,
@@ -381,7 +382,7 @@ class Model:
 
         # Arms: upper arm swings opposite to the same-side leg; elbow bent about 90 deg [D].
         ua, fa, hand = WINTER["upper_arm"] * self.H, WINTER["forearm"] * self.H, WINTER["hand"] * self.H
-        for side, p_other, sh, elb, wr, fingers, sign in (
+        for _side, p_other, sh, elb, wr, fingers, sign in (
             ("left", pr, L_SH, L_ELB, L_WR, (L_PINKY, L_INDEX, L_THUMB), 1),
             ("right", pl, R_SH, R_ELB, R_WR, (R_PINKY, R_INDEX, R_THUMB), -1),
         ):
@@ -522,7 +523,7 @@ def _angle_from_vertical(dx: np.ndarray, dy_up: np.ndarray) -> np.ndarray:
 
 
 def truth_of(clip: Clip, t0_s: float, t1_s: float, dense_hz: float = 2000.0) -> dict:
-    """The known answers, from the definitions (design notes' metric table) on the noise-free geometry.
+    """The known answers, from the definitions (docs/design.md, metric table) on the noise-free geometry.
 
     Returns
     -------

@@ -4,7 +4,7 @@ The runner comes from :mod:`tests.helpers.independent_gait`, which shares no cod
 joint-angle curves of 46 runners (Fukuchi, Duarte & Ferber, CC BY 4.0, read from the shared data folder),
 Winter's segment lengths and cited literature values, written as a pose file with ``numpy.savez`` and read
 back with formcam's :func:`~formcam.pose.posefile.load_pose`.  The truth comes from the metric definitions
-(design notes) on the generator's own geometry.
+(docs/design.md) on the generator's own geometry.
 
 Tolerances (issue 3): clean data, cadence within 0.5 %, angles within 1 degree, percentages within 1 point;
 pose-model-like noise, 2 degrees / 2 points and cadence within 1 %.  Values read at foot contact below 50 fps
@@ -31,7 +31,8 @@ from tests.helpers import independent_gait as ig
 
 FPS = [24, 30, 60, 120, 240]
 NOISY_FPS = [30, 60, 120]
-#: Pose-model-like noise: MediaPipe's hips jitter by +-2-3 px on a runner about 900 px tall (research note M9);
+#: Pose-model-like noise: MediaPipe's hips jitter by +-2-3 px on a runner about 900 px tall
+#: (docs/metrics-research.md M9);
 #: lost poses and single lost landmarks as on phone clips.
 NOISE = dict(jitter_px=2.4, dropout_fraction=0.05, landmark_dropout_fraction=0.01)
 SIDE_POSTURE = ["head_forward_deg", "trunk_forward_lean_deg"]
@@ -146,7 +147,7 @@ def test_the_generated_geometry_matches_its_truth_and_stays_on_the_ground(analys
     low_r = np.minimum(P[:, 30, 2], P[:, 32, 2])
     both_up = (low > 2e-3) & (low_r > 2e-3)
     assert 0.05 < both_up.mean() < 0.25
-    # Plausible magnitudes (norms quoted in metrics-research.md).
+    # Plausible magnitudes (norms quoted in docs/metrics-research.md).
     assert 4 < truth["vertical_oscillation_pct"] < 12 and 0.4 * 1.75 < truth["leg_length_m"] < 0.55 * 1.75
 
 
@@ -379,8 +380,8 @@ def test_other_side_runners_values_at_contact(analysed, name, case):
         pytest.param(
             "rear",
             marks=_xfail(
-                "rear-view contacts early: measured -91 ms median (-94 to -82 ms) at 60 fps; the landing foot hovers within "
-                "2 cm of the ground for its last 60 ms"
+                "rear-view contacts early: measured -91 ms median (-94 to -82 ms) at 60 fps; the landing foot "
+                "hovers within 2 cm of the ground for its last 60 ms"
             ),
         ),
         pytest.param(
@@ -484,7 +485,8 @@ CASES = dict(
 
 
 @_xfail(
-    "the knee at contact is read below the knee's smallest flexion within a frame either side of the true contact, at every frame rate (e.g. 9.1 vs 9.75-15.1 at 60 fps)"
+    "the knee at contact is read below the knee's smallest flexion within a frame either side of the true "
+    "contact, at every frame rate (e.g. 9.1 vs 9.75-15.1 at 60 fps)"
 )
 @PROPERTY
 @given(**CASES)
@@ -495,7 +497,8 @@ def test_knee_flexion_at_contact_lies_within_the_signal_a_frame_either_side(
 
 
 @_xfail(
-    "the shank angle at contact is read beyond the largest the shank takes within a frame either side of the true contact (e.g. 14.2 vs 7.3-13.9 at 60 fps)"
+    "the shank angle at contact is read beyond the largest the shank takes within a frame either side of the "
+    "true contact (e.g. 14.2 vs 7.3-13.9 at 60 fps)"
 )
 @PROPERTY
 @given(**CASES)
@@ -506,7 +509,8 @@ def test_shank_angle_at_contact_lies_within_the_signal_a_frame_either_side(
 
 
 @_xfail(
-    "overstride is read beyond the largest the foot reaches within a frame either side of the true contact (e.g. 29.8 vs 20.3-28.9 % at 60 fps)"
+    "overstride is read beyond the largest the foot reaches within a frame either side of the true contact "
+    "(e.g. 29.8 vs 20.3-28.9 % at 60 fps)"
 )
 @PROPERTY
 @given(**CASES)
