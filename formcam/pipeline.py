@@ -258,8 +258,7 @@ def analyze(
     )
 
     kinematics = analyse_pose(pose, view=options.view, height_cm=options.height_cm, level_deg=options.level_deg)
-    forced_over, short_view = check_analysable(kinematics, where, pose.t_ms, path.name, force=options.force)
-    kinematics.quality.extend(short_view)
+    forced_over = check_analysable(kinematics, where, pose.t_ms, path.name, force=options.force)
     if capture is not None:
         kinematics.metrics = null_affected_metrics(kinematics.metrics, capture)
     content = ReportContent(

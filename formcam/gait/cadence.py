@@ -15,6 +15,9 @@ from formcam.gait.steps import STEP_TIME_TOLERANCE, GaitEvents, regular_steps, s
 
 #: Contacts whose cadence differs from the legs' rhythm by more than this fraction are not trusted.
 RHYTHM_TOLERANCE = 0.08
+#: A cadence resting on fewer regular steps than this is no headline: it is null (two steps of a clip
+#: that is mostly something else gave 61 steps/min for a run at 178).
+MIN_CADENCE_STEPS = 4
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,8 @@ class Cadence:
     Attributes
     ----------
     value_spm : float
-        Steps (both feet) per minute; NaN when fewer than 3 contacts.
+        Steps (both feet) per minute; NaN when fewer than :data:`MIN_CADENCE_STEPS`
+        regular steps were found.
     n_steps : int
         Step intervals used.
     confidence : float
@@ -96,6 +100,8 @@ def estimate_cadence(
     rhythm = 120000.0 / stride_ms if np.isfinite(stride_ms) and stride_ms > 0 else float("nan")
     from_contacts = _contact_cadence(events, t_ms, spectral)
     value, n_steps, confidence = from_contacts
+    if n_steps < MIN_CADENCE_STEPS:
+        return Cadence(n_steps=n_steps, spectral_spm=spectral, rhythm_spm=float(rhythm), source="none")
     source = "contacts" if np.isfinite(value) else "none"
     if np.isfinite(rhythm):
         ratio = value / rhythm if np.isfinite(value) else float("nan")

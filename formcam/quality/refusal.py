@@ -16,8 +16,8 @@ sentence saying why:
    on the spot, too few regular steps); a person in view for longer than
    :data:`MIN_STEP_SEARCH_S` without a single step is not running either.
    Too few steps from a runner who is in view for less than
-   :data:`MIN_STEP_SEARCH_S` (crossing the frame) is not a refusal: the part
-   where they are is analysed, with a ``too_short_to_confirm_running`` warning.
+   :data:`MIN_STEP_SEARCH_S` (crossing the frame) are refused too, saying so:
+   nothing is measured from fewer than ``MIN_RUNNING_STEPS`` regular steps.
    Too few steps that are slower than a walk while the knees fold as in
    running are said to be slow motion (:func:`too_few_slow_steps`).
 4. **Does the clip keep one speed?** A phone's slow-motion clip often plays
@@ -65,9 +65,6 @@ MIN_STEP_SEARCH_S = 3.0
 PARTIAL_MARGIN_S = 0.5
 #: Fewer foot contacts than this and no step was measured.
 MIN_CONTACTS = 2
-#: A runner in view too briefly to confirm running is analysed with at least this many regular steps
-#: (one regular step among stray contacts is what a walker half out of the picture gives).
-MIN_STEPS_IN_BRIEF_VIEW = 2
 #: Feet in the picture in less than this share of the frames with the runner:
 #: no step can be measured (refused).
 MIN_FEET_IN_VIEW = 0.5
@@ -210,8 +207,8 @@ def require_person(where: Presence, name: str, hints: list[str] = (), person: st
     )
 
 
-def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, list[QualityWarning]]:
-    """The sentence refusing this analysis (or None), and warnings for an analysis that goes ahead.
+def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> str | None:
+    """The sentence refusing this analysis, or None when it can go ahead.
 
     Parameters
     ----------
@@ -222,12 +219,8 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
 
     Returns
     -------
-    refusal : str or None
-        Why not, as a clause (no capital, no full stop); None when the analysis can go ahead.
-    warnings : list of QualityWarning
-        ``too_short_to_confirm_running`` when the runner is in view too briefly
-        for the kinematics core to confirm running from the number of steps,
-        but at least one step was measured: the part where they are is analysed.
+    str or None
+        Why not, as a clause (no capital, no full stop).
     """
     # Contacts found on feet mostly out of the picture rest on the pose model's guesses of where they are.
     if where.feet_seen is not None and where.feet_seen < MIN_FEET_IN_VIEW * where.frames_seen:
@@ -235,34 +228,32 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> tuple[str | None, 
         return (
             f"the runner's feet are out of the picture in {hidden:.0f}% of the frames they are in, so no "
             "step could be measured: film the whole runner, head to feet"
-        ), []
+        )
     if kinematics.events.n_contacts < MIN_CONTACTS:
         if where.visible_s < MIN_STEP_SEARCH_S:
             return (
                 f"the runner is in view for only {where.visible_s:.1f} s"
                 f"{_span(where)}, too short to measure a running step "
                 f"(formcam needs about {MIN_STEP_SEARCH_S:.0f} s of running)"
-            ), []
+            )
         return (
             f"no running step was found in the {where.visible_s:.0f} s a person is "
             "in view (standing, or an exercise in place?)"
-        ), []
+        )
     reason = not_running_reason(kinematics)
     if reason is None:
-        return speed_change(kinematics.xy_level, t_ms, kinematics.view), []
+        return speed_change(kinematics.xy_level, t_ms, kinematics.view)
     n_steps = len(regular_steps(kinematics.events, t_ms))
-    if where.visible_s < MIN_STEP_SEARCH_S and MIN_STEPS_IN_BRIEF_VIEW <= n_steps < MIN_RUNNING_STEPS:
-        # Too few steps because the runner crosses the frame, not because they do not run.
-        return None, [
-            QualityWarning(
-                Code.TOO_SHORT_TO_CONFIRM_RUNNING,
-                f"The runner is in view for only {where.visible_s:.1f} s{_span(where)}, with {n_steps} "
-                "regular steps: too short to confirm this is running, and every number rests on those steps.",
-            )
-        ]
+    if where.visible_s < MIN_STEP_SEARCH_S and n_steps < MIN_RUNNING_STEPS:
+        # Too few steps because the runner crosses the frame: say so, rather than that they do not run.
+        return (
+            f"the runner is in view for only {where.visible_s:.1f} s{_span(where)}, with {n_steps} regular "
+            f"steps: too few to tell running from anything else or to rest a number on (formcam needs at "
+            f"least {MIN_RUNNING_STEPS})"
+        )
     if n_steps < MIN_RUNNING_STEPS:
-        return too_few_slow_steps(kinematics, t_ms, n_steps) or reason, []
-    return reason, []
+        return too_few_slow_steps(kinematics, t_ms, n_steps) or reason
+    return reason
 
 
 def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) -> str | None:
@@ -392,27 +383,23 @@ def not_running_reason(kinematics) -> str | None:
     return reason[0].lower() + reason[1:]
 
 
-def check_analysable(
-    kinematics, where: Presence, t_ms: np.ndarray, name: str, *, force: bool
-) -> tuple[str | None, list[QualityWarning]]:
+def check_analysable(kinematics, where: Presence, t_ms: np.ndarray, name: str, *, force: bool) -> str | None:
     """Raise the refusal unless ``force``.
 
     Returns
     -------
-    forced_over : str or None
+    str or None
         The refusal ``force`` overrode.
-    warnings : list of QualityWarning
-        As :func:`refusal`.
 
     Raises
     ------
     NothingToAnalyseError
         With the refusal and a hint at ``--force``.
     """
-    why, warnings = refusal(kinematics, where, t_ms)
+    why = refusal(kinematics, where, t_ms)
     if why and not force:
         raise NothingToAnalyseError(f"{name} was not analysed: {why}. Pass --force to analyse it anyway.")
-    return why, warnings
+    return why
 
 
 def presence_notes(where: Presence) -> tuple[dict, list[QualityWarning]]:

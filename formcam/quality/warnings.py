@@ -35,7 +35,6 @@ class Code:
     CAMERA_ROLLED = "camera_rolled"
     # Where and whether the runner runs (formcam.quality.refusal).
     PARTIAL_PRESENCE = "partial_presence"
-    TOO_SHORT_TO_CONFIRM_RUNNING = "too_short_to_confirm_running"
     FORCED_ANALYSIS = "forced_analysis"
     # Whom formcam followed (formcam.pose.people).
     SEVERAL_PEOPLE = "several_people"

@@ -32,8 +32,9 @@ CLIPS = {
     "rear": "outdoor_rear_two_runners.mp4",
 }
 #: Clips formcam refuses without --force: the rear clip shows the feet in only about a fifth of its frames;
-#: the sprint is a slow-motion clip with normal-speed ends (see test_bad_inputs.py).
-FORCED = {"rear", "two_people"}
+#: the sprint is a slow-motion clip with normal-speed ends (see test_bad_inputs.py); the short side clip
+#: has 2 regular steps, and nothing rests on fewer than 4.
+FORCED = {"rear", "two_people", "short_side"}
 
 
 def formcam(*args, cwd=None) -> subprocess.CompletedProcess:
@@ -205,6 +206,6 @@ def test_no_person_exits_4(shared_video, model_path, tmp_path):
 def test_existing_analysis_is_not_overwritten(analysed, tmp_path):
     _, out, video = analysed("short_side")
     before = (out / "report.json").read_bytes()
-    proc = formcam("analyze", video, "--out", out, "--quiet")
+    proc = formcam("analyze", video, "--out", out, "--quiet", "--force")
     assert proc.returncode == 2 and "--overwrite" in proc.stderr
     assert (out / "report.json").read_bytes() == before
