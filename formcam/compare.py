@@ -28,6 +28,8 @@ from pathlib import Path
 from formcam.atomic import write_text_atomic
 from formcam.batch.summary_compare import CADENCE_EXPECTED_ERROR_SPM
 from formcam.errors import OutputExistsError, UnreadableInputError, UsageError
+from formcam.gait.cadence import MIN_CADENCE_STEPS
+from formcam.gait.registry import METRICS
 from formcam.report.html import page
 from formcam.report.json_report import read_report
 
@@ -49,6 +51,8 @@ OUTPUT_NAMES = ("compare.json", "compare.html")
 #: The columns of :func:`comparison_rows`.
 COMPARISON_COLUMNS = ("measure", "before", "after", "change", "expected error", "verdict", "flags")
 _UNIT_TEXT = {"deg": "°"}
+#: Where report.json's expected error goes on from the synthetic part to what real landmarks add.
+_LANDMARK_PART = "real landmarks add:"
 _ERROR_PATTERN = re.compile(r"±\s*(\d+(?:\.\d+)?)(?:\s*[-–]\s*(\d+(?:\.\d+)?))?\s*(%)?")
 
 
@@ -152,7 +156,7 @@ def _side(report: dict, path: Path) -> dict:
 
 
 def expected_error_value(text, value: float | None = None) -> float | None:
-    """The expected error of a measurement, as a number in the metric's unit.
+    """The whole expected error of a measurement, as a number in the metric's unit.
 
     Reports read from disk may come from another formcam version, so their
     own text is read rather than this version's registry.
@@ -160,15 +164,33 @@ def expected_error_value(text, value: float | None = None) -> float | None:
     Parameters
     ----------
     text : str or float or None
-        report.json's ``expected_error``: a number, or text such as ``"±3° per
-        step"``, ``"±2-4°"`` (the upper bound is used) or ``"±15 %"`` (relative
-        to ``value`` when the ``%`` follows the number directly).
+        report.json's ``expected_error``: a number, or text such as ``"±0.6
+        points on synthetic gaits ...; real landmarks add: ±5 points"``,
+        ``"±2-4°"`` (the upper bound is used) or ``"±15 %"`` (relative to
+        ``value`` when the ``%`` follows the number directly).
     value : float, optional
         The measured value, for relative errors.
+
+    Returns
+    -------
+    float or None
+        The error measured on synthetic gaits and the part real landmarks
+        add, combined as independent errors (``sqrt(a**2 + b**2)``); either
+        alone where the text states only one. None where no part can be read.
     """
     if isinstance(text, (int, float)):
         return float(text)
-    match = _ERROR_PATTERN.search(text or "")
+    text = text or ""
+    synthetic, _, landmarks = text.partition(_LANDMARK_PART)
+    parts = [_bound(part, value) for part in (synthetic, landmarks) if part]
+    if not parts or any(part is None for part in parts):
+        return None
+    return math.hypot(*parts)
+
+
+def _bound(text: str, value: float | None) -> float | None:
+    """The first ``±`` number of ``text`` (the upper one of a range), relative to ``value`` when a % follows."""
+    match = _ERROR_PATTERN.search(text)
     if match is None:
         return None
     bound = float(match.group(2) or match.group(1))
@@ -177,7 +199,33 @@ def expected_error_value(text, value: float | None = None) -> float | None:
     return bound
 
 
-def _change_row(name: str, before: dict | None, after: dict | None) -> MetricChange:
+def _not_comparable(report: dict, name: str, entry: dict) -> str | None:
+    """Why a value of ``report`` must not count as a real change, or None.
+
+    A clip not shown to be running, or analysed only because ``--force``
+    was given, and a value resting on fewer steps than its metric needs
+    (as this version's registry says; a metric it does not know is taken
+    as it is) are no basis for a change.
+    """
+    runner = report.get("runner") or {}
+    if runner.get("is_running") is False:
+        return "not shown to be running"
+    if runner.get("forced"):
+        return "analysed only with --force"
+    if name == "cadence_spm":
+        needed = MIN_CADENCE_STEPS
+    elif name in METRICS:
+        spec = METRICS[name]
+        needed = spec.min_steps_per_side * (2 if spec.sided else 1)
+    else:
+        return None
+    n = entry.get("n_steps", entry.get("n"))
+    if not isinstance(n, int) or n < needed:
+        return f"rests on {n} steps, fewer than the {needed} it needs"
+    return None
+
+
+def _change_row(name: str, before: dict | None, after: dict | None, reports: tuple[dict, dict]) -> MetricChange:
     b = before or {}
     a = after or {}
     old, new = b.get("value"), a.get("value")
@@ -195,6 +243,14 @@ def _change_row(name: str, before: dict | None, after: dict | None) -> MetricCha
         missing = [word for word, v in (("before", old), ("after", new)) if v is None]
         reasons = [m.get("reason") for m, v in ((b, old), (a, new)) if v is None and m.get("reason")]
         note = f"not measured {' and '.join(missing)}" + (f" ({reasons[0]})" if reasons else "")
+    else:
+        why_not = [
+            f"{when}: {why}"
+            for when, report, entry in (("before", reports[0], b), ("after", reports[1], a))
+            if (why := _not_comparable(report, name, entry))
+        ]
+        if why_not:
+            beyond, note = None, "not comparable (" + "; ".join(why_not) + ")"
     label = a.get("label") or b.get("label") or ("Cadence" if name == "cadence_spm" else name)
     unit = a.get("unit") or b.get("unit") or ("steps/min" if name == "cadence_spm" else "")
     return MetricChange(
@@ -239,13 +295,14 @@ def compare_reports(
     result = Comparison(
         before=_side(before, before_path or Path("before")), after=_side(after, after_path or Path("after"))
     )
-    result.changes.append(_change_row("cadence_spm", before.get("cadence_spm"), after.get("cadence_spm")))
+    reports = (before, after)
+    result.changes.append(_change_row("cadence_spm", before.get("cadence_spm"), after.get("cadence_spm"), reports))
     names = list(after.get("metrics", {})) + [n for n in before.get("metrics", {}) if n not in after.get("metrics", {})]
     for name in names:
         old, new = before["metrics"].get(name), after["metrics"].get(name)
         if (old or {}).get("value") is None and (new or {}).get("value") is None:
             continue
-        result.changes.append(_change_row(name, old, new))
+        result.changes.append(_change_row(name, old, new, reports))
     views = (result.before["view"], result.after["view"])
     if views[0] != views[1]:
         result.warnings.append(
@@ -288,7 +345,7 @@ def verdict(change: MetricChange) -> str:
     if change.change is None:
         return change.note or "not comparable"
     if change.beyond_error is None:
-        return "no error estimate"
+        return change.note or "no error estimate"
     return "changed" if change.beyond_error else "within error"
 
 

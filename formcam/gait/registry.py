@@ -467,7 +467,7 @@ def panel_hints() -> tuple[str, ...]:
 
 # ----------------------------------------------------------------------------------- expected errors
 def expected_error(spec: MetricSpec, fps: float | None = None, value: float | None = None) -> float | None:
-    """A metric's expected error as a number in its unit: the one its ``expected_error`` text opens with.
+    """A metric's whole expected error as a number in its unit: the noise study's part and the real landmarks' part.
 
     Parameters
     ----------
@@ -477,22 +477,25 @@ def expected_error(spec: MetricSpec, fps: float | None = None, value: float | No
         study's number for their frame-rate group (:func:`contact_rate_key`).
     value : float, optional
         The measured value, for a literature error relative to it
-        (``landmark_error_relative``) where the noise study has no number.
+        (``landmark_error_relative``).
 
     Returns
     -------
     float or None
         The noise study's 95th percentile as the report states it (one
-        decimal, so that this and ``formcam compare``, which reads the
-        reports' text, agree), else ``landmark_error``; None for a relative
-        error without ``value``.
+        decimal) and ``landmark_error`` combined as independent errors
+        (``sqrt(a**2 + b**2)``), as :func:`formcam.compare.expected_error_value`
+        reads them from report.json's text; ``landmark_error`` alone where the
+        study has no number; None for a relative error without ``value``.
     """
-    study = _study_row(spec.name, fps)
-    if study is not None:
-        return round(study[0], 1)
     if spec.landmark_error_relative:
-        return None if value is None else abs(value) * spec.landmark_error / 100
-    return spec.landmark_error
+        landmarks = None if value is None else abs(value) * spec.landmark_error / 100
+    else:
+        landmarks = spec.landmark_error
+    study = _study_row(spec.name, fps)
+    if landmarks is None:
+        return None
+    return landmarks if study is None else math.hypot(round(study[0], 1), landmarks)
 
 
 def expected_error_text(spec: MetricSpec, fps: float | None = None) -> str:

@@ -25,7 +25,7 @@ def metric(value, *, error="±3° per step", unit="deg", flag="ok", left=None, r
         "unit": unit,
         "left": left,
         "right": right,
-        "n": 10,
+        "n": 20,
         "valid_for_view": True,
         "flag": flag,
         "reference": "",
@@ -35,7 +35,7 @@ def metric(value, *, error="±3° per step", unit="deg", flag="ok", left=None, r
     }
 
 
-def report(pelvic, *, cadence=170.0, view="rear", cm=None, version="0.1.0"):
+def report(pelvic, *, cadence=170.0, view="rear", cm=None, version="0.1.0", running=True, forced=False):
     metrics = {"pelvic_drop_deg": pelvic}
     if cm is not None:
         metrics["vertical_oscillation_cm"] = cm
@@ -44,7 +44,7 @@ def report(pelvic, *, cadence=170.0, view="rear", cm=None, version="0.1.0"):
         "formcam_version": version,
         "video": {"path": "/v/run.mp4"},
         "view": {"label": view},
-        "runner": {"height_cm": None},
+        "runner": {"height_cm": None, "is_running": running, "forced": forced},
         "cadence_spm": {"value": cadence, "n_steps": 20, "confidence": 0.9},
         "metrics": metrics,
     }
@@ -70,6 +70,42 @@ def test_ranges_take_the_upper_bound_and_relative_errors_scale_with_the_value():
     by_name = {c.name: c for c in result.changes}
     assert by_name["pelvic_drop_deg"].combined_error == pytest.approx(math.hypot(4, 4))
     assert by_name["vertical_oscillation_cm"].combined_error == pytest.approx(math.hypot(1.2, 1.5))
+
+
+def test_the_whole_expected_error_counts_the_synthetic_and_the_real_landmark_parts():
+    text = "±1.5° on synthetic gaits with pose-model-like noise (95 % of clips); real landmarks add: ±3° per step"
+    result = compare_reports(report(metric(5.0, error=text)), report(metric(10.0, error=text)))
+    pelvic = result.changes[1]
+    assert pelvic.expected_error_before == pytest.approx(math.hypot(1.5, 3.0))
+    assert pelvic.combined_error == pytest.approx(math.hypot(1.5, 3.0) * math.sqrt(2))  # 4.74°: 5° counts
+    assert pelvic.beyond_error is True
+    assert (
+        compare_reports(report(metric(5.0, error=text)), report(metric(9.5, error=text))).changes[1].beyond_error
+        is False
+    )
+
+
+@pytest.mark.parametrize(
+    "before, after, why",
+    [
+        (dict(running=False), {}, "before: not shown to be running"),
+        ({}, dict(forced=True), "after: analysed only with --force"),
+    ],
+)
+def test_a_clip_not_shown_to_be_running_is_never_a_real_change(before, after, why):
+    result = compare_reports(report(metric(2.0), cadence=61.0, **before), report(metric(12.0), cadence=178.0, **after))
+    for change in result.changes:
+        assert change.change is not None and change.beyond_error is None and why in change.note
+
+
+def test_a_value_on_fewer_steps_than_its_metric_needs_is_never_a_real_change():
+    few = metric(2.0)
+    few["n"] = 9  # pelvic drop needs 7 steps a side
+    before = report(few, cadence=61.0)
+    before["cadence_spm"]["n_steps"] = 2
+    cadence, pelvic = compare_reports(before, report(metric(12.0), cadence=178.0)).changes
+    assert cadence.beyond_error is None and "rests on 2 steps, fewer than the 4" in cadence.note
+    assert pelvic.beyond_error is None and "rests on 9 steps, fewer than the 14" in pelvic.note
 
 
 def test_a_metric_measured_only_once_says_so_and_views_that_differ_are_warned_about():

@@ -66,14 +66,15 @@ def test_display_flags_are_consistent():
 
 
 @pytest.mark.parametrize("fps", [None, 30.0, 120.0])
-def test_expected_error_number_is_the_one_its_text_opens_with(fps):
+def test_expected_error_number_is_the_whole_error_its_text_states(fps):
     for name, spec in METRICS.items():
         text = expected_error_text(spec, fps)
         assert expected_error_value(text, 10.0) == pytest.approx(expected_error(spec, fps, 10.0)), name
         relative = 10.0 * spec.landmark_error / 100 if spec.landmark_error_relative else spec.landmark_error
         assert expected_error_value(spec.landmark_error_text, 10.0) == pytest.approx(relative), name
         if name in accuracy_study().get("metrics", {}):
-            assert text.endswith(spec.landmark_error_text) and expected_error(spec, fps) is not None
+            assert text.endswith(spec.landmark_error_text) and expected_error(spec, fps, 10.0) is not None
+            assert expected_error(spec, fps, 10.0) > expected_error_value(spec.landmark_error_text, 10.0), name
 
 
 @pytest.mark.parametrize("view", ["side", "rear"])
