@@ -7,7 +7,6 @@ Errors are one sentence on stderr with the documented exit code
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -43,15 +42,9 @@ def analyze(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Output folder (default: ./formcam-out/ and the video's name)."
     ),
-    model: str | None = typer.Option(
-        None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."
-    ),
-    height_cm: float | None = typer.Option(
-        None, "--height-cm", help="Runner's height in cm, to give distances in cm."
-    ),
-    slowmo: float | None = typer.Option(
-        None, "--slowmo", help="The clip plays this many times slower than real time."
-    ),
+    model: str | None = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
+    height_cm: float | None = typer.Option(None, "--height-cm", help="Runner's height in cm, to give distances in cm."),
+    slowmo: float | None = typer.Option(None, "--slowmo", help="The clip plays this many times slower than real time."),
     view: str | None = typer.Option(
         None, "--view", help="Camera view, if detection gets it wrong: side, rear or front."
     ),

@@ -40,9 +40,7 @@ def batch(
         "report.json is always written.",
     ),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (much faster)."),
-    model: str | None = typer.Option(
-        None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."
-    ),
+    model: str | None = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
     view: str | None = typer.Option(
         None, "--view", help="Camera view of every clip, if detection gets it wrong: side, rear or front."
     ),

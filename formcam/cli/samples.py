@@ -90,9 +90,7 @@ def validate(
         help="Folder for the rendered clips (kept, re-used when unchanged).",
     ),
     markdown: Path | None = typer.Option(None, "--markdown", help="Also write the tables to this Markdown file."),
-    model: str | None = typer.Option(
-        None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."
-    ),
+    model: str | None = typer.Option(None, "--model", help="Pose model: lite, full (default), heavy, or a .task file."),
     duration: float = typer.Option(8.0, "--duration", help="Length of each clip in seconds."),
     rerender: bool = typer.Option(False, "--rerender", help="Render the clips again even if they exist."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),

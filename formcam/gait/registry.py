@@ -532,7 +532,10 @@ def _study_row(name: str, fps: float | None) -> tuple[float, str] | None:
 
 
 def contact_rate_key(fps: float) -> str:
-    """The noise study's frame-rate group for values read at contact: below or at/above :data:`CONTACT_RATE_SPLIT_FPS`."""
+    """The noise study's frame-rate group for values read at contact.
+
+    Below, or at or above, :data:`CONTACT_RATE_SPLIT_FPS`.
+    """
     return (
         f"below {CONTACT_RATE_SPLIT_FPS:g} fps"
         if fps < CONTACT_RATE_SPLIT_FPS
@@ -542,7 +545,10 @@ def contact_rate_key(fps: float) -> str:
 
 @lru_cache(maxsize=1)
 def accuracy_study() -> dict:
-    """The stored noise study (``formcam/data/accuracy.json``, written by ``python -m formcam.synthetic.accuracy --write``)."""
+    """The stored noise study (``formcam/data/accuracy.json``).
+
+    Written by ``python -m formcam.synthetic.accuracy --write``.
+    """
     try:
         text = resources.files("formcam").joinpath("data/accuracy.json").read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):

@@ -616,7 +616,6 @@ class _GaitModel:
 
         # Evaluate the model at the left stance's contact and midstance and apply the definitions.
         t_contact, t_mid = self.t0, self.t_mid_left
-        img_c = projection(self.body(np.array([t_contact])))[0]
         img_m = projection(self.body(np.array([t_mid])))[0]
         side_proj = _Projection(view="side", facing=1, cx=0.0, ground_y=0.0)
         side_m = side_proj(self.body(np.array([t_mid])))[0]

@@ -102,11 +102,13 @@ EXTERNAL = re.compile(
 )
 
 
-#: Added to a copy of a page by :func:`sideways_scrolling`: the page itself, and every box that scrolls, wider than shown.
+#: Added to a copy of a page by :func:`sideways_scrolling`: the page itself, and every box that scrolls,
+#: wider than shown.
 _SIDEWAYS_PROBE = """<script>
 const root = document.documentElement;
 const found = [...document.querySelectorAll("body *")]
-  .filter(e => e.scrollWidth > e.clientWidth + 1 && !["visible", "hidden", "clip"].includes(getComputedStyle(e).overflowX))
+  .filter(e => e.scrollWidth > e.clientWidth + 1 \
+&& !["visible", "hidden", "clip"].includes(getComputedStyle(e).overflowX))
   .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.scrollWidth} px in ${e.clientWidth} px`);
 if (root.scrollWidth > root.clientWidth) found.unshift(`the page: ${root.scrollWidth} px in ${root.clientWidth} px`);
 document.body.setAttribute("data-sideways", JSON.stringify(found));
