@@ -35,6 +35,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,7 @@ class Trial:
 
 def draw_gait(rng: np.random.Generator) -> dict:
     """Keyword arguments of :func:`formcam.synthetic.gait.make_gait` for one random runner (no noise)."""
-    params = {name: float(rng.uniform(low, high)) for name, (low, high) in PARAMETER_RANGES.items()}
+    params: dict[str, Any] = {name: float(rng.uniform(low, high)) for name, (low, high) in PARAMETER_RANGES.items()}
     height = float(rng.uniform(*RUNNER_HEIGHT_PX))
     params.update(
         view=str(rng.choice(CLEAR_VIEWS)),
@@ -122,6 +123,7 @@ def measure(gait: dict, noise: dict | None) -> Trial:
     """Analyse one synthetic gait and return its errors against the truth."""
     pose = make_gait(**gait, **(noise or {}))
     truth = pose.extras.truth
+    assert truth is not None  # make_gait always gives its truth
     kin = analyse_pose(pose, height_cm=HEIGHT_CM)
     errors: dict[str, float] = {}
     value = kin.cadence.value_spm
