@@ -8,6 +8,7 @@ in orange; the numbers are what ``--person N`` takes.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -86,7 +87,7 @@ def _label(
     rgb,
     height: int,
     text_rgb=(0, 0, 0),
-    avoid: list[tuple[int, int, int, int]] = (),
+    avoid: Sequence[tuple[int, int, int, int]] = (),
 ) -> tuple[int, int, int, int]:
     """Draw ``text`` on a filled patch at ``corner``, moved down past the patches in ``avoid``; return its patch."""
     size = height / 600
