@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -208,7 +209,7 @@ def bench_kinematics(repeats: int = 3, verbose: bool = True) -> dict:
     naive = naive_analyse(pose)
     loop = time.perf_counter() - start
     best = min(walls)
-    result = {
+    result: dict[str, Any] = {
         "frames": int(pose.n_frames),
         "input": "10 min at 60 fps, side view, formcam.synthetic.gait.REALISTIC_NOISE",
         "analyse_pose_s": round(best, 3),
