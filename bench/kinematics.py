@@ -28,8 +28,8 @@ from __future__ import annotations
 import math
 import sys
 import time
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import signal as sp_signal
