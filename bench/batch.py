@@ -79,7 +79,8 @@ def main() -> None:
     for run in results["runs"]:
         label = "one after another" if run["engine"] == "serial" else f"local, {run['workers']} workers"
         print(
-            f"  {label:20s} {run['clips_per_min']:6.2f} clips/min  ({run['wall_s']} s; load before: {run['load_before']})"
+            f"  {label:20s} {run['clips_per_min']:6.2f} clips/min  "
+            f"({run['wall_s']} s; load before: {run['load_before']})"
         )
     print(f"  local engine speed-up: {results['speedup']}x; results in bench/results/batch.json")
 

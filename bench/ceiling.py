@@ -37,10 +37,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from formcam.video.decode import FrameStream
 
 REPO = Path(__file__).resolve().parent.parent
 for folder in (REPO, REPO / "bench"):
@@ -68,7 +72,7 @@ def timed(work: Callable[[], int]) -> Cost:
     return Cost((time.process_time() - cpu) / frames * 1e3, (time.perf_counter() - wall) / frames * 1e3)
 
 
-def decoded(video: Path, max_side: int, *, fast: bool) -> Iterable:
+def decoded(video: Path, max_side: int | None, *, fast: bool) -> FrameStream:
     """The clip's frames as a segment's single decoder thread gives them (``start_s`` set: one thread)."""
     from formcam.video.decode import iter_frames
     from formcam.video.segments import clip_span
@@ -76,15 +80,12 @@ def decoded(video: Path, max_side: int, *, fast: bool) -> Iterable:
     return iter_frames(video, start_s=clip_span(video).first_s, max_side=max_side, fast=fast)
 
 
-def count(frames: Iterable) -> int:
-    n = 0
+def count(frames: FrameStream) -> int:
     with frames:
-        for n, _ in enumerate(frames, 1):
-            pass
-    return n
+        return sum(1 for _ in frames)
 
 
-def held(frames: Iterable, n: int) -> list:
+def held(frames: FrameStream, n: int) -> list:
     with frames:
         return [frame for _, frame in zip(range(n), frames)]
 
@@ -109,6 +110,14 @@ def run_models(frames: list, model: Path, size: tuple[int, int], threads: int) -
     for worker in workers:
         worker.join()
     return threads * len(frames)
+
+
+def model_costs(frames: list, model: Path) -> tuple[Cost, Cost]:
+    """The pose model's cost a frame on ``frames`` in one thread, and in two threads at once."""
+    full_size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
+    return timed(lambda: run_models(frames, model, full_size, 1)), timed(
+        lambda: run_models(frames, model, full_size, 2)
+    )
 
 
 def draw_and_encode(frames: list, analysis, out: Path) -> tuple[Cost, Cost]:
@@ -161,11 +170,8 @@ def measure_once(video: Path, model: Path) -> tuple[dict[str, Cost], Cost]:
     with opencv_on_one_thread():
         costs["decode for the model"] = timed(lambda: count(decoded(video, pose_side, fast=True)))
         costs["decode for the video"] = timed(lambda: count(decoded(video, VIDEO_MAX_SIDE, fast=False)))
-        model_frames = held(decoded(video, pose_side, fast=True), HELD_FRAMES)
-        full_size = (model_frames[0].rgb.shape[1], model_frames[0].rgb.shape[0])
-        costs["model"] = timed(lambda: run_models(model_frames, model, full_size, 1))
-        pair = timed(lambda: run_models(model_frames, model, full_size, 2))
-        del model_frames
+        # The held frames are freed when model_costs returns.
+        costs["model"], pair = model_costs(held(decoded(video, pose_side, fast=True), HELD_FRAMES), model)
 
     analysis = None
 
@@ -175,6 +181,7 @@ def measure_once(video: Path, model: Path) -> tuple[dict[str, Cost], Cost]:
         return analysis.pose.n_frames
 
     costs["formcam pose stage, as run"] = timed(pose_stage)
+    assert analysis is not None  # pose_stage, just run, set it
     with tempfile.TemporaryDirectory(prefix="formcam-ceiling-") as scratch:
         with opencv_on_one_thread():
             video_frames = held(decoded(video, VIDEO_MAX_SIDE, fast=False), HELD_FRAMES)

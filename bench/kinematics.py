@@ -29,6 +29,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import signal as sp_signal
@@ -208,7 +209,7 @@ def bench_kinematics(repeats: int = 3, verbose: bool = True) -> dict:
     naive = naive_analyse(pose)
     loop = time.perf_counter() - start
     best = min(walls)
-    result = {
+    result: dict[str, Any] = {
         "frames": int(pose.n_frames),
         "input": "10 min at 60 fps, side view, formcam.synthetic.gait.REALISTIC_NOISE",
         "analyse_pose_s": round(best, 3),

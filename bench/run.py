@@ -54,6 +54,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -192,6 +193,8 @@ def make_loop(source: Path, seconds: float, out: Path, fps: float | None = None)
 
     info = probe_video(source)
     source_fps, duration = info.fps, info.duration_s
+    if duration is None:
+        raise ValueError(f"{source} does not say how long it is: it cannot be looped")
     slowdown = source_fps / (fps or source_fps)  # the same frames, fps of them per second
     loops = int(seconds / (duration * slowdown)) + 1
     subprocess.run(
@@ -220,7 +223,7 @@ def make_loop(source: Path, seconds: float, out: Path, fps: float | None = None)
 
 
 def bench_speed(videos: Path, model: Path, scratch: Path) -> dict:
-    results = {"clips": []}
+    results: dict[str, Any] = {"clips": []}
     for name in CLIPS:
         results["clips"].append(run_clip(videos / name, model, scratch / "clip", rounds=ROUNDS))
         print_clip(results["clips"][-1])
@@ -282,7 +285,7 @@ def main() -> None:
     videos = Path(os.environ.get("FORMCAM_VIDEOS_DIR", REPO.parent / "shared" / "videos"))
     model = resolve_model(None)
     started = time.perf_counter()
-    results = {
+    results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
@@ -296,8 +299,8 @@ def main() -> None:
     try:
         from bench.kinematics import bench_kinematics
     except ImportError:
-        bench_kinematics = None
-    if bench_kinematics is not None:
+        pass
+    else:
         results["kinematics"] = bench_kinematics()
     from bench.ceiling import measure as measure_ceiling
     from bench.ceiling import print_ceiling

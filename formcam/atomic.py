@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)``, then rename the result to ``path``.
+def write_atomic(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp_path)`` (what it returns is ignored), then rename the result to ``path``.
 
     The temporary file (``.NAME.part`` in the same folder, so the rename stays on
     one file system and is atomic) is removed if ``write`` fails or is

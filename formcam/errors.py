@@ -57,7 +57,10 @@ class OutputWriteError(FormcamError):
 
 
 def os_reason(error: Exception) -> str:
-    """Why an operating-system (or FFmpeg) call failed, to follow a colon in a sentence (``no space left on device``)."""
+    """Why an operating-system (or FFmpeg) call failed, to follow a colon in a sentence.
+
+    For example ``no space left on device``.
+    """
     reason = getattr(error, "strerror", None) or str(error)
     return reason[0].lower() + reason[1:] if reason else type(error).__name__
 

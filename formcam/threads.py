@@ -18,7 +18,10 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 
 def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS has one): each pose thread keeps about one busy."""
+    """CPU cores this process may run on (its affinity mask where the OS has one).
+
+    Each pose thread keeps about one busy.
+    """
     if hasattr(os, "process_cpu_count"):  # Python 3.13+
         return os.process_cpu_count() or 1
     try:

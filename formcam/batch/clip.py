@@ -23,6 +23,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeGuard
 
 from formcam import __version__
 from formcam.atomic import temporary_path, write_text_atomic
@@ -36,6 +37,9 @@ from formcam.errors import (
 )
 from formcam.outputs import OUTPUT_NAMES
 from formcam.pose.models import file_sha256
+
+if TYPE_CHECKING:
+    from formcam.pipeline import AnalysisOptions
 
 #: The per-clip manifest's file name.
 MANIFEST_NAME = "batch.json"
@@ -91,7 +95,7 @@ class ClipJob:
     name: str
     source: str
     out_dir: str
-    options: object
+    options: AnalysisOptions
 
 
 @dataclass
@@ -150,7 +154,7 @@ def write_manifest(folder: str | os.PathLike, manifest: dict) -> Path:
     return write_text_atomic(Path(folder) / MANIFEST_NAME, json.dumps(manifest, indent=2, default=str) + "\n")
 
 
-def is_up_to_date(manifest: dict | None, source: str | os.PathLike, fingerprint: dict) -> bool:
+def is_up_to_date(manifest: dict | None, source: str | os.PathLike, fingerprint: dict) -> TypeGuard[dict]:
     """Whether ``manifest`` records a final result for this very input, options and formcam version.
 
     The content hash decides; when the file's size and modification time are

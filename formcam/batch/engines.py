@@ -105,9 +105,10 @@ def run_jobs(
 
 
 # ------------------------------------------------------------------------------------------- local
-def _worker_context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+def _worker_context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
 
 
 #: Times a clip is tried when its worker process dies under it (a crash in native code may not recur).
@@ -206,7 +207,7 @@ class _Pool:
     def _take_message(self, worker: _Worker) -> None:
         """Act on what ``worker`` sent: that it has started, its clip's outcome, or (nothing) its death."""
         message = worker.receive()
-        if message == _READY:
+        if isinstance(message, str):  # _READY, the only text a worker sends
             worker.ready = True
             return
         job, worker.job = worker.job, None  # idle from here: should on_done raise, stop() lets it end calmly
@@ -242,6 +243,8 @@ class _Pool:
     def _stop_over_time(self, worker: _Worker) -> None:
         """Kill the process of a clip over ``clip_timeout`` (threads and all), then record the clip ``timed_out``."""
         job, seconds = worker.job, round(worker.seconds_on_clip(), 3)
+        # Called only for a worker on a clip, and only with a clip_timeout.
+        assert job is not None and self.clip_timeout is not None
         worker.kill()
         self.workers.remove(worker)
         self.on_done(record_stopped(job, "timed_out", timed_out_message(self.clip_timeout), seconds))
@@ -255,7 +258,11 @@ class _Pool:
 class _Worker:
     """One worker process: whether it has started (``ready``), and the clip it runs (``job``, taken at ``started``)."""
 
-    def __init__(self, context: multiprocessing.context.BaseContext, work: Callable[[ClipJob], ClipOutcome]):
+    def __init__(
+        self,
+        context: multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext,
+        work: Callable[[ClipJob], ClipOutcome],
+    ):
         self.conn, child_conn = context.Pipe()
         self.process = context.Process(target=_serve, args=(child_conn, work), name="formcam-batch", daemon=True)
         self.process.start()

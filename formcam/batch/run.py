@@ -33,7 +33,8 @@ from formcam.batch.summary_html import is_summary_html, write_summary_html
 from formcam.errors import OutputExistsError, OutputWriteError, UsageError, os_reason
 
 if TYPE_CHECKING:
-    from formcam.pipeline import ProgressCallback  # pipeline is imported when a batch runs, not with this module
+    # pipeline is imported when a batch runs, not with this module
+    from formcam.pipeline import AnalysisOptions, ProgressCallback
 
 __all__ = ["run_batch", "ClipResult", "BatchSummary", "EXIT_SOME_FAILED", "EXIT_NONE_ANALYSED"]
 
@@ -92,7 +93,7 @@ class BatchSummary:
 def run_batch(
     inputs: Iterable[str | os.PathLike],
     out_root: str | os.PathLike | None = None,
-    options=None,
+    options: AnalysisOptions | None = None,
     *,
     engine: str = "local",
     workers: int | None = None,
@@ -266,18 +267,20 @@ def _write_summary(
     out_root: Path, clips: Sequence[Clip], results: dict[str, ClipResult], old_rows: list[dict] | None
 ) -> BatchSummary:
     ordered = [results.get(clip.name) or _pending(clip, out_root) for clip in clips]
-    rows = [
-        summary_row(
-            clip=r.clip.name,
-            runner=r.clip.runner,
-            status=r.status,
-            message=r.message,
-            report=r.report,
-            folder=r.clip.name,
-            source=str(r.clip.source),
+    rows = []
+    for r in ordered:
+        assert r.clip is not None  # every result here was made by ClipResult.of
+        rows.append(
+            summary_row(
+                clip=r.clip.name,
+                runner=r.clip.runner,
+                status=r.status,
+                message=r.message,
+                report=r.report,
+                folder=r.clip.name,
+                source=str(r.clip.source),
+            )
         )
-        for r in ordered
-    ]
     summary = BatchSummary(out_root, ordered, rows, out_root / SUMMARY_CSV, out_root / SUMMARY_HTML)
     if old_rows is not None:
         summary.comparison = compare_summaries(old_rows, rows, expected_errors(r.report for r in ordered if r.report))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def is_summary_csv(path: str | Path) -> bool:
     return header[:3] == list(SUMMARY_COLUMNS[:3])
 
 
-def read_summary_csv(path: str | Path) -> list[dict]:
+def read_summary_csv(path: str | os.PathLike) -> list[dict]:
     """Rows of a summary.csv written by formcam, numbers as floats and blanks as None.
 
     Raises

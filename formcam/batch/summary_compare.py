@@ -81,7 +81,8 @@ def expected_errors(reports: Iterable[dict]) -> dict[str, float | None]:
     rates: dict[str, float | None] = {}
     for report in reports:
         video = report.get("video") or {}
-        fps = video.get("fps") * (video.get("slow_motion_factor") or 1.0) if video.get("fps") else None
+        file_fps = video.get("fps")
+        fps = file_fps * (video.get("slow_motion_factor") or 1.0) if file_fps else None
         for name, metric in report.get("metrics", {}).items():
             rates.setdefault(name, fps if metric.get("valid_for_view") else None)
     return {name: expected_error(spec, rates.get(name)) for name, spec in METRICS.items()}

@@ -52,7 +52,8 @@ td small { display: block; color: #6b7482; font-size: .8em; }
 .ok { background: #e7f6ec; } .watch { background: #fff4d6; } .high { background: #fde2e1; }
 .status { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .85em; }
 .status.ok { color: #17663a; }
-.status.failed, .status.unreadable, .status.output_not_written, .status.timed_out { background: #fde2e1; color: #9b1c1c; }
+.status.failed, .status.unreadable, .status.output_not_written, .status.timed_out \
+{ background: #fde2e1; color: #9b1c1c; }
 .status.nothing_to_analyse, .status.usage_error, .status.pending { background: #eef0f3; color: #4a5260; }
 .message { color: #7a2e0e; } .dim { color: #8a919c; }
 ul.quality { margin: 0; padding-left: 1rem; font-size: .85em; color: #6b5310; min-width: 8rem; }

@@ -7,7 +7,6 @@ Errors are one sentence on stderr with the documented exit code
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -137,11 +136,13 @@ def analyze(
 
 
 def _one_input(video: Path | None, pose: Path | None) -> Path:
-    if video is not None and pose is not None:
-        raise UsageError("Give either a video or --pose FILE, not both.")
-    if video is None and pose is None:
+    if pose is not None:
+        if video is not None:
+            raise UsageError("Give either a video or --pose FILE, not both.")
+        return pose
+    if video is None:
         raise UsageError("Give a video to analyse, or --pose FILE to re-analyse a saved pose file.")
-    return pose if pose is not None else video
+    return video
 
 
 app.command("batch")(batch_command)

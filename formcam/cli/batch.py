@@ -235,6 +235,7 @@ def clip_line(result: ClipResult) -> str:
     """One line about a finished clip (rich markup)."""
     from formcam.batch.summary_html import STATUS_TEXT
 
+    assert result.clip is not None  # run_batch's results are made by ClipResult.of
     name = f"[bold]{result.clip.name}[/]"
     if result.status != "ok":
         return f"[red]✗[/] {name}  {STATUS_TEXT.get(result.status, result.status)}: {result.message}"

@@ -7,6 +7,7 @@ Thin layers over :mod:`formcam.synthetic.samples`, :mod:`formcam.synthetic.valid
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -14,6 +15,9 @@ from rich.table import Table
 
 from formcam.cli.errors import run_reporting_errors
 from formcam.cli.terminal import ProgressBars, print_summary
+
+if TYPE_CHECKING:
+    from rich.status import Status
 
 
 def demo(
@@ -64,16 +68,17 @@ class _RenderStatus:
     """Context manager yielding ``on_sample(name, frames)`` that shows which sample is being rendered."""
 
     def __init__(self, enabled: bool):
-        self.enabled, self.status = enabled, None
+        self.enabled = enabled
+        self.status: Status | None = None
 
     def __enter__(self):
         if not self.enabled:
             return None
-        self.status = Console(stderr=True).status("Rendering sample videos")
-        self.status.start()
+        self.status = status = Console(stderr=True).status("Rendering sample videos")
+        status.start()
 
         def on_sample(name: str, frames: int) -> None:
-            self.status.update(f"Rendering {name}.mp4 ({frames} frames)")
+            status.update(f"Rendering {name}.mp4 ({frames} frames)")
 
         return on_sample
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -22,14 +22,15 @@ def _fmt(value, unit: str = "") -> str:
 def summary_table(report: dict) -> Table:
     """Cadence and the measured metrics: value, per-side values, steps used, flag."""
     table = Table(title="Running form", title_justify="left", header_style="bold")
-    for column, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("measure", "left"),
         ("value", "right"),
         ("left", "right"),
         ("right", "right"),
         ("steps", "right"),
         ("flag", "left"),
-    ):
+    )
+    for column, justify in columns:
         table.add_column(column, justify=justify)
     cadence = report["cadence_spm"]
     table.add_row("Cadence", _fmt(cadence["value"], "steps/min"), "", "", str(cadence["n_steps"]), "")

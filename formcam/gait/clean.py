@@ -59,6 +59,7 @@ not matter at these cut-offs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -246,7 +247,8 @@ def clean_tracks(
             for k, index in enumerate(MEASURED_LANDMARKS):  # loop over landmarks, not frames
                 as_landmarks[landmark_out[:, k], index] = np.nan
             n_outliers = int(landmark_out.sum())
-    is_measured = np.isfinite(columns).reshape(n_frames, lm.N_LANDMARKS, 2).all(axis=2)
+    # (T, 33): numpy's stub cannot tell that a 3-d array reduced along one axis is still an array.
+    is_measured = cast(np.ndarray, np.isfinite(columns).reshape(n_frames, lm.N_LANDMARKS, 2).all(axis=2))
     filled = fill_short_gaps(columns, t_ms, max_gap_ms=max_gap_ms, dt_ms=dt_ms)
     gaps = long_gaps(filled.reshape(n_frames, lm.N_LANDMARKS, 2))
     smooth = lowpass_segments(filled, fs, column_cutoffs)
@@ -282,7 +284,7 @@ def long_gaps(xy: np.ndarray, landmarks: tuple[int, ...] = KEY_LANDMARKS) -> lis
     xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim != 3 or xy.shape[0] < 3:
         return []
-    present = _present(xy[:, list(landmarks)]).all(axis=1)
+    present = cast(np.ndarray, _present(xy[:, list(landmarks)]).all(axis=1))  # (T,), as above
     if not present.any():
         return []
     first, last = np.flatnonzero(present)[[0, -1]]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 
@@ -181,10 +182,10 @@ def compute_metrics(
             results[name] = _null(
                 name, view, f"needs a {' or '.join(spec.views)} view; this clip's view is {view.label}", valid=False
             )
-        elif isinstance(per_step[name], Unavailable):
-            results[name] = _null(name, view, per_step[name].reason)
+        elif isinstance(found := per_step[name], Unavailable):
+            results[name] = _null(name, view, found.reason)
         else:
-            steps, note = _in_valid_views(per_step[name], frame_views, spec.views)
+            steps, note = _in_valid_views(found, frame_views, spec.views)
             results[name] = summarise(name, steps, t_ms, note=note)
     return results
 
@@ -206,6 +207,17 @@ def _in_valid_views(
     return [step for step, k in zip(steps, keep) if k], note
 
 
+class _ResultBase(TypedDict):
+    """The :class:`MetricResult` fields :func:`summarise` gives every result."""
+
+    unit: str
+    label: str
+    reference: str
+    expected_error: str
+    per_step: list[dict]
+    n: int
+
+
 def summarise(name: str, steps: list[StepValue], t_ms: np.ndarray, *, note: str = "") -> MetricResult:
     """Aggregate per-step values into a :class:`MetricResult` with its flag (and their report.json form).
 
@@ -224,7 +236,7 @@ def summarise(name: str, steps: list[StepValue], t_ms: np.ndarray, *, note: str 
     counts = {side: int(np.sum(sides == side)) for side in ("left", "right")}
     dt_ms = median_frame_interval_ms(t_ms)
     fps = 1000.0 / dt_ms if np.isfinite(dt_ms) else None
-    base = dict(
+    base = _ResultBase(
         unit=spec.unit,
         label=spec.label,
         reference=spec.reference,

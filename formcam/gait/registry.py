@@ -68,6 +68,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TypedDict
 
 from formcam.gait import step_values as sv
 from formcam.gait.steps import StepValue, Unavailable
@@ -224,10 +225,19 @@ class MetricSpec:
 
     def step_values(self, ctx: sv.StepContext) -> list[StepValue] | Unavailable:
         """The per-step values of one clip, or why there are none."""
-        return self.per_step(ctx) if self.per_step is not None else ctx.step_medians(self.step_signal)
+        if self.per_step is not None:
+            return self.per_step(ctx)
+        # Every metric has exactly one of per_step and step_signal (tests/unit/gait/test_registry.py).
+        assert self.step_signal is not None
+        return ctx.step_medians(self.step_signal)
 
 
-_DINGENEN_MINIMUM = dict(min_steps_per_side=STABLE_STEPS_PER_SIDE, min_steps_source=DINGENEN_MINIMUM)
+class _MinSteps(TypedDict):
+    min_steps_per_side: int
+    min_steps_source: str
+
+
+_DINGENEN_MINIMUM: _MinSteps = {"min_steps_per_side": STABLE_STEPS_PER_SIDE, "min_steps_source": DINGENEN_MINIMUM}
 
 #: Every metric, in report order.
 METRICS: dict[str, MetricSpec] = {
@@ -438,8 +448,8 @@ METRICS: dict[str, MetricSpec] = {
 #: The batch summary's headline metrics, in column order.
 HEADLINE_METRICS = tuple(
     name
-    for name, spec in sorted(
-        ((n, s) for n, s in METRICS.items() if s.headline is not None), key=lambda item: item[1].headline
+    for _, name in sorted(
+        ((s.headline, n) for n, s in METRICS.items() if s.headline is not None), key=lambda item: item[0]
     )
 )
 #: Metrics that motion blur makes unreliable, and those a moving camera does (quality warnings null them).
@@ -459,8 +469,8 @@ def panel_hints() -> tuple[str, ...]:
     """The metrics the panel of an oblique or unknown view names as needing a clear view, in order."""
     return tuple(
         name
-        for name, spec in sorted(
-            ((n, s) for n, s in METRICS.items() if s.panel_hint is not None), key=lambda item: item[1].panel_hint
+        for _, name in sorted(
+            ((s.panel_hint, n) for n, s in METRICS.items() if s.panel_hint is not None), key=lambda item: item[0]
         )
     )
 
@@ -535,7 +545,10 @@ def _study_row(name: str, fps: float | None) -> tuple[float, str] | None:
 
 
 def contact_rate_key(fps: float) -> str:
-    """The noise study's frame-rate group for values read at contact: below or at/above :data:`CONTACT_RATE_SPLIT_FPS`."""
+    """The noise study's frame-rate group for values read at contact.
+
+    Below, or at or above, :data:`CONTACT_RATE_SPLIT_FPS`.
+    """
     return (
         f"below {CONTACT_RATE_SPLIT_FPS:g} fps"
         if fps < CONTACT_RATE_SPLIT_FPS
@@ -545,7 +558,10 @@ def contact_rate_key(fps: float) -> str:
 
 @lru_cache(maxsize=1)
 def accuracy_study() -> dict:
-    """The stored noise study (``formcam/data/accuracy.json``, written by ``python -m formcam.synthetic.accuracy --write``)."""
+    """The stored noise study (``formcam/data/accuracy.json``).
+
+    Written by ``python -m formcam.synthetic.accuracy --write``.
+    """
     try:
         text = resources.files("formcam").joinpath("data/accuracy.json").read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):

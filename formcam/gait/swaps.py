@@ -145,8 +145,8 @@ def undo_left_right_swaps(
         return xy, 0
     max_burst = int(max_burst_ms / dt_ms)
     changed = np.zeros(n, dtype=bool)
-    for name, left in SWAP_GROUPS.items():
-        left = np.asarray(left)
+    for name, group in SWAP_GROUPS.items():
+        left = np.asarray(group)
         reversed_ = _reversed_frames(diffs[name], stride, _SWAP_MIN_SEPARATION * scale_px * np.sqrt(len(left)))
         burst = _short_runs(reversed_, max_burst)
         if burst.any():

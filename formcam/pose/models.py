@@ -43,7 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO
 
 from formcam.errors import ModelNotFoundError
 
@@ -327,7 +327,7 @@ def _bytes_counter(stage: str, total: int | None, on_progress: ProgressCallback 
 
 
 def _stream_to_file(
-    response: BinaryIO, file: BinaryIO, digest, on_chunk: Callable[[int], None], limit: int | None
+    response: BinaryIO, file: IO[bytes], digest, on_chunk: Callable[[int], None], limit: int | None
 ) -> int:
     """Copy a response body into a file, hashing it; return the byte count.
 
@@ -346,7 +346,7 @@ def _stream_to_file(
 
 
 def _download(
-    spec: ModelSpec, url: str, part: BinaryIO, on_progress: ProgressCallback | None
+    spec: ModelSpec, url: str, part: IO[bytes], on_progress: ProgressCallback | None
 ) -> tuple[int, str, int | None]:
     """Download ``url`` into the open ``.part`` file; return (bytes, sha256, Content-Length).
 

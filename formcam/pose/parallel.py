@@ -250,14 +250,20 @@ def detect_people_parallel(
     """
     workers = usable_cores() if workers is None else max(1, int(workers))
     span = clip_span(path, slowmo)
-    seen = look_at_keyframes(span, model_path, workers) if num_poses is None or max_side == "auto" else None
-    if num_poses is None:
-        num_poses = 2 if seen.most >= 2 else 1
-    if max_side == "auto":
-        max_side = pose_picture_side(span.info, seen)
+    if num_poses is None or max_side == "auto":
+        seen = look_at_keyframes(span, model_path, workers)
+        if num_poses is None:
+            num_poses = 2 if seen.most >= 2 else 1
+        if max_side == "auto":
+            max_side = pose_picture_side(span.info, seen)
     if segments is None:
         segments = plan_pose_segments(span)
-    moments_s = sample_moments_s(span.first_s, span.end_s, span.info.fps) if span.frames else np.empty(0)
+    # A clip has frames only where its end is known.
+    moments_s = (
+        sample_moments_s(span.first_s, span.end_s, span.info.fps)
+        if span.frames and span.end_s is not None
+        else np.empty(0)
+    )
     job = _PoseJob(path, model_path, slowmo, num_poses, max_side, max_fps, moments_s)
     with opencv_on_one_thread() if uses_threads(workers, segments) else contextlib.nullcontext():
         results = run_in_threads(job.run, segments, workers, on_frame)

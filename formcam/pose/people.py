@@ -256,7 +256,9 @@ def resolve_person(choice: PersonChoice, tracks: list[dict]) -> int:
         raise UsageError(f"--person {choice.text}: nobody was found in the video to choose from.")
     if choice.x is not None:
         return min(pool, key=lambda t: abs(t["first_centre"][0] - choice.x))["index"]
-    return min(pool, key=lambda t: math.dist(t["first_centre"], choice.point))["index"]
+    point = choice.point
+    assert point is not None  # a PersonChoice is exactly one of index, x and point
+    return min(pool, key=lambda t: math.dist(t["first_centre"], point))["index"]
 
 
 def preview_panels(
@@ -370,7 +372,9 @@ def runner_section(tracking: dict | None) -> dict:
 
 def several_people_warning(tracking: dict | None) -> list[QualityWarning]:
     """A ``several_people`` quality warning when more than one person was a candidate."""
-    candidates = (tracking or {}).get("candidates", [])
+    if tracking is None:
+        return []
+    candidates = tracking.get("candidates", [])
     if len(candidates) < 2:
         return []
     chosen = tracking["chosen_track"]

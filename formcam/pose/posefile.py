@@ -164,7 +164,8 @@ def save_pose(pose: PoseSequence, path: str | os.PathLike) -> Path:
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+            # numpy's stub checks **kwds against savez's allow_pickle: bool too
+            np.savez(fh, **arrays)  # type: ignore[arg-type]
 
     return write_atomic(path, write)
 

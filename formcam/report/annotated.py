@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +115,10 @@ def render_annotated_video(
     parts = [out_path.with_name(f".{out_path.name}.{k:03d}.mp4") for k in range(len(segments) + 1)]
     try:
         last = run_in_threads(
-            lambda item, progress: job.render_part(*item, progress), list(zip(segments, parts)), workers, on_frame
+            lambda item, progress: job.render_part(item[0], item[1], progress),
+            list(zip(segments, parts)),
+            workers,
+            on_frame,
         )
         written = [part for part, last_pts in zip(parts, last) if last_pts is not None]
         last_pts = max((pts for pts in last if pts is not None), default=None)
@@ -175,7 +179,7 @@ class _RenderJob:
     fps: float
     size: tuple[int, int]
     max_side: int | None
-    time_base: object
+    time_base: Fraction
     encoder_threads: int
     full_size_at: Callable[[float], bool] | None = None
     on_full_size_frame: Callable[[int, np.ndarray], None] | None = None
@@ -225,9 +229,11 @@ class _RenderJob:
                     break
                 i = self.frame_of(frame.t_ms) if self.frame_of is not None else frame.index
                 if frame.full_rgb is not None and 0 <= i < n_frames:
+                    # Full-size frames are decoded only for it (full_size_at is set with it).
+                    assert self.on_full_size_frame is not None
                     self.on_full_size_frame(i, frame.full_rgb)  # before drawing: it may be the frame drawn on
                 # The decoded frame is this loop's own: drawn on in place, not copied.
-                image = np.require(frame.rgb, requirements="CW")
+                image = np.require(frame.rgb, requirements=("C", "W"))
                 if 0 <= i < n_frames:
                     self.overlay.draw_on(image, self.annotate(i))
                 writer.write(image, frame.pts)

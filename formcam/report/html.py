@@ -41,10 +41,13 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 _UNIT_TEXT = {"deg": "°"}
 _FLAG_WORDS = {"ok": "ok", "watch": "watch", "high": "high", None: "no norm"}
 
-_CSS = """
-:root{--ink:#0f172a;--dim:#475569;--line:#e2e8f0;--ok:#15803d;--watch:#b45309;--high:#b91c1c;--left:%s;--right:%s}
+_CSS = (
+    "\n:root{--ink:#0f172a;--dim:#475569;--line:#e2e8f0;--ok:#15803d;--watch:#b45309;--high:#b91c1c;"
+    f"--left:{LEFT_CSS};--right:{RIGHT_CSS}}}"
+    + """
 *{box-sizing:border-box}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:#f8fafc}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;\
+color:var(--ink);background:#f8fafc}
 main{max-width:980px;margin:0 auto;padding:16px}
 header.top{background:#0f172a;color:#f8fafc;padding:20px 16px}
 header.top .inner{max-width:980px;margin:0 auto}
@@ -55,24 +58,25 @@ h2{margin:0 0 8px;font-size:1.3rem;display:flex;gap:10px;align-items:center;flex
 h3{margin:14px 0 4px;font-size:1rem}
 p{margin:6px 0}
 .dim{color:var(--dim)}
-.chip{display:inline-block;padding:1px 10px;border-radius:999px;font-size:.8rem;font-weight:600;color:#fff;background:#94a3b8}
+.chip{display:inline-block;padding:1px 10px;border-radius:999px;font-size:.8rem;font-weight:600;\
+color:#fff;background:#94a3b8}
 .chip.ok{background:var(--ok)}.chip.watch{background:var(--watch)}.chip.high{background:var(--high)}
 .big{font-size:2.2rem;font-weight:700;line-height:1.1}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:10px;margin:8px 0}
 .card{border:1px solid var(--line);border-radius:10px;padding:10px 12px}
 .card .k{color:var(--dim);font-size:.85rem}
-table{border-collapse:collapse;width:100%%;font-size:.92rem}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .facts{display:grid;grid-template-columns:minmax(120px,190px) 1fr;gap:4px 14px;margin:8px 0}
 .facts dt{color:var(--dim)}.facts dd{margin:0}
 .left{color:var(--left);font-weight:600}.right{color:var(--right);font-weight:600}
-svg.plot{width:100%%;height:auto;display:block;margin:6px 0}
+svg.plot{width:100%;height:auto;display:block;margin:6px 0}
 figure{margin:8px 0}
 figcaption{color:var(--dim);font-size:.88rem}
 .evidence{display:flex;flex-wrap:wrap;gap:12px}
 .evidence figure{flex:1 1 260px;max-width:360px}
-.evidence img{width:100%%;height:auto;border-radius:8px;border:1px solid var(--line)}
+.evidence img{width:100%;height:auto;border-radius:8px;border:1px solid var(--line)}
 .cues{background:#fefce8;border-left:4px solid #facc15;padding:8px 12px;border-radius:6px}
 .cues ul{margin:4px 0 4px 18px;padding:0}
 .warn{background:#fff7ed;border-left:4px solid #f97316;padding:8px 12px;border-radius:6px;margin:6px 0}
@@ -82,7 +86,8 @@ details summary{cursor:pointer;color:var(--dim)}
 footer{max-width:980px;margin:0 auto;padding:8px 16px 32px;color:var(--dim);font-size:.9rem}
 @media (max-width:560px){.facts{grid-template-columns:1fr}.facts dt{margin-top:6px}.big{font-size:1.8rem}}
 @media print{body{background:#fff}section{break-inside:avoid}}
-""" % (LEFT_CSS, RIGHT_CSS)
+"""
+)
 
 
 def _e(text) -> str:
@@ -232,6 +237,7 @@ def _plot(
 def _summary(report: dict) -> str:
     video, view, runner, cadence = report["video"], report["view"], report["runner"], report["cadence_spm"]
     direction = f", running {view['direction']}" if view.get("direction") else ""
+    fps_text = f", {video['fps']:.0f} fps" if video.get("fps") else ""
     cards = [
         (
             "Cadence",
@@ -246,7 +252,7 @@ def _summary(report: dict) -> str:
         (
             "Clip",
             f'<div class="big">{_num(video.get("duration_s"), "s")}</div><div class="dim">{video["frames"]} frames'
-            f"{', %.0f fps' % video['fps'] if video.get('fps') else ''}</div>",
+            f"{fps_text}</div>",
         ),
         (
             "Runner seen",
@@ -276,7 +282,8 @@ def _summary(report: dict) -> str:
         )
         for name, m in measured:
             out.append(
-                f'<tr><td><a href="#{_e(name)}">{_e(m["label"])}</a></td><td class="n">{_num(m["value"], m["unit"])}</td>'
+                f'<tr><td><a href="#{_e(name)}">{_e(m["label"])}</a></td>'
+                f'<td class="n">{_num(m["value"], m["unit"])}</td>'
                 f'<td class="n">{_num(m["left"], m["unit"])}</td><td class="n">{_num(m["right"], m["unit"])}</td>'
                 f'<td class="n">{m["n"]}</td><td>{_chip(m["flag"])}</td></tr>'
             )
@@ -328,13 +335,15 @@ def _notes(report: dict) -> str:
 def _cadence_section(report: dict) -> str:
     cadence = report["cadence_spm"]
     value = _num(cadence["value"], "steps/min", 0)
+    confidence = f" (confidence {100 * cadence['confidence']:.0f}%)" if cadence.get("confidence") is not None else ""
+    cues = "".join(f"<li>{_e(c)}</li>" for c in CADENCE.cues)
     return (
         f'<section id="cadence_spm"><h2>Cadence</h2><p>{_e(CADENCE.what)}</p>'
         f"<h3>Why it matters</h3><p>{_e(CADENCE.why)}</p>"
         f'<dl class="facts"><dt>Your value</dt><dd><strong>{value}</strong> from {cadence["n_steps"]} steps'
-        f"{' (confidence %.0f%%)' % (100 * cadence['confidence']) if cadence.get('confidence') is not None else ''}</dd>"
+        f"{confidence}</dd>"
         f"<dt>Typical</dt><dd>About 160-180 steps/min for recreational runners; it rises with speed.</dd></dl>"
-        f'<div class="cues"><strong>You could try</strong><ul>{"".join(f"<li>{_e(c)}</li>" for c in CADENCE.cues)}</ul></div>'
+        f'<div class="cues"><strong>You could try</strong><ul>{cues}</ul></div>'
         "</section>"
     )
 

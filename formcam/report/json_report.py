@@ -196,5 +196,6 @@ def read_report(path: Path) -> dict:
     if version is None:
         raise UnreadableInputError(f"{name} is not a formcam report (it has no schema_version).")
     raise UnreadableInputError(
-        f"{name} is a report of schema version {version!r}, which this formcam (reads {SCHEMA_VERSION}) does not support."
+        f"{name} is a report of schema version {version!r}, "
+        f"which this formcam (reads {SCHEMA_VERSION}) does not support."
     )

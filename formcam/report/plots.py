@@ -110,7 +110,7 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:.0f}"
 
 
-def _y_range(lines: Sequence[Line], steps: Sequence[StepPoint], levels: Sequence[float]) -> tuple[float, float]:
+def _y_range(lines: Sequence[Line], steps: Sequence[StepPoint], levels: Sequence[float | None]) -> tuple[float, float]:
     pools = [np.asarray(line.values, dtype=float) for line in lines]
     pools.append(np.array([s.value for s in steps], dtype=float))
     values = np.concatenate([p[np.isfinite(p)] for p in pools]) if pools else np.zeros(0)

@@ -8,6 +8,7 @@ in orange; the numbers are what ``--person N`` takes.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -86,7 +87,7 @@ def _label(
     rgb,
     height: int,
     text_rgb=(0, 0, 0),
-    avoid: list[tuple[int, int, int, int]] = (),
+    avoid: Sequence[tuple[int, int, int, int]] = (),
 ) -> tuple[int, int, int, int]:
     """Draw ``text`` on a filled patch at ``corner``, moved down past the patches in ``avoid``; return its patch."""
     size = height / 600
@@ -105,7 +106,11 @@ def _label(
 
 
 def write_people_preview(
-    video_path: str | os.PathLike, tracking: dict, out_path: str | os.PathLike, *, slow_motion_factor: float = 1.0
+    video_path: str | os.PathLike,
+    tracking: dict | None,
+    out_path: str | os.PathLike,
+    *,
+    slow_motion_factor: float = 1.0,
 ) -> Path | None:
     """Write ``people.jpg`` from the pose stage's ``tracking`` (:func:`formcam.pose.people.choose_person`).
 
@@ -118,7 +123,9 @@ def write_people_preview(
         The JPEG, or None when there is nothing to show (one person, or the
         frames could not be decoded).
     """
-    panels = (tracking or {}).get("preview") or []
+    if not tracking:
+        return None
+    panels = tracking.get("preview") or []
     if not panels:
         return None
     frames = grab_frames(video_path, [p["t_ms"] for p in panels], slow_motion_factor=slow_motion_factor)

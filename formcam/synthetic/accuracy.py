@@ -35,6 +35,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,7 @@ class Trial:
 
 def draw_gait(rng: np.random.Generator) -> dict:
     """Keyword arguments of :func:`formcam.synthetic.gait.make_gait` for one random runner (no noise)."""
-    params = {name: float(rng.uniform(low, high)) for name, (low, high) in PARAMETER_RANGES.items()}
+    params: dict[str, Any] = {name: float(rng.uniform(low, high)) for name, (low, high) in PARAMETER_RANGES.items()}
     height = float(rng.uniform(*RUNNER_HEIGHT_PX))
     params.update(
         view=str(rng.choice(CLEAR_VIEWS)),
@@ -122,6 +123,7 @@ def measure(gait: dict, noise: dict | None) -> Trial:
     """Analyse one synthetic gait and return its errors against the truth."""
     pose = make_gait(**gait, **(noise or {}))
     truth = pose.extras.truth
+    assert truth is not None  # make_gait always gives its truth
     kin = analyse_pose(pose, height_cm=HEIGHT_CM)
     errors: dict[str, float] = {}
     value = kin.cadence.value_spm
@@ -262,8 +264,8 @@ def markdown_document(record: dict) -> str:
         "exact (*clean*) and with pose-model-like noise (*noisy*: pixel jitter of 0.4 % of the runner's height, "
         "5 % of poses lost, 2 % of frames skipped, a left/right swap burst of up to 150 ms every two seconds, "
         "the camera rolled by up to 6° in rear and front views, 3 % of landmarks reported unsure with five times "
-        "the jitter; `formcam.synthetic.gait.add_pose_noise`). Error = formcam's value minus the true value; cadence in "
-        "percent.",
+        "the jitter; `formcam.synthetic.gait.add_pose_noise`). Error = formcam's value minus the true value; "
+        "cadence in percent.",
         "",
         "Camera roll is removed in rear and front views (the runner's balance axis) and therefore part of their "
         "noise. In side views formcam cannot tell roll from perspective (a camera not quite square to the "
@@ -282,7 +284,8 @@ def markdown_document(record: dict) -> str:
         "unfiltered samples within 80 ms or four frames) rather than from the nearest frame, which lies up to half "
         "a frame along the steep side, or from the low-passed tracks, which round the corner. Where the fit shows "
         "the knee already flexing before the contact (found late) or still extending after it (early), both "
-        "angles are read at the fit's straightest knee within 40 ms instead (`formcam.gait.contact_angles.knee_landing_times`): "
+        "angles are read at the fit's straightest knee within 40 ms instead "
+        "(`formcam.gait.contact_angles.knee_landing_times`): "
         "on MediaPipe's landmarks of rendered runners one leg's contacts came up to 40 ms late, which read the "
         "knee 1.3-2.1° more flexed (docs/validation.md). Below 50 fps a frame "
         "lasts 33-42 ms, in which the knee flexes by several degrees after landing: the fit has to reach over "

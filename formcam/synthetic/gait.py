@@ -592,13 +592,13 @@ class _GaitModel:
                 else (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX)
             )
             heel_forward, lift = self._heel_forward_and_lift(p)
-            lateral = np.full_like(t, side * self.hip_w / 2)
-            ankle = np.stack([heel_forward + self.heel_back, lateral, self.ankle_h + lift], axis=1)
+            ankle_lateral = np.full_like(t, side * self.hip_w / 2)
+            ankle = np.stack([heel_forward + self.heel_back, ankle_lateral, self.ankle_h + lift], axis=1)
             out[:, ankle_i] = ankle
             out[:, heel_i] = ankle + np.array([-self.heel_back, 0.0, -self.ankle_h])
             out[:, toe_i] = ankle + np.array([self.toe_ahead, 0.0, -self.ankle_h])
             out[:, knee_i] = _knee(out[:, hip_i], ankle, self.thigh, self.shank)
-            out[:, knee_i, 1] = lateral
+            out[:, knee_i, 1] = ankle_lateral
         return out
 
     # -- truth
@@ -616,7 +616,6 @@ class _GaitModel:
 
         # Evaluate the model at the left stance's contact and midstance and apply the definitions.
         t_contact, t_mid = self.t0, self.t_mid_left
-        img_c = projection(self.body(np.array([t_contact])))[0]
         img_m = projection(self.body(np.array([t_mid])))[0]
         side_proj = _Projection(view="side", facing=1, cx=0.0, ground_y=0.0)
         side_m = side_proj(self.body(np.array([t_mid])))[0]

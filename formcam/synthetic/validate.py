@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -94,24 +95,22 @@ def validation_set(duration_s: float = 8.0, fps: float = 60.0) -> list[Validatio
     side = Gait(head_forward_pct=15.0, trunk_forward_lean_deg=7.0, overstride_pct=8.0, cadence_spm=172.0)
     rear = Gait(pelvic_drop_deg=8.0, shoulder_dip_deg=5.0, trunk_lateral_lean_deg=4.0, cadence_spm=166.0)
     front = Gait(pelvic_drop_deg=6.0, shoulder_dip_deg=4.0, trunk_lateral_lean_deg=3.0, arm_crossover_pct=5.0)
-    common = dict(duration_s=duration_s, fps=fps)
+    clip_spec = partial(ClipSpec, duration_s=duration_s, fps=fps)
     return [
-        ValidationClip("side_clean", "clean", ClipSpec(view="side", gait=side, **common)),
-        ValidationClip("rear_clean", "clean", ClipSpec(view="rear", gait=rear, **common)),
-        ValidationClip("front_clean", "clean", ClipSpec(view="front", gait=front, **common)),
+        ValidationClip("side_clean", "clean", clip_spec(view="side", gait=side)),
+        ValidationClip("rear_clean", "clean", clip_spec(view="rear", gait=rear)),
+        ValidationClip("front_clean", "clean", clip_spec(view="front", gait=front)),
         ValidationClip(
             "side_clutter",
             "clutter",
-            ClipSpec(view="side", gait=side, background="clutter", seed=3, direction="left", **common),
+            clip_spec(view="side", gait=side, background="clutter", seed=3, direction="left"),
+        ),
+        ValidationClip("rear_clutter", "clutter", clip_spec(view="rear", gait=rear, background="clutter", seed=5)),
+        ValidationClip(
+            "side_person", "second person", clip_spec(view="side", gait=side, second_person="walking", seed=2)
         ),
         ValidationClip(
-            "rear_clutter", "clutter", ClipSpec(view="rear", gait=rear, background="clutter", seed=5, **common)
-        ),
-        ValidationClip(
-            "side_person", "second person", ClipSpec(view="side", gait=side, second_person="walking", seed=2, **common)
-        ),
-        ValidationClip(
-            "rear_person", "second person", ClipSpec(view="rear", gait=rear, second_person="standing", seed=4, **common)
+            "rear_person", "second person", clip_spec(view="rear", gait=rear, second_person="standing", seed=4)
         ),
     ]
 
@@ -193,7 +192,8 @@ def _line_angle_deg(xy: np.ndarray, a: int | tuple, b: int | tuple, from_vertica
 
 
 #: Frame-by-frame angles whose pose-model response :func:`angle_response` measures, per view.
-RESPONSE_SIGNALS = {
+#: Signal name -> (views it is valid in, (landmark(s) a, landmark(s) b), measured from vertical).
+RESPONSE_SIGNALS: dict[str, tuple[tuple[View, ...], tuple[int | tuple[int, int], int | tuple[int, int]], bool]] = {
     "hip line tilt": (FRONTAL, (lm.LEFT_HIP, lm.RIGHT_HIP), False),
     "shoulder line tilt": (FRONTAL, (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER), False),
     "trunk lateral angle": (FRONTAL, ((lm.LEFT_HIP, lm.RIGHT_HIP), (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER)), True),
@@ -308,6 +308,7 @@ def metrics_with_true_events(kin: Kinematics, t_ms: np.ndarray, truth: dict) -> 
 
 
 def _metric_value(kin: Kinematics, name: str) -> float | None:
+    value: float | None
     if name == "cadence_spm":
         value = kin.cadence.value_spm
     else:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -164,7 +164,7 @@ class FrameStream(Iterator[Frame]):
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def _generate(self, container, decoded: Iterator) -> Iterator[Frame]:
+    def _generate(self, container, decoded: Iterator) -> Generator[Frame, None, None]:
         # The generator owns the container: its finally-block runs on
         # exhaustion, on close(), and when the generator is garbage-collected.
         info = self.info

@@ -109,9 +109,10 @@ class H264Writer:
         self._frame_ticks = 1 / (Fraction(self.fps).limit_denominator(100_000) * self.time_base)
         self._last_pts: int | None = None
         self._exact_pts: Fraction | None = None
-        self._container = av.open(str(self.part_path), mode="w", format="mp4", options=self._muxer_options(faststart))
+        container = av.open(str(self.part_path), mode="w", format="mp4", options=self._muxer_options(faststart))
+        self._container: av.container.OutputContainer | None = container
         try:
-            self._stream = self._add_video_stream(crf, preset, threads)
+            self._stream = self._add_video_stream(container, crf, preset, threads)
         except BaseException:
             self.abort()
             raise
@@ -119,8 +120,8 @@ class H264Writer:
     def _muxer_options(self, faststart: bool) -> dict[str, str]:
         return mp4_muxer_options(self.time_base, faststart)
 
-    def _add_video_stream(self, crf: int, preset: str, threads: int):
-        stream = self._container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(100_000))
+    def _add_video_stream(self, container: av.container.OutputContainer, crf: int, preset: str, threads: int):
+        stream = container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(100_000))
         stream.width = self.output_width
         stream.height = self.output_height
         stream.pix_fmt = "yuv420p"

@@ -241,7 +241,7 @@ def _mp4_without_index(path: str, max_boxes: int = 10_000) -> bool:
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
-            position, types = 0, []
+            position, types = 0, list[bytes]()
             while position + 8 <= size and len(types) < max_boxes:
                 fh.seek(position)
                 header = fh.read(16)
@@ -294,7 +294,7 @@ def _is_cover_art(stream) -> bool:
 
 def _first_frames(decoder, path: str) -> list:
     """Decode up to two frames: proof that this is a moving picture, and rotation."""
-    first = []
+    first: list = []
     try:
         # Pull from the decoder rather than loop-and-break over it, so that the
         # caller can go on with the same decoder without losing a frame.

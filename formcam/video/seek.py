@@ -34,10 +34,12 @@ class _Reader:
     def __init__(self, path: str | os.PathLike, info: VideoInfo):
         self.path = os.fspath(path)
         self.container = av.open(self.path)
-        self._index = None  # the file opened again, only to find key frames
+        self._index: av.container.InputContainer | None = None  # the file opened again, only to find key frames
         self.stream = self.container.streams.video[0]
         self.stream.thread_type = "AUTO"
-        self.time_base = self.stream.time_base
+        time_base = self.stream.time_base
+        assert time_base is not None  # PyAV types it Optional; a demuxed video stream always has one
+        self.time_base = time_base
         self.fps = info.fps or 30.0
         self.turns_ccw = info.turns_ccw
         self.position_s = float("-inf")  # time of the last frame handed out

@@ -91,6 +91,8 @@ def split_evenly(span: ClipSpan, count: int, warmup_s: float = 0.0) -> list[Segm
     """
     if count <= 1:
         return [WHOLE_CLIP]
+    # Only clips with frames are split, and a clip has frames only where its end is known (ClipSpan.frames).
+    assert span.end_s is not None
     first = (span.end_s - span.first_s + (count - 1) * warmup_s) / count
     bounds = [span.first_s] + [span.first_s + first + k * (first - warmup_s) for k in range(count)]
     return [

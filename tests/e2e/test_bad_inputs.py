@@ -217,7 +217,8 @@ def save_raw_pose(path: Path, **changes) -> Path:
         "frame_size": np.array(pose.frame_size, np.int32),
     }
     arrays.update(changes)
-    np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
+    # numpy's stub checks **kwds against savez's allow_pickle: bool too
+    np.savez(path, **{k: v for k, v in arrays.items() if v is not None})  # type: ignore[arg-type]
     return path
 
 

@@ -57,9 +57,9 @@ MUTATIONS = st.one_of(
 )
 
 
-def mutate(data: bytes, mutation) -> bytes:
+def mutate(original: bytes, mutation) -> bytes:
     kind, *args = mutation
-    data = bytearray(data)
+    data = bytearray(original)
     if kind == "truncate":
         return bytes(data[: int(len(data) * args[0])])
     if kind == "flip":
@@ -74,9 +74,9 @@ def mutate(data: bytes, mutation) -> bytes:
     return bytes(data[:start] + data[start + int(len(data) * args[1]) :])
 
 
-def huge_sample_entry(data: bytes) -> bytes:
+def huge_sample_entry(original: bytes) -> bytes:
     """The MP4's avc1 sample entry claiming a 65535 x 65535 picture."""
-    data = bytearray(data)
+    data = bytearray(original)
     entry = data.find(b"avc1", data.find(b"stsd"))
     data[entry + 28 : entry + 32] = b"\xff\xff\xff\xff"  # width, height after 24 bytes of fixed fields
     return bytes(data)

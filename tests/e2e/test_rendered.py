@@ -26,13 +26,19 @@ REAR_S, SIDE_S = 7.5, 6.0
 # down the image as it travels back. In the portrait clip the runner is also larger, and there MediaPipe
 # swaps the feet for about 80 ms after each landing; rear steps are timed from the hip's bounce so that
 # this cannot add or drop a step (formcam.gait.foot_motion.stances_around_midstances).
-LOW = dict(camera_height_m=0.3)
+LOW_CAMERA_M = 0.3
 
 CLIPS = {
-    "rear": ClipSpec(view="rear", gait=REAR, duration_s=REAR_S, frame_size=LANDSCAPE, **LOW),
-    "rear_rotated": ClipSpec(view="rear", gait=REAR, duration_s=REAR_S, frame_size=PORTRAIT, rotation_deg=90, **LOW),
-    "rear_120fps": ClipSpec(view="rear", gait=REAR, duration_s=REAR_S, frame_size=LANDSCAPE, fps=120.0, **LOW),
-    "rear_level": ClipSpec(view="rear", gait=Gait(), duration_s=REAR_S, frame_size=LANDSCAPE, seed=1, **LOW),
+    "rear": ClipSpec(view="rear", gait=REAR, duration_s=REAR_S, frame_size=LANDSCAPE, camera_height_m=LOW_CAMERA_M),
+    "rear_rotated": ClipSpec(
+        view="rear", gait=REAR, duration_s=REAR_S, frame_size=PORTRAIT, rotation_deg=90, camera_height_m=LOW_CAMERA_M
+    ),
+    "rear_120fps": ClipSpec(
+        view="rear", gait=REAR, duration_s=REAR_S, frame_size=LANDSCAPE, fps=120.0, camera_height_m=LOW_CAMERA_M
+    ),
+    "rear_level": ClipSpec(
+        view="rear", gait=Gait(), duration_s=REAR_S, frame_size=LANDSCAPE, seed=1, camera_height_m=LOW_CAMERA_M
+    ),
     "side": ClipSpec(view="side", gait=SIDE, duration_s=SIDE_S, frame_size=LANDSCAPE),
     "side_rotated": ClipSpec(view="side", gait=SIDE, duration_s=SIDE_S, frame_size=PORTRAIT, rotation_deg=90),
     "side_120fps": ClipSpec(view="side", gait=SIDE, duration_s=SIDE_S, frame_size=LANDSCAPE, fps=120.0),

@@ -79,13 +79,16 @@ def render(html_path: str | os.PathLike, *, width: int = 1000, height: int = 400
 
     program = need_chromium()
     url = Path(html_path).resolve().as_uri()
-    with tempfile.TemporaryDirectory(prefix="formcam-chromium-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="formcam-chromium-") as tmp_name:
+        tmp = Path(tmp_name)
         png = tmp / "page.png"
         shot = _run(program, [f"--screenshot={png}", f"--window-size={width},{height}", url], tmp / "profile-a")
         if not png.is_file():
             raise AssertionError(f"Chromium wrote no screenshot: {shot.stderr[-2000:]}")
-        image = cv2.cvtColor(cv2.imread(str(png)), cv2.COLOR_BGR2RGB)
+        bgr = cv2.imread(str(png))
+        if bgr is None:
+            raise AssertionError(f"Chromium's screenshot {png.name} is not a readable image.")
+        image = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         dom = _run(program, ["--enable-logging=stderr", "--v=0", "--dump-dom", url], tmp / "profile-b")
     return Rendered(screenshot=image, dom=dom.stdout, console=shot.stderr + dom.stderr)
 
@@ -102,11 +105,13 @@ EXTERNAL = re.compile(
 )
 
 
-#: Added to a copy of a page by :func:`sideways_scrolling`: the page itself, and every box that scrolls, wider than shown.
+#: Added to a copy of a page by :func:`sideways_scrolling`: the page itself, and every box that scrolls,
+#: wider than shown.
 _SIDEWAYS_PROBE = """<script>
 const root = document.documentElement;
 const found = [...document.querySelectorAll("body *")]
-  .filter(e => e.scrollWidth > e.clientWidth + 1 && !["visible", "hidden", "clip"].includes(getComputedStyle(e).overflowX))
+  .filter(e => e.scrollWidth > e.clientWidth + 1 \
+&& !["visible", "hidden", "clip"].includes(getComputedStyle(e).overflowX))
   .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.scrollWidth} px in ${e.clientWidth} px`);
 if (root.scrollWidth > root.clientWidth) found.unshift(`the page: ${root.scrollWidth} px in ${root.clientWidth} px`);
 document.body.setAttribute("data-sideways", JSON.stringify(found));

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -92,7 +92,7 @@ def pattern_frame(index: int, width: int, height: int) -> np.ndarray:
 
 def write_clip(
     dst: str | os.PathLike,
-    pts: Sequence[int],
+    pts: Iterable[int],
     *,
     time_base: Fraction = Fraction(1, 90_000),
     width: int = 160,
@@ -128,7 +128,7 @@ def make_cfr_clip(dst: str | os.PathLike, n_frames: int = 30, *, fps: int = 30, 
 
 def make_vfr_clip(
     dst: str | os.PathLike,
-    frame_times_s: Sequence[float] | None = None,
+    frame_times_s: Sequence[float] | np.ndarray | None = None,
     *,
     time_base: Fraction = Fraction(1, 90_000),
     **kwargs,

@@ -334,6 +334,7 @@ def clip_truth(scene: Scene, video_name: str) -> dict:
     # The clip lasts until one frame after its last (a variable frame rate can make it longer than asked).
     covered_s = float(scene.t_s[-1]) + 1.0 / spec.fps
     truth = make_gait(view=spec.view, direction=spec.direction, fps=spec.fps, duration_s=covered_s, **gait).extras.truth
+    assert truth is not None  # make_gait always gives its truth
     truth.pop("params", None)
     for key in ("leg_length_px", "side_leg_length_px", "vertical_oscillation_px", "runner_height_px"):
         truth.pop(key, None)  # in make_gait's own pixels, not this clip's

@@ -17,6 +17,7 @@ polygons with OpenCV, anti-aliased at sub-pixel precision.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import cv2
 import numpy as np
@@ -379,7 +380,7 @@ def _limb_parts(points, side: str, camera: Camera, h: float, outfit: Outfit, tor
     j = _JOINTS[side]
     up = np.array([0.0, 0.0, 1.0])
     named = {key: points[:, idx] for key, idx in j.items() if key != "hand"}
-    named["hand"] = points[:, list(j["hand"])].mean(axis=1)
+    named["hand"] = points[:, list(cast(tuple[int, ...], j["hand"]))].mean(axis=1)  # the one entry that is a tuple
     # The shoe's outline reaches back to the heel landmark and forward to the toe landmark.
     along = _unit(named["toe"] - named["heel"])
     named["heel_top"] = named["heel"] + h * (0.027 * along + 0.026 * up)

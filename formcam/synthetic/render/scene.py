@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from formcam.pose import landmarks as lm
 from formcam.synthetic.render.camera import Camera
@@ -97,7 +98,7 @@ class Treadmill:
         self.half_length, self.half_width = length_m / 2, width_m / 2
         self.stripe_spacing = 0.4
 
-    def _poly(self, corners: np.ndarray) -> np.ndarray:
+    def _poly(self, corners: npt.ArrayLike) -> np.ndarray:
         return self.camera.project(np.asarray(corners, dtype=np.float64))
 
     def draw(self, rgb: np.ndarray, t_s: float) -> None:

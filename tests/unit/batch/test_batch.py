@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -178,7 +179,7 @@ def test_options_that_do_not_change_results_do_not_make_a_clip_stale():
 def fake_report(view="rear", **gait) -> dict:
     pose = make_gait(view=view, duration_s=8, seed=1, **gait)
     kin = analyse_pose(pose)
-    video = {
+    video: dict[str, Any] = {
         "path": None,
         "width": 1280,
         "height": 720,
@@ -334,6 +335,7 @@ def assert_stopped_by_time_limit(outcomes, out: Path, clip_timeout: float) -> in
     assert slow.message == timed_out_message(clip_timeout) and "--clip-timeout" in slow.message
     assert by_name["a"].status == by_name["b"].status == "ok"
     manifest = read_manifest(out / "slow")
+    assert manifest is not None
     assert manifest["status"] == "timed_out" and manifest["message"] == slow.message
     assert not is_up_to_date(manifest, out / "slow.mp4", options_fingerprint(NO_VIDEO))  # the next run tries again
     assert not (out / "slow" / "frames.csv").exists() and not (out / "slow" / ".annotated.mp4.part").exists()

@@ -71,7 +71,10 @@ RUNNERS = [
 @pytest.mark.parametrize("seed", [3, 4])
 @pytest.mark.parametrize("runner", range(len(RUNNERS)))
 def test_angles_at_contact_are_within_two_degrees_with_realistic_noise_at_60_fps(runner, seed):
-    """Reading the straightest frame near contact missed the knee by 1.8-5 degrees here; the fit at the corner does not."""
+    """Reading the straightest frame near contact missed the knee by 1.8-5 degrees here.
+
+    The fit at the corner does not.
+    """
     noise = {**REALISTIC_NOISE, "camera_roll_deg": 0.0, "seed": seed}
     pose = make_gait(view="side", fps=60, duration_s=12, **RUNNERS[runner], **noise)
     kin, truth = analyse_pose(pose), pose.extras.truth

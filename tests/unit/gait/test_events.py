@@ -194,7 +194,10 @@ def _feet_mixed_up_after_left_landings(pose, start_ms: float, length_ms: float) 
 @pytest.mark.parametrize("view", ["rear", "front"])
 @pytest.mark.parametrize("start_ms", [20.0, 30.0])  # 30: the mix-up lasts into midstance
 def test_feet_mixed_up_after_each_landing_neither_move_nor_drop_a_step(view, start_ms):
-    """Each foot's own motion took the end of the mix-up for the landing (145-155 ms late); the hip's bounce does not."""
+    """Each foot's own motion took the end of the mix-up for the landing (145-155 ms late).
+
+    The hip's bounce does not.
+    """
     pose = make_gait(view=view, vertical_oscillation_pct=8, jitter_px=1.0, seed=2)
     t_ms, truth = pose.t_ms, pose.extras.truth
     xy = clean_landmarks(_feet_mixed_up_after_left_landings(pose, start_ms, 80.0), pose.visibility, t_ms)

@@ -39,6 +39,7 @@ AT_CONTACT = ["knee_flexion_contact_deg", "shank_angle_contact_deg"]
 
 def _analyse(**params) -> tuple[Kinematics, dict]:
     pose = make_gait(**params)
+    assert pose.extras.truth is not None  # make_gait always gives its truth
     return analyse_pose(pose), pose.extras.truth
 
 

@@ -23,6 +23,8 @@ from tests.conftest import REPO
 
 FILENAME = "pose_landmarker_lite.task"
 PAYLOAD = os.urandom(300_000)  # several download chunks
+PAYLOAD_SIZE = len(PAYLOAD)
+PAYLOAD_SHA256 = hashlib.sha256(PAYLOAD).hexdigest()
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -46,7 +48,7 @@ def isolated(tmp_path, monkeypatch):
 def fake_manifest(monkeypatch):
     """Make 'lite' an official model whose bytes are PAYLOAD."""
 
-    def spec(size=len(PAYLOAD), sha256=hashlib.sha256(PAYLOAD).hexdigest()):
+    def spec(size=PAYLOAD_SIZE, sha256=PAYLOAD_SHA256):
         entry = ModelSpec("lite", FILENAME, "http://invalid.example/" + FILENAME, size, sha256, "Apache-2.0")
         monkeypatch.setattr(models, "load_manifest", lambda: {"lite": entry})
         return entry

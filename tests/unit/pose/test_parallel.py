@@ -404,7 +404,8 @@ def test_the_pipeline_starts_without_importing_scipy_and_preloads_it_in_the_back
     # Importing scipy takes about a second, jsonschema 0.07 s; formcam does both while the pose model runs.
     code = (
         "import sys, formcam.pipeline as p, formcam.cli; before = {'scipy', 'jsonschema'} & set(sys.modules); "
-        "p.preload_analysis_libraries().join(); print(sorted(before), 'scipy.signal' in sys.modules, 'jsonschema' in sys.modules)"
+        "p.preload_analysis_libraries().join(); "
+        "print(sorted(before), 'scipy.signal' in sys.modules, 'jsonschema' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["[]", "True", "True"]

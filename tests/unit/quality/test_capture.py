@@ -60,7 +60,7 @@ def scene_clip(
     frames = []
     for i in range(n):
         x = int(round(abs(pan_px) * i))
-        grey = world[:, x : x + WIDTH].astype(np.float32)
+        grey: np.ndarray = world[:, x : x + WIDTH].astype(np.float32)
         if blur_px:
             grey = cv2.blur(grey, (blur_px, 1))
         grey = np.clip(grey * gain, 0, 255).astype(np.uint8)
@@ -126,8 +126,8 @@ def test_letterbox_bars_are_found_and_kept_out_of_the_brightness(clips):
 
 def pairs_as_frames_pass(path, stretches: int = 1) -> list:
     """Pairs kept by one PairSampler per stretch of the clip, as the pose stage's segments keep them."""
-    with iter_frames(path) as frames:
-        frames = list(frames)
+    with iter_frames(path) as stream:
+        frames = list(stream)
     moments = sample_moments_s(frames[0].pts_s, frames[-1].pts_s + 1 / FPS, FPS)
     bounds = np.linspace(frames[0].pts_s, frames[-1].pts_s + 1, stretches + 1)
     pairs = []

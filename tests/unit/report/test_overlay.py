@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -54,7 +55,7 @@ def grey_frame(width: int, height: int) -> np.ndarray:
 
 
 def annotation(xy: np.ndarray, view: str = "rear", **kwargs) -> FrameAnnotation:
-    values = dict(shoulder_tilt_deg=2.0, hip_tilt_deg=-5.0, head_forward_deg=12.0)
+    values: dict[str, Any] = dict(shoulder_tilt_deg=2.0, hip_tilt_deg=-5.0, head_forward_deg=12.0)
     values.update(kwargs)
     return FrameAnnotation(xy=xy, view=view, **values)
 
