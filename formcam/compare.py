@@ -183,9 +183,10 @@ def expected_error_value(text, value: float | None = None) -> float | None:
     text = text or ""
     synthetic, _, landmarks = text.partition(_LANDMARK_PART)
     parts = [_bound(part, value) for part in (synthetic, landmarks) if part]
-    if not parts or any(part is None for part in parts):
+    known = [part for part in parts if part is not None]
+    if not known or len(known) < len(parts):
         return None
-    return math.hypot(*parts)
+    return math.hypot(*known)
 
 
 def _bound(text: str, value: float | None) -> float | None:

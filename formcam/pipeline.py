@@ -277,21 +277,22 @@ def analyze(
         report=report, pose=pose, kinematics=kinematics, out_dir=out_dir if options.outputs else None, content=content
     )
     if options.outputs:
+        video_file = source_video if source_video is not None and source_video.is_file() else None
         try:
-            _write_outputs(analysis, path, source_video, options, on_progress)
-            _write_people_preview(analysis, source_video)
+            _write_outputs(analysis, out_dir, path, video_file, options, on_progress)
+            _write_people_preview(analysis, out_dir, video_file)
         except (OSError, CodecError) as exc:
             raise OutputWriteError(cannot_write_outputs(out_dir, exc)) from exc
     return analysis
 
 
-def _write_people_preview(analysis: Analysis, source_video: Path | None) -> None:
+def _write_people_preview(analysis: Analysis, out_dir: Path, video_file: Path | None) -> None:
     """people.jpg when several people were in view; an earlier analysis's stale one is removed."""
-    path = analysis.out_dir / "people.jpg"
+    path = out_dir / "people.jpg"
     written = None
-    if source_video is not None and source_video.is_file():
+    if video_file is not None:
         written = write_people_preview(
-            source_video,
+            video_file,
             analysis.pose.extras.tracking,
             path,
             slow_motion_factor=analysis.report["video"].get("slow_motion_factor") or 1.0,
@@ -432,27 +433,28 @@ def _video_section_without_file(pose: PoseSequence) -> dict:
 
 def _write_outputs(
     analysis: Analysis,
+    out_dir: Path,
     input_path: Path,
-    source_video: Path | None,
+    video_file: Path | None,
     options: AnalysisOptions,
     on_progress: ProgressCallback | None,
 ) -> None:
-    out_dir = prepare_out_dir(analysis.out_dir, input_path, overwrite=options.overwrite, create=True)
+    """The chosen outputs into ``out_dir``; those drawn on the video only where ``video_file`` is readable."""
+    out_dir = prepare_out_dir(out_dir, input_path, overwrite=options.overwrite, create=True)
     files = analysis.files
     kin, pose, report = analysis.kinematics, analysis.pose, analysis.report
     if "pose.npz" in options.outputs and not is_pose_file(input_path):
         files.append(save_pose(pose, out_dir / "pose.npz"))
     if {"frames.csv", "steps.csv"} & options.outputs:
         files += write_tables(out_dir, pose.t_ms, kin.signals, pose.detected, report)
-    video_there = source_video is not None and source_video.is_file()
     evidence = None
-    if "annotated.mp4" in options.outputs and video_there:
+    if "annotated.mp4" in options.outputs and video_file is not None:
         # The video pass decodes every frame anyway: it hands the HTML report's evidence frames over at full size.
         plan = plan_evidence(report, kin) if "report.html" in options.outputs else None
         with _stage(on_progress if options.progress else None, "Video", pose.n_frames) as advance:
             files.append(
                 render_annotated_video(
-                    source_video,
+                    video_file,
                     out_dir / "annotated.mp4",
                     kin,
                     report,
@@ -473,7 +475,7 @@ def _write_outputs(
                 report,
                 kin,
                 t_ms=pose.t_ms,
-                source_video=source_video if video_there else None,
+                source_video=video_file,
                 evidence=evidence,
             )
         )

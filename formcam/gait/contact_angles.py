@@ -163,7 +163,10 @@ def corner_fit(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_wid
 
 
 def _two_parabolas(d: np.ndarray) -> np.ndarray:
-    """The terms ``1, d, d**2`` before and ``d, d**2`` after ``d = 0`` of :func:`corner_fit`'s curve, shape ``d.shape + (5,)``."""
+    """The terms ``1, d, d**2`` before and ``d, d**2`` after ``d = 0`` of :func:`corner_fit`'s curve.
+
+    Shape ``d.shape + (5,)``.
+    """
     before, after = np.minimum(d, 0.0), np.maximum(d, 0.0)
     return np.stack([np.ones_like(d), before, before**2, after, after**2], axis=-1)
 

@@ -120,9 +120,11 @@ def detect_events(
                 ("right", (lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX)),
             )
         }
-        per_side = stances_around_midstances(xy, feet_y, t_ms, stride_ms, window, min_gap)
+        around_midstances = stances_around_midstances(xy, feet_y, t_ms, stride_ms, window, min_gap)
         method = "midstance"
-        if per_side is None:  # no clear running bounce: each foot on its own
+        if around_midstances is not None:
+            per_side = around_midstances
+        else:  # no clear running bounce: each foot on its own
             per_side = {side: stance_from_foot_motion(feet_y[side], t_ms, window, min_gap) for side in SIDES}
             method = "foot_motion"
 

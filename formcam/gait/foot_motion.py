@@ -296,9 +296,10 @@ def stances_around_midstances(
         return None
     if not bounce_confirms_rhythm(bounce_spm(xy, t_ms), 120000.0 / stride_ms):
         return None
-    motions = {side: _foot_motion(feet_y[side], t_ms, window) for side in SIDES}
+    found_motions = {side: _foot_motion(feet_y[side], t_ms, window) for side in SIDES}
     midstances = midstance_frames(xy, t_ms, stride_ms / 2.0)
-    if any(motion is None for motion in motions.values()) or midstances.size < 3:
+    motions = {side: motion for side, motion in found_motions.items() if motion is not None}
+    if len(motions) < len(SIDES) or midstances.size < 3:
         return None
     swing_px = float(np.median(np.concatenate([motions[side].swing_height for side in SIDES])))
     with np.errstate(invalid="ignore"):
@@ -321,7 +322,7 @@ def stances_around_midstances(
     left_stance = left_at_even * parity > 0
     search_from = np.maximum(np.concatenate([[-1], midstances[:-1]]), midstances - reach)
     search_to = np.minimum(np.concatenate([midstances[1:], [n - 1]]), midstances + reach)
-    per_side = {}
+    per_side: dict[str, tuple[np.ndarray, ...]] = {}
     for side in SIDES:  # the two feet, each over all its stances at once
         motion = motions[side]
         mine = (left_at_even != 0) & (left_stance == (side == "left"))

@@ -38,6 +38,7 @@ the part where they are, and the report says which part
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,12 +115,12 @@ class Presence:
     @property
     def visible_s(self) -> float:
         """Seconds from the first to the last sighting (0 when never seen)."""
-        return 0.0 if self.first_s is None else self.last_s - self.first_s
+        return 0.0 if self.first_s is None or self.last_s is None else self.last_s - self.first_s
 
     @property
     def partial(self) -> bool:
         """True when the runner is out of view for a while at the start or the end."""
-        if self.first_s is None:
+        if self.first_s is None or self.last_s is None:
             return False
         return self.first_s > PARTIAL_MARGIN_S or self.clip_s - self.last_s > PARTIAL_MARGIN_S
 
@@ -177,10 +178,10 @@ def feet_in_picture(image_xy: np.ndarray, visibility: np.ndarray, frame_size: tu
             & (ankles[..., 1] < height)
             & (np.asarray(visibility)[:, [LEFT_ANKLE, RIGHT_ANKLE]] >= FOOT_VISIBILITY)
         )
-    return inside.any(axis=1)
+    return np.asarray(inside.any(axis=1))
 
 
-def require_person(where: Presence, name: str, hints: list[str] = (), person: str | None = None) -> None:
+def require_person(where: Presence, name: str, hints: Sequence[str] = (), person: str | None = None) -> None:
     """Raise :class:`NothingToAnalyseError` unless a person is seen often enough.
 
     Parameters
@@ -293,7 +294,7 @@ def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) ->
     from scipy import ndimage
 
     contacts, steps = _leading_steps(xy, t_ms, view)
-    if len(steps) < 2 * SPEED_CHANGE_STEPS:
+    if xy is None or len(steps) < 2 * SPEED_CHANGE_STEPS:
         return None
     half = SPEED_CHANGE_STEPS // 2
     # Medians of whole windows only: at the clip's ends a window would repeat its last step.

@@ -367,7 +367,7 @@ class Model:
         ear_half = 0.075 * self.H / 2  # head breadth about 0.075 H between the ears [D]
         out[:, L_EAR], out[:, R_EAR] = mid_ear + [0, ear_half, 0], mid_ear - [0, ear_half, 0]
         fwd = 0.05 * self.H  # eyes and nose ahead of the ears [D]
-        for i, y in (
+        for i, across in (
             (L_EYE_IN, 0.006),
             (L_EYE, 0.010),
             (L_EYE_OUT, 0.014),
@@ -375,7 +375,7 @@ class Model:
             (R_EYE, -0.010),
             (R_EYE_OUT, -0.014),
         ):
-            out[:, i] = mid_ear + [fwd, y * self.H, 0.005 * self.H]
+            out[:, i] = mid_ear + [fwd, across * self.H, 0.005 * self.H]
         out[:, NOSE] = mid_ear + [fwd + 0.012 * self.H, 0, -0.015 * self.H]
         out[:, MOUTH_L] = mid_ear + [fwd, 0.01 * self.H, -0.04 * self.H]
         out[:, MOUTH_R] = mid_ear + [fwd, -0.01 * self.H, -0.04 * self.H]
