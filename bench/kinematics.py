@@ -4,7 +4,7 @@
     make bench                          # as part of bench/run.py
 
 Input: a 10-minute, 60 fps synthetic side-view run (36,000 frames) with the
-realistic pose-model noise of :data:`formcam.synthetic.gait.REALISTIC_NOISE` (jitter,
+realistic pose-model noise of :data:`formcam.synthetic.noise.REALISTIC_NOISE` (jitter,
 lost poses, skipped frames, swap bursts, camera roll, unsure landmarks).
 
 * **formcam**: :func:`formcam.gait.kinematics.analyse_pose`, everything after the
@@ -41,7 +41,8 @@ if str(REPO) not in sys.path:
 from formcam.gait.kinematics import analyse_pose  # noqa: E402
 from formcam.pose import landmarks as lm  # noqa: E402
 from formcam.pose.posefile import PoseSequence  # noqa: E402
-from formcam.synthetic.gait import REALISTIC_NOISE, make_gait  # noqa: E402
+from formcam.synthetic.gait import make_gait  # noqa: E402
+from formcam.synthetic.noise import REALISTIC_NOISE  # noqa: E402
 
 FRAMES_PER_S = 60.0
 DURATION_S = 600.0
@@ -211,7 +212,7 @@ def bench_kinematics(repeats: int = 3, verbose: bool = True) -> dict:
     best = min(walls)
     result: dict[str, Any] = {
         "frames": int(pose.n_frames),
-        "input": "10 min at 60 fps, side view, formcam.synthetic.gait.REALISTIC_NOISE",
+        "input": "10 min at 60 fps, side view, formcam.synthetic.noise.REALISTIC_NOISE",
         "analyse_pose_s": round(best, 3),
         "analyse_pose_cpu_s": round(min(cpus), 3),
         "loop_s": round(loop, 2),

@@ -9,7 +9,7 @@ Each gait of the study draws its parameters at random from :data:`PARAMETER_RANG
 a running direction, a frame rate from :data:`FRAME_RATES` and a runner
 height in pixels; it is analysed twice with :func:`formcam.gait.kinematics.analyse_pose`:
 exactly as generated (*clean*), and with the noise model of
-:func:`formcam.synthetic.gait.add_pose_noise` at :data:`formcam.synthetic.gait.REALISTIC_NOISE`
+:func:`formcam.synthetic.noise.add_pose_noise` at :data:`formcam.synthetic.noise.REALISTIC_NOISE`
 levels, the jitter scaled to the runner's size and the camera roll drawn from
 +-:data:`MAX_ROLL_DEG` (*noisy*).  The error of a metric is formcam's value
 minus the true value the metric's definition gives for that view
@@ -43,7 +43,8 @@ from formcam.atomic import write_text_atomic
 from formcam.gait.kinematics import analyse_pose
 from formcam.gait.registry import CONTACT_RATE_SPLIT_FPS, METRICS, contact_rate_key
 from formcam.gait.view import CLEAR_VIEWS, View
-from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
+from formcam.synthetic.gait import make_gait
+from formcam.synthetic.noise import REALISTIC_NOISE
 
 #: Uniform ranges of the gait parameters drawn for each synthetic runner.
 PARAMETER_RANGES: dict[str, tuple[float, float]] = {
@@ -104,7 +105,7 @@ def draw_gait(rng: np.random.Generator) -> dict:
 
 
 def draw_noise(rng: np.random.Generator, runner_height_px: float, view: str) -> dict:
-    """Noise keywords: :data:`formcam.synthetic.gait.REALISTIC_NOISE`, jitter scaled to the runner, a random roll.
+    """Noise keywords: :data:`formcam.synthetic.noise.REALISTIC_NOISE`, jitter scaled to the runner, a random roll.
 
     Side views get no roll: formcam cannot tell a side view's roll from
     perspective and measures it as filmed (:mod:`formcam.gait.roll`), so a roll
@@ -264,7 +265,7 @@ def markdown_document(record: dict) -> str:
         "exact (*clean*) and with pose-model-like noise (*noisy*: pixel jitter of 0.4 % of the runner's height, "
         "5 % of poses lost, 2 % of frames skipped, a left/right swap burst of up to 150 ms every two seconds, "
         "the camera rolled by up to 6° in rear and front views, 3 % of landmarks reported unsure with five times "
-        "the jitter; `formcam.synthetic.gait.add_pose_noise`). Error = formcam's value minus the true value; "
+        "the jitter; `formcam.synthetic.noise.add_pose_noise`). Error = formcam's value minus the true value; "
         "cadence in percent.",
         "",
         "Camera roll is removed in rear and front views (the runner's balance axis) and therefore part of their "

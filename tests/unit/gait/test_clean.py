@@ -109,7 +109,8 @@ from formcam.gait.clean import CleanedTracks, clean_tracks, long_gaps  # noqa: E
 from formcam.gait.filters import hampel_outliers  # noqa: E402
 from formcam.gait.rhythm import stride_period_ms  # noqa: E402
 from formcam.gait.swaps import undo_left_right_swaps  # noqa: E402
-from formcam.synthetic.gait import LEG_SWAP, make_gait  # noqa: E402
+from formcam.synthetic.gait import make_gait  # noqa: E402
+from formcam.synthetic.noise import LEG_SWAP  # noqa: E402
 
 
 def test_hampel_flags_spikes_against_the_local_spread_only():

@@ -11,7 +11,8 @@ from formcam.gait.clean import clean_tracks
 from formcam.gait.contact_angles import knee_landing_times, value_at_corner
 from formcam.gait.kinematics import analyse_pose
 from formcam.gait.metrics import compute_metrics
-from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
+from formcam.synthetic.gait import make_gait
+from formcam.synthetic.noise import REALISTIC_NOISE
 
 
 def _corner_signal(t_ms: np.ndarray, corner_ms: np.ndarray) -> np.ndarray:

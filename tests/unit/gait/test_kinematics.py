@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from formcam.gait.kinematics import Kinematics, analyse_pose
-from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
+from formcam.synthetic.gait import make_gait
+from formcam.synthetic.noise import REALISTIC_NOISE
 
 FRONTAL = dict(
     pelvic_drop_deg=7.0,

@@ -14,7 +14,8 @@ from formcam.gait.roll import (
     ground_line_roll_deg,
     level_landmarks,
 )
-from formcam.synthetic.gait import REALISTIC_NOISE, make_gait
+from formcam.synthetic.gait import make_gait
+from formcam.synthetic.noise import REALISTIC_NOISE
 
 ASYMMETRIC = dict(pelvic_drop_deg=9.0, trunk_lateral_lean_deg=4.0, shoulder_dip_deg=5.0)
 

@@ -8,7 +8,7 @@ import pytest
 
 from formcam.gait.registry import METRICS, accuracy_study
 from formcam.synthetic import accuracy
-from formcam.synthetic.gait import REALISTIC_NOISE
+from formcam.synthetic.noise import REALISTIC_NOISE
 
 
 @pytest.fixture(scope="module")

@@ -112,7 +112,7 @@ def test_zero_duration_gives_an_empty_sequence():
 
 
 # ------------------------------------------------------------------ the noise model
-from formcam.synthetic.gait import ARM_SWAP, LEG_SWAP, REALISTIC_NOISE, add_pose_noise  # noqa: E402
+from formcam.synthetic.noise import ARM_SWAP, LEG_SWAP, REALISTIC_NOISE, add_pose_noise  # noqa: E402
 
 
 def test_swap_bursts_exchange_left_and_right_legs_or_arms_for_short_runs():
