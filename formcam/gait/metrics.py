@@ -59,6 +59,9 @@ class MetricResult:
     expected_error : str or None
     confidence : {'normal', 'low'} or None
         'low' when fewer than 7 steps per side were used.
+    excluded : dict of str -> int
+        Steps measured but left out, by reason (a value outside the
+        metric's physiological range, :attr:`MetricSpec.plausible`).
     """
 
     value: float | None
@@ -74,6 +77,7 @@ class MetricResult:
     per_step: list[dict] = field(default_factory=list)
     expected_error: str | None = None
     confidence: str | None = None
+    excluded: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """The report.json form (NaN becomes null)."""
@@ -90,6 +94,7 @@ class MetricResult:
             "reason": self.reason,
             "expected_error": self.expected_error,
             "confidence": self.confidence,
+            "excluded": dict(self.excluded),
             "per_step": [
                 {k: (_num(v) if k in ("value", "t_ms") else v) for k, v in step.items()} for step in self.per_step
             ],
@@ -216,6 +221,22 @@ class _ResultBase(TypedDict):
     expected_error: str
     per_step: list[dict]
     n: int
+    excluded: dict[str, int]
+
+
+def _plausible_steps(spec: MetricSpec, steps: list[StepValue]) -> tuple[list[StepValue], dict[str, int]]:
+    """The steps whose value a human runner can have (:attr:`MetricSpec.plausible`), and the others counted by reason.
+
+    A value outside the range is a pose failure, not a measurement: it is
+    kept out of the median, the per-step outputs and the plots.
+    """
+    low, high = spec.plausible
+    kept = [step for step in steps if low <= step.value <= high]
+    if len(kept) == len(steps):
+        return steps, {}
+    unit = {"deg": "°"}.get(spec.unit, f" {spec.unit}")
+    reason = f"outside the physiological range {low:g} to {high:g}{unit} (a pose failure)"
+    return kept, {reason: len(steps) - len(kept)}
 
 
 def summarise(name: str, steps: list[StepValue], t_ms: np.ndarray, *, note: str = "") -> MetricResult:
@@ -228,6 +249,9 @@ def summarise(name: str, steps: list[StepValue], t_ms: np.ndarray, *, note: str 
     spec = METRICS[name]
     minimum = spec.min_steps_per_side
     steps = [StepValue(step.side, int(step.frame), float(step.value)) for step in steps if np.isfinite(step.value)]
+    steps, excluded = _plausible_steps(spec, steps)
+    if excluded:
+        note += f" ({sum(excluded.values())} more were left out: {', '.join(excluded)})"
     per_step = [
         {"side": step.side, "frame": step.frame, "t_ms": float(t_ms[step.frame]), "value": step.value} for step in steps
     ]
@@ -243,6 +267,7 @@ def summarise(name: str, steps: list[StepValue], t_ms: np.ndarray, *, note: str 
         expected_error=expected_error_text(spec, fps),
         per_step=per_step,
         n=len(steps),
+        excluded=excluded,
     )
     if spec.sided:
         short = [side for side in ("left", "right") if counts[side] < minimum]

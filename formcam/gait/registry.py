@@ -171,6 +171,13 @@ class MetricSpec:
         How the capture warnings name it; None: its name.
     explanation : str or None
         Its key in :data:`formcam.report.explanations.EXPLANATIONS`; None: its name.
+    plausible : (float, float)
+        The range a per-step value can take on a human runner, in its unit:
+        a step outside it is a pose failure (a leg drawn along a handrail, a
+        knee read at -89°) and is excluded, counted with its reason, from the
+        value, the per-step outputs and the plots.  Each range is an
+        engineering bound [D] well outside every value the literature reports
+        for running (docs/metrics-research.md section 1), not a norm.
     """
 
     name: str
@@ -199,6 +206,7 @@ class MetricSpec:
     camera_motion_sensitive: bool = False
     plain_name: str | None = None
     explanation: str | None = None
+    plausible: tuple[float, float] = (-math.inf, math.inf)
 
     @property
     def has_flags(self) -> bool:
@@ -262,6 +270,7 @@ METRICS: dict[str, MetricSpec] = {
             in_panel=True,
             panel_hint=3,
             headline=3,
+            plausible=(-25.0, 25.0),
         ),
         MetricSpec(
             "shoulder_dip_deg",
@@ -278,6 +287,7 @@ METRICS: dict[str, MetricSpec] = {
             in_panel=True,
             panel_hint=2,
             headline=2,
+            plausible=(-30.0, 30.0),
         ),
         MetricSpec(
             "trunk_lateral_lean_deg",
@@ -296,6 +306,7 @@ METRICS: dict[str, MetricSpec] = {
             plot=PlotSignal("trunk_lateral_lean_deg", (-1.0, 1.0), "lean towards the stance leg"),
             in_panel=True,
             headline=4,
+            plausible=(-30.0, 30.0),
         ),
         MetricSpec(
             "head_forward_pct",
@@ -314,6 +325,7 @@ METRICS: dict[str, MetricSpec] = {
             in_panel=True,
             panel_hint=1,
             headline=1,
+            plausible=(-50.0, 100.0),
         ),
         MetricSpec(
             "head_forward_deg",
@@ -328,6 +340,7 @@ METRICS: dict[str, MetricSpec] = {
             watch_above=12.0,
             high_above=24.0,
             plot=PlotSignal("head_forward_deg", None, "shoulder-to-ear angle from vertical"),
+            plausible=(-45.0, 75.0),
         ),
         MetricSpec(
             "trunk_forward_lean_deg",
@@ -345,6 +358,7 @@ METRICS: dict[str, MetricSpec] = {
             plot=PlotSignal("trunk_forward_lean_deg", None, "forward lean"),
             in_panel=True,
             headline=5,
+            plausible=(-20.0, 50.0),
         ),
         MetricSpec(
             "vertical_oscillation_pct",
@@ -361,6 +375,7 @@ METRICS: dict[str, MetricSpec] = {
             headline=6,
             camera_motion_sensitive=True,
             plain_name="vertical oscillation",
+            plausible=(0.0, 40.0),
         ),
         MetricSpec(
             "vertical_oscillation_cm",
@@ -375,6 +390,7 @@ METRICS: dict[str, MetricSpec] = {
             per_step=sv.vertical_oscillation_cm,
             camera_motion_sensitive=True,
             plain_name="vertical oscillation in cm",
+            plausible=(0.0, 35.0),
         ),
         MetricSpec(
             "overstride_pct",
@@ -391,6 +407,7 @@ METRICS: dict[str, MetricSpec] = {
             headline=7,
             blur_sensitive=True,
             plain_name="overstride",
+            plausible=(-40.0, 80.0),
         ),
         MetricSpec(
             "knee_flexion_contact_deg",
@@ -410,6 +427,7 @@ METRICS: dict[str, MetricSpec] = {
             headline=8,
             blur_sensitive=True,
             plain_name="knee flexion at contact",
+            plausible=(-10.0, 60.0),
         ),
         MetricSpec(
             "shank_angle_contact_deg",
@@ -424,6 +442,7 @@ METRICS: dict[str, MetricSpec] = {
             watch_above=15.0,
             **_DINGENEN_MINIMUM,
             drawn=True,
+            plausible=(-30.0, 45.0),
         ),
         MetricSpec(
             "arm_crossover_pct",
@@ -441,6 +460,7 @@ METRICS: dict[str, MetricSpec] = {
             in_panel=True,
             blur_sensitive=True,
             plain_name="arm crossover",
+            plausible=(-150.0, 150.0),
         ),
     )
 }

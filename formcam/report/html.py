@@ -378,6 +378,14 @@ def _metric_section(
                 f'<span class="right">R {_num(metric["right"], unit)}</span>{diff}',
             )
         )
+    excluded = metric.get("excluded") or {}
+    if excluded:
+        facts.append(
+            (
+                "Steps left out",
+                "; ".join(f"{n} {'step' if n == 1 else 'steps'}: {_e(why)}" for why, n in excluded.items()),
+            )
+        )
     if text:
         facts.append(("Reading the number", _e(text.sign)))
     facts.append(("Norm and source", _e(metric.get("reference") or "none published")))
