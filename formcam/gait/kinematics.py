@@ -197,6 +197,7 @@ def analyse_pose(
         frame_size=pose.frame_size,
         cleaning=cleaning,
         roll=roll,
+        slow_motion_applied=float((pose.extras.video or {}).get("slow_motion_factor") or 1.0),
     )
     return Kinematics(
         xy=xy,
@@ -372,6 +373,7 @@ def quality_warnings(
     frame_size: tuple[int, int] | None = None,
     cleaning: CleanedTracks | None = None,
     roll: RollEstimate | None = None,
+    slow_motion_applied: float = 1.0,
 ) -> list[QualityWarning]:
     """Warnings about how far the results can be trusted.
 
@@ -384,6 +386,10 @@ def quality_warnings(
     ``camera_rolled`` (a roll above :data:`NOTABLE_ROLL_DEG` was removed) and
     ``camera_tilted`` (a roll too large to trust was left).  A moving camera
     is found from the pictures, by :mod:`formcam.quality.capture`.
+
+    ``slow_motion_applied`` is the slow-motion factor the times were already
+    divided by (``--slowmo`` or the file's metadata): a slow-motion advice
+    names the whole factor to give, not the part still missing.
     """
     warnings: list[QualityWarning] = []
 
@@ -421,10 +427,12 @@ def quality_warnings(
         )
     spm = cadence.value_spm
     if is_running and np.isfinite(spm) and spm < SLOW_MOTION_CADENCE:
-        factor = max(2, int(round(TYPICAL_CADENCE / spm)))
+        # The times are already divided by any factor applied: the advice is the whole factor, not what is left.
+        factor = max(2, int(round(slow_motion_applied * TYPICAL_CADENCE / spm)))
+        applied = f" (times already divided by {slow_motion_applied:g})" if slow_motion_applied != 1 else ""
         warn(
             Code.SLOW_MOTION_SUSPECTED,
-            f"Cadence of {spm:.0f} steps/min with a flight phase is too slow for running; "
+            f"Cadence of {spm:.0f} steps/min{applied} with a flight phase is too slow for running; "
             f"if this clip is slow motion, re-run with --slowmo {factor}.",
         )
     if xy is not None and frame_size is not None:

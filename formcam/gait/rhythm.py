@@ -90,7 +90,10 @@ def _stride_lag(diff: np.ndarray, dt_ms: float) -> tuple[int | None, np.ndarray]
     if hi <= lo or not auto[0] > 0:
         return None, auto
     lag = lo + int(np.argmax(auto[lo : hi + 1]))
-    return (lag if auto[lag] > 0.2 * auto[0] else None), auto
+    # The largest value at either end of the search is no peak: the stride lies outside it (a clip in slow
+    # motion, say), and a lag there would overrule the contacts with a rhythm the legs do not have.
+    peak = lo < lag < hi and auto[lag] >= max(auto[lag - 1], auto[lag + 1])
+    return (lag if peak and auto[lag] > 0.2 * auto[0] else None), auto
 
 
 def stride_period_ms(xy: np.ndarray, t_ms: np.ndarray) -> float:

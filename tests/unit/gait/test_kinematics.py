@@ -10,6 +10,9 @@ and above and to 2.5 degrees below.
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import numpy as np
 import pytest
 
@@ -304,3 +307,15 @@ def test_report_json_carries_view_segments_roll_and_the_not_running_reason():
     walking = build_report(ReportContent(_video_section_without_file(walk), walk.t_ms, analyse_pose(walk)))
     validate_report(walking)
     assert "walking" in walking["runner"]["not_running_reason"]
+
+
+@pytest.mark.parametrize("applied, left_over", [(1.0, 4.0), (4.0, 2.5)])
+def test_slow_motion_advice_names_the_whole_factor_not_what_is_left(applied, left_over):
+    """A clip 10 times slower than life: analysed with --slowmo 4 it is still 2.5 times slow; the advice is 10."""
+    pose = make_gait(view="side", fps=240, duration_s=12, cadence_spm=170.0)
+    pose = dataclasses.replace(pose, t_ms=pose.t_ms * left_over)
+    pose.extras.video = {"slow_motion_factor": applied}
+    kin = analyse_pose(pose)
+    advice = next(w.message for w in kin.quality if w.code == "slow_motion_suspected")
+    factor = float(re.search(r"--slowmo (\d+)", advice).group(1))
+    assert factor == pytest.approx(applied * left_over, rel=0.2)
