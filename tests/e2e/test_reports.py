@@ -149,8 +149,16 @@ def test_compare_two_analyses_of_different_clips(side, other, tmp_path):
     assert cadence["change"] == pytest.approx(cadence["after"] - cadence["before"])
     both = [n for n, m in data["metrics"].items() if m["change"] is not None]
     assert len(both) >= 3
+    # The other clip was analysed only with --force: none of its changes may be called real (issue 20).
+    assert after["runner"]["forced"] is True
     for name in both:
         m = data["metrics"][name]
-        assert isinstance(m["beyond_error"], bool)
-        assert m["beyond_error"] == (abs(m["change"]) > m["combined_error"])
+        assert m["beyond_error"] is None and "after: analysed only with --force" in m["note"]
+        assert m["combined_error"] is not None  # the error is still stated, with the change
+    again = formcam("compare", out, out, "--out", tmp_path / "same")
+    assert again.returncode == 0, again.stderr
+    same = json.loads((tmp_path / "same" / "compare.json").read_text())["metrics"]
+    for name, m in same.items():
+        if m["change"] is not None:
+            assert m["beyond_error"] is False and m["beyond_error"] == (abs(m["change"]) > m["combined_error"])
     assert not EXTERNAL.search((tmp_path / "cmp" / "compare.html").read_text())
