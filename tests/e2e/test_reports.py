@@ -158,7 +158,7 @@ def test_compare_two_analyses_of_different_clips(side, other, tmp_path):
     again = formcam("compare", out, out, "--out", tmp_path / "same")
     assert again.returncode == 0, again.stderr
     same = json.loads((tmp_path / "same" / "compare.json").read_text())["metrics"]
-    for name, m in same.items():
+    for m in same.values():
         if m["change"] is not None:
             assert m["beyond_error"] is False and m["beyond_error"] == (abs(m["change"]) > m["combined_error"])
     assert not EXTERNAL.search((tmp_path / "cmp" / "compare.html").read_text())
