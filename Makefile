@@ -13,9 +13,7 @@ ifneq ($(wildcard $(SHARED)/videos),)
 export FORMCAM_VIDEOS_DIR ?= $(SHARED)/videos
 endif
 
-DEMO_VIDEO ?= $(FORMCAM_VIDEOS_DIR)/treadmill_side_portrait_60fps.mp4
-
-.PHONY: setup system-deps test test-fast lint bench demo samples validate accuracy clean
+.PHONY: setup system-deps test test-fast lint bench demo validate accuracy clean
 
 setup: system-deps $(BIN)/formcam
 	@$(BIN)/formcam models path full >/dev/null 2>&1 || $(BIN)/formcam models fetch full
@@ -56,11 +54,9 @@ bench:
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/batch.py
 
+# Renders the sample runners (sample_videos/*.mp4 with their .truth.json; known answers) and analyses
+# one into formcam-out/demo/: needs nothing but the installed model, no video of your own and no network.
 demo:
-	$(BIN)/formcam analyze "$(DEMO_VIDEO)" --out formcam-out/demo --overwrite
-
-# Rendered runners with known answers: sample_videos/*.mp4 (+ .truth.json), then one analysed.
-samples:
 	$(BIN)/formcam demo
 
 # End-to-end accuracy on rendered runners; writes the tables of docs/validation.md.
