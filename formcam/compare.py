@@ -216,8 +216,9 @@ def _not_comparable(report: dict, name: str, entry: dict) -> str | None:
     if name == "cadence_spm":
         needed = MIN_CADENCE_STEPS
     elif name in METRICS:
-        spec = METRICS[name]
-        needed = spec.min_steps_per_side * (2 if spec.sided else 1)
+        # Both sides' minimum for a sided metric, twice the per-side minimum in all for an unsided one
+        # (MetricSpec.min_steps): the same total either way.
+        needed = 2 * METRICS[name].min_steps_per_side
     else:
         return None
     n = entry.get("n_steps", entry.get("n"))

@@ -108,6 +108,15 @@ def test_a_value_on_fewer_steps_than_its_metric_needs_is_never_a_real_change():
     assert pelvic.beyond_error is None and "rests on 9 steps, fewer than the 14" in pelvic.note
 
 
+def test_an_unsided_metric_needs_its_whole_minimum_in_all():
+    few = metric(12.0, unit="% trunk")
+    few["n"] = 5  # head forward is unsided: 3 steps a side, so 6 in all
+    before, after = report(metric(5.0)), report(metric(5.0))
+    before["metrics"]["head_forward_pct"], after["metrics"]["head_forward_pct"] = few, metric(14.0, unit="% trunk")
+    change = next(c for c in compare_reports(before, after).changes if c.name == "head_forward_pct")
+    assert change.beyond_error is None and "rests on 5 steps, fewer than the 6" in change.note
+
+
 def test_a_metric_measured_only_once_says_so_and_views_that_differ_are_warned_about():
     result = compare_reports(report(metric(None)), report(metric(6.0), view="side", version="0.2.0"))
     pelvic = result.changes[1]
