@@ -25,6 +25,7 @@ Stages, each a pure function of its own module:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +39,7 @@ from formcam.gait.registry import STABLE_STEPS_PER_SIDE
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
 from formcam.gait.signals import frame_signals
+from formcam.gait.slowmo import TYPICAL_CADENCE, advised_factor, confirmed_factor, leg_stride_ms, slow_motion_guess
 from formcam.gait.steps import GaitEvents, regular_steps
 from formcam.gait.view import View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
 from formcam.pose import landmarks as lm
@@ -52,8 +54,6 @@ MIN_FLIGHT_FRACTION = 0.05
 CLEAR_DOUBLE_SUPPORT = 0.15
 #: Cadence (steps/min) below which a clip with a flight phase is suspected to be slow motion.
 SLOW_MOTION_CADENCE = 120.0
-#: Typical running cadence used to suggest a slow-motion factor.
-TYPICAL_CADENCE = 170.0
 #: Fewer regular (alternating, evenly timed) steps than this: no gait to call running.
 MIN_RUNNING_STEPS = 4
 #: Side view: running feet sweep fore and aft relative to the hips by at least this share of the leg
@@ -123,10 +123,17 @@ class Kinematics:
     xy_level: np.ndarray | None = None
     segments: list[ViewSegment] = field(default_factory=list)
     cleaning: CleanedTracks | None = None
+    slow_motion_estimate: float | None = None
+    slow_motion_applied: float = 1.0
 
 
 def analyse_pose(
-    pose: PoseSequence, *, view: str | None = None, height_cm: float | None = None, level_deg: float | None = None
+    pose: PoseSequence,
+    *,
+    view: str | None = None,
+    height_cm: float | None = None,
+    level_deg: float | None = None,
+    estimate_slow_motion: bool = True,
 ) -> Kinematics:
     """Run the kinematics core on a pose sequence.
 
@@ -143,6 +150,9 @@ def analyse_pose(
         horizontal slopes down to the right in the picture by this much; 0
         says the camera was level.  None: estimated from the clip
         (:mod:`formcam.gait.roll`).
+    estimate_slow_motion : bool
+        Whether to estimate how many times slower than life the clip plays
+        (:mod:`formcam.gait.slowmo`; :attr:`Kinematics.slow_motion_estimate`).
 
     Returns
     -------
@@ -183,6 +193,10 @@ def analyse_pose(
         measured=cleaning.measured,
     )
     is_running, reason = running_decision(xy_level, t_ms, view_estimate, events, phases)
+    applied = float((pose.extras.video or {}).get("slow_motion_factor") or 1.0)
+    slow_motion = None
+    if estimate_slow_motion:
+        slow_motion = slow_motion_factor(pose, xy_level, view=view, level_deg=level_deg)
     quality = quality_warnings(
         detected_fraction=detected_fraction,
         view=view_estimate,
@@ -197,7 +211,8 @@ def analyse_pose(
         frame_size=pose.frame_size,
         cleaning=cleaning,
         roll=roll,
-        slow_motion_applied=float((pose.extras.video or {}).get("slow_motion_factor") or 1.0),
+        slow_motion_applied=applied,
+        slow_motion_estimate=slow_motion,
     )
     return Kinematics(
         xy=xy,
@@ -215,7 +230,30 @@ def analyse_pose(
         xy_level=xy_level,
         segments=segments,
         cleaning=cleaning,
+        slow_motion_estimate=slow_motion,
+        slow_motion_applied=applied,
     )
+
+
+def slow_motion_factor(
+    pose: PoseSequence, xy_level: np.ndarray, *, view: str | None = None, level_deg: float | None = None
+) -> float | None:
+    """How many times slower than life the clip plays, or None when it does not look slow.
+
+    The legs' stride searched at any length (:func:`formcam.gait.slowmo.leg_stride_ms`)
+    gives a guess; the clip re-timed by it must then run (knee fold, flight,
+    regular steps: :func:`running_decision`) at a running cadence
+    (:func:`formcam.gait.slowmo.confirmed_factor`).  The factor is relative to
+    the times as given (any ``--slowmo`` already applied is not in it).
+    """
+    t_ms = np.asarray(pose.t_ms, dtype=np.float64)
+    guess = slow_motion_guess(leg_stride_ms(xy_level, t_ms))
+    if guess is None:
+        return None
+    trial = analyse_pose(
+        dataclasses.replace(pose, t_ms=t_ms / guess), view=view, level_deg=level_deg, estimate_slow_motion=False
+    )
+    return confirmed_factor(guess, trial.cadence.value_spm, trial.is_running)
 
 
 def running_decision(
@@ -374,6 +412,7 @@ def quality_warnings(
     cleaning: CleanedTracks | None = None,
     roll: RollEstimate | None = None,
     slow_motion_applied: float = 1.0,
+    slow_motion_estimate: float | None = None,
 ) -> list[QualityWarning]:
     """Warnings about how far the results can be trusted.
 
@@ -389,7 +428,8 @@ def quality_warnings(
 
     ``slow_motion_applied`` is the slow-motion factor the times were already
     divided by (``--slowmo`` or the file's metadata): a slow-motion advice
-    names the whole factor to give, not the part still missing.
+    names the whole factor to give, not the part still missing; it is
+    ``slow_motion_estimate`` (:func:`slow_motion_factor`) where there is one.
     """
     warnings: list[QualityWarning] = []
 
@@ -428,7 +468,8 @@ def quality_warnings(
     spm = cadence.value_spm
     if is_running and np.isfinite(spm) and spm < SLOW_MOTION_CADENCE:
         # The times are already divided by any factor applied: the advice is the whole factor, not what is left.
-        factor = max(2, int(round(slow_motion_applied * TYPICAL_CADENCE / spm)))
+        estimate = slow_motion_estimate if slow_motion_estimate is not None else TYPICAL_CADENCE / spm
+        factor = advised_factor(estimate, slow_motion_applied)
         applied = f" (times already divided by {slow_motion_applied:g})" if slow_motion_applied != 1 else ""
         warn(
             Code.SLOW_MOTION_SUSPECTED,

@@ -19,7 +19,10 @@ sentence saying why:
    :data:`MIN_STEP_SEARCH_S` (crossing the frame) are refused too, saying so:
    nothing is measured from fewer than ``MIN_RUNNING_STEPS`` regular steps.
    Too few steps that are slower than a walk while the knees fold as in
-   running are said to be slow motion (:func:`too_few_slow_steps`).
+   running are said to be slow motion (:func:`too_few_slow_steps`), and so
+   is a whole clip whose steps are several times slower than any runner's
+   while it runs at the speed they suggest (:func:`slow_motion`), naming
+   the ``--slowmo`` to give.
 4. **Does the clip keep one speed?** A phone's slow-motion clip often plays
    its middle slowly and its ends at normal speed; seen from the side, steps
    that last :data:`SPEED_CHANGE_FACTOR` times longer in one stretch than in
@@ -45,6 +48,7 @@ import numpy as np
 
 from formcam.errors import NothingToAnalyseError
 from formcam.gait.kinematics import MIN_RUNNING_STEPS, MIN_RUNNING_SWING_KNEE_DEG, swing_knee_flexion_deg
+from formcam.gait.slowmo import MIN_REFUSED_FACTOR, advised_factor
 from formcam.gait.steps import regular_steps
 
 # scipy is imported inside the functions that use it: importing it takes about a second, which
@@ -241,6 +245,10 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> str | None:
             f"no running step was found in the {where.visible_s:.0f} s a person is "
             "in view (standing, or an exercise in place?)"
         )
+    slow = slow_motion(kinematics)
+    if slow is not None:
+        # A clip slow in only part of it is slow overall too: the change of speed is what to say then.
+        return speed_change(kinematics.xy_level, t_ms, kinematics.view) or slow
     reason = not_running_reason(kinematics)
     if reason is None:
         return speed_change(kinematics.xy_level, t_ms, kinematics.view)
@@ -299,7 +307,13 @@ def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) ->
     half = SPEED_CHANGE_STEPS // 2
     # Medians of whole windows only: at the clip's ends a window would repeat its last step.
     stretch = ndimage.median_filter(steps, size=SPEED_CHANGE_STEPS)[half : len(steps) - half]
-    fast, slow = int(np.argmin(stretch)), int(np.argmax(stretch))
+    # A stretch of real steps at another speed is regular; steps a pose glitch or two cut short are not (a clip
+    # ten times slow had two glitches early on read as a stretch at normal speed).
+    windows = np.lib.stride_tricks.sliding_window_view(steps, SPEED_CHANGE_STEPS)
+    regular = windows.max(axis=1) <= SPEED_CHANGE_FACTOR * windows.min(axis=1)
+    if not regular.any():
+        return None
+    fast, slow = int(np.argmin(np.where(regular, stretch, np.inf))), int(np.argmax(stretch))
     if not stretch[slow] >= SPEED_CHANGE_FACTOR * stretch[fast]:
         return None
     feet = [_ankle_speed(xy, t_ms, contacts[i], contacts[i + SPEED_CHANGE_STEPS]) for i in (fast, slow)]
@@ -312,6 +326,37 @@ def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) ->
         f"around {at_s[1]:.1f} s, {stretch[slow] / stretch[fast]:.1f} times longer: the clip's speed changes "
         "(slow motion in part of it?), so no one cadence fits it; cut it to a stretch of one speed, "
         "and give --slowmo for a slow-motion one"
+    )
+
+
+def slow_motion(kinematics) -> str | None:
+    """The advice for a clip that plays uniformly slower than life with nothing saying so, or None.
+
+    Parameters
+    ----------
+    kinematics : formcam.gait.kinematics.Kinematics
+        Its ``slow_motion_estimate`` (:func:`formcam.gait.kinematics.slow_motion_factor`:
+        the legs' stride, confirmed by the knee fold and the flight phase of the
+        clip re-timed) and ``slow_motion_applied`` (``--slowmo`` or metadata).
+
+    Returns
+    -------
+    str or None
+        A clause naming the whole factor to give, when the estimate is
+        :data:`formcam.gait.slowmo.MIN_REFUSED_FACTOR` or more: no number of
+        this clip as timed could be right, and the factor is known well
+        enough to say.
+    """
+    estimate = getattr(kinematics, "slow_motion_estimate", None)
+    if estimate is None or estimate < MIN_REFUSED_FACTOR:
+        return None
+    applied = float(getattr(kinematics, "slow_motion_applied", 1.0) or 1.0)
+    factor = advised_factor(estimate, applied)
+    already = f" (its times were divided by only {applied:g})" if applied != 1 else ""
+    return (
+        f"its steps are {estimate:.1f} times slower than a runner's although the knees fold and the feet leave "
+        f"the ground as in running: this looks like about {factor}x slow motion{already}: run again with "
+        f"--slowmo {factor}"
     )
 
 
