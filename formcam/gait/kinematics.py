@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcam.gait.cadence import Cadence, estimate_cadence, gait_phase_fractions
+from formcam.gait.calibration import EAR_CALIBRATION, EAR_METRICS, correct_ear_bias
 from formcam.gait.clean import CleanedTracks, clean_tracks
 from formcam.gait.events import detect_events
 from formcam.gait.geometry import knee_flexion_deg
@@ -181,6 +182,10 @@ def analyse_pose(
     cadence = estimate_cadence(events, t_ms, xy_level, stride_ms=stride_ms)
     phases = gait_phase_fractions(xy_level, t_ms, events)
     signals = frame_signals(xy_level, view_estimate)
+    # Landmarks from the pose model carry its ear bias; a synthetic pose's are exact.
+    from_model = bool(pose.extras.model) and not pose.extras.synthetic
+    if from_model and view_estimate.facing:
+        signals = correct_ear_bias(xy_level, view_estimate.facing, signals)
     metrics = compute_metrics(
         xy_level,
         t_ms,
@@ -192,6 +197,10 @@ def analyse_pose(
         xy_unfiltered=unfiltered_level,
         measured=cleaning.measured,
     )
+    if from_model:
+        for name in EAR_METRICS:
+            if name in metrics and metrics[name].value is not None:
+                metrics[name].calibration = EAR_CALIBRATION
     is_running, reason = running_decision(xy_level, t_ms, view_estimate, events, phases)
     applied = float((pose.extras.video or {}).get("slow_motion_factor") or 1.0)
     slow_motion = None

@@ -62,6 +62,9 @@ class MetricResult:
     excluded : dict of str -> int
         Steps measured but left out, by reason (a value outside the
         metric's physiological range, :attr:`MetricSpec.plausible`).
+    calibration : str or None
+        How a known bias of the pose model was corrected in this value
+        (:mod:`formcam.gait.calibration`); None: measured as is.
     """
 
     value: float | None
@@ -78,10 +81,13 @@ class MetricResult:
     expected_error: str | None = None
     confidence: str | None = None
     excluded: dict[str, int] = field(default_factory=dict)
+    calibration: str | None = None
 
     def to_json(self) -> dict:
         """The report.json form (NaN becomes null)."""
+        calibration = {"calibration": self.calibration} if self.calibration else {}
         return {
+            **calibration,
             "label": self.label,
             "value": _num(self.value),
             "unit": self.unit,

@@ -391,6 +391,8 @@ def _metric_section(
     facts.append(("Norm and source", _e(metric.get("reference") or "none published")))
     if metric.get("expected_error"):
         facts.append(("Expected error", _e(metric["expected_error"])))
+    if metric.get("calibration"):
+        facts.append(("Pose-model bias", _e(metric["calibration"])))
     out.append('<dl class="facts">' + "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     if plot:
         out.append(
