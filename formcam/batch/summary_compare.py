@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcam.atomic import write_text_atomic
+from formcam.text import csv_cell
 from formcam.gait.registry import HEADLINE_METRICS, METRICS, expected_error
 
 #: Cadence has no ``expected_error`` in report.json: contact timing is good to
@@ -158,8 +159,8 @@ def changes_csv(comparison: Comparison) -> str:
         error = None if change.expected_error is None else round(change.expected_error, 2)
         writer.writerow(
             [
-                change.runner,
-                change.measure,
+                csv_cell(change.runner),
+                csv_cell(change.measure),
                 _blank(change.before),
                 _blank(change.after),
                 _blank(change.change),
