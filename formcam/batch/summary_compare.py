@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcam.atomic import write_text_atomic
-from formcam.text import csv_cell
 from formcam.gait.registry import HEADLINE_METRICS, METRICS, expected_error
+from formcam.text import csv_cell
 
 #: Cadence has no ``expected_error`` in report.json: contact timing is good to
 #: about 0.01 s per event (Young 2023, BlazePose), about 3 % of a step, and the

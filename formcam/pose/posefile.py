@@ -246,9 +246,7 @@ def _check_real(arrays: dict[str, np.ndarray], name: str) -> None:
     for key, array in arrays.items():
         if array.dtype.kind not in "fiu":
             what = "complex numbers" if array.dtype.kind == "c" else "no numbers"
-            raise UnreadableInputError(
-                f"{name} is damaged: its {key} holds {what} ({array.dtype}), not real numbers."
-            )
+            raise UnreadableInputError(f"{name} is damaged: its {key} holds {what} ({array.dtype}), not real numbers.")
 
 
 def _check_contents(pose: PoseSequence, name: str) -> None:
