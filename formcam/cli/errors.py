@@ -35,7 +35,8 @@ def one_sentence_usage_error(error: typer.TyperException, args: Sequence[str]) -
     name (``-weird.mp4``): the sentence says how to give it.
     """
     message = error.format_message().rstrip(".")
-    command = error.ctx.command_path if getattr(error, "ctx", None) is not None else "formcam"
+    context = getattr(error, "ctx", None)  # click's usage errors carry the command's context
+    command = context.command_path if context is not None else "formcam"
     if isinstance(error, NoSuchOption):
         # -weird.mp4 reaches click as the short option -w; --x.mp4 as itself (a dot: a file name, not an option)
         name = next((a for a in args if a.startswith(error.option_name) and (a != error.option_name or "." in a)), None)
