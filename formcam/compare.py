@@ -32,6 +32,7 @@ from formcam.gait.cadence import MIN_CADENCE_STEPS
 from formcam.gait.registry import METRICS
 from formcam.report.html import page
 from formcam.report.json_report import read_report
+from formcam.text import displayable
 
 __all__ = [
     "COMPARE_FORMAT",
@@ -53,6 +54,8 @@ COMPARISON_COLUMNS = ("measure", "before", "after", "change", "expected error", 
 _UNIT_TEXT = {"deg": "°"}
 #: Where report.json's expected error goes on from the synthetic part to what real landmarks add.
 _LANDMARK_PART = "real landmarks add:"
+#: Cadence outside this range is no human running or walking (steps/min): a value there is not compared.
+CADENCE_PLAUSIBLE_SPM = (30.0, 300.0)
 _ERROR_PATTERN = re.compile(r"±\s*(\d+(?:\.\d+)?)(?:\s*[-–]\s*(\d+(?:\.\d+)?))?\s*(%)?")
 
 
@@ -178,9 +181,9 @@ def expected_error_value(text, value: float | None = None) -> float | None:
         add, combined as independent errors (``sqrt(a**2 + b**2)``); either
         alone where the text states only one. None where no part can be read.
     """
-    if isinstance(text, (int, float)):
-        return float(text)
-    text = text or ""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return _number(text)
+    text = text if isinstance(text, str) else ""
     synthetic, _, landmarks = text.partition(_LANDMARK_PART)
     parts = [_bound(part, value) for part in (synthetic, landmarks) if part]
     known = [part for part in parts if part is not None]
@@ -200,6 +203,34 @@ def _bound(text: str, value: float | None) -> float | None:
     return bound
 
 
+def _number(value) -> float | None:
+    """``value`` as a finite float, or None: true/false, text, NaN, infinities and huge integers are no number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _flag(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _implausible(name: str, value: float) -> str | None:
+    """Why ``value`` cannot be a measurement of metric ``name`` (outside its physiological range), or None."""
+    if name == "cadence_spm":
+        low, high = CADENCE_PLAUSIBLE_SPM
+    elif name in METRICS:
+        low, high = METRICS[name].plausible
+    else:
+        return None
+    if low <= value <= high:
+        return None
+    return f"{value:.4g} is outside the plausible range {low:g} to {high:g}"
+
+
 def _not_comparable(report: dict, name: str, entry: dict) -> str | None:
     """Why a value of ``report`` must not count as a real change, or None.
 
@@ -208,6 +239,9 @@ def _not_comparable(report: dict, name: str, entry: dict) -> str | None:
     (as this version's registry says; a metric it does not know is taken
     as it is) are no basis for a change.
     """
+    implausible = _implausible(name, entry["value"])
+    if implausible:
+        return implausible
     runner = report.get("runner") or {}
     if runner.get("is_running") is False:
         return "not shown to be running"
@@ -228,9 +262,9 @@ def _not_comparable(report: dict, name: str, entry: dict) -> str | None:
 
 
 def _change_row(name: str, before: dict | None, after: dict | None, reports: tuple[dict, dict]) -> MetricChange:
-    b = before or {}
-    a = after or {}
-    old, new = b.get("value"), a.get("value")
+    b = before if isinstance(before, dict) else {}
+    a = after if isinstance(after, dict) else {}
+    old, new = _number(b.get("value")), _number(a.get("value"))
     if name == "cadence_spm":
         e_old = CADENCE_EXPECTED_ERROR_SPM if old is not None else None
         e_new = CADENCE_EXPECTED_ERROR_SPM if new is not None else None
@@ -246,15 +280,12 @@ def _change_row(name: str, before: dict | None, after: dict | None, reports: tup
         reasons = [m.get("reason") for m, v in ((b, old), (a, new)) if v is None and m.get("reason")]
         note = f"not measured {' and '.join(missing)}" + (f" ({reasons[0]})" if reasons else "")
     else:
-        why_not = [
-            f"{when}: {why}"
-            for when, report, entry in (("before", reports[0], b), ("after", reports[1], a))
-            if (why := _not_comparable(report, name, entry))
-        ]
+        sides = (("before", reports[0], {**b, "value": old}), ("after", reports[1], {**a, "value": new}))
+        why_not = [f"{when}: {why}" for when, report, entry in sides if (why := _not_comparable(report, name, entry))]
         if why_not:
             beyond, note = None, "not comparable (" + "; ".join(why_not) + ")"
-    label = a.get("label") or b.get("label") or ("Cadence" if name == "cadence_spm" else name)
-    unit = a.get("unit") or b.get("unit") or ("steps/min" if name == "cadence_spm" else "")
+    label = str(a.get("label") or b.get("label") or ("Cadence" if name == "cadence_spm" else name))
+    unit = str(a.get("unit") or b.get("unit") or ("steps/min" if name == "cadence_spm" else ""))
     return MetricChange(
         name=name,
         label=label,
@@ -266,12 +297,12 @@ def _change_row(name: str, before: dict | None, after: dict | None, reports: tup
         expected_error_after=e_new,
         combined_error=combined,
         beyond_error=beyond,
-        flag_before=b.get("flag"),
-        flag_after=a.get("flag"),
-        left_before=b.get("left"),
-        left_after=a.get("left"),
-        right_before=b.get("right"),
-        right_after=a.get("right"),
+        flag_before=_flag(b.get("flag")),
+        flag_after=_flag(a.get("flag")),
+        left_before=_number(b.get("left")),
+        left_after=_number(a.get("left")),
+        right_before=_number(b.get("right")),
+        right_after=_number(a.get("right")),
         note=note,
     )
 
@@ -379,7 +410,7 @@ def comparison_html(comparison: Comparison) -> str:
     """compare.html: the same table as a self-contained page (see :func:`formcam.report.html.page`)."""
 
     def e(text) -> str:
-        return html.escape(str(text))
+        return html.escape(displayable(str(text)))
 
     rows = []
     for c in comparison.changes:
@@ -389,19 +420,21 @@ def comparison_html(comparison: Comparison) -> str:
         sides = ""
         if c.left_after is not None or c.left_before is not None:
             sides = (
-                f'<br><span class="dim">L {_fmt(c.left_before, c.unit)} → {_fmt(c.left_after, c.unit)}, '
-                f"R {_fmt(c.right_before, c.unit)} → {_fmt(c.right_after, c.unit)}</span>"
+                f'<br><span class="dim">L {e(_fmt(c.left_before, c.unit))} → {e(_fmt(c.left_after, c.unit))}, '
+                f"R {e(_fmt(c.right_before, c.unit))} → {e(_fmt(c.right_after, c.unit))}</span>"
             )
         rows.append(
-            f'<tr><td>{e(c.label)}{sides}</td><td class="n">{_fmt(c.before, c.unit)}</td>'
-            f'<td class="n">{_fmt(c.after, c.unit)}</td><td class="n"><strong>{_fmt(c.change, c.unit, True)}'
-            f'</strong></td><td class="n">{error}</td><td><span class="chip {css}">{e(words)}</span></td>'
+            f'<tr><td>{e(c.label)}{sides}</td><td class="n">{e(_fmt(c.before, c.unit))}</td>'
+            f'<td class="n">{e(_fmt(c.after, c.unit))}</td><td class="n"><strong>{e(_fmt(c.change, c.unit, True))}'
+            f'</strong></td><td class="n">{e(error)}</td><td><span class="chip {css}">{e(words)}</span></td>'
             f"<td>{e(c.flag_before or '-')} → {e(c.flag_after or '-')}</td></tr>"
         )
     warnings = "".join(f'<p class="warn">{e(w)}</p>' for w in comparison.warnings)
 
     def where(side: dict) -> str:
-        return f"{e(Path(side['video']).name if side.get('video') else side['report'])} ({e(side.get('view'))} view)"
+        video = side.get("video")
+        name = Path(video).name if isinstance(video, str) and video else side["report"]
+        return f"{e(name)} ({e(side.get('view'))} view)"
 
     body = (
         f"<section><h2>Before and after</h2><p><strong>Before:</strong> {where(comparison.before)}<br>"
@@ -452,5 +485,5 @@ def write_comparison(comparison: Comparison, out_dir: str | Path, *, overwrite: 
     out_dir.mkdir(parents=True, exist_ok=True)
     return [
         write_text_atomic(out_dir / "compare.json", json.dumps(comparison.to_json(), indent=2, allow_nan=False) + "\n"),
-        write_text_atomic(out_dir / "compare.html", comparison_html(comparison)),
+        write_text_atomic(out_dir / "compare.html", displayable(comparison_html(comparison))),
     ]

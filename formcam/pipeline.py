@@ -25,7 +25,7 @@ from formcam.pose.detector import DEFAULT_NUM_POSES
 from formcam.pose.models import resolve_model
 from formcam.pose.parallel import detect_people_parallel
 from formcam.pose.people import choose_person, parse_person
-from formcam.pose.posefile import PoseSequence, load_pose, save_pose
+from formcam.pose.posefile import PoseSequence, load_pose, save_pose, video_fingerprint
 from formcam.quality.capture import CaptureQuality, measure_capture, null_affected_metrics
 from formcam.quality.refusal import (  # noqa: F401 (re-exported)
     MIN_DETECTED_FRACTION,
@@ -186,6 +186,9 @@ class Analysis:
         Everything the analysis found, typed.
     files : list of Path
         The files written.
+    video_note : str or None
+        Why nothing was drawn on the video (annotated.mp4, people.jpg) when a
+        pose file was analysed: its video is missing, or is not the one it was made from.
     """
 
     report: dict
@@ -194,6 +197,7 @@ class Analysis:
     out_dir: Path | None
     content: ReportContent
     files: list[Path] = field(default_factory=list)
+    video_note: str | None = None
 
 
 def is_pose_file(path: Path) -> bool:
@@ -245,13 +249,13 @@ def analyze(
             )
         pose = load_pose(path)
         video = pose.extras.video or _video_section_without_file(pose)
-        source_video = Path(video["path"]) if video.get("path") else None
+        source_video, video_note = pose_file_video(pose, path.name)
         capture = (
             CaptureQuality.from_json(pose.extras.capture_quality) if pose.extras.capture_quality is not None else None
         )
     else:
         pose, video, capture = estimate_pose(path, options, on_progress)
-        source_video = path
+        source_video, video_note = path, None
     where = presence(pose.detected, pose.t_ms, feet_in_picture(pose.image_xy, pose.visibility, pose.frame_size))
     require_person(
         where, path.name, capture.hints() if capture else [], person=(pose.extras.tracking or {}).get("person")
@@ -274,7 +278,12 @@ def analyze(
     )
     report = build_report(content)
     analysis = Analysis(
-        report=report, pose=pose, kinematics=kinematics, out_dir=out_dir if options.outputs else None, content=content
+        report=report,
+        pose=pose,
+        kinematics=kinematics,
+        out_dir=out_dir if options.outputs else None,
+        content=content,
+        video_note=video_note,
     )
     if options.outputs:
         video_file = source_video if source_video is not None and source_video.is_file() else None
@@ -284,6 +293,39 @@ def analyze(
         except (OSError, CodecError) as exc:
             raise OutputWriteError(cannot_write_outputs(out_dir, exc)) from exc
     return analysis
+
+
+def pose_file_video(pose: PoseSequence, name: str) -> tuple[Path | None, str | None]:
+    """The video a pose file was made from, only where it is still that video; else None and why not.
+
+    A pose file names its video by path; another file may be there now (a
+    re-encode, a trim, another clip of the same name), and drawing on it
+    would put one clip's landmarks over another. The pose file's
+    ``video_fingerprint`` (:func:`formcam.pose.posefile.video_fingerprint`)
+    must match the file's; a pose file without one (before formcam kept it)
+    cannot be checked, so nothing is drawn.
+    """
+    path = (pose.extras.video or {}).get("path")
+    if not path:
+        return None, None
+    video = Path(path)
+    if not video.is_file():
+        return None, f"No annotated video: the original video is not where {name} says it was ({video})."
+    if pose.extras.video_fingerprint is None:
+        return None, (
+            f"No annotated video: {name} does not record which video it was made from (an earlier formcam "
+            f"wrote it), so formcam cannot tell whether {video.name} is still that video; analyse the video again."
+        )
+    try:
+        same = video_fingerprint(video) == pose.extras.video_fingerprint
+    except OSError:
+        same = False
+    if not same:
+        return None, (
+            f"No annotated video: {video} is not the video {name} was made from "
+            "(its size or content differ), so nothing was drawn on it."
+        )
+    return video, None
 
 
 def _write_people_preview(analysis: Analysis, out_dir: Path, video_file: Path | None) -> None:
@@ -352,6 +394,7 @@ def estimate_pose(
     }
     capture = measure_capture(run.frame_pairs, frame_size=pose.frame_size, image_xy=pose.image_xy, t_ms=pose.t_ms)
     pose.extras.capture_quality = capture.to_json()
+    pose.extras.video_fingerprint = video_fingerprint(path)
     return pose, video, capture
 
 

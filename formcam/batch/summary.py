@@ -18,6 +18,7 @@ from pathlib import Path
 from formcam.atomic import write_text_atomic
 from formcam.errors import UnreadableInputError
 from formcam.gait.registry import HEADLINE_METRICS
+from formcam.text import FORMULA_STARTS, csv_cell
 
 _METRIC_PARTS = ("", "_left", "_right", "_flag")
 
@@ -76,12 +77,16 @@ def _rounded(value) -> float | None:
 
 
 def summary_csv(rows: Iterable[dict]) -> str:
-    """CSV text of ``rows`` with the :data:`SUMMARY_COLUMNS` header; None is a blank cell."""
+    """CSV text of ``rows`` with the :data:`SUMMARY_COLUMNS` header; None is a blank cell.
+
+    Text a spreadsheet would run as a formula (a clip named ``=2+5.mp4``)
+    gets a leading apostrophe (:func:`formcam.text.csv_cell`); :func:`read_summary_csv` takes it off.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SUMMARY_COLUMNS)
     for row in rows:
-        writer.writerow(["" if row.get(column) is None else row[column] for column in SUMMARY_COLUMNS])
+        writer.writerow(["" if row.get(column) is None else csv_cell(row[column]) for column in SUMMARY_COLUMNS])
     return buffer.getvalue()
 
 
@@ -122,6 +127,8 @@ def read_summary_csv(path: str | os.PathLike) -> list[dict]:
 def _parsed(column: str, text: str | None):
     if text is None or text == "":
         return None
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):  # csv_cell's apostrophe
+        text = text[1:]
     if column in NUMERIC_COLUMNS:
         try:
             return float(text)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from formcam.atomic import write_text_atomic
 from formcam.gait.registry import HEADLINE_METRICS, METRICS, expected_error
+from formcam.text import csv_cell
 
 #: Cadence has no ``expected_error`` in report.json: contact timing is good to
 #: about 0.01 s per event (Young 2023, BlazePose), about 3 % of a step, and the
@@ -158,8 +159,8 @@ def changes_csv(comparison: Comparison) -> str:
         error = None if change.expected_error is None else round(change.expected_error, 2)
         writer.writerow(
             [
-                change.runner,
-                change.measure,
+                csv_cell(change.runner),
+                csv_cell(change.measure),
                 _blank(change.before),
                 _blank(change.after),
                 _blank(change.change),

@@ -19,6 +19,7 @@ from formcam.atomic import write_text_atomic
 from formcam.batch.summary import QUALITY_MESSAGE_SEPARATOR
 from formcam.batch.summary_compare import Comparison
 from formcam.gait.registry import HEADLINE_METRICS, METRICS
+from formcam.text import displayable
 
 GENERATOR = "formcam batch"
 #: Each status of :data:`formcam.batch.clip.STATUSES`, and ``pending``, in words.
@@ -86,7 +87,7 @@ def summary_html(rows: Sequence[dict], out_root: str | Path | None = None, compa
 def write_summary_html(rows: Sequence[dict], path: str | Path, comparison: Comparison | None = None) -> Path:
     """Write ``summary.html`` atomically, linking clips to reports in ``path``'s folder."""
     path = Path(path)
-    return write_text_atomic(path, summary_html(rows, path.parent, comparison))
+    return write_text_atomic(path, displayable(summary_html(rows, path.parent, comparison)))
 
 
 def is_summary_html(path: str | Path) -> bool:
@@ -157,7 +158,8 @@ def _clip_link(row: dict, out_root: Path | None) -> str:
         return name
     for target in ("report.html", "report.json"):
         if (out_root / folder / target).exists():
-            return f'<a href="{escape(quote(f"{folder}/{target}"))}">{name}</a>'
+            # surrogateescape: a non-UTF-8 folder name links by its own bytes
+            return f'<a href="{escape(quote(f"{folder}/{target}", errors="surrogateescape"))}">{name}</a>'
     return name
 
 

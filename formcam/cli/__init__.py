@@ -6,19 +6,22 @@ Errors are one sentence on stderr with the documented exit code
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError
 
 from formcam import __version__
 from formcam.cli import samples
 from formcam.cli.batch import batch as batch_command
 from formcam.cli.compare import compare_command
-from formcam.cli.errors import err_console, run_reporting_errors
+from formcam.cli.errors import EXIT_INTERRUPTED, err_console, one_sentence_usage_error, run_reporting_errors
 from formcam.cli.formats import outputs_for
 from formcam.cli.models import app as models_app
-from formcam.cli.terminal import ProgressBars, print_summary
+from formcam.cli.terminal import ProgressBars, print_summary, quiet_matplotlib, shown
 from formcam.errors import UsageError
+from formcam.text import displayable
 
 app = typer.Typer(
     name="formcam",
@@ -123,12 +126,12 @@ def analyze(
             result = run_analysis(source, out_dir=out, options=options, on_progress=None if quiet else bars)
         if not quiet:
             print_summary(result.report, result.out_dir, files=result.files)
-            if "annotated.mp4" in outputs and not any(f.name == "annotated.mp4" for f in result.files):
-                err_console.print("No annotated video: the original video is not where the pose file says it was.")
+            if "annotated.mp4" in outputs and result.video_note is not None:
+                err_console.print(shown(result.video_note), highlight=False, soft_wrap=True)
             people = next((f for f in result.files if f.name == "people.jpg"), None)
             if people is not None:
                 typer.echo(
-                    f"Several people were in view: {people} shows who is who; "
+                    f"Several people were in view: {displayable(str(people))} shows who is who; "
                     "analyse another with --person N (or --person left/right/center)."
                 )
 
@@ -159,4 +162,15 @@ def version() -> None:
 
 
 def main() -> None:
-    app(prog_name="formcam")
+    """The ``formcam`` command: a usage error (an unknown option, a missing argument) is one sentence too."""
+    quiet_matplotlib()
+    try:
+        code = app(prog_name="formcam", standalone_mode=False)
+    except NoArgsIsHelpError as help_shown:  # plain ``formcam``: the help, as click shows it
+        help_shown.show()
+        sys.exit(help_shown.exit_code)
+    except typer.TyperException as error:  # click's usage errors (typer vendors click)
+        sys.exit(one_sentence_usage_error(error, sys.argv[1:]))
+    except typer.Abort:
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)

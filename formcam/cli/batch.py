@@ -18,6 +18,7 @@ from rich.table import Table
 
 from formcam.cli.errors import run_reporting_errors
 from formcam.cli.formats import outputs_for
+from formcam.cli.terminal import shown
 
 if TYPE_CHECKING:  # formcam.batch loads PyAV and the analysis: imported when a batch runs, not with the command line
     from formcam.batch import BatchSummary, ClipResult
@@ -130,8 +131,8 @@ def print_changes(comparison, changes_path: Path | None, console: Console | None
     for change in beyond:
         label = "Cadence" if change.measure == "cadence_spm" else metric_heading(change.measure)[0]
         table.add_row(
-            change.runner,
-            label,
+            shown(change.runner),
+            shown(label),
             f"{change.before:.1f}",
             f"{change.after:.1f}",
             f"{change.change:+.1f}",
@@ -150,7 +151,7 @@ def print_changes(comparison, changes_path: Path | None, console: Console | None
         ("Only in this batch", comparison.only_after),
     ):
         if runners:
-            console.print(f"{label}: {', '.join(runners)}.")
+            console.print(f"{label}: {shown(', '.join(runners))}.")
 
 
 class _BatchDisplay:
@@ -225,7 +226,7 @@ class _BatchDisplay:
         tally = ", ".join(f"{n} {STATUS_TEXT.get(s, s)}" for s, n in summary.counts.most_common())
         self._stop()
         self.console.print(
-            f"{len(summary.results)} clips: {tally}. Summary: [bold]{summary.html_path}[/]",
+            f"{len(summary.results)} clips: {tally}. Summary: [bold]{shown(summary.html_path)}[/]",
             highlight=False,
             soft_wrap=True,
         )
@@ -236,13 +237,13 @@ def clip_line(result: ClipResult) -> str:
     from formcam.batch.summary_html import STATUS_TEXT
 
     assert result.clip is not None  # run_batch's results are made by ClipResult.of
-    name = f"[bold]{result.clip.name}[/]"
+    name = f"[bold]{shown(result.clip.name)}[/]"
     if result.status != "ok":
-        return f"[red]✗[/] {name}  {STATUS_TEXT.get(result.status, result.status)}: {result.message}"
+        return f"[red]✗[/] {name}  {STATUS_TEXT.get(result.status, result.status)}: {shown(result.message)}"
     report = result.report or {}
     cadence = (report.get("cadence_spm") or {}).get("value")
     flags = Counter(m.get("flag") for m in report.get("metrics", {}).values() if m.get("value") is not None)
-    parts = [f"{report.get('view', {}).get('label', '?')} view"]
+    parts = [f"{shown(report.get('view', {}).get('label', '?'))} view"]
     parts.append(f"{cadence:.0f} steps/min" if cadence else "no cadence")
     if flags["high"] or flags["watch"]:
         parts.append(", ".join(f"{flags[k]} {k}" for k in ("high", "watch") if flags[k]))

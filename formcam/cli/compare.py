@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from formcam.cli.errors import run_reporting_errors
+from formcam.cli.terminal import shown
 
 
 def compare_command(
@@ -37,9 +38,9 @@ def compare_command(
         if not quiet:
             console.print(comparison_table(result))
             for warning in result.warnings:
-                console.print(f"[yellow]![/] {warning}")
+                console.print(f"[yellow]![/] {shown(warning)}")
         for path in files:
-            console.print(f"Wrote [bold]{path}[/]", highlight=False, soft_wrap=True)
+            console.print(f"Wrote [bold]{shown(path)}[/]", highlight=False, soft_wrap=True)
 
     run_reporting_errors(action, debug=debug)
 
@@ -54,5 +55,6 @@ def comparison_table(comparison) -> Table:
     for change, row in zip(comparison.changes, comparison_rows(comparison)):
         words = row[5]
         style = "bold" if words == "changed" else "dim" if change.change is None else ""
-        table.add_row(*row[:5], f"[{style}]{words}[/]" if style else words, row[6])
+        cells = [shown(cell) for cell in row]
+        table.add_row(*cells[:5], f"[{style}]{cells[5]}[/]" if style else cells[5], cells[6])
     return table

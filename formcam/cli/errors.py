@@ -7,12 +7,15 @@ Errors are one sentence with the exit code of ``docs/exit-codes.md``
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer._click.exceptions import NoSuchOption
 
 from formcam.errors import FormcamError
+from formcam.text import displayable
 
 #: Exit code after Ctrl-C.
 EXIT_INTERRUPTED = 130
@@ -20,8 +23,31 @@ err_console = Console(stderr=True)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    err_console.print(f"[bold red]formcam:[/] {message}", highlight=False, soft_wrap=True)
+    # A message quotes paths and clip names: shown as they are, never read as markup.
+    err_console.print(f"[bold red]formcam:[/] {escape(displayable(message))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def one_sentence_usage_error(error: typer.TyperException, args: Sequence[str]) -> int:
+    """Print click's usage error as one sentence (not typer's boxed panel); return its exit code (2).
+
+    An argument starting with ``-`` that is no option is most often a file
+    name (``-weird.mp4``): the sentence says how to give it.
+    """
+    message = error.format_message().rstrip(".")
+    context = getattr(error, "ctx", None)  # click's usage errors carry the command's context
+    command = context.command_path if context is not None else "formcam"
+    if isinstance(error, NoSuchOption):
+        # -weird.mp4 reaches click as the short option -w; --x.mp4 as itself (a dot: a file name, not an option)
+        name = next((a for a in args if a.startswith(error.option_name) and (a != error.option_name or "." in a)), None)
+        hint = f"; to give a file whose name starts with '-', write ./{name}" if name else ""
+        sentence = f"{message}{hint} (see {command} --help)."
+    else:
+        sentence = f"{message} (see {command} --help)."
+    err_console.print(
+        f"[bold red]formcam:[/] {escape(displayable(' '.join(sentence.split())))}", highlight=False, soft_wrap=True
+    )
+    return error.exit_code
 
 
 def run_reporting_errors(action: Callable[[], None], *, debug: bool) -> None:

@@ -18,9 +18,10 @@ from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingCo
 from rich.table import Table
 
 from formcam.cli.errors import EXIT_INTERRUPTED
-from formcam.cli.terminal import ProgressBars
+from formcam.cli.terminal import ProgressBars, shown
 from formcam.errors import FormcamError
 from formcam.pose import models
+from formcam.text import displayable
 
 app = typer.Typer(
     name="models",
@@ -38,7 +39,7 @@ def _one_line_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except FormcamError as error:
-            typer.echo(f"formcam: {error}", err=True)
+            typer.echo(f"formcam: {displayable(str(error))}", err=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("formcam: interrupted; nothing was installed.", err=True)
@@ -72,7 +73,7 @@ def list_command() -> None:
         table.add_row(
             name,
             _megabytes(row["size"]),
-            str(row["path"]) if row["path"] else "not installed",
+            shown(row["path"]) if row["path"] else "not installed",
             row["location"] or "-",
             _verified_label(row),
         )

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from formcam.cli.errors import run_reporting_errors
-from formcam.cli.terminal import ProgressBars, print_summary
+from formcam.cli.terminal import ProgressBars, print_summary, shown
 
 if TYPE_CHECKING:
     from rich.status import Status
@@ -47,7 +47,7 @@ def demo(
         if not quiet:
             print_summary(result.report, result.out_dir, console=console, files=result.files)
         console.print(
-            f"Try another: [bold]formcam analyze {samples / 'rear_treadmill.mp4'}[/]; "
+            f"Try another: [bold]formcam analyze {shown(samples / 'rear_treadmill.mp4')}[/]; "
             "check accuracy on all views: [bold]formcam validate[/]."
         )
 
@@ -144,10 +144,10 @@ def validate(
             console.print(table)
         for result in results:
             if result.note:
-                console.print(f"{result.name}: {result.note}")
+                console.print(f"{shown(result.name)}: {shown(result.note)}")
         if markdown is not None:
             write_text_atomic(markdown, markdown_report(results))
-            console.print(f"Tables written to {markdown}")
+            console.print(f"Tables written to {shown(markdown)}")
 
     run_reporting_errors(action, debug=debug)
 
@@ -232,6 +232,6 @@ def render(
         except ValueError as exc:
             raise UsageError(f"Cannot render that clip: {exc}.") from None
         files = render_clip(spec, video)
-        Console().print(f"Wrote {files.video} and {files.truth}")
+        Console().print(f"Wrote {shown(files.video)} and {shown(files.truth)}")
 
     run_reporting_errors(action, debug=debug)

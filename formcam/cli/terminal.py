@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console, JustifyMethod
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from formcam.text import displayable
+
 FLAG_STYLE = {"ok": "green", "watch": "yellow", "high": "bold red", None: "dim"}
+
+
+def shown(text) -> str:
+    """Text from outside (a path, a clip name, a report's words) as rich markup that shows it as it is.
+
+    ``[club]`` in a folder name stays, ``[/x]`` raises no MarkupError, and the
+    bytes of a non-UTF-8 name show as U+FFFD.
+    """
+    return escape(displayable(str(text)))
+
+
+def quiet_matplotlib() -> None:
+    """Give matplotlib (which MediaPipe imports) a writable config folder when the home folder's is not.
+
+    Otherwise matplotlib prints two lines of warning on stderr, where formcam
+    promises one sentence. The temporary folder goes when the command ends.
+    """
+    if os.environ.get("MPLCONFIGDIR"):
+        return
+    home = Path(os.path.expanduser("~"))
+    folders = [
+        Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "matplotlib",
+        Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib",
+    ]
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            writable = os.access(folder, os.W_OK)
+        except OSError:
+            writable = False
+        if not writable:
+            temporary = tempfile.mkdtemp(prefix="formcam-matplotlib-")
+            atexit.register(shutil.rmtree, temporary, ignore_errors=True)
+            os.environ["MPLCONFIGDIR"] = temporary
+            return
 
 
 def _fmt(value, unit: str = "") -> str:
@@ -39,7 +81,7 @@ def summary_table(report: dict) -> Table:
             continue
         unit, flag = metric["unit"], metric["flag"]
         table.add_row(
-            metric["label"],
+            shown(metric["label"]),
             _fmt(metric["value"], unit),
             _fmt(metric["left"], unit),
             _fmt(metric["right"], unit),
@@ -53,8 +95,8 @@ def not_measured(report: dict) -> list[str]:
     """One line per metric the clip could not support: valid in this view but short of data first."""
     view = report["view"]["label"]
     missing = [m for m in report["metrics"].values() if m["value"] is None]
-    lines = [f"{m['label']}: {m['reason']}" for m in missing if m["valid_for_view"]]
-    other_view = [m["label"] for m in missing if not m["valid_for_view"]]
+    lines = [f"{shown(m['label'])}: {shown(m['reason'])}" for m in missing if m["valid_for_view"]]
+    other_view = [shown(m["label"]) for m in missing if not m["valid_for_view"]]
     if other_view:
         lines.append(f"Not measurable in a {view} view: {', '.join(other_view)}.")
     return lines
@@ -78,7 +120,7 @@ def files_table(files: Sequence[Path]) -> Table:
     table.add_column("file", overflow="fold")
     table.add_column("what", style="dim")
     for path in files:
-        table.add_row(str(path), FILE_NOTES.get(Path(path).name, ""))
+        table.add_row(shown(path), FILE_NOTES.get(Path(path).name, ""))
     return table
 
 
@@ -90,7 +132,7 @@ def print_summary(
     video, view, runner = report["video"], report["view"], report["runner"]
     direction = f", running {view['direction']}" if view.get("direction") else ""
     console.print(
-        f"[bold]{Path(video['path']).name if video.get('path') else 'pose file'}[/]: "
+        f"[bold]{shown(Path(video['path']).name) if video.get('path') else 'pose file'}[/]: "
         f"{view['label']} view ({view['confidence']:.0%} sure{direction}), "
         f"runner seen in {runner['detected_fraction']:.0%} of {video['frames']} frames"
         + ("" if runner["is_running"] else ", [yellow]does not look like running[/]")
@@ -99,12 +141,12 @@ def print_summary(
     for line in not_measured(report):
         console.print(f"[dim]{line}[/]")
     for warning in report["quality"]:
-        console.print(f"[yellow]![/] {warning['message']}")
+        console.print(f"[yellow]![/] {shown(warning['message'])}")
     if files:
         console.print("Wrote:")
         console.print(files_table(files))
     elif out_dir is not None:
-        console.print(f"Outputs in [bold]{out_dir}[/]")
+        console.print(f"Outputs in [bold]{shown(out_dir)}[/]")
 
 
 def frame_columns() -> tuple[ProgressColumn, ...]:

@@ -20,6 +20,7 @@ does not know are kept (and written back) but ignored.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import zipfile
@@ -31,8 +32,17 @@ import numpy as np
 from formcam.atomic import write_atomic
 from formcam.errors import UnreadableInputError
 from formcam.pose.landmarks import N_LANDMARKS
+from formcam.schema import parse_json, schema_problem
 
 FORMAT = "formcam-pose/1"
+#: The longest a pose file's frame times may span: longer than any running video (a day).
+MAX_SPAN_MS = 24 * 3_600_000.0
+#: The longest median time between frames: a video of at least one frame a second.
+MAX_MEDIAN_STEP_MS = 1000.0
+#: How much of each end of a video :func:`video_fingerprint` hashes.
+FINGERPRINT_END_BYTES = 1 << 20
+#: The arrays of the contract, each of real numbers (a complex or text array is damage, not data).
+_ARRAYS = ("t_ms", "image_xy", "visibility", "world_xyz", "frame_size")
 
 
 @dataclass
@@ -63,6 +73,9 @@ class PoseExtras:
     capture_quality : dict, optional
         :meth:`formcam.quality.capture.CaptureQuality.to_json` of the sampled frames,
         so that a re-analysis needs no video.
+    video_fingerprint : dict, optional
+        :func:`video_fingerprint` of the video the landmarks come from, so that
+        a re-analysis draws only on that video (pose files before it have none).
     unknown : dict
         Keys formcam does not know (another tool's, a later version's): kept, written back, not used.
     """
@@ -74,6 +87,7 @@ class PoseExtras:
     model: str | None = None
     pose_stage: dict | None = None
     capture_quality: dict | None = None
+    video_fingerprint: dict | None = None
     unknown: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -82,10 +96,8 @@ class PoseExtras:
         return {**{k: v for k, v in known.items() if v is not None}, **self.unknown}
 
     @classmethod
-    def from_json(cls, data) -> PoseExtras:
-        """Read an ``extras_json`` object (anything but an object reads as no extras)."""
-        if not isinstance(data, dict):
-            return cls()
+    def from_json(cls, data: dict) -> PoseExtras:
+        """Read an ``extras_json`` object (checked against ``pose_extras.schema.json`` by :func:`load_pose`)."""
         names = {f.name for f in fields(cls)} - {"unknown"}
         return cls(
             **{k: v for k, v in data.items() if k in names}, unknown={k: v for k, v in data.items() if k not in names}
@@ -178,13 +190,15 @@ def load_pose(path: str | os.PathLike) -> PoseSequence:
             if "format" not in data.files:
                 raise UnreadableInputError(f"{path.name} is not a formcam pose file (it has no 'format' key).")
             _check_format(str(data["format"]), path.name)
-            extras = PoseExtras.from_json(json.loads(str(data["extras_json"])) if "extras_json" in data.files else {})
+            extras = _read_extras(str(data["extras_json"]) if "extras_json" in data.files else "{}", path.name)
+            arrays = {key: data[key] for key in _ARRAYS}
+            _check_real(arrays, path.name)
             pose = PoseSequence(
-                t_ms=data["t_ms"],
-                image_xy=data["image_xy"],
-                visibility=data["visibility"],
-                world_xyz=data["world_xyz"],
-                frame_size=tuple(data["frame_size"]),
+                t_ms=arrays["t_ms"],
+                image_xy=arrays["image_xy"],
+                visibility=arrays["visibility"],
+                world_xyz=arrays["world_xyz"],
+                frame_size=tuple(arrays["frame_size"]),
                 extras=extras,
             )
     except UnreadableInputError:
@@ -214,10 +228,44 @@ def _check_format(fmt: str, name: str) -> None:
     )
 
 
+def _read_extras(text: str, name: str) -> PoseExtras:
+    """``extras_json``, refused unless it is the object ``pose_extras.schema.json`` describes."""
+    try:
+        # NaN stays allowed: formcam's own json.dumps writes it for a measure it could not take.
+        data = parse_json(text, finite=False)
+    except ValueError as exc:
+        raise UnreadableInputError(f"{name} is damaged: its extras_json is not JSON ({_one_line(exc)}).") from None
+    problem = schema_problem(data, "pose_extras")
+    if problem is not None:
+        raise UnreadableInputError(f"{name} is damaged: in its extras_json, {problem}.")
+    return PoseExtras.from_json(data)
+
+
+def _check_real(arrays: dict[str, np.ndarray], name: str) -> None:
+    """Refuse arrays that are not real numbers before numpy casts them (a complex one would only warn)."""
+    for key, array in arrays.items():
+        if array.dtype.kind not in "fiu":
+            what = "complex numbers" if array.dtype.kind == "c" else "no numbers"
+            raise UnreadableInputError(f"{name} is damaged: its {key} holds {what} ({array.dtype}), not real numbers.")
+
+
 def _check_contents(pose: PoseSequence, name: str) -> None:
-    """The contract's promises that later stages rely on: increasing times, a real frame size."""
+    """The contract's promises that later stages rely on: increasing times of a real video, a real frame size.
+
+    Times are bounded before any stage sizes its work by them: a pose file
+    spanning years, or with frames seconds apart, is damage, not a running video.
+    """
     if pose.t_ms.ndim != 1 or not np.isfinite(pose.t_ms).all() or np.any(np.diff(pose.t_ms) <= 0):
         raise UnreadableInputError(f"{name} is damaged: its frame times (t_ms) are not finite and strictly increasing.")
+    if pose.n_frames > 1:
+        span = float(pose.t_ms[-1] - pose.t_ms[0])
+        step = float(np.median(np.diff(pose.t_ms)))
+        if span > MAX_SPAN_MS or step > MAX_MEDIAN_STEP_MS:
+            raise UnreadableInputError(
+                f"{name} is damaged: its frame times span {span / 3_600_000:.3g} hours with frames "
+                f"{step / 1000:.3g} s apart, which no running video does (at most {MAX_SPAN_MS / 3_600_000:g} "
+                f"hours, frames at most {MAX_MEDIAN_STEP_MS / 1000:g} s apart)."
+            )
     if len(pose.frame_size) != 2 or min(pose.frame_size) < 1:
         raise UnreadableInputError(
             f"{name} is damaged: its frame_size {list(pose.frame_size)} is not a width and height."
@@ -226,3 +274,29 @@ def _check_contents(pose: PoseSequence, name: str) -> None:
 
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def video_fingerprint(path: str | os.PathLike) -> dict:
+    """What tells a video apart from another at the same path: its size and a hash of its two ends.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A regular file (read, never written).
+
+    Returns
+    -------
+    dict
+        ``bytes`` (the file's size) and ``ends_sha256`` (SHA-256 of its first
+        and last :data:`FINGERPRINT_END_BYTES`, the whole file when it is smaller
+        than both): a re-encode, a trim or another clip changes them, and
+        reading 2 MiB costs milliseconds whatever the video's length.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        digest.update(fh.read(FINGERPRINT_END_BYTES))
+        if size > FINGERPRINT_END_BYTES:
+            fh.seek(max(FINGERPRINT_END_BYTES, size - FINGERPRINT_END_BYTES))
+            digest.update(fh.read(FINGERPRINT_END_BYTES))
+    return {"bytes": size, "ends_sha256": digest.hexdigest()}

@@ -32,6 +32,7 @@ from formcam.report.annotations import stance_side
 from formcam.report.evidence import EvidenceFrame, collect_evidence, worst_and_typical
 from formcam.report.explanations import CADENCE, DISCLAIMER, HOW_TO_READ, explanation
 from formcam.report.plots import LEFT_CSS, RIGHT_CSS, Line, StepPoint, time_plot_svg
+from formcam.text import displayable
 
 __all__ = ["CSP", "page", "report_html", "write_report_html"]
 
@@ -91,7 +92,8 @@ footer{max-width:980px;margin:0 auto;padding:8px 16px 32px;color:var(--dim);font
 
 
 def _e(text) -> str:
-    return html.escape(str(text), quote=True)
+    # displayable: a non-UTF-8 file name's bytes (lone surrogates) cannot go into a UTF-8 page
+    return html.escape(displayable(str(text)), quote=True)
 
 
 def _num(value, unit: str = "", digits: int = 1) -> str:
@@ -568,4 +570,4 @@ def write_report_html(
         evidence=evidence,
         evidence_note=note,
     )
-    return write_text_atomic(path, text)
+    return write_text_atomic(path, displayable(text))

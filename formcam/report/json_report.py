@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +22,7 @@ from formcam.errors import UnreadableInputError
 from formcam.pose.people import runner_section, several_people_warning
 from formcam.quality.refusal import Presence, forced_notes, presence_notes
 from formcam.quality.warnings import Code, QualityWarning
+from formcam.schema import parse_json, schema, schema_problem
 
 if TYPE_CHECKING:  # annotations only: PyAV and OpenCV load when an analysis runs, not when a report is read
     from formcam.gait.kinematics import Kinematics
@@ -32,11 +31,9 @@ if TYPE_CHECKING:  # annotations only: PyAV and OpenCV load when an analysis run
 SCHEMA_VERSION = 1
 
 
-@lru_cache(maxsize=1)
 def report_schema() -> dict:
     """The JSON Schema of report.json (draft 2020-12)."""
-    text = resources.files("formcam").joinpath("schema/report.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return schema("report")
 
 
 def validate_report(report: dict) -> None:
@@ -178,15 +175,22 @@ def write_report(report: dict, path: Path) -> Path:
 
 
 def read_report(path: Path) -> dict:
-    """Read a report.json, refusing one whose schema version this formcam does not know."""
+    """Read a report.json, refusing one whose schema version this formcam does not know or that breaks its schema.
+
+    Numbers JSON does not allow (NaN, Infinity, 1e999) and JSON nested too
+    deeply to read are refused as well: every number of a report read back is finite.
+    """
     name = Path(path).name
     try:
-        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        report = parse_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         reason = " ".join(str(exc).split())
         raise UnreadableInputError(f"{name} cannot be read as a formcam report ({reason}).") from None
     version = report.get("schema_version") if isinstance(report, dict) else None
     if version == SCHEMA_VERSION:
+        problem = schema_problem(report, "report")
+        if problem is not None:
+            raise UnreadableInputError(f"{name} is not a valid formcam report: {problem}.")
         return report
     if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
         raise UnreadableInputError(

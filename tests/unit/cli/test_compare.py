@@ -50,6 +50,23 @@ def report(pelvic, *, cadence=170.0, view="rear", cm=None, version="0.1.0", runn
     }
 
 
+def on_disk(content: dict) -> dict:
+    """``content`` with every key report.schema.json requires (compare reads only valid reports from disk)."""
+    from formcam.report.json_report import report_schema
+
+    full = copy.deepcopy(content)
+    full["video"] = {
+        "width": 640, "height": 480, "fps": 60.0, "frames": 600, "duration_s": 10.0, "rotation_deg": 0,
+        "slow_motion_factor": 1.0, **full["video"],
+    }  # fmt: skip
+    full["view"] = {"confidence": 0.9, "direction": None, **full["view"]}
+    full["runner"] = {"detected_fraction": 1.0, **{k: v for k, v in full["runner"].items() if v is not None}}
+    for name in report_schema()["properties"]["metrics"]["required"]:
+        full["metrics"].setdefault(name, metric(None))
+    full.update(events=[], quality=[])
+    return full
+
+
 def test_change_beyond_the_combined_error_counts_and_a_smaller_one_does_not():
     result = compare_reports(report(metric(5.0)), report(metric(10.0, flag="high"), cadence=171.0))
     cadence, pelvic = result.changes
@@ -128,7 +145,7 @@ def test_a_metric_measured_only_once_says_so_and_views_that_differ_are_warned_ab
 def test_compare_reads_folders_and_files_and_refuses_to_overwrite(tmp_path):
     for name, value in (("a", 5.0), ("b", 11.0)):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "report.json").write_text(json.dumps(report(metric(value))))
+        (tmp_path / name / "report.json").write_text(json.dumps(on_disk(report(metric(value)))))
     result = compare(tmp_path / "a", tmp_path / "b" / "report.json")
     assert result.changes[1].beyond_error is True
     files = write_comparison(result, tmp_path / "cmp")

@@ -13,7 +13,18 @@ def sample_pose(n=5):
         visibility=rng.uniform(0, 1, (n, 33)),
         world_xyz=np.full((n, 33, 3), np.nan),
         frame_size=(640, 480),
-        extras=PoseExtras(video={"path": "x.mp4"}),
+        extras=PoseExtras(
+            video={
+                "path": "x.mp4",
+                "width": 640,
+                "height": 480,
+                "fps": 60.0,
+                "frames": n,
+                "duration_s": n / 60,
+                "rotation_deg": 0,
+                "slow_motion_factor": 1.0,
+            }
+        ),
     )
 
 
