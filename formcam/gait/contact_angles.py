@@ -1,24 +1,23 @@
-"""Values read at foot contact: the frame to read overstride at, and angles at the contact's corner between frames.
+"""Values read at foot contact, at the contact's time between frames.
 
-Values "at contact" are taken at each contact's time between frames
-(:func:`formcam.gait.events.refine_contacts`): overstride at the straightest
-stance knee just before it (:func:`landing_frames`), the knee and shin angles
-from a fit either side of it to the unfiltered, measured samples
-(:func:`value_at_corner`), since they turn sharply there, moved to the
-knee's own landing where the knee shows the contact a little late or early
-(:func:`knee_landing_times`).
+Every value "at contact" (overstride, knee flexion, shank angle) is read at
+the same instant, each contact's time between frames
+(:func:`formcam.gait.events.refine_contacts`), from the unfiltered, measured
+samples around it (:func:`value_at_event`): a fit either side that lets the
+signal turn sharply there (:func:`corner_fit`), kept within the range the
+samples take within one frame of the instant.  The value is read where the
+contact is, never moved to where a signal looks like a landing: a real knee
+is straightest about 20 ms before the foot lands and already flexing at
+contact (docs/metrics-research.md section 3.1), so a reading moved to the
+straightest knee, or overstride read there, describes late swing, not the
+contact.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from formcam.gait.geometry import knee_flexion_deg
 from formcam.gait.rhythm import median_frame_interval_ms
-
-#: Overstride is read at the straightest stance knee within this long before the contact, ms.
-LANDING_WINDOW_MS = 40.0
-
 
 #: The angles at contact are fitted over this long either side of the contact, ms ...
 CONTACT_ANGLE_WINDOW_MS = 80.0
@@ -28,65 +27,69 @@ CONTACT_ANGLE_WINDOW_MS = 80.0
 CONTACT_ANGLE_MIN_FRAMES = 4
 
 
-#: The knee's own landing (its straightest point) is looked for within this long either side of the contact, ms.
-KNEE_LANDING_REACH_MS = 40.0
-
-
-def landing_frames(
-    xy: np.ndarray, t_ms: np.ndarray, frames: np.ndarray, sides: np.ndarray, contact_t_ms: np.ndarray | None = None
-) -> np.ndarray:
-    """The frame at which to read each contact's overstride: the straightest stance knee just before contact.
+def value_at_event(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_width_ms: float) -> np.ndarray:
+    """A signal's value at instants between frames, e.g. foot contacts.
 
     Parameters
     ----------
-    xy : ndarray, shape (T, 33, 2)
+    values : ndarray, shape (T,)
+        The signal (an angle, degrees, or a distance, px), not low-passed;
+        NaN where not measured.
     t_ms : ndarray, shape (T,)
-    frames : ndarray, int, shape (n,)
-        Contact frames (the last frame at or before each contact).
-    sides : ndarray, str, shape (n,)
-        Stance side of each contact.
-    contact_t_ms : ndarray, shape (n,), optional
-        Contact times between frames.
+        Frame times, ms, increasing.
+    at_ms : ndarray, shape (n,)
+        The instants, ms.
+    half_width_ms : float
+        Half width of the fit either side (:func:`corner_fit`), ms.
 
     Returns
     -------
-    ndarray, int, shape (n,)
-        Of the frames within :data:`LANDING_WINDOW_MS` (at least one frame)
-        before each contact, the one where the stance knee is straightest.
+    ndarray, shape (n,)
+        ``a`` of :func:`corner_fit` (NaN where it has too few samples), kept
+        within the samples within one frame interval of the instant, widened
+        by the range of those within two, where a sample lies within one
+        frame interval on each side.
 
     Notes
     -----
-    The knee is still (slightly extending) just before landing and flexes
-    fast after it, so a contact timed a little late reads several degrees
-    too much flexion, one timed early hardly any.  Within the timing
-    uncertainty of a frame or two the straightest knee marks the landing.
+    The fit follows a knee that turns sharply at landing better than linear
+    interpolation does, but near the end of a clip or a gap, or where the
+    signal turns back within the window, its curves can run past anything the
+    signal does near the instant (a knee read below its straightest point).
+    A value at an event must lie within what the signal does around it, so
+    the fit is clipped to the samples either side, with the room a corner
+    between them needs: a signal turning between two samples passes them
+    by less than it changes over the two frames either side.
     """
-    frames = np.asarray(frames, dtype=int)
-    if not frames.size:
-        return frames
+    values = np.asarray(values, dtype=np.float64)
     t_ms = np.asarray(t_ms, dtype=np.float64)
+    at_ms = np.asarray(at_ms, dtype=np.float64)
+    out = np.full(at_ms.size, np.nan)
     dt_ms = median_frame_interval_ms(t_ms)
-    reach = max(int(np.ceil(LANDING_WINDOW_MS / dt_ms)), 1) if np.isfinite(dt_ms) else 1
-    candidates = np.clip(frames[:, None] - np.arange(reach + 1)[None, :], 0, len(t_ms) - 1)  # (n, reach+1)
-    anchor = t_ms[frames] if contact_t_ms is None else np.where(np.isfinite(contact_t_ms), contact_t_ms, t_ms[frames])
-    inside = t_ms[candidates] >= anchor[:, None] - max(LANDING_WINDOW_MS, dt_ms if np.isfinite(dt_ms) else 0) - 1e-6
-    inside[:, 0] = True
-    flex = np.where(
-        np.asarray(sides)[:, None] == "left",
-        knee_flexion_deg(xy[candidates.ravel()], "left").reshape(candidates.shape),
-        knee_flexion_deg(xy[candidates.ravel()], "right").reshape(candidates.shape),
-    )
-    flex = np.where(inside & np.isfinite(flex), flex, np.inf)
-    best = np.argmin(flex, axis=1)
-    return np.where(np.isfinite(flex[np.arange(len(frames)), best]), candidates[np.arange(len(frames)), best], frames)
+    if not at_ms.size or not np.isfinite(dt_ms):
+        return out
+    fitted = corner_fit(values, t_ms, at_ms, half_width_ms)[:, 0]
+    after = np.searchsorted(t_ms, np.where(np.isfinite(at_ms), at_ms, t_ms[0]))
+    frames = np.clip(after[:, None] + np.arange(-2, 2)[None, :], 0, len(t_ms) - 1)  # two frames either side
+    y = values[frames]
+    distance = np.abs(t_ms[frames] - at_ms[:, None])
+    close = distance <= dt_ms * (1 + 1e-6)
+    # Bounded where a sample lies within one frame on each side: next to a gap the fit knows more than they do.
+    bounded = (close & np.isfinite(y))[:, 1:3].all(axis=1)
+    low, high = _row_range(y, close & np.isfinite(y))
+    near_low, near_high = _row_range(y, (distance <= 2 * dt_ms * (1 + 1e-6)) & np.isfinite(y))
+    room = near_high - near_low  # a signal turning between two samples passes them by less than this
+    low, high = low - room, high + room
+    out[:] = fitted
+    out[bounded] = np.clip(fitted[bounded], low[bounded], high[bounded])
+    return out
 
 
-def value_at_corner(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_width_ms: float) -> np.ndarray:
-    """The value of a signal at instants where its rate changes abruptly, from a curve fitted either side.
-
-    ``a`` of :func:`corner_fit` (see there).
-    """
-    return corner_fit(values, t_ms, at_ms, half_width_ms)[:, 0]
+def _row_range(values: np.ndarray, use: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest of each row's used values, shape (n,) each; NaN for rows without one."""
+    low = np.where(use, values, np.inf).min(axis=1)
+    high = np.where(use, values, -np.inf).max(axis=1)
+    return np.where(use.any(axis=1), low, np.nan), np.where(use.any(axis=1), high, np.nan)
 
 
 def corner_fit(values: np.ndarray, t_ms: np.ndarray, at_ms: np.ndarray, half_width_ms: float) -> np.ndarray:
@@ -169,73 +172,3 @@ def _two_parabolas(d: np.ndarray) -> np.ndarray:
     """
     before, after = np.minimum(d, 0.0), np.maximum(d, 0.0)
     return np.stack([np.ones_like(d), before, before**2, after, after**2], axis=-1)
-
-
-def knee_landing_times(
-    knee_flexion: np.ndarray,
-    t_ms: np.ndarray,
-    contact_t_ms: np.ndarray,
-    half_width_ms: float,
-    reach_ms: float = KNEE_LANDING_REACH_MS,
-) -> np.ndarray:
-    """The knee's own landing near each contact: the straightest point of the corner fit there.
-
-    Parameters
-    ----------
-    knee_flexion : ndarray, shape (T,)
-        Knee flexion of the stance leg, degrees, not low-passed; NaN where
-        not measured.
-    t_ms : ndarray, shape (T,)
-        Frame times, ms, increasing.
-    contact_t_ms : ndarray, shape (n,)
-        The detected contacts, ms.
-    half_width_ms : float
-        The corner fit's half width (:func:`corner_fit`), ms.
-    reach_ms : float
-        How far either side of a contact the landing may lie, ms.
-
-    Returns
-    -------
-    ndarray, shape (n,)
-        Per contact, ms: the contact itself where the knee is straightest
-        there; where the fit at the contact (:func:`corner_fit`) still
-        flexes before it (the contact looks late) or still extends after it
-        (early), the lowest point of that side's parabola within
-        ``reach_ms``, if a fit there has a value.
-
-    Notes
-    -----
-    The knee extends until the foot lands and flexes from then on, so its
-    straightest point marks the landing as well as the foot's path does
-    (:func:`landing_frames` reads overstride there for the same reason), and
-    the angles at contact must not depend on the contact's timing: on
-    MediaPipe's landmarks of rendered runners one leg's contacts came a
-    median 9-28 ms late (up to 40 ms) and the other's 4-9 ms early, and read
-    at the contacts found the knee was 1.3-2.1° more flexed than at the true
-    ones (docs/validation.md).  Where the contact is right, as on exact
-    landmarks, nothing moves.  MediaPipe's knee, though, is straightest
-    12-38 ms before the true landing, so there it reads 1.0-2.4° less flexed
-    than its value at the true contact.
-    """
-    contact_t_ms = np.asarray(contact_t_ms, dtype=np.float64)
-    a, b1, c1, b2, c2 = np.moveaxis(corner_fit(knee_flexion, t_ms, contact_t_ms, half_width_ms), -1, 0)
-    reach = min(reach_ms / half_width_ms, 1.0) if half_width_ms > 0 else 0.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        vertex_before = np.clip(np.where(c1 != 0, -b1 / (2 * c1), 0.0), -reach, 0.0)
-        vertex_after = np.clip(np.where(c2 != 0, -b2 / (2 * c2), 0.0), 0.0, reach)
-    # Scaled times to try: the contact (first, so that it wins ties), each parabola's far end and lowest point;
-    # a side only where the knee still turns the wrong way at the contact.
-    candidates = np.stack(
-        [np.zeros_like(a), np.full_like(a, -reach), vertex_before, np.full_like(a, reach), vertex_after], axis=-1
-    )
-    curve = np.einsum("nkp,np->nk", _two_parabolas(candidates), np.stack([a, b1, c1, b2, c2], axis=-1))
-    wrong_way = np.stack([np.ones_like(a, dtype=bool), b1 > 0, b1 > 0, b2 < 0, b2 < 0], axis=-1)
-    best = np.argmin(np.where(wrong_way & np.isfinite(curve), curve, np.inf), axis=1)
-    landing = contact_t_ms + candidates[np.arange(len(contact_t_ms)), best] * half_width_ms
-    moved = np.isfinite(landing) & (landing != contact_t_ms)
-    landing[moved] = np.where(
-        np.isfinite(value_at_corner(knee_flexion, t_ms, landing[moved], half_width_ms)),
-        landing[moved],
-        contact_t_ms[moved],
-    )
-    return np.where(np.isfinite(landing), landing, contact_t_ms)

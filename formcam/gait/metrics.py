@@ -155,7 +155,7 @@ def compute_metrics(
         Where ``xy_unfiltered`` is a measurement rather than a filled gap or
         a replaced outlier (:attr:`formcam.gait.clean.CleanedTracks.measured`);
         the angles at contact are fitted to measurements only
-        (:func:`value_at_corner`).  None: every finite sample.
+        (:func:`formcam.gait.contact_angles.value_at_event`).  None: every finite sample.
 
     Returns
     -------

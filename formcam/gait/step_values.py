@@ -12,14 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
-from formcam.gait.contact_angles import (
-    CONTACT_ANGLE_MIN_FRAMES,
-    CONTACT_ANGLE_WINDOW_MS,
-    knee_landing_times,
-    landing_frames,
-    value_at_corner,
-)
-from formcam.gait.geometry import knee_flexion_deg, midpoint
+from formcam.gait.contact_angles import CONTACT_ANGLE_MIN_FRAMES, CONTACT_ANGLE_WINDOW_MS, value_at_event
+from formcam.gait.geometry import forward_reach, knee_flexion_deg, midpoint
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import runner_right_sign
 from formcam.gait.steps import GaitEvents, Stances, StepValue, Unavailable, regular_steps, stances, step_rows
@@ -266,19 +260,10 @@ def _usable_stances(st, t_ms: np.ndarray, steps: np.ndarray, events: GaitEvents)
 
 
 def _at_contact(xy, xy_measured, view, st, leg, t_ms, contact_t_ms=None) -> dict[str, list[StepValue] | Unavailable]:
+    """Overstride, knee flexion and shank angle, each read at the contact's time (:func:`value_at_event`)."""
     facing = view.facing
     if not st.contact_frames.size or not facing:
         return dict.fromkeys(("overstride_pct", "knee_flexion_contact_deg", "shank_angle_contact_deg"), NO_DIRECTION)
-    frames = landing_frames(xy, t_ms, st.contact_frames, st.sides, contact_t_ms)
-    left = st.sides == "left"
-    heel = np.where(left, lm.LEFT_HEEL, lm.RIGHT_HEEL)
-    mid_hip_x = midpoint(xy, lm.LEFT_HIP)[frames, 0]
-    out: dict[str, list[StepValue] | Unavailable] = {}
-    if np.isfinite(leg) and leg > 0:
-        ahead_pct = 100.0 * (xy[frames, heel, 0] - mid_hip_x) * facing / leg
-        out["overstride_pct"] = step_rows(st.sides, frames, ahead_pct)
-    else:
-        out["overstride_pct"] = NO_LEG
     when = (
         t_ms[st.contact_frames]
         if contact_t_ms is None
@@ -290,16 +275,25 @@ def _at_contact(xy, xy_measured, view, st, leg, t_ms, contact_t_ms=None) -> dict
         if np.isfinite(dt_ms)
         else CONTACT_ANGLE_WINDOW_MS
     )
-    flex, shank = np.full(len(when), np.nan), np.full(len(when), np.nan)
-    for side, knee, ankle in (("left", lm.LEFT_KNEE, lm.LEFT_ANKLE), ("right", lm.RIGHT_KNEE, lm.RIGHT_ANKLE)):
+    reach, flex, shank = (np.full(len(when), np.nan) for _ in range(3))
+    for side, knee, ankle, heel in (
+        ("left", lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL),
+        ("right", lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL),
+    ):
         mine = st.sides == side
         shin = xy_measured[:, ankle] - xy_measured[:, knee]
-        knee_flexion = knee_flexion_deg(xy_measured, side)
-        landing = knee_landing_times(knee_flexion, t_ms, when[mine], half_width)
-        flex[mine] = value_at_corner(knee_flexion, t_ms, landing, half_width)
-        shank[mine] = value_at_corner(
-            np.degrees(np.arctan2(shin[:, 0] * facing, shin[:, 1])), t_ms, landing, half_width
+        # The mid-hip moves smoothly through a landing: its low-passed track only sheds jitter.
+        reach[mine] = value_at_event(
+            forward_reach(xy_measured, [heel], [ankle], facing, hips=xy)[:, 0], t_ms, when[mine], half_width
         )
+        flex[mine] = value_at_event(knee_flexion_deg(xy_measured, side), t_ms, when[mine], half_width)
+        shank[mine] = value_at_event(
+            np.degrees(np.arctan2(shin[:, 0] * facing, shin[:, 1])), t_ms, when[mine], half_width
+        )
+    out: dict[str, list[StepValue] | Unavailable] = {}
+    out["overstride_pct"] = (
+        step_rows(st.sides, st.contact_frames, 100.0 * reach / leg) if np.isfinite(leg) and leg > 0 else NO_LEG
+    )
     out["knee_flexion_contact_deg"] = step_rows(st.sides, st.contact_frames, flex)
     out["shank_angle_contact_deg"] = step_rows(st.sides, st.contact_frames, shank)
     return out

@@ -280,18 +280,15 @@ def markdown_document(record: dict) -> str:
         markdown_table(record["metrics"]),
         "",
         "Values taken at foot contact depend on the frame rate. The knee and shin angles turn sharply at landing, "
-        "so formcam reads them at the contact's time between frames from a fit either side of it "
-        "(`formcam.gait.contact_angles.value_at_corner`: two parabolas meeting at the contact, fitted to the measured, "
-        "unfiltered samples within 80 ms or four frames) rather than from the nearest frame, which lies up to half "
-        "a frame along the steep side, or from the low-passed tracks, which round the corner. Where the fit shows "
-        "the knee already flexing before the contact (found late) or still extending after it (early), both "
-        "angles are read at the fit's straightest knee within 40 ms instead "
-        "(`formcam.gait.contact_angles.knee_landing_times`): "
-        "on MediaPipe's landmarks of rendered runners one leg's contacts came up to 40 ms late, which read the "
-        "knee 1.3-2.1° more flexed (docs/validation.md). Below 50 fps a frame "
-        "lasts 33-42 ms, in which the knee flexes by several degrees after landing: the fit has to reach over "
-        "133-167 ms, where the knee's path is no longer a parabola, and with noise each contact's timing is "
-        "uncertain by about a third of a frame.",
+        "so formcam reads them, and the heel's reach for overstride, at the contact's time between frames from a "
+        "fit either side of it (`formcam.gait.contact_angles.value_at_event`: two parabolas meeting at the contact, "
+        "fitted to the measured, unfiltered samples within 80 ms or four frames, kept within what the samples "
+        "around the contact allow) rather than from the nearest frame, which lies up to half a frame along the "
+        "steep side, or from the low-passed tracks, which round the corner. The reading stays at the contact: a "
+        "real knee is straightest about 20 ms before landing and already flexing at contact, so a contact found "
+        "late or early moves the value by the signal's own rate there. Below 50 fps a frame lasts 33-42 ms: the "
+        "fit has to reach over 133-167 ms, and with noise each contact's timing is uncertain by about a third of "
+        "a frame.",
         "",
     ]
     for label, summary in by_fps.items():
