@@ -11,11 +11,13 @@ the parts are then joined without re-encoding (:func:`formcam.video.encode.conca
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from formcam.pose.detector import prefetch
@@ -33,6 +35,24 @@ from formcam.video.segments import WHOLE_CLIP, Segment, clip_span, plan_work_seg
 #: decoded, drawn and encoded in about half the time of full size.
 VIDEO_SIZES: dict[str, int | None] = {"720p": 1280, "1080p": 1920, "full": None}
 VIDEO_MAX_SIDE = VIDEO_SIZES["720p"]
+#: The annotated video's shortest side is at least this, px: a smaller input
+#: is enlarged (and the drawing with it), because the video is for watching on
+#: a phone, where a 360-p frame's labels would be some 7 px high.
+VIDEO_MIN_SIDE = 720
+
+
+def video_size(info, max_side: int | None = VIDEO_MAX_SIDE, min_side: int | None = VIDEO_MIN_SIDE) -> tuple[int, int]:
+    """Upright ``(width, height)`` of the annotated video of a clip, px (even sides).
+
+    The decoded size (:func:`~formcam.video.decode.scaled_size` with ``max_side``),
+    enlarged with its aspect ratio kept until the short side is ``min_side``
+    (None: never enlarged).
+    """
+    width, height = scaled_size(info, max_side)
+    if min_side is None or min(width, height) >= min_side:
+        return width, height
+    k = min_side / min(width, height)
+    return 2 * math.ceil(width * k / 2), 2 * math.ceil(height * k / 2)
 
 
 def render_annotated_video(
@@ -46,6 +66,7 @@ def render_annotated_video(
     t_ms: np.ndarray | None = None,
     workers: int | None = None,
     max_side: int | None = VIDEO_MAX_SIDE,
+    min_side: int | None = VIDEO_MIN_SIDE,
     full_size_frames: Collection[int] = (),
     on_full_size_frame: Callable[[int, np.ndarray], None] | None = None,
 ) -> Path:
@@ -76,6 +97,9 @@ def render_annotated_video(
     max_side : int, optional
         Longest side of the video, px (a smaller input keeps its size); None:
         the input's size. The drawing is scaled with it.
+    min_side : int, optional
+        Shortest side of the video, px: a smaller input is enlarged to it
+        (:data:`VIDEO_MIN_SIDE`); None never enlarges.
     full_size_frames : collection of int, optional
         Analysed frames (indices into ``t_ms``) to hand on undrawn, at the
         input's own size, as the pass decodes them: the HTML report's evidence
@@ -89,7 +113,7 @@ def render_annotated_video(
     info = span.info
     workers = usable_cores() if workers is None else max(1, int(workers))
     segments = plan_work_segments(span, workers) if t_ms is not None else [WHOLE_CLIP]
-    size = scaled_size(info, max_side)
+    size = video_size(info, max_side, min_side)
     job = _RenderJob(
         video_path=Path(video_path),
         slowmo=slowmo,
@@ -187,7 +211,7 @@ class _RenderJob:
 
     def __post_init__(self):
         # Shared by the segments' threads: sizes and the panel's layout are worked out once.
-        self.overlay = OverlayPainter(*self.size, self.panel)
+        self.overlay = OverlayPainter(*self.size, self.panel, track=self.annotate.xy)
 
     def writer(self, path: Path, *, faststart: bool) -> H264Writer:
         width, height = self.size
@@ -234,6 +258,8 @@ class _RenderJob:
                     self.on_full_size_frame(i, frame.full_rgb)  # before drawing: it may be the frame drawn on
                 # The decoded frame is this loop's own: drawn on in place, not copied.
                 image = np.require(frame.rgb, requirements=("C", "W"))
+                if image.shape[:2] != self.size[::-1]:  # a small input, enlarged
+                    image = cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR)
                 if 0 <= i < n_frames:
                     self.overlay.draw_on(image, self.annotate(i))
                 writer.write(image, frame.pts)
