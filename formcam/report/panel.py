@@ -170,8 +170,8 @@ def pick_clip_corner(
     """
     xy = np.asarray(track, dtype=np.float64)
     xy = xy.reshape(-1, xy.shape[-2], 2)
-    seen: np.ndarray = np.isfinite(xy).all(axis=2)  # (T, 33)
-    frames: np.ndarray = seen.any(axis=1)
+    seen = np.asarray(np.isfinite(xy).all(axis=2))  # (T, 33)
+    frames = np.asarray(seen.any(axis=1))
     if not frames.any():
         return "top-left"
     xy, seen = xy[frames], seen[frames]
