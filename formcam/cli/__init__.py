@@ -91,7 +91,8 @@ def analyze(
     video_size: str = typer.Option(
         "720p",
         "--video-size",
-        help="Size of annotated.mp4: 720p, 1080p (longest side 1280 or 1920 px) or full (the input's).",
+        help="Size of annotated.mp4: 720p, 1080p (longest side 1280 or 1920 px) or full (the input's); "
+        "never under 720 px on the short side.",
     ),
     max_fps: float | None = typer.Option(
         None,
