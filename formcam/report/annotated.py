@@ -33,7 +33,7 @@ from formcam.video.encode import H264Writer, add_audio, concat_mp4, video_bit_ra
 from formcam.video.segments import WHOLE_CLIP, Segment, clip_span, plan_work_segments
 
 #: ``--video-size``: the annotated video's longest side, px (None: the input's
-#: size; a smaller input is never enlarged). 720p is the default: it plays
+#: size; a smaller input is not enlarged for it, only to :data:`VIDEO_MIN_SIDE`). 720p is the default: it plays
 #: smoothly on any phone and in a browser, and a 1080 x 1920 clip's video is
 #: decoded, drawn and encoded in about half the time of full size.
 VIDEO_SIZES: dict[str, int | None] = {"720p": 1280, "1080p": 1920, "full": None}
