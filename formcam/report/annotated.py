@@ -135,7 +135,7 @@ def render_annotated_video(
         max_side=max_side,
         time_base=info.time_base,
         encoder_threads=1 if len(segments) > 1 else 0,
-        max_bit_rate=_bit_rate_cap(video_path, info, size),
+        max_bit_rate=bit_rate_cap(video_path, info, size),
         full_size_at=_exact_frames(t_ms, full_size_frames) if on_full_size_frame is not None else None,
         on_full_size_frame=on_full_size_frame,
     )
@@ -178,7 +178,7 @@ def render_annotated_video(
             part.unlink(missing_ok=True)
 
 
-def _bit_rate_cap(video_path: Path, info, size: tuple[int, int]) -> int | None:
+def bit_rate_cap(video_path: Path, info, size: tuple[int, int]) -> int | None:
     """:data:`BIT_RATE_FACTOR` times the source's video bit rate, per pixel of ``size``; None if unknown."""
     source = video_bit_rate(video_path)
     if not source:

@@ -7,7 +7,7 @@ import pytest
 
 from formcam.gait.steps import GaitEvents
 from formcam.pipeline import AnalysisOptions, analyze
-from formcam.report.annotated import render_annotated_video
+from formcam.report.annotated import bit_rate_cap, render_annotated_video
 from formcam.report.annotations import FrameAnnotator, panel_rows, stance_side
 from formcam.report.drawing import PANEL_COLOUR
 from formcam.report.overlay import draw_overlay
@@ -212,7 +212,14 @@ def test_the_video_pass_draws_exactly_what_draw_overlay_draws(real_short_run, ma
     count = 0
     with (
         iter_frames(video, max_side=max_side) as frames,
-        H264Writer(reference, width=width, height=height, time_base=info.time_base, fps=info.fps) as writer,
+        H264Writer(
+            reference,
+            width=width,
+            height=height,
+            time_base=info.time_base,
+            fps=info.fps,
+            max_bit_rate=bit_rate_cap(video, info, (width, height)),
+        ) as writer,
     ):
         for frame in frames:  # the model saw every frame: video frame n is analysed frame n
             writer.write(
