@@ -382,22 +382,26 @@ def verdict(change: MetricChange) -> str:
     return "changed" if change.beyond_error else "within error"
 
 
-def comparison_rows(comparison: Comparison) -> list[tuple[str, ...]]:
+def comparison_rows(comparison: Comparison, *, units_in_cells: bool = True) -> list[tuple[str, ...]]:
     """The comparison as a table of text, one row per change, in :data:`COMPARISON_COLUMNS` order.
 
     Before, after, change (signed) and the combined expected error carry their
-    unit; the verdict is :func:`verdict`'s; flags read ``before → after``.
+    unit, or (``units_in_cells=False``, for a narrow terminal) the measure
+    says it once, e.g. ``Cadence (steps/min)``; the verdict is
+    :func:`verdict`'s; flags read ``before → after``.
     """
     rows: list[tuple[str, ...]] = []
     for c in comparison.changes:
-        error = f"±{_fmt(c.combined_error, c.unit)}" if c.combined_error is not None else "–"
+        unit = c.unit if units_in_cells else ""
+        error = f"±{_fmt(c.combined_error, unit)}" if c.combined_error is not None else "–"
         flags = f"{c.flag_before or '-'} → {c.flag_after or '-'}" if (c.flag_before or c.flag_after) else ""
+        label = c.label if units_in_cells or not c.unit else f"{c.label} ({_UNIT_TEXT.get(c.unit, c.unit)})"
         rows.append(
             (
-                c.label,
-                _fmt(c.before, c.unit),
-                _fmt(c.after, c.unit),
-                _fmt(c.change, c.unit, signed=True),
+                label,
+                _fmt(c.before, unit),
+                _fmt(c.after, unit),
+                _fmt(c.change, unit, signed=True),
                 error,
                 verdict(c),
                 flags,
@@ -423,10 +427,15 @@ def comparison_html(comparison: Comparison) -> str:
                 f'<br><span class="dim">L {e(_fmt(c.left_before, c.unit))} → {e(_fmt(c.left_after, c.unit))}, '
                 f"R {e(_fmt(c.right_before, c.unit))} → {e(_fmt(c.right_after, c.unit))}</span>"
             )
+        # Only the two verdicts are chips: a reason why nothing can be compared is a sentence,
+        # which a pill would squeeze into a grey blob.
+        said = (
+            f'<span class="chip {css}">{e(words)}</span>' if css != "none" else f'<span class="dim">{e(words)}</span>'
+        )
         rows.append(
             f'<tr><td>{e(c.label)}{sides}</td><td class="n">{e(_fmt(c.before, c.unit))}</td>'
             f'<td class="n">{e(_fmt(c.after, c.unit))}</td><td class="n"><strong>{e(_fmt(c.change, c.unit, True))}'
-            f'</strong></td><td class="n">{e(error)}</td><td><span class="chip {css}">{e(words)}</span></td>'
+            f'</strong></td><td class="n">{e(error)}</td><td>{said}</td>'
             f"<td>{e(c.flag_before or '-')} → {e(c.flag_after or '-')}</td></tr>"
         )
     warnings = "".join(f'<p class="warn">{e(w)}</p>' for w in comparison.warnings)

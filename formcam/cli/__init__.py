@@ -29,8 +29,27 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's own layout: flags without a "<bool>" placeholder, and help text taken as written
+    # (Rich markup would swallow a "[default: ...]" note).
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(models_app, name="models", help="List, fetch and locate the pose models.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"formcam {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", help="Print formcam's version and exit.", callback=_print_version, is_eager=True
+    ),
+) -> None:
+    """Check running form from ordinary video: head-forward posture, shoulder dip, pelvic drop and more."""
 
 
 @app.command()
@@ -75,7 +94,8 @@ def analyze(
     video_size: str = typer.Option(
         "720p",
         "--video-size",
-        help="Size of annotated.mp4: 720p, 1080p (longest side 1280 or 1920 px) or full (the input's).",
+        help="Size of annotated.mp4: 720p, 1080p (longest side 1280 or 1920 px) or full (the input's); "
+        "never under 720 px on the short side.",
     ),
     max_fps: float | None = typer.Option(
         None,

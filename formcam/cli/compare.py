@@ -8,11 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from formcam.cli.errors import run_reporting_errors
-from formcam.cli.terminal import shown
+from formcam.cli.terminal import shown, written_line
 
 
 def compare_command(
@@ -39,8 +40,7 @@ def compare_command(
             console.print(comparison_table(result))
             for warning in result.warnings:
                 console.print(f"[yellow]![/] {shown(warning)}")
-        for path in files:
-            console.print(f"Wrote [bold]{shown(path)}[/]", highlight=False, soft_wrap=True)
+        console.print(written_line(files), highlight=False, soft_wrap=True)
 
     run_reporting_errors(action, debug=debug)
 
@@ -49,12 +49,36 @@ def comparison_table(comparison) -> Table:
     """A rich table of :func:`formcam.compare.comparison_rows`: changes in bold, what cannot be compared dimmed."""
     from formcam.compare import COMPARISON_COLUMNS, comparison_rows
 
-    table = Table(title="What changed (after minus before)", title_justify="left", header_style="bold")
+    # Units once, by the measure, and light rules: the table reads at 80 columns.
+    table = Table(
+        title="What changed (after minus before)", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD
+    )
     for column in COMPARISON_COLUMNS:
-        table.add_column(column, justify="left" if column in ("measure", "verdict", "flags") else "right")
-    for change, row in zip(comparison.changes, comparison_rows(comparison)):
-        words = row[5]
+        text = column in ("measure", "verdict", "flags")
+        # Numbers and flags stay whole; the measure's and the verdict's words wrap.
+        table.add_column(
+            column.replace(" ", "\n"),
+            justify="left" if text else "right",
+            no_wrap=column != "measure" and column != "verdict",
+            min_width=12 if column == "verdict" else None,
+        )
+    reasons: dict[str, None] = {}  # in order, each once
+    for change, row in zip(comparison.changes, comparison_rows(comparison, units_in_cells=False)):
+        words, why = _verdict_and_reason(row[5])
+        if why:
+            reasons[f"{words[0].upper()}{words[1:]}: {why}."] = None
         style = "bold" if words == "changed" else "dim" if change.change is None else ""
         cells = [shown(cell) for cell in row]
-        table.add_row(*cells[:5], f"[{style}]{cells[5]}[/]" if style else cells[5], cells[6])
+        words = shown(words)
+        table.add_row(*cells[:5], f"[{style}]{words}[/]" if style else words, cells[6])
+    if reasons:
+        # Said once under the table rather than in every row: the verdict column stays narrow.
+        table.caption = "\n".join(reasons)
+        table.caption_justify = "left"
     return table
+
+
+def _verdict_and_reason(verdict: str) -> tuple[str, str | None]:
+    """``'not measured after (needs a side view)'`` -> ``('not measured after', 'needs a side view')``."""
+    head, sep, tail = verdict.partition(" (")
+    return (head, tail.removesuffix(")")) if sep and tail.endswith(")") else (verdict, None)

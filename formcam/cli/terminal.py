@@ -115,13 +115,33 @@ FILE_NOTES = {
 
 
 def files_table(files: Sequence[Path]) -> Table:
-    """The files written, each with what it is."""
+    """The files written, each with what it is: by name when they share a folder (:func:`written_line` says which)."""
+    folder = _common_folder(files)
     table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column("file", overflow="fold")
+    table.add_column("file", no_wrap=True)
     table.add_column("what", style="dim")
     for path in files:
-        table.add_row(shown(path), FILE_NOTES.get(Path(path).name, ""))
+        table.add_row(shown(Path(path).name if folder else path), FILE_NOTES.get(Path(path).name, ""))
     return table
+
+
+def written_line(files: Sequence[Path], *, listed_below: bool = False) -> str:
+    """``Wrote a, b to`` and the folder (Rich markup), or ``Wrote to`` it when a :func:`files_table` follows.
+
+    The folder goes whole on a line of its own: a path broken across lines cannot be copied.
+    """
+    folder = _common_folder(files)
+    if folder is None:
+        return "Wrote:" if listed_below else "Wrote " + ", ".join(f"[bold]{shown(f)}[/]" for f in files)
+    where = f"[bold]{shown(folder)}[/]"
+    if listed_below:
+        return f"Wrote to\n{where}"
+    return f"Wrote {', '.join(shown(Path(f).name) for f in files)} to\n{where}"
+
+
+def _common_folder(files: Sequence[Path]) -> Path | None:
+    folders = {Path(f).parent for f in files}
+    return folders.pop() if len(folders) == 1 else None
 
 
 def print_summary(
@@ -143,7 +163,7 @@ def print_summary(
     for warning in report["quality"]:
         console.print(f"[yellow]![/] {shown(warning['message'])}")
     if files:
-        console.print("Wrote:")
+        console.print(written_line(files, listed_below=True), highlight=False, soft_wrap=True)
         console.print(files_table(files))
     elif out_dir is not None:
         console.print(f"Outputs in [bold]{shown(out_dir)}[/]")

@@ -366,7 +366,9 @@ METRICS: dict[str, MetricSpec] = {
             "% leg",
             _ANY,
             True,
-            "zzzhushi/running-gait-analysis heuristic band ≤ 12 % leg length (informational)",
+            "formcam heuristic: ≤ 12 % leg length (informational; no published band in % of leg length: "
+            "lower vertical oscillation goes with better economy, Van Hooren et al. 2024, and falls as "
+            "cadence rises, Heiderscheit et al. 2011)",
             1.0,
             "±1 point with a static camera",
             per_step=sv.vertical_oscillation_pct,

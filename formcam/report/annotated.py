@@ -1,7 +1,10 @@
 """The annotated video: the input, upright, with the runner's skeleton and findings drawn on.
 
-Same frames and timing as the input (each frame keeps its presentation time),
-encoded as H.264 so it plays in browsers and on phones.
+Same frames, timing and sound as the input (each frame keeps its presentation
+time; the sound track is copied, or re-encoded to AAC where an MP4 would not
+carry it well), encoded as H.264 so it plays in browsers and on phones, at
+least 720 px on its short side and about twice the input's bit rate per pixel
+at most (:data:`BIT_RATE_FACTOR`).
 
 Decoding, drawing and encoding a frame take about as long as the pose model
 does, so on several cores the clip is cut into segments rendered in parallel
@@ -11,11 +14,13 @@ the parts are then joined without re-encoding (:func:`formcam.video.encode.conca
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from formcam.pose.detector import prefetch
@@ -24,15 +29,40 @@ from formcam.report.overlay import OverlayPainter
 from formcam.report.replay import append_replay
 from formcam.threads import Progress, run_in_threads, usable_cores
 from formcam.video.decode import iter_frames, scaled_size
-from formcam.video.encode import H264Writer, concat_mp4
+from formcam.video.encode import H264Writer, add_audio, concat_mp4, video_bit_rate
 from formcam.video.segments import WHOLE_CLIP, Segment, clip_span, plan_work_segments
 
 #: ``--video-size``: the annotated video's longest side, px (None: the input's
-#: size; a smaller input is never enlarged). 720p is the default: it plays
+#: size; a smaller input is not enlarged for it, only to :data:`VIDEO_MIN_SIDE`). 720p is the default: it plays
 #: smoothly on any phone and in a browser, and a 1080 x 1920 clip's video is
 #: decoded, drawn and encoded in about half the time of full size.
 VIDEO_SIZES: dict[str, int | None] = {"720p": 1280, "1080p": 1920, "full": None}
 VIDEO_MAX_SIDE = VIDEO_SIZES["720p"]
+#: The annotated video's shortest side is at least this, px: a smaller input
+#: is enlarged (and the drawing with it), because the video is for watching on
+#: a phone, where a 360-p frame's labels would be some 7 px high.
+VIDEO_MIN_SIDE = 720
+
+
+#: The annotated video's bit rate is capped at this multiple of the source's
+#: (per pixel, where the size differs): x264's "ultrafast" preset at CRF 23
+#: gave 3.2 times a 1280x720 phone clip's rate (5.9 against 1.85 Mbit/s); a cap
+#: of 1.6 times gives about twice (the VBV overshoots it by 15-25 %).
+BIT_RATE_FACTOR = 1.6
+
+
+def video_size(info, max_side: int | None = VIDEO_MAX_SIDE, min_side: int | None = VIDEO_MIN_SIDE) -> tuple[int, int]:
+    """Upright ``(width, height)`` of the annotated video of a clip, px (even sides).
+
+    The decoded size (:func:`~formcam.video.decode.scaled_size` with ``max_side``),
+    enlarged with its aspect ratio kept until the short side is ``min_side``
+    (None: never enlarged).
+    """
+    width, height = scaled_size(info, max_side)
+    if min_side is None or min(width, height) >= min_side:
+        return width, height
+    k = min_side / min(width, height)
+    return 2 * math.ceil(width * k / 2), 2 * math.ceil(height * k / 2)
 
 
 def render_annotated_video(
@@ -46,6 +76,7 @@ def render_annotated_video(
     t_ms: np.ndarray | None = None,
     workers: int | None = None,
     max_side: int | None = VIDEO_MAX_SIDE,
+    min_side: int | None = VIDEO_MIN_SIDE,
     full_size_frames: Collection[int] = (),
     on_full_size_frame: Callable[[int, np.ndarray], None] | None = None,
 ) -> Path:
@@ -76,6 +107,9 @@ def render_annotated_video(
     max_side : int, optional
         Longest side of the video, px (a smaller input keeps its size); None:
         the input's size. The drawing is scaled with it.
+    min_side : int, optional
+        Shortest side of the video, px: a smaller input is enlarged to it
+        (:data:`VIDEO_MIN_SIDE`); None never enlarges.
     full_size_frames : collection of int, optional
         Analysed frames (indices into ``t_ms``) to hand on undrawn, at the
         input's own size, as the pass decodes them: the HTML report's evidence
@@ -89,7 +123,7 @@ def render_annotated_video(
     info = span.info
     workers = usable_cores() if workers is None else max(1, int(workers))
     segments = plan_work_segments(span, workers) if t_ms is not None else [WHOLE_CLIP]
-    size = scaled_size(info, max_side)
+    size = video_size(info, max_side, min_side)
     job = _RenderJob(
         video_path=Path(video_path),
         slowmo=slowmo,
@@ -101,6 +135,7 @@ def render_annotated_video(
         max_side=max_side,
         time_base=info.time_base,
         encoder_threads=1 if len(segments) > 1 else 0,
+        max_bit_rate=bit_rate_cap(video_path, info, size),
         full_size_at=_exact_frames(t_ms, full_size_frames) if on_full_size_frame is not None else None,
         on_full_size_frame=on_full_size_frame,
     )
@@ -111,6 +146,7 @@ def render_annotated_video(
             last_pts = job.render(WHOLE_CLIP, writer, Progress(on_frame))
             if replay and last_pts is not None:
                 append_replay(writer, Path(video_path), kinematics, report, last_pts=last_pts, t_ms=t_ms)
+        add_audio(out_path, video_path)
         return out_path
     parts = [out_path.with_name(f".{out_path.name}.{k:03d}.mp4") for k in range(len(segments) + 1)]
     try:
@@ -134,10 +170,20 @@ def render_annotated_video(
                 written.append(parts[-1])
             else:
                 writer.abort()
-        return concat_mp4(written, out_path)
+        concat_mp4(written, out_path)
+        add_audio(out_path, video_path)
+        return out_path
     finally:
         for part in parts:
             part.unlink(missing_ok=True)
+
+
+def bit_rate_cap(video_path: Path, info, size: tuple[int, int]) -> int | None:
+    """:data:`BIT_RATE_FACTOR` times the source's video bit rate, per pixel of ``size``; None if unknown."""
+    source = video_bit_rate(video_path)
+    if not source:
+        return None
+    return round(BIT_RATE_FACTOR * source * (size[0] * size[1]) / (info.width * info.height))
 
 
 def _exact_frames(t_ms: np.ndarray | None, frames: Collection[int]) -> Callable[[float], bool] | None:
@@ -181,13 +227,14 @@ class _RenderJob:
     max_side: int | None
     time_base: Fraction
     encoder_threads: int
+    max_bit_rate: int | None = None
     full_size_at: Callable[[float], bool] | None = None
     on_full_size_frame: Callable[[int, np.ndarray], None] | None = None
     overlay: OverlayPainter = field(init=False)
 
     def __post_init__(self):
         # Shared by the segments' threads: sizes and the panel's layout are worked out once.
-        self.overlay = OverlayPainter(*self.size, self.panel)
+        self.overlay = OverlayPainter(*self.size, self.panel, track=self.annotate.xy)
 
     def writer(self, path: Path, *, faststart: bool) -> H264Writer:
         width, height = self.size
@@ -199,6 +246,7 @@ class _RenderJob:
             fps=self.fps,
             threads=self.encoder_threads,
             faststart=faststart,
+            max_bit_rate=self.max_bit_rate,
         )
 
     def render_part(self, segment: Segment, part: Path, progress: Progress) -> int | None:
@@ -234,6 +282,8 @@ class _RenderJob:
                     self.on_full_size_frame(i, frame.full_rgb)  # before drawing: it may be the frame drawn on
                 # The decoded frame is this loop's own: drawn on in place, not copied.
                 image = np.require(frame.rgb, requirements=("C", "W"))
+                if image.shape[:2] != self.size[::-1]:  # a small input, enlarged
+                    image = cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR)
                 if 0 <= i < n_frames:
                     self.overlay.draw_on(image, self.annotate(i))
                 writer.write(image, frame.pts)

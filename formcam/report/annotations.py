@@ -118,6 +118,11 @@ class FrameAnnotator:
         hold = max(1, int(round(CONTACT_HOLD_S * (fps or 30.0))))
         self.contact = contact_labels(kin.events, self.n_frames, hold)
 
+    @property
+    def xy(self) -> np.ndarray:
+        """The runner's landmarks in every frame, pixels of the frames drawn on, shape (T, 33, 2)."""
+        return self._xy
+
     def _signal(self, name: str, i: int) -> float:
         values = self._signals.get(name)
         return float(values[i]) if values is not None else float("nan")

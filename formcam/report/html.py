@@ -355,7 +355,9 @@ def _metric_section(
 ) -> str:
     text = explanation(name)
     unit = metric["unit"]
-    out = [f'<section id="{_e(name)}"><h2>{_e(metric["label"])} {_chip(metric["flag"])}</h2>']
+    # A metric left unmeasured says so, not "no norm": most have a norm, and the reason follows.
+    chip = _chip(metric["flag"]) if metric["value"] is not None else '<span class="chip none">not measured</span>'
+    out = [f'<section id="{_e(name)}"><h2>{_e(metric["label"])} {chip}</h2>']
     if text:
         out.append(f"<p>{_e(text.what)}</p><h3>Why it matters</h3><p>{_e(text.why)}</p>")
     facts = []

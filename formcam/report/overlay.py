@@ -358,6 +358,7 @@ def draw_overlay(
     title: str = "formcam",
     show_panel: bool = True,
     text_scale: float = 1.0,
+    track: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return a copy of one upright frame with the runner's annotations drawn on it.
 
@@ -375,6 +376,9 @@ def draw_overlay(
         False draws the runner's annotations only (evidence frames in the HTML report).
     text_scale : float
         Enlarges the labels, for a frame that will be shown cropped and small.
+    track : ndarray, shape (T, 33, 2), optional
+        The runner's landmarks over the whole clip: the panel takes the clip's
+        corner (as in the annotated video) rather than this frame's.
 
     Returns
     -------
@@ -402,7 +406,7 @@ def draw_overlay(
         raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
     img = np.array(rgb, dtype=np.uint8, order="C", copy=True)
     painter = OverlayPainter(
-        img.shape[1], img.shape[0], panel, title=title, show_panel=show_panel, text_scale=text_scale
+        img.shape[1], img.shape[0], panel, title=title, show_panel=show_panel, text_scale=text_scale, track=track
     )
     painter.draw_on(img, ann)
     return img
@@ -428,6 +432,9 @@ class OverlayPainter:
         False draws the runner's annotations only.
     text_scale : float
         Enlarges the labels.
+    track : ndarray, shape (T, 33, 2), optional
+        The runner's landmarks over the whole clip, pixels of these frames: the
+        panel keeps one corner for the clip (see :class:`~formcam.report.panel.ValuesPanel`).
 
     Notes
     -----
@@ -444,6 +451,7 @@ class OverlayPainter:
         title: str = "formcam",
         show_panel: bool = True,
         text_scale: float = 1.0,
+        track: np.ndarray | None = None,
     ):
         self.width, self.height = int(width), int(height)
         self.panel = tuple(panel)
@@ -453,7 +461,7 @@ class OverlayPainter:
         if text_scale != 1.0:
             style = replace(style, font_scale=style.font_scale * text_scale)
         self.style = style
-        self._panel = ValuesPanel(self.panel, title, style, self.width, self.height)
+        self._panel = ValuesPanel(self.panel, title, style, self.width, self.height, track)
 
     def draw_on(self, img: np.ndarray, ann: FrameAnnotation) -> None:
         """Draw ``ann`` on ``img``, in place.

@@ -1,8 +1,11 @@
 """The values panel: the running values and their flags in the frame corner that hides least of the runner.
 
 A :class:`ValuesPanel` lays the panel out once per view (its subtitle) for
-frames of one size, shrinking the font to stay within a share of the frame,
-and draws it where :func:`pick_panel_corner` says.
+frames of one size, shrinking the font to stay within a share of the frame.
+Given the runner's track over the whole clip it stays in one corner, the one
+:func:`pick_clip_corner` finds hides least of the runner and of the contact
+badge under the feet (a panel that hops between corners draws the eye from
+the runner); without a track, each frame takes :func:`pick_panel_corner`'s.
 """
 
 from __future__ import annotations
@@ -32,13 +35,14 @@ from formcam.report.drawing import (
     text_size,
 )  # fmt: skip
 
-__all__ = ["PanelRow", "ValuesPanel", "pick_panel_corner"]
+__all__ = ["PanelRow", "ValuesPanel", "pick_clip_corner", "pick_panel_corner"]
 
 Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
 
 _PANEL_ALPHA = 0.68
 _MAX_PANEL_WIDTH = 0.62  # of the frame width; the panel font shrinks to stay within it
 _MAX_PANEL_HEIGHT = 0.45  # of the frame height, so a small landscape clip still shows the runner
+_CORNERS: tuple[Corner, ...] = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
 @dataclass(frozen=True)
@@ -73,19 +77,32 @@ class ValuesPanel:
         Sizes for the frames drawn on.
     width, height : int
         Size of those frames, px.
+    track : ndarray, shape (T, 33, 2), optional
+        The runner's landmarks in every frame of the clip, pixels of these
+        frames (NaN where missing): the panel then keeps the one corner
+        :func:`pick_clip_corner` picks for the whole clip.
 
     Notes
     -----
-    Threads may share a panel: all it changes is a memo of layouts by
-    subtitle, each entry a pure function of its key.
+    Threads may share a panel: all it changes is a memo of layouts (and
+    corners) by subtitle, each entry a pure function of its key.
     """
 
-    def __init__(self, rows: Sequence[PanelRow], title: str, style: OverlayStyle, width: int, height: int):
+    def __init__(
+        self,
+        rows: Sequence[PanelRow],
+        title: str,
+        style: OverlayStyle,
+        width: int,
+        height: int,
+        track: np.ndarray | None = None,
+    ):
         self.rows = tuple(rows)
         self.title = title
         self.style = style
         self.width, self.height = int(width), int(height)
-        self._layouts: dict[str, _PanelLayout] = {}
+        self.track = None if track is None else np.asarray(track, dtype=np.float64)
+        self._layouts: dict[str, tuple[_PanelLayout, Corner | None]] = {}
 
     def draw_on(self, img: np.ndarray, xy: np.ndarray, view: str) -> None:
         """Draw the panel on ``img`` in place, in the corner that hides least of the runner.
@@ -100,14 +117,79 @@ class ValuesPanel:
             The view named in the subtitle.
         """
         subtitle = f"{view} view" if view in (*CLEAR_VIEWS, View.OBLIQUE) else "view unknown"
-        layout = self._layouts.get(subtitle)
-        if layout is None:
-            layout = self._layouts[subtitle] = _panel_layout(
-                self.rows, self.title, subtitle, self.style, self.width, self.height
-            )
         size, margin = (self.width, self.height), self.style.margin
-        rect = _panel_rect(pick_panel_corner(xy, layout.size, size, margin), layout.size, size, margin)
-        _draw_panel(img, rect, layout, self.rows, self.title, subtitle)
+        known = self._layouts.get(subtitle)
+        if known is None:
+            layout = _panel_layout(self.rows, self.title, subtitle, self.style, self.width, self.height)
+            fixed = None
+            if self.track is not None:
+                fixed = pick_clip_corner(self.track, layout.size, size, margin, badge_reach=_badge_reach(self.style))
+            known = self._layouts[subtitle] = (layout, fixed)
+        layout, corner = known
+        if corner is None:
+            corner = pick_panel_corner(xy, layout.size, size, margin)
+        _draw_panel(img, _panel_rect(corner, layout.size, size, margin), layout, self.rows, self.title, subtitle)
+
+
+def _badge_reach(style: OverlayStyle) -> float:
+    """How far below the lowest landmark the contact badge reaches, px (see ``overlay._draw_event``)."""
+    ascent = text_size("H", SEMIBOLD, style.font_scale * 0.9)[1]
+    return 40 * style.unit + 1.5 * ascent
+
+
+def pick_clip_corner(
+    track: np.ndarray,
+    panel_size: tuple[int, int],
+    frame_size: tuple[int, int],
+    margin: int = 0,
+    *,
+    badge_reach: float = 0.0,
+) -> Corner:
+    """The one corner for a whole clip where the panel hides least of the runner.
+
+    Parameters
+    ----------
+    track : ndarray, shape (T, 33, 2)
+        The runner's landmarks in each frame, pixels; NaN = missing.
+    panel_size : (int, int)
+        Panel ``(width, height)``, px.
+    frame_size : (int, int)
+        Frame ``(width, height)``, px.
+    margin : int
+        Gap between the panel and the frame edges, px.
+    badge_reach : float
+        How far below the feet the contact badge reaches, px: the runner's box
+        is extended down (and sideways) by this much so the panel never sits on the badge.
+
+    Returns
+    -------
+    {'top-left', 'top-right', 'bottom-left', 'bottom-right'}
+        The corner whose panel overlaps the runner's padded box least, summed
+        over the frames (pixel-frames); ties go to the corner farthest from the
+        runner's mean position, and ``'top-left'`` when no frame has a landmark.
+    """
+    xy = np.asarray(track, dtype=np.float64)
+    xy = xy.reshape(-1, xy.shape[-2], 2)
+    seen = np.asarray(np.isfinite(xy).all(axis=2))  # (T, 33)
+    frames = np.asarray(seen.any(axis=1))
+    if not frames.any():
+        return "top-left"
+    xy, seen = xy[frames], seen[frames]
+    lo = np.where(seen[..., None], xy, np.inf).min(axis=1)  # (T, 2)
+    hi = np.where(seen[..., None], xy, -np.inf).max(axis=1)
+    # As pick_panel_corner pads one frame's box: hair, hands and shoes reach beyond the landmarks.
+    pad = 0.12 * np.maximum((hi - lo).max(axis=1), 1.0)
+    x0, y0 = lo[:, 0] - np.maximum(pad, badge_reach), lo[:, 1] - pad
+    x1, y1 = hi[:, 0] + np.maximum(pad, badge_reach), hi[:, 1] + np.maximum(pad, badge_reach)
+    centre = np.array([(x0 + x1).mean() / 2, (y0 + y1).mean() / 2])
+
+    def score(corner: Corner) -> tuple[float, float]:
+        px0, py0, px1, py1 = _panel_rect(corner, panel_size, frame_size, margin)
+        wide = np.clip(np.minimum(x1, px1) - np.maximum(x0, px0), 0, None)
+        tall = np.clip(np.minimum(y1, py1) - np.maximum(y0, py0), 0, None)
+        return float((wide * tall).sum()), -math.hypot((px0 + px1) / 2 - centre[0], (py0 + py1) / 2 - centre[1])
+
+    return min(_CORNERS, key=score)
 
 
 def _runner_box(xy: np.ndarray) -> tuple[float, float, float, float] | None:
@@ -158,8 +240,7 @@ def pick_panel_corner(
         distance = math.hypot((px0 + px1) / 2 - cx, (py0 + py1) / 2 - cy)
         return overlap, -distance
 
-    corners: tuple[Corner, ...] = ("top-left", "top-right", "bottom-left", "bottom-right")
-    return min(corners, key=score)
+    return min(_CORNERS, key=score)
 
 
 def _panel_rect(

@@ -20,7 +20,7 @@ from formcam.gait.registry import DRAWN_METRICS, panel_metrics
 from formcam.report.annotations import FrameAnnotator, panel_rows
 from formcam.report.drawing import draw_banner
 from formcam.report.evidence import flagged_metrics, worst_and_typical
-from formcam.report.overlay import draw_overlay
+from formcam.report.overlay import OverlayPainter
 from formcam.video.probe import probe_video
 from formcam.video.seek import frames_between
 
@@ -156,6 +156,8 @@ def append_replay(
     indices = _analysed_frames(np.array([t for t, _ in frames]), step, t_ms, annotate.n_frames)
     panel = panel_rows(report)
     highlight = step.metric if step.metric in DRAWN_METRICS else None
+    # The panel keeps the corner it has in the clip before.
+    painter = OverlayPainter(*size, panel, track=annotate.xy)
     ticks = max(1, round(1.0 / (fps * float(writer.time_base))))
     pts = last_pts
     written = 0
@@ -164,7 +166,10 @@ def append_replay(
             continue
         if size != (info.width, info.height):
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        drawn = draw_overlay(image, annotate(int(i), highlight=highlight), panel) if i >= 0 else image
+        drawn = image
+        if i >= 0:
+            drawn = np.array(image, dtype=np.uint8, order="C", copy=True)
+            painter.draw_on(drawn, annotate(int(i), highlight=highlight))
         pts += SLOWDOWN * ticks
         writer.write(draw_banner(drawn, step.title), pts)
         written += 1

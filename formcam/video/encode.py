@@ -12,6 +12,8 @@ variable and the output lasts as long as the input.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
 from collections.abc import Sequence
 from fractions import Fraction
@@ -23,7 +25,7 @@ import numpy as np
 
 from formcam.atomic import write_atomic
 
-__all__ = ["H264Writer", "concat_mp4", "remux_mp4", "CodecError"]
+__all__ = ["H264Writer", "add_audio", "concat_mp4", "remux_mp4", "video_bit_rate", "CodecError"]
 
 #: What PyAV raises when FFmpeg cannot read or write a video, for callers
 #: outside formcam.video that turn it into a message.
@@ -42,6 +44,10 @@ _LIMITED_RANGE = 1
 #: files about 2.7 times larger; and it makes no B-frames, so segments encoded
 #: in parallel join by copying packets (:func:`concat_mp4`).
 DEFAULT_PRESET = "ultrafast"
+#: Audio codecs that an MP4 carries and every browser and phone plays: copied as
+#: they are; any other audio is re-encoded to AAC.
+MP4_AUDIO_CODECS = frozenset({"aac", "mp3"})
+_AAC_BIT_RATE = 128_000
 
 
 class H264Writer:
@@ -70,6 +76,10 @@ class H264Writer:
         x264 constant rate factor (0-51, lower is better quality and larger).
     preset : str, default :data:`DEFAULT_PRESET`
         x264 speed preset.
+    max_bit_rate : int, optional
+        Cap on the bit rate, bits/s (x264's VBV, over a one-second buffer):
+        the quality of ``crf`` where it fits, less where it would not. None:
+        no cap.
 
     Examples
     --------
@@ -91,6 +101,7 @@ class H264Writer:
         preset: str = DEFAULT_PRESET,
         threads: int = 0,
         faststart: bool = True,
+        max_bit_rate: int | None = None,
     ):
         if width <= 0 or height <= 0:
             raise ValueError(f"frame size must be positive, got {width}x{height}")
@@ -112,7 +123,7 @@ class H264Writer:
         container = av.open(str(self.part_path), mode="w", format="mp4", options=self._muxer_options(faststart))
         self._container: av.container.OutputContainer | None = container
         try:
-            self._stream = self._add_video_stream(container, crf, preset, threads)
+            self._stream = self._add_video_stream(container, crf, preset, threads, max_bit_rate)
         except BaseException:
             self.abort()
             raise
@@ -120,7 +131,9 @@ class H264Writer:
     def _muxer_options(self, faststart: bool) -> dict[str, str]:
         return mp4_muxer_options(self.time_base, faststart)
 
-    def _add_video_stream(self, container: av.container.OutputContainer, crf: int, preset: str, threads: int):
+    def _add_video_stream(
+        self, container: av.container.OutputContainer, crf: int, preset: str, threads: int, max_bit_rate: int | None
+    ):
         stream = container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(100_000))
         stream.width = self.output_width
         stream.height = self.output_height
@@ -128,7 +141,10 @@ class H264Writer:
         # The input's time base, so that its pts pass through unchanged.
         stream.time_base = self.time_base
         stream.codec_context.time_base = self.time_base
-        stream.options = {"crf": str(int(crf)), "preset": preset}
+        options: dict[str, str] = {"crf": str(int(crf)), "preset": preset}
+        if max_bit_rate:
+            options.update(maxrate=str(int(max_bit_rate)), bufsize=str(int(max_bit_rate)))
+        stream.options = dict(options)
         stream.codec_context.thread_count = int(threads)
         # Tag the matrix that converted the pixels (BT.601, limited range:
         # OpenCV's fast RGB->I420 conversion, about ten times faster than
@@ -293,6 +309,93 @@ def _copy_packets(part: Path, out, stream) -> None:
                 continue  # the demuxer's end-of-stream marker
             packet.stream = stream
             out.mux(packet)
+
+
+def video_bit_rate(path: str | os.PathLike) -> float | None:
+    """Bit rate of the first video stream of ``path``, bits/s (None when it cannot be told).
+
+    The stream's own figure where the container gives one, else the whole
+    file's less its audio streams' (an MKV or WebM gives no per-stream rate).
+    """
+    with av.open(os.fspath(path)) as container:
+        stream = container.streams.video[0]
+        if stream.bit_rate:
+            return float(stream.bit_rate)
+        duration = container.duration / av.time_base if container.duration else None
+        if not duration:
+            return None
+        total = container.bit_rate or 8 * os.path.getsize(path) / duration
+        return max(float(total) - sum(a.bit_rate or 0 for a in container.streams.audio), 0.0) or None
+
+
+def add_audio(video: str | os.PathLike, source: str | os.PathLike) -> bool:
+    """Give the MP4 ``video`` the first audio track of ``source``, in place (atomically).
+
+    The video's packets are copied; the audio is copied too where it is AAC or
+    MP3 (:data:`MP4_AUDIO_CODECS`), else re-encoded to AAC. Both keep their
+    timestamps, and the video's were the source's, so sound and picture stay
+    in step. The result has its index at the front (``+faststart``).
+
+    Parameters
+    ----------
+    video : path
+        An MP4 with one video stream, as :class:`H264Writer` writes it.
+    source : path
+        The video it was made from.
+
+    Returns
+    -------
+    bool
+        Whether an audio track was added: False when ``source`` has none, or
+        one FFmpeg cannot read (``video`` is then left as it was).
+    """
+    video = Path(video)
+    try:
+        with av.open(os.fspath(source)) as probe:
+            if not probe.streams.audio:
+                return False
+        write_atomic(video, lambda part: _mux_with_audio(video, Path(source), part))
+    except CodecError:
+        return False  # the picture matters more than the sound: keep the silent video
+    return True
+
+
+def _mux_with_audio(video: Path, source: Path, part: Path) -> None:
+    with av.open(str(video)) as pictures, av.open(str(source)) as sound:
+        video_in, audio_in = pictures.streams.video[0], sound.streams.audio[0]
+        options = mp4_muxer_options(video_in.time_base)
+        with av.open(str(part), mode="w", format="mp4", options=options) as out:
+            video_out = out.add_stream_from_template(video_in)
+            video_out.time_base = video_in.time_base
+            if audio_in.codec_context.name in MP4_AUDIO_CODECS:
+                audio_out = out.add_stream_from_template(audio_in)
+                audio_packets = _packets(sound, audio_in, audio_out)
+            else:
+                audio_out = out.add_stream("aac", rate=audio_in.codec_context.sample_rate)
+                audio_out.layout = audio_in.codec_context.layout
+                audio_out.bit_rate = _AAC_BIT_RATE
+                audio_packets = _aac_packets(sound, audio_in, audio_out)
+            # Interleaved by time, as a player reads them.
+            merged = heapq.merge(_packets(pictures, video_in, video_out), audio_packets, key=lambda item: item[0])
+            for _, packet in merged:
+                out.mux(packet)
+
+
+def _packets(container, stream_in, stream_out):
+    """``(time s, packet)`` of ``stream_in``, re-assigned to ``stream_out``, in decode order."""
+    for packet in container.demux(stream_in):
+        if packet.dts is None:  # the demuxer's end-of-stream marker
+            continue
+        seconds = float(packet.dts * packet.time_base)
+        packet.stream = stream_out
+        yield seconds, packet
+
+
+def _aac_packets(container, stream_in, stream_out):
+    """``(time s, packet)`` of ``stream_in``'s audio encoded to AAC by ``stream_out``."""
+    for frame in itertools.chain(container.decode(stream_in), [None]):  # None flushes the encoder
+        for packet in stream_out.encode(frame):
+            yield float((packet.dts or 0) * packet.time_base), packet
 
 
 def remux_mp4(

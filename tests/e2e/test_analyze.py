@@ -18,8 +18,8 @@ import pytest
 
 from formcam.pose.landmarks import LEFT_ANKLE, NOSE, RIGHT_ANKLE
 from formcam.pose.posefile import load_pose
+from formcam.report.annotated import video_size
 from formcam.report.json_report import validate_report
-from formcam.video.decode import scaled_size
 from formcam.video.probe import probe_video
 from tests.helpers.media import ffprobe_json, phone_portrait_clip, retime
 
@@ -81,9 +81,10 @@ def test_clip_analyses_to_a_valid_report_and_a_playable_h264_video(analysed, key
     assert annotated["codec_name"] == "h264" and annotated["pix_fmt"] == "yuv420p"
     assert int(annotated["nb_read_frames"]) == int(source["nb_read_frames"]) == report["video"]["frames"]
     assert float(annotated["duration"]) == pytest.approx(float(source["duration"]), abs=0.1)
-    # 720p by default (--video-size): the longest side at most 1280 px, the input's shape.
-    assert (annotated["width"], annotated["height"]) == scaled_size(probe_video(video), 1280)
-    assert max(annotated["width"], annotated["height"]) == min(1280, max(source["width"], source["height"]))
+    # 720p by default (--video-size): the longest side at most 1280 px, the short side at least 720 px
+    # (a smaller input is enlarged), the input's shape.
+    assert (annotated["width"], annotated["height"]) == video_size(probe_video(video), 1280)
+    assert min(annotated["width"], annotated["height"]) >= 720
     assert annotated["width"] / annotated["height"] == pytest.approx(source["width"] / source["height"], rel=0.01)
 
 

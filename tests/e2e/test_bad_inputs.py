@@ -791,7 +791,8 @@ def test_odd_size_gets_a_playable_annotated_video(short_runner_variants, model_p
     assert proc.returncode == 0, proc.stderr
     annotated = ffprobe_json(tmp_path / "o" / "annotated.mp4")["streams"][0]
     assert annotated["codec_name"] == "h264" and int(annotated["nb_read_frames"]) > 40
-    assert (annotated["width"], annotated["height"]) in ((479, 351), (480, 352))
+    # Enlarged to 720 px high (VIDEO_MIN_SIDE), with even sides.
+    assert (annotated["width"], annotated["height"]) == (984, 720)
 
 
 @pytest.mark.e2e

@@ -67,9 +67,10 @@ def frames_of(path, wanted, max_side=None) -> tuple[dict, int]:
 
 def test_terminal_lists_every_file_written(side):
     proc, out, _ = side
-    assert "Running form" in proc.stdout and "Wrote:" in proc.stdout
+    assert "Running form" in proc.stdout and f"Wrote to\n{out}\n" in proc.stdout
+    listed = proc.stdout.split(f"Wrote to\n{out}\n")[1]
     for name in ("annotated.mp4", "report.html", "report.json", "pose.npz", "frames.csv", "steps.csv"):
-        assert (out / name).is_file() and str(out / name) in proc.stdout, name
+        assert (out / name).is_file() and f"\n{name} " in f"\n{listed}", name
 
 
 def test_annotated_video_draws_the_runner_and_the_panel_and_ends_with_a_replay(side):

@@ -44,10 +44,25 @@ def test_format_writes_only_what_was_asked_and_lists_it(pose_file, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json"]
-    assert "Wrote:" in result.output
+    lines = result.output.splitlines()
+    assert lines[lines.index("Wrote to") + 1] == str(out)  # the folder once, whole on its own line
     for name in ("report.html", "report.json"):
-        assert str(out / name) in result.output
+        assert any(line.startswith(name) for line in lines)
     assert "the report to read" in result.output
+
+
+def test_the_files_written_read_at_80_columns(pose_file, tmp_path):
+    # A long output folder, on a terminal 80 columns wide: the folder is never broken up, nor a file name.
+    out = tmp_path / "a-rather-long-folder-name-for-the-runs-of-this-week" / "thursday-interval-session-2"
+    result = runner.invoke(
+        app, ["analyze", "--pose", str(pose_file), "--out", str(out), "--format", "json,html"], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert str(out) in lines
+    listed = lines[lines.index(str(out)) + 1 :]
+    assert [line.split()[0] for line in listed] == ["report.html", "report.json"]
+    assert all(len(line.rstrip()) <= 80 for line in listed)
 
 
 def test_bad_format_exits_2_before_anything_is_written(pose_file, tmp_path):

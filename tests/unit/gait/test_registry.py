@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import numpy as np
@@ -106,3 +107,14 @@ def test_per_step_functions_give_side_frame_value_rows_or_a_reason(view):
         for row in rows:
             assert row.side in SIDES and 0 <= row.frame < len(pose.t_ms) and isinstance(row.value, float), name
     assert measured == sum(view in spec.views for spec in METRICS.values())
+
+
+def test_every_norm_cites_the_literature_or_says_it_is_formcams_own():
+    # A code repository is not evidence for a norm: a norm cites a study, or is called a formcam heuristic.
+    from formcam.gait.registry import METRICS
+
+    for spec in METRICS.values():
+        reference = spec.reference.lower()
+        assert "github" not in reference and "zzzhushi" not in reference, spec.name
+        if spec.watch_above is not None or spec.watch_below is not None:
+            assert re.search(r"\b(19|20)\d\d\b", reference) or "heuristic" in reference, spec.name

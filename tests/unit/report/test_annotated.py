@@ -7,7 +7,7 @@ import pytest
 
 from formcam.gait.steps import GaitEvents
 from formcam.pipeline import AnalysisOptions, analyze
-from formcam.report.annotated import render_annotated_video
+from formcam.report.annotated import bit_rate_cap, render_annotated_video
 from formcam.report.annotations import FrameAnnotator, panel_rows, stance_side
 from formcam.report.drawing import PANEL_COLOUR
 from formcam.report.overlay import draw_overlay
@@ -88,7 +88,17 @@ def replayed(tmp_path_factory):
         pelvic_drop_deg=9,
         outputs=frozenset({"annotated.mp4", "report.json"}),
     )
-    return analysis, decoded(clip), decoded(analysis.out_dir / "annotated.mp4")
+    annotated = decoded(analysis.out_dir / "annotated.mp4")
+    # The 320 x 240 source is enlarged to 720 px high (VIDEO_MIN_SIDE): compare with it enlarged alike.
+    height, width = annotated[0].shape[:2]
+    source = [
+        cv2.resize(f.astype(np.uint8), (width, height), interpolation=cv2.INTER_LINEAR).astype(int)
+        for f in decoded(clip)
+    ]
+    return analysis, source, annotated
+
+
+ENLARGED = 3  # 720 / 240
 
 
 def test_annotated_frames_differ_where_the_skeleton_is_and_show_the_panel(replayed):
@@ -96,14 +106,14 @@ def test_annotated_frames_differ_where_the_skeleton_is_and_show_the_panel(replay
     xy = analysis.kinematics.xy
     for i in (20, 90, 150):
         diff = np.abs(annotated[i] - source[i]).max(axis=2)
-        x, y = np.round(xy[i, 25]).astype(int)  # left knee: a bone passes through it
+        x, y = np.round(ENLARGED * xy[i, 25]).astype(int)  # left knee: a bone passes through it
         assert diff[y - 2 : y + 3, x - 2 : x + 3].max() > 60, i
         # The panel: the frame seen through its dark translucent box, over a large block at the top or bottom.
         blended = 0.32 * source[i] + 0.68 * np.array(PANEL_COLOUR)
         panel = np.abs(annotated[i] - blended).max(axis=2) < 14
         h = panel.shape[0]
         assert max(panel[: h // 2].mean(), panel[h // 2 :].mean()) > 0.3, i
-    far = np.abs(annotated[90] - source[90]).max(axis=2)[200:235, 250:315]  # bottom-right, nothing drawn
+    far = np.abs(annotated[90] - source[90]).max(axis=2)[600:705, 750:945]  # bottom-right, nothing drawn
     assert np.median(far) < 12  # only the codec's noise
 
 
@@ -117,7 +127,7 @@ def test_replay_of_the_worst_step_is_appended_in_slow_motion(replayed):
         stream = container.streams.video[0]
         duration_s = float(stream.duration * stream.time_base)
     assert duration_s == pytest.approx((len(source) + 4 * extra) / 30, abs=0.2)
-    banner = annotated[-3][3:30, 100:220]  # the yellow title pill at the top centre
+    banner = annotated[-3][9:90, 300:660]  # the yellow title pill at the top centre
     assert (banner[..., 0] > 200).mean() > 0.3 and (banner[..., 2] < 100).mean() > 0.3
 
 
@@ -131,6 +141,7 @@ def test_a_smaller_video_is_the_same_drawing_to_scale(replayed, tmp_path):
         t_ms=analysis.pose.t_ms,
         replay=True,
         max_side=160,
+        min_side=None,
     )
     frames = decoded(small)
     assert len(frames) == len(annotated)  # the replay too
@@ -192,7 +203,7 @@ def test_the_video_pass_draws_exactly_what_draw_overlay_draws(real_short_run, ma
     video, analysis = real_short_run
     kin, report = analysis.kinematics, analysis.report
     rendered = render_annotated_video(
-        video, tmp_path / "pass.mp4", kin, report, t_ms=analysis.pose.t_ms, workers=1, max_side=max_side
+        video, tmp_path / "pass.mp4", kin, report, t_ms=analysis.pose.t_ms, workers=1, max_side=max_side, min_side=None
     )
     info = probe_video(video)
     width, height = scaled_size(info, max_side)
@@ -201,10 +212,19 @@ def test_the_video_pass_draws_exactly_what_draw_overlay_draws(real_short_run, ma
     count = 0
     with (
         iter_frames(video, max_side=max_side) as frames,
-        H264Writer(reference, width=width, height=height, time_base=info.time_base, fps=info.fps) as writer,
+        H264Writer(
+            reference,
+            width=width,
+            height=height,
+            time_base=info.time_base,
+            fps=info.fps,
+            max_bit_rate=bit_rate_cap(video, info, (width, height)),
+        ) as writer,
     ):
         for frame in frames:  # the model saw every frame: video frame n is analysed frame n
-            writer.write(draw_overlay(frame.rgb, annotate(frame.index), panel_rows(report)), frame.pts)
+            writer.write(
+                draw_overlay(frame.rgb, annotate(frame.index), panel_rows(report), track=annotate.xy), frame.pts
+            )
             count += 1
     assert count == annotate.n_frames > 40
     assert packets(rendered) == packets(reference)

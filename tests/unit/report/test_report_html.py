@@ -196,3 +196,18 @@ def test_the_static_check_finds_external_references():
     ):
         assert EXTERNAL.search(leaky), leaky
     assert not EXTERNAL.search('<img src="data:image/jpeg;base64,AAAA"><a href="#pelvic_drop_deg">')
+
+
+def test_a_metric_with_a_norm_left_unmeasured_says_so_and_why_not_no_norm(tmp_path):
+    # A front view whose camera moved: pelvic drop and bounce have norms but no value here.
+    analysis, _, _ = synthetic_analysis(tmp_path, view="front", outputs=frozenset({"report.json"}))
+    report = analysis.report
+    for name in ("pelvic_drop_deg", "vertical_oscillation_pct"):
+        report["metrics"][name].update(value=None, flag=None, reason="not measured in a front view")
+    page = report_html(report)
+    for name in ("pelvic_drop_deg", "vertical_oscillation_pct"):
+        heading = section(page, name).split("</h2>")[0]
+        assert "not measured" in heading and "no norm" not in heading
+        assert "not measured in a front view" in section(page, name)
+    cm = section(page, "vertical_oscillation_cm").split("</h2>")[0]  # no norm, and no height: not measured
+    assert "no norm" not in cm
