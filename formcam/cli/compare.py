@@ -73,7 +73,7 @@ def comparison_table(comparison) -> Table:
         table.add_row(*cells[:5], f"[{style}]{words}[/]" if style else words, cells[6])
     if reasons:
         # Said once under the table rather than in every row: the verdict column stays narrow.
-        table.caption = "\n".join(reasons)
+        table.caption = "\n".join(shown(reason) for reason in reasons)
         table.caption_justify = "left"
     return table
 
