@@ -316,8 +316,7 @@ def running_decision(
     steps = regular_steps(events, t_ms)
     if len(steps) < MIN_RUNNING_STEPS:
         return False, (
-            f"only {len(steps)} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are "
-            "needed), so this does not look like running"
+            f"only {len(steps)} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are needed)"
         )
     if view.label == View.SIDE and view.facing:
         sweep = foot_sweep(xy, events, view.facing)

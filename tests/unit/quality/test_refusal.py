@@ -113,4 +113,12 @@ def test_too_few_steps_slower_than_a_walk_with_running_knees_are_called_slow_mot
         assert step_s == pytest.approx(4 * 60 / 180, abs=0.15)
         assert "this looks like slow motion with too few steps in it" in why and "--slowmo" in why
     else:  # slow steps, but the knees of a walk: the kinematics core's reason stands
-        assert why.endswith("so this does not look like running")
+        assert why.endswith("(at least 4 are needed)")  # the warning under --force adds "does not look like running"
+
+
+def test_the_not_running_warning_says_so_once():
+    """Issue 23: the warning under --force said 'does not look like running' twice in one sentence."""
+    kin = analyse_pose(_slowed(1.1, cadence=110, running=False))
+    assert not kin.is_running and kin.not_running_reason.startswith("only")
+    messages = [q.message for q in kin.quality if q.code == "not_running"]
+    assert messages and all(m.lower().count("does not look like running") == 1 for m in messages), messages
