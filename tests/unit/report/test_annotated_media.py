@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from formcam.pipeline import AnalysisOptions, analyze, video_section
-from formcam.pose.posefile import save_pose
+from formcam.pose.posefile import save_pose, video_fingerprint
 from formcam.report.overlay import OverlayPainter
 from formcam.report.panel import PanelRow
 from formcam.synthetic.gait import make_gait
@@ -46,6 +46,7 @@ def annotated(clip: Path) -> Path:
         runner_height_px=0.6 * info.height, seed=1,
     )  # fmt: skip
     pose.extras.video = video_section(info, n_frames=pose.n_frames)
+    pose.extras.video_fingerprint = video_fingerprint(clip)  # drawn on this clip only, as after a video analysis
     out = clip.parent / f"{clip.stem}-out"
     options = AnalysisOptions(progress=False, force=True, outputs=frozenset({"annotated.mp4"}))
     analyze(save_pose(pose, clip.with_suffix(".npz")), out_dir=out, options=options)
