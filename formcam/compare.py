@@ -28,8 +28,8 @@ from pathlib import Path
 from formcam.atomic import write_text_atomic
 from formcam.batch.summary_compare import CADENCE_EXPECTED_ERROR_SPM
 from formcam.errors import OutputExistsError, UnreadableInputError, UsageError
-from formcam.gait.cadence import MIN_CADENCE_STEPS
 from formcam.gait.registry import METRICS
+from formcam.gait.steps import MIN_REGULAR_STEPS
 from formcam.report.html import page
 from formcam.report.json_report import read_report
 from formcam.text import displayable
@@ -248,7 +248,7 @@ def _not_comparable(report: dict, name: str, entry: dict) -> str | None:
     if runner.get("forced"):
         return "analysed only with --force"
     if name == "cadence_spm":
-        needed = MIN_CADENCE_STEPS
+        needed = MIN_REGULAR_STEPS
     elif name in METRICS:
         # Both sides' minimum for a sided metric, twice the per-side minimum in all for an unsided one
         # (MetricSpec.min_steps): the same total either way.

@@ -11,13 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcam.gait.rhythm import CONFIRMED_RHYTHM_TOLERANCE, bounce_confirms_rhythm, bounce_spm, stride_period_ms
-from formcam.gait.steps import STEP_TIME_TOLERANCE, GaitEvents, regular_steps, stances
+from formcam.gait.steps import MIN_REGULAR_STEPS, STEP_TIME_TOLERANCE, GaitEvents, regular_steps, stances
 
 #: Contacts whose cadence differs from the legs' rhythm by more than this fraction are not trusted.
 RHYTHM_TOLERANCE = 0.08
-#: A cadence resting on fewer regular steps than this is no headline: it is null (two steps of a clip
-#: that is mostly something else gave 61 steps/min for a run at 178).
-MIN_CADENCE_STEPS = 4
 
 
 @dataclass(frozen=True)
@@ -27,7 +24,7 @@ class Cadence:
     Attributes
     ----------
     value_spm : float
-        Steps (both feet) per minute; NaN when fewer than :data:`MIN_CADENCE_STEPS`
+        Steps (both feet) per minute; NaN when fewer than :data:`MIN_REGULAR_STEPS`
         regular steps were found.
     n_steps : int
         Step intervals used.
@@ -100,7 +97,7 @@ def estimate_cadence(
     rhythm = 120000.0 / stride_ms if np.isfinite(stride_ms) and stride_ms > 0 else float("nan")
     from_contacts = _contact_cadence(events, t_ms, spectral)
     value, n_steps, confidence = from_contacts
-    if n_steps < MIN_CADENCE_STEPS:
+    if n_steps < MIN_REGULAR_STEPS:
         return Cadence(n_steps=n_steps, spectral_spm=spectral, rhythm_spm=float(rhythm), source="none")
     source = "contacts" if np.isfinite(value) else "none"
     if np.isfinite(rhythm):

@@ -41,7 +41,7 @@ from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
 from formcam.gait.signals import frame_signals
 from formcam.gait.slowmo import TYPICAL_CADENCE, advised_factor, confirmed_factor, leg_stride_ms, slow_motion_guess
-from formcam.gait.steps import GaitEvents, regular_steps
+from formcam.gait.steps import MIN_REGULAR_STEPS, GaitEvents, regular_steps
 from formcam.gait.view import View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
 from formcam.pose import landmarks as lm
 from formcam.pose.posefile import PoseSequence
@@ -55,8 +55,6 @@ MIN_FLIGHT_FRACTION = 0.05
 CLEAR_DOUBLE_SUPPORT = 0.15
 #: Cadence (steps/min) below which a clip with a flight phase is suspected to be slow motion.
 SLOW_MOTION_CADENCE = 120.0
-#: Fewer regular (alternating, evenly timed) steps than this: no gait to call running.
-MIN_RUNNING_STEPS = 4
 #: Side view: running feet sweep fore and aft relative to the hips by at least this share of the leg
 #: length (about 0.8 on a treadmill); on the spot they stay under the hips.
 MIN_FOOT_SWEEP = 0.3
@@ -290,7 +288,7 @@ def running_decision(
     -----
     In order:
 
-    1. **Steps.**  At least :data:`MIN_RUNNING_STEPS` regular steps
+    1. **Steps.**  At least :data:`MIN_REGULAR_STEPS` regular steps
        (alternating feet, evenly timed): gym exercises, standing and jumping
        have none.
     2. **Travel** (side view).  Running feet sweep fore and aft relative to
@@ -314,9 +312,9 @@ def running_decision(
     it (a slow-motion run gets a slow-motion warning instead).
     """
     steps = regular_steps(events, t_ms)
-    if len(steps) < MIN_RUNNING_STEPS:
+    if len(steps) < MIN_REGULAR_STEPS:
         return False, (
-            f"only {len(steps)} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are needed)"
+            f"only {len(steps)} regular alternating steps were found (at least {MIN_REGULAR_STEPS} are needed)"
         )
     if view.label == View.SIDE and view.facing:
         sweep = foot_sweep(xy, events, view.facing)

@@ -54,6 +54,11 @@ def step_rows(sides, frames, values) -> list[StepValue]:
 #: Steps whose duration differs from the median step by more than this fraction are not used.
 STEP_TIME_TOLERANCE = 0.30
 
+#: Nothing rests on fewer regular (alternating, evenly timed) steps than this: not the call that a clip
+#: shows running, nor a cadence (two steps of a clip that is mostly something else gave 61 steps/min for a
+#: run at 178).
+MIN_REGULAR_STEPS = 4
+
 
 @dataclass
 class GaitEvents:

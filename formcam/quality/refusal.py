@@ -17,7 +17,7 @@ sentence saying why:
    :data:`MIN_STEP_SEARCH_S` without a single step is not running either.
    Too few steps from a runner who is in view for less than
    :data:`MIN_STEP_SEARCH_S` (crossing the frame) are refused too, saying so:
-   nothing is measured from fewer than ``MIN_RUNNING_STEPS`` regular steps.
+   nothing is measured from fewer than ``MIN_REGULAR_STEPS`` regular steps.
    Too few steps that are slower than a walk while the knees fold as in
    running are said to be slow motion (:func:`too_few_slow_steps`), and so
    is a whole clip whose steps are several times slower than any runner's
@@ -47,9 +47,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcam.errors import NothingToAnalyseError
-from formcam.gait.kinematics import MIN_RUNNING_STEPS, MIN_RUNNING_SWING_KNEE_DEG, swing_knee_flexion_deg
+from formcam.gait.kinematics import MIN_RUNNING_SWING_KNEE_DEG, swing_knee_flexion_deg
 from formcam.gait.slowmo import MIN_REFUSED_FACTOR, advised_factor
-from formcam.gait.steps import regular_steps
+from formcam.gait.steps import MIN_REGULAR_STEPS, regular_steps
 
 # scipy is imported inside the functions that use it: importing it takes about a second, which
 # formcam spends while the pose model runs (pipeline.preload_analysis_libraries), not before.
@@ -253,14 +253,14 @@ def refusal(kinematics, where: Presence, t_ms: np.ndarray) -> str | None:
     if reason is None:
         return speed_change(kinematics.xy_level, t_ms, kinematics.view)
     n_steps = len(regular_steps(kinematics.events, t_ms))
-    if where.visible_s < MIN_STEP_SEARCH_S and n_steps < MIN_RUNNING_STEPS:
+    if where.visible_s < MIN_STEP_SEARCH_S and n_steps < MIN_REGULAR_STEPS:
         # Too few steps because the runner crosses the frame: say so, rather than that they do not run.
         return (
             f"the runner is in view for only {where.visible_s:.1f} s{_span(where)}, with {n_steps} regular "
             f"steps: too few to tell running from anything else or to rest a number on (formcam needs at "
-            f"least {MIN_RUNNING_STEPS})"
+            f"least {MIN_REGULAR_STEPS})"
         )
-    if n_steps < MIN_RUNNING_STEPS:
+    if n_steps < MIN_REGULAR_STEPS:
         return too_few_slow_steps(kinematics, t_ms, n_steps) or reason
     return reason
 
@@ -369,7 +369,7 @@ def too_few_slow_steps(kinematics, t_ms: np.ndarray, n_steps: int) -> str | None
     t_ms : ndarray, shape (T,)
         Frame times, ms.
     n_steps : int
-        Regular steps found (fewer than ``MIN_RUNNING_STEPS``).
+        Regular steps found (fewer than ``MIN_REGULAR_STEPS``).
 
     Returns
     -------
@@ -389,7 +389,7 @@ def too_few_slow_steps(kinematics, t_ms: np.ndarray, n_steps: int) -> str | None
     if step_s < SLOW_MOTION_STEP_S or not swing_knee_flexion_deg(kinematics.xy_level) >= MIN_RUNNING_SWING_KNEE_DEG:
         return None
     return (
-        f"only {n_steps} regular alternating steps were found (at least {MIN_RUNNING_STEPS} are needed), and "
+        f"only {n_steps} regular alternating steps were found (at least {MIN_REGULAR_STEPS} are needed), and "
         f"the steps found take about {step_s:.1f} s each, slower than a walk although the knees fold as in "
         "running: this looks like slow motion with too few steps in it, so film a longer stretch (and give "
         "--slowmo)"
