@@ -14,7 +14,7 @@ from formcam import __version__
 from formcam.cli import samples
 from formcam.cli.batch import batch as batch_command
 from formcam.cli.compare import compare_command
-from formcam.cli.errors import err_console, run_reporting_errors
+from formcam.cli.errors import err_console, run_reporting_errors, stop_on_sigterm
 from formcam.cli.formats import outputs_for
 from formcam.cli.models import app as models_app
 from formcam.cli.terminal import ProgressBars, print_summary
@@ -159,4 +159,5 @@ def version() -> None:
 
 
 def main() -> None:
+    stop_on_sigterm()
     app(prog_name="formcam")

@@ -7,8 +7,15 @@ the pose stage has run over every frame).
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
+from tests.conftest import REPO
 from tests.e2e.test_bad_inputs import formcam, nothing_written, refused
 from tests.helpers.media import clip_with_timestamp_jump, ffmpeg_pattern_clip, mkv_declaring_duration, need_ffmpeg
 
@@ -28,3 +35,26 @@ def test_a_clip_that_claims_days_ends_as_soon_as_its_frames_do(doctored, model_p
     message = refused(formcam("analyze", clip, "--out", out, "-q", model_path=model_path, timeout=120), 4)
     assert "No runner was found" in message
     assert nothing_written(out)
+
+
+@pytest.mark.e2e
+def test_sigterm_stops_like_ctrl_c(shared_video, model_path, tmp_path):
+    """Before: exit 143, no message, a half-written .part beside complete CSVs and no report.json."""
+    env = {**os.environ, "FORMCAM_MODEL_DIR": str(model_path.parent), "PYTHONPATH": str(REPO)}
+    out = tmp_path / "o"
+    clip = shared_video("bad/walking_side.mp4")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcam", "analyze", str(clip), "--out", str(out), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(5)  # past start-up and the model load, inside the pose stage
+    assert proc.poll() is None, "the analysis ended before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip() == "formcam: Interrupted; no half-written output was left behind."
+    assert "Traceback" not in stdout + stderr
+    assert os.listdir(tmp_path) == []

@@ -1,0 +1,143 @@
+"""Writing outputs: never through a planted link, never half an analysis, never two at once (issue 22, points 2, 7)."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcam.atomic import write_atomic, write_text_atomic
+from formcam.errors import UsageError
+from formcam.outputs import OutputLock, staged_outputs
+from formcam.video.encode import H264Writer
+
+
+def plant_links(folder: Path, victim: Path, names: list[str]) -> None:
+    for name in names:
+        (folder / f".{name}.part").symlink_to(victim)
+
+
+def test_a_planted_temporary_link_is_never_written_through(tmp_path):
+    victim = tmp_path / "run.mp4"
+    victim.write_bytes(b"the input video")
+    out = tmp_path / "o"
+    out.mkdir()
+    plant_links(out, victim, ["report.json", "annotated.mp4"])
+    write_text_atomic(out / "report.json", "{}")
+    write_atomic(out / "report.json", lambda tmp: tmp.write_bytes(b"{}"))
+    writer = H264Writer(out / "annotated.mp4", width=64, height=64, time_base=Fraction(1, 15360), fps=30)
+    for i in range(5):
+        writer.write(np.full((64, 64, 3), i, np.uint8), i * 512)
+    writer.close()
+    assert victim.read_bytes() == b"the input video"
+    assert (out / "report.json").read_text() == "{}"
+    assert (out / ".report.json.part").is_symlink()  # left alone: not ours to remove
+
+
+def test_an_output_name_that_is_a_link_is_replaced_not_followed(tmp_path):
+    victim = tmp_path / "run.mp4"
+    victim.write_bytes(b"the input video")
+    (tmp_path / "report.json").symlink_to(victim)
+    write_text_atomic(tmp_path / "report.json", "{}")
+    assert victim.read_bytes() == b"the input video"
+    assert not (tmp_path / "report.json").is_symlink()
+
+
+def test_temporary_names_are_unique(tmp_path):
+    seen = []
+    for _ in range(2):
+        write_atomic(tmp_path / "a.txt", lambda tmp: seen.append(tmp) or tmp.write_text("x"))
+    assert seen[0] != seen[1] and all(p.name.startswith(".a.txt.") and p.name.endswith(".part") for p in seen)
+
+
+def test_a_staged_analysis_appears_whole_or_not_at_all(tmp_path):
+    out = tmp_path / "o"
+    with pytest.raises(KeyboardInterrupt):
+        with staged_outputs(out) as stage:
+            (stage / "frames.csv").write_text("t\n")
+            raise KeyboardInterrupt
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
+    with staged_outputs(out) as stage:
+        (stage / "frames.csv").write_text("t\n")
+        (stage / "report.json").write_text("{}")
+        assert not out.exists()
+    assert sorted(p.name for p in out.iterdir()) == ["frames.csv", "report.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["o"]
+
+
+def test_staging_into_an_existing_folder_replaces_only_what_it_wrote(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / "report.json").write_text("old")
+    with staged_outputs(out) as stage:
+        (stage / "report.json").write_text("new")
+    assert (out / "notes.txt").read_text() == "mine" and (out / "report.json").read_text() == "new"
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "report.json"]
+
+
+def test_a_second_run_into_the_same_folder_is_refused_while_the_first_holds_it(tmp_path):
+    out = tmp_path / "o"
+    with OutputLock(out):
+        with pytest.raises(UsageError, match="Another formcam analysis is writing"):
+            with OutputLock(out):
+                pass
+    with OutputLock(out):  # free again once the first is done
+        pass
+    assert os.listdir(tmp_path) == []  # the lock file goes with the lock
+
+
+# ------------------------------------------------------------------ a whole analysis (pose file, no model)
+
+
+@pytest.fixture(scope="module")
+def pose_file(tmp_path_factory) -> Path:
+    from formcam.pose.posefile import save_pose
+    from formcam.synthetic.gait import make_gait
+
+    return save_pose(make_gait(view="side", duration_s=6, seed=2), tmp_path_factory.mktemp("pose") / "ben.npz")
+
+
+def test_an_analysis_interrupted_while_writing_leaves_nothing(pose_file, tmp_path, monkeypatch):
+    """Before: the CSVs and pose.npz were complete, report.html half-written and report.json missing."""
+    from formcam import pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # what Ctrl-C or SIGTERM raises in the main thread
+
+    monkeypatch.setattr(pipeline, "write_report_html", interrupted)
+    out = tmp_path / "o"
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.analyze(pose_file, out, pipeline.AnalysisOptions(progress=False))
+    assert os.listdir(tmp_path) == []  # no folder, no private stage, no lock file
+
+
+def test_a_second_analysis_into_a_held_folder_is_refused_before_any_work(pose_file, tmp_path, monkeypatch):
+    from formcam import pipeline
+
+    monkeypatch.setattr(pipeline, "analyse_pose", lambda *a, **k: pytest.fail("the analysis ran"))
+    out = tmp_path / "o"
+    with OutputLock(out):
+        with pytest.raises(UsageError, match=r"^Another formcam analysis is writing into .*; wait for it"):
+            pipeline.analyze(pose_file, out, pipeline.AnalysisOptions(progress=False, overwrite=True))
+
+
+def test_a_whole_analysis_appears_with_every_file_and_nothing_else(pose_file, tmp_path):
+    from formcam import pipeline
+
+    out = tmp_path / "o"
+    analysis = pipeline.analyze(pose_file, out, pipeline.AnalysisOptions(progress=False))
+    assert sorted(os.listdir(tmp_path)) == ["o"]
+    assert sorted(p.name for p in analysis.files) == sorted(os.listdir(out))
+    assert all(p.parent == out for p in analysis.files)
+    assert oct(out.stat().st_mode & 0o777) == oct(0o777 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
