@@ -24,8 +24,19 @@ OUTPUT_NAMES = ("report.json", "annotated.mp4", "pose.npz", "report.html", "fram
 
 
 def default_out_dir(input_path: Path) -> Path:
-    """``./formcam-out/<input name without suffix>/``."""
-    return Path.cwd() / "formcam-out" / input_path.stem
+    """``./formcam-out/<input name without suffix>/`` (:func:`safe_stem`)."""
+    return Path.cwd() / "formcam-out" / safe_stem(Path(input_path).stem)
+
+
+def safe_stem(name: str) -> str:
+    """``name`` as one folder name that stays where it is put: leading dots become ``_``.
+
+    ``Path('...mp4').stem`` is ``..``: used as a folder name it is the parent
+    folder (a clip's outputs, and ``--force``'s clean-up, went outside the
+    batch folder); a leading dot would also hide the folder.
+    """
+    stripped = name.lstrip(".")
+    return "_" * (len(name) - len(stripped)) + stripped if name else "_"
 
 
 def prepare_out_dir(out_dir: Path, input_path: Path, *, overwrite: bool, create: bool = True) -> Path:

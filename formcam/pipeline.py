@@ -20,6 +20,7 @@ from typing import Protocol
 from formcam.errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
 from formcam.gait.kinematics import Kinematics, analyse_pose
 from formcam.gait.view import CLEAR_VIEWS
+from formcam.inputs import require_regular_file
 from formcam.outputs import OutputLock, default_out_dir, prepare_out_dir, staged_outputs
 from formcam.pose.detector import DEFAULT_NUM_POSES
 from formcam.pose.models import resolve_model
@@ -233,6 +234,7 @@ def analyze(
         raise UnreadableInputError(f"{path} is a folder, not a video file.")
     if not path.exists():
         raise UnreadableInputError(f"There is no file at {path}.")
+    require_regular_file(path)  # before anything opens it: a FIFO blocks open() for ever
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(path)
     if not options.outputs:
         return _analyze(path, out_dir, options, on_progress)

@@ -21,6 +21,7 @@ import numpy as np
 from formcam import __version__
 from formcam.atomic import write_text_atomic
 from formcam.errors import UnreadableInputError
+from formcam.inputs import require_regular_file
 from formcam.pose.people import runner_section, several_people_warning
 from formcam.quality.refusal import Presence, forced_notes, presence_notes
 from formcam.quality.warnings import Code, QualityWarning
@@ -180,6 +181,7 @@ def write_report(report: dict, path: Path) -> Path:
 def read_report(path: Path) -> dict:
     """Read a report.json, refusing one whose schema version this formcam does not know."""
     name = Path(path).name
+    require_regular_file(path)  # a FIFO would block in open() for ever
     try:
         report = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

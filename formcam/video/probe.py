@@ -23,6 +23,7 @@ from fractions import Fraction
 import av
 
 from formcam.errors import UnreadableInputError, UsageError
+from formcam.inputs import require_regular_file
 
 __all__ = ["VideoInfo", "probe_video", "open_and_probe", "video_stream", "ffmpeg_reason"]
 
@@ -179,6 +180,7 @@ def _check_path(path: str) -> None:
         raise UnreadableInputError(f"Cannot read {name}: there is no such file.")
     if os.path.isdir(path):
         raise UnreadableInputError(f"Cannot read {name}: it is a folder, not a video file.")
+    require_regular_file(path)  # a FIFO would block in open() for ever
     if not os.access(path, os.R_OK):
         raise UnreadableInputError(f"Cannot read {name}: permission denied.")
 

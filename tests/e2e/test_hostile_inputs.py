@@ -58,3 +58,29 @@ def test_sigterm_stops_like_ctrl_c(shared_video, model_path, tmp_path):
     assert stderr.strip() == "formcam: Interrupted; no half-written output was left behind."
     assert "Traceback" not in stdout + stderr
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("analyze", "{fifo}.mp4"),
+        ("analyze", "--pose", "{fifo}.npz"),
+        ("compare", "{fifo}.json", "{fifo}.json"),
+    ],
+)
+def test_a_fifo_is_refused_without_being_opened(command, tmp_path):
+    """Before: open() blocked for ever, and Ctrl-C did nothing."""
+    args = []
+    for arg in command:
+        if "{fifo}" in arg:
+            fifo = tmp_path / arg.format(fifo="pipe")
+            if not fifo.exists():
+                os.mkfifo(fifo)
+            args.append(fifo)
+        else:
+            args.append(arg)
+    message = refused(formcam(*args, "--out", tmp_path / "o", timeout=60), 3)
+    if command[0] == "analyze":  # compare's own check (formcam/compare.py) says "no file" for anything not a file
+        assert "FIFO" in message and "not a regular file" in message
+    assert not (tmp_path / "o").exists()

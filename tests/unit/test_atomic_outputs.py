@@ -141,3 +141,13 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_report_loader_refuses_a_fifo_without_opening_it(tmp_path):
+    from formcam.errors import UnreadableInputError
+    from formcam.report.json_report import read_report
+
+    os.mkfifo(tmp_path / "report.json")
+    with pytest.raises(UnreadableInputError, match="FIFO"):
+        read_report(tmp_path / "report.json")
