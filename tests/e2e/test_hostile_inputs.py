@@ -16,8 +16,14 @@ import time
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.test_bad_inputs import formcam, nothing_written, refused
-from tests.helpers.media import clip_with_timestamp_jump, ffmpeg_pattern_clip, mkv_declaring_duration, need_ffmpeg
+from tests.e2e.test_bad_inputs import formcam, nothing_written, refused, trim
+from tests.helpers.media import (
+    clip_with_timestamp_jump,
+    ffmpeg_pattern_clip,
+    mkv_declaring_duration,
+    need_ffmpeg,
+    run_ffmpeg,
+)
 
 DAY_S = 86_400.0
 
@@ -84,3 +90,16 @@ def test_a_fifo_is_refused_without_being_opened(command, tmp_path):
     if command[0] == "analyze":  # compare's own check (formcam/compare.py) says "no file" for anything not a file
         assert "FIFO" in message and "not a regular file" in message
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.e2e
+def test_a_raw_h264_stream_is_analysed_without_its_video(shared_video, model_path, tmp_path):
+    """A Raspberry Pi camera's raw .h264 cannot seek. Before: exit 5, "Cannot write the outputs ...:
+    operation not permitted", every time (the evidence frames' seek raised)."""
+    raw = tmp_path / "run.h264"
+    trim(shared_video("treadmill_side_portrait_60fps.mp4"), tmp_path / "run.mp4", 0, 4, scale="540:960")
+    run_ffmpeg("-i", str(tmp_path / "run.mp4"), "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-f", "h264", str(raw))
+    out = tmp_path / "o"
+    proc = formcam("analyze", raw, "--out", out, "--no-video", "-q", "--force", model_path=model_path)
+    assert proc.returncode == 0, proc.stderr
+    assert {"report.json", "report.html", "pose.npz"} <= set(os.listdir(out))
