@@ -114,3 +114,15 @@ def test_too_few_steps_slower_than_a_walk_with_running_knees_are_called_slow_mot
         assert "this looks like slow motion with too few steps in it" in why and "--slowmo" in why
     else:  # slow steps, but the knees of a walk: the kinematics core's reason stands
         assert why.endswith("so this does not look like running")
+
+
+def test_a_two_frame_clip_is_too_short_not_without_a_runner():
+    """Before: "No runner was found in a.mp4 (a person was seen in 2 of 2 frames)" (issue 22, point 16)."""
+    from formcam.errors import NothingToAnalyseError
+    from formcam.quality.refusal import require_person
+
+    with pytest.raises(NothingToAnalyseError) as refused:
+        require_person(presence(np.ones(2, bool), np.array([0.0, 33.3])), "a.mp4")
+    message = str(refused.value)
+    assert message.startswith("a.mp4 is too short to analyse: it has only 2 frames (0.03 s)"), message
+    assert "No runner" not in message and message.endswith(".")
