@@ -45,7 +45,7 @@ from formcam.report.json_report import ReportContent, build_report, write_report
 from formcam.report.preview import write_people_preview
 from formcam.report.tables import write_tables
 from formcam.video.encode import CodecError
-from formcam.video.probe import VideoInfo, probe_video
+from formcam.video.probe import VideoInfo, failed_reading, ffmpeg_reason, probe_video
 
 
 class ProgressCallback(Protocol):
@@ -304,6 +304,10 @@ def _analyze(path: Path, out_dir: Path, options: AnalysisOptions, on_progress: P
             if not any(f.name == "people.jpg" for f in analysis.files):
                 (out_dir / "people.jpg").unlink(missing_ok=True)  # an earlier analysis's, now stale
         except (OSError, CodecError) as exc:
+            if video_file is not None and failed_reading(exc, video_file):
+                raise UnreadableInputError(
+                    f"{video_file.name} could not be read again to draw the outputs ({ffmpeg_reason(exc)})."
+                ) from exc
             raise OutputWriteError(cannot_write_outputs(out_dir, exc)) from exc
         analysis.files = [out_dir / f.name for f in analysis.files]
     return analysis

@@ -25,7 +25,7 @@ import av
 from formcam.errors import UnreadableInputError, UsageError
 from formcam.inputs import require_regular_file
 
-__all__ = ["VideoInfo", "probe_video", "open_and_probe", "video_stream", "ffmpeg_reason"]
+__all__ = ["VideoInfo", "probe_video", "open_and_probe", "video_stream", "ffmpeg_reason", "failed_reading"]
 
 #: Container metadata keys that state the capture frame rate of a slow-motion
 #: clip. Android's camera writes ``com.android.capture.fps`` (e.g. "240.000000")
@@ -260,6 +260,20 @@ def _mp4_without_index(path: str, max_boxes: int = 10_000) -> bool:
     except OSError:
         return False
     return bool(types) and types[0] == b"ftyp" and b"moov" not in types
+
+
+def failed_reading(error: BaseException, path: str | os.PathLike) -> bool:
+    """Whether ``error`` is FFmpeg failing to read ``path`` (and not, say, failing to write an output).
+
+    FFmpeg names the file it was reading or writing in the error it raises.
+    """
+    filename = getattr(error, "filename", None)
+    if not isinstance(error, av.error.FFmpegError) or not filename:
+        return False
+    try:
+        return os.path.samefile(filename, path)
+    except OSError:
+        return False
 
 
 def ffmpeg_reason(error: Exception) -> str:

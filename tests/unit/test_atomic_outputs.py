@@ -151,3 +151,31 @@ def test_report_loader_refuses_a_fifo_without_opening_it(tmp_path):
     os.mkfifo(tmp_path / "report.json")
     with pytest.raises(UnreadableInputError, match="FIFO"):
         read_report(tmp_path / "report.json")
+
+
+def test_the_video_failing_while_the_outputs_are_drawn_is_an_input_error_not_an_output_error(tmp_path, monkeypatch):
+    """Before: any FFmpeg error while writing said "Cannot write the outputs ..." (exit 5) (issue 22, point 10)."""
+    import errno
+
+    import av
+
+    from formcam import pipeline
+    from formcam.errors import UnreadableInputError
+    from formcam.pose.posefile import save_pose
+    from formcam.synthetic.gait import make_gait
+
+    video = tmp_path / "run.mp4"
+    video.write_bytes(b"stands in for the analysed video")
+    pose = make_gait(view="side", duration_s=6, seed=2)
+    pose.extras.video = {"path": str(video), "width": pose.frame_size[0], "height": pose.frame_size[1]}
+    path = save_pose(pose, tmp_path / "pose.npz")
+
+    def broken_input(*args, **kwargs):
+        raise av.error.InvalidDataError(errno.EINVAL, "Invalid data found when processing input", str(video))
+
+    monkeypatch.setattr(pipeline, "write_report_html", broken_input)
+    with pytest.raises(UnreadableInputError, match=r"^run\.mp4 could not be read again to draw the outputs"):
+        pipeline.analyze(
+            path, tmp_path / "o", pipeline.AnalysisOptions(progress=False, outputs=frozenset({"report.html"}))
+        )
+    assert not (tmp_path / "o").exists()
