@@ -373,11 +373,13 @@ def _playback_fps(stream, container) -> float:
 
 
 def _duration_s(stream, container) -> float | None:
+    """The declared duration, s; None where none is declared or it is no duration (0, negative, not finite)."""
+    duration = None
     if stream.duration and stream.time_base:
-        return float(stream.duration * stream.time_base)
-    if container.duration:
-        return container.duration / av.time_base
-    return None
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration = container.duration / av.time_base
+    return duration if duration is not None and math.isfinite(duration) and duration > 0 else None
 
 
 def _metadata_slow_motion(container, stream, fps: float) -> tuple[float, str | None]:

@@ -62,3 +62,21 @@ def test_view_windows_are_bounded_by_the_frames_not_the_clip_duration():
     segments = view_segments(xy, t_ms)
     assert time.monotonic() - started < 5
     assert segments[0].start_frame == 0 and segments[-1].stop_frame == n
+
+
+@pytest.mark.parametrize("declared_s", [0.0, -5.0, float("nan"), float("inf"), 1e300, 1e-9, 2.0, 116 * DAY_S])
+def test_any_declared_duration_gives_a_bounded_plan_and_no_negative_length(hostile_clips, tmp_path, declared_s):
+    """A fuzz generator over the Segment Duration a Matroska header may declare."""
+    clip = mkv_declaring_duration(hostile_clips["plain"], tmp_path / "declared.mkv", declared_s)
+    span = clip_span(clip)
+    assert span.info.duration_s is None or span.info.duration_s > 0
+    assert span.frames <= 240 and len(plan_pose_segments(span)) <= 2
+
+
+@pytest.mark.parametrize("jump_s", [60.0, 3600.0, 11 * DAY_S, 1000 * DAY_S])
+def test_any_forward_timestamp_jump_gives_a_bounded_plan(tmp_path, jump_s):
+    """A fuzz generator over one forward jump of the timestamps, after 120 of 240 frames."""
+    need_ffmpeg()
+    span = clip_span(clip_with_timestamp_jump(tmp_path / "jump.mkv", after_frames=120, jump_s=jump_s))
+    assert span.frames <= 240 and len(plan_pose_segments(span)) <= 2
+    assert len(plan_work_segments(span, workers=16)) <= 2
