@@ -123,7 +123,8 @@ class OutputLock:
     """Hold ``out_dir`` for one analysis: a second one into the same folder is refused at once.
 
     The lock is a file beside the folder (``.NAME.formcam-lock``, removed when
-    released), held with ``flock`` while the analysis runs: the operating system
+    released; inside an existing folder whose parent may not be written to),
+    held with ``flock`` while the analysis runs: the operating system
     releases it when the process ends, so a killed run leaves no stale lock.
     Where ``flock`` does not exist (Windows) the file's exclusive creation is the lock.
     """
@@ -148,6 +149,13 @@ class OutputLock:
                 fd = os.open(self.path, flags, 0o644)
             except FileExistsError:
                 raise self._busy() from None
+            except PermissionError:
+                # A folder one may write into inside one that one may not: nobody can have created
+                # it meanwhile, so every run locks inside it.
+                if self.path.parent == self.out_dir or not self.out_dir.is_dir():
+                    raise
+                self.path = self.out_dir / ".formcam-lock"
+                continue
             if not _try_flock(fd):
                 os.close(fd)
                 raise self._busy()

@@ -179,3 +179,35 @@ def test_the_video_failing_while_the_outputs_are_drawn_is_an_input_error_not_an_
             path, tmp_path / "o", pipeline.AnalysisOptions(progress=False, outputs=frozenset({"report.html"}))
         )
     assert not (tmp_path / "o").exists()
+
+
+def test_an_existing_output_folder_in_a_folder_one_may_not_write_to_still_works(pose_file, tmp_path):
+    """The lock and the private folder then go inside ``--out``; file permissions in force, even for root."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    prefix = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv (util-linux): cannot make file permissions apply")
+        prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
+    parent = tmp_path / "shared"
+    out = parent / "mine"
+    out.mkdir(parents=True)
+    out.chmod(0o777)
+    parent.chmod(0o555)
+    try:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-m", "formcam", "analyze", "--pose", str(pose_file), "--out", str(out), "-q"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+    finally:
+        parent.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert "report.json" in os.listdir(out) and not [n for n in os.listdir(out) if n.startswith(".")]
