@@ -8,7 +8,7 @@ The exit codes are part of formcam's contract (``docs/exit-codes.md``):
 3     unreadable or unsupported input
 4     readable but nothing to analyse (no runner, too short, not running)
 5     the outputs cannot be written (disk full, no permission to write)
-130   interrupted (Ctrl-C)
+130   interrupted (Ctrl-C, or SIGTERM)
 ====  ==========================================================
 
 Every error's message is one plain sentence that says what happened and, where

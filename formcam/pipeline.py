@@ -20,7 +20,9 @@ from typing import Protocol
 from formcam.errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
 from formcam.gait.kinematics import Kinematics, analyse_pose
 from formcam.gait.view import CLEAR_VIEWS
-from formcam.outputs import default_out_dir, prepare_out_dir
+from formcam.inputs import require_regular_file
+from formcam.outputs import OutputLock, default_out_dir, prepare_out_dir, staged_outputs
+from formcam.pose.bounds import check_frame_times, check_pose_file_size
 from formcam.pose.detector import DEFAULT_NUM_POSES
 from formcam.pose.models import resolve_model
 from formcam.pose.parallel import detect_people_parallel
@@ -43,7 +45,7 @@ from formcam.report.json_report import ReportContent, build_report, write_report
 from formcam.report.preview import write_people_preview
 from formcam.report.tables import write_tables
 from formcam.video.encode import CodecError
-from formcam.video.probe import VideoInfo, probe_video
+from formcam.video.probe import VideoInfo, failed_reading, ffmpeg_reason, probe_video
 
 
 class ProgressCallback(Protocol):
@@ -237,17 +239,33 @@ def analyze(
         raise UnreadableInputError(f"{path} is a folder, not a video file.")
     if not path.exists():
         raise UnreadableInputError(f"There is no file at {path}.")
+    require_regular_file(path)  # before anything opens it: a FIFO blocks open() for ever
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(path)
-    if options.outputs:
-        prepare_out_dir(out_dir, path, overwrite=options.overwrite, create=False)
+    if not options.outputs:
+        return _analyze(path, out_dir, options, on_progress)
+    prepare_out_dir(out_dir, path, overwrite=options.overwrite, create=False)
+    lock = OutputLock(out_dir)
+    try:
+        lock.acquire()
+    except OSError as exc:
+        raise OutputWriteError(cannot_write_outputs(out_dir, exc)) from exc
+    # Held from before the pose stage to the last file moved in: two runs into one folder cannot interleave.
+    try:
+        return _analyze(path, out_dir, options, on_progress)
+    finally:
+        lock.release()
 
+
+def _analyze(path: Path, out_dir: Path, options: AnalysisOptions, on_progress: ProgressCallback | None) -> Analysis:
     if is_pose_file(path):
         if options.person is not None:
             raise UsageError(
                 "--person chooses among the people in a video; a pose file holds only the person chosen "
                 "when it was made, so analyse the video again with --person."
             )
+        check_pose_file_size(path)  # before load_pose allocates what the file's headers claim
         pose = load_pose(path)
+        check_frame_times(pose.t_ms, path.name)
         video = pose.extras.video or _video_section_without_file(pose)
         source_video, video_note = pose_file_video(pose, path.name)
         capture = (
@@ -287,11 +305,20 @@ def analyze(
     )
     if options.outputs:
         video_file = source_video if source_video is not None and source_video.is_file() else None
+        prepare_out_dir(out_dir, path, overwrite=options.overwrite, create=False)
         try:
-            _write_outputs(analysis, out_dir, path, video_file, options, on_progress)
-            _write_people_preview(analysis, out_dir, video_file)
+            with staged_outputs(out_dir) as stage:
+                _write_outputs(analysis, stage, path, video_file, options, on_progress)
+                _write_people_preview(analysis, stage, video_file)
+            if not any(f.name == "people.jpg" for f in analysis.files):
+                (out_dir / "people.jpg").unlink(missing_ok=True)  # an earlier analysis's, now stale
         except (OSError, CodecError) as exc:
+            if video_file is not None and failed_reading(exc, video_file):
+                raise UnreadableInputError(
+                    f"{video_file.name} could not be read again to draw the outputs ({ffmpeg_reason(exc)})."
+                ) from exc
             raise OutputWriteError(cannot_write_outputs(out_dir, exc)) from exc
+        analysis.files = [out_dir / f.name for f in analysis.files]
     return analysis
 
 
@@ -329,7 +356,7 @@ def pose_file_video(pose: PoseSequence, name: str) -> tuple[Path | None, str | N
 
 
 def _write_people_preview(analysis: Analysis, out_dir: Path, video_file: Path | None) -> None:
-    """people.jpg when several people were in view; an earlier analysis's stale one is removed."""
+    """people.jpg when several people were in view."""
     path = out_dir / "people.jpg"
     written = None
     if video_file is not None:
@@ -341,8 +368,6 @@ def _write_people_preview(analysis: Analysis, out_dir: Path, video_file: Path | 
         )
     if written is not None:
         analysis.files.append(written)
-    else:
-        path.unlink(missing_ok=True)
 
 
 def estimate_pose(
@@ -482,8 +507,8 @@ def _write_outputs(
     options: AnalysisOptions,
     on_progress: ProgressCallback | None,
 ) -> None:
-    """The chosen outputs into ``out_dir``; those drawn on the video only where ``video_file`` is readable."""
-    out_dir = prepare_out_dir(out_dir, input_path, overwrite=options.overwrite, create=True)
+    """The chosen outputs into ``out_dir`` (the private stage); those drawn on the video only where ``video_file`` is
+    readable."""
     files = analysis.files
     kin, pose, report = analysis.kinematics, analysis.pose, analysis.report
     if "pose.npz" in options.outputs and not is_pose_file(input_path):

@@ -153,6 +153,10 @@ def run_in_threads(
                     on_frame(progress.frames)
                 for future in finished:
                     future.result()
-        finally:
-            progress.stop()  # after an error or Ctrl-C the other threads stop at their next frame
+        except BaseException:
+            # After an error, Ctrl-C or SIGTERM the running threads stop at their next
+            # frame, and the queued items never start (each would open the file first).
+            progress.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return [future.result() for future in futures]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import time
 import traceback
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
 from formcam import __version__
-from formcam.atomic import temporary_path, write_text_atomic
+from formcam.atomic import temporary_paths, write_text_atomic
 from formcam.errors import (
     FormcamError,
     NothingToAnalyseError,
@@ -35,7 +36,7 @@ from formcam.errors import (
     UsageError,
     cannot_write_outputs,
 )
-from formcam.outputs import OUTPUT_NAMES
+from formcam.outputs import OUTPUT_NAMES, stale_stages
 from formcam.pose.models import file_sha256
 
 if TYPE_CHECKING:
@@ -253,7 +254,10 @@ def remove_outputs(out_dir: str | os.PathLike) -> None:
     out_dir = Path(out_dir)
     for name in OUTPUT_NAMES:
         (out_dir / name).unlink(missing_ok=True)
-        temporary_path(out_dir / name).unlink(missing_ok=True)
+        for leftover in temporary_paths(out_dir / name):
+            leftover.unlink(missing_ok=True)
+    for stage in stale_stages(out_dir):
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def _new_record(job: ClipJob) -> dict:

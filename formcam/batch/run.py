@@ -13,7 +13,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ from formcam.batch.clip import (
     options_fingerprint,
     read_manifest,
 )  # fmt: skip
-from formcam.batch.discover import Clip, find_clips
+from formcam.batch.discover import Clip, discover
 from formcam.batch.engines import check_engine, run_jobs, threads_per_clip
 from formcam.batch.summary import is_summary_csv, read_summary_csv, summary_row, write_summary_csv
 from formcam.batch.summary_compare import Comparison, compare_summaries, expected_errors, write_changes_csv
@@ -75,6 +75,7 @@ class BatchSummary:
     html_path: Path
     comparison: Comparison | None = None
     changes_path: Path | None = None
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter:
@@ -104,6 +105,7 @@ def run_batch(
     on_clip: Callable[[ClipResult], None] | None = None,
     on_planned: Callable[[list[ClipResult], int], None] | None = None,
     on_progress: ProgressCallback | None = None,
+    on_skipped: Callable[[list[str]], None] | None = None,
 ) -> BatchSummary:
     """Analyse every clip in ``inputs``; write one folder per clip and the summary.
 
@@ -142,6 +144,10 @@ def run_batch(
         tells which) and the number of clips left to analyse.
     on_progress : formcam.pipeline.ProgressCallback, optional
         Told the clips settled so far, as stage ``"Batch"``. formcam itself prints nothing.
+    on_skipped : callable, optional
+        Called once, before any clip runs, with what the search left out
+        (:attr:`formcam.batch.discover.Discovery.skipped`: unreadable folders,
+        links out of the tree, FIFOs), when there is any; also in :attr:`BatchSummary.skipped`.
 
     Returns
     -------
@@ -165,7 +171,10 @@ def run_batch(
     out_root = Path(out_root) if out_root is not None else Path.cwd() / "formcam-out" / "batch"
     old_rows = read_summary_csv(compare_to) if compare_to is not None else None
     _check_out_root(out_root)
-    clips = find_clips(inputs, exclude=out_root)
+    discovery = discover(inputs, exclude=out_root)
+    clips = discovery.clips
+    if discovery.skipped and on_skipped is not None:
+        on_skipped(discovery.skipped)
     needs_model = any(not is_pose_file(clip.source) for clip in clips)
     if needs_model and not (
         engine == "ray" and address
@@ -205,7 +214,9 @@ def run_batch(
         with contextlib.suppress(OutputWriteError):  # the interrupt is what to report
             _write_summary(out_root, clips, results, old_rows)
         raise
-    return _write_summary(out_root, clips, results, old_rows)
+    summary = _write_summary(out_root, clips, results, old_rows)
+    summary.skipped = discovery.skipped
+    return summary
 
 
 def _plan(

@@ -16,7 +16,13 @@ from formcam import __version__
 from formcam.cli import samples
 from formcam.cli.batch import batch as batch_command
 from formcam.cli.compare import compare_command
-from formcam.cli.errors import EXIT_INTERRUPTED, err_console, one_sentence_usage_error, run_reporting_errors
+from formcam.cli.errors import (
+    EXIT_INTERRUPTED,
+    err_console,
+    one_sentence_usage_error,
+    run_reporting_errors,
+    stop_on_sigterm,
+)
 from formcam.cli.formats import outputs_for
 from formcam.cli.models import app as models_app
 from formcam.cli.terminal import ProgressBars, print_summary, quiet_matplotlib, shown
@@ -184,6 +190,7 @@ def version() -> None:
 def main() -> None:
     """The ``formcam`` command: a usage error (an unknown option, a missing argument) is one sentence too."""
     quiet_matplotlib()
+    stop_on_sigterm()
     try:
         code = app(prog_name="formcam", standalone_mode=False)
     except NoArgsIsHelpError as help_shown:  # plain ``formcam``: the help, as click shows it

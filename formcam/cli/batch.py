@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -170,7 +171,17 @@ class _BatchDisplay:
     def callbacks(self) -> dict:
         if not self.enabled:
             return {}
-        return {"on_progress": self.advance, "on_planned": self.already_done, "on_clip": self.finished}
+        return {
+            "on_progress": self.advance,
+            "on_planned": self.already_done,
+            "on_clip": self.finished,
+            "on_skipped": self.skipped,
+        }
+
+    def skipped(self, reasons: list[str]) -> None:
+        # Before the first clip: the bar has not started, so straight to the console.
+        text = f"[yellow]Left out of the search ({len(reasons)}):[/] " + escape("; ".join(reasons)) + "."
+        self.console.print(text, highlight=False, soft_wrap=True)
 
     def __enter__(self) -> _BatchDisplay:
         return self

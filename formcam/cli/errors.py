@@ -6,6 +6,7 @@ Errors are one sentence with the exit code of ``docs/exit-codes.md``
 
 from __future__ import annotations
 
+import signal
 import traceback
 from collections.abc import Callable, Sequence
 
@@ -17,7 +18,7 @@ from typer._click.exceptions import NoSuchOption
 from formcam.errors import FormcamError
 from formcam.text import displayable
 
-#: Exit code after Ctrl-C.
+#: Exit code after Ctrl-C or SIGTERM.
 EXIT_INTERRUPTED = 130
 err_console = Console(stderr=True)
 
@@ -65,3 +66,19 @@ def run_reporting_errors(action: Callable[[], None], *, debug: bool) -> None:
             traceback.print_exc()
         message = f"Unexpected internal error ({type(exc).__name__}: {exc}); re-run with --debug and report it."
         raise _fail(message, 1) from None
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM (``timeout``, systemd, ``docker stop``, a cancelled CI job) stop formcam as Ctrl-C does.
+
+    By default SIGTERM ends the process where it stands (exit 143, no message,
+    half-written files left); raised as KeyboardInterrupt in the main thread it
+    cancels the queued work, removes what was half-written and exits with
+    :data:`EXIT_INTERRUPTED` and one sentence. Only the command line does this:
+    a library must leave a program's signal handlers alone.
+    """
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)

@@ -137,7 +137,7 @@ def view_segments(xy: np.ndarray, t_ms: np.ndarray, *, window_s: float = SEGMENT
         Frame times, ms.
     window_s : float
         Window length, s; the clip is cut into ``max(1, round(duration /
-        window_s))`` windows of equal duration.
+        window_s))`` windows of equal duration (at most one per frame).
 
     Returns
     -------
@@ -152,7 +152,9 @@ def view_segments(xy: np.ndarray, t_ms: np.ndarray, *, window_s: float = SEGMENT
     if n == 0 or t_ms.shape != (n,) or xy.shape[1:] != (lm.N_LANDMARKS, 2):
         return []
     duration_ms = float(np.nanmax(t_ms) - np.nanmin(t_ms)) if np.isfinite(t_ms).any() else 0.0
-    n_windows = max(1, int(round(duration_ms / (1000.0 * window_s)))) if np.isfinite(duration_ms) else 1
+    windows_by_time = duration_ms / (1000.0 * window_s) if np.isfinite(duration_ms) else 1.0
+    # At most one window per frame: a timestamp jump of days must not mean millions of empty windows.
+    n_windows = int(np.clip(round(windows_by_time), 1, n))
     bounds = np.unique(np.linspace(0, n, n_windows + 1).round().astype(int))
     windows = [(int(a), int(b), detect_view(xy[a:b])) for a, b in zip(bounds[:-1], bounds[1:])]  # loop over windows
     segments: list[ViewSegment] = []

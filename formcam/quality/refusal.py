@@ -201,6 +201,11 @@ def require_person(where: Presence, name: str, hints: Sequence[str] = (), person
     seen, total = where.frames_seen, where.n_frames
     if seen >= MIN_DETECTED_FRAMES and seen >= MIN_DETECTED_FRACTION * total:
         return
+    if total < MIN_DETECTED_FRAMES:  # whoever is in it, a clip this short holds no step
+        raise NothingToAnalyseError(
+            f"{name} is too short to analyse: it has only {total} frames ({where.clip_s:.2f} s), and formcam "
+            f"needs the runner in at least {MIN_DETECTED_FRAMES} frames, over a few running steps."
+        )
     if person is not None:
         raise NothingToAnalyseError(
             f"The person chosen with --person {person} is in only {seen} of the {total} frames of {name}, too few "

@@ -19,6 +19,7 @@ import numpy as np
 from formcam import __version__
 from formcam.atomic import write_text_atomic
 from formcam.errors import UnreadableInputError
+from formcam.inputs import require_regular_file
 from formcam.pose.people import runner_section, several_people_warning
 from formcam.quality.refusal import Presence, forced_notes, presence_notes
 from formcam.quality.warnings import Code, QualityWarning
@@ -181,6 +182,7 @@ def read_report(path: Path) -> dict:
     deeply to read are refused as well: every number of a report read back is finite.
     """
     name = Path(path).name
+    require_regular_file(path)  # a FIFO would block in open() for ever
     try:
         report = parse_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -23,7 +23,7 @@ import av
 import cv2
 import numpy as np
 
-from formcam.atomic import write_atomic
+from formcam.atomic import create_temporary, write_atomic
 
 __all__ = ["H264Writer", "add_audio", "concat_mp4", "remux_mp4", "video_bit_rate", "CodecError"]
 
@@ -57,7 +57,7 @@ class H264Writer:
     ----------
     path : str or os.PathLike
         The MP4 file to write. It appears only when :meth:`close` succeeds;
-        until then the frames go to ``.<name>.part`` in the same folder, which
+        until then the frames go to a unique ``.<name>.<random>.part`` in the same folder, which
         is deleted if the ``with`` block raises (or on :meth:`abort`). An
         existing file at ``path`` is replaced.
     width, height : int
@@ -108,7 +108,7 @@ class H264Writer:
         if not fps > 0:
             raise ValueError(f"fps must be positive, got {fps}")
         self.path = Path(path)
-        self.part_path = self.path.with_name(f".{self.path.name}.part")
+        self.part_path = create_temporary(self.path)
         self.width, self.height = int(width), int(height)
         self.output_width = self.width + self.width % 2
         self.output_height = self.height + self.height % 2
@@ -120,7 +120,11 @@ class H264Writer:
         self._frame_ticks = 1 / (Fraction(self.fps).limit_denominator(100_000) * self.time_base)
         self._last_pts: int | None = None
         self._exact_pts: Fraction | None = None
-        container = av.open(str(self.part_path), mode="w", format="mp4", options=self._muxer_options(faststart))
+        try:
+            container = av.open(str(self.part_path), mode="w", format="mp4", options=self._muxer_options(faststart))
+        except BaseException:
+            self.part_path.unlink(missing_ok=True)
+            raise
         self._container: av.container.OutputContainer | None = container
         try:
             self._stream = self._add_video_stream(container, crf, preset, threads, max_bit_rate)
@@ -278,14 +282,14 @@ def concat_mp4(parts: Sequence[Path], path: str | os.PathLike) -> Path:
         parameters, and (preset "ultrafast") no B-frames, so decode order is
         presentation order across the joins.
     path : str or os.PathLike
-        The joined MP4, written atomically (``.<name>.part`` then renamed).
+        The joined MP4, written atomically (a unique ``.<name>.<random>.part``, then renamed).
 
     Returns
     -------
     Path
     """
     path = Path(path)
-    part_path = path.with_name(f".{path.name}.part")
+    part_path = create_temporary(path)
     try:
         with av.open(str(parts[0])) as first:
             template = first.streams.video[0]

@@ -23,8 +23,9 @@ from fractions import Fraction
 import av
 
 from formcam.errors import UnreadableInputError, UsageError
+from formcam.inputs import require_regular_file
 
-__all__ = ["VideoInfo", "probe_video", "open_and_probe", "video_stream", "ffmpeg_reason"]
+__all__ = ["VideoInfo", "probe_video", "open_and_probe", "video_stream", "ffmpeg_reason", "failed_reading"]
 
 #: Container metadata keys that state the capture frame rate of a slow-motion
 #: clip. Android's camera writes ``com.android.capture.fps`` (e.g. "240.000000")
@@ -179,6 +180,7 @@ def _check_path(path: str) -> None:
         raise UnreadableInputError(f"Cannot read {name}: there is no such file.")
     if os.path.isdir(path):
         raise UnreadableInputError(f"Cannot read {name}: it is a folder, not a video file.")
+    require_regular_file(path)  # a FIFO would block in open() for ever
     if not os.access(path, os.R_OK):
         raise UnreadableInputError(f"Cannot read {name}: permission denied.")
 
@@ -258,6 +260,20 @@ def _mp4_without_index(path: str, max_boxes: int = 10_000) -> bool:
     except OSError:
         return False
     return bool(types) and types[0] == b"ftyp" and b"moov" not in types
+
+
+def failed_reading(error: BaseException, path: str | os.PathLike) -> bool:
+    """Whether ``error`` is FFmpeg failing to read ``path`` (and not, say, failing to write an output).
+
+    FFmpeg names the file it was reading or writing in the error it raises.
+    """
+    filename = getattr(error, "filename", None)
+    if not isinstance(error, av.error.FFmpegError) or not filename:
+        return False
+    try:
+        return os.path.samefile(filename, path)
+    except OSError:
+        return False
 
 
 def ffmpeg_reason(error: Exception) -> str:
@@ -357,11 +373,13 @@ def _playback_fps(stream, container) -> float:
 
 
 def _duration_s(stream, container) -> float | None:
+    """The declared duration, s; None where none is declared or it is no duration (0, negative, not finite)."""
+    duration = None
     if stream.duration and stream.time_base:
-        return float(stream.duration * stream.time_base)
-    if container.duration:
-        return container.duration / av.time_base
-    return None
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration = container.duration / av.time_base
+    return duration if duration is not None and math.isfinite(duration) and duration > 0 else None
 
 
 def _metadata_slow_motion(container, stream, fps: float) -> tuple[float, str | None]:

@@ -33,15 +33,18 @@ class _Reader:
 
     def __init__(self, path: str | os.PathLike, info: VideoInfo):
         self.path = os.fspath(path)
-        self.container = av.open(self.path)
         self._index: av.container.InputContainer | None = None  # the file opened again, only to find key frames
+        self.fps = info.fps or 30.0
+        self.turns_ccw = info.turns_ccw
+        self._open()
+
+    def _open(self) -> None:
+        self.container = av.open(self.path)
         self.stream = self.container.streams.video[0]
         self.stream.thread_type = "AUTO"
         time_base = self.stream.time_base
         assert time_base is not None  # PyAV types it Optional; a demuxed video stream always has one
         self.time_base = time_base
-        self.fps = info.fps or 30.0
-        self.turns_ccw = info.turns_ccw
         self.position_s = float("-inf")  # time of the last frame handed out
         self._decoder = PrerollDecoder(self.container, self.stream, full_from_s=0.0)
         self._frames: Iterator | None = None
@@ -72,7 +75,13 @@ class _Reader:
                 max(int(time_s / self.time_base), 0), stream=self.stream, backward=True, any_frame=False
             )
         except av.error.FFmpegError:
-            self.container.seek(0)
+            try:
+                self.container.seek(0)
+            except av.error.FFmpegError:
+                # An input that cannot seek at all (a raw .h264 stream from a Raspberry Pi camera):
+                # open it again and decode from the start.
+                self.container.close()
+                self._open()
         self._decoder.full_from_s = time_s
         self._frames = None
         self.position_s = float("-inf")

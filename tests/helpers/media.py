@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import subprocess
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
@@ -246,3 +247,44 @@ def phone_portrait_clip(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     remux_with_rotation(sideways, dst, 90)
     sideways.unlink()
     return Path(dst)
+
+
+# --------------------------------------------------------------------------- #
+# Hostile containers: what a damaged or doctored file declares, against what it holds
+
+
+def ffmpeg_pattern_clip(
+    dst: str | os.PathLike, seconds: float = 4.0, *, fps: int = 30, extra: Sequence[str] = ()
+) -> Path:
+    """An H.264 clip of ffmpeg's test pattern, 320 x 240, made by ffmpeg (``extra``: more output options)."""
+    run_ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc=size=320x240:rate={fps}", "-t", str(seconds),
+        "-c:v", "libx264", "-pix_fmt", "yuv420p", *extra, os.fspath(dst),
+    )  # fmt: skip
+    return Path(dst)
+
+
+def mkv_declaring_duration(src: str | os.PathLike, dst: str | os.PathLike, declared_s: float) -> Path:
+    """Copy ``src`` into Matroska (no re-encode) and overwrite the Segment Duration it declares.
+
+    The Duration element (id ``0x4489``) holds an 8-byte big-endian float in
+    TimecodeScale units (ms, as ffmpeg writes it): a 4-s clip can claim 116 days.
+    """
+    remuxed = Path(dst).with_name(f"{Path(dst).stem}_remuxed.mkv")
+    run_ffmpeg("-i", os.fspath(src), "-c", "copy", os.fspath(remuxed))
+    data = bytearray(remuxed.read_bytes())
+    remuxed.unlink()
+    at = data.find(b"\x44\x89\x88")
+    if at < 0:
+        raise RuntimeError("this ffmpeg wrote no 8-byte Segment Duration")
+    data[at + 3 : at + 11] = struct.pack(">d", declared_s * 1000.0)
+    Path(dst).write_bytes(data)
+    return Path(dst)
+
+
+def clip_with_timestamp_jump(dst: str | os.PathLike, after_frames: int, jump_s: float, seconds: float = 8.0) -> Path:
+    """An all-intra Matroska clip whose timestamps jump forward ``jump_s`` after ``after_frames`` frames."""
+    jump_ms = int(jump_s * 1000)  # Matroska's time base is 1 ms
+    return ffmpeg_pattern_clip(
+        dst, seconds, extra=("-g", "1", "-bsf:v", f"setts=ts=if(lt(N\\,{after_frames})\\,TS\\,TS+{jump_ms})")
+    )

@@ -209,18 +209,19 @@ def test_opencv_runs_on_one_thread_inside_and_as_before_after_an_error():
 
 
 def test_run_in_threads_raises_the_first_error_and_stops_the_others():
-    stopped = threading.Event()
+    started, stopped = threading.Event(), threading.Event()
 
     def work(item, progress):
         if item == 0:
             raise ValueError("segment 0 broke")
+        started.set()
         while not progress.stopped:
             threading.Event().wait(0.01)
         stopped.set()
 
     with pytest.raises(ValueError, match="segment 0 broke"):
         run_in_threads(work, [0, 1], 2)
-    assert stopped.is_set()
+    assert stopped.is_set() or not started.is_set()  # stopped if it had started, else never started
 
 
 # --------------------------------------------------------------------------- decoding parts of a clip
@@ -411,3 +412,18 @@ def test_the_pipeline_starts_without_importing_scipy_and_preloads_it_in_the_back
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["[]", "True", "True"]
+
+
+def test_an_interrupt_cancels_the_queued_work_too():
+    started = []
+
+    def work(item, progress):
+        started.append(item)
+        threading.Event().wait(0.5)  # a segment that does not look at progress.stopped before opening the file
+
+    def interrupt(frames):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_in_threads(work, list(range(200)), 2, on_frame=interrupt)
+    assert len(started) <= 4, f"{len(started)} of 200 queued segments still ran after Ctrl-C"

@@ -122,3 +122,15 @@ def test_the_not_running_warning_says_so_once():
     assert not kin.is_running and kin.not_running_reason.startswith("only")
     messages = [q.message for q in kin.quality if q.code == "not_running"]
     assert messages and all(m.lower().count("does not look like running") == 1 for m in messages), messages
+
+
+def test_a_two_frame_clip_is_too_short_not_without_a_runner():
+    """Before: "No runner was found in a.mp4 (a person was seen in 2 of 2 frames)" (issue 22, point 16)."""
+    from formcam.errors import NothingToAnalyseError
+    from formcam.quality.refusal import require_person
+
+    with pytest.raises(NothingToAnalyseError) as refused:
+        require_person(presence(np.ones(2, bool), np.array([0.0, 33.3])), "a.mp4")
+    message = str(refused.value)
+    assert message.startswith("a.mp4 is too short to analyse: it has only 2 frames (0.03 s)"), message
+    assert "No runner" not in message and message.endswith(".")
