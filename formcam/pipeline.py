@@ -22,7 +22,6 @@ from formcam.gait.kinematics import Kinematics, analyse_pose
 from formcam.gait.view import CLEAR_VIEWS
 from formcam.inputs import require_regular_file
 from formcam.outputs import OutputLock, default_out_dir, prepare_out_dir, staged_outputs
-from formcam.pose.bounds import check_frame_times, check_pose_file_size
 from formcam.pose.detector import DEFAULT_NUM_POSES
 from formcam.pose.models import resolve_model
 from formcam.pose.parallel import detect_people_parallel
@@ -263,9 +262,7 @@ def _analyze(path: Path, out_dir: Path, options: AnalysisOptions, on_progress: P
                 "--person chooses among the people in a video; a pose file holds only the person chosen "
                 "when it was made, so analyse the video again with --person."
             )
-        check_pose_file_size(path)  # before load_pose allocates what the file's headers claim
         pose = load_pose(path)
-        check_frame_times(pose.t_ms, path.name)
         video = pose.extras.video or _video_section_without_file(pose)
         source_video, video_note = pose_file_video(pose, path.name)
         capture = (

@@ -31,6 +31,7 @@ import numpy as np
 
 from formcam.atomic import write_atomic
 from formcam.errors import UnreadableInputError
+from formcam.pose.bounds import check_pose_file_size
 from formcam.pose.landmarks import N_LANDMARKS
 from formcam.schema import parse_json, schema_problem
 
@@ -185,6 +186,7 @@ def save_pose(pose: PoseSequence, path: str | os.PathLike) -> Path:
 def load_pose(path: str | os.PathLike) -> PoseSequence:
     """Read a pose file; raise :class:`UnreadableInputError` if it is not one formcam supports."""
     path = Path(path)
+    check_pose_file_size(path)  # before numpy allocates what the file's headers claim
     try:
         with np.load(path, allow_pickle=False) as data:
             if "format" not in data.files:

@@ -71,6 +71,6 @@ def test_frame_times_far_apart_are_refused_before_any_output(tmp_path):
     path = save_pose(
         PoseSequence(t_ms, gait.image_xy, gait.visibility, gait.world_xyz, gait.frame_size), tmp_path / "far.npz"
     )
-    with pytest.raises(UnreadableInputError, match=r"far\.npz is damaged: its frames are 1e\+12 ms apart"):
+    with pytest.raises(UnreadableInputError, match=r"far\.npz is damaged: its frame times span .* hours"):
         pipeline.analyze(path, tmp_path / "o", pipeline.AnalysisOptions(progress=False, force=True))
     assert not (tmp_path / "o").exists()
