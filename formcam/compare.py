@@ -143,9 +143,9 @@ def load_report(path: str | Path) -> tuple[dict, Path]:
             raise UnreadableInputError(
                 f"{path.parent} holds no report.json; give a formcam output folder or a report.json."
             )
-    elif not path.is_file():
+    elif not path.exists():
         raise UnreadableInputError(f"There is no file or folder at {path}.")
-    return read_report(path), path
+    return read_report(path), path  # read_report takes only a regular file (a FIFO would block)
 
 
 def _side(report: dict, path: Path) -> dict:

@@ -438,3 +438,14 @@ def test_runner_names_that_look_like_formulas_are_text_in_changes_csv():
     change = MeasureChange("=cmd|' /C calc'!A0", "cadence_spm", 170.0, 160.0, 3.0, 1, 1)
     text = changes_csv(Comparison(changes=[change]))
     assert "\n'=cmd" in text and ",-10.0," in text  # a negative number stays a number
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_compare_names_a_fifo_for_what_it_is(tmp_path):
+    """Before: 'There is no file or folder at ...' for a FIFO that is there (issue 22, point 3)."""
+    fifo = tmp_path / "report.json"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(app, ["compare", str(fifo), str(fifo), "--out", str(tmp_path / "cmp")])
+    assert result.exit_code == 3, result.output
+    assert "it is a FIFO (named pipe), not a regular file" in result.output
+    assert not (tmp_path / "cmp").exists()
