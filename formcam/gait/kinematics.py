@@ -34,6 +34,7 @@ from formcam.gait.clean import CleanedTracks, clean_tracks
 from formcam.gait.events import detect_events
 from formcam.gait.geometry import knee_flexion_deg
 from formcam.gait.metrics import MetricResult, compute_metrics
+from formcam.gait.pelvis import MarkerLine, marker_line
 from formcam.gait.registry import STABLE_STEPS_PER_SIDE
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
@@ -106,6 +107,9 @@ class Kinematics:
         The view of each stretch of the clip.
     cleaning : CleanedTracks or None
         What cleaning did (swaps undone, outliers, long gaps); its ``xy`` is ``xy``.
+    markers : MarkerLine or None
+        The pelvis line from two stickers, levelled like ``xy_level``; None
+        without usable marker tracks (or with ``markers=False``).
     """
 
     xy: np.ndarray
@@ -123,10 +127,16 @@ class Kinematics:
     xy_level: np.ndarray | None = None
     segments: list[ViewSegment] = field(default_factory=list)
     cleaning: CleanedTracks | None = None
+    markers: MarkerLine | None = None
 
 
 def analyse_pose(
-    pose: PoseSequence, *, view: str | None = None, height_cm: float | None = None, level_deg: float | None = None
+    pose: PoseSequence,
+    *,
+    view: str | None = None,
+    height_cm: float | None = None,
+    level_deg: float | None = None,
+    markers: bool = True,
 ) -> Kinematics:
     """Run the kinematics core on a pose sequence.
 
@@ -143,6 +153,9 @@ def analyse_pose(
         horizontal slopes down to the right in the picture by this much; 0
         says the camera was level.  None: estimated from the clip
         (:mod:`formcam.gait.roll`).
+    markers : bool
+        Measure the pelvis from the pose's sticker tracks (``pose.markers_xy``)
+        where it has usable ones; False: ignore them (``--markers off``).
 
     Returns
     -------
@@ -171,6 +184,10 @@ def analyse_pose(
     cadence = estimate_cadence(events, t_ms, xy_level, stride_ms=stride_ms)
     phases = gait_phase_fractions(xy_level, t_ms, events)
     signals = frame_signals(xy_level, view_estimate)
+    line = None
+    if markers and pose.markers_xy is not None:
+        line = marker_line(pose.markers_xy, t_ms, roll_deg=roll.roll_deg if roll.applied else 0.0, centre=centre)
+        line = line if line.usable else None
     metrics = compute_metrics(
         xy_level,
         t_ms,
@@ -181,6 +198,7 @@ def analyse_pose(
         frame_views=frame_views,
         xy_unfiltered=unfiltered_level,
         measured=cleaning.measured,
+        markers=line,
     )
     is_running, reason = running_decision(xy_level, t_ms, view_estimate, events, phases)
     quality = quality_warnings(
@@ -215,6 +233,7 @@ def analyse_pose(
         xy_level=xy_level,
         segments=segments,
         cleaning=cleaning,
+        markers=line,
     )
 
 

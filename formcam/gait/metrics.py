@@ -23,6 +23,7 @@ from typing import TypedDict
 
 import numpy as np
 
+from formcam.gait.pelvis import MarkerLine
 from formcam.gait.registry import METRICS, STABLE_STEPS_PER_SIDE, MetricSpec, expected_error_text
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import frame_signals
@@ -30,6 +31,9 @@ from formcam.gait.step_values import NO_EVENTS, StepContext
 from formcam.gait.steps import GaitEvents, StepValue, Unavailable
 from formcam.gait.view import View, ViewEstimate
 from formcam.pose import landmarks as lm
+
+#: :attr:`MetricResult.method` of the metrics measured from the pelvis stickers.
+MEASURED_FROM_MARKERS = "measured from markers"
 
 
 @dataclass
@@ -62,6 +66,9 @@ class MetricResult:
     excluded : dict of str -> int
         Steps measured but left out, by reason (a value outside the
         metric's physiological range, :attr:`MetricSpec.plausible`).
+    method : str or None
+        How it was measured where that is not the landmarks: "measured from
+        markers" (:attr:`MetricSpec.from_markers`); in report.json only when set.
     """
 
     value: float | None
@@ -78,9 +85,11 @@ class MetricResult:
     expected_error: str | None = None
     confidence: str | None = None
     excluded: dict[str, int] = field(default_factory=dict)
+    method: str | None = None
 
     def to_json(self) -> dict:
         """The report.json form (NaN becomes null)."""
+        method = {} if self.method is None else {"method": self.method}
         return {
             "label": self.label,
             "value": _num(self.value),
@@ -98,6 +107,7 @@ class MetricResult:
             "per_step": [
                 {k: (_num(v) if k in ("value", "t_ms") else v) for k, v in step.items()} for step in self.per_step
             ],
+            **method,
         }
 
 
@@ -120,6 +130,7 @@ def compute_metrics(
     frame_views: np.ndarray | None = None,
     xy_unfiltered: np.ndarray | None = None,
     measured: np.ndarray | None = None,
+    markers: MarkerLine | None = None,
 ) -> dict[str, MetricResult]:
     """Every metric of :data:`~formcam.gait.registry.METRICS` for one clip.
 
@@ -150,6 +161,9 @@ def compute_metrics(
         a replaced outlier (:attr:`formcam.gait.clean.CleanedTracks.measured`);
         the angles at contact are fitted to measurements only
         (:func:`value_at_corner`).  None: every finite sample.
+    markers : MarkerLine, optional
+        The pelvis line from two stickers (:func:`formcam.gait.pelvis.marker_line`),
+        levelled like ``xy``; the metrics measured from markers are null without it.
 
     Returns
     -------
@@ -174,7 +188,7 @@ def compute_metrics(
             measured_xy = np.where(np.asarray(measured, bool)[..., None], at_contact, np.nan)
         else:
             measured_xy = at_contact
-        context = StepContext(xy, t_ms, view, events, signals, height_cm, at_contact, measured_xy)
+        context = StepContext(xy, t_ms, view, events, signals, height_cm, at_contact, measured_xy, markers)
         # Only the metrics the view can give are measured; each takes what it needs from the context.
         per_step = {
             name: spec.step_values(context) if events.n_contacts >= 2 else NO_EVENTS
@@ -192,6 +206,8 @@ def compute_metrics(
         else:
             steps, note = _in_valid_views(found, frame_views, spec.views)
             results[name] = summarise(name, steps, t_ms, note=note)
+            if spec.from_markers:
+                results[name].method = MEASURED_FROM_MARKERS
     return results
 
 

@@ -20,6 +20,7 @@ from formcam.gait.contact_angles import (
     value_at_corner,
 )
 from formcam.gait.geometry import knee_flexion_deg, midpoint
+from formcam.gait.pelvis import MarkerLine, values_at
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import runner_right_sign
 from formcam.gait.steps import GaitEvents, Stances, StepValue, Unavailable, regular_steps, stances, step_rows
@@ -46,6 +47,12 @@ NO_LEG = Unavailable("the leg length could not be measured at midstance")
 NO_TRUNK = Unavailable("the trunk length could not be measured")
 NO_HEIGHT = Unavailable("needs the runner's height (--height-cm)")
 NO_DIRECTION = Unavailable("no contacts or running direction found")
+#: Why there is no pelvic drop without pelvis markers (docs/validation.md: the hip landmarks' gain is about 0).
+NO_MARKERS = Unavailable(
+    "the pose model's hip points do not follow the pelvis; put two stickers on the pelvis dimples and film from behind"
+)
+#: The marker line's tilt at midstance is averaged over this many ms either side of it (against pixel noise).
+MIDSTANCE_HALF_WINDOW_MS = 15.0
 
 
 @dataclass
@@ -73,6 +80,8 @@ class StepContext:
         The landmarks the values at contact are read from (before the low-pass).
     xy_measured : ndarray, shape (T, 33, 2)
         The same, NaN where not measured (filled gaps, replaced outliers).
+    markers : MarkerLine or None
+        The pelvis line from two stickers (:mod:`formcam.gait.pelvis`); None without them.
     """
 
     xy: np.ndarray
@@ -83,6 +92,7 @@ class StepContext:
     height_cm: float | None
     xy_at_contact: np.ndarray
     xy_measured: np.ndarray
+    markers: MarkerLine | None = None
 
     @cached_property
     def paired(self) -> Stances:
@@ -141,11 +151,15 @@ class StepContext:
         +1 in left stance (-1 in right stance) it is the metric's own sign.
         ``how``: 'max' or 'absmax' (:func:`formcam.gait.windows.peak_rows`).
         """
+        return self.stance_peaks_of(self.signals[signal], sign, how)
+
+    def stance_peaks_of(self, values: np.ndarray, sign: float, how: str) -> list[StepValue] | Unavailable:
+        """:meth:`stance_peaks` of a per-frame series ``values`` (T,) rather than a named signal."""
         if not self.stance_index.size:
             return NO_STANCE
         half, gain = self._peak_smoothing
         # Averaged against noise, given back its height, and each extremum refined between frames.
-        peaks = refined_extrema(running_mean(self.signals[signal], half) / gain)
+        peaks = refined_extrema(running_mean(values, half) / gain)
         sides, start, stop = self.stance_windows
         frames_w, w = window_matrix(peaks, start, stop)
         return peak_rows(sides, frames_w, sign * w * np.where(sides == "left", 1.0, -1.0)[:, None], how)
@@ -183,8 +197,24 @@ class StepContext:
 # The per-step functions of the metric registry (formcam.gait.registry): each takes the clip's StepContext
 # and gives a list of StepValue or why there are none (Unavailable).
 def pelvic_drop(ctx: StepContext) -> list[StepValue] | Unavailable:
-    """Per stance: the hip line's largest tilt with the swing-side hip lower."""
-    return ctx.stance_peaks("hip_tilt_deg", 1.0, "max")  # + right hip lower = swing-side drop in left stance
+    """Per stance: the marker line's tilt at midstance (halfway from contact to toe-off), swing side lower = +."""
+    if ctx.markers is None:
+        return NO_MARKERS
+    if not ctx.stance_index.size:
+        return NO_STANCE
+    sides, start, stop = ctx.stance_windows
+    middle_ms = (ctx.t_ms[start] + ctx.t_ms[stop - 1]) / 2
+    tilt = values_at(ctx.markers.tilt_deg, ctx.t_ms, middle_ms, MIDSTANCE_HALF_WINDOW_MS)
+    frames = np.clip(np.searchsorted(ctx.t_ms, middle_ms), 0, len(ctx.t_ms) - 1)
+    # + right marker lower = swing-side drop in left stance
+    return step_rows(sides, frames, tilt * np.where(sides == "left", 1.0, -1.0))
+
+
+def pelvic_drop_peak(ctx: StepContext) -> list[StepValue] | Unavailable:
+    """Per stance: the marker line's largest tilt with the swing side lower, contact to toe-off."""
+    if ctx.markers is None:
+        return NO_MARKERS
+    return ctx.stance_peaks_of(ctx.markers.tilt_deg, 1.0, "max")
 
 
 def shoulder_dip(ctx: StepContext) -> list[StepValue] | Unavailable:

@@ -17,7 +17,10 @@ runner = CliRunner()
 def rear_pose(tmp_path_factory):
     path = tmp_path_factory.mktemp("pose") / "rear.npz"
     save_pose(
-        make_gait(view="rear", cadence_spm=172, pelvic_drop_deg=7, shoulder_dip_deg=4, duration_s=8, seed=2), path
+        make_gait(
+            view="rear", cadence_spm=172, pelvic_drop_deg=7, shoulder_dip_deg=4, duration_s=8, seed=2, markers=True
+        ),
+        path,
     )
     return path
 

@@ -153,7 +153,8 @@ def two_analyses(tmp_path_factory):
     root = tmp_path_factory.mktemp("cmp")
     for name, drop in (("before", 9), ("after", 4)):
         pose = root / f"{name}.npz"
-        save_pose(make_gait(view="rear", cadence_spm=168, pelvic_drop_deg=drop, duration_s=8, seed=3), pose)
+        gait = make_gait(view="rear", cadence_spm=168, pelvic_drop_deg=drop, duration_s=8, seed=3, markers=True)
+        save_pose(gait, pose)
         result = runner.invoke(
             app, ["analyze", "--pose", str(pose), "--out", str(root / name), "-q", "--format", "json"]
         )

@@ -229,6 +229,7 @@ def test_kinematics_on_the_drawn_joints_recover_the_truth(tmp_path):
         frame_size=(640, 360),
         projection="orthographic",
         gait=Gait(pelvic_drop_deg=8.0, shoulder_dip_deg=5.0),
+        markers="orange",
     )
     truth = read_truth(render_clip(spec, tmp_path / "rear.mp4").truth)
     kin = analyse_pose(drawn_pose(truth))
@@ -268,6 +269,7 @@ def test_true_events_give_the_frontal_metrics_where_event_detection_fails():
         frame_size=(640, 360),
         projection="orthographic",
         gait=Gait(pelvic_drop_deg=8.0, shoulder_dip_deg=5.0, trunk_lateral_lean_deg=3.0),
+        markers="orange",
     )
     scene = build_scene(spec)
     truth = clip_truth(scene, "rear.mp4")
