@@ -118,6 +118,19 @@ def _num(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def marker_method(line: MarkerLine) -> str:
+    """:attr:`MetricResult.method` of a metric measured from the stickers: the words, then how well they were seen."""
+    n = len(line.seen)
+    return (
+        f"{MEASURED_FROM_MARKERS} (both stickers seen in {int(line.seen.sum())} of {n} frames; {line.filled} filled "
+        f"in gaps up to {line_fill_ms(line):g} ms, {line.left_out} in longer gaps left out)"
+    )
+
+
+def line_fill_ms(line: MarkerLine) -> float:
+    return float(line.summary()["max_fill_ms"])
+
+
 # ----------------------------------------------------------------------------------- metrics
 def compute_metrics(
     xy: np.ndarray,
@@ -206,8 +219,8 @@ def compute_metrics(
         else:
             steps, note = _in_valid_views(found, frame_views, spec.views)
             results[name] = summarise(name, steps, t_ms, note=note)
-            if spec.from_markers:
-                results[name].method = MEASURED_FROM_MARKERS
+            if spec.from_markers and markers is not None:
+                results[name].method = marker_method(markers)
     return results
 
 

@@ -102,7 +102,7 @@ def marker_line(
 
 
 def fill_short_gaps(values: np.ndarray, t_ms: np.ndarray, seen: np.ndarray, max_gap_ms: float) -> np.ndarray:
-    """Linear interpolation across the gaps of ``values`` no longer than ``max_gap_ms``.
+    """Interpolation across the gaps of ``values`` no longer than ``max_gap_ms``.
 
     Parameters
     ----------
@@ -117,7 +117,7 @@ def fill_short_gaps(values: np.ndarray, t_ms: np.ndarray, seen: np.ndarray, max_
     Returns
     -------
     ndarray, shape (T, K)
-        Measured frames unchanged; frames in short gaps interpolated; the
+        Measured frames unchanged; frames in short gaps interpolated (a cubic spline); the
         rest (long gaps, before the first and after the last measurement) NaN.
     """
     out = np.full_like(values, np.nan, dtype=np.float64)
@@ -132,8 +132,14 @@ def fill_short_gaps(values: np.ndarray, t_ms: np.ndarray, seen: np.ndarray, max_
     inside = (before >= 0) & (after < len(frames))
     gap_ms = np.where(inside, t_ms[np.minimum(after, len(frames) - 1)] - t_ms[np.maximum(before, 0)], np.inf)
     fill = seen | (inside & (gap_ms <= max_gap_ms))
-    for k in range(values.shape[1]):  # a handful of columns, each interpolated at once over all frames
-        out[:, k] = np.where(fill, np.interp(t_ms, t_ms[index], values[index, k]), np.nan)
+    # Imported here: the command line starts without scipy and loads it in the background (formcam.pipeline).
+    from scipy.interpolate import CubicSpline
+
+    # A cubic spline through the measurements, not straight lines: an arm passing a sticker hides it around
+    # midstance, where the pelvis tilts most, and a chord across that peak would cut it short.
+    spline = CubicSpline(t_ms[index], values[index], axis=0)
+    out[fill] = spline(t_ms[fill])
+    out[seen] = values[seen]
     return out
 
 

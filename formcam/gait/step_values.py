@@ -51,6 +51,9 @@ NO_DIRECTION = Unavailable("no contacts or running direction found")
 NO_MARKERS = Unavailable(
     "the pose model's hip points do not follow the pelvis; put two stickers on the pelvis dimples and film from behind"
 )
+#: A running pelvis sinks in stance by about a fifth of the stickers' separation; a fitted trough under this
+#: share of it is not that sinking (the middle of the stance is midstance then).
+MIN_TROUGH_SEPARATIONS = 0.05
 #: The marker line's tilt at midstance is averaged over this many ms either side of it (against pixel noise).
 MIDSTANCE_HALF_WINDOW_MS = 15.0
 
@@ -196,14 +199,66 @@ class StepContext:
 
 # The per-step functions of the metric registry (formcam.gait.registry): each takes the clip's StepContext
 # and gives a list of StepValue or why there are none (Unavailable).
+def lowest_pelvis_ms(
+    pelvis_y: np.ndarray, t_ms: np.ndarray, start: np.ndarray, stop: np.ndarray, min_depth_px: float = 0.0
+) -> np.ndarray:
+    """Midstance of each stance: when the pelvis is lowest, from a parabola fitted to its height over the stance.
+
+    The pelvis sinks through the first half of the stance and rises through
+    the second (the knee's greatest bend), so the vertex of a least-squares
+    parabola through its height is midstance to a few ms, however the
+    contact and toe-off times are off; the stance's middle where the fit fails.
+
+    Parameters
+    ----------
+    pelvis_y : ndarray, shape (T,)
+        The pelvis's image y (down), px; NaN where unknown.
+    t_ms : ndarray, shape (T,)
+    start, stop : ndarray of int, shape (n,)
+        Each stance's first frame and the frame after its last.
+    min_depth_px : float
+        A fitted trough shallower than this (from the stance's middle to its
+        ends) is noise, not the pelvis sinking: the stance's middle is taken.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Midstance times, ms.
+    """
+    middle = (t_ms[start] + t_ms[stop - 1]) / 2
+    frames_w, y_w = window_matrix(pelvis_y, start, stop)
+    inside = (frames_w >= start[:, None]) & (frames_w < stop[:, None]) & np.isfinite(y_w)
+    # Time from each stance's middle, in units of its half-length: well-conditioned normal equations.
+    half = np.maximum((t_ms[stop - 1] - t_ms[start]) / 2, 1e-9)
+    u = np.where(inside, (t_ms[frames_w] - middle[:, None]) / half[:, None], 0.0)
+    y = np.where(inside, y_w, 0.0)
+    w = inside.astype(float)
+    powers = np.stack([w * u**k for k in range(5)], axis=1).sum(axis=2)  # (n, 5): sums of w u^k
+    normal = np.stack([powers[:, i : i + 3] for i in range(3)], axis=1)  # (n, 3, 3)
+    rhs = np.stack([(w * u**k * y).sum(axis=1) for k in range(3)], axis=1)
+    ok = inside.sum(axis=1) >= 5
+    ok &= np.abs(np.linalg.det(np.where(ok[:, None, None], normal, np.eye(3)))) > 1e-9
+    coef = np.linalg.solve(np.where(ok[:, None, None], normal, np.eye(3)), np.where(ok[:, None], rhs, 0.0)[..., None])[
+        ..., 0
+    ]
+    a, b = coef[:, 2], coef[:, 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vertex = -b / (2 * a)
+    # Lowest means largest y: a parabola opening downwards in y, its vertex inside the stance.
+    ok &= (a < -min_depth_px) & (np.abs(vertex) <= 1.0)
+    return np.where(ok, middle + vertex * half, middle)
+
+
 def pelvic_drop(ctx: StepContext) -> list[StepValue] | Unavailable:
-    """Per stance: the marker line's tilt at midstance (halfway from contact to toe-off), swing side lower = +."""
+    """Per stance: the marker line's tilt at midstance (the pelvis lowest), swing side lower = +."""
     if ctx.markers is None:
         return NO_MARKERS
     if not ctx.stance_index.size:
         return NO_STANCE
     sides, start, stop = ctx.stance_windows
-    middle_ms = (ctx.t_ms[start] + ctx.t_ms[stop - 1]) / 2
+    separation = float(np.nanmedian(np.hypot(*(ctx.markers.xy[:, 1] - ctx.markers.xy[:, 0]).T)))
+    pelvis_y = ctx.markers.xy[:, :, 1].mean(axis=1)
+    middle_ms = lowest_pelvis_ms(pelvis_y, ctx.t_ms, start, stop, MIN_TROUGH_SEPARATIONS * separation)
     tilt = values_at(ctx.markers.tilt_deg, ctx.t_ms, middle_ms, MIDSTANCE_HALF_WINDOW_MS)
     frames = np.clip(np.searchsorted(ctx.t_ms, middle_ms), 0, len(ctx.t_ms) - 1)
     # + right marker lower = swing-side drop in left stance

@@ -43,6 +43,9 @@ MIN_AREA_PX = 5
 #: Blobs are looked for in hue bands this wide either side of their centre, one every so many degrees.
 HUE_BAND_HALF_WIDTH_DEG = 20.0
 HUE_BAND_STEP_DEG = 15.0
+#: A blob whose surrounding ring is more than this share bright and saturated in its own hue is part of a larger
+#: patch of that colour (a shirt), not a sticker.
+MAX_RING_SHARE = 0.15
 #: Two blobs of one sticker colour differ in hue by at most this many degrees.
 HUE_TOLERANCE_DEG = 18.0
 #: The two stickers' separation as a share of the trunk length (about 9 cm on about 50 cm; the range allows
@@ -171,26 +174,48 @@ def find_blobs(rgb: np.ndarray, box: tuple[int, int, int, int, float]) -> list[B
     weight = np.clip((sat - 0.6 * MIN_SATURATION) / (0.4 * MIN_SATURATION), 0.0, 1.0)
     area_px = trunk * trunk
     limits = (max(MIN_AREA_PX, MIN_AREA_TRUNK2 * area_px), MAX_AREA_TRUNK2 * area_px)
+    # Pixels that would make a blob part of a larger patch of its colour (a shirt): bright and saturated.
+    strong = (sat >= 0.8 * MIN_SATURATION) & (val >= 0.8 * MIN_VALUE)
     blobs: list[Blob] = []
     # One hue band at a time, bands overlapping: a sticker beside a spot of another colour stays its own blob.
     for centre in np.arange(0.0, 360.0, HUE_BAND_STEP_DEG):
         band = saturated & (_hue_distance(hue_deg, centre) <= HUE_BAND_HALF_WIDTH_DEG)
         if band.sum() >= limits[0]:
-            blobs += _band_blobs(band, hue_deg, weight, limits, (x0, y0))
+            blobs += _band_blobs(band, hue_deg, weight, strong, limits, (x0, y0))
     return _distinct(blobs)
 
 
-def _band_blobs(band, hue_deg, weight, limits, origin) -> list[Blob]:
-    """The sticker-shaped components of one hue band's mask, centred by weighted moments."""
+def _band_blobs(band, hue_deg, weight, strong, limits, origin) -> list[Blob]:
+    """The sticker-shaped, isolated components of one hue band's mask, centred by weighted moments.
+
+    Isolated: in a ring around the blob (from one pixel to half its size
+    beyond its box) at most :data:`MAX_RING_SHARE` of the pixels are bright
+    and saturated in its hue; a sticker is a dot on other colours, a
+    fragment of a shirt is not.  Blobs touching the region's edge are cut
+    off by it and left out.
+    """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
     blobs = []
     for label in range(1, count):  # a handful of components per band
         left, top, w, h, area = stats[label]
         if not (limits[0] <= area <= limits[1]) or max(w, h) > 3 * min(w, h) or area < 0.4 * w * h:
             continue
+        if left == 0 or top == 0 or left + w == band.shape[1] or top + h == band.shape[0]:
+            continue
         inside = labels[top : top + h, left : left + w] == label
         angle = np.radians(hue_deg[top : top + h, left : left + w][inside])
         hue = float(np.degrees(np.arctan2(np.sin(angle).mean(), np.cos(angle).mean())) % 360)
+        pad = max(3, max(w, h) // 2 + 2)
+        ring = np.zeros((h + 2 * pad, w + 2 * pad), bool)
+        ring[:, :] = True
+        ring[pad - 1 : pad + h + 1, pad - 1 : pad + w + 1] = False
+        r0, c0 = top - pad, left - pad
+        rows = slice(max(r0, 0), min(top + h + pad, band.shape[0]))
+        cols = slice(max(c0, 0), min(left + w + pad, band.shape[1]))
+        ring = ring[rows.start - r0 : rows.stop - r0, cols.start - c0 : cols.stop - c0]
+        alike = strong[rows, cols] & (_hue_distance(hue_deg[rows, cols], hue) <= HUE_TOLERANCE_DEG)
+        if (alike & ring).sum() > MAX_RING_SHARE * ring.sum():
+            continue
         # The rim: one pixel around the blob, of the blob's hue, counted by its saturation.
         a, b = max(top - 1, 0), min(top + h + 1, band.shape[0])
         c, d = max(left - 1, 0), min(left + w + 1, band.shape[1])
