@@ -211,3 +211,12 @@ def test_compare_command_with_a_missing_input_exits_3(tmp_path):
 def test_comparison_json_is_plain_json():
     result = compare_reports(report(metric(5.0)), report(copy.deepcopy(metric(6.0))))
     json.dumps(result.to_json(), allow_nan=False)
+
+
+def test_pelvic_drop_from_markers_needs_its_smallest_detectable_difference():
+    text = "±1.5° measured from markers (rendered rear-view runners with stickers)"
+    small = compare_reports(report(metric(5.0, error=text)), report(metric(7.5, error=text))).changes[1]
+    assert small.combined_error == pytest.approx(2.8)  # not sqrt(2) x 1.5° = 2.1°: Dingenen et al. 2018
+    assert small.beyond_error is False
+    large = compare_reports(report(metric(5.0, error=text)), report(metric(8.0, error=text))).changes[1]
+    assert large.beyond_error is True
