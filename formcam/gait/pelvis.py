@@ -38,6 +38,8 @@ class MarkerLine:
         positive = the runner's right marker lower; NaN where unknown.
     seen : ndarray, bool, shape (T,)
         Both markers were measured in the frame (not filled).
+    picture_xy : ndarray, float64, shape (T, 2, 2)
+        The same in the picture's own pixels (the roll not removed), for drawing.
     filled : int
         Frames filled in short gaps.
     left_out : int
@@ -49,6 +51,7 @@ class MarkerLine:
     seen: np.ndarray
     filled: int
     left_out: int
+    picture_xy: np.ndarray | None = None
 
     @property
     def usable(self) -> bool:
@@ -84,10 +87,11 @@ def marker_line(
     -------
     MarkerLine
     """
-    xy = level_landmarks(np.asarray(markers_xy, dtype=np.float64), roll_deg, centre)
+    picture = np.asarray(markers_xy, dtype=np.float64)
     t_ms = np.asarray(t_ms, dtype=np.float64)
-    seen = np.isfinite(xy).all(axis=(1, 2))
-    filled_xy = fill_short_gaps(xy.reshape(len(xy), 4), t_ms, seen, MAX_FILL_MS).reshape(xy.shape)
+    seen = np.isfinite(picture).all(axis=(1, 2))
+    picture = fill_short_gaps(picture.reshape(len(picture), 4), t_ms, seen, MAX_FILL_MS).reshape(picture.shape)
+    filled_xy = level_landmarks(picture, roll_deg, centre)
     known = np.isfinite(filled_xy).all(axis=(1, 2))
     d = filled_xy[:, 1] - filled_xy[:, 0]
     with np.errstate(invalid="ignore"):
@@ -98,6 +102,7 @@ def marker_line(
         seen=seen,
         filled=int((known & ~seen).sum()),
         left_out=int((~known).sum()),
+        picture_xy=picture,
     )
 
 
