@@ -89,7 +89,7 @@ def marker_line(
     """
     picture = np.asarray(markers_xy, dtype=np.float64)
     t_ms = np.asarray(t_ms, dtype=np.float64)
-    seen = np.isfinite(picture).all(axis=(1, 2))
+    seen = np.asarray(np.isfinite(picture).all(axis=(1, 2)))
     picture = fill_short_gaps(picture.reshape(len(picture), 4), t_ms, seen, MAX_FILL_MS).reshape(picture.shape)
     filled_xy = level_landmarks(picture, roll_deg, centre)
     known = np.isfinite(filled_xy).all(axis=(1, 2))
