@@ -91,8 +91,9 @@ CONTACT_RATE_SPLIT_FPS = 50.0
 #: Expected error of the pelvic drop from two stickers, per side's median (docs/validation.md, marker table).
 MARKER_ERROR_DEG = 1.5
 MARKER_ERROR_TEXT = (
-    "±1.5° measured from markers (rendered rear-view runners with stickers at 30-60 fps, blur and arm "
-    "occlusion, 95 % of per-side medians; docs/validation.md)"
+    "±1.5° measured from markers (rendered rear-view runners with stickers at 30-60 fps, motion blur, arm "
+    "occlusion, patterned kit: per-side medians within 1.0°, docs/validation.md; a sticker off the bony "
+    "landmark or skin sliding over it adds more)"
 )
 #: Smallest detectable difference of 2-D pelvic drop between days (Dingenen et al. 2018): the least change
 #: ``formcam compare`` counts as real.

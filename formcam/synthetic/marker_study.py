@@ -222,6 +222,7 @@ def flow_study(folder: Path) -> list[str]:
     from formcam.pose import landmarks as lm
     from formcam.synthetic.validate import drawn_pose
 
+    folder.mkdir(parents=True, exist_ok=True)
     lines = ["| kit | region (above, below, half-width; trunks) | flow gain | correlation |", "|---|---|---|---|"]
     for kit, outfit in (("plain", Outfit()), ("patterned", Outfit(pattern=True))):
         spec = ClipSpec(
