@@ -129,7 +129,7 @@ class AnalysisOptions:
         Size of annotated.mp4: longest side 1280 or 1920 px, or the input's
         (:data:`formcam.report.annotated.VIDEO_SIZES`).
     markers : {'auto', 'off'}
-        'auto': look for two pelvis stickers in rear and front views and
+        'auto': look for two pelvis stickers in rear views and
         measure pelvic drop from them where they are seen
         (:func:`track_pelvis_markers`); 'off': neither look nor use tracks a
         pose file already holds.
@@ -389,7 +389,8 @@ def track_pelvis_markers(
 ) -> MarkerTracks | None:
     """Look for two pelvis stickers in the runner's frames; their tracks, or None where there are none.
 
-    A side view cannot show both; otherwise a first look at
+    Only a rear view shows them (the view given, or detected on the
+    landmarks); there a first look at
     :data:`MARKER_PROBE_FRAMES` frames spread over the clip decides, and
     only a clip with stickers is read again in full
     (:func:`formcam.pose.markers.track_markers`).  ``slowmo``: as given to
@@ -398,8 +399,8 @@ def track_pelvis_markers(
     from formcam.gait.view import detect_view
     from formcam.pose.markers import track_markers
 
-    if (view or detect_view(pose.image_xy).label) == View.SIDE:
-        return None
+    if (view or detect_view(pose.image_xy).label) != View.REAR:
+        return None  # the stickers are on the back: only a rear view shows them
     detected = np.flatnonzero(pose.detected)
     if detected.size < MARKER_PROBE_FRAMES:
         return None
