@@ -170,7 +170,8 @@ def find_blobs(rgb: np.ndarray, box: tuple[int, int, int, int, float]) -> list[B
     hsv = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2HSV)
     sat, val = hsv[..., 1].astype(np.float32), hsv[..., 2]
     saturated = (sat >= MIN_SATURATION) & (val >= MIN_VALUE)
-    hue_deg = hsv[..., 0].astype(np.float32) * 2.0  # OpenCV's hue is 0-179 for 0-358 degrees
+    hue_code = hsv[..., 0]  # OpenCV's hue: 0-179 for 0-358 degrees
+    hue_deg = hue_code.astype(np.float32) * 2.0
     weight = np.clip((sat - 0.6 * MIN_SATURATION) / (0.4 * MIN_SATURATION), 0.0, 1.0)
     area_px = trunk * trunk
     limits = (max(MIN_AREA_PX, MIN_AREA_TRUNK2 * area_px), MAX_AREA_TRUNK2 * area_px)
@@ -178,9 +179,11 @@ def find_blobs(rgb: np.ndarray, box: tuple[int, int, int, int, float]) -> list[B
     strong = (sat >= 0.8 * MIN_SATURATION) & (val >= 0.8 * MIN_VALUE)
     blobs: list[Blob] = []
     # One hue band at a time, bands overlapping: a sticker beside a spot of another colour stays its own blob.
-    for centre in np.arange(0.0, 360.0, HUE_BAND_STEP_DEG):
-        band = saturated & (_hue_distance(hue_deg, centre) <= HUE_BAND_HALF_WIDTH_DEG)
-        if band.sum() >= limits[0]:
+    # Bands are looked up by hue code, and skipped where too few saturated pixels have their hue.
+    counts = np.bincount(hue_code[saturated], minlength=180)
+    for lookup in _HUE_BANDS:
+        if counts[lookup].sum() >= limits[0]:
+            band = saturated & lookup[hue_code]
             blobs += _band_blobs(band, hue_deg, weight, strong, limits, (x0, y0))
     return _distinct(blobs)
 
@@ -359,3 +362,10 @@ def choose_tracks(
 def _hue_distance(a, b):
     """Distance between hues, degrees (0-180)."""
     return np.abs((np.asarray(a) - np.asarray(b) + 180.0) % 360.0 - 180.0)
+
+
+#: Each hue band as a lookup table over OpenCV's 180 hue codes (True: in the band).
+_HUE_BANDS = tuple(
+    _hue_distance(np.arange(180) * 2.0, centre) <= HUE_BAND_HALF_WIDTH_DEG
+    for centre in np.arange(0.0, 360.0, HUE_BAND_STEP_DEG)
+)
