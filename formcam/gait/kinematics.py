@@ -109,7 +109,8 @@ class Kinematics:
         What cleaning did (swaps undone, outliers, long gaps); its ``xy`` is ``xy``.
     markers : MarkerLine or None
         The pelvis line from two stickers, levelled like ``xy_level``; None
-        without usable marker tracks (or with ``markers=False``).
+        without marker tracks (or with ``markers=False``); seen too rarely,
+        it is not measured from (:attr:`MarkerLine.usable`).
     """
 
     xy: np.ndarray
@@ -187,7 +188,6 @@ def analyse_pose(
     line = None
     if markers and pose.markers_xy is not None:
         line = marker_line(pose.markers_xy, t_ms, roll_deg=roll.roll_deg if roll.applied else 0.0, centre=centre)
-        line = line if line.usable else None
     metrics = compute_metrics(
         xy_level,
         t_ms,

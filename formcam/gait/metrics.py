@@ -219,7 +219,7 @@ def compute_metrics(
         else:
             steps, note = _in_valid_views(found, frame_views, spec.views)
             results[name] = summarise(name, steps, t_ms, note=note)
-            if spec.from_markers and markers is not None:
+            if spec.from_markers and markers is not None and markers.usable:
                 results[name].method = marker_method(markers)
     return results
 

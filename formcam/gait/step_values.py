@@ -20,7 +20,7 @@ from formcam.gait.contact_angles import (
     value_at_corner,
 )
 from formcam.gait.geometry import knee_flexion_deg, midpoint
-from formcam.gait.pelvis import MarkerLine, values_at
+from formcam.gait.pelvis import MIN_SEEN_FRACTION, MarkerLine, values_at
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import runner_right_sign
 from formcam.gait.steps import GaitEvents, Stances, StepValue, Unavailable, regular_steps, stances, step_rows
@@ -251,8 +251,8 @@ def lowest_pelvis_ms(
 
 def pelvic_drop(ctx: StepContext) -> list[StepValue] | Unavailable:
     """Per stance: the marker line's tilt at midstance (the pelvis lowest), swing side lower = +."""
-    if ctx.markers is None:
-        return NO_MARKERS
+    if (why := _markers_unusable(ctx.markers)) is not None or ctx.markers is None:
+        return why or NO_MARKERS
     if not ctx.stance_index.size:
         return NO_STANCE
     sides, start, stop = ctx.stance_windows
@@ -267,9 +267,22 @@ def pelvic_drop(ctx: StepContext) -> list[StepValue] | Unavailable:
 
 def pelvic_drop_peak(ctx: StepContext) -> list[StepValue] | Unavailable:
     """Per stance: the marker line's largest tilt with the swing side lower, contact to toe-off."""
-    if ctx.markers is None:
-        return NO_MARKERS
+    if (why := _markers_unusable(ctx.markers)) is not None or ctx.markers is None:
+        return why or NO_MARKERS
     return ctx.stance_peaks_of(ctx.markers.tilt_deg, 1.0, "max")
+
+
+def _markers_unusable(markers: MarkerLine | None) -> Unavailable | None:
+    """Why the stickers cannot be measured from (none, or seen together too rarely), or None."""
+    if markers is None:
+        return NO_MARKERS
+    if not markers.usable:
+        return Unavailable(
+            f"the two pelvis stickers were seen together in only {int(markers.seen.sum())} of {len(markers.seen)} "
+            f"frames (at least {MIN_SEEN_FRACTION:.0%} are needed): keep them uncovered and in the picture, "
+            "from behind"
+        )
+    return None
 
 
 def shoulder_dip(ctx: StepContext) -> list[StepValue] | Unavailable:

@@ -140,6 +140,11 @@ def test_pelvic_drop_from_markers_at_midstance_and_its_peak_per_side():
         assert result.left == pytest.approx(8, abs=0.4) and result.right == pytest.approx(3, abs=0.4), name
         assert result.value == pytest.approx(5.5, abs=0.4) and result.flag == "watch"  # L-R 5 > 3
     assert results["pelvic_drop_peak_deg"].left >= results["pelvic_drop_deg"].left - 0.1
+    hidden = pose.markers_xy.copy()
+    hidden[: int(0.6 * len(hidden))] = np.nan  # a shirt over the stickers for most of the clip
+    rare = compute_metrics(xy, pose.t_ms, view, events, markers=marker_line(hidden, pose.t_ms))["pelvic_drop_deg"]
+    assert rare.value is None and rare.method is None
+    assert "stickers were seen together in only" in rare.reason and "uncovered" in rare.reason
 
 
 @pytest.mark.parametrize(
