@@ -40,7 +40,7 @@ from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
 from formcam.gait.signals import frame_signals
 from formcam.gait.steps import GaitEvents, regular_steps
-from formcam.gait.view import View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
+from formcam.gait.view import FRONTAL, View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
 from formcam.pose import landmarks as lm
 from formcam.pose.posefile import PoseSequence
 from formcam.quality.warnings import Code, QualityWarning
@@ -188,6 +188,8 @@ def analyse_pose(
     line = None
     if markers and pose.markers_xy is not None:
         line = marker_line(pose.markers_xy, t_ms, roll_deg=roll.roll_deg if roll.applied else 0.0, centre=centre)
+        if line.usable and view_estimate.label in FRONTAL:
+            signals["pelvis_tilt_deg"] = line.tilt_deg
     metrics = compute_metrics(
         xy_level,
         t_ms,
