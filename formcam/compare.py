@@ -10,7 +10,10 @@ own error (report.json's ``expected_error`` of that metric, e.g. "±3° per
 step"), and a smaller difference cannot be told apart from them. The per-step
 error is used as stated, although each value is a median over several steps,
 because the largest errors (camera height and angle, landmark offsets) do not
-average out between two filming sessions.
+average out between two filming sessions. A metric with a published
+smallest detectable difference between days (pelvic drop from markers: 2.8°,
+Dingenen et al. 2018; ``MetricSpec.smallest_detectable_difference``) needs at
+least that.
 
 The command line ``formcam compare A B`` (:mod:`formcam.cli.compare`) prints
 the table and writes ``compare.json`` and ``compare.html``.
@@ -273,6 +276,10 @@ def _change_row(name: str, before: dict | None, after: dict | None, reports: tup
         e_new = expected_error_value(a.get("expected_error"), new) if new is not None else None
     change = None if old is None or new is None else new - old
     combined = math.hypot(e_old, e_new) if e_old is not None and e_new is not None else None
+    # A test-retest smallest detectable difference (pelvic drop from markers: 2.8°) is the least real change.
+    sdd = METRICS[name].smallest_detectable_difference if name in METRICS else None
+    if combined is not None and sdd is not None:
+        combined = max(combined, sdd)
     beyond = None if change is None or combined is None else abs(change) > combined
     note = None
     if change is None:

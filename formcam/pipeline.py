@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from formcam.errors import OutputWriteError, UnreadableInputError, UsageError, cannot_write_outputs
 from formcam.gait.kinematics import Kinematics, analyse_pose
-from formcam.gait.view import CLEAR_VIEWS
+from formcam.gait.view import CLEAR_VIEWS, View
 from formcam.inputs import require_regular_file
 from formcam.outputs import OutputLock, default_out_dir, prepare_out_dir, staged_outputs
 from formcam.pose.detector import DEFAULT_NUM_POSES
+from formcam.pose.markers import MarkerTracks
 from formcam.pose.models import resolve_model
 from formcam.pose.parallel import detect_people_parallel
 from formcam.pose.people import choose_person, parse_person
@@ -43,8 +46,10 @@ from formcam.report.html import write_report_html
 from formcam.report.json_report import ReportContent, build_report, write_report
 from formcam.report.preview import write_people_preview
 from formcam.report.tables import write_tables
+from formcam.video.decode import iter_frames
 from formcam.video.encode import CodecError
 from formcam.video.probe import VideoInfo, failed_reading, ffmpeg_reason, probe_video
+from formcam.video.seek import frames_at
 
 
 class ProgressCallback(Protocol):
@@ -124,6 +129,11 @@ class AnalysisOptions:
     video_size : {'720p', '1080p', 'full'}
         Size of annotated.mp4: longest side 1280 or 1920 px, or the input's
         (:data:`formcam.report.annotated.VIDEO_SIZES`).
+    markers : {'auto', 'off'}
+        'auto': look for two pelvis stickers in rear views and
+        measure pelvic drop from them where they are seen
+        (:func:`track_pelvis_markers`); 'off': neither look nor use tracks a
+        pose file already holds.
     """
 
     model: str | None = None
@@ -141,8 +151,11 @@ class AnalysisOptions:
     replay: bool = False
     level_deg: float | None = None
     video_size: str = "720p"
+    markers: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.markers not in MARKER_MODES:
+            raise UsageError(f"--markers must be one of {', '.join(MARKER_MODES)}, not '{self.markers}'.")
         if self.video_size not in VIDEO_SIZES:
             raise UsageError(f"--video-size must be one of {', '.join(VIDEO_SIZES)}, not '{self.video_size}'.")
         parse_person(self.person)  # a bad --person fails now, not after the pose model
@@ -276,7 +289,13 @@ def _analyze(path: Path, out_dir: Path, options: AnalysisOptions, on_progress: P
         where, path.name, capture.hints() if capture else [], person=(pose.extras.tracking or {}).get("person")
     )
 
-    kinematics = analyse_pose(pose, view=options.view, height_cm=options.height_cm, level_deg=options.level_deg)
+    kinematics = analyse_pose(
+        pose,
+        view=options.view,
+        height_cm=options.height_cm,
+        level_deg=options.level_deg,
+        markers=options.markers != "off",
+    )
     forced_over = check_analysable(kinematics, where, pose.t_ms, path.name, force=options.force)
     if capture is not None:
         kinematics.metrics = null_affected_metrics(kinematics.metrics, capture)
@@ -417,7 +436,58 @@ def estimate_pose(
     capture = measure_capture(run.frame_pairs, frame_size=pose.frame_size, image_xy=pose.image_xy, t_ms=pose.t_ms)
     pose.extras.capture_quality = capture.to_json()
     pose.extras.video_fingerprint = video_fingerprint(path)
+    if options.markers != "off":
+        tracks = track_pelvis_markers(path, pose, options.view, slowmo=options.slowmo)
+        if tracks is not None:
+            pose.markers_xy, pose.extras.markers = tracks.xy, tracks.summary()
     return pose, video, capture
+
+
+#: ``--markers``: look for pelvis stickers (auto) or not (off).
+MARKER_MODES = ("auto", "off")
+#: Frames looked at first for stickers; only where they show a pair is every frame read.
+MARKER_PROBE_FRAMES = 24
+
+
+def track_pelvis_markers(
+    path: Path, pose: PoseSequence, view: str | None = None, *, slowmo: float | None = None
+) -> MarkerTracks | None:
+    """Look for two pelvis stickers in the runner's frames; their tracks, or None where there are none.
+
+    Only a rear view shows them (the view given, or detected on the
+    landmarks); there a first look at
+    :data:`MARKER_PROBE_FRAMES` frames spread over the clip decides, and
+    only a clip with stickers is read again in full
+    (:func:`formcam.pose.markers.track_markers`).  ``slowmo``: as given to
+    the pose stage, so that the frames' times are the pose's.
+    """
+    from formcam.gait.view import detect_view
+    from formcam.pose.markers import track_markers
+
+    if (view or detect_view(pose.image_xy).label) != View.REAR:
+        return None  # the stickers are on the back: only a rear view shows them
+    detected = np.flatnonzero(pose.detected)
+    if detected.size < MARKER_PROBE_FRAMES:
+        return None
+    factor = float((pose.extras.video or {}).get("slow_motion_factor") or 1.0)
+    probe = detected[np.linspace(0, detected.size - 1, MARKER_PROBE_FRAMES).round().astype(int)]
+    images = frames_at(path, pose.t_ms[probe].tolist(), slow_motion_factor=factor)
+    shown = [(int(i), image) for i, image in zip(probe, images) if image is not None]
+    if not shown:
+        return None
+    scale = shown[0][1].shape[1] / pose.frame_size[0]
+    if track_markers(shown, pose.image_xy, scale=scale) is None:
+        return None
+    return track_markers(_frames_of_pose(path, pose, slowmo), pose.image_xy, scale=scale)
+
+
+def _frames_of_pose(path: Path, pose: PoseSequence, slowmo: float | None) -> Iterator[tuple[int, np.ndarray]]:
+    """``(index into pose, upright RGB frame)`` for each frame of the video the pose has a runner in."""
+    with iter_frames(path, slowmo=slowmo) as frames:
+        for frame in frames:
+            index = int(np.searchsorted(pose.t_ms, frame.t_ms - 0.5))
+            if index < pose.n_frames and abs(pose.t_ms[index] - frame.t_ms) <= 0.5 and pose.detected[index]:
+                yield index, frame.rgb
 
 
 #: Imported in the background while the pose stage runs, in this order (see :func:`preload_analysis_libraries`).

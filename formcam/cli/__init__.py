@@ -88,6 +88,11 @@ def analyze(
         help="Camera tilt in degrees: a level line slopes down to the right by this much in the picture "
         "(negative: up); 0 if the camera was level [default: measured from the runner].",
     ),
+    markers: str = typer.Option(
+        "auto",
+        "--markers",
+        help="Pelvic drop from two stickers on the pelvis dimples, filmed from behind: auto (used where seen) or off.",
+    ),
     force: bool = typer.Option(
         False,
         "--force",
@@ -147,6 +152,7 @@ def analyze(
             num_poses=people_per_frame,
             workers=workers,
             video_size=video_size,
+            markers=markers,
         )
         with ProgressBars() as bars:
             result = run_analysis(source, out_dir=out, options=options, on_progress=None if quiet else bars)

@@ -176,7 +176,20 @@ def render(
     second_person: str | None = typer.Option(None, "--second-person", help="standing or walking."),
     projection: str = typer.Option("perspective", "--projection", help="perspective or orthographic."),
     cadence: float = typer.Option(170.0, "--cadence", help="Steps per minute."),
-    pelvic_drop: float = typer.Option(0.0, "--pelvic-drop", help="Degrees."),
+    pelvic_drop: float = typer.Option(0.0, "--pelvic-drop", help="Degrees (in right stance too, unless given below)."),
+    pelvic_drop_right: float | None = typer.Option(
+        None, "--pelvic-drop-right", help="Degrees of drop in right stance (an asymmetric runner)."
+    ),
+    markers: str | None = typer.Option(
+        None,
+        "--markers",
+        help="Put a round sticker of this colour on each pelvis dimple (PSIS): orange, green, pink, yellow or blue.",
+    ),
+    marker_size: float = typer.Option(3.0, "--marker-size", help="The stickers' diameter, cm (2-4)."),
+    pattern: bool = typer.Option(False, "--pattern", help="Patterned clothes (spots of other colours)."),
+    blur: float = typer.Option(
+        0.0, "--blur", help="Motion blur: the exposure as a fraction of the frame interval (0.5: 180° shutter)."
+    ),
     shoulder_dip: float = typer.Option(0.0, "--shoulder-dip", help="Degrees."),
     lateral_lean: float = typer.Option(0.0, "--lateral-lean", help="Trunk lean to the stance side, degrees."),
     forward_lean: float = typer.Option(0.0, "--forward-lean", help="Trunk forward lean, degrees."),
@@ -195,6 +208,7 @@ def render(
     def action() -> None:
         from formcam.errors import UsageError
         from formcam.synthetic.render import ClipSpec, Gait, render_clip
+        from formcam.synthetic.render.figure import Outfit
 
         try:
             width, height = (int(v) for v in size.lower().split("x"))
@@ -205,6 +219,7 @@ def render(
                 gait=Gait(
                     cadence_spm=cadence,
                     pelvic_drop_deg=pelvic_drop,
+                    pelvic_drop_right_deg=pelvic_drop_right,
                     shoulder_dip_deg=shoulder_dip,
                     trunk_lateral_lean_deg=lateral_lean,
                     trunk_forward_lean_deg=forward_lean,
@@ -228,6 +243,10 @@ def render(
                 second_person=second_person,
                 projection=projection,
                 seed=seed,
+                markers=markers,
+                marker_diameter_m=marker_size / 100.0,
+                blur=blur,
+                outfit=Outfit(pattern=pattern),
             )
         except ValueError as exc:
             raise UsageError(f"Cannot render that clip: {exc}.") from None

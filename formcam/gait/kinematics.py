@@ -36,13 +36,14 @@ from formcam.gait.clean import CleanedTracks, clean_tracks
 from formcam.gait.events import detect_events
 from formcam.gait.geometry import knee_flexion_deg
 from formcam.gait.metrics import MetricResult, compute_metrics
+from formcam.gait.pelvis import MarkerLine, marker_line
 from formcam.gait.registry import STABLE_STEPS_PER_SIDE
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.roll import MAX_AUTO_ROLL_DEG, RollEstimate, estimate_camera_roll, level_landmarks
 from formcam.gait.signals import frame_signals
 from formcam.gait.slowmo import TYPICAL_CADENCE, advised_factor, confirmed_factor, leg_stride_ms, slow_motion_guess
 from formcam.gait.steps import MIN_REGULAR_STEPS, GaitEvents, regular_steps
-from formcam.gait.view import View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
+from formcam.gait.view import FRONTAL, View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
 from formcam.pose import landmarks as lm
 from formcam.pose.posefile import PoseSequence
 from formcam.quality.warnings import Code, QualityWarning
@@ -105,6 +106,10 @@ class Kinematics:
         The view of each stretch of the clip.
     cleaning : CleanedTracks or None
         What cleaning did (swaps undone, outliers, long gaps); its ``xy`` is ``xy``.
+    markers : MarkerLine or None
+        The pelvis line from two stickers, levelled like ``xy_level``; None
+        without marker tracks (or with ``markers=False``); seen too rarely,
+        it is not measured from (:attr:`MarkerLine.usable`).
     """
 
     xy: np.ndarray
@@ -124,6 +129,7 @@ class Kinematics:
     cleaning: CleanedTracks | None = None
     slow_motion_estimate: float | None = None
     slow_motion_applied: float = 1.0
+    markers: MarkerLine | None = None
 
 
 def analyse_pose(
@@ -133,6 +139,7 @@ def analyse_pose(
     height_cm: float | None = None,
     level_deg: float | None = None,
     estimate_slow_motion: bool = True,
+    markers: bool = True,
 ) -> Kinematics:
     """Run the kinematics core on a pose sequence.
 
@@ -152,6 +159,9 @@ def analyse_pose(
     estimate_slow_motion : bool
         Whether to estimate how many times slower than life the clip plays
         (:mod:`formcam.gait.slowmo`; :attr:`Kinematics.slow_motion_estimate`).
+    markers : bool
+        Measure the pelvis from the pose's sticker tracks (``pose.markers_xy``)
+        where it has usable ones; False: ignore them (``--markers off``).
 
     Returns
     -------
@@ -184,6 +194,11 @@ def analyse_pose(
     from_model = bool(pose.extras.model) and not pose.extras.synthetic
     if from_model and view_estimate.facing:
         signals = correct_ear_bias(xy_level, view_estimate.facing, signals)
+    line = None
+    if markers and pose.markers_xy is not None:
+        line = marker_line(pose.markers_xy, t_ms, roll_deg=roll.roll_deg if roll.applied else 0.0, centre=centre)
+        if line.usable and view_estimate.label in FRONTAL:
+            signals["pelvis_tilt_deg"] = line.tilt_deg
     metrics = compute_metrics(
         xy_level,
         t_ms,
@@ -194,6 +209,7 @@ def analyse_pose(
         frame_views=frame_views,
         xy_unfiltered=unfiltered_level,
         measured=cleaning.measured,
+        markers=line,
     )
     if from_model:
         for name in EAR_METRICS:
@@ -239,6 +255,7 @@ def analyse_pose(
         cleaning=cleaning,
         slow_motion_estimate=slow_motion,
         slow_motion_applied=applied,
+        markers=line,
     )
 
 

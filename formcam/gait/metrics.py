@@ -23,6 +23,7 @@ from typing import TypedDict
 
 import numpy as np
 
+from formcam.gait.pelvis import MarkerLine
 from formcam.gait.registry import METRICS, STABLE_STEPS_PER_SIDE, MetricSpec, expected_error_text
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import frame_signals
@@ -30,6 +31,9 @@ from formcam.gait.step_values import NO_EVENTS, StepContext
 from formcam.gait.steps import GaitEvents, StepValue, Unavailable
 from formcam.gait.view import View, ViewEstimate
 from formcam.pose import landmarks as lm
+
+#: :attr:`MetricResult.method` of the metrics measured from the pelvis stickers.
+MEASURED_FROM_MARKERS = "measured from markers"
 
 
 @dataclass
@@ -65,6 +69,9 @@ class MetricResult:
     calibration : str or None
         How a known bias of the pose model was corrected in this value
         (:mod:`formcam.gait.calibration`); None: measured as is.
+    method : str or None
+        How it was measured where that is not the landmarks: "measured from
+        markers" (:attr:`MetricSpec.from_markers`); in report.json only when set.
     """
 
     value: float | None
@@ -82,10 +89,12 @@ class MetricResult:
     confidence: str | None = None
     excluded: dict[str, int] = field(default_factory=dict)
     calibration: str | None = None
+    method: str | None = None
 
     def to_json(self) -> dict:
         """The report.json form (NaN becomes null)."""
         calibration = {"calibration": self.calibration} if self.calibration else {}
+        method = {} if self.method is None else {"method": self.method}
         return {
             **calibration,
             "label": self.label,
@@ -104,6 +113,7 @@ class MetricResult:
             "per_step": [
                 {k: (_num(v) if k in ("value", "t_ms") else v) for k, v in step.items()} for step in self.per_step
             ],
+            **method,
         }
 
 
@@ -112,6 +122,19 @@ def _num(value) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def marker_method(line: MarkerLine) -> str:
+    """:attr:`MetricResult.method` of a metric measured from the stickers: the words, then how well they were seen."""
+    n = len(line.seen)
+    return (
+        f"{MEASURED_FROM_MARKERS} (both stickers seen in {int(line.seen.sum())} of {n} frames; {line.filled} filled "
+        f"in gaps up to {line_fill_ms(line):g} ms, {line.left_out} in longer gaps left out)"
+    )
+
+
+def line_fill_ms(line: MarkerLine) -> float:
+    return float(line.summary()["max_fill_ms"])
 
 
 # ----------------------------------------------------------------------------------- metrics
@@ -126,6 +149,7 @@ def compute_metrics(
     frame_views: np.ndarray | None = None,
     xy_unfiltered: np.ndarray | None = None,
     measured: np.ndarray | None = None,
+    markers: MarkerLine | None = None,
 ) -> dict[str, MetricResult]:
     """Every metric of :data:`~formcam.gait.registry.METRICS` for one clip.
 
@@ -156,6 +180,9 @@ def compute_metrics(
         a replaced outlier (:attr:`formcam.gait.clean.CleanedTracks.measured`);
         the angles at contact are fitted to measurements only
         (:func:`formcam.gait.contact_angles.value_at_event`).  None: every finite sample.
+    markers : MarkerLine, optional
+        The pelvis line from two stickers (:func:`formcam.gait.pelvis.marker_line`),
+        levelled like ``xy``; the metrics measured from markers are null without it.
 
     Returns
     -------
@@ -180,7 +207,7 @@ def compute_metrics(
             measured_xy = np.where(np.asarray(measured, bool)[..., None], at_contact, np.nan)
         else:
             measured_xy = at_contact
-        context = StepContext(xy, t_ms, view, events, signals, height_cm, at_contact, measured_xy)
+        context = StepContext(xy, t_ms, view, events, signals, height_cm, at_contact, measured_xy, markers)
         # Only the metrics the view can give are measured; each takes what it needs from the context.
         per_step = {
             name: spec.step_values(context) if events.n_contacts >= 2 else NO_EVENTS
@@ -198,6 +225,8 @@ def compute_metrics(
         else:
             steps, note = _in_valid_views(found, frame_views, spec.views)
             results[name] = summarise(name, steps, t_ms, note=note)
+            if spec.from_markers and markers is not None and markers.usable:
+                results[name].method = marker_method(markers)
     return results
 
 

@@ -18,8 +18,12 @@ image, ``y`` down; ``s`` is the stance side, ``c`` the other side, ``facing``
 =========================== ======= ===========================================================
 name                        views   per-step value
 =========================== ======= ===========================================================
-pelvic_drop_deg             R, F    per stance: max of ``atan2(y_hip_c - y_hip_s, |dx|)``
-                                    (swing-side hip below horizontal), contact to toe-off
+pelvic_drop_deg             R, F    per stance, from two pelvis stickers (``m``, not hip landmarks):
+                                    ``atan2(y_m_c - y_m_s, |dx|)`` at midstance (halfway from contact
+                                    to toe-off, mean over ±15 ms), swing side lower = +; null
+                                    without stickers (hip landmarks do not follow the pelvis)
+pelvic_drop_peak_deg        R, F    the same line's largest tilt with the swing side lower, contact
+                                    to toe-off
 shoulder_dip_deg            R, F    per stance: shoulder-line tilt at its largest magnitude,
                                     positive = stance-side shoulder lower
 trunk_lateral_lean_deg      R, F    per stance: mid-hip to mid-shoulder angle from vertical at
@@ -83,6 +87,17 @@ DINGENEN_MINIMUM = "Dingenen et al. 2018: a stable 2D mean needs at least 7 step
 FORMCAM_MINIMUM = "formcam's minimum: a median of fewer steps is one step's noise (no published minimum)"
 #: The noise study reports values read at contact separately below and above this frame rate.
 CONTACT_RATE_SPLIT_FPS = 50.0
+
+#: Expected error of the pelvic drop from two stickers, per side's median (docs/validation.md, marker table).
+MARKER_ERROR_DEG = 1.5
+MARKER_ERROR_TEXT = (
+    "±1.5° measured from markers (rendered rear-view runners with stickers at 30-60 fps, motion blur, arm "
+    "occlusion, patterned kit: per-side medians within 1.0°, docs/validation.md; a sticker off the bony "
+    "landmark or skin sliding over it adds more)"
+)
+#: Smallest detectable difference of 2-D pelvic drop between days (Dingenen et al. 2018): the least change
+#: ``formcam compare`` counts as real.
+PELVIC_DROP_SDD_DEG = 2.8
 
 _SIDE = (View.SIDE,)
 _ANY = CLEAR_VIEWS
@@ -171,6 +186,13 @@ class MetricSpec:
         How the capture warnings name it; None: its name.
     explanation : str or None
         Its key in :data:`formcam.report.explanations.EXPLANATIONS`; None: its name.
+    from_markers : bool
+        Measured from the two pelvis stickers (:mod:`formcam.gait.pelvis`), not
+        from landmarks: the landmark noise study does not apply, and without
+        stickers the value is null.
+    smallest_detectable_difference : float or None
+        The least change between two clips that ``formcam compare`` counts as
+        real (a test-retest SDD from the literature); None: the expected errors alone.
     plausible : (float, float)
         The range a per-step value can take on a human runner, in its unit:
         a step outside it is a pose failure (a leg drawn along a handrail, a
@@ -207,6 +229,8 @@ class MetricSpec:
     plain_name: str | None = None
     explanation: str | None = None
     plausible: tuple[float, float] = (-math.inf, math.inf)
+    from_markers: bool = False
+    smallest_detectable_difference: float | None = None
 
     @property
     def has_flags(self) -> bool:
@@ -259,18 +283,38 @@ METRICS: dict[str, MetricSpec] = {
             True,
             "Matsuzaki et al. (2D, adolescents) 6.0 ± 2.2°; watch > 8°, high > 10° (mean + 1/2 SD) and "
             "L-R > 3° (Dingenen 2018 SDD) are formcam heuristics",
-            3.0,
-            "±3° per step (hip landmarks are estimated joint centres; 1 cm ≈ 3°)",
+            MARKER_ERROR_DEG,
+            MARKER_ERROR_TEXT,
             per_step=sv.pelvic_drop,
+            plot=PlotSignal("pelvis_tilt_deg", (1.0, -1.0), "swing side lower (pelvis stickers)"),
             watch_above=8.0,
             high_above=10.0,
             asymmetry_watch=3.0,
             **_DINGENEN_MINIMUM,
-            plot=PlotSignal("hip_tilt_deg", (1.0, -1.0), "swing-side hip below the stance-side hip"),
             in_panel=True,
             panel_hint=3,
             headline=3,
             plausible=(-25.0, 25.0),
+            from_markers=True,
+            smallest_detectable_difference=PELVIC_DROP_SDD_DEG,
+        ),
+        MetricSpec(
+            "pelvic_drop_peak_deg",
+            "Peak pelvic drop",
+            "deg",
+            FRONTAL,
+            True,
+            "no published norms for the peak in stance (the clinical value is the one at midstance); "
+            "L-R > 3° flagged (Dingenen 2018 SDD, formcam heuristic)",
+            MARKER_ERROR_DEG,
+            MARKER_ERROR_TEXT,
+            per_step=sv.pelvic_drop_peak,
+            plot=PlotSignal("pelvis_tilt_deg", (1.0, -1.0), "swing side lower (pelvis stickers)"),
+            asymmetry_watch=3.0,
+            **_DINGENEN_MINIMUM,
+            plausible=(-25.0, 25.0),
+            from_markers=True,
+            smallest_detectable_difference=PELVIC_DROP_SDD_DEG,
         ),
         MetricSpec(
             "shoulder_dip_deg",
@@ -524,7 +568,7 @@ def expected_error(spec: MetricSpec, fps: float | None = None, value: float | No
         landmarks = None if value is None else abs(value) * spec.landmark_error / 100
     else:
         landmarks = spec.landmark_error
-    study = _study_row(spec.name, fps)
+    study = None if spec.from_markers else _study_row(spec.name, fps)
     if landmarks is None:
         return None
     return landmarks if study is None else math.hypot(round(study[0], 1), landmarks)
@@ -539,7 +583,7 @@ def expected_error_text(spec: MetricSpec, fps: float | None = None) -> str:
     contact depend on the frame rate: given ``fps``, their number is the
     study's for clips below or above 50 fps.
     """
-    study = _study_row(spec.name, fps)
+    study = None if spec.from_markers else _study_row(spec.name, fps)
     if study is None:
         return spec.landmark_error_text
     p95, where = study

@@ -32,7 +32,11 @@ def frame_signals(xy: np.ndarray, view: ViewEstimate) -> dict[str, np.ndarray]:
         * ``head_forward_pct``: mid-ear ahead of mid-shoulder, % of trunk;
         * ``knee_flexion_left_deg``, ``knee_flexion_right_deg``: 180 minus the
           hip-knee-ankle angle;
-        * ``mid_hip_y_px``: mid-hip height in the image (y down).
+        * ``mid_hip_y_px``: mid-hip height in the image (y down);
+        * ``pelvis_tilt_deg``: the two pelvis stickers' line tilt, positive =
+          the runner's right lower; NaN here (no landmark gives it):
+          :func:`formcam.gait.kinematics.analyse_pose` fills it from the
+          stickers' tracks (:mod:`formcam.gait.pelvis`).
 
         Frontal-plane signals are NaN in side views, sagittal ones NaN in rear
         and front views or when the facing direction is unknown.
@@ -49,6 +53,7 @@ def frame_signals(xy: np.ndarray, view: ViewEstimate) -> dict[str, np.ndarray]:
         "knee_flexion_left_deg",
         "knee_flexion_right_deg",
         "mid_hip_y_px",
+        "pelvis_tilt_deg",
     )
     out = {name: np.full(n, np.nan) for name in names}
     if n == 0 or xy.shape[1:] != (lm.N_LANDMARKS, 2):

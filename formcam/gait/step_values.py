@@ -14,6 +14,7 @@ import numpy as np
 
 from formcam.gait.contact_angles import CONTACT_ANGLE_MIN_FRAMES, CONTACT_ANGLE_WINDOW_MS, value_at_event
 from formcam.gait.geometry import forward_reach, knee_flexion_deg, midpoint
+from formcam.gait.pelvis import MIN_SEEN_FRACTION, MarkerLine, values_at
 from formcam.gait.rhythm import median_frame_interval_ms
 from formcam.gait.signals import runner_right_sign
 from formcam.gait.steps import GaitEvents, Stances, StepValue, Unavailable, regular_steps, stances, step_rows
@@ -40,6 +41,15 @@ NO_LEG = Unavailable("the leg length could not be measured at midstance")
 NO_TRUNK = Unavailable("the trunk length could not be measured")
 NO_HEIGHT = Unavailable("needs the runner's height (--height-cm)")
 NO_DIRECTION = Unavailable("no contacts or running direction found")
+#: Why there is no pelvic drop without pelvis markers (docs/validation.md: the hip landmarks' gain is about 0).
+NO_MARKERS = Unavailable(
+    "the pose model's hip points do not follow the pelvis; put two stickers on the pelvis dimples and film from behind"
+)
+#: A running pelvis sinks in stance by about a fifth of the stickers' separation; a fitted trough under this
+#: share of it is not that sinking (the middle of the stance is midstance then).
+MIN_TROUGH_SEPARATIONS = 0.05
+#: The marker line's tilt at midstance is averaged over this many ms either side of it (against pixel noise).
+MIDSTANCE_HALF_WINDOW_MS = 15.0
 
 
 @dataclass
@@ -67,6 +77,8 @@ class StepContext:
         The landmarks the values at contact are read from (before the low-pass).
     xy_measured : ndarray, shape (T, 33, 2)
         The same, NaN where not measured (filled gaps, replaced outliers).
+    markers : MarkerLine or None
+        The pelvis line from two stickers (:mod:`formcam.gait.pelvis`); None without them.
     """
 
     xy: np.ndarray
@@ -77,6 +89,7 @@ class StepContext:
     height_cm: float | None
     xy_at_contact: np.ndarray
     xy_measured: np.ndarray
+    markers: MarkerLine | None = None
 
     @cached_property
     def paired(self) -> Stances:
@@ -135,11 +148,15 @@ class StepContext:
         +1 in left stance (-1 in right stance) it is the metric's own sign.
         ``how``: 'max' or 'absmax' (:func:`formcam.gait.windows.peak_rows`).
         """
+        return self.stance_peaks_of(self.signals[signal], sign, how)
+
+    def stance_peaks_of(self, values: np.ndarray, sign: float, how: str) -> list[StepValue] | Unavailable:
+        """:meth:`stance_peaks` of a per-frame series ``values`` (T,) rather than a named signal."""
         if not self.stance_index.size:
             return NO_STANCE
         half, gain = self._peak_smoothing
         # Averaged against noise, given back its height, and each extremum refined between frames.
-        peaks = refined_extrema(running_mean(self.signals[signal], half) / gain)
+        peaks = refined_extrema(running_mean(values, half) / gain)
         sides, start, stop = self.stance_windows
         frames_w, w = window_matrix(peaks, start, stop)
         return peak_rows(sides, frames_w, sign * w * np.where(sides == "left", 1.0, -1.0)[:, None], how)
@@ -176,9 +193,90 @@ class StepContext:
 
 # The per-step functions of the metric registry (formcam.gait.registry): each takes the clip's StepContext
 # and gives a list of StepValue or why there are none (Unavailable).
+def lowest_pelvis_ms(
+    pelvis_y: np.ndarray, t_ms: np.ndarray, start: np.ndarray, stop: np.ndarray, min_depth_px: float = 0.0
+) -> np.ndarray:
+    """Midstance of each stance: when the pelvis is lowest, from a parabola fitted to its height over the stance.
+
+    The pelvis sinks through the first half of the stance and rises through
+    the second (the knee's greatest bend), so the vertex of a least-squares
+    parabola through its height is midstance to a few ms, however the
+    contact and toe-off times are off; the stance's middle where the fit fails.
+
+    Parameters
+    ----------
+    pelvis_y : ndarray, shape (T,)
+        The pelvis's image y (down), px; NaN where unknown.
+    t_ms : ndarray, shape (T,)
+    start, stop : ndarray of int, shape (n,)
+        Each stance's first frame and the frame after its last.
+    min_depth_px : float
+        A fitted trough shallower than this (from the stance's middle to its
+        ends) is noise, not the pelvis sinking: the stance's middle is taken.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Midstance times, ms.
+    """
+    middle = (t_ms[start] + t_ms[stop - 1]) / 2
+    frames_w, y_w = window_matrix(pelvis_y, start, stop)
+    inside = (frames_w >= start[:, None]) & (frames_w < stop[:, None]) & np.isfinite(y_w)
+    # Time from each stance's middle, in units of its half-length: well-conditioned normal equations.
+    half = np.maximum((t_ms[stop - 1] - t_ms[start]) / 2, 1e-9)
+    u = np.where(inside, (t_ms[frames_w] - middle[:, None]) / half[:, None], 0.0)
+    y = np.where(inside, y_w, 0.0)
+    w = inside.astype(float)
+    powers = np.stack([w * u**k for k in range(5)], axis=1).sum(axis=2)  # (n, 5): sums of w u^k
+    normal = np.stack([powers[:, i : i + 3] for i in range(3)], axis=1)  # (n, 3, 3)
+    rhs = np.stack([(w * u**k * y).sum(axis=1) for k in range(3)], axis=1)
+    ok = inside.sum(axis=1) >= 5
+    ok &= np.abs(np.linalg.det(np.where(ok[:, None, None], normal, np.eye(3)))) > 1e-9
+    coef = np.linalg.solve(np.where(ok[:, None, None], normal, np.eye(3)), np.where(ok[:, None], rhs, 0.0)[..., None])[
+        ..., 0
+    ]
+    a, b = coef[:, 2], coef[:, 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vertex = -b / (2 * a)
+    # Lowest means largest y: a parabola opening downwards in y, its vertex inside the stance.
+    ok &= (a < -min_depth_px) & (np.abs(vertex) <= 1.0)
+    return np.where(ok, middle + vertex * half, middle)
+
+
 def pelvic_drop(ctx: StepContext) -> list[StepValue] | Unavailable:
-    """Per stance: the hip line's largest tilt with the swing-side hip lower."""
-    return ctx.stance_peaks("hip_tilt_deg", 1.0, "max")  # + right hip lower = swing-side drop in left stance
+    """Per stance: the marker line's tilt at midstance (the pelvis lowest), swing side lower = +."""
+    if (why := _markers_unusable(ctx.markers)) is not None or ctx.markers is None:
+        return why or NO_MARKERS
+    if not ctx.stance_index.size:
+        return NO_STANCE
+    sides, start, stop = ctx.stance_windows
+    separation = float(np.nanmedian(np.hypot(*(ctx.markers.xy[:, 1] - ctx.markers.xy[:, 0]).T)))
+    pelvis_y = ctx.markers.xy[:, :, 1].mean(axis=1)
+    middle_ms = lowest_pelvis_ms(pelvis_y, ctx.t_ms, start, stop, MIN_TROUGH_SEPARATIONS * separation)
+    tilt = values_at(ctx.markers.tilt_deg, ctx.t_ms, middle_ms, MIDSTANCE_HALF_WINDOW_MS)
+    frames = np.clip(np.searchsorted(ctx.t_ms, middle_ms), 0, len(ctx.t_ms) - 1)
+    # + right marker lower = swing-side drop in left stance
+    return step_rows(sides, frames, tilt * np.where(sides == "left", 1.0, -1.0))
+
+
+def pelvic_drop_peak(ctx: StepContext) -> list[StepValue] | Unavailable:
+    """Per stance: the marker line's largest tilt with the swing side lower, contact to toe-off."""
+    if (why := _markers_unusable(ctx.markers)) is not None or ctx.markers is None:
+        return why or NO_MARKERS
+    return ctx.stance_peaks_of(ctx.markers.tilt_deg, 1.0, "max")
+
+
+def _markers_unusable(markers: MarkerLine | None) -> Unavailable | None:
+    """Why the stickers cannot be measured from (none, or seen together too rarely), or None."""
+    if markers is None:
+        return NO_MARKERS
+    if not markers.usable:
+        return Unavailable(
+            f"the two pelvis stickers were seen together in only {int(markers.seen.sum())} of {len(markers.seen)} "
+            f"frames (at least {MIN_SEEN_FRACTION:.0%} are needed): keep them uncovered and in the picture, "
+            "from behind"
+        )
+    return None
 
 
 def shoulder_dip(ctx: StepContext) -> list[StepValue] | Unavailable:

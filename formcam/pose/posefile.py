@@ -13,7 +13,11 @@ key            dtype, shape         meaning
 ``frame_size`` int32 (2,)           upright frame ``[width, height]``
 =============  ===================  ==============================================
 
-and, optionally, ``extras_json``: a JSON object of what formcam knows about the
+optionally ``markers_xy`` float32 (T, 2, 2): the centres of two pelvis
+stickers (the runner's left, then right), pixels of the upright frame, NaN
+where not seen (:mod:`formcam.pose.markers`); files without it read as having
+no marker tracks, and readers that do not know it ignore it.  And, optionally,
+``extras_json``: a JSON object of what formcam knows about the
 clip besides the landmarks, read into the typed :class:`PoseExtras`. Keys it
 does not know are kept (and written back) but ignored.
 """
@@ -77,6 +81,9 @@ class PoseExtras:
     video_fingerprint : dict, optional
         :func:`video_fingerprint` of the video the landmarks come from, so that
         a re-analysis draws only on that video (pose files before it have none).
+    markers : dict, optional
+        How the pelvis stickers were found (:meth:`formcam.pose.markers.MarkerTracks.summary`):
+        their hue, the frames they were seen in; the tracks themselves are ``markers_xy``.
     unknown : dict
         Keys formcam does not know (another tool's, a later version's): kept, written back, not used.
     """
@@ -89,6 +96,7 @@ class PoseExtras:
     pose_stage: dict | None = None
     capture_quality: dict | None = None
     video_fingerprint: dict | None = None
+    markers: dict | None = None
     unknown: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -124,6 +132,10 @@ class PoseSequence:
     extras : PoseExtras
         What formcam knows about the clip besides the landmarks (the video,
         whom it followed, the capture quality), kept in the file as ``extras_json``.
+    markers_xy : ndarray, float32, shape (T, 2, 2), or None
+        Centres of the two pelvis stickers (the runner's left, then right) in
+        pixels of the upright frame, NaN where not seen; None: no stickers were
+        found or looked for.
     """
 
     t_ms: np.ndarray
@@ -132,9 +144,12 @@ class PoseSequence:
     world_xyz: np.ndarray
     frame_size: tuple[int, int]
     extras: PoseExtras = field(default_factory=PoseExtras)
+    markers_xy: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.t_ms = np.asarray(self.t_ms, dtype=np.float64)
+        if self.markers_xy is not None:
+            self.markers_xy = np.asarray(self.markers_xy, dtype=np.float32)
         self.image_xy = np.asarray(self.image_xy, dtype=np.float32)
         self.visibility = np.asarray(self.visibility, dtype=np.float32)
         self.world_xyz = np.asarray(self.world_xyz, dtype=np.float32)
@@ -145,6 +160,8 @@ class PoseSequence:
             "visibility": (n, N_LANDMARKS),
             "world_xyz": (n, N_LANDMARKS, 3),
         }
+        if self.markers_xy is not None:
+            expected["markers_xy"] = (n, 2, 2)
         for name, shape in expected.items():
             if getattr(self, name).shape != shape:
                 raise UnreadableInputError(
@@ -171,6 +188,8 @@ def save_pose(pose: PoseSequence, path: str | os.PathLike) -> Path:
         "world_xyz": pose.world_xyz,
         "frame_size": np.array(pose.frame_size, dtype=np.int32),
     }
+    if pose.markers_xy is not None:
+        arrays["markers_xy"] = pose.markers_xy
     extras = pose.extras.to_json()
     if extras:
         arrays["extras_json"] = np.array(json.dumps(extras))
@@ -202,6 +221,7 @@ def load_pose(path: str | os.PathLike) -> PoseSequence:
                 world_xyz=arrays["world_xyz"],
                 frame_size=tuple(arrays["frame_size"]),
                 extras=extras,
+                markers_xy=data["markers_xy"] if "markers_xy" in data.files else None,
             )
     except UnreadableInputError:
         raise

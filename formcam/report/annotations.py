@@ -112,6 +112,10 @@ class FrameAnnotator:
         self.n_frames = len(kin.xy)
         self._xy = kin.xy * np.asarray(scale, dtype=kin.xy.dtype) if scale != (1.0, 1.0) else kin.xy
         self._signals = kin.signals
+        line = getattr(kin, "markers", None)
+        picture = None if line is None else line.picture_xy
+        self._markers = None if picture is None else picture * np.asarray(scale, dtype=np.float64)
+        self._pelvis_tilt = None if line is None else line.tilt_deg
         self._view = kin.view.label
         self._facing = int(getattr(kin.view, "facing", 0) or 0)
         self.stance = stance_side(kin.events, self.n_frames)
@@ -141,4 +145,6 @@ class FrameAnnotator:
             trunk_lean_deg=self._signal("trunk_forward_lean_deg", i),
             facing=self._facing,
             highlight=highlight,
+            markers=None if self._markers is None else self._markers[i],
+            pelvis_tilt_deg=float("nan") if self._pelvis_tilt is None else float(self._pelvis_tilt[i]),
         )

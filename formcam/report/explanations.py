@@ -60,6 +60,11 @@ HOW_TO_READ = (
 
 _SIDE = "Film from the side, the camera level with the hips and square to the running direction."
 _REAR = "Film from behind (or in front), the camera level with the hips, on a tripod, not tilted."
+_PELVIS = (
+    "Put a round sticker (2-4 cm, one bright colour such as fluorescent orange) on each dimple at the back of "
+    "the pelvis and film from behind, the camera level with the hips, 3-5 m back, 60 fps where the phone allows, "
+    "at least 10 s of steady running."
+)
 
 CADENCE = Explanation(
     what="Steps per minute, both feet counted, from the moments your feet touch down.",
@@ -78,8 +83,10 @@ CADENCE = Explanation(
 EXPLANATIONS: dict[str, Explanation] = {
     "pelvic_drop_deg": Explanation(
         what=(
-            "How far the hip of the swinging leg drops below the hip of the standing leg while one foot "
-            "is on the ground (the tilt of the line between your hip joints)."
+            "How far the pelvis drops on the side of the swinging leg while one foot is on the ground: the "
+            "tilt of the line between two stickers on the dimples at the back of your pelvis, at midstance "
+            "(and its largest tilt in the stance, as the peak). Without the stickers formcam does not "
+            "measure it: the pose model's hip points do not follow the pelvis."
         ),
         why=(
             "A level pelvis is the runner's foundation. A large drop (contralateral pelvic drop) points to "
@@ -93,7 +100,23 @@ EXPLANATIONS: dict[str, Explanation] = {
             "Think 'run tall', as if pulled up from the crown of your head.",
             "A slightly quicker cadence (about 5 %) lowers the load on the hip in several studies.",
         ),
-        film=_REAR,
+        film=_PELVIS,
+    ),
+    "pelvic_drop_peak_deg": Explanation(
+        what=(
+            "The largest drop of the pelvis on the swinging leg's side at any moment of the stance, from "
+            "the same two stickers; the clinical value (Pelvic drop) is the one at midstance."
+        ),
+        why=(
+            "The peak shows how far the pelvis gives way at its worst in each step; a peak well above the "
+            "midstance value means the drop comes late in the stance, as fatigue makes it."
+        ),
+        sign="Positive: the swing side is lower than the stance side. Larger is more drop.",
+        cues=(
+            "The same as for pelvic drop: hip-abductor strength work (side-lying leg raises, side planks, "
+            "single-leg step-downs keeping the pelvis level).",
+        ),
+        film=_PELVIS,
     ),
     "shoulder_dip_deg": Explanation(
         what="How much the line across your shoulders tilts while one foot is on the ground.",

@@ -390,6 +390,8 @@ def _metric_section(
                 "; ".join(f"{n} {'step' if n == 1 else 'steps'}: {_e(why)}" for why, n in excluded.items()),
             )
         )
+    if metric.get("method"):
+        facts.append(("How it was measured", _e(metric["method"])))
     if text:
         facts.append(("Reading the number", _e(text.sign)))
     facts.append(("Norm and source", _e(metric.get("reference") or "none published")))

@@ -105,6 +105,12 @@ class FrameAnnotation:
         A metric name (``overstride_pct``, ``knee_flexion_contact_deg``,
         ``shank_angle_contact_deg``, ``arm_crossover_pct``) whose own geometry is
         drawn too, for evidence frames; None for none.
+    markers : ndarray, shape (2, 2), or None
+        The two pelvis stickers' centres in pixels of this frame (NaN where
+        unknown): rear and front views draw the line between them, its level
+        reference and ``pelvis_tilt_deg`` in place of the hip-landmark line.
+    pelvis_tilt_deg : float
+        The sticker line's tilt from level (the camera's roll removed), degrees.
     """
 
     xy: np.ndarray
@@ -117,6 +123,8 @@ class FrameAnnotation:
     trunk_lean_deg: float = float("nan")
     facing: int = 0
     highlight: str | None = None
+    markers: np.ndarray | None = None
+    pelvis_tilt_deg: float = float("nan")
 
 
 # --------------------------------------------------------------------------- geometry helpers
@@ -494,13 +502,17 @@ class OverlayPainter:
         if present.any():
             _draw_skeleton(img, xy, present, style, ann.in_stance, skip_centre=lateral)
             if lateral:
-                tilt_lines = (
-                    ("Shoulders", lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, ann.shoulder_tilt_deg),
-                    ("Hips", lm.LEFT_HIP, lm.RIGHT_HIP, ann.hip_tilt_deg),
-                )
+                stickers = None if ann.markers is None else np.asarray(ann.markers, dtype=np.float64)
+                has_stickers = stickers is not None and bool(np.isfinite(stickers).all())
+                tilt_lines = [("Shoulders", lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER, ann.shoulder_tilt_deg)]
+                if not has_stickers:  # the stickers' line replaces the hip landmarks', which do not follow the pelvis
+                    tilt_lines.append(("Hips", lm.LEFT_HIP, lm.RIGHT_HIP, ann.hip_tilt_deg))
                 for name, a, b, angle in tilt_lines:
                     if present[a] and present[b]:
                         _draw_tilt_line(img, xy[a], xy[b], name, angle, style)
+                if has_stickers and stickers is not None:
+                    _draw_tilt_line(img, stickers[0], stickers[1], "Pelvis", ann.pelvis_tilt_deg, style)
+                    draw_dots(img, stickers, [MEASURE_COLOUR, MEASURE_COLOUR], style.joint_radius)
             elif ann.view == View.SIDE:
                 _draw_trunk_line(img, xy, present, ann.trunk_lean_deg, style, ann.facing)
                 _draw_head_line(img, xy, present, ann.head_forward_deg, style, ann.facing)

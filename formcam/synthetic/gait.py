@@ -75,7 +75,7 @@ import numpy as np
 from formcam.gait.view import CLEAR_VIEWS, View
 from formcam.pose import landmarks as lm
 from formcam.pose.posefile import PoseExtras, PoseSequence
-from formcam.synthetic.noise import add_pose_noise
+from formcam.synthetic.noise import add_pose_noise, rolled
 
 # Segment lengths as fractions of standing height (Winter 2009, rounded).
 THIGH = 0.245
@@ -86,6 +86,11 @@ TOE_AHEAD_OF_ANKLE = 0.11
 TRUNK = 0.288  # mid-hip to mid-shoulder
 NECK = 0.11  # mid-shoulder to ear, vertical
 HIP_WIDTH = 0.10  # between hip joint centres
+# The posterior superior iliac spines (where the pelvis stickers go), fractions of height from the mid-hip
+# along the pelvis's own axes: half their separation (about 9 cm apart), above and behind the hip joints.
+PSIS_HALF_SEPARATION = 0.026
+PSIS_ABOVE_HIPS = 0.04
+PSIS_BEHIND_HIPS = 0.062
 SHOULDER_WIDTH = 0.23
 EAR_WIDTH = 0.08
 UPPER_ARM = 0.186
@@ -104,6 +109,7 @@ def make_gait(
     fps: float = 60.0,
     duration_s: float = 10.0,
     pelvic_drop_deg: float = 0.0,
+    pelvic_drop_right_deg: float | None = None,
     shoulder_dip_deg: float = 0.0,
     head_forward_pct: float = 0.0,
     trunk_forward_lean_deg: float = 0.0,
@@ -124,6 +130,8 @@ def make_gait(
     camera_roll_deg: float = 0.0,
     visibility_noise: float = 0.0,
     seed: int = 0,
+    markers: bool = False,
+    marker_jitter_px: float = 0.0,
 ) -> PoseSequence:
     """Synthesise a treadmill gait with known parameters.
 
@@ -138,7 +146,10 @@ def make_gait(
     fps, duration_s : float
         Frame rate (frames/s) and clip length (s); timestamps are regular.
     pelvic_drop_deg, shoulder_dip_deg, trunk_lateral_lean_deg : float
-        Frontal-plane peaks at each midstance (see :mod:`formcam.gait.metrics`).
+        Frontal-plane peaks at each midstance (see :mod:`formcam.gait.metrics`);
+        ``pelvic_drop_deg`` in left stance (the right side dropping).
+    pelvic_drop_right_deg : float, optional
+        The pelvic drop in right stance; None: ``pelvic_drop_deg``.
     head_forward_pct : float
         Ear ahead of the shoulder, % of trunk length.
     trunk_forward_lean_deg : float
@@ -166,6 +177,12 @@ def make_gait(
         The noise model; see :func:`add_pose_noise`.  All zero: exact data.
     seed : int
         Seed of the noise.
+    markers : bool
+        Also give the two pelvis stickers' tracks (``markers_xy``: the
+        PSIS points, :func:`psis_points`), rolled with the camera and with
+        the same skipped frames, but without the landmarks' other noise.
+    marker_jitter_px : float
+        Gaussian noise added to each marker centre, px.
 
     Returns
     -------
@@ -186,6 +203,7 @@ def make_gait(
         duty=RUNNING_DUTY if flight else WALKING_DUTY,
         height=runner_height_px,
         pelvic_drop=np.radians(pelvic_drop_deg),
+        pelvic_drop_right=None if pelvic_drop_right_deg is None else np.radians(pelvic_drop_right_deg),
         shoulder_dip=np.radians(shoulder_dip_deg),
         head_forward_pct=head_forward_pct,
         forward_lean=np.radians(trunk_forward_lean_deg),
@@ -204,7 +222,8 @@ def make_gait(
 
     n = max(int(round(duration_s * fps)), 0)
     t_s = np.arange(n, dtype=np.float64) / fps
-    image_xy = projection(gait.body(t_s))
+    body = gait.body(t_s)
+    image_xy = projection(body)
     t_ms, image_xy, visibility = add_pose_noise(
         t_s * 1000.0,
         image_xy,
@@ -219,6 +238,12 @@ def make_gait(
         seed=seed,
     )
     n_kept = len(t_ms)
+    markers_xy = None
+    if markers:
+        markers_xy = rolled(projection(psis_points(body, runner_height_px)), camera_roll_deg, (width, height))
+        markers_xy = markers_xy[np.isin(t_s * 1000.0, t_ms)]
+        if marker_jitter_px > 0:
+            markers_xy = markers_xy + np.random.default_rng(seed + 1).normal(0.0, marker_jitter_px, markers_xy.shape)
 
     truth = gait.truth(duration_s=n / fps if n else 0.0, projection=projection)
     truth["params"] = dict(
@@ -228,6 +253,7 @@ def make_gait(
         fps=fps,
         duration_s=duration_s,
         pelvic_drop_deg=pelvic_drop_deg,
+        pelvic_drop_right_deg=pelvic_drop_right_deg,
         shoulder_dip_deg=shoulder_dip_deg,
         head_forward_pct=head_forward_pct,
         trunk_forward_lean_deg=trunk_forward_lean_deg,
@@ -248,6 +274,8 @@ def make_gait(
         camera_roll_deg=camera_roll_deg,
         visibility_noise=visibility_noise,
         seed=seed,
+        markers=markers,
+        marker_jitter_px=marker_jitter_px,
     )
     return PoseSequence(
         t_ms=t_ms,
@@ -256,6 +284,7 @@ def make_gait(
         world_xyz=np.full((n_kept, lm.N_LANDMARKS, 3), np.nan),
         frame_size=(width, height),
         extras=PoseExtras(synthetic=True, truth=truth),
+        markers_xy=markers_xy,
     )
 
 
@@ -295,6 +324,7 @@ class _GaitModel:
         arm_crossover_pct,
         swing_clearance,
         in_place=False,
+        pelvic_drop_right=None,
     ):
         self.stride_s = 120.0 / cadence_spm
         self.step_s = self.stride_s / 2.0
@@ -309,6 +339,7 @@ class _GaitModel:
         self.upper_arm, self.forearm = UPPER_ARM * h, FOREARM * h
         self.height = h
         self.pelvic_drop, self.shoulder_dip = pelvic_drop, shoulder_dip
+        self.pelvic_drop_right = pelvic_drop if pelvic_drop_right is None else pelvic_drop_right
         self.forward_lean, self.lateral_lean = forward_lean, lateral_lean
         self.head_forward = head_forward_pct / 100.0 * self.trunk  # side-view trunk length is exact
         self.arm_crossover = arm_crossover_pct / 100.0
@@ -384,7 +415,8 @@ class _GaitModel:
 
         # Pelvis: vertical oscillation (lowest at each midstance) and the hip-line tilt.
         mid_hip_up = self.hip_mean_up - self.vertical_osc / 2 * np.cos(2 * np.pi * (t - self.t_mid_left) / self.step_s)
-        tilt = self.pelvic_drop * wave  # > 0: right hip lower (left stance)
+        # > 0: right hip lower (left stance); each stance drops by its own side's amount
+        tilt = np.where(wave >= 0, self.pelvic_drop, self.pelvic_drop_right) * wave
         for index, sign in ((lm.LEFT_HIP, -1), (lm.RIGHT_HIP, 1)):
             out[:, index, 1] = sign * self.hip_w / 2 * np.cos(tilt)
             out[:, index, 2] = mid_hip_up - sign * self.hip_w / 2 * np.sin(tilt)
@@ -502,7 +534,11 @@ class _GaitModel:
             "contact_sides": sides[keep_c].tolist(),
             "toe_off_t_ms": (toe_offs[keep_t] * 1000).tolist(),
             "toe_off_sides": sides[keep_t].tolist(),
-            "pelvic_drop_deg": float(np.degrees(self.pelvic_drop)),
+            # The median over both sides' stances: halfway between them when they differ.
+            "pelvic_drop_deg": float(np.degrees(self.pelvic_drop + self.pelvic_drop_right) / 2),
+            "pelvic_drop_peak_deg": float(np.degrees(self.pelvic_drop + self.pelvic_drop_right) / 2),
+            "pelvic_drop_left_deg": float(np.degrees(self.pelvic_drop)),
+            "pelvic_drop_right_deg": float(np.degrees(self.pelvic_drop_right)),
             "shoulder_dip_deg": float(np.degrees(self.shoulder_dip)),
             "trunk_lateral_lean_deg": float(np.degrees(self.lateral_lean)),
             "trunk_forward_lean_deg": float(np.degrees(self.forward_lean)),
@@ -541,6 +577,7 @@ def gait_body_points(
     *,
     cadence_spm: float = 170.0,
     pelvic_drop_deg: float = 0.0,
+    pelvic_drop_right_deg: float | None = None,
     shoulder_dip_deg: float = 0.0,
     head_forward_pct: float = 0.0,
     trunk_forward_lean_deg: float = 0.0,
@@ -578,6 +615,7 @@ def gait_body_points(
         duty=RUNNING_DUTY if flight else WALKING_DUTY,
         height=model_height,
         pelvic_drop=np.radians(pelvic_drop_deg),
+        pelvic_drop_right=None if pelvic_drop_right_deg is None else np.radians(pelvic_drop_right_deg),
         shoulder_dip=np.radians(shoulder_dip_deg),
         head_forward_pct=head_forward_pct,
         forward_lean=np.radians(trunk_forward_lean_deg),
@@ -589,3 +627,36 @@ def gait_body_points(
         swing_clearance=0.30 if flight else 0.12,
     )
     return gait.body(np.atleast_1d(np.asarray(t_s, dtype=np.float64))) * (runner_height / model_height)
+
+
+def psis_points(body: np.ndarray, height: float) -> np.ndarray:
+    """The left and right posterior superior iliac spines of a posed body, where the pelvis stickers go.
+
+    They move with the pelvis: placed along the hip line and the pelvis's
+    own up direction (square to the hip line in the frontal plane), behind
+    the hip joints.
+
+    Parameters
+    ----------
+    body : ndarray, shape (T, 33, 3)
+        Landmarks (forward, lateral-right, up), e.g. :func:`gait_body_points`.
+    height : float
+        The runner's standing height in the same unit.
+
+    Returns
+    -------
+    ndarray, shape (T, 2, 3)
+        The runner's left, then right PSIS.
+    """
+    body = np.asarray(body, dtype=np.float64)
+    left_hip, right_hip = body[:, lm.LEFT_HIP], body[:, lm.RIGHT_HIP]
+    lateral = right_hip - left_hip
+    lateral /= np.linalg.norm(lateral, axis=1, keepdims=True)
+    # The runner's forward, level, square to the hip line (the body frame is left-handed: forward = lateral x up).
+    forward = np.cross(lateral, np.array([0.0, 0.0, 1.0]))
+    forward /= np.linalg.norm(forward, axis=1, keepdims=True)
+    up = np.cross(forward, lateral)  # square to the hip line, in the frontal plane
+    up /= np.linalg.norm(up, axis=1, keepdims=True)
+    centre = (left_hip + right_hip) / 2 + height * (PSIS_ABOVE_HIPS * up - PSIS_BEHIND_HIPS * forward)
+    offset = height * PSIS_HALF_SEPARATION * lateral
+    return np.stack([centre - offset, centre + offset], axis=1)

@@ -115,10 +115,7 @@ def add_pose_noise(
     if swap_rate_hz > 0:
         _swap_bursts(xy, t_ms, swap_rate_hz, swap_burst_ms, rng)
     if camera_roll_deg:
-        centre = np.array([frame_size[0] / 2.0, frame_size[1] / 2.0])
-        angle = np.radians(camera_roll_deg)
-        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-        xy = (xy - centre) @ rotation.T + centre
+        xy = rolled(xy, camera_roll_deg, frame_size)
     if jitter_px > 0:
         xy += rng.normal(0.0, jitter_px, size=xy.shape)
     if visibility_noise > 0:
@@ -134,6 +131,14 @@ def add_pose_noise(
         kept = rng.random(n) >= skipped_frame_fraction
         t_ms, xy, visibility = t_ms[kept], xy[kept], visibility[kept]
     return t_ms, xy, visibility
+
+
+def rolled(xy: np.ndarray, camera_roll_deg: float, frame_size: tuple[int, int]) -> np.ndarray:
+    """Points (..., 2) px as a camera rolled by ``camera_roll_deg`` about the frame's centre sees them."""
+    centre = np.array([frame_size[0] / 2.0, frame_size[1] / 2.0])
+    angle = np.radians(camera_roll_deg)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    return (np.asarray(xy, dtype=np.float64) - centre) @ rotation.T + centre
 
 
 def _swap_bursts(xy: np.ndarray, t_ms: np.ndarray, rate_hz: float, burst_ms: tuple[float, float], rng) -> None:

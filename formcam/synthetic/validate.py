@@ -301,7 +301,7 @@ def metrics_with_true_events(kin: Kinematics, t_ms: np.ndarray, truth: dict) -> 
         method="truth",
     )
     xy = getattr(kin, "xy_level", None)
-    metrics = compute_metrics(kin.xy if xy is None else xy, t_ms, kin.view, events)
+    metrics = compute_metrics(kin.xy if xy is None else xy, t_ms, kin.view, events, markers=kin.markers)
     return {
         name: (None if m.value is None or not np.isfinite(m.value) else float(m.value)) for name, m in metrics.items()
     }
@@ -323,16 +323,19 @@ def _error(name: str, value: float | None, truth: float) -> float | None:
 
 
 def drawn_pose(truth: dict) -> PoseSequence:
-    """The drawn landmarks of a rendered clip as a pose sequence (what a perfect pose model would give)."""
+    """The drawn landmarks (and stickers) of a rendered clip as a pose sequence: a perfect pose model's."""
     xy = truth["frames"]["landmarks_xy"]
     n = len(xy)
     video = truth["video"]
+    markers = truth["frames"].get("markers_xy")
     return PoseSequence(
         t_ms=truth["frames"]["t_ms"],
         image_xy=xy,
         visibility=np.ones((n, lm.N_LANDMARKS)),
         world_xyz=np.full((n, lm.N_LANDMARKS, 3), np.nan),
         frame_size=(video["width"], video["height"]),
+        # The stickers' true centres (a perfect sticker finder), where the clip has stickers.
+        markers_xy=None if markers is None else np.asarray(markers, dtype=np.float64),
     )
 
 

@@ -108,11 +108,15 @@ def test_rear_view_angles_within_2_5_degrees(analysed, key, name):
     assert metric(analysis, name) == pytest.approx(truth["truth"][name], abs=2.5)
 
 
-@pytest.mark.xfail(strict=True, reason=HIP_LANDMARKS)
 @pytest.mark.parametrize("key", REAR_VARIANTS)
-def test_rear_view_pelvic_drop_within_2_5_degrees(analysed, key):
-    analysis, truth = analysed(key)
-    assert metric(analysis, "pelvic_drop_deg") == pytest.approx(truth["truth"]["pelvic_drop_deg"], abs=2.5)
+def test_rear_view_without_stickers_gives_no_pelvic_drop_and_says_how_to_get_it(analysed, key):
+    """The hip landmarks do not follow the pelvis (HIP_LANDMARKS): no number, but the way to one (issue 21).
+
+    tests/e2e/test_pelvis_markers.py measures it from stickers.
+    """
+    pelvic = analysed(key)[0].report["metrics"]["pelvic_drop_deg"]
+    assert pelvic["value"] is None and pelvic["valid_for_view"] and "method" not in pelvic
+    assert "hip points do not follow the pelvis" in pelvic["reason"] and "stickers" in pelvic["reason"]
 
 
 @pytest.mark.parametrize(
@@ -149,13 +153,6 @@ def test_each_effect_points_the_right_way(analysed, name, effect, level):
     (with_effect, truth_effect), (without, truth_level) = analysed(effect), analysed(level)
     drawn_difference = truth_effect["truth"][name] - truth_level["truth"][name]
     assert metric(with_effect, name) - metric(without, name) >= 0.5 * drawn_difference
-
-
-@pytest.mark.xfail(strict=True, reason=HIP_LANDMARKS)
-def test_pelvic_drop_points_the_right_way(analysed):
-    (with_drop, truth_drop), (level, _) = analysed("rear"), analysed("rear_level")
-    difference = metric(with_drop, "pelvic_drop_deg") - metric(level, "pelvic_drop_deg")
-    assert difference >= 0.5 * truth_drop["truth"]["pelvic_drop_deg"]
 
 
 def test_a_runner_scaled_smaller_than_formcam_ever_scales_them_keeps_the_landmark_accuracy(model_path, tmp_path):

@@ -25,6 +25,8 @@ def synthetic_analysis(folder: Path, *, view: str = "rear", replay: bool = False
     """Analyse a synthetic runner over a pattern video; return ``(Analysis, video path, pose path)``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    # Rear and front runners wear the pelvis stickers, so that their pelvic drop is measured (issue 21).
+    gait = {"markers": view != "side", **gait}
     pose = make_gait(view=view, fps=FPS, duration_s=6, frame_size=SIZE, runner_height_px=180, seed=1, **gait)
     clip = make_cfr_clip(folder / "clip.mp4", n_frames=pose.n_frames, fps=FPS, width=SIZE[0], height=SIZE[1])
     pose.extras.video = video_section(probe_video(clip), n_frames=pose.n_frames)

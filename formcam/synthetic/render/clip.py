@@ -18,10 +18,17 @@ import numpy as np
 from formcam.atomic import write_text_atomic
 from formcam.gait.view import CLEAR_VIEWS, View
 from formcam.pose import landmarks as lm
-from formcam.synthetic.gait import gait_body_points, make_gait
+from formcam.synthetic.gait import gait_body_points, make_gait, psis_points
 from formcam.synthetic.render.camera import PROJECTIONS, Camera, view_camera
 from formcam.synthetic.render.container import stored_frame
-from formcam.synthetic.render.figure import BYSTANDER_OUTFIT, Outfit, ProjectedFigure, draw_figure, project_figure
+from formcam.synthetic.render.figure import (
+    BYSTANDER_OUTFIT,
+    MARKER_COLOURS,
+    Outfit,
+    ProjectedFigure,
+    draw_figure,
+    project_figure,
+)
 from formcam.synthetic.render.scene import (
     BACKGROUNDS,
     Treadmill,
@@ -37,6 +44,8 @@ __all__ = ["Gait", "ClipSpec", "ClipFiles", "Scene", "build_scene", "render_clip
 TRUTH_FORMAT = "formcam-render-truth/1"
 MOTIONS = ("treadmill", "across")
 SECOND_PEOPLE = (None, "standing", "walking")
+#: Instants averaged into each frame of a motion-blurred clip.
+BLUR_INSTANTS = 5
 #: Time base of the written clips: 1/90000 s divides every common frame interval exactly.
 TIME_BASE = Fraction(1, 90_000)
 
@@ -47,6 +56,7 @@ class Gait:
 
     cadence_spm: float = 170.0
     pelvic_drop_deg: float = 0.0
+    pelvic_drop_right_deg: float | None = None
     shoulder_dip_deg: float = 0.0
     head_forward_pct: float = 0.0
     trunk_forward_lean_deg: float = 0.0
@@ -101,6 +111,14 @@ class ClipSpec:
     crf : int
         x264 quality (lower is better).
     outfit : Outfit
+    markers : str or None
+        Put a round sticker of this colour (a :data:`MARKER_COLOURS` name) on
+        each posterior superior iliac spine; None: no stickers.
+    marker_diameter_m : float
+        The stickers' diameter (2-4 cm dot stickers).
+    blur : float
+        Motion blur: each frame averages the scene over this fraction of
+        the frame interval (0: sharp; 0.5: a 180° shutter).
     """
 
     gait: Gait = field(default_factory=Gait)
@@ -124,6 +142,9 @@ class ClipSpec:
     vfr: float = 0.0
     crf: int = 23
     outfit: Outfit = field(default_factory=Outfit)
+    markers: str | None = None
+    marker_diameter_m: float = 0.03
+    blur: float = 0.0
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
@@ -140,6 +161,10 @@ class ClipSpec:
             raise ValueError("a runner moving across the frame is filmed from the side (view='side')")
         if self.rotation_deg not in (0, 90, 180, 270):
             raise ValueError(f"rotation_deg must be 0, 90, 180 or 270, not {self.rotation_deg}")
+        if self.markers is not None and self.markers not in MARKER_COLOURS:
+            raise ValueError(f"markers must be one of {tuple(MARKER_COLOURS)}, not {self.markers!r}")
+        if not (0.0 <= self.blur < 1.0 and 0.005 <= self.marker_diameter_m <= 0.1):
+            raise ValueError("blur must be in [0, 1) and marker_diameter_m between 0.005 and 0.1 m")
         if not (self.fps > 0 and self.duration_s > 0 and self.slowmo >= 1 and 0 <= self.vfr < 1):
             raise ValueError("fps and duration_s must be positive, slowmo at least 1 and vfr in [0, 1)")
 
@@ -191,18 +216,34 @@ class Scene:
     others: list[ProjectedFigure]
     backdrop: np.ndarray
     treadmill: Treadmill | None
+    #: Instants drawn per frame (averaged: motion blur); the figures hold ``n_frames * subframes`` poses.
+    subframes: int = 1
+    t_draw: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
         return len(self.t_s)
 
+    @property
+    def centre_poses(self) -> np.ndarray:
+        """Index into the figures' poses of each frame's own instant (the middle of its exposure)."""
+        return np.arange(self.n_frames) * self.subframes + self.subframes // 2
+
     def frame(self, index: int) -> np.ndarray:
-        """Upright RGB frame ``index``, shape (H, W, 3) uint8."""
+        """Upright RGB frame ``index``, shape (H, W, 3) uint8 (the mean of its instants with motion blur)."""
+        if self.subframes == 1:
+            return self._instant(index, float(self.t_s[index]))
+        t_draw = self.t_draw if self.t_draw is not None else self.t_s
+        poses = range(index * self.subframes, (index + 1) * self.subframes)
+        total = sum(self._instant(k, float(t_draw[k])).astype(np.float32) for k in poses)
+        return np.round(np.asarray(total) / self.subframes).astype(np.uint8)
+
+    def _instant(self, pose: int, t_s: float) -> np.ndarray:
         rgb = self.backdrop.copy()
         if self.treadmill is not None:
-            self.treadmill.draw(rgb, float(self.t_s[index]))
-        for figure in sorted([self.runner, *self.others], key=lambda f: -f.depth[index]):
-            draw_figure(rgb, figure, index)
+            self.treadmill.draw(rgb, t_s)
+        for figure in sorted([self.runner, *self.others], key=lambda f: -f.depth[pose]):
+            draw_figure(rgb, figure, pose)
         return rgb
 
 
@@ -219,12 +260,23 @@ def build_scene(spec: ClipSpec) -> Scene:
         camera_height_m=spec.camera_height_m,
         projection=spec.projection,
     )
-    points = gait_body_points(t_s, runner_height=spec.runner_height_m, **asdict(spec.gait))
+    subframes = BLUR_INSTANTS if spec.blur > 0 else 1
+    # With motion blur each frame is the mean of a few instants spread over its exposure.
+    spread = np.linspace(-spec.blur / 2, spec.blur / 2, subframes) / spec.fps if subframes > 1 else np.zeros(1)
+    t_draw = (t_s[:, None] + spread[None, :]).ravel()
+    points = gait_body_points(t_draw, runner_height=spec.runner_height_m, **asdict(spec.gait))
     speed = _belt_speed(spec)
     if spec.motion == "across":
-        points = points + (speed * (t_s - t_s[-1] / 2))[:, None, None] * np.array([1.0, 0.0, 0.0])
-    runner = project_figure(points, camera, height_m=spec.runner_height_m, outfit=spec.outfit)
-    others = [] if spec.second_person is None else [_bystander(spec, camera, t_s)]
+        points = points + (speed * (t_draw - t_s[-1] / 2))[:, None, None] * np.array([1.0, 0.0, 0.0])
+    runner = project_figure(
+        points,
+        camera,
+        height_m=spec.runner_height_m,
+        outfit=spec.outfit,
+        markers=None if spec.markers is None else MARKER_COLOURS[spec.markers],
+        marker_diameter_m=spec.marker_diameter_m,
+    )
+    others = [] if spec.second_person is None else [_bystander(spec, camera, t_draw)]
     return Scene(
         spec=spec,
         t_s=t_s,
@@ -234,6 +286,8 @@ def build_scene(spec: ClipSpec) -> Scene:
         others=others,
         backdrop=background(camera, spec.background, seed=spec.seed),
         treadmill=Treadmill(camera, speed) if spec.motion == "treadmill" else None,
+        subframes=subframes,
+        t_draw=t_draw,
     )
 
 
@@ -327,7 +381,8 @@ def clip_truth(scene: Scene, video_name: str) -> dict:
     differently: about 0.5° less for a 5° dip seen from 1 m high); ``frames``: ``t_ms`` (real time of each
     frame), ``landmarks_xy`` (T x 33 x 2, the drawn landmarks in pixels of the
     upright frame, MediaPipe's order, null where off the frame) and
-    ``runner_height_px`` (T,) (standing height at the runner's distance).
+    ``runner_height_px`` (T,) (standing height at the runner's distance) and
+    ``markers_xy`` (T x 2 x 2, the stickers' true centres, or null without stickers).
     """
     spec = scene.spec
     gait = asdict(spec.gait)
@@ -339,9 +394,11 @@ def clip_truth(scene: Scene, video_name: str) -> dict:
     for key in ("leg_length_px", "side_leg_length_px", "vertical_oscillation_px", "runner_height_px"):
         truth.pop(key, None)  # in make_gait's own pixels, not this clip's
     width, height = spec.upright_size
-    xy = scene.runner.landmarks_xy
+    centre = scene.centre_poses
+    xy = scene.runner.landmarks_xy[centre]
     outside = (xy[..., 0] < 0) | (xy[..., 0] >= width) | (xy[..., 1] < 0) | (xy[..., 1] >= height)
-    mid_hip = (scene.runner_points[:, lm.LEFT_HIP] + scene.runner_points[:, lm.RIGHT_HIP]) / 2
+    points = scene.runner_points[centre]
+    mid_hip = (points[:, lm.LEFT_HIP] + points[:, lm.RIGHT_HIP]) / 2
     stored_w, stored_h = (height, width) if spec.rotation_deg in (90, 270) else (width, height)
     spec_dict = asdict(spec)
     return {
@@ -369,6 +426,10 @@ def clip_truth(scene: Scene, video_name: str) -> dict:
                 for frame, out in zip(xy, outside)
             ],
             "runner_height_px": np.round(scene.camera.scale(mid_hip) * spec.runner_height_m, 2).tolist(),
+            # The stickers' true centres (the runner's left, then right PSIS), px, whether seen or not.
+            "markers_xy": np.round(scene.camera.project(psis_points(points, spec.runner_height_m)), 3).tolist()
+            if spec.markers
+            else None,
         },
     }
 

@@ -43,6 +43,8 @@ class Outfit:
 
     ``build`` scales every limb's thickness; ``sleeve`` and ``shorts_length``
     are the fractions of the upper arm and thigh that the clothes cover.
+    ``pattern``: spots of other colours all over the shirt and shorts
+    (:data:`PATTERN_COLOURS`), sticker-sized, as on a patterned running kit.
     """
 
     skin: RGB = (222, 170, 135)
@@ -54,6 +56,19 @@ class Outfit:
     build: float = 1.0
     sleeve: float = 0.45
     shorts_length: float = 0.22
+    pattern: bool = False
+
+
+#: Colours of a patterned outfit's spots: white, teal and violet (none of them a sticker colour).
+PATTERN_COLOURS: tuple[RGB, ...] = ((235, 235, 235), (20, 160, 150), (120, 60, 200))
+#: Fluorescent dot-sticker colours (RGB) for the pelvis markers (``formcam render --markers COLOUR``).
+MARKER_COLOURS: dict[str, RGB] = {
+    "orange": (255, 110, 0),
+    "green": (70, 235, 40),
+    "pink": (255, 40, 170),
+    "yellow": (240, 240, 0),
+    "blue": (0, 130, 255),
+}
 
 
 #: A second outfit, for a bystander.
@@ -152,7 +167,13 @@ class ProjectedFigure:
 
 
 def project_figure(
-    points: np.ndarray, camera: Camera, *, height_m: float, outfit: Outfit = Outfit()
+    points: np.ndarray,
+    camera: Camera,
+    *,
+    height_m: float,
+    outfit: Outfit = Outfit(),
+    markers: RGB | None = None,
+    marker_diameter_m: float = 0.03,
 ) -> ProjectedFigure:
     """Build every part of the figure for every frame.
 
@@ -165,6 +186,11 @@ def project_figure(
     height_m : float
         The figure's standing height in metres (sets the thickness of every part).
     outfit : Outfit
+    markers : (int, int, int), optional
+        Draw a round sticker of this colour on each posterior superior iliac
+        spine (:func:`formcam.synthetic.gait.psis_points`), where it faces the camera.
+    marker_diameter_m : float
+        The stickers' diameter, metres.
 
     Returns
     -------
@@ -179,6 +205,10 @@ def project_figure(
     for side in ("left", "right"):
         parts += _limb_parts(points, side, camera, h, outfit, torso_depth)
     parts += _head_parts(points, frame, camera, h, outfit, to_camera, torso_depth)
+    if outfit.pattern:
+        parts += _pattern_parts(points, frame, camera, h, outfit, torso_depth)
+    if markers is not None:
+        parts += _sticker_parts(points, frame, camera, h, markers, marker_diameter_m / 2, torso_depth)
     mid_hip = (points[:, lm.LEFT_HIP] + points[:, lm.RIGHT_HIP]) / 2
     return ProjectedFigure(parts=parts, landmarks_xy=camera.project(points), depth=camera.depth(mid_hip))
 
@@ -354,6 +384,60 @@ def _torso_parts(points, frame, camera: Camera, h: float, outfit: Outfit, torso_
     parts.append(
         _Part("waistband", torso_depth + 0.0205, _hull_layers(np.concatenate(band, axis=1), (235, 235, 235), shade))
     )
+    return parts
+
+
+def _surface_discs(centres, normals, lateral, radius, camera: Camera) -> np.ndarray:
+    """Discs (T, K, N, 2) px lying on the body's surface, NaN where a disc faces away from the camera.
+
+    ``centres`` and ``normals`` (T, K, 3), ``lateral`` (T, 3): a disc spans
+    ``lateral`` and the direction square to it and to its normal.
+    """
+    theta = np.linspace(0, 2 * np.pi, _ELLIPSE_POINTS, endpoint=False)
+    across = _unit(np.cross(normals, lateral[:, None, :]))
+    ring = (
+        centres[:, :, None, :]
+        + radius * np.cos(theta)[None, None, :, None] * lateral[:, None, None, :]
+        + radius * np.sin(theta)[None, None, :, None] * across[:, :, None, :]
+    )
+    projected = camera.project(ring)
+    facing = camera.depth(centres + 0.01 * normals) < camera.depth(centres)
+    return np.where(facing[:, :, None, None], projected, np.nan)
+
+
+def _sticker_parts(points, frame, camera: Camera, h: float, colour: RGB, radius: float, torso_depth) -> list[_Part]:
+    """A round sticker on each PSIS, drawn over the shorts (an arm swinging past still hides it)."""
+    # Imported here: the gait model imports nothing of the renderer, and the renderer needs only this from it.
+    from formcam.synthetic.gait import psis_points
+
+    psis = psis_points(points, h)
+    back = np.repeat(-frame["forward"][:, None, :], 2, axis=1)
+    discs = _surface_discs(psis, back, frame["hips"], radius, camera)
+    colours = np.repeat(np.asarray(colour, dtype=np.float64)[None, :], len(points), axis=0)
+    return [_Part(f"sticker_{k}", torso_depth + 0.0197, [(discs[:, k], colours)]) for k in range(2)]
+
+
+def _pattern_parts(points, frame, camera: Camera, h: float, outfit: Outfit, torso_depth) -> list[_Part]:
+    """Spots of :data:`PATTERN_COLOURS` around the shorts and the shirt, at fixed places on the clothes."""
+    mid_hip = (points[:, lm.LEFT_HIP] + points[:, lm.RIGHT_HIP]) / 2
+    mid_sh = (points[:, lm.LEFT_SHOULDER] + points[:, lm.RIGHT_SHOULDER]) / 2
+    parts = []
+    k = 0
+    for position, half_width, half_depth in _TORSO_RINGS[:5]:
+        lateral = frame["hips"] if position <= _WAIST else frame["shoulders"]
+        forward = _unit(np.cross(lateral, frame["up"]))
+        centre = mid_hip + (position + 0.06) * (mid_sh - mid_hip)
+        # Spots every 40 degrees around the body, staggered from ring to ring.
+        for theta in np.radians(np.arange(0, 360, 40) + 20 * (k % 2)):
+            where = centre + h * outfit.build * (
+                half_width * np.cos(theta) * lateral + half_depth * np.sin(theta) * forward
+            )
+            normal = _unit(np.cos(theta) / half_width * lateral + np.sin(theta) / half_depth * forward)
+            disc = _surface_discs(where[:, None, :], normal[:, None, :], frame["up"], 0.022, camera)[:, 0]
+            colour = PATTERN_COLOURS[k % len(PATTERN_COLOURS)]
+            colours = np.repeat(np.asarray(colour, dtype=np.float64)[None, :], len(points), axis=0)
+            parts.append(_Part(f"spot_{k}", torso_depth + 0.0198, [(disc, colours)]))
+            k += 1
     return parts
 
 

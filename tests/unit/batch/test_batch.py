@@ -177,7 +177,7 @@ def test_options_that_do_not_change_results_do_not_make_a_clip_stale():
 
 # --------------------------------------------------------------------------------- summary, compare
 def fake_report(view="rear", **gait) -> dict:
-    pose = make_gait(view=view, duration_s=8, seed=1, **gait)
+    pose = make_gait(view=view, duration_s=8, seed=1, markers=view != "side", **gait)
     kin = analyse_pose(pose)
     video: dict[str, Any] = {
         "path": None,
@@ -446,7 +446,7 @@ def summary_style() -> str:
 def pose_clips(tmp_path_factory) -> Path:
     """Two runners' synthetic pose files, a file that is no pose file, and one with nobody in it."""
     folder = tmp_path_factory.mktemp("poses")
-    save_pose(make_gait(view="rear", pelvic_drop_deg=6, duration_s=6, seed=1), folder / "anna_1.npz")
+    save_pose(make_gait(view="rear", pelvic_drop_deg=6, duration_s=6, seed=1, markers=True), folder / "anna_1.npz")
     save_pose(make_gait(view="side", head_forward_pct=12, duration_s=6, seed=2), folder / "ben_1.npz")
     touch(folder / "broken.npz", b"not a pose file")
     empty = make_gait(duration_s=2, seed=3)

@@ -17,7 +17,10 @@ runner = CliRunner()
 def rear_pose(tmp_path_factory):
     path = tmp_path_factory.mktemp("pose") / "rear.npz"
     save_pose(
-        make_gait(view="rear", cadence_spm=172, pelvic_drop_deg=7, shoulder_dip_deg=4, duration_s=8, seed=2), path
+        make_gait(
+            view="rear", cadence_spm=172, pelvic_drop_deg=7, shoulder_dip_deg=4, duration_s=8, seed=2, markers=True
+        ),
+        path,
     )
     return path
 
@@ -42,6 +45,20 @@ def test_pose_file_analysis_writes_a_valid_report_and_tables(rear_pose, tmp_path
     assert "pelvic_drop_deg [deg]" in steps[0] and any(",left," in line for line in steps[1:])
     assert not (tmp_path / "out" / "pose.npz").exists()  # the input is not copied over itself
     assert not list((tmp_path / "out").glob(".*part"))
+
+
+def test_marker_tracks_in_the_pose_file_are_reused_unless_markers_off(rear_pose, tmp_path):
+    assert invoke("analyze", "--pose", rear_pose, "--out", tmp_path / "on", "-q", "--format", "json").exit_code == 0
+    pelvic = json.loads((tmp_path / "on" / "report.json").read_text())["metrics"]["pelvic_drop_deg"]
+    assert pelvic["value"] == pytest.approx(7, abs=1) and pelvic["method"].startswith("measured from markers")
+    result = invoke(
+        "analyze", "--pose", rear_pose, "--out", tmp_path / "off", "-q", "--format", "json", "--markers", "off"
+    )
+    assert result.exit_code == 0, result.output
+    pelvic = json.loads((tmp_path / "off" / "report.json").read_text())["metrics"]["pelvic_drop_deg"]
+    assert pelvic["value"] is None and "stickers on the pelvis dimples" in pelvic["reason"] and "method" not in pelvic
+    result = invoke("analyze", "--pose", rear_pose, "--out", tmp_path / "bad", "-q", "--markers", "purple")
+    assert result.exit_code == 2 and "--markers must be one of auto, off" in result.output
 
 
 def test_npz_given_as_the_video_argument_is_read_as_a_pose_file(rear_pose, tmp_path):

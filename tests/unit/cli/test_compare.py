@@ -170,7 +170,8 @@ def two_analyses(tmp_path_factory):
     root = tmp_path_factory.mktemp("cmp")
     for name, drop in (("before", 9), ("after", 4)):
         pose = root / f"{name}.npz"
-        save_pose(make_gait(view="rear", cadence_spm=168, pelvic_drop_deg=drop, duration_s=8, seed=3), pose)
+        gait = make_gait(view="rear", cadence_spm=168, pelvic_drop_deg=drop, duration_s=8, seed=3, markers=True)
+        save_pose(gait, pose)
         result = runner.invoke(
             app, ["analyze", "--pose", str(pose), "--out", str(root / name), "-q", "--format", "json"]
         )
@@ -227,3 +228,12 @@ def test_compare_command_with_a_missing_input_exits_3(tmp_path):
 def test_comparison_json_is_plain_json():
     result = compare_reports(report(metric(5.0)), report(copy.deepcopy(metric(6.0))))
     json.dumps(result.to_json(), allow_nan=False)
+
+
+def test_pelvic_drop_from_markers_needs_its_smallest_detectable_difference():
+    text = "±1.5° measured from markers (rendered rear-view runners with stickers)"
+    small = compare_reports(report(metric(5.0, error=text)), report(metric(7.5, error=text))).changes[1]
+    assert small.combined_error == pytest.approx(2.8)  # not sqrt(2) x 1.5° = 2.1°: Dingenen et al. 2018
+    assert small.beyond_error is False
+    large = compare_reports(report(metric(5.0, error=text)), report(metric(8.0, error=text))).changes[1]
+    assert large.beyond_error is True

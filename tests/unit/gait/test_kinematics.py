@@ -42,7 +42,8 @@ AT_CONTACT = ["knee_flexion_contact_deg", "shank_angle_contact_deg"]
 
 
 def _analyse(**params) -> tuple[Kinematics, dict]:
-    pose = make_gait(**params)
+    # Frontal views come with the pelvis stickers' tracks: without them there is no pelvic drop.
+    pose = make_gait(**{"markers": True, **params})
     assert pose.extras.truth is not None  # make_gait always gives its truth
     return analyse_pose(pose), pose.extras.truth
 
@@ -149,7 +150,7 @@ def test_metrics_of_the_other_view_are_null_and_marked_invalid():
 def test_a_clip_that_turns_from_behind_to_the_side_measures_each_metric_on_its_own_part():
     from formcam.pose.posefile import PoseSequence
 
-    rear = make_gait(view="rear", duration_s=16, **FRONTAL)
+    rear = make_gait(view="rear", duration_s=16, **FRONTAL, markers=True)
     side = make_gait(view="side", duration_s=16, **SAGITTAL)
     n = rear.n_frames + side.n_frames
     pose = PoseSequence(
@@ -219,7 +220,7 @@ def test_short_clip_warns_of_few_steps_and_nulls_metrics_naming_the_minimum():
 
 
 def test_forced_view_overrides_detection():
-    pose = make_gait(view="rear", **FRONTAL)
+    pose = make_gait(view="rear", **FRONTAL, markers=True)
     kin = analyse_pose(pose, view="side")
     assert kin.view.label == "side" and kin.view.confidence == 1.0
     assert kin.metrics["pelvic_drop_deg"].valid_for_view is False
@@ -234,7 +235,7 @@ def test_height_gives_vertical_oscillation_in_cm():
 
 
 def test_level_hint_replaces_the_estimate():
-    pose = make_gait(view="rear", camera_roll_deg=5.0, **FRONTAL)
+    pose = make_gait(view="rear", camera_roll_deg=5.0, **FRONTAL, markers=True)
     truth = pose.extras.truth
     hinted = analyse_pose(pose, level_deg=5.0)
     assert (hinted.roll.source, hinted.roll.roll_deg) == ("user", 5.0)
@@ -274,7 +275,7 @@ def test_capture_quality_warnings_from_the_landmarks():
     small, _ = _analyse(view="rear", runner_height_px=150, frame_size=(1280, 720), fps=25, **FRONTAL)
     codes = {q.code for q in small.quality}
     assert {"subject_small", "low_frame_rate"} <= codes
-    pose = make_gait(view="rear", **FRONTAL)
+    pose = make_gait(view="rear", **FRONTAL, markers=True)
     pose.image_xy[200:260] = np.nan  # one second without the runner
     pose.visibility[200:260] = np.nan
     kin = analyse_pose(pose)
@@ -295,7 +296,7 @@ def test_report_json_carries_view_segments_roll_and_the_not_running_reason():
     from formcam.pipeline import _video_section_without_file
     from formcam.report.json_report import ReportContent, build_report, validate_report
 
-    pose = make_gait(view="rear", camera_roll_deg=3.0, **FRONTAL)
+    pose = make_gait(view="rear", camera_roll_deg=3.0, **FRONTAL, markers=True)
     report = build_report(ReportContent(_video_section_without_file(pose), pose.t_ms, analyse_pose(pose)))
     validate_report(report)
     assert [s["label"] for s in report["view"]["segments"]] == ["rear"]

@@ -11,6 +11,7 @@ import pytest
 from formcam.gait.clean import clean_landmarks
 from formcam.gait.events import detect_events
 from formcam.gait.metrics import compute_metrics, flag_for, summarise
+from formcam.gait.pelvis import marker_line
 from formcam.gait.registry import METRICS, MetricSpec
 from formcam.gait.signals import frame_signals
 from formcam.gait.steps import GaitEvents, StepValue
@@ -72,8 +73,8 @@ def test_metric_of_the_wrong_view_is_null_and_says_which_view_it_needs():
 
 
 def test_per_step_values_carry_side_frame_and_time():
-    xy, t_ms, view, events, truth = _analysed(view="rear", pelvic_drop_deg=6)
-    result = compute_metrics(xy, t_ms, view, events)["pelvic_drop_deg"]
+    xy, t_ms, view, events, truth = _analysed(view="rear", shoulder_dip_deg=6)
+    result = compute_metrics(xy, t_ms, view, events)["shoulder_dip_deg"]
     assert result.n == len(result.per_step) >= 2 * 7
     step = result.per_step[0]
     assert set(step) == {"side", "frame", "t_ms", "value"}
@@ -113,6 +114,37 @@ def test_too_few_steps_per_side_gives_null_with_a_reason_and_low_confidence_belo
     steps = [StepValue(side, 10 * i, 5.0) for i, side in enumerate(["left", "right"] * 4)]
     result = summarise("shoulder_dip_deg", steps, t_ms)
     assert result.value == 5.0 and result.confidence == "low" and result.flag == "ok"
+
+
+def test_pelvic_drop_without_markers_is_null_saying_how_to_get_it():
+    xy, t_ms, view, events, _ = _analysed(view="rear", pelvic_drop_deg=8)
+    results = compute_metrics(xy, t_ms, view, events)
+    for name in ("pelvic_drop_deg", "pelvic_drop_peak_deg"):
+        result = results[name]
+        assert result.value is None and result.valid_for_view and result.method is None
+        assert "hip points do not follow the pelvis" in result.reason and "stickers" in result.reason
+
+
+def test_pelvic_drop_from_markers_at_midstance_and_its_peak_per_side():
+    pose = make_gait(view="rear", pelvic_drop_deg=8, pelvic_drop_right_deg=3, markers=True, marker_jitter_px=0.2)
+    xy = clean_landmarks(pose.image_xy, pose.visibility, pose.t_ms)
+    view = detect_view(xy)
+    events = detect_events(xy, pose.t_ms, view)
+    line = marker_line(pose.markers_xy, pose.t_ms)
+    results = compute_metrics(xy, pose.t_ms, view, events, markers=line)
+    for name in ("pelvic_drop_deg", "pelvic_drop_peak_deg"):
+        result = results[name]
+        assert result.method.startswith("measured from markers (both stickers seen in ")
+        assert result.to_json()["method"] == result.method
+        # Left stance drops the right side by 8 degrees, right stance the left by 3.
+        assert result.left == pytest.approx(8, abs=0.4) and result.right == pytest.approx(3, abs=0.4), name
+        assert result.value == pytest.approx(5.5, abs=0.4) and result.flag == "watch"  # L-R 5 > 3
+    assert results["pelvic_drop_peak_deg"].left >= results["pelvic_drop_deg"].left - 0.1
+    hidden = pose.markers_xy.copy()
+    hidden[: int(0.6 * len(hidden))] = np.nan  # a shirt over the stickers for most of the clip
+    rare = compute_metrics(xy, pose.t_ms, view, events, markers=marker_line(hidden, pose.t_ms))["pelvic_drop_deg"]
+    assert rare.value is None and rare.method is None
+    assert "stickers were seen together in only" in rare.reason and "uncovered" in rare.reason
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import pytest
 from formcam.compare import expected_error_value
 from formcam.gait.clean import clean_tracks
 from formcam.gait.events import detect_events
+from formcam.gait.pelvis import marker_line
 from formcam.gait.registry import (
     BLUR_SENSITIVE_METRICS,
     CAMERA_MOTION_SENSITIVE_METRICS,
@@ -80,7 +81,7 @@ def test_expected_error_number_is_the_whole_error_its_text_states(fps):
 
 @pytest.mark.parametrize("view", ["side", "rear"])
 def test_per_step_functions_give_side_frame_value_rows_or_a_reason(view):
-    pose = make_gait(view=view, fps=60, duration_s=6, seed=3)
+    pose = make_gait(view=view, fps=60, duration_s=6, seed=3, markers=True)
     cleaned = clean_tracks(pose.image_xy, pose.visibility, pose.t_ms)
     estimate = detect_view(cleaned.xy)
     events = detect_events(cleaned.xy, pose.t_ms, estimate, xy_unfiltered=cleaned.unfiltered)
@@ -93,6 +94,7 @@ def test_per_step_functions_give_side_frame_value_rows_or_a_reason(view):
         175.0,
         cleaned.unfiltered,
         cleaned.unfiltered,
+        marker_line(pose.markers_xy, pose.t_ms),
     )
     measured = 0
     for name, spec in METRICS.items():

@@ -163,6 +163,26 @@ def test_rear_view_draws_hip_and_shoulder_lines_beyond_the_body():
     assert changed_near(mask, shoulders[1] + 0.2 * (shoulders[1] - shoulders[0]))
 
 
+def test_pelvis_stickers_replace_the_hip_line_with_their_own_and_its_level():
+    width, height = 1080, 1920
+    xy = runner_xy(width, height, 540)
+    stickers = np.array([[500.0, 1060.0], [580.0, 1075.0]])  # above the hips, the runner's right lower
+    frame = grey_frame(width, height)
+    with_stickers = changed(
+        frame, draw_overlay(frame, annotation(xy, "rear", markers=stickers, pelvis_tilt_deg=10.6), ROWS)
+    )
+    without = changed(frame, draw_overlay(frame, annotation(xy, "rear"), ROWS))
+    beyond = stickers[1] + 0.2 * (stickers[1] - stickers[0])
+    assert changed_near(with_stickers, beyond) and not changed_near(without, beyond)
+    # The level reference: a dashed horizontal at the higher sticker's height, past the line's ends.
+    assert changed_near(with_stickers, (stickers[0][0] - 0.5 * (stickers[1][0] - stickers[0][0]), stickers[0][1]), 6)
+    hips = xy[[lm.LEFT_HIP, lm.RIGHT_HIP]]
+    hip_beyond = hips[1] + 0.2 * (hips[1] - hips[0])
+    assert changed_near(without, hip_beyond) and not changed_near(with_stickers, hip_beyond)
+    unseen = annotation(xy, "rear", markers=np.full((2, 2), np.nan))
+    assert changed_near(changed(frame, draw_overlay(frame, unseen, ROWS)), hip_beyond)
+
+
 def test_side_view_draws_the_mid_ear_to_mid_shoulder_line_and_no_hip_extension():
     width, height = 1080, 1920
     xy = runner_xy(width, height, 540)

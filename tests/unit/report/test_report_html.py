@@ -56,7 +56,9 @@ def test_every_measured_metric_is_explained_with_norm_error_and_plot(rear):
         assert text.count(f'<svg class="plot" data-metric="{name}"') == 1, name
         assert f"Per-step values ({len(metric['per_step'])} steps)" in text
     pelvic = section(page, "pelvic_drop_deg")
-    assert "L 9.0°" in pelvic and "R 9.0°" in pelvic  # left vs right
+    # left vs right, from the stickers at midstance (within a frame of the drawn peak)
+    assert re.search(r"L (8\.[89]|9\.0)°", pelvic) and re.search(r"R (8\.[89]|9\.0)°", pelvic), pelvic
+    assert "measured from markers" in pelvic
     assert 'class="contact"' in pelvic  # contacts marked on the plot
 
 

@@ -21,7 +21,8 @@ def fresh():
 def test_stored_study_covers_every_metric_with_a_truth_and_the_current_noise_model():
     stored = accuracy_study()
     assert stored["generated_by"] == accuracy.COMMAND and stored["n_gaits"] >= 200
-    expected = {"cadence_spm"} | set(METRICS)
+    # The marker metrics rest on stickers, not landmarks: measured on rendered runners (docs/validation.md).
+    expected = {"cadence_spm"} | {name for name, spec in METRICS.items() if not spec.from_markers}
     assert set(stored["metrics"]) == expected
     for key, value in REALISTIC_NOISE.items():
         if key not in ("jitter_px", "camera_roll_deg"):
@@ -62,7 +63,8 @@ def test_issue_targets_hold_in_the_stored_study():
 def test_the_table_and_document_are_generated_from_the_data(tmp_path):
     stored = accuracy_study()
     table = accuracy.markdown_table(stored["metrics"])
-    assert table.count("\n") == len(stored["metrics"]) + 1 and "`pelvic_drop_deg` | °" in table
+    assert table.count("\n") == len(stored["metrics"]) + 1 and "`shoulder_dip_deg` | °" in table
+    assert "`pelvic_drop_deg`" not in table
     document = accuracy.markdown_document(stored)
     assert accuracy.COMMAND in document and table in document
     assert accuracy.DOC_FILE.read_text(encoding="utf-8") == document

@@ -229,6 +229,7 @@ def test_kinematics_on_the_drawn_joints_recover_the_truth(tmp_path):
         frame_size=(640, 360),
         projection="orthographic",
         gait=Gait(pelvic_drop_deg=8.0, shoulder_dip_deg=5.0),
+        markers="orange",
     )
     truth = read_truth(render_clip(spec, tmp_path / "rear.mp4").truth)
     kin = analyse_pose(drawn_pose(truth))
@@ -268,6 +269,7 @@ def test_true_events_give_the_frontal_metrics_where_event_detection_fails():
         frame_size=(640, 360),
         projection="orthographic",
         gait=Gait(pelvic_drop_deg=8.0, shoulder_dip_deg=5.0, trunk_lateral_lean_deg=3.0),
+        markers="orange",
     )
     scene = build_scene(spec)
     truth = clip_truth(scene, "rear.mp4")
@@ -352,3 +354,14 @@ def test_render_command_writes_a_clip_and_refuses_bad_options_in_one_line(tmp_pa
     assert read_truth(out)["truth"]["pelvic_drop_deg"] == 9.0
     bad = runner.invoke(app, ["render", str(tmp_path / "bad.mp4"), "--view", "top"])
     assert bad.exit_code == 2 and "view" in bad.output and "Traceback" not in bad.output
+    stickers = tmp_path / "stickers.mp4"
+    options = ["--view", "rear", "--duration", "0.3", "--fps", "30", "--size", "320x240", "--pelvic-drop", "8"]
+    extra = ["--pelvic-drop-right", "3", "--markers", "pink", "--marker-size", "4", "--pattern", "--blur", "0.5"]
+    result = runner.invoke(app, ["render", str(stickers), *options, *extra])
+    assert result.exit_code == 0, result.output
+    truth = read_truth(stickers)
+    assert (truth["spec"]["markers"], truth["spec"]["marker_diameter_m"], truth["spec"]["blur"]) == ("pink", 0.04, 0.5)
+    assert truth["spec"]["outfit"]["pattern"] is True and truth["truth"]["pelvic_drop_right_deg"] == pytest.approx(3.0)
+    assert len(truth["frames"]["markers_xy"]) == truth["video"]["frames"]
+    bad = runner.invoke(app, ["render", str(tmp_path / "bad.mp4"), "--view", "rear", "--markers", "purple"])
+    assert bad.exit_code == 2 and "markers must be one of" in bad.output
