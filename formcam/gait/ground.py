@@ -77,9 +77,10 @@ def refine_stance_edges(
         landed = ground_contact_times(lowest, t_ms, contacts, stance_end, landing=True)
         new_contact_t = np.where(np.isfinite(landed), landed, contact_t)
         new_frames = np.maximum(np.searchsorted(t_ms, new_contact_t, side="right") - 1, 0)
-        # A landing at the clip's end whose stance would reach its middle only after the clip is not shown:
-        # a foot still coming down looks settled there.
+        # A landing at the clip's end, too late to time, may be a foot still coming down, which looks
+        # settled there: it stands only if the foot gets as low as it was at its previous landing.
         shown = paired | np.isfinite(landed) | (contacts + typical // 2 < len(t_ms))
+        shown |= _reaches_previous_landing(lowest, contacts, new_frames, np.isfinite(landed))
         contacts, ends, paired = contacts[shown], ends[shown], paired[shown]
         new_contact_t, new_frames = new_contact_t[shown], new_frames[shown]
         # Toe-offs from the middle of each stance as now timed (an early start put it in the landing);
@@ -172,6 +173,31 @@ def ground_contact_times(
     low, high = np.minimum(t_off, t_down), np.maximum(t_off, t_down)
     timed = np.where(np.isfinite(meets) & (rate > 0), np.clip(meets, low, high), t_off)
     out[found & (first_off > 0)] = timed[found & (first_off > 0)]
+    return out
+
+
+#: A foot is down as low as at its previous landing when within this share of its swing height of it.
+LANDING_HEIGHT_SHARE = 0.05
+
+
+def _reaches_previous_landing(
+    lowest: np.ndarray, contacts: np.ndarray, landed_frames: np.ndarray, timed: np.ndarray
+) -> np.ndarray:
+    """bool (n,): after each contact, the foot's lowest point comes as low as at the previous timed landing.
+
+    ``lowest`` is the foot's lowest point, px, y down; the swing height is the foot's rise between the two.
+    """
+    out = np.zeros(len(contacts), dtype=bool)
+    for i in np.flatnonzero(~timed):  # only the few untimed contacts, at the clip's ends
+        earlier = np.flatnonzero(timed[:i])
+        if not earlier.size:
+            continue
+        landing = landed_frames[earlier[-1]]
+        between, after = lowest[landing : contacts[i] + 1], lowest[contacts[i] :]
+        if not (np.isfinite(between).any() and np.isfinite(after).any()):
+            continue
+        ground, top = lowest[min(landing + 1, len(lowest) - 1)], np.nanmin(between)
+        out[i] = np.nanmax(after) >= ground - LANDING_HEIGHT_SHARE * (ground - top)
     return out
 
 

@@ -161,13 +161,14 @@ def test_the_video_failing_while_the_outputs_are_drawn_is_an_input_error_not_an_
 
     from formcam import pipeline
     from formcam.errors import UnreadableInputError
-    from formcam.pose.posefile import save_pose
+    from formcam.pose.posefile import save_pose, video_fingerprint
     from formcam.synthetic.gait import make_gait
 
     video = tmp_path / "run.mp4"
     video.write_bytes(b"stands in for the analysed video")
     pose = make_gait(view="side", duration_s=6, seed=2)
-    pose.extras.video = {"path": str(video), "width": pose.frame_size[0], "height": pose.frame_size[1]}
+    pose.extras.video = {**pipeline._video_section_without_file(pose), "path": str(video)}
+    pose.extras.video_fingerprint = video_fingerprint(video)  # the pose file's own video: drawn on
     path = save_pose(pose, tmp_path / "pose.npz")
 
     def broken_input(*args, **kwargs):
