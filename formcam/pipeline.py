@@ -25,6 +25,7 @@ from formcam.gait.view import CLEAR_VIEWS, View
 from formcam.inputs import require_regular_file
 from formcam.outputs import OutputLock, default_out_dir, prepare_out_dir, staged_outputs
 from formcam.pose.detector import DEFAULT_NUM_POSES
+from formcam.pose.frame_times import even_frame_times
 from formcam.pose.markers import MarkerTracks
 from formcam.pose.models import resolve_model
 from formcam.pose.parallel import detect_people_parallel
@@ -296,6 +297,9 @@ def _analyze(path: Path, out_dir: Path, options: AnalysisOptions, on_progress: P
         level_deg=options.level_deg,
         markers=options.markers != "off",
     )
+    # A clip whose frame rate changes was analysed on even frame times (its report says so): its tables and
+    # drawing are made on the same ones.
+    pose = even_frame_times(pose)
     forced_over = check_analysable(kinematics, where, pose.t_ms, path.name, force=options.force)
     if capture is not None:
         kinematics.metrics = null_affected_metrics(kinematics.metrics, capture)

@@ -45,6 +45,7 @@ from formcam.gait.slowmo import TYPICAL_CADENCE, advised_factor, confirmed_facto
 from formcam.gait.steps import MIN_REGULAR_STEPS, GaitEvents, regular_steps
 from formcam.gait.view import FRONTAL, View, ViewEstimate, ViewSegment, detect_view, frame_view_labels, view_segments
 from formcam.pose import landmarks as lm
+from formcam.pose.frame_times import even_frame_times
 from formcam.pose.posefile import PoseSequence
 from formcam.quality.warnings import Code, QualityWarning
 
@@ -110,6 +111,10 @@ class Kinematics:
         The pelvis line from two stickers, levelled like ``xy_level``; None
         without marker tracks (or with ``markers=False``); seen too rarely,
         it is not measured from (:attr:`MarkerLine.usable`).
+    t_ms : ndarray, float64, shape (T,) or None
+        The frame times every per-frame array here belongs to: the pose's
+        own, or even ones where its frame rate changes part-way
+        (:func:`formcam.pose.frame_times.even_frame_times`).
     """
 
     xy: np.ndarray
@@ -130,6 +135,7 @@ class Kinematics:
     slow_motion_estimate: float | None = None
     slow_motion_applied: float = 1.0
     markers: MarkerLine | None = None
+    t_ms: np.ndarray | None = None
 
 
 def analyse_pose(
@@ -167,6 +173,8 @@ def analyse_pose(
     -------
     Kinematics
     """
+    given_t_ms = pose.t_ms
+    pose = even_frame_times(pose)  # a clip whose frame rate changes: analysed on even frame times
     t_ms = np.asarray(pose.t_ms, dtype=np.float64)
     n_frames = len(t_ms)
     detected_fraction = float(np.mean(pose.detected)) if n_frames else 0.0
@@ -237,6 +245,8 @@ def analyse_pose(
         slow_motion_applied=applied,
         slow_motion_estimate=slow_motion,
     )
+    if n_frames != len(given_t_ms) or not np.array_equal(t_ms, np.asarray(given_t_ms, dtype=np.float64)):
+        quality.append(resampled_warning(given_t_ms, t_ms))
     return Kinematics(
         xy=xy,
         view=view_estimate,
@@ -256,6 +266,19 @@ def analyse_pose(
         slow_motion_estimate=slow_motion,
         slow_motion_applied=applied,
         markers=line,
+        t_ms=t_ms,
+    )
+
+
+def resampled_warning(given_t_ms: np.ndarray, t_ms: np.ndarray) -> QualityWarning:
+    """Say that a clip whose frame rate changes was analysed on even frame times, and at what rate."""
+    given = np.diff(np.asarray(given_t_ms, dtype=np.float64))
+    fastest, slowest = 1000.0 / np.percentile(given, 10), 1000.0 / np.percentile(given, 90)
+    return QualityWarning(
+        Code.VARIABLE_FRAME_RATE,
+        f"The frame rate changes in this clip (from about {fastest:.0f} to {slowest:.0f} fps): it was analysed "
+        f"on even frame times at {1000.0 / float(np.median(np.diff(t_ms))):.0f} fps, and values at foot contact "
+        "in the slower part rest on fewer frames.",
     )
 
 

@@ -30,6 +30,7 @@ class Code:
     SLOW_MOTION_SUSPECTED = "slow_motion_suspected"
     SUBJECT_SMALL = "subject_small"
     LOW_FRAME_RATE = "low_frame_rate"
+    VARIABLE_FRAME_RATE = "variable_frame_rate"
     LONG_GAPS = "long_gaps"
     CAMERA_TILTED = "camera_tilted"
     CAMERA_ROLLED = "camera_rolled"

@@ -222,6 +222,20 @@ def truncate(src: str | os.PathLike, dst: str | os.PathLike, fraction: float) ->
     return Path(dst)
 
 
+def slower_after(src: str | os.PathLike, dst: str | os.PathLike, seconds: float, keep_every: int) -> Path:
+    """Re-encode ``src`` keeping every frame for ``seconds``, then every ``keep_every``-th, true timestamps kept.
+
+    What a phone does when the light drops: 60 fps, then 15, in one file (variable frame rate).
+    """
+    common = ["-i", os.fspath(src), "-vf", f"select='lt(t\\,{seconds})+not(mod(n\\,{keep_every}))'", "-an",
+              "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p"]  # fmt: skip
+    try:
+        run_ffmpeg(*common, "-fps_mode", "vfr", os.fspath(dst))
+    except RuntimeError:  # ffmpeg < 5.1 spells it -vsync
+        run_ffmpeg(*common, "-vsync", "vfr", os.fspath(dst))
+    return Path(dst)
+
+
 def phone_portrait_clip(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     """Store ``src``'s frames turned 90° counter-clockwise, with metadata turning them back.
 

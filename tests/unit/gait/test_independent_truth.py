@@ -289,21 +289,36 @@ def test_cadence_of_other_speeds_to_half_a_percent(analysed, view, cadence):
     assert kin.cadence.value_spm == pytest.approx(cadence, rel=0.005)
 
 
-@_xfail(
-    "after a switch from 60 to 30 or 15 fps the slower frames count as 'long gaps', their contacts are lost and "
-    "the cadence comes from the legs' rhythm; measured, truth 170: 120.4 (side, 60->30 fps), 96.0 (side, "
-    "60->15), 120.4 (rear, 60->30), 95.7 (rear, 60->15)"
-)
 @pytest.mark.parametrize("fps2", [30, 15])
 @pytest.mark.parametrize("view", ["side", "rear"])
 def test_variable_frame_rate_keeps_cadence_and_postures(analysed, view, fps2):
-    """60 fps, then ``fps2`` from 5 s on, true timestamps."""
+    """60 fps, then ``fps2`` from 5 s on, true timestamps (before: 96-120 steps/min for 170)."""
     clip, pose, kin = analysed(view=view, fps=60, duration_s=12, vfr=(fps2, 5.0))
     assert np.diff(pose.t_ms)[-1] == pytest.approx(1000.0 / fps2)
     assert kin.cadence.value_spm == pytest.approx(clip.truth["cadence_spm"], rel=0.005)
     names = SIDE_POSTURE + ["head_forward_pct"] if view == "side" else FRONTAL_ANGLES
-    for name in names + ["vertical_oscillation_pct"]:
+    for name in names:
         _assert_metric(kin, clip.truth, name, 1.0)
+    assert "variable_frame_rate" in {q.code for q in kin.quality}
+
+
+@pytest.mark.parametrize(
+    "fps2",
+    [
+        30,
+        pytest.param(
+            15,
+            marks=_xfail(
+                "vertical oscillation 6.5-6.6 % for 7.76: at 15 fps the hip's highest and lowest points fall "
+                "between frames 67 ms apart, and the even frame times interpolate straight across them"
+            ),
+        ),
+    ],
+)
+@pytest.mark.parametrize("view", ["side", "rear"])
+def test_variable_frame_rate_keeps_the_bounce(analysed, view, fps2):
+    clip, _, kin = analysed(view=view, fps=60, duration_s=12, vfr=(fps2, 5.0))
+    _assert_metric(kin, clip.truth, "vertical_oscillation_pct", 1.0)
 
 
 # ------------------------------------------------------------------------------------- other runners
