@@ -80,14 +80,19 @@ def inputs(videos: Path) -> list[tuple[str, str, Path, Degradation | None]]:
     return rows
 
 
-def run(videos: Path, work: Path, only: list[str] | None = None) -> list[Row]:
-    """Analyse every input (or those whose clip name contains one of ``only``); return the rows."""
+def run(videos: Path, work: Path, only: list[str] | None = None, *, cached_only: bool = False) -> list[Row]:
+    """Analyse every input (or those whose clip name contains one of ``only``); return the rows.
+
+    ``cached_only``: analyse nothing, give the rows of the inputs already analysed in ``work``.
+    """
     work.mkdir(parents=True, exist_ok=True)
     rows = []
     for clip, copy, source, how in inputs(videos):
         if only and not any(word in clip for word in only):
             continue
         name = f"{Path(clip).stem}__{copy.replace(' ', '_')}"
+        if cached_only and not (work / f"{name}.json").exists():
+            continue
         video = source
         if how is not None:
             video = work / f"{name}.mp4"
@@ -143,10 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("formcam-out/trust/work"), help="copies and results")
     parser.add_argument("--markdown", type=Path, help="write the table here (default: print it)")
     parser.add_argument("--only", nargs="*", help="only clips whose name contains one of these words")
+    parser.add_argument("--cached-only", action="store_true", help="only the inputs already analysed in --work")
     args = parser.parse_args(argv)
     if not args.videos.is_dir():
         parser.error(f"no clips at {args.videos}: set FORMCAM_VIDEOS_DIR")
-    table = markdown(run(args.videos, args.work, args.only))
+    table = markdown(run(args.videos, args.work, args.only, cached_only=args.cached_only))
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(table)
