@@ -13,7 +13,7 @@ ifneq ($(wildcard $(SHARED)/videos),)
 export FORMCAM_VIDEOS_DIR ?= $(SHARED)/videos
 endif
 
-.PHONY: setup system-deps test test-fast lint bench demo validate accuracy clean
+.PHONY: setup system-deps test test-fast lint bench demo validate accuracy trust clean
 
 setup: system-deps $(BIN)/formcam
 	@$(BIN)/formcam models path full >/dev/null 2>&1 || $(BIN)/formcam models fetch full
@@ -67,6 +67,12 @@ validate:
 # formcam/data/accuracy.json (read by formcam.gait.metrics) and docs/accuracy.md.
 accuracy:
 	$(BIN)/python -m formcam.synthetic.accuracy --write
+
+# The trust table of docs/validation.md: every real clip of FORMCAM_VIDEOS_DIR as it is, and the degraded
+# copies (dark, 360 px, 24 fps, CRF 35, blur) of those formcam analyses; one analysis at a time, niced
+# (about 40 runs of 20-60 s each on two cores; an interrupted run goes on where it stopped).
+trust:
+	nice -n 10 $(BIN)/python -m tests.helpers.trust_table --markdown formcam-out/trust/trust.md
 
 clean:
 	rm -rf formcam-out .pytest_cache

@@ -63,6 +63,12 @@ MIN_FOOT_SWEEP = 0.3
 #: Side view: running bends the swing knee to 80-130 degrees, walking to 50-70 (measured on the real
 #: clips here: treadmill runs 93-131, walks 54-68); the larger leg's 95th percentile below this is walking.
 MIN_RUNNING_SWING_KNEE_DEG = 75.0
+#: Steps per minute above which walking is vigorous, brisk walking's upper end (about 6 METs; Tudor-Locke et
+#: al. 2019, CADENCE-Adults, Int J Behav Nutr Phys Act 16:8): treadmill walks are filmed at 100-125 (the real
+#: walking clip here 114), runs at 150-190.  A shallow swing knee with a faster rhythm is not walking on the
+#: knee's word alone: a pose model that cannot see the legs well (a dark, blurred or noisy clip) draws the
+#: folded swing leg straighter than it is, while the rhythm of the steps survives.
+MAX_WALKING_CADENCE_SPM = 130.0
 #: Runner (head to heels) smaller than this share of the frame height: 'subject_small' ...
 SMALL_SUBJECT_FRACTION = 0.3
 #: ... or smaller than this many pixels.
@@ -337,8 +343,13 @@ def running_decision(
        and front views cannot see this.
     3. **Swing knee** (side view).  Running folds the swinging knee to 80-130
        degrees, walking to 50-70: below :data:`MIN_RUNNING_SWING_KNEE_DEG`
-       it is walking.  This holds where toe-offs are unreliable (a far leg
-       hidden behind the near one makes walking look as if it had flight).
+       it is walking when the steps agree, coming no faster than walking's
+       (:data:`MAX_WALKING_CADENCE_SPM`).  This holds where toe-offs are
+       unreliable (a far leg hidden behind the near one makes walking look as
+       if it had flight).  A shallow knee at a running rhythm is left to the
+       flight cue: in a dark, blurred or noisy clip the pose model draws the
+       folded swing leg straighter than it is (a darkened real treadmill run
+       read 68°), while the steps' timing survives such noise.
     4. **Flight.**  Running has a flight phase (no foot on the ground) and no
        double support; walking the reverse.  In side views whose knees fold
        like running, only clear double support (:data:`CLEAR_DOUBLE_SUPPORT`
@@ -348,8 +359,10 @@ def running_decision(
        (``events.method == 'midstance'``, a bouncing gait: walking is lowest
        in double support), where a pose model's feet can hide a short flight.
 
-    Each cue is a ratio of times or an angle, so slow motion does not change
-    it (a slow-motion run gets a slow-motion warning instead).
+    Each cue but the rhythm of step 3 is a ratio of times or an angle, so slow
+    motion does not change it (a slow-motion run gets a slow-motion warning
+    instead); slow motion only lowers the rhythm, which then leaves the knee's
+    word standing, as before.
     """
     steps = regular_steps(events, t_ms)
     if len(steps) < MIN_REGULAR_STEPS:
@@ -364,7 +377,7 @@ def running_decision(
                 f"sweeps {100 * MIN_FOOT_SWEEP:.0f} % or more): this looks like running on the spot"
             )
         knee = swing_knee_flexion_deg(xy)
-        if np.isfinite(knee) and knee < MIN_RUNNING_SWING_KNEE_DEG:
+        if np.isfinite(knee) and knee < MIN_RUNNING_SWING_KNEE_DEG and not _running_rhythm(events, t_ms, steps):
             return False, (
                 f"the knees bend to only {knee:.0f}° in the swing (running bends them to "
                 f"{MIN_RUNNING_SWING_KNEE_DEG:.0f}° or more): this looks like walking"
@@ -392,6 +405,14 @@ def running_decision(
             f"down {100 * double:.0f} %): this looks like walking"
         )
     return True, None
+
+
+def _running_rhythm(events: GaitEvents, t_ms: np.ndarray, steps: np.ndarray) -> bool:
+    """True when the regular steps come faster than :data:`MAX_WALKING_CADENCE_SPM` (median step time)."""
+    frames = np.asarray(events.contact_frames, dtype=int)
+    times = np.asarray(t_ms, dtype=np.float64)
+    step_ms = times[frames[steps + 1]] - times[frames[steps]]
+    return bool(len(step_ms)) and 60000.0 / float(np.median(step_ms)) > MAX_WALKING_CADENCE_SPM
 
 
 def foot_sweep(xy: np.ndarray, events: GaitEvents, facing: int) -> float:

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from formcam.gait.kinematics import Kinematics, analyse_pose
+from formcam.pose import landmarks as lm
 from formcam.synthetic.gait import make_gait
 from formcam.synthetic.noise import REALISTIC_NOISE
 
@@ -183,6 +184,38 @@ def test_walking_is_not_running_and_says_why():
     assert "not_running" in [q.code for q in kin.quality]
     rear, _ = _analyse(view="rear", flight=False, vertical_oscillation_pct=4.0)
     assert not rear.is_running and "walking" in rear.not_running_reason
+
+
+def _straighter_knees(pose, share: float):
+    """The pose with each knee drawn ``share`` of its way out from the hip-ankle line (feet untouched), as a
+    pose model draws a folded leg it cannot see well (a dark or noisy clip) straighter than it is."""
+    xy = pose.image_xy.copy()
+    for hip, knee, ankle in ((lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE), (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE)):
+        middle = (xy[:, hip] + xy[:, ankle]) / 2
+        xy[:, knee] = middle + share * (xy[:, knee] - middle)
+    return dataclasses.replace(pose, image_xy=xy)
+
+
+def test_a_run_whose_swing_knee_the_pose_model_draws_straighter_is_still_running():
+    """Issue 20: a darkened real treadmill run was refused as walking (swing knee 68°) at 168 steps/min.
+
+    The knee's fold is the cue a dark or noisy picture spoils; the steps' rhythm survives it.  A shallow
+    knee at a running rhythm is left to the flight cue, while walking (slow steps, or both feet down) is
+    still refused.
+    """
+    from formcam.gait.kinematics import MIN_RUNNING_SWING_KNEE_DEG, swing_knee_flexion_deg
+
+    run = make_gait(view="side", vertical_oscillation_pct=8.0, duration_s=8, seed=1)
+    dim = analyse_pose(_straighter_knees(run, 0.6))
+    assert swing_knee_flexion_deg(dim.xy_level) < MIN_RUNNING_SWING_KNEE_DEG
+    assert dim.is_running, dim.not_running_reason
+    assert dim.cadence.value_spm == pytest.approx(170.0, rel=0.02)
+    # Walking keeps its refusal: at a walking rhythm on the knee's word, at a running one on both feet down.
+    for cadence in (110.0, 170.0):
+        walk = analyse_pose(make_gait(view="side", flight=False, vertical_oscillation_pct=4.0, cadence_spm=cadence))
+        assert not walk.is_running and "walking" in walk.not_running_reason
+    slow = analyse_pose(make_gait(view="side", flight=False, vertical_oscillation_pct=4.0, cadence_spm=110.0))
+    assert "knees bend to only" in slow.not_running_reason
 
 
 def test_running_on_the_spot_is_not_running():
