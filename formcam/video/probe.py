@@ -361,8 +361,16 @@ def _rotation_clockwise(pyav_rotation) -> int:
     return int((-quarter_turns * 90) % 360)
 
 
+#: Containers that are a bare codec stream (a Raspberry Pi's ``.h264``): no timestamps of their own.
+RAW_STREAM_FORMATS = frozenset({"h264", "hevc", "m4v", "mpegvideo", "rawvideo", "mjpeg"})
+
+
 def _playback_fps(stream, container) -> float:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+    # A bare stream has no timestamps: FFmpeg's average rate is its 25 fps default, while the stream's own
+    # timing (the H.264 SPS's VUI) gives the camera's rate as the codec's frame rate.
+    bare = bool(RAW_STREAM_FORMATS & set(str(container.format.name).split(",")))
+    own = stream.codec_context.framerate if bare else None
+    for rate in (own, stream.average_rate, stream.guessed_rate, stream.base_rate):
         if rate and float(rate) > 0:
             return float(rate)
     duration = _duration_s(stream, container)
