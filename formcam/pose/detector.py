@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from formcam.errors import UnreadableInputError, UsageError
+from formcam.pose.exposure import for_pose_model
 from formcam.pose.landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -218,7 +219,7 @@ class PoseDetector:
         # MediaPipe needs strictly increasing integer milliseconds.
         timestamp = max(self._last_timestamp + 1, int(round(t_ms)))
         self._last_timestamp = timestamp
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(for_pose_model(rgb)))
         # MediaPipe's graph logs once on its first frame, and again on the
         # first frame with a person (landmark projection): hide both.
         if not self._seen_person:
@@ -366,7 +367,8 @@ def look_for_people(images: Iterable[np.ndarray], model_path: Path) -> PeopleSee
     most, heights = 0, []
     with native_stderr_silenced(), _landmarker(model_path, 2, video=False) as landmarker:
         for rgb in images:
-            result = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
+            picture = np.ascontiguousarray(for_pose_model(rgb))
+            result = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=picture))
             most = max(most, len(result.pose_landmarks))
             heights += [float(np.ptp(np.clip([p.y for p in person], 0.0, 1.0))) for person in result.pose_landmarks]
     return PeopleSeen(most, min(heights, default=np.nan))
