@@ -312,10 +312,12 @@ def speed_change(xy: np.ndarray | None, t_ms: np.ndarray, view: ViewEstimate) ->
     half = SPEED_CHANGE_STEPS // 2
     # Medians of whole windows only: at the clip's ends a window would repeat its last step.
     stretch = ndimage.median_filter(steps, size=SPEED_CHANGE_STEPS)[half : len(steps) - half]
-    # A stretch of real steps at another speed is regular; steps a pose glitch or two cut short are not (a clip
-    # ten times slow had two glitches early on read as a stretch at normal speed).
+    # A stretch of real steps at another speed is regular, all but one of its steps within a quarter of their
+    # median (one contact missed merges two steps); the pieces a pose glitch or two cut a step into are not (a
+    # clip ten times slow had two glitches early on read as a stretch at normal speed).
     windows = np.lib.stride_tricks.sliding_window_view(steps, SPEED_CHANGE_STEPS)
-    regular = windows.max(axis=1) <= SPEED_CHANGE_FACTOR * windows.min(axis=1)
+    typical = np.median(windows, axis=1, keepdims=True)
+    regular = (np.abs(windows - typical) <= 0.25 * typical).sum(axis=1) >= SPEED_CHANGE_STEPS - 1
     if not regular.any():
         return None
     fast, slow = int(np.argmin(np.where(regular, stretch, np.inf))), int(np.argmax(stretch))

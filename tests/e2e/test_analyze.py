@@ -151,16 +151,20 @@ def half_speed(shared_video, tmp_path_factory):
     return slow
 
 
-def test_half_speed_clip_warns_and_slowmo_restores_real_cadence(analysed, half_speed, tmp_path):
+def test_half_speed_clip_is_refused_naming_its_factor_and_slowmo_restores_real_cadence(analysed, half_speed, tmp_path):
     _, out, _ = analysed("side_60fps")
     real = json.loads((out / "report.json").read_text())["cadence_spm"]["value"]
 
+    # Half speed without metadata: refused, naming the factor (issue 20, point 6) ...
     plain = formcam("analyze", half_speed, "--out", tmp_path / "plain", "--quiet", "--no-video")
-    assert plain.returncode == 0, plain.stderr
+    assert plain.returncode == 4, plain.stderr
+    assert "this looks like about 2x slow motion: run again with --slowmo 2" in plain.stderr
+    # ... and with --force, analysed at the speed it plays, with the same advice as a warning.
+    forced = formcam("analyze", half_speed, "--out", tmp_path / "plain", "--quiet", "--no-video", "--force")
+    assert forced.returncode == 0, forced.stderr
     report = json.loads((tmp_path / "plain" / "report.json").read_text())
     assert report["cadence_spm"]["value"] == pytest.approx(real / 2, rel=0.05)
-    assert "slow_motion_suspected" in {q["code"] for q in report["quality"]}
-    assert "--slowmo" in next(q["message"] for q in report["quality"] if q["code"] == "slow_motion_suspected")
+    assert "--slowmo 2" in next(q["message"] for q in report["quality"] if q["code"] == "slow_motion_suspected")
 
     fixed = formcam("analyze", half_speed, "--slowmo", "2", "--out", tmp_path / "fixed", "--quiet", "--no-video")
     assert fixed.returncode == 0, fixed.stderr

@@ -28,7 +28,7 @@ def test_every_code_is_documented_and_the_docs_name_no_other():
 
 def test_the_constants_are_the_codes():
     constants = {name: value for name, value in vars(Code).items() if not name.startswith("_")}
-    assert sorted(constants.values()) == sorted(CODES) and len(set(CODES)) == len(CODES) == 19
+    assert sorted(constants.values()) == sorted(CODES) and len(set(CODES)) == len(CODES) == 20
     assert all(value == name.lower() for name, value in constants.items())
 
 
