@@ -9,9 +9,7 @@ the foot has left the ground.  Zeni's method was the most accurate of seven
 kinematic methods in a 588-subject comparison (docs/metrics-research.md section 3.1).
 
 Rear, front and other views - each foot's image height, with the steps from
-the hip's bounce in running (:mod:`formcam.gait.foot_motion`), each stance's
-edges then timed where the foot meets and leaves the ground
-(:mod:`formcam.gait.ground`).
+the hip's bounce in running (:mod:`formcam.gait.foot_motion`).
 
 Quality gates: contacts of the same foot at least 0.22 s apart, and at least
 :data:`MIN_STRIDE_SHARE` of the gait's stride apart when the stride is known
@@ -32,7 +30,6 @@ import numpy as np
 from formcam.gait.filters import find_peaks_robust
 from formcam.gait.foot_motion import frame_at_or_before, stance_from_foot_motion, stances_around_midstances
 from formcam.gait.geometry import forward_reach, knee_flexion_deg
-from formcam.gait.ground import refine_stance_edges
 from formcam.gait.rhythm import median_frame_interval_ms, stride_period_ms
 from formcam.gait.steps import SIDES, GaitEvents
 from formcam.gait.view import View, ViewEstimate, estimate_facing
@@ -126,9 +123,7 @@ def detect_events(
         around_midstances = stances_around_midstances(xy, feet_y, t_ms, stride_ms, window, min_gap)
         method = "midstance"
         if around_midstances is not None:
-            # A running bounce: the leg's push-off ends in full extension, which walking's does not.
-            raw = xy if xy_unfiltered is None or np.shape(xy_unfiltered) != xy.shape else np.asarray(xy_unfiltered)
-            per_side = refine_stance_edges(np.asarray(raw, dtype=np.float64), t_ms, around_midstances)
+            per_side = around_midstances
         else:  # no clear running bounce: each foot on its own
             per_side = {side: stance_from_foot_motion(feet_y[side], t_ms, window, min_gap) for side in SIDES}
             method = "foot_motion"

@@ -253,9 +253,7 @@ def test_kinematics_find_the_steps_of_a_rear_or_front_view_in_perspective(view, 
     found = kin.events.contact_times(truth["frames"]["t_ms"])
     true = np.asarray(truth["truth"]["contact_t_ms"])
     nearest = np.abs(found[:, None] - true[None, :]).min(axis=1)
-    # Within half a frame, or 30 ms: at 24 fps the foot's path is extended to the ground from the two frames
-    # before landing (formcam.gait.ground), which reaches it up to 26 ms early here.
-    assert len(found) == len(true) and nearest.max() <= max(30.0, 500.0 / fps)
+    assert len(found) == len(true) and nearest.max() <= max(25.0, 500.0 / fps)  # within half a frame, or 25 ms
 
 
 def test_true_events_give_the_frontal_metrics_where_event_detection_fails():
