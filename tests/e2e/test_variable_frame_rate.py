@@ -35,7 +35,7 @@ def test_a_clip_whose_frame_rate_drops_keeps_its_cadence(shared_video, model_pat
     dropped = slower_after(source, tmp_path / "vfr.mp4", seconds=4.0, keep_every=4)
     original = _cadence(source, tmp_path / "original", model_path)
     changed = _cadence(dropped, tmp_path / "changed", model_path)
-    assert changed["cadence"]["value"] == pytest.approx(original["cadence"]["value"], rel=0.02)
+    assert changed["cadence_spm"]["value"] == pytest.approx(original["cadence_spm"]["value"], rel=0.02)
     assert "variable_frame_rate" in {q["code"] for q in changed["quality"]}
     assert "variable_frame_rate" not in {q["code"] for q in original["quality"]}
     assert "slow_motion_suspected" not in {q["code"] for q in changed["quality"]}
