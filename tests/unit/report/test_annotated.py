@@ -10,7 +10,7 @@ from formcam.pipeline import AnalysisOptions, analyze
 from formcam.report.annotated import bit_rate_cap, render_annotated_video
 from formcam.report.annotations import FrameAnnotator, panel_rows, stance_side
 from formcam.report.drawing import PANEL_COLOUR
-from formcam.report.overlay import draw_overlay
+from formcam.report.overlay import OverlayPainter, draw_overlay
 from formcam.video.decode import iter_frames, scaled_size
 from formcam.video.encode import H264Writer
 from formcam.video.probe import probe_video
@@ -181,11 +181,6 @@ def test_replay_matches_video_frames_to_analysed_ones_by_time():
 # --------------------------------------------------------------------------- the video of a real clip, real model
 
 
-def packets(path) -> list[tuple[int, bytes]]:
-    with av.open(str(path)) as container:
-        return [(packet.pts, bytes(packet)) for packet in container.demux(video=0) if packet.size]
-
-
 @pytest.fixture(scope="module")
 def real_short_run(shared_video, model_path, tmp_path_factory):
     """The real model's analysis of a real 1.7 s side-view clip (two strides: forced past the length check)."""
@@ -199,7 +194,7 @@ def real_short_run(shared_video, model_path, tmp_path_factory):
 def test_the_video_pass_draws_exactly_what_draw_overlay_draws(real_short_run, max_side, tmp_path):
     # The pass draws in place on the decoded frames with one painter for the whole video. The reference
     # draws each frame on a copy with the public draw_overlay and encodes it with the same writer and
-    # settings: x264 is deterministic, so the same pictures give the same H.264 packets.
+    # settings.
     video, analysis = real_short_run
     kin, report = analysis.kinematics, analysis.report
     rendered = render_annotated_video(
@@ -227,4 +222,27 @@ def test_the_video_pass_draws_exactly_what_draw_overlay_draws(real_short_run, ma
             )
             count += 1
     assert count == annotate.n_frames > 40
-    assert packets(rendered) == packets(reference)
+    # With the bit-rate cap (VBV) the two encodes' packets part after a few dozen frames although the pictures
+    # drawn are the same (test_one_painter_draws_what_draw_overlay_draws): compare what they show. Measured:
+    # at most 0.9 (480 x 352) and 1.6 (330 x 242) of mean difference per frame; a panel in another corner
+    # alone changes a tenth of the picture by about 100.
+    shown, drawn = decoded(rendered), decoded(reference)
+    assert len(shown) == len(drawn) == count
+    assert max(np.abs(a - b).mean() for a, b in zip(shown, drawn)) < 3.0
+
+
+@pytest.mark.e2e
+def test_one_painter_draws_what_draw_overlay_draws(real_short_run):
+    """The pass keeps one painter for the whole clip (its panel laid out and placed once): frame for frame,
+    exactly the pictures the public draw_overlay draws on fresh copies."""
+    video, analysis = real_short_run
+    kin, report = analysis.kinematics, analysis.report
+    info = probe_video(video)
+    annotate = FrameAnnotator(kin, fps=info.fps)
+    painter = OverlayPainter(info.width, info.height, panel_rows(report), track=annotate.xy)
+    with iter_frames(video) as frames:
+        for frame in frames:
+            drawn = frame.rgb.copy()
+            painter.draw_on(drawn, annotate(frame.index))
+            reference = draw_overlay(frame.rgb, annotate(frame.index), panel_rows(report), track=annotate.xy)
+            assert np.array_equal(drawn, reference), frame.index
