@@ -7,12 +7,11 @@ import pytest
 
 from formcam.gait.steps import GaitEvents
 from formcam.pipeline import AnalysisOptions, analyze
-from formcam.report.annotated import bit_rate_cap, render_annotated_video
+from formcam.report.annotated import render_annotated_video
 from formcam.report.annotations import FrameAnnotator, panel_rows, stance_side
 from formcam.report.drawing import PANEL_COLOUR
 from formcam.report.overlay import OverlayPainter, draw_overlay
 from formcam.video.decode import iter_frames, scaled_size
-from formcam.video.encode import H264Writer
 from formcam.video.probe import probe_video
 from tests.helpers.reporting import synthetic_analysis
 
@@ -191,10 +190,10 @@ def real_short_run(shared_video, model_path, tmp_path_factory):
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("max_side", [None, 330])  # 480 x 352 and 330 x 242 (not a multiple of 4 high)
-def test_the_video_pass_draws_exactly_what_draw_overlay_draws(real_short_run, max_side, tmp_path):
-    # The pass draws in place on the decoded frames with one painter for the whole video. The reference
-    # draws each frame on a copy with the public draw_overlay and encodes it with the same writer and
-    # settings.
+def test_the_video_pass_shows_what_draw_overlay_draws(real_short_run, max_side, tmp_path):
+    # The pass draws in place on the decoded frames with one painter for the whole video, matched to the
+    # analysis by time, scaled, and encodes them. The reference draws each frame on a copy with the public
+    # draw_overlay.
     video, analysis = real_short_run
     kin, report = analysis.kinematics, analysis.report
     rendered = render_annotated_video(
@@ -203,32 +202,19 @@ def test_the_video_pass_draws_exactly_what_draw_overlay_draws(real_short_run, ma
     info = probe_video(video)
     width, height = scaled_size(info, max_side)
     annotate = FrameAnnotator(kin, fps=info.fps, scale=(width / info.width, height / info.height))
-    reference = tmp_path / "reference.mp4"
-    count = 0
-    with (
-        iter_frames(video, max_side=max_side) as frames,
-        H264Writer(
-            reference,
-            width=width,
-            height=height,
-            time_base=info.time_base,
-            fps=info.fps,
-            max_bit_rate=bit_rate_cap(video, info, (width, height)),
-        ) as writer,
-    ):
-        for frame in frames:  # the model saw every frame: video frame n is analysed frame n
-            writer.write(
-                draw_overlay(frame.rgb, annotate(frame.index), panel_rows(report), track=annotate.xy), frame.pts
-            )
-            count += 1
-    assert count == annotate.n_frames > 40
-    # With the bit-rate cap (VBV) the two encodes' packets part after a few dozen frames although the pictures
-    # drawn are the same (test_one_painter_draws_what_draw_overlay_draws): compare what they show. Measured:
-    # at most 0.9 (480 x 352) and 1.6 (330 x 242) of mean difference per frame; a panel in another corner
-    # alone changes a tenth of the picture by about 100.
-    shown, drawn = decoded(rendered), decoded(reference)
-    assert len(shown) == len(drawn) == count
-    assert max(np.abs(a - b).mean() for a, b in zip(shown, drawn)) < 3.0
+    with iter_frames(video, max_side=max_side) as frames:  # the model saw every frame: video frame n is analysed n
+        drawn = [
+            draw_overlay(frame.rgb, annotate(frame.index), panel_rows(report), track=annotate.xy).astype(float)
+            for frame in frames
+        ]
+    shown = decoded(rendered)
+    assert len(shown) == len(drawn) == annotate.n_frames > 40
+    # The pictures drawn, seen through H.264 at the capped bit rate: x264's output under the cap varies from
+    # run to run, so the check is fidelity, at least 24 dB PSNR for every frame. Measured: 30.1 (480 x 352) and
+    # 28.1 (330 x 242) at the lowest; the video without its overlay 19.8 and 18.0, with each frame's overlay
+    # from three frames later 21.0 and 19.8.
+    psnr = [10 * np.log10(255.0**2 / max(np.mean((a - b) ** 2), 1e-9)) for a, b in zip(shown, drawn)]
+    assert min(psnr) >= 24.0, f"lowest PSNR {min(psnr):.1f} dB at frame {int(np.argmin(psnr))}"
 
 
 @pytest.mark.e2e
