@@ -117,11 +117,20 @@ def stride_period_ms(xy: np.ndarray, t_ms: np.ndarray) -> float:
     dt_ms = median_frame_interval_ms(t_ms)
     if n < 10 or not np.isfinite(dt_ms):
         return float("nan")
-    left = np.asarray(LEG_POINTS)
-    diff = (xy[:, left + 1] - xy[:, left]).reshape(n, -1)
-    lag, auto = _stride_lag(diff, dt_ms)
+    lag, auto = _stride_lag(leg_difference(xy), dt_ms)
     if lag is None:
         return float("nan")
+    return refined_lag_ms(auto, lag, t_ms)
+
+
+def leg_difference(xy: np.ndarray) -> np.ndarray:
+    """``right - left`` coordinates of the legs' landmarks (:data:`LEG_POINTS`), shape (T, K); NaN where missing."""
+    left = np.asarray(LEG_POINTS)
+    return (xy[:, left + 1] - xy[:, left]).reshape(xy.shape[0], -1)
+
+
+def refined_lag_ms(auto: np.ndarray, lag: int, t_ms: np.ndarray) -> float:
+    """An autocorrelation peak's lag refined between frames by a parabola through its neighbours, in ms."""
     a, b, c = auto[lag - 1], auto[lag], auto[min(lag + 1, len(auto) - 1)]
     curvature = a - 2 * b + c
     offset = 0.5 * (a - c) / curvature if curvature < 0 else 0.0

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcam.gait.rhythm import LEG_POINTS, _autocorrelation, median_frame_interval_ms, sample_interval_ms
+from formcam.gait.rhythm import _autocorrelation, leg_difference, median_frame_interval_ms, refined_lag_ms
 
 #: A typical running cadence, steps/min: the factor is this over the clip's cadence.
 TYPICAL_CADENCE = 170.0
@@ -72,8 +72,7 @@ def leg_stride_ms(xy: np.ndarray, t_ms: np.ndarray) -> float:
     dt_ms = median_frame_interval_ms(t_ms)
     if n < 30 or not np.isfinite(dt_ms):
         return float("nan")
-    left = np.asarray(LEG_POINTS)
-    diff = (xy[:, left + 1] - xy[:, left]).reshape(n, -1)
+    diff = leg_difference(xy)
     if np.isfinite(diff).all(axis=1).sum() < n // 2:
         return float("nan")
     hi = n // 3
@@ -87,10 +86,7 @@ def leg_stride_ms(xy: np.ndarray, t_ms: np.ndarray) -> float:
     lag = lo + int(np.argmax(auto[lo : hi + 1]))
     if not (lo < lag < hi and auto[lag] > 0.2 * auto[0]):
         return float("nan")
-    a, b, c = auto[lag - 1], auto[lag], auto[lag + 1]
-    curvature = a - 2 * b + c
-    offset = 0.5 * (a - c) / curvature if curvature < 0 else 0.0
-    return float((lag + np.clip(offset, -0.5, 0.5)) * sample_interval_ms(t_ms))
+    return refined_lag_ms(auto, lag, t_ms)
 
 
 def slow_motion_guess(stride_ms: float) -> float | None:
